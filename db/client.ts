@@ -1,0 +1,67 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { sql, type SQL } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  readonly driver: "pglite" | "postgres";
+  readonly db: Db;
+  /** Applies the committed migrations; a no-op when they are all applied. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | { driver: "postgres"; url: string; poolSize?: number }
+  /** dataDir undefined: in memory */
+  | { driver: "pglite"; dataDir?: string };
+
+export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
+
+export function openDatabase(options: DatabaseOptions): Database {
+  if (options.driver === "postgres") {
+    const client = postgres(options.url, {
+      max: options.poolSize ?? 10,
+      connect_timeout: 5,
+      onnotice: () => {},
+      // bigint columns come back as JS bigint, exactly
+      types: { bigint: postgres.BigInt },
+    });
+    const db = drizzlePostgres(client, { schema, casing: "snake_case" });
+    return {
+      driver: "postgres",
+      db: db as unknown as Db,
+      migrate: () => migratePostgres(db, { migrationsFolder }),
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const client = new PGlite(options.dataDir);
+  const db = drizzlePglite(client, { schema, casing: "snake_case" });
+  return {
+    driver: "pglite",
+    db: db as unknown as Db,
+    migrate: () => migratePglite(db, { migrationsFolder }),
+    close: () => client.close(),
+  };
+}
+
+/** Rows of a raw SQL statement; the two drivers shape results differently. */
+export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+export async function ping(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}

@@ -1,0 +1,26 @@
+import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { projects } from "./auth";
+
+// Standalone events: timestamptz (microseconds) is as precise as the SDKs that send them.
+export const events = pgTable(
+  "events",
+  {
+    projectId: uuid()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: uuid().notNull().defaultRandom(),
+    name: text().notNull(),
+    time: timestamp({ withTimezone: true, precision: 6 }).notNull(),
+    serviceName: text(),
+    traceId: text(),
+    spanId: text(),
+    attributes: jsonb().$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "events_pk", columns: [t.projectId, t.id] }),
+    // event lists over a time range, and retention by time
+    index("events_project_time_idx").on(t.projectId, t.time),
+    // events by name over a time range
+    index("events_project_name_time_idx").on(t.projectId, t.name, t.time),
+  ],
+);

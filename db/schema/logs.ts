@@ -1,0 +1,33 @@
+import { bigint, index, jsonb, pgTable, primaryKey, smallint, text, uuid } from "drizzle-orm/pg-core";
+import { projects } from "./auth";
+
+// Log times are integer nanoseconds, like spans, so log/trace correlation lines up exactly.
+export const logs = pgTable(
+  "logs",
+  {
+    projectId: uuid()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: uuid().notNull().defaultRandom(),
+    timeUnixNano: bigint({ mode: "bigint" }).notNull(),
+    observedTimeUnixNano: bigint({ mode: "bigint" }).notNull(),
+    /** OpenTelemetry severity number, 1 (TRACE) … 24 (FATAL4); 0 when unspecified */
+    severityNumber: smallint().notNull(),
+    severityText: text(),
+    /** any JSON value: a string message, or structured data */
+    body: jsonb(),
+    serviceName: text(),
+    traceId: text(),
+    spanId: text(),
+    attributes: jsonb().$type<Record<string, unknown>>().notNull(),
+    resourceAttributes: jsonb().$type<Record<string, unknown>>().notNull(),
+    scope: jsonb().$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    primaryKey({ name: "logs_pk", columns: [t.projectId, t.id] }),
+    // log search over a time range, newest first, and retention by time
+    index("logs_project_time_idx").on(t.projectId, t.timeUnixNano),
+    // logs that share a trace, shown beside it
+    index("logs_project_trace_idx").on(t.projectId, t.traceId),
+  ],
+);

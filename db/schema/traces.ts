@@ -1,0 +1,70 @@
+import { sql } from "drizzle-orm";
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { projects } from "./auth";
+
+// Span and trace times are integer nanoseconds since the epoch: OTLP carries nanoseconds and
+// timestamptz keeps only microseconds, so bigint keeps what clients send, exactly.
+
+export const spans = pgTable(
+  "spans",
+  {
+    projectId: uuid()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    traceId: text().notNull(),
+    spanId: text().notNull(),
+    parentSpanId: text(),
+    name: text().notNull(),
+    serviceName: text().notNull(),
+    kind: text({ enum: ["internal", "server", "client", "producer", "consumer"] }).notNull(),
+    statusCode: text({ enum: ["unset", "ok", "error"] }).notNull(),
+    statusMessage: text(),
+    startTimeUnixNano: bigint({ mode: "bigint" }).notNull(),
+    endTimeUnixNano: bigint({ mode: "bigint" }).notNull(),
+    durationNano: bigint({ mode: "bigint" })
+      .notNull()
+      .generatedAlwaysAs(sql`end_time_unix_nano - start_time_unix_nano`),
+    traceState: text(),
+    attributes: jsonb().$type<Record<string, unknown>>().notNull(),
+    resourceAttributes: jsonb().$type<Record<string, unknown>>().notNull(),
+    events: jsonb().$type<unknown[]>().notNull(),
+    links: jsonb().$type<unknown[]>().notNull(),
+    /** instrumentation scope: { name, version, attributes } */
+    scope: jsonb().$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    // identity of a span; retried batches conflict here and are skipped (idempotent ingest)
+    primaryKey({ name: "spans_pk", columns: [t.projectId, t.traceId, t.spanId] }),
+    // time-range scans and retention by time
+    index("spans_project_start_idx").on(t.projectId, t.startTimeUnixNano),
+    // per-service and per-operation statistics over a time range
+    index("spans_project_service_start_idx").on(t.projectId, t.serviceName, t.startTimeUnixNano),
+  ],
+);
+
+/** One summary row per trace, kept current by the ingest writer so trace search never scans spans. */
+export const traces = pgTable(
+  "traces",
+  {
+    projectId: uuid()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    traceId: text().notNull(),
+    startTimeUnixNano: bigint({ mode: "bigint" }).notNull(),
+    endTimeUnixNano: bigint({ mode: "bigint" }).notNull(),
+    durationNano: bigint({ mode: "bigint" })
+      .notNull()
+      .generatedAlwaysAs(sql`end_time_unix_nano - start_time_unix_nano`),
+    spanCount: integer().notNull(),
+    errorCount: integer().notNull(),
+    rootServiceName: text(),
+    rootName: text(),
+    services: text().array().notNull(),
+  },
+  (t) => [
+    // one row per trace; the writer upserts here
+    primaryKey({ name: "traces_pk", columns: [t.projectId, t.traceId] }),
+    // trace search, newest first, and retention by time
+    index("traces_project_start_idx").on(t.projectId, t.startTimeUnixNano),
+  ],
+);

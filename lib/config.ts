@@ -1,0 +1,50 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Empty strings in the environment mean "unset". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
+
+const Env = z.object({
+  PORT: optional(z.coerce.number().int().min(1).max(65535)),
+  DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")),
+  TRACEDECK_DATA_DIR: optional(z.string()),
+  /** largest request body accepted, after decompression */
+  TRACEDECK_MAX_BODY_BYTES: optional(z.coerce.number().int().positive()),
+  /** postgres.js pool size */
+  TRACEDECK_DB_POOL: optional(z.coerce.number().int().min(1).max(100)),
+});
+
+export interface Config {
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  maxBodyBytes: number;
+  dbPoolSize: number;
+}
+
+let cached: Config | undefined;
+
+/** The validated environment; the only reader of process.env. */
+export function config(): Config {
+  if (cached) return cached;
+  const parsed = Env.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`invalid environment: ${problems}`);
+  }
+  const env = parsed.data;
+  cached = {
+    port: env.PORT ?? 3000,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: path.resolve(/*turbopackIgnore: true*/ env.TRACEDECK_DATA_DIR ?? ".data"),
+    maxBodyBytes: env.TRACEDECK_MAX_BODY_BYTES ?? 20 * 1024 * 1024,
+    dbPoolSize: env.TRACEDECK_DB_POOL ?? 10,
+  };
+  return cached;
+}
+
+/** Tests change the environment between cases; production never calls this. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}

@@ -1,0 +1,129 @@
+import { createGunzip, createInflate } from "node:zlib";
+import { ApiError } from "./errors";
+
+export interface BodyOptions {
+  maxBytes: number;
+  /** accepted media types, without parameters */
+  contentTypes: readonly string[];
+}
+
+function mediaType(request: Request): string {
+  return (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+function tooLarge(maxBytes: number): ApiError {
+  return new ApiError("payload_too_large", `request body exceeds ${maxBytes} bytes`);
+}
+
+/**
+ * Reads a request body: checks the content type, inflates gzip/deflate while counting, and stops
+ * at maxBytes (after decompression) without buffering more than that.
+ */
+export async function readBody(request: Request, options: BodyOptions): Promise<{ bytes: Buffer; contentType: string }> {
+  const contentType = mediaType(request);
+  if (!options.contentTypes.includes(contentType)) {
+    throw new ApiError(
+      "unsupported_media_type",
+      `content type ${contentType ? `"${contentType}"` : "(none)"} is not supported; send ${options.contentTypes.join(" or ")}`,
+    );
+  }
+  const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
+  if (!["identity", "gzip", "x-gzip", "deflate", ""].includes(encoding)) {
+    throw new ApiError("unsupported_media_type", `content encoding "${encoding}" is not supported; send gzip, deflate or identity`);
+  }
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (encoding === "identity" || encoding === "") {
+    if (declared > options.maxBytes) throw tooLarge(options.maxBytes);
+  }
+  if (!request.body) return { bytes: Buffer.alloc(0), contentType };
+
+  const inflater = encoding === "gzip" || encoding === "x-gzip" ? createGunzip() : encoding === "deflate" ? createInflate() : null;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const keep = (chunk: Buffer) => {
+    total += chunk.length;
+    if (total > options.maxBytes) throw tooLarge(options.maxBytes);
+    chunks.push(chunk);
+  };
+
+  const reader = request.body.getReader();
+  try {
+    if (!inflater) {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        keep(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+      }
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        const fail = (error: unknown) => {
+          inflater.destroy();
+          reject(
+            error instanceof ApiError
+              ? error
+              : new ApiError("invalid_body", `the ${encoding} body could not be decompressed: ${(error as Error).message}`),
+          );
+        };
+        inflater.on("data", (chunk: Buffer) => {
+          try {
+            keep(chunk);
+          } catch (error) {
+            fail(error);
+          }
+        });
+        inflater.on("error", fail);
+        inflater.on("end", resolve);
+        const pump = async () => {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) {
+              inflater.end();
+              return;
+            }
+            if (inflater.destroyed) return;
+            // respect backpressure so a bomb never inflates far past the cap
+            if (!inflater.write(value)) await new Promise((r) => inflater.once("drain", r));
+          }
+        };
+        pump().catch(fail);
+      });
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  return { bytes: Buffer.concat(chunks, total), contentType };
+}
+
+/** Reads and parses a JSON body; anything that is not JSON is a 400. */
+export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
+  const { bytes } = await readBody(request, { maxBytes, contentTypes: ["application/json"] });
+  if (bytes.length === 0) throw new ApiError("invalid_json", "the request body is empty; send a JSON document");
+  const text = bytes.toString("utf8");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ApiError("invalid_json", `the request body is not valid JSON: ${(error as Error).message}`);
+  }
+  // Only escapes can put NUL or a lone surrogate into a string (raw bytes decode to U+FFFD).
+  return UNSTORABLE_ESCAPE.test(text) ? storable(value) : value;
+}
+
+const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f])/i;
+
+/**
+ * Postgres text and jsonb hold neither NUL nor unpaired surrogates: they become U+FFFD, so one
+ * odd character never costs a batch.
+ */
+export function storable(value: unknown): unknown {
+  if (typeof value === "string") return value.toWellFormed().replaceAll("\0", "\uFFFD");
+  if (Array.isArray(value)) return value.map(storable);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      Object.defineProperty(out, storable(k) as string, { value: storable(v), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return value;
+}
