@@ -3,7 +3,7 @@ import nextTypescript from "eslint-config-next/typescript";
 
 const serverOnly = ["@/db", "@/db/*", "@/lib/ingest/*", "@/lib/query/*", "@/lib/auth/*", "@/lib/publishers/*", "@/lib/http/*", "@/lib/config", "drizzle-orm", "drizzle-orm/*", "postgres", "@electric-sql/*", "node:*"];
 
-export default [
+const config = [
   ...nextVitals,
   ...nextTypescript,
   { ignores: [".next/**", "node_modules/**", ".data/**", "db/migrations/**", "next-env.d.ts", ".scratch/**"] },
@@ -50,3 +50,5 @@ export default [
     },
   },
 ];
+
+export default config;

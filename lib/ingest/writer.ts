@@ -319,6 +319,8 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
 export class IngestWriter {
   private queue: Pending[] = [];
   private draining = false;
+  /** committed transactions and the batches they carried: batches/transactions is the grouping */
+  readonly stats = { transactions: 0, batches: 0 };
 
   constructor(private readonly db: Db) {}
 
@@ -372,8 +374,8 @@ export class IngestWriter {
     }
   }
 
-  private commit(group: Pending[]): Promise<void> {
-    return this.db.transaction(async (tx) => {
+  private async commit(group: Pending[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
       await writeSpans(tx, group);
       await writeEvents(tx, group);
       await writeLogs(tx, group);
@@ -381,6 +383,8 @@ export class IngestWriter {
       await writePipelineEvents(tx, group);
       await writeNetworkOps(tx, group);
     });
+    this.stats.transactions += 1;
+    this.stats.batches += group.length;
   }
 }
 

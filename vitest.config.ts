@@ -1,0 +1,55 @@
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+const alias = { "@": path.resolve(import.meta.dirname) };
+const dbTests = ["**/*.db.test.ts"];
+const ignore = ["node_modules/**", ".next/**", ".data/**", ".scratch/**"];
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: { name: "unit", include: ["**/*.test.ts"], exclude: [...ignore, ...dbTests, "e2e/**"] },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "db:pglite",
+          include: dbTests,
+          exclude: ignore,
+          env: { TRACEDECK_TEST_DRIVER: "pglite" },
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "db:postgres",
+          include: dbTests,
+          exclude: ignore,
+          env: { TRACEDECK_TEST_DRIVER: "postgres" },
+          globalSetup: ["db/testing/global-postgres.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "http",
+          include: ["e2e/http/**/*.test.ts"],
+          exclude: ignore,
+          globalSetup: ["e2e/http/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          // each file starts its own servers; two at once is what two cores take
+          maxWorkers: 2,
+          minWorkers: 1,
+        },
+      },
+    ],
+  },
+});
