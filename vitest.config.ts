@@ -45,9 +45,6 @@ export default defineConfig({
           globalSetup: ["e2e/http/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 180_000,
-          // each file starts its own servers; two at once is what two cores take
-          maxWorkers: 2,
-          minWorkers: 1,
         },
       },
     ],

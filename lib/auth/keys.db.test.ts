@@ -40,11 +40,12 @@ describe("API keys", () => {
   it("authenticate in every header form, for their own project", async () => {
     const project = await createTestProject(database);
     const key = await createApiKey({ db: database.db, input: { project: project.slug, scopes: ["ingest", "read"] } });
-    for (const headers of [
+    const forms: Record<string, string>[] = [
       { authorization: `Bearer ${key.keyId}:${key.secret}` },
       { "x-api-key": `${key.keyId}:${key.secret}` },
       { "x-telemetryflow-key-id": key.keyId, "x-telemetryflow-key-secret": key.secret },
-    ]) {
+    ];
+    for (const headers of forms) {
       const principal = await auth(headers);
       expect(principal.projectId).toBe(project.projectId);
       expect(principal.scopes).toEqual(["ingest", "read"]);

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { nextBin } from "@/scripts/next-bin";
+
+const require = createRequire(import.meta.url);
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  env: NodeJS.ProcessEnv;
+  child: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts `next start` on a free port with its own storage: an embedded data directory, or DATABASE_URL. */
+export async function startServer(storage: { databaseUrl?: string }): Promise<RunningServer> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "tracedeck-http-"));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    TRACEDECK_DATA_DIR: dataDir,
+    DATABASE_URL: storage.databaseUrl ?? "",
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+  const child = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
+    // ready once the database is open (or known to be unreachable)
+    if (/database (ready|unavailable)/.test(output)) {
+      const ok = await fetch(`${url}/api/v1/health`).then(
+        () => true,
+        () => false,
+      );
+      if (ok) break;
+    }
+    if (Date.now() > deadline) throw new Error(`the server did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    env,
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs the keys CLI against the same storage as the server. */
+export function keysCli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [require.resolve("tsx/cli"), "scripts/keys.ts", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** Creates a key with the CLI and returns it as `key_id:key_secret`. */
+export async function createKey(env: NodeJS.ProcessEnv, scopes: string): Promise<string> {
+  const { code, stdout, stderr } = await keysCli(env, ["create", "--project", "default", "--scopes", scopes]);
+  if (code !== 0) throw new Error(`keys create failed: ${stderr}${stdout}`);
+  const keyId = /key id:\s+(tfk_\S+)/.exec(stdout)?.[1];
+  const secret = /key secret:\s+(tfs_\S+)/.exec(stdout)?.[1];
+  if (!keyId || !secret) throw new Error(`no key in the CLI output:\n${stdout}`);
+  return `${keyId}:${secret}`;
+}
+
+/** The stored counts the home page shows, by signal. */
+export async function homeCounts(url: string): Promise<Record<string, number>> {
+  const html = await (await fetch(url)).text();
+  const counts: Record<string, number> = {};
+  for (const m of html.matchAll(/data-signal="(\w+)"><dt[^>]*>[^<]*<\/dt><dd[^>]*>([\d,]+)<\/dd>/g)) {
+    counts[m[1]!] = Number(m[2]!.replaceAll(",", ""));
+  }
+  return counts;
+}
