@@ -13,6 +13,8 @@ const Env = z.object({
   TRACEDECK_MAX_BODY_BYTES: optional(z.coerce.number().int().positive()),
   /** postgres.js pool size */
   TRACEDECK_DB_POOL: optional(z.coerce.number().int().min(1).max(100)),
+  /** ingest transactions in flight at once on Postgres */
+  TRACEDECK_INGEST_CONCURRENCY: optional(z.coerce.number().int().min(1).max(16)),
 });
 
 export interface Config {
@@ -21,6 +23,7 @@ export interface Config {
   dataDir: string;
   maxBodyBytes: number;
   dbPoolSize: number;
+  ingestConcurrency: number;
 }
 
 let cached: Config | undefined;
@@ -40,6 +43,7 @@ export function config(): Config {
     dataDir: path.resolve(/*turbopackIgnore: true*/ env.TRACEDECK_DATA_DIR ?? ".data"),
     maxBodyBytes: env.TRACEDECK_MAX_BODY_BYTES ?? 20 * 1024 * 1024,
     dbPoolSize: env.TRACEDECK_DB_POOL ?? 10,
+    ingestConcurrency: env.TRACEDECK_INGEST_CONCURRENCY ?? 2,
   };
   return cached;
 }

@@ -1,13 +1,10 @@
 import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { projects } from "./auth";
 
 // Standalone events: timestamptz (microseconds) is as precise as the SDKs that send them.
 export const events = pgTable(
   "events",
   {
-    projectId: uuid()
-      .notNull()
-      .references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid().notNull(),
     id: uuid().notNull().defaultRandom(),
     name: text().notNull(),
     time: timestamp({ withTimezone: true, precision: 6 }).notNull(),

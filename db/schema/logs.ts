@@ -1,13 +1,10 @@
 import { bigint, index, jsonb, pgTable, primaryKey, smallint, text, uuid } from "drizzle-orm/pg-core";
-import { projects } from "./auth";
 
 // Log times are integer nanoseconds, like spans, so log/trace correlation lines up exactly.
 export const logs = pgTable(
   "logs",
   {
-    projectId: uuid()
-      .notNull()
-      .references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid().notNull(),
     id: uuid().notNull().defaultRandom(),
     timeUnixNano: bigint({ mode: "bigint" }).notNull(),
     observedTimeUnixNano: bigint({ mode: "bigint" }).notNull(),

@@ -10,14 +10,11 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { projects } from "./auth";
 
 export const metricSeries = pgTable(
   "metric_series",
   {
-    projectId: uuid()
-      .notNull()
-      .references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid().notNull(),
     id: bigint({ mode: "number" }).generatedAlwaysAsIdentity(),
     name: text().notNull(),
     type: text({ enum: ["counter", "gauge", "histogram", "summary", "exponential_histogram"] }).notNull(),
@@ -43,9 +40,7 @@ export const metricSeries = pgTable(
 export const metricPoints = pgTable(
   "metric_points",
   {
-    projectId: uuid()
-      .notNull()
-      .references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid().notNull(),
     seriesId: bigint({ mode: "number" }).notNull(),
     time: timestamp({ withTimezone: true, precision: 6 }).notNull(),
     /** the value of a gauge or counter point; the sum for histograms */

@@ -12,7 +12,6 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { projects } from "./auth";
 
 // Pipeline times are timestamptz: the pipeline SDKs record seconds with sub-millisecond fractions.
 
@@ -20,9 +19,7 @@ import { projects } from "./auth";
 export const pipelineEvents = pgTable(
   "pipeline_events",
   {
-    projectId: uuid()
-      .notNull()
-      .references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid().notNull(),
     taskId: text().notNull(),
     eventName: text().notNull(),
     startTime: timestamp({ withTimezone: true, precision: 6 }).notNull(),
@@ -49,9 +46,7 @@ export const pipelineEvents = pgTable(
 export const networkOps = pgTable(
   "network_ops",
   {
-    projectId: uuid()
-      .notNull()
-      .references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid().notNull(),
     id: uuid().notNull().defaultRandom(),
     taskId: text().notNull(),
     host: text().notNull(),

@@ -1,16 +1,17 @@
 import { sql } from "drizzle-orm";
 import { bigint, index, integer, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
-import { projects } from "./auth";
 
+// Telemetry tables carry project_id without a foreign key: a per-row FK check costs ~15% of
+// ingest, and distributed Postgres (Citus) shards these tables by project_id. Deleting a
+// project deletes its telemetry explicitly.
+//
 // Span and trace times are integer nanoseconds since the epoch: OTLP carries nanoseconds and
 // timestamptz keeps only microseconds, so bigint keeps what clients send, exactly.
 
 export const spans = pgTable(
   "spans",
   {
-    projectId: uuid()
-      .notNull()
-      .references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid().notNull(),
     traceId: text().notNull(),
     spanId: text().notNull(),
     parentSpanId: text(),
@@ -46,9 +47,7 @@ export const spans = pgTable(
 export const traces = pgTable(
   "traces",
   {
-    projectId: uuid()
-      .notNull()
-      .references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid().notNull(),
     traceId: text().notNull(),
     startTimeUnixNano: bigint({ mode: "bigint" }).notNull(),
     endTimeUnixNano: bigint({ mode: "bigint" }).notNull(),

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { apiKeys, oauthTokens } from "@/db/schema";
 import { ApiError } from "@/lib/http/errors";
@@ -42,8 +42,9 @@ export function readCredentials(headers: Headers): Credentials | undefined {
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-async function principalForKey(db: Db, keyId: string, secret: string, now: Date): Promise<Principal | undefined> {
-  const [key] = await db
+// Every authenticated request runs this lookup: prepared once per database.
+const prepareKeyLookup = (db: Db) =>
+  db
     .select({
       id: apiKeys.id,
       projectId: apiKeys.projectId,
@@ -52,7 +53,14 @@ async function principalForKey(db: Db, keyId: string, secret: string, now: Date)
       lastUsedAt: apiKeys.lastUsedAt,
     })
     .from(apiKeys)
-    .where(and(eq(apiKeys.keyId, keyId), isNull(apiKeys.revokedAt)));
+    .where(and(eq(apiKeys.keyId, sql.placeholder("keyId")), isNull(apiKeys.revokedAt)))
+    .prepare("api_key_by_key_id");
+const keyLookups = new WeakMap<Db, ReturnType<typeof prepareKeyLookup>>();
+
+async function principalForKey(db: Db, keyId: string, secret: string, now: Date): Promise<Principal | undefined> {
+  let lookup = keyLookups.get(db);
+  if (!lookup) keyLookups.set(db, (lookup = prepareKeyLookup(db)));
+  const [key] = await lookup.execute({ keyId });
   if (!key || !secretMatches(secret, key.secretHash)) return undefined;
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     // bookkeeping only: a failure here must not fail the request

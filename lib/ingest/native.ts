@@ -47,7 +47,7 @@ export function validateBatch<T>(body: unknown, key: string, item: z.ZodType<T>)
 function ingestWith<T>(key: string, item: z.ZodType<T>, toBatch: (items: T[]) => RecordBatch) {
   return async ({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<IngestResult> => {
     const { items, errors } = validateBatch(input, key, item);
-    await ingestWriter(ctx.db).write(ctx.projectId, toBatch(items));
+    await ingestWriter(ctx.database).write(ctx.projectId, toBatch(items));
     return { accepted: items.length, rejected: errors.length, errors: errors.slice(0, MAX_REPORTED_ERRORS) };
   };
 }

@@ -89,7 +89,7 @@ describe("spans and trace summaries", () => {
 
   it("groups concurrent batches into shared transactions and stores all of them", async () => {
     const ctx = await createTestProject(database);
-    const writer = ingestWriter(database.db);
+    const writer = ingestWriter(database);
     const before = { ...writer.stats };
     const batches = Array.from({ length: 30 }, (_, b) => ({
       spans: Array.from({ length: 20 }, (_, i) => ({ name: `op${i}`, service_name: `svc${b % 3}`, start_time: 1_763_787_600 + i })),

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db";
+import type { Database, Db } from "@/db";
+import { config } from "@/lib/config";
 import { isDatabaseUnavailable } from "@/lib/http/errors";
 import type { RecordBatch } from "@/lib/model/records";
 import { nanosToIsoMicros } from "@/lib/model/time";
@@ -316,13 +317,20 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
   }
 }
 
+const DEADLOCK_RETRIES = 3;
+const isDeadlock = (error: unknown) => ["40P01", "40001"].includes(String((error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code));
+
 export class IngestWriter {
   private queue: Pending[] = [];
-  private draining = false;
+  private flushers = 0;
   /** committed transactions and the batches they carried: batches/transactions is the grouping */
   readonly stats = { transactions: 0, batches: 0 };
 
-  constructor(private readonly db: Db) {}
+  /** @param concurrency transactions in flight at once (PGlite has one connection: 1) */
+  constructor(
+    private readonly db: Db,
+    private readonly concurrency = 1,
+  ) {}
 
   /** Stores a batch; resolves once it is committed. */
   write(projectId: string, batch: RecordBatch): Promise<void> {
@@ -330,7 +338,7 @@ export class IngestWriter {
     if (rows === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.queue.push({ projectId, batch, rows, resolve, reject });
-      if (!this.draining) void this.drain();
+      if (this.flushers < this.concurrency) void this.flush();
     });
   }
 
@@ -345,8 +353,8 @@ export class IngestWriter {
     return group;
   }
 
-  private async drain(): Promise<void> {
-    this.draining = true;
+  private async flush(): Promise<void> {
+    this.flushers += 1;
     try {
       while (this.queue.length > 0) {
         const group = this.take();
@@ -370,32 +378,39 @@ export class IngestWriter {
         }
       }
     } finally {
-      this.draining = false;
+      this.flushers -= 1;
     }
   }
 
-  private async commit(group: Pending[]): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await writeSpans(tx, group);
-      await writeEvents(tx, group);
-      await writeLogs(tx, group);
-      await writeMetrics(tx, group);
-      await writePipelineEvents(tx, group);
-      await writeNetworkOps(tx, group);
-    });
+  private async commit(group: Pending[], attempt = 1): Promise<void> {
+    try {
+      await this.db.transaction(async (tx) => {
+        await writeSpans(tx, group);
+        await writeEvents(tx, group);
+        await writeLogs(tx, group);
+        await writeMetrics(tx, group);
+        await writePipelineEvents(tx, group);
+        await writeNetworkOps(tx, group);
+      });
+    } catch (error) {
+      // concurrent transactions touching the same traces or tasks: take turns and try again
+      if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) return this.commit(group, attempt + 1);
+      throw error;
+    }
     this.stats.transactions += 1;
     this.stats.batches += group.length;
   }
 }
 
-const writers = new WeakMap<Db, IngestWriter>();
+const writers = new WeakMap<Database, IngestWriter>();
 
 /** The one writer per database, so every request to it shares the group commit. */
-export function ingestWriter(db: Db): IngestWriter {
-  let writer = writers.get(db);
+export function ingestWriter(database: Database): IngestWriter {
+  let writer = writers.get(database);
   if (!writer) {
-    writer = new IngestWriter(db);
-    writers.set(db, writer);
+    // Postgres takes a second transaction on another core while the first commits
+    writer = new IngestWriter(database.db, database.driver === "postgres" ? config().ingestConcurrency : 1);
+    writers.set(database, writer);
   }
   return writer;
 }

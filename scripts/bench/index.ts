@@ -1,0 +1,16 @@
+// npm run bench [-- <name> ...]: runs the named benchmarks (all of them without a name) and prints figures.
+import { benchIngest } from "./ingest";
+
+const BENCHES: Record<string, () => Promise<void>> = { ingest: benchIngest };
+
+const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const unknown = names.filter((n) => !BENCHES[n]);
+if (unknown.length) {
+  console.error(`unknown benchmark ${unknown.join(", ")}; choose from ${Object.keys(BENCHES).join(", ")}`);
+  process.exit(2);
+}
+for (const name of names.length ? names : Object.keys(BENCHES)) {
+  console.log(`\n== bench: ${name}`);
+  await BENCHES[name]!();
+}
+process.exit(0);
