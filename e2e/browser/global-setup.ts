@@ -1,0 +1,11 @@
+import { ensureBuild } from "@/scripts/next-bin";
+import { createKey, startServer } from "../http/server";
+
+/** One production server with embedded storage for the browser tests, and an ingest key for them. */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  await ensureBuild();
+  const server = await startServer({});
+  process.env.TRACEDECK_E2E_URL = server.url;
+  process.env.TRACEDECK_E2E_KEY = await createKey(server.env, "ingest");
+  return server.stop;
+}

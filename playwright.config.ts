@@ -1,0 +1,20 @@
+import { defineConfig } from "@playwright/test";
+
+// Browser tests drive the system Chromium (Debian's package), not a downloaded browser.
+const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+
+export default defineConfig({
+  testDir: "e2e",
+  testMatch: "**/*.spec.ts",
+  globalSetup: "./e2e/browser/global-setup.ts",
+  fullyParallel: false,
+  workers: 1,
+  reporter: process.env.CI ? "line" : "list",
+  use: {
+    baseURL: process.env.TRACEDECK_E2E_URL,
+    launchOptions: {
+      executablePath,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    },
+  },
+});
