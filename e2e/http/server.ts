@@ -28,9 +28,9 @@ export interface RunningServer {
 }
 
 /** Starts `next start` on a free port with its own storage: an embedded data directory, or DATABASE_URL. */
-export async function startServer(storage: { databaseUrl?: string }): Promise<RunningServer> {
+export async function startServer(storage: { databaseUrl?: string; dataDir?: string }): Promise<RunningServer> {
   const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), "tracedeck-http-"));
+  const dataDir = storage.dataDir ?? mkdtempSync(path.join(tmpdir(), "tracedeck-http-"));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
@@ -68,7 +68,7 @@ export async function startServer(storage: { databaseUrl?: string }): Promise<Ru
         child.kill("SIGTERM");
         await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!storage.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

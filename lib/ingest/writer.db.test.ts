@@ -2,9 +2,9 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestProject, openTestDatabase } from "@/db/testing";
 import { newTraceId } from "@/lib/model/ids";
-import { logs, metricPoints, metricSeries, networkOps, pipelineEvents, spans, traces, type Database } from "@/db/testing/tables";
+import { events, logs, metricPoints, metricSeries, networkOps, pipelineEvents, spans, traces, type Database } from "@/db/testing/tables";
 import { ingestNetworkOps, ingestPipelineEvents, ingestSpans, ingestLogs, ingestMetrics } from "./native";
-import { ingestWriter } from "./writer";
+import { IngestWriter, ingestWriter } from "./writer";
 
 let database: Database;
 beforeAll(async () => {
@@ -101,6 +101,21 @@ describe("spans and trace summaries", () => {
     const transactions = writer.stats.transactions - before.transactions;
     expect(writer.stats.batches - before.batches).toBe(30);
     expect(transactions).toBeLessThan(30);
+  });
+});
+
+describe("back-pressure", () => {
+  it("answers 503 with Retry-After once the queue is full, and stores what it accepted", async () => {
+    const ctx = await createTestProject(database);
+    const writer = new IngestWriter(database.db, 1, 150);
+    const batch = (n: number) => ({ events: Array.from({ length: n }, (_, i) => ({ name: `e${i}`, time: 1_763_787_600_000_000_000n, serviceName: null, traceId: null, spanId: null, attributes: {} })) });
+    const first = writer.write(ctx.projectId, batch(100)); // taken at once by the first transaction
+    const second = writer.write(ctx.projectId, batch(100)); // waits in the queue
+    const third = writer.write(ctx.projectId, batch(100)); // would overflow it
+    await expect(third).rejects.toMatchObject({ code: "unavailable", status: 503, retryAfter: 1 });
+    await Promise.all([first, second]);
+    const stored = await database.db.select({ id: events.id }).from(events).where(eq(events.projectId, ctx.projectId));
+    expect(stored).toHaveLength(200);
   });
 });
 

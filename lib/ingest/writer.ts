@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Database, Db } from "@/db";
 import { config } from "@/lib/config";
-import { isDatabaseUnavailable } from "@/lib/http/errors";
+import { ApiError, isDatabaseUnavailable } from "@/lib/http/errors";
 import type { RecordBatch } from "@/lib/model/records";
 import { nanosToIsoMicros } from "@/lib/model/time";
 
@@ -25,6 +25,8 @@ interface Pending {
 
 /** Rows per transaction: large enough to amortize the commit, small enough to keep latency low. */
 const MAX_ROWS_PER_TRANSACTION = 20_000;
+/** Rows waiting for a transaction; past this, ingest answers 503 and clients retry later. */
+export const MAX_QUEUED_ROWS = 200_000;
 
 const json = (rows: unknown[]) => sql`${JSON.stringify(rows)}::json`;
 const text = (nanos: bigint) => nanos.toString();
@@ -46,15 +48,16 @@ function rowCount(batch: RecordBatch): number {
  * one statement, so the second report of a task merges in the next statement.
  */
 function rounds<T>(rows: T[], key: (row: T) => string): T[][] {
-  const out: T[][] = [];
+  const out: { key: string; row: T }[][] = [];
   const seen = new Map<string, number>();
   for (const row of rows) {
     const k = key(row);
     const n = seen.get(k) ?? 0;
     seen.set(k, n + 1);
-    (out[n] ??= []).push(row);
+    (out[n] ??= []).push({ key: k, row });
   }
-  return out;
+  // each round in key order, so concurrent transactions lock rows in the same order
+  return out.map((round) => round.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((r) => r.row));
 }
 
 export function seriesHash(name: string, serviceName: string | null, tags: Record<string, string>): string {
@@ -322,6 +325,7 @@ const isDeadlock = (error: unknown) => ["40P01", "40001"].includes(String((error
 
 export class IngestWriter {
   private queue: Pending[] = [];
+  private queuedRows = 0;
   private flushers = 0;
   /** committed transactions and the batches they carried: batches/transactions is the grouping */
   readonly stats = { transactions: 0, batches: 0 };
@@ -330,12 +334,17 @@ export class IngestWriter {
   constructor(
     private readonly db: Db,
     private readonly concurrency = 1,
+    private readonly maxQueuedRows = MAX_QUEUED_ROWS,
   ) {}
 
   /** Stores a batch; resolves once it is committed. */
   write(projectId: string, batch: RecordBatch): Promise<void> {
     const rows = rowCount(batch);
     if (rows === 0) return Promise.resolve();
+    if (this.queuedRows > 0 && this.queuedRows + rows > this.maxQueuedRows) {
+      return Promise.reject(new ApiError("unavailable", "ingest is saturated; retry later", undefined, 1));
+    }
+    this.queuedRows += rows;
     return new Promise((resolve, reject) => {
       this.queue.push({ projectId, batch, rows, resolve, reject });
       if (this.flushers < this.concurrency) void this.flush();
@@ -348,6 +357,7 @@ export class IngestWriter {
     while (this.queue.length > 0 && (group.length === 0 || rows + this.queue[0]!.rows <= MAX_ROWS_PER_TRANSACTION)) {
       const next = this.queue.shift()!;
       rows += next.rows;
+      this.queuedRows -= next.rows;
       group.push(next);
     }
     return group;

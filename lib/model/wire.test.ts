@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { LogIn, MetricIn, NetworkOpIn, PipelineEventIn, SpanIn } from "./wire";
 
 const start = "2025-11-22T05:00:00Z";
+const nested = (depth: number): unknown => (depth === 0 ? "leaf" : { n: nested(depth - 1) });
 const startNs = 1_763_787_600_000_000_000n;
 
 describe("SpanIn", () => {
@@ -50,6 +51,7 @@ describe("SpanIn", () => {
       [{ name: "w", start_time: start, kind: "sideways" }, "kind"],
       [{ name: "w", start_time: start, end_time: "2025-11-22T04:00:00Z" }, "end_time"],
       [{ name: "w", start_time: "soon" }, "start_time"],
+      [{ name: "w", start_time: start, attributes: { deep: nested(100) } }, "attributes"],
     ];
     for (const [input, field] of cases) {
       const result = SpanIn.safeParse(input);
@@ -73,6 +75,8 @@ describe("other signals", () => {
     expect(LogIn.parse({ message: "m", severity_number: 21 }).severityText).toBe("FATAL");
     expect(LogIn.parse({ body: { order: 7 } }).body).toEqual({ order: 7 });
     expect(LogIn.safeParse({ severity: "info" }).success).toBe(false);
+    expect(LogIn.safeParse({ body: nested(30) }).success).toBe(true);
+    expect(LogIn.safeParse({ body: nested(100) }).success).toBe(false);
   });
 
   it("infers a pipeline event's status when it is not given", () => {

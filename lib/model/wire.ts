@@ -40,7 +40,22 @@ const Time = z.unknown().transform((value, ctx): bigint => {
   return nanos;
 });
 
-const Attributes = z.preprocess((v) => v ?? {}, z.record(z.string(), z.unknown()));
+/** Deepest nesting kept in an attribute value or log body; deeper documents are refused, not truncated. */
+export const MAX_JSON_DEPTH = 64;
+
+function depthWithin(value: unknown, budget: number): boolean {
+  if (value === null || typeof value !== "object") return true;
+  if (budget === 0) return false;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    if (!depthWithin(child, budget - 1)) return false;
+  }
+  return true;
+}
+
+const Nested = <T extends z.ZodType>(schema: T) =>
+  schema.refine((v) => depthWithin(v, MAX_JSON_DEPTH), `nests deeper than ${MAX_JSON_DEPTH} levels`);
+
+const Attributes = z.preprocess((v) => v ?? {}, Nested(z.record(z.string(), z.unknown())));
 
 const hexId = (pattern: RegExp, what: string) =>
   z.string().transform((value, ctx) => {
@@ -101,7 +116,7 @@ export const SpanIn = z
     trace_state: opt(Text),
     attributes: Attributes,
     events: z.preprocess((v) => v ?? [], z.array(SpanEventIn)),
-    links: z.preprocess((v) => v ?? [], z.array(z.unknown())),
+    links: z.preprocess((v) => v ?? [], Nested(z.array(z.unknown()))),
     resource_attributes: Attributes,
   })
   .transform((s, ctx): SpanRecord => {
@@ -179,7 +194,7 @@ export const LogIn = z
     severity_number: opt(Severity),
     severity_text: opt(Text),
     message: opt(Text),
-    body: z.unknown().optional(),
+    body: Nested(z.unknown()).optional(),
     service_name: opt(Name),
     trace_id: opt(TraceId),
     span_id: opt(SpanId),
