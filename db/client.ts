@@ -25,6 +25,9 @@ export type DatabaseOptions =
   /** dataDir undefined: in memory */
   | { driver: "pglite"; dataDir?: string };
 
+/** advisory lock key held while migrations run ("tdck") */
+const MIGRATION_LOCK = 0x7464636b;
+
 export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
 
 export function openDatabase(options: DatabaseOptions): Database {
@@ -40,7 +43,17 @@ export function openDatabase(options: DatabaseOptions): Database {
     return {
       driver: "postgres",
       db: db as unknown as Db,
-      migrate: () => migratePostgres(db, { migrationsFolder }),
+      migrate: async () => {
+        // app nodes starting together take turns: one applies, the others then find nothing to do
+        // (the lock lives on a connection of its own, so a pool of one can still migrate)
+        const lock = postgres(options.url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+        try {
+          await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
+          await migratePostgres(db, { migrationsFolder });
+        } finally {
+          await lock.end({ timeout: 5 }); // ending the session releases the lock
+        }
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }

@@ -64,6 +64,8 @@ CREATE TABLE "spans" (
 	"events" jsonb NOT NULL,
 	"links" jsonb NOT NULL,
 	"scope" jsonb,
+	"flags" bigint,
+	"dropped" jsonb,
 	CONSTRAINT "spans_pk" PRIMARY KEY("project_id","trace_id","span_id")
 );
 --> statement-breakpoint
@@ -107,6 +109,9 @@ CREATE TABLE "logs" (
 	"attributes" jsonb NOT NULL,
 	"resource_attributes" jsonb NOT NULL,
 	"scope" jsonb,
+	"flags" bigint,
+	"event_name" text,
+	"dropped_attributes_count" integer DEFAULT 0 NOT NULL,
 	CONSTRAINT "logs_pk" PRIMARY KEY("project_id","id")
 );
 --> statement-breakpoint
@@ -114,6 +119,8 @@ CREATE TABLE "metric_points" (
 	"project_id" uuid NOT NULL,
 	"series_id" bigint NOT NULL,
 	"time" timestamp (6) with time zone NOT NULL,
+	"start_time" timestamp (6) with time zone,
+	"flags" integer,
 	"value" double precision,
 	"count" bigint,
 	"sum" double precision,
@@ -121,7 +128,8 @@ CREATE TABLE "metric_points" (
 	"max" double precision,
 	"bounds" double precision[],
 	"bucket_counts" bigint[],
-	"distribution" jsonb
+	"distribution" jsonb,
+	"exemplars" jsonb
 );
 --> statement-breakpoint
 CREATE TABLE "metric_series" (
@@ -134,6 +142,8 @@ CREATE TABLE "metric_series" (
 	"service_name" text,
 	"temporality" text,
 	"tags" jsonb NOT NULL,
+	"resource_attributes" jsonb NOT NULL,
+	"scope" jsonb,
 	"series_hash" text NOT NULL,
 	CONSTRAINT "metric_series_pk" PRIMARY KEY("project_id","id")
 );

@@ -1,4 +1,4 @@
-import { bigint, index, jsonb, pgTable, primaryKey, smallint, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgTable, primaryKey, smallint, text, uuid } from "drizzle-orm/pg-core";
 
 // Log times are integer nanoseconds, like spans, so log/trace correlation lines up exactly.
 export const logs = pgTable(
@@ -19,6 +19,10 @@ export const logs = pgTable(
     attributes: jsonb().$type<Record<string, unknown>>().notNull(),
     resourceAttributes: jsonb().$type<Record<string, unknown>>().notNull(),
     scope: jsonb().$type<Record<string, unknown>>(),
+    flags: bigint({ mode: "number" }),
+    /** names the record as an event (OTLP event_name) */
+    eventName: text(),
+    droppedAttributesCount: integer().notNull().default(0),
   },
   (t) => [
     primaryKey({ name: "logs_pk", columns: [t.projectId, t.id] }),

@@ -2,6 +2,7 @@ import {
   bigint,
   doublePrecision,
   index,
+  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -24,7 +25,10 @@ export const metricSeries = pgTable(
     /** cumulative | delta, for sums and histograms */
     temporality: text(),
     tags: jsonb().$type<Record<string, string>>().notNull(),
-    /** hex SHA-256 of name, service and sorted tags: one series per distinct combination */
+    resourceAttributes: jsonb().$type<Record<string, unknown>>().notNull(),
+    /** instrumentation scope: { name, version, attributes } */
+    scope: jsonb().$type<Record<string, unknown>>(),
+    /** hex SHA-256 of name, service, sorted tags and resource attributes: one series per distinct combination */
     seriesHash: text().notNull(),
   },
   (t) => [
@@ -43,6 +47,9 @@ export const metricPoints = pgTable(
     projectId: uuid().notNull(),
     seriesId: bigint({ mode: "number" }).notNull(),
     time: timestamp({ withTimezone: true, precision: 6 }).notNull(),
+    /** start of the aggregation window (OTLP start_time_unix_nano), for reset-aware rates */
+    startTime: timestamp({ withTimezone: true, precision: 6 }),
+    flags: integer(),
     /** the value of a gauge or counter point; the sum for histograms */
     value: doublePrecision(),
     count: bigint({ mode: "number" }),
@@ -54,6 +61,8 @@ export const metricPoints = pgTable(
     bucketCounts: bigint({ mode: "number" }).array(),
     /** summary quantiles [{ quantile, value }] or exponential histogram buckets */
     distribution: jsonb(),
+    /** sample measurements linked to traces: [{ time_unix_nano, value, trace_id, span_id, filtered_attributes }] */
+    exemplars: jsonb(),
   },
   (t) => [
     // a series' points over a time range, and retention by time

@@ -32,6 +32,10 @@ export const spans = pgTable(
     links: jsonb().$type<unknown[]>().notNull(),
     /** instrumentation scope: { name, version, attributes } */
     scope: jsonb().$type<Record<string, unknown>>(),
+    /** W3C trace flags, and OTLP's is-remote bits */
+    flags: bigint({ mode: "number" }),
+    /** counts the sending SDK dropped: { attributes, events, links } */
+    dropped: jsonb().$type<Record<string, number>>(),
   },
   (t) => [
     // identity of a span; retried batches conflict here and are skipped (idempotent ingest)

@@ -83,10 +83,19 @@ export function toApiError(error: unknown): ApiError {
 }
 
 export function errorResponse(error: ApiError): Response {
-  const headers: Record<string, string> = {};
-  if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter);
   return Response.json(
     { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } },
-    { status: error.status, headers },
+    { status: error.status, headers: errorHeaders(error) },
   );
+}
+
+/**
+ * Retry-After for 429/503. A 413 is answered before the body is read to its end, so the
+ * connection closes and the client does not send its next request into the rest of this one.
+ */
+export function errorHeaders(error: ApiError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter);
+  if (error.status === 413) headers.connection = "close";
+  return headers;
 }

@@ -44,7 +44,8 @@ export function validateBatch<T>(body: unknown, key: string, item: z.ZodType<T>)
   return { items, errors };
 }
 
-function ingestWith<T>(key: string, item: z.ZodType<T>, toBatch: (items: T[]) => RecordBatch) {
+/** A service verb that validates a native batch item by item and stores the valid items. */
+export function ingestWith<T>(key: string, item: z.ZodType<T>, toBatch: (items: T[]) => RecordBatch) {
   return async ({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<IngestResult> => {
     const { items, errors } = validateBatch(input, key, item);
     await ingestWriter(ctx.database).write(ctx.projectId, toBatch(items));

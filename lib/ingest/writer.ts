@@ -60,12 +60,19 @@ function rounds<T>(rows: T[], key: (row: T) => string): T[][] {
   return out.map((round) => round.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((r) => r.row));
 }
 
-export function seriesHash(name: string, serviceName: string | null, tags: Record<string, string>): string {
-  const sorted = Object.keys(tags)
+const sortedEntries = (record: Record<string, unknown>) =>
+  Object.keys(record)
     .sort()
-    .map((k) => [k, tags[k]]);
+    .map((k) => [k, record[k]]);
+
+export function seriesHash(
+  name: string,
+  serviceName: string | null,
+  tags: Record<string, string>,
+  resourceAttributes: Record<string, unknown>,
+): string {
   return createHash("sha256")
-    .update(JSON.stringify([name, serviceName, sorted]))
+    .update(JSON.stringify([name, serviceName, sortedEntries(tags), sortedEntries(resourceAttributes)]))
     .digest("hex");
 }
 
@@ -89,6 +96,8 @@ async function writeSpans(tx: Tx, group: Pending[]): Promise<void> {
       events: s.events,
       links: s.links,
       scope: s.scope,
+      flags: s.flags,
+      dropped: s.dropped,
     })),
   );
   if (rows.length === 0) return;
@@ -98,14 +107,14 @@ async function writeSpans(tx: Tx, group: Pending[]): Promise<void> {
       select * from json_to_recordset(${json(rows)}) as x(
         project_id uuid, trace_id text, span_id text, parent_span_id text, name text, service_name text,
         kind text, status_code text, status_message text, start_ns bigint, end_ns bigint, trace_state text,
-        attributes jsonb, resource_attributes jsonb, events jsonb, links jsonb, scope jsonb)
+        attributes jsonb, resource_attributes jsonb, events jsonb, links jsonb, scope jsonb, flags bigint, dropped jsonb)
     ),
     inserted as (
       insert into spans (project_id, trace_id, span_id, parent_span_id, name, service_name, kind, status_code,
         status_message, start_time_unix_nano, end_time_unix_nano, trace_state, attributes, resource_attributes,
-        events, links, scope)
+        events, links, scope, flags, dropped)
       select project_id, trace_id, span_id, parent_span_id, name, service_name, kind, status_code, status_message,
-        start_ns, end_ns, trace_state, attributes, resource_attributes, events, links, scope
+        start_ns, end_ns, trace_state, attributes, resource_attributes, events, links, scope, flags, dropped
       from input
       on conflict do nothing
       returning project_id, trace_id, parent_span_id, name, service_name, status_code,
@@ -180,17 +189,20 @@ async function writeLogs(tx: Tx, group: Pending[]): Promise<void> {
       attributes: l.attributes,
       resource_attributes: l.resourceAttributes,
       scope: l.scope,
+      flags: l.flags,
+      event_name: l.eventName,
+      dropped_attributes_count: l.droppedAttributesCount,
     })),
   );
   if (rows.length === 0) return;
   await tx.execute(sql`
     insert into logs (project_id, time_unix_nano, observed_time_unix_nano, severity_number, severity_text, body,
-      service_name, trace_id, span_id, attributes, resource_attributes, scope)
+      service_name, trace_id, span_id, attributes, resource_attributes, scope, flags, event_name, dropped_attributes_count)
     select project_id, time_ns, observed_ns, severity_number, severity_text, body -> 'v', service_name, trace_id,
-      span_id, attributes, resource_attributes, scope
+      span_id, attributes, resource_attributes, scope, flags, event_name, dropped_attributes_count
     from json_to_recordset(${json(rows)}) as x(project_id uuid, time_ns bigint, observed_ns bigint,
       severity_number smallint, severity_text text, body jsonb, service_name text, trace_id text, span_id text,
-      attributes jsonb, resource_attributes jsonb, scope jsonb)
+      attributes jsonb, resource_attributes jsonb, scope jsonb, flags bigint, event_name text, dropped_attributes_count int)
   `);
 }
 
@@ -198,7 +210,7 @@ async function writeMetrics(tx: Tx, group: Pending[]): Promise<void> {
   const rows = group.flatMap(({ projectId, batch }) =>
     (batch.metrics ?? []).map((m) => ({
       project_id: projectId,
-      series_hash: seriesHash(m.name, m.serviceName, m.tags),
+      series_hash: seriesHash(m.name, m.serviceName, m.tags, m.resourceAttributes),
       name: m.name,
       type: m.type,
       unit: m.unit,
@@ -206,7 +218,12 @@ async function writeMetrics(tx: Tx, group: Pending[]): Promise<void> {
       service_name: m.serviceName,
       temporality: m.temporality,
       tags: m.tags,
+      resource_attributes: m.resourceAttributes,
+      scope: m.scope,
       time: micros(m.time),
+      start_time: micros(m.startTime),
+      flags: m.flags,
+      exemplars: m.exemplars,
       value: m.value,
       count: m.count,
       sum: m.sum,
@@ -219,21 +236,25 @@ async function writeMetrics(tx: Tx, group: Pending[]): Promise<void> {
   );
   if (rows.length === 0) return;
   const input = sql`json_to_recordset(${json(rows)}) as x(project_id uuid, series_hash text, name text, type text,
-    unit text, description text, service_name text, temporality text, tags jsonb, time timestamptz, value float8,
-    count bigint, sum float8, min float8, max float8, bounds float8[], bucket_counts bigint[], distribution jsonb)`;
+    unit text, description text, service_name text, temporality text, tags jsonb, resource_attributes jsonb, scope jsonb,
+    time timestamptz, start_time timestamptz, flags int, value float8, count bigint, sum float8, min float8, max float8,
+    bounds float8[], bucket_counts bigint[], distribution jsonb, exemplars jsonb)`;
   // Two statements: the second sees series the first created, and series another writer created
   // concurrently (the first waits for that writer's commit on the unique index).
   await tx.execute(sql`
-    insert into metric_series (project_id, name, type, unit, description, service_name, temporality, tags, series_hash)
+    insert into metric_series (project_id, name, type, unit, description, service_name, temporality, tags,
+      resource_attributes, scope, series_hash)
     select distinct on (project_id, series_hash) project_id, name, type, unit, description, service_name,
-      temporality, tags, series_hash
+      temporality, tags, resource_attributes, scope, series_hash
     from ${input}
     order by project_id, series_hash
     on conflict (project_id, series_hash) do nothing
   `);
   await tx.execute(sql`
-    insert into metric_points (project_id, series_id, time, value, count, sum, min, max, bounds, bucket_counts, distribution)
-    select x.project_id, s.id, x.time, x.value, x.count, x.sum, x.min, x.max, x.bounds, x.bucket_counts, x.distribution
+    insert into metric_points (project_id, series_id, time, start_time, flags, value, count, sum, min, max, bounds,
+      bucket_counts, distribution, exemplars)
+    select x.project_id, s.id, x.time, x.start_time, x.flags, x.value, x.count, x.sum, x.min, x.max, x.bounds,
+      x.bucket_counts, x.distribution, x.exemplars
     from ${input}
     join metric_series s on s.project_id = x.project_id and s.series_hash = x.series_hash
   `);

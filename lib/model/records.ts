@@ -9,6 +9,14 @@ export interface SpanEventRecord {
   name: string;
   time_unix_nano: string;
   attributes: Attributes;
+  dropped_attributes_count?: number;
+}
+
+/** What an SDK dropped before sending (limits on attributes, events, links); absent when nothing. */
+export interface DroppedCounts {
+  attributes?: number;
+  events?: number;
+  links?: number;
 }
 
 export interface SpanRecord {
@@ -28,6 +36,9 @@ export interface SpanRecord {
   events: SpanEventRecord[];
   links: unknown[];
   scope: Attributes | null;
+  /** W3C trace flags (and OTLP's is-remote bits) */
+  flags: number | null;
+  dropped: DroppedCounts | null;
 }
 
 export interface EventRecord {
@@ -51,6 +62,9 @@ export interface LogRecord {
   attributes: Attributes;
   resourceAttributes: Attributes;
   scope: Attributes | null;
+  flags: number | null;
+  eventName: string | null;
+  droppedAttributesCount: number;
 }
 
 export interface MetricPointRecord {
@@ -61,7 +75,13 @@ export interface MetricPointRecord {
   serviceName: string | null;
   temporality: "cumulative" | "delta" | null;
   tags: Record<string, string>;
+  resourceAttributes: Attributes;
+  scope: Attributes | null;
   time: bigint;
+  /** start of the aggregation window of cumulative and delta points */
+  startTime: bigint | null;
+  flags: number | null;
+  exemplars: unknown[] | null;
   value: number | null;
   count: number | null;
   sum: number | null;

@@ -161,6 +161,8 @@ export const SpanIn = z
       events,
       links: s.links,
       scope: null,
+      flags: null,
+      dropped: null,
     };
   });
 
@@ -223,6 +225,9 @@ export const LogIn = z
       attributes: l.attributes,
       resourceAttributes: l.resource_attributes,
       scope: null,
+      flags: null,
+      eventName: null,
+      droppedAttributesCount: 0,
     };
   });
 
@@ -249,7 +254,12 @@ export const MetricIn = z
       serviceName: m.service_name ?? null,
       temporality: null,
       tags: m.tags,
+      resourceAttributes: {},
+      scope: null,
       time: m.timestamp ?? BigInt(Date.now()) * 1_000_000n,
+      startTime: null,
+      flags: null,
+      exemplars: null,
       value: m.value,
       count: null,
       sum: null,

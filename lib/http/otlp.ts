@@ -1,0 +1,50 @@
+import { getDatabase } from "@/db";
+import { authenticate } from "@/lib/auth/authenticate";
+import type { Ctx } from "@/lib/auth/context";
+import { config } from "@/lib/config";
+import { encodeResponse, encodeStatus, type Signal } from "@/lib/ingest/otlp/proto";
+import { OTLP_CONTENT_TYPES, receiveOtlp, type OtlpFormat } from "@/lib/ingest/otlp/receive";
+import { readBody } from "./body";
+import { ApiError, errorHeaders, toApiError } from "./errors";
+
+// OTLP/HTTP 1.x: the response body and its content type follow the request's (protobuf or JSON);
+// errors are a google.rpc.Status, with Retry-After on 429 and 503.
+
+const CONTENT_TYPE: Record<OtlpFormat, string> = { protobuf: "application/x-protobuf", json: "application/json" };
+
+/** gRPC status codes for the Status body, by HTTP status. */
+const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+
+function respond(body: Uint8Array | string, status: number, format: OtlpFormat, headers: Record<string, string> = {}): Response {
+  return new Response(typeof body === "string" ? body : Buffer.from(body), {
+    status,
+    headers: { "content-type": CONTENT_TYPE[format], ...headers },
+  });
+}
+
+function formatOf(request: Request): OtlpFormat | undefined {
+  const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  return OTLP_CONTENT_TYPES[mediaType];
+}
+
+export function otlpRoute(signal: Signal) {
+  return async (request: Request): Promise<Response> => {
+    const format = formatOf(request);
+    try {
+      if (!format) {
+        throw new ApiError("unsupported_media_type", "OTLP/HTTP takes application/x-protobuf or application/json");
+      }
+      const database = await getDatabase();
+      const principal = await authenticate({ db: database.db, headers: request.headers, scope: "ingest", now: new Date() });
+      const ctx: Ctx = { database, db: database.db, projectId: principal.projectId, scopes: principal.scopes, now: () => new Date() };
+      const { bytes } = await readBody(request, { maxBytes: config().maxBodyBytes, contentTypes: Object.keys(OTLP_CONTENT_TYPES) });
+      const result = await receiveOtlp({ ctx, input: { signal, bytes, format } });
+      return respond(encodeResponse(signal, result.rejected, result.errorMessage, format), 200, format);
+    } catch (error) {
+      const apiError = toApiError(error);
+      const bodyFormat = format ?? "json";
+      const status = encodeStatus(GRPC_CODE[apiError.status] ?? 2, apiError.message, bodyFormat);
+      return respond(status, apiError.status, bodyFormat, errorHeaders(apiError));
+    }
+  };
+}

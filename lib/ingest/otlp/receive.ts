@@ -1,0 +1,58 @@
+import type { Ctx } from "@/lib/auth/context";
+import { ApiError } from "@/lib/http/errors";
+import { parseJson, storable } from "@/lib/http/body";
+import { dateToNanos } from "@/lib/model/time";
+import { ingestWriter } from "../writer";
+import { mapLogs, mapMetrics, mapTraces, type Mapped } from "./map";
+import { decodeRequest, type Signal } from "./proto";
+import { isObject, MalformedOtlp } from "./values";
+
+export type OtlpFormat = "protobuf" | "json";
+
+export const OTLP_CONTENT_TYPES: Record<string, OtlpFormat> = {
+  "application/x-protobuf": "protobuf",
+  "application/protobuf": "protobuf",
+  "application/json": "json",
+};
+
+function parse(signal: Signal, bytes: Buffer, format: OtlpFormat): Record<string, unknown> {
+  if (format === "protobuf") {
+    let decoded: Record<string, unknown>;
+    try {
+      decoded = decodeRequest(signal, bytes);
+    } catch (error) {
+      throw new ApiError("invalid_body", `the body is not a valid OTLP ${signal} protobuf message: ${(error as Error).message}`);
+    }
+    // protobuf strings may hold NUL or broken UTF-8, which Postgres does not store
+    return storable(decoded) as Record<string, unknown>;
+  }
+  const value = parseJson(bytes);
+  if (!isObject(value)) throw new ApiError("invalid_json", `an OTLP/JSON ${signal} request is a JSON object`);
+  return value;
+}
+
+function map(signal: Signal, request: Record<string, unknown>, format: OtlpFormat, now: bigint): Mapped {
+  const ids = format === "json" ? "hex" : "base64";
+  try {
+    if (signal === "traces") return mapTraces(request, ids);
+    if (signal === "metrics") return mapMetrics(request, ids);
+    return mapLogs(request, ids, now);
+  } catch (error) {
+    if (error instanceof MalformedOtlp) throw new ApiError("invalid_body", `malformed OTLP ${signal} request: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Decodes one OTLP/HTTP export request, stores what it can, and says what it rejected. */
+export async function receiveOtlp({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { signal: Signal; bytes: Buffer; format: OtlpFormat };
+}): Promise<{ rejected: number; errorMessage: string }> {
+  const request = parse(input.signal, input.bytes, input.format);
+  const mapped = map(input.signal, request, input.format, dateToNanos(ctx.now()));
+  await ingestWriter(ctx.database).write(ctx.projectId, mapped.batch);
+  return { rejected: mapped.rejected, errorMessage: mapped.reasons.join("; ") };
+}
