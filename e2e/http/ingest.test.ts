@@ -143,5 +143,14 @@ describe("while the database is unreachable", () => {
     expect(ingest.status).toBe(503);
     expect(Number(ingest.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await ingest.json()).error.code).toBe("unavailable");
+
+    const otlp = await fetch(`${server.url}/v1/traces`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "tfk_x:tfs_y" },
+      body: JSON.stringify({ resourceSpans: [] }),
+    });
+    expect(otlp.status).toBe(503);
+    expect(Number(otlp.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await otlp.json()).toMatchObject({ code: 14, message: expect.stringMatching(/unavailable/) });
   });
 });
