@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createGzip } from "node:zlib";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { SeverityNumber } from "@opentelemetry/api-logs";
+import { CompressionAlgorithm } from "@opentelemetry/otlp-exporter-base";
 import { OTLPLogExporter as LogsOverHttp } from "@opentelemetry/exporter-logs-otlp-http";
 import { OTLPLogExporter as LogsOverProto } from "@opentelemetry/exporter-logs-otlp-proto";
 import { OTLPMetricExporter as MetricsOverHttp } from "@opentelemetry/exporter-metrics-otlp-http";
@@ -31,6 +32,7 @@ beforeAll(async () => {
   sql = postgres(url, { max: 2, onnotice: () => {}, types: { bigint: postgres.BigInt } });
 });
 afterAll(async () => {
+  delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
   await sql?.end();
   await server?.stop();
 });
@@ -43,11 +45,16 @@ const SECOND = 1_763_787_600;
 const ns = (seconds: number, nanos: number) => BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
 
 describe.each(["protobuf", "json"] as const)("OpenTelemetry SDK over OTLP/HTTP %s", (encoding) => {
-  const headers = () => ({ "x-api-key": key });
+  // protobuf exporters: the key in the exporter's headers, gzip bodies; JSON exporters: the key
+  // from OTEL_EXPORTER_OTLP_HEADERS (percent-encoded, as the variable is written), plain bodies
+  const options = () =>
+    encoding === "protobuf"
+      ? { headers: { "x-api-key": key }, compression: CompressionAlgorithm.GZIP }
+      : (process.env.OTEL_EXPORTER_OTLP_HEADERS = `authorization=Bearer%20${encodeURIComponent(key)}`, {});
   const resource = () => resourceFromAttributes({ "service.name": `checkout-${encoding}`, "deployment.environment": "test", "host.cores": 2 });
 
   it("stores spans with ids, parent links, exact times, kinds, status, events, links, attributes and their types", async () => {
-    const exporter = new exporters[encoding].traces({ url: `${server.url}/v1/traces`, headers: headers() });
+    const exporter = new exporters[encoding].traces({ url: `${server.url}/v1/traces`, ...options() });
     const provider = new BasicTracerProvider({ resource: resource(), spanProcessors: [new SimpleSpanProcessor(exporter)] });
     const tracer = provider.getTracer("shop-instrumentation", "1.2.3");
     const linked = tracer.startSpan("earlier", { startTime: [SECOND - 10, 0] });
@@ -98,7 +105,7 @@ describe.each(["protobuf", "json"] as const)("OpenTelemetry SDK over OTLP/HTTP %
   it("stores counters, up-down counters, gauges, histograms and exponential histograms with their temporality", async () => {
     const exporter = new exporters[encoding].metrics({
       url: `${server.url}/v1/metrics`,
-      headers: headers(),
+      ...options(),
       temporalityPreference: AggregationTemporality.DELTA,
     });
     const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
@@ -153,7 +160,7 @@ describe.each(["protobuf", "json"] as const)("OpenTelemetry SDK over OTLP/HTTP %
   });
 
   it("stores logs with severity, bodies of any type, typed attributes and their trace", async () => {
-    const exporter = new exporters[encoding].logs({ url: `${server.url}/v1/logs`, headers: headers() });
+    const exporter = new exporters[encoding].logs({ url: `${server.url}/v1/logs`, ...options() });
     const provider = new LoggerProvider({ resource: resource(), processors: [new SimpleLogRecordProcessor({ exporter })] });
     const logger = provider.getLogger("shop-logs", "3.0.0");
     const tracerProvider = new BasicTracerProvider();
