@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { getDatabase } from "@/db";
+import type { Endpoint } from "@/lib/api/endpoints";
 import { authenticate } from "@/lib/auth/authenticate";
 import type { Ctx } from "@/lib/auth/context";
 import type { Scope } from "@/lib/auth/scopes";
@@ -7,19 +8,13 @@ import { config } from "@/lib/config";
 import { readJson } from "./body";
 import { ApiError, describeZodError, errorResponse, toApiError, zodDetails } from "./errors";
 
-interface RouteOptions<Q extends z.ZodType | undefined> {
-  scope: Scope;
-  /** query-string schema; invalid parameters answer 400 naming the parameter */
-  query?: Q;
-  /** read the body as JSON (gzip/deflate accepted, size capped) */
-  body?: "json";
-}
+type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-interface HandlerArgs<Q> {
+interface HandlerArgs<E extends Endpoint> {
   ctx: Ctx;
-  query: Q;
+  query: Output<E["query"]>;
+  params: Output<E["params"]>;
   body: unknown;
-  params: Record<string, string>;
   request: Request;
 }
 
@@ -34,35 +29,38 @@ function searchParamsObject(url: URL): Record<string, string | string[]> {
   return out;
 }
 
+function parseParameters(schema: z.ZodType | undefined, input: unknown, where: string): unknown {
+  if (!schema) return undefined;
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ApiError("validation_failed", `invalid ${where} parameter: ${describeZodError(parsed.error)}`, zodDetails(parsed.error));
+  }
+  return parsed.data;
+}
+
 /**
- * The one wrapper every API route handler uses: authentication and scope, query and body
- * parsing, and the error envelope. A handler returns data (sent as JSON) or a Response.
+ * The one wrapper every API route handler uses: authentication and scope, path, query and body
+ * parsing with the endpoint's schemas, and the error envelope. A handler returns data (sent as
+ * JSON) or a Response.
  */
-export function route<Q extends z.ZodType | undefined = undefined>(
-  options: RouteOptions<Q>,
-  handler: (args: HandlerArgs<Q extends z.ZodType ? z.output<Q> : undefined>) => Promise<unknown> | unknown,
-) {
+export function route<E extends Endpoint & { scope: Scope }>(endpoint: E, handler: (args: HandlerArgs<E>) => Promise<unknown> | unknown) {
   return async (request: Request, context?: RouteContext): Promise<Response> => {
     try {
       const database = await getDatabase();
-      const now = new Date();
-      const principal = await authenticate({ db: database.db, headers: request.headers, scope: options.scope, now });
+      const principal = await authenticate({ db: database.db, headers: request.headers, scope: endpoint.scope, now: new Date() });
       const ctx: Ctx = { database, db: database.db, projectId: principal.projectId, scopes: principal.scopes, now: () => new Date() };
 
-      let query: unknown;
-      if (options.query) {
-        const parsed = options.query.safeParse(searchParamsObject(new URL(request.url)));
-        if (!parsed.success) {
-          throw new ApiError("validation_failed", `invalid query parameter: ${describeZodError(parsed.error)}`, zodDetails(parsed.error));
-        }
-        query = parsed.data;
-      }
-      const body = options.body === "json" ? await readJson(request, config().maxBodyBytes) : undefined;
       const rawParams = (await context?.params) ?? {};
-      const params = Object.fromEntries(Object.entries(rawParams).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v]));
+      const params = parseParameters(
+        endpoint.params,
+        Object.fromEntries(Object.entries(rawParams).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : decodeURIComponent(v)])),
+        "path",
+      );
+      const query = parseParameters(endpoint.query, searchParamsObject(new URL(request.url)), "query");
+      const body = endpoint.method === "post" ? await readJson(request, config().maxBodyBytes) : undefined;
 
-      const result = await handler({ ctx, query: query as never, body, params, request });
-      return result instanceof Response ? result : Response.json(result);
+      const result = await handler({ ctx, query: query as never, params: params as never, body, request });
+      return result instanceof Response ? result : Response.json(result, { status: endpoint.status ?? 200 });
     } catch (error) {
       return errorResponse(toApiError(error));
     }

@@ -1,5 +1,10 @@
+import { listMetrics } from "@/lib/query/metrics";
 import { ingestMetrics } from "@/lib/ingest/native";
 import { route } from "@/lib/http/route";
+import { endpoints } from "@/lib/api/endpoints";
 
 // POST /api/v1/metrics — metrics, native JSON
-export const POST = route({ scope: "ingest", body: "json" }, ({ ctx, body }) => ingestMetrics({ ctx, input: body }));
+export const POST = route(endpoints.ingestMetrics, ({ ctx, body }) => ingestMetrics({ ctx, input: body }));
+
+// GET — listMetrics
+export const GET = route(endpoints.listMetrics, ({ ctx, query }) => listMetrics({ ctx, input: query }));

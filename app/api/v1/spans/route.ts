@@ -1,5 +1,6 @@
 import { ingestSpans } from "@/lib/ingest/native";
 import { route } from "@/lib/http/route";
+import { endpoints } from "@/lib/api/endpoints";
 
 // POST /api/v1/spans — spans, native JSON
-export const POST = route({ scope: "ingest", body: "json" }, ({ ctx, body }) => ingestSpans({ ctx, input: body }));
+export const POST = route(endpoints.ingestSpans, ({ ctx, body }) => ingestSpans({ ctx, input: body }));

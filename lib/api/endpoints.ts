@@ -1,0 +1,108 @@
+import { z } from "zod";
+import type { Scope } from "@/lib/auth/scopes";
+import { EventIn, LogIn, MetricIn, NetworkOpIn, PipelineEventIn, SpanIn } from "@/lib/model/wire";
+import { ZipkinSpan } from "@/lib/ingest/zipkin";
+import { LogSearchQuery, LogSearchResult, EventSearchQuery, EventSearchResult } from "@/lib/query/logs";
+import { MetricListQuery, MetricListResult, MetricQuery, MetricQueryResult } from "@/lib/query/metrics";
+import {
+  HostsQuery,
+  HostsResult,
+  NetworkQuery,
+  NetworkResult,
+  PipelineEventView,
+  PipelineEventsQuery,
+  PipelineEventsResult,
+  RetryStats,
+  RetryStatsQuery,
+  SlowNetworkQuery,
+  SlowQuery,
+  TaskParams,
+} from "@/lib/query/pipeline";
+import { PublishersResult } from "@/lib/query/publishers";
+import { OperationsResult, ServiceParams, ServicesQuery, ServicesResult } from "@/lib/query/services";
+import { TraceIdParams, TraceSearchQuery, TraceSearchResult, TraceView } from "@/lib/query/traces";
+
+// Every REST endpoint, declared once: the route handlers take scope and schemas from here, and
+// the OpenAPI document is generated from the same declarations.
+
+export interface Endpoint {
+  method: "get" | "post";
+  path: string;
+  summary: string;
+  tag: string;
+  scope: Scope | null;
+  query?: z.ZodObject;
+  params?: z.ZodObject;
+  /** documents the request body; the handler validates it */
+  body?: z.ZodType;
+  /** content types of the body, when not JSON */
+  bodyContentTypes?: string[];
+  response: z.ZodType;
+  status?: number;
+}
+
+const IngestResult = z
+  .object({
+    accepted: z.number(),
+    rejected: z.number(),
+    errors: z.array(z.object({ index: z.number(), message: z.string() })),
+  })
+  .meta({ id: "IngestResult" });
+
+const batch = (key: string, item: z.ZodType) => z.union([z.object({ [key]: z.array(item) }), z.array(item)]);
+
+const ingest = (path: string, key: string, item: z.ZodType, summary: string): Endpoint & { scope: "ingest" } => ({
+  method: "post",
+  path,
+  summary,
+  tag: "Ingest",
+  scope: "ingest",
+  body: batch(key, item),
+  response: IngestResult,
+});
+
+export const Health = z.object({ status: z.enum(["ok", "unavailable"]), version: z.string(), database: z.enum(["ok", "unavailable"]), driver: z.enum(["pglite", "postgres"]).optional() });
+
+const OtlpBody = z.unknown().meta({ description: "ExportTraceServiceRequest / ExportMetricsServiceRequest / ExportLogsServiceRequest, protobuf or OTLP/JSON" });
+const otlp = (signal: string): Endpoint & { scope: "ingest" } => ({
+  method: "post",
+  path: `/v1/${signal}`,
+  summary: `OTLP/HTTP ${signal} export (protobuf or JSON, gzip accepted)`,
+  tag: "OpenTelemetry",
+  scope: "ingest",
+  body: OtlpBody,
+  bodyContentTypes: ["application/x-protobuf", "application/json"],
+  response: z.object({ partialSuccess: z.object({ errorMessage: z.string() }).catchall(z.union([z.string(), z.number()])).optional() }),
+});
+
+export const endpoints = {
+  health: { method: "get", path: "/api/v1/health", summary: "Server and database health (no credentials)", tag: "Health", scope: null, response: Health },
+  ingestSpans: ingest("/api/v1/spans", "spans", SpanIn, "Send spans"),
+  ingestEvents: ingest("/api/v1/events", "events", EventIn, "Send events"),
+  ingestMetrics: ingest("/api/v1/metrics", "metrics", MetricIn, "Send metric points"),
+  ingestLogs: ingest("/api/v1/logs", "logs", LogIn, "Send logs"),
+  ingestPipelineEvents: ingest("/api/v1/pipeline/events", "events", PipelineEventIn, "Send task executions (pipeline events)"),
+  ingestNetworkOps: ingest("/api/v1/pipeline/network", "operations", NetworkOpIn, "Send network operations"),
+  ingestZipkin: { ...ingest("/api/v2/spans", "spans", ZipkinSpan, "Zipkin v2 JSON spans"), tag: "Zipkin", status: 202 },
+  otlpTraces: otlp("traces"),
+  otlpMetrics: otlp("metrics"),
+  otlpLogs: otlp("logs"),
+
+  searchTraces: { method: "get", path: "/api/v1/traces", summary: "Search traces, newest first", tag: "Traces", scope: "read", query: TraceSearchQuery, response: TraceSearchResult },
+  getTrace: { method: "get", path: "/api/v1/traces/{trace_id}", summary: "A whole trace", tag: "Traces", scope: "read", params: TraceIdParams, response: TraceView },
+  listServices: { method: "get", path: "/api/v1/services", summary: "RED per service", tag: "Services", scope: "read", query: ServicesQuery, response: ServicesResult },
+  listOperations: { method: "get", path: "/api/v1/services/{name}/operations", summary: "RED per operation of a service", tag: "Services", scope: "read", query: ServicesQuery, params: ServiceParams, response: OperationsResult },
+  listMetrics: { method: "get", path: "/api/v1/metrics", summary: "Metric names with type, unit, description and tag keys", tag: "Metrics", scope: "read", query: MetricListQuery, response: MetricListResult },
+  queryMetric: { method: "get", path: "/api/v1/metrics/query", summary: "A metric's series, bucketed and aggregated", tag: "Metrics", scope: "read", query: MetricQuery, response: MetricQueryResult },
+  searchLogs: { method: "get", path: "/api/v1/logs", summary: "Search logs, newest first", tag: "Logs", scope: "read", query: LogSearchQuery, response: LogSearchResult },
+  searchEvents: { method: "get", path: "/api/v1/events", summary: "Search events, newest first", tag: "Events", scope: "read", query: EventSearchQuery, response: EventSearchResult },
+  listPipelineEvents: { method: "get", path: "/api/v1/pipeline/events", summary: "Task executions (status=failed for failed events)", tag: "Pipeline", scope: "read", query: PipelineEventsQuery, response: PipelineEventsResult },
+  listSlowEvents: { method: "get", path: "/api/v1/pipeline/events/slow", summary: "Events slower than threshold_seconds, slowest first", tag: "Pipeline", scope: "read", query: SlowQuery, response: PipelineEventsResult },
+  getTask: { method: "get", path: "/api/v1/pipeline/events/{task_id}", summary: "A task's record", tag: "Pipeline", scope: "read", params: TaskParams, response: PipelineEventView },
+  retryStats: { method: "get", path: "/api/v1/pipeline/retry-stats", summary: "Retry statistics", tag: "Pipeline", scope: "read", query: RetryStatsQuery, response: RetryStats },
+  listNetworkOps: { method: "get", path: "/api/v1/pipeline/network", summary: "Network operations (failed=true for failed ones)", tag: "Pipeline", scope: "read", query: NetworkQuery, response: NetworkResult },
+  listSlowNetworkOps: { method: "get", path: "/api/v1/pipeline/network/slow", summary: "Network operations slower than threshold_seconds", tag: "Pipeline", scope: "read", query: SlowNetworkQuery, response: NetworkResult },
+  networkHosts: { method: "get", path: "/api/v1/pipeline/network/hosts", summary: "Totals per host:port", tag: "Pipeline", scope: "read", query: HostsQuery, response: HostsResult },
+  listPublishers: { method: "get", path: "/api/v1/publishers", summary: "Publishers and their status", tag: "Publishers", scope: "read", response: PublishersResult },
+  openapi: { method: "get", path: "/api/v1/openapi.json", summary: "This document", tag: "Health", scope: null, response: z.record(z.string(), z.unknown()) },
+} satisfies Record<string, Endpoint>;

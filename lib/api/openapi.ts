@@ -1,0 +1,67 @@
+import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
+import { z } from "zod";
+import pkg from "@/package.json";
+import { endpoints, type Endpoint } from "./endpoints";
+
+const ErrorEnvelope = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string().optional(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: "Error" });
+
+const errorResponses = (endpoint: Endpoint) => {
+  const statuses = endpoint.scope ? ["400", "401", "403", "503"] : ["503"];
+  if (endpoint.method === "post") statuses.push("413", "415");
+  if (endpoint.params) statuses.push("404");
+  return Object.fromEntries(
+    statuses.map((status) => [status, { description: `error (${status})`, content: { "application/json": { schema: ErrorEnvelope } } }]),
+  );
+};
+
+let cached: unknown;
+
+/** OpenAPI 3.1, generated from the endpoint declarations the handlers run on. */
+export function openApiDocument(): unknown {
+  if (cached) return cached;
+  const paths: ZodOpenApiPathsObject = {};
+  for (const [operationId, endpoint] of Object.entries(endpoints) as [string, Endpoint][]) {
+    const contentTypes = endpoint.bodyContentTypes ?? ["application/json"];
+    paths[endpoint.path] ??= {};
+    paths[endpoint.path]![endpoint.method] = {
+      operationId,
+      summary: endpoint.summary,
+      tags: [endpoint.tag],
+      security: endpoint.scope ? [{ bearerKey: [] }, { apiKey: [] }, { telemetryFlowKey: [], telemetryFlowSecret: [] }] : [],
+      requestParams: { ...(endpoint.query ? { query: endpoint.query } : {}), ...(endpoint.params ? { path: endpoint.params } : {}) },
+      ...(endpoint.body
+        ? { requestBody: { required: true, content: Object.fromEntries(contentTypes.map((t) => [t, { schema: endpoint.body! }])) } }
+        : {}),
+      responses: {
+        [String(endpoint.status ?? 200)]: { description: "success", content: { [contentTypes[0]!]: { schema: endpoint.response } } },
+        ...errorResponses(endpoint),
+      },
+    };
+  }
+  cached = createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Tracedeck API",
+      version: pkg.version,
+      description: "Ingest and query traces, metrics, logs, events and task-pipeline telemetry.",
+    },
+    paths,
+    components: {
+      securitySchemes: {
+        bearerKey: { type: "http", scheme: "bearer", description: "<key_id>:<key_secret>, or an OAuth access token" },
+        apiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "<key_id>:<key_secret>" },
+        telemetryFlowKey: { type: "apiKey", in: "header", name: "X-TelemetryFlow-Key-ID" },
+        telemetryFlowSecret: { type: "apiKey", in: "header", name: "X-TelemetryFlow-Key-Secret" },
+      },
+    },
+  });
+  return cached;
+}

@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { ApiError } from "@/lib/http/errors";
+import { parseTime } from "@/lib/model/time";
+
+// Query-string vocabulary shared by every list endpoint: a time range, a limit, a cursor.
+
+export const DEFAULT_WINDOW_NANOS = 3_600_000_000_000n; // the last hour
+export const MAX_LIMIT = 1000;
+
+const Time = z
+  .string()
+  .meta({ description: "RFC 3339 time or epoch milliseconds" })
+  .transform((value, ctx) => {
+    const nanos = parseTime(/^\d+$/.test(value.trim()) && value.trim().length <= 13 ? Number(value) : value);
+    if (nanos === undefined) {
+      ctx.addIssue({ code: "custom", message: "must be an RFC 3339 time or epoch milliseconds" });
+      return z.NEVER;
+    }
+    return nanos;
+  });
+
+export const RangeParams = {
+  from: Time.optional().meta({ description: "start of the range (default: an hour before `to`)" }),
+  to: Time.optional().meta({ description: "end of the range (default: now)" }),
+};
+
+export const PageParams = {
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(100).meta({ description: `page size, at most ${MAX_LIMIT}` }),
+  cursor: z.string().max(500).optional().meta({ description: "next_cursor of the previous page" }),
+};
+
+export interface Range {
+  from: bigint;
+  to: bigint;
+}
+
+/** The range a request asks for, with defaults; `from` after `to` is a 400 naming `from`. */
+export function resolveRange(input: { from?: bigint; to?: bigint }, now: Date): Range {
+  const to = input.to ?? BigInt(now.getTime()) * 1_000_000n;
+  const from = input.from ?? to - DEFAULT_WINDOW_NANOS;
+  if (from > to) throw new ApiError("validation_failed", "invalid query parameter: from: must not be after to", [{ path: "from", message: "must not be after to" }]);
+  return { from, to };
+}
+
+export const rangeSeconds = (range: Range) => Math.max(Number(range.to - range.from) / 1e9, 1e-9);
+
+/**
+ * Cursors are opaque: base64url of the sort key of the last item returned. Keyset pagination
+ * over a unique key, so pages neither repeat nor skip items while new data arrives.
+ */
+export function encodeCursor(key: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(key)).toString("base64url");
+}
+
+export function decodeCursor(cursor: string | undefined, shape: ("string" | "number")[]): (string | number)[] | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (Array.isArray(key) && key.length === shape.length && key.every((v, i) => typeof v === shape[i])) return key as (string | number)[];
+  } catch {
+    // fall through to the 400
+  }
+  throw new ApiError("validation_failed", "invalid query parameter: cursor: not a cursor this endpoint gave out", [{ path: "cursor", message: "invalid cursor" }]);
+}
+
+/** Splits the extra row a page query fetched into the page and the cursor for the next one. */
+export function page<T>(rows: T[], limit: number, key: (row: T) => (string | number)[]): { items: T[]; next_cursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next_cursor: rows.length > limit && last ? encodeCursor(key(last)) : null };
+}
+
+/** `key:value` pairs of repeatable parameters such as attr= and tag=. */
+export const KeyValueParam = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v, ctx) => {
+    const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    return list.map((pair) => {
+      const colon = pair.indexOf(":");
+      if (colon <= 0) {
+        ctx.addIssue({ code: "custom", message: `"${pair}" must be key:value` });
+        return { key: "", value: "" };
+      }
+      return { key: pair.slice(0, colon), value: pair.slice(colon + 1) };
+    });
+  });

@@ -1,0 +1,141 @@
+import { sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { queryRows } from "@/db";
+import { KeyValueParam, RangeParams, resolveRange } from "@/lib/api/params";
+import type { Ctx } from "@/lib/auth/context";
+import { ApiError } from "@/lib/http/errors";
+import { AGGS, aggregate, type Agg, type PointRow, type SeriesInfo } from "./metric-math";
+import { nanosToTimestamp, numOrNull } from "./sql";
+
+export const MetricInfo = z
+  .object({
+    name: z.string(),
+    type: z.string(),
+    unit: z.string().nullable(),
+    description: z.string().nullable(),
+    tag_keys: z.array(z.string()),
+    series_count: z.number(),
+  })
+  .meta({ id: "MetricInfo" });
+export const MetricListQuery = z.object({ q: z.string().optional().meta({ description: "text the name contains" }) });
+export const MetricListResult = z.object({ metrics: z.array(MetricInfo) });
+
+/** Metric names with their type, unit, description and tag keys. */
+export async function listMetrics({ ctx, input }: { ctx: Ctx; input: z.output<typeof MetricListQuery> }): Promise<z.output<typeof MetricListResult>> {
+  const rows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select name, type, unit, description, tags from metric_series where project_id = ${ctx.projectId}
+        ${input.q ? sql`and position(lower(${input.q}) in lower(name)) > 0` : sql``} order by name, id`,
+  );
+  const byName = new Map<string, z.output<typeof MetricInfo> & { keys: Set<string> }>();
+  for (const r of rows) {
+    const name = String(r.name);
+    let m = byName.get(name);
+    if (!m) {
+      m = { name, type: String(r.type), unit: (r.unit as string | null) ?? null, description: (r.description as string | null) ?? null, tag_keys: [], series_count: 0, keys: new Set() };
+      byName.set(name, m);
+    }
+    m.series_count += 1;
+    m.unit ??= (r.unit as string | null) ?? null;
+    m.description ??= (r.description as string | null) ?? null;
+    for (const k of Object.keys((r.tags as Record<string, string>) ?? {})) m.keys.add(k);
+  }
+  return { metrics: [...byName.values()].map(({ keys, ...m }) => ({ ...m, tag_keys: [...keys].sort() })) };
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Most points a query reads; a wider query asks for a narrower range or a larger step. */
+export const MAX_POINTS_READ = 500_000;
+const MAX_BUCKETS = 11_000;
+
+export const MetricQuery = z.object({
+  name: z.string().min(1),
+  agg: z.enum(AGGS as [Agg, ...Agg[]]).default("avg"),
+  step: z
+    .string()
+    .regex(DURATION, "must be a duration such as 30s, 5m, 1h (seconds when no unit)")
+    .optional()
+    .meta({ description: "bucket width (default: the range / 120)" }),
+  tag: KeyValueParam.meta({ description: "key:value the series must have; repeat for AND" }),
+  group_by: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(",").map((k) => k.trim()).filter(Boolean) : []))
+    .meta({ description: "comma-separated tag keys" }),
+  ...RangeParams,
+});
+
+export const MetricQueryResult = z
+  .object({
+    name: z.string(),
+    type: z.string().nullable(),
+    unit: z.string().nullable(),
+    agg: z.string(),
+    step_seconds: z.number(),
+    series: z.array(z.object({ tags: z.record(z.string(), z.string()), points: z.array(z.tuple([z.string(), z.number()])) })),
+  })
+  .meta({ id: "MetricQueryResult" });
+
+function stepMs(step: string | undefined, rangeMs: number): number {
+  if (!step) return Math.max(1000, Math.ceil(rangeMs / 120 / 1000) * 1000);
+  const [, n, unit] = DURATION.exec(step)!;
+  return Number(n) * UNIT_MS[unit ?? "s"]!;
+}
+
+/** A metric's series bucketed by step, aggregated, filtered by tags and grouped by tag keys. */
+export async function queryMetric({ ctx, input }: { ctx: Ctx; input: z.output<typeof MetricQuery> }): Promise<z.output<typeof MetricQueryResult>> {
+  const range = resolveRange(input, ctx.now());
+  const fromMs = Number(range.from / 1_000_000n);
+  const toMs = Number(range.to / 1_000_000n);
+  const step = stepMs(input.step, toMs - fromMs);
+  if (step <= 0 || (toMs - fromMs) / step > MAX_BUCKETS) {
+    throw new ApiError("validation_failed", `invalid query parameter: step: gives more than ${MAX_BUCKETS} buckets over the range`, [{ path: "step", message: "too small for the range" }]);
+  }
+  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, sql`name = ${input.name}`];
+  for (const { key, value } of input.tag) where.push(sql`tags ->> ${key} = ${value}`);
+  const seriesRows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select id, type, unit, temporality, tags from metric_series where ${sql.join(where, sql` and `)}`,
+  );
+  const series: SeriesInfo[] = seriesRows.map((r) => ({
+    id: Number(r.id),
+    type: String(r.type),
+    temporality: (r.temporality as "cumulative" | "delta" | null) ?? null,
+    tags: (r.tags as Record<string, string>) ?? {},
+  }));
+  let points: PointRow[] = [];
+  if (series.length > 0) {
+    // one point before the range too, so the first step's rate has a base
+    const rows = await queryRows<Record<string, unknown>>(
+      ctx.db,
+      sql`select series_id, extract(epoch from time)::float8 * 1000 as time_ms, value, count, sum, bounds, bucket_counts
+          from metric_points
+          where project_id = ${ctx.projectId} and series_id in (${sql.join(series.map((s) => sql`${s.id}`), sql`, `)})
+            and time >= ${nanosToTimestamp(range.from)} - ${`${step} milliseconds`}::interval and time <= ${nanosToTimestamp(range.to)}
+          order by time
+          limit ${MAX_POINTS_READ + 1}`,
+    );
+    if (rows.length > MAX_POINTS_READ) {
+      throw new ApiError("unprocessable", `the query reads more than ${MAX_POINTS_READ} points; narrow the range or filter by tags`);
+    }
+    points = rows.map((r) => ({
+      seriesId: Number(r.series_id),
+      time: Number(r.time_ms),
+      value: numOrNull(r.value),
+      count: numOrNull(r.count),
+      sum: numOrNull(r.sum),
+      bounds: (r.bounds as number[] | null) ?? null,
+      bucketCounts: r.bucket_counts ? (r.bucket_counts as (number | bigint)[]).map(Number) : null,
+    }));
+  }
+  const output = aggregate(series, points, input.agg, { from: fromMs, to: toMs, stepMs: step }, input.group_by);
+  return {
+    name: input.name,
+    type: series[0]?.type ?? null,
+    unit: (seriesRows[0]?.unit as string | null) ?? null,
+    agg: input.agg,
+    step_seconds: step / 1000,
+    series: output.map((s) => ({ tags: s.tags, points: s.points.map(([t, v]) => [new Date(t).toISOString(), v] as [string, number]) })),
+  };
+}

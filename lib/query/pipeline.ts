@@ -1,0 +1,281 @@
+import { sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { queryRows } from "@/db";
+import { PageParams, RangeParams, decodeCursor, page, resolveRange, type Range } from "@/lib/api/params";
+import type { Ctx } from "@/lib/auth/context";
+import { ApiError } from "@/lib/http/errors";
+import { containsPattern, isoTime, nanosToTimestamp, num, numOrNull } from "./sql";
+
+// The pipeline telemetry model's queries (failed and slow events, a task's record, retry
+// statistics, failed and slow network operations, totals per host:port) over the stored data.
+
+export const PipelineEventView = z
+  .object({
+    task_id: z.string(),
+    event_name: z.string(),
+    status: z.enum(["pending", "completed", "failed"]),
+    start_time: z.string(),
+    end_time: z.string().nullable(),
+    duration_ms: z.number().nullable(),
+    error: z.string().nullable(),
+    retry_count: z.number(),
+    process_id: z.number().nullable(),
+    attributes: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: "PipelineEvent" });
+
+const eventColumns = sql`task_id, event_name, status, ${isoTime(sql`start_time`)} as start_time,
+  ${isoTime(sql`end_time`)} as end_time, duration_ms, error, retry_count, process_id, attributes,
+  extract(epoch from start_time)::float8 * 1e6 as start_us`;
+
+const eventView = (r: Record<string, unknown>): z.output<typeof PipelineEventView> => ({
+  task_id: String(r.task_id),
+  event_name: String(r.event_name),
+  status: r.status as "pending" | "completed" | "failed",
+  start_time: String(r.start_time),
+  end_time: (r.end_time as string | null) ?? null,
+  duration_ms: numOrNull(r.duration_ms),
+  error: (r.error as string | null) ?? null,
+  retry_count: num(r.retry_count),
+  process_id: numOrNull(r.process_id),
+  attributes: (r.attributes as Record<string, unknown>) ?? {},
+});
+
+const inRange = (column: string, range: Range) =>
+  sql`${sql.raw(column)} >= ${nanosToTimestamp(range.from)} and ${sql.raw(column)} <= ${nanosToTimestamp(range.to)}`;
+
+export const PipelineEventsQuery = z.object({
+  status: z.enum(["pending", "completed", "failed"]).optional(),
+  event_name: z.string().optional(),
+  error: z.string().optional().meta({ description: "text the error contains (case-insensitive)" }),
+  ...RangeParams,
+  ...PageParams,
+});
+export const PipelineEventsResult = z.object({ events: z.array(PipelineEventView), next_cursor: z.string().nullable() });
+
+/** Task executions started in the range, newest first (`status=failed` for failed events). */
+export async function listPipelineEvents({ ctx, input }: { ctx: Ctx; input: z.output<typeof PipelineEventsQuery> }): Promise<z.output<typeof PipelineEventsResult>> {
+  const range = resolveRange(input, ctx.now());
+  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range)];
+  if (input.status) where.push(sql`status = ${input.status}`);
+  if (input.event_name) where.push(sql`event_name = ${input.event_name}`);
+  if (input.error) where.push(sql`error ilike ${containsPattern(input.error)}`);
+  const after = decodeCursor(input.cursor, ["number", "string"]);
+  if (after) where.push(sql`(extract(epoch from start_time)::float8 * 1e6, task_id) < (${after[0]}::float8, ${after[1]})`);
+  const rows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select ${eventColumns} from pipeline_events where ${sql.join(where, sql` and `)}
+        order by start_time desc, task_id desc limit ${input.limit + 1}`,
+  );
+  const { items, next_cursor } = page(rows, input.limit, (r) => [Number(r.start_us), String(r.task_id)]);
+  return { events: items.map(eventView), next_cursor };
+}
+
+export const SlowQuery = z.object({
+  threshold_seconds: z.coerce.number().min(0).default(1),
+  event_name: z.string().optional(),
+  ...RangeParams,
+  ...PageParams,
+});
+
+/** Events that took longer than the threshold, slowest first. */
+export async function listSlowEvents({ ctx, input }: { ctx: Ctx; input: z.output<typeof SlowQuery> }): Promise<z.output<typeof PipelineEventsResult>> {
+  const range = resolveRange(input, ctx.now());
+  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range), sql`duration_ms > ${input.threshold_seconds * 1000}`];
+  if (input.event_name) where.push(sql`event_name = ${input.event_name}`);
+  const after = decodeCursor(input.cursor, ["number", "string"]);
+  if (after) where.push(sql`(duration_ms, task_id) < (${after[0]}::float8, ${after[1]})`);
+  const rows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select ${eventColumns} from pipeline_events where ${sql.join(where, sql` and `)}
+        order by duration_ms desc, task_id desc limit ${input.limit + 1}`,
+  );
+  const { items, next_cursor } = page(rows, input.limit, (r) => [Number(r.duration_ms), String(r.task_id)]);
+  return { events: items.map(eventView), next_cursor };
+}
+
+export const TaskParams = z.object({ task_id: z.string().min(1) });
+
+export async function getTask({ ctx, input }: { ctx: Ctx; input: z.output<typeof TaskParams> }): Promise<z.output<typeof PipelineEventView>> {
+  const [row] = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select ${eventColumns} from pipeline_events where project_id = ${ctx.projectId} and task_id = ${input.task_id}`,
+  );
+  if (!row) throw new ApiError("not_found", `no task ${input.task_id}`);
+  return eventView(row);
+}
+
+export const RetryStatsQuery = z.object({ ...RangeParams });
+const EventNameStats = z.object({
+  event_name: z.string(),
+  runs: z.number(),
+  failures: z.number(),
+  retries: z.number(),
+  p50_ms: z.number().nullable(),
+  p95_ms: z.number().nullable(),
+});
+export const RetryStats = z
+  .object({
+    total_events: z.number(),
+    events_retried: z.number(),
+    total_retries: z.number(),
+    retry_rate: z.number().meta({ description: "events retried / total events (0…1)" }),
+    max_retries: z.number(),
+    by_event_name: z.array(EventNameStats),
+  })
+  .meta({ id: "RetryStats" });
+
+export async function retryStats({ ctx, input }: { ctx: Ctx; input: z.output<typeof RetryStatsQuery> }): Promise<z.output<typeof RetryStats>> {
+  const range = resolveRange(input, ctx.now());
+  const rows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select event_name,
+          count(*)::float8 as runs,
+          (count(*) filter (where status = 'failed'))::float8 as failures,
+          (count(*) filter (where retry_count > 0))::float8 as retried,
+          coalesce(sum(retry_count), 0)::float8 as retries,
+          coalesce(max(retry_count), 0)::float8 as max_retries,
+          percentile_cont(0.5) within group (order by duration_ms) as p50_ms,
+          percentile_cont(0.95) within group (order by duration_ms) as p95_ms
+        from pipeline_events
+        where project_id = ${ctx.projectId} and ${inRange("start_time", range)}
+        group by event_name
+        order by event_name`,
+  );
+  const total = rows.reduce((n, r) => n + num(r.runs), 0);
+  const retried = rows.reduce((n, r) => n + num(r.retried), 0);
+  return {
+    total_events: total,
+    events_retried: retried,
+    total_retries: rows.reduce((n, r) => n + num(r.retries), 0),
+    retry_rate: total ? retried / total : 0,
+    max_retries: rows.reduce((n, r) => Math.max(n, num(r.max_retries)), 0),
+    by_event_name: rows.map((r) => ({
+      event_name: String(r.event_name),
+      runs: num(r.runs),
+      failures: num(r.failures),
+      retries: num(r.retries),
+      p50_ms: numOrNull(r.p50_ms),
+      p95_ms: numOrNull(r.p95_ms),
+    })),
+  };
+}
+
+export const NetworkOpView = z
+  .object({
+    id: z.string(),
+    task_id: z.string(),
+    host: z.string(),
+    port: z.number(),
+    operation: z.string(),
+    start_time: z.string(),
+    end_time: z.string().nullable(),
+    latency_ms: z.number().nullable(),
+    bytes_sent: z.number(),
+    bytes_received: z.number(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: "NetworkOperation" });
+
+const networkColumns = sql`id, task_id, host, port, operation, ${isoTime(sql`start_time`)} as start_time,
+  ${isoTime(sql`end_time`)} as end_time, latency_ms, bytes_sent, bytes_received, error,
+  extract(epoch from start_time)::float8 * 1e6 as start_us`;
+
+const networkView = (r: Record<string, unknown>): z.output<typeof NetworkOpView> => ({
+  id: String(r.id),
+  task_id: String(r.task_id),
+  host: String(r.host),
+  port: num(r.port),
+  operation: String(r.operation),
+  start_time: String(r.start_time),
+  end_time: (r.end_time as string | null) ?? null,
+  latency_ms: numOrNull(r.latency_ms),
+  bytes_sent: num(r.bytes_sent),
+  bytes_received: num(r.bytes_received),
+  error: (r.error as string | null) ?? null,
+});
+
+const Bool = z.enum(["true", "false"]).transform((v) => v === "true");
+
+export const NetworkQuery = z.object({
+  failed: Bool.optional().meta({ description: "true: only operations that failed" }),
+  host: z.string().optional(),
+  ...RangeParams,
+  ...PageParams,
+});
+export const NetworkResult = z.object({ operations: z.array(NetworkOpView), next_cursor: z.string().nullable() });
+
+export async function listNetworkOps({ ctx, input }: { ctx: Ctx; input: z.output<typeof NetworkQuery> }): Promise<z.output<typeof NetworkResult>> {
+  const range = resolveRange(input, ctx.now());
+  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range)];
+  if (input.failed === true) where.push(sql`error is not null`);
+  if (input.failed === false) where.push(sql`error is null`);
+  if (input.host) where.push(sql`host = ${input.host}`);
+  const after = decodeCursor(input.cursor, ["number", "string"]);
+  if (after) where.push(sql`(extract(epoch from start_time)::float8 * 1e6, id::text) < (${after[0]}::float8, ${after[1]})`);
+  const rows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select ${networkColumns} from network_ops where ${sql.join(where, sql` and `)}
+        order by start_time desc, id::text desc limit ${input.limit + 1}`,
+  );
+  const { items, next_cursor } = page(rows, input.limit, (r) => [Number(r.start_us), String(r.id)]);
+  return { operations: items.map(networkView), next_cursor };
+}
+
+export const SlowNetworkQuery = z.object({ threshold_seconds: z.coerce.number().min(0).default(1), ...RangeParams, ...PageParams });
+
+export async function listSlowNetworkOps({ ctx, input }: { ctx: Ctx; input: z.output<typeof SlowNetworkQuery> }): Promise<z.output<typeof NetworkResult>> {
+  const range = resolveRange(input, ctx.now());
+  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range), sql`latency_ms > ${input.threshold_seconds * 1000}`];
+  const after = decodeCursor(input.cursor, ["number", "string"]);
+  if (after) where.push(sql`(latency_ms, id::text) < (${after[0]}::float8, ${after[1]})`);
+  const rows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select ${networkColumns} from network_ops where ${sql.join(where, sql` and `)}
+        order by latency_ms desc, id::text desc limit ${input.limit + 1}`,
+  );
+  const { items, next_cursor } = page(rows, input.limit, (r) => [Number(r.latency_ms), String(r.id)]);
+  return { operations: items.map(networkView), next_cursor };
+}
+
+export const HostsQuery = z.object({ ...RangeParams });
+export const HostStats = z
+  .object({
+    host: z.string(),
+    port: z.number(),
+    operations: z.number(),
+    errors: z.number(),
+    bytes_sent: z.number(),
+    bytes_received: z.number(),
+    p50_ms: z.number().nullable(),
+    p95_ms: z.number().nullable(),
+  })
+  .meta({ id: "HostStats" });
+export const HostsResult = z.object({ hosts: z.array(HostStats) });
+
+export async function networkHosts({ ctx, input }: { ctx: Ctx; input: z.output<typeof HostsQuery> }): Promise<z.output<typeof HostsResult>> {
+  const range = resolveRange(input, ctx.now());
+  const rows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select host, port, count(*)::float8 as operations, (count(*) filter (where error is not null))::float8 as errors,
+          coalesce(sum(bytes_sent), 0)::float8 as bytes_sent, coalesce(sum(bytes_received), 0)::float8 as bytes_received,
+          percentile_cont(0.5) within group (order by latency_ms) as p50_ms,
+          percentile_cont(0.95) within group (order by latency_ms) as p95_ms
+        from network_ops
+        where project_id = ${ctx.projectId} and ${inRange("start_time", range)}
+        group by host, port
+        order by count(*) desc, host, port`,
+  );
+  return {
+    hosts: rows.map((r) => ({
+      host: String(r.host),
+      port: num(r.port),
+      operations: num(r.operations),
+      errors: num(r.errors),
+      bytes_sent: num(r.bytes_sent),
+      bytes_received: num(r.bytes_received),
+      p50_ms: numOrNull(r.p50_ms),
+      p95_ms: numOrNull(r.p95_ms),
+    })),
+  };
+}

@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestProject, openTestDatabase } from "@/db/testing";
+import { publishers, publisherStatus, type Database } from "@/db/testing/tables";
+import type { Ctx } from "@/lib/auth/context";
+import { ingestEvents, ingestLogs, ingestMetrics, ingestNetworkOps, ingestPipelineEvents, ingestSpans } from "@/lib/ingest/native";
+import { newTraceId } from "@/lib/model/ids";
+import { EventSearchQuery, LogSearchQuery, searchEvents, searchLogs } from "./logs";
+import { listMetrics, MetricQuery, queryMetric } from "./metrics";
+import {
+  getTask,
+  HostsQuery,
+  listNetworkOps,
+  listPipelineEvents,
+  listSlowEvents,
+  listSlowNetworkOps,
+  NetworkQuery,
+  networkHosts,
+  PipelineEventsQuery,
+  retryStats,
+  RetryStatsQuery,
+  SlowNetworkQuery,
+  SlowQuery,
+} from "./pipeline";
+import { listPublishers } from "./publishers";
+import { listOperations, listServices, ServicesQuery } from "./services";
+import { getTrace, searchTraces, TraceSearchQuery } from "./traces";
+
+let database: Database;
+let ctx: Ctx;
+let other: Ctx;
+const now = Date.now();
+const secondsAgo = (s: number) => (now - s * 1000) / 1000; // epoch seconds, as the wire takes them
+
+// one trace: api GET /orders (server, 300 ms) → db SELECT (client, 100 ms, error)
+const traceA = newTraceId();
+const traceB = newTraceId();
+const traceC = newTraceId();
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  ctx = await createTestProject(database);
+  other = await createTestProject(database);
+  await ingestSpans({
+    ctx,
+    input: [
+      { trace_id: traceA, span_id: "a000000000000001", name: "GET /orders", service_name: "api", kind: "server", start_time: secondsAgo(600), duration_ms: 300, attributes: { "http.status_code": 200, customer: "acme" } },
+      { trace_id: traceA, span_id: "a000000000000002", parent_span_id: "a000000000000001", name: "SELECT", service_name: "db", kind: "client", status: "error", start_time: secondsAgo(599.9), duration_ms: 100 },
+      { trace_id: traceA, span_id: "a000000000000003", parent_span_id: "ffffffffffffffff", name: "orphan", service_name: "db", start_time: secondsAgo(599.8), duration_ms: 1 },
+      { trace_id: traceB, span_id: "b000000000000001", name: "GET /orders", service_name: "api", kind: "server", start_time: secondsAgo(300), duration_ms: 50, attributes: { customer: "globex" } },
+      { trace_id: traceC, span_id: "c000000000000001", name: "POST /pay", service_name: "api", kind: "server", status: "error", start_time: secondsAgo(120), duration_ms: 1200 },
+    ],
+  });
+  await ingestSpans({ ctx: other, input: [{ name: "secret", service_name: "hidden", kind: "server", start_time: secondsAgo(60), duration_ms: 5 }] });
+  await ingestPipelineEvents({
+    ctx,
+    input: [
+      { event_name: "resize", task_id: "t1", start_time: secondsAgo(500), end_time: secondsAgo(498), status: "failed", error: "disk full", retry_count: 2, process_id: 7 },
+      { event_name: "resize", task_id: "t2", start_time: secondsAgo(400), end_time: secondsAgo(399.5), status: "completed" },
+      { event_name: "email", task_id: "t3", start_time: secondsAgo(300), end_time: secondsAgo(295), status: "completed", retry_count: 1 },
+      { event_name: "email", task_id: "t4", start_time: secondsAgo(200), status: "pending" },
+    ],
+  });
+  await ingestNetworkOps({
+    ctx,
+    input: [
+      { task_id: "t1", host: "s3", port: 443, start_time: secondsAgo(500), end_time: secondsAgo(499.9), bytes_sent: 100, bytes_received: 1000 },
+      { task_id: "t2", host: "s3", port: 443, start_time: secondsAgo(400), end_time: secondsAgo(397), bytes_sent: 50, error: "timeout" },
+      { task_id: "t3", host: "smtp", port: 25, start_time: secondsAgo(300), end_time: secondsAgo(299.8), bytes_sent: 10 },
+    ],
+  });
+  await ingestLogs({
+    ctx,
+    input: [
+      { message: "payment declined for card 42", severity: "error", service_name: "api", trace_id: traceC, timestamp: secondsAgo(119) },
+      { message: "order listed", severity: "info", service_name: "api", timestamp: secondsAgo(299) },
+      { message: "cache warm", severity: "debug", service_name: "worker", timestamp: secondsAgo(50) },
+    ],
+  });
+  await ingestEvents({ ctx, input: [{ name: "deploy", attributes: { version: "1.4" }, timestamp: secondsAgo(700) }, { name: "rollback", timestamp: secondsAgo(100) }] });
+  await ingestMetrics({
+    ctx,
+    input: [
+      ...[0, 1, 2, 3].map((i) => ({ name: "http.requests", metric_type: "counter", value: 10, tags: { route: "/a" }, timestamp: secondsAgo(300 - i * 60) })),
+      ...[0, 1].map((i) => ({ name: "http.requests", metric_type: "counter", value: 30, tags: { route: "/b" }, timestamp: secondsAgo(300 - i * 60) })),
+      { name: "cpu", value: 0.5, unit: "1", tags: { host: "h1" }, timestamp: secondsAgo(30) },
+    ],
+  });
+});
+afterAll(async () => {
+  await database.close();
+});
+
+describe("traces", () => {
+  const search = (query: Record<string, unknown>, as: Ctx = ctx) => searchTraces({ ctx: as, input: TraceSearchQuery.parse(query) });
+
+  it("finds traces newest first, and by service, operation, status, duration and attribute", async () => {
+    expect((await search({})).traces.map((t) => t.trace_id)).toEqual([traceC, traceB, traceA]);
+    expect((await search({ service: "db" })).traces.map((t) => t.trace_id)).toEqual([traceA]);
+    expect((await search({ operation: "GET /orders" })).traces.map((t) => t.trace_id)).toEqual([traceB, traceA]);
+    expect((await search({ service: "db", operation: "GET /orders" })).traces).toEqual([]);
+    expect((await search({ status: "error" })).traces.map((t) => t.trace_id)).toEqual([traceC, traceA]);
+    expect((await search({ status: "ok" })).traces.map((t) => t.trace_id)).toEqual([traceB]);
+    expect((await search({ min_duration_ms: "250" })).traces.map((t) => t.trace_id)).toEqual([traceC, traceA]);
+    expect((await search({ max_duration_ms: "100" })).traces.map((t) => t.trace_id)).toEqual([traceB]);
+    expect((await search({ attr: ["customer:acme", "http.status_code:200"] })).traces.map((t) => t.trace_id)).toEqual([traceA]);
+    expect((await search({ from: String(now - 250_000) })).traces.map((t) => t.trace_id)).toEqual([traceC]);
+    const [a] = (await search({ service: "db" })).traces;
+    expect(a).toMatchObject({ root_service: "api", root_name: "GET /orders", span_count: 3, error_count: 1, services: ["api", "db"] });
+    expect(a!.duration_ms).toBeCloseTo(300, 3);
+  });
+
+  it("pages with a cursor without repeats or gaps while newer traces arrive", async () => {
+    const first = await search({ limit: "2" });
+    expect(first.traces).toHaveLength(2);
+    await ingestSpans({ ctx, input: [{ name: "late", service_name: "api", start_time: secondsAgo(1), duration_ms: 1 }] });
+    const second = await search({ limit: "2", cursor: first.next_cursor });
+    expect([...first.traces, ...second.traces].map((t) => t.trace_id)).toEqual([traceC, traceB, traceA]);
+    expect(second.next_cursor).toBeNull();
+  });
+
+  it("returns a whole trace with its root, and flags spans whose parent never arrived", async () => {
+    const trace = await getTrace({ ctx, input: { trace_id: traceA.toUpperCase() } });
+    expect(trace).toMatchObject({ trace_id: traceA, span_count: 3, error_count: 1, services: ["api", "db"], service_name: "api" });
+    expect(trace.root_span!.span_id).toBe("a000000000000001");
+    expect(trace.spans.map((s) => [s.name, s.missing_parent])).toEqual([["GET /orders", false], ["SELECT", false], ["orphan", true]]);
+    expect(trace.spans[1]!.status).toEqual({ code: "error", message: null });
+    await expect(getTrace({ ctx, input: { trace_id: newTraceId() } })).rejects.toMatchObject({ status: 404 });
+    await expect(getTrace({ ctx: other, input: { trace_id: traceA } })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("rejects a cursor it did not give out", async () => {
+    await expect(search({ cursor: "bm9wZQ" })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/cursor/) });
+  });
+});
+
+describe("services", () => {
+  it("gives rate, error rate and latency percentiles of server spans per service and operation", async () => {
+    const { services } = await listServices({ ctx, input: ServicesQuery.parse({ from: String(now - 3_600_000), to: String(now) }) });
+    const api = services.find((s) => s.name === "api")!;
+    expect(api).toMatchObject({ request_count: 3, error_count: 1 });
+    expect(api.error_rate).toBeCloseTo(1 / 3);
+    expect(api.request_rate).toBeCloseTo(3 / 3600);
+    expect(api.p50_ms).toBeCloseTo(300, 3);
+    expect(services.map((s) => s.name)).not.toContain("hidden");
+    const { operations } = await listOperations({ ctx, input: { ...ServicesQuery.parse({}), name: "api" } });
+    expect(operations.find((o) => o.name === "GET /orders")).toMatchObject({ request_count: 2, error_count: 0 });
+  });
+});
+
+describe("pipeline", () => {
+  it("lists failed events with error and retries, slow events, and a task's record", async () => {
+    const failed = await listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ status: "failed" }) });
+    expect(failed.events).toEqual([expect.objectContaining({ task_id: "t1", error: "disk full", retry_count: 2, process_id: 7, duration_ms: 2000 })]);
+    expect((await listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ error: "DISK" }) })).events.map((e) => e.task_id)).toEqual(["t1"]);
+    const slow = await listSlowEvents({ ctx, input: SlowQuery.parse({ threshold_seconds: "1" }) });
+    expect(slow.events.map((e) => e.task_id)).toEqual(["t3", "t1"]);
+    expect(await getTask({ ctx, input: { task_id: "t4" } })).toMatchObject({ status: "pending", end_time: null, duration_ms: null });
+    await expect(getTask({ ctx: other, input: { task_id: "t4" } })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("pages events with a cursor", async () => {
+    const first = await listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ limit: "3" }) });
+    const second = await listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ limit: "3", cursor: first.next_cursor }) });
+    expect([...first.events, ...second.events].map((e) => e.task_id)).toEqual(["t4", "t3", "t2", "t1"]);
+  });
+
+  it("computes retry statistics", async () => {
+    const stats = await retryStats({ ctx, input: RetryStatsQuery.parse({}) });
+    expect(stats).toMatchObject({ total_events: 4, events_retried: 2, total_retries: 3, retry_rate: 0.5, max_retries: 2 });
+    expect(stats.by_event_name).toEqual([
+      { event_name: "email", runs: 2, failures: 0, retries: 1, p50_ms: 5000, p95_ms: 5000 },
+      expect.objectContaining({ event_name: "resize", runs: 2, failures: 1, retries: 2, p50_ms: 1250 }),
+    ]);
+  });
+
+  it("lists failed and slow network operations and totals per host:port", async () => {
+    expect((await listNetworkOps({ ctx, input: NetworkQuery.parse({ failed: "true" }) })).operations.map((o) => o.error)).toEqual(["timeout"]);
+    expect((await listSlowNetworkOps({ ctx, input: SlowNetworkQuery.parse({ threshold_seconds: "1" }) })).operations.map((o) => o.task_id)).toEqual(["t2"]);
+    const { hosts } = await networkHosts({ ctx, input: HostsQuery.parse({}) });
+    expect(hosts[0]).toMatchObject({ host: "s3", port: 443, operations: 2, errors: 1, bytes_sent: 150, bytes_received: 1000 });
+    expect(hosts[1]).toMatchObject({ host: "smtp", port: 25, operations: 1, errors: 0 });
+  });
+});
+
+describe("logs and events", () => {
+  const logs = (query: Record<string, unknown>) => searchLogs({ ctx, input: LogSearchQuery.parse(query) });
+
+  it("searches logs by severity (at least), text, service and trace", async () => {
+    expect((await logs({})).logs.map((l) => l.body)).toEqual(["cache warm", "payment declined for card 42", "order listed"]);
+    expect((await logs({ severity: "info" })).logs.map((l) => l.severity_text)).toEqual(["ERROR", "INFO"]);
+    expect((await logs({ q: "DECLINED" })).logs).toHaveLength(1);
+    expect((await logs({ q: "100%" })).logs).toHaveLength(0);
+    expect((await logs({ service: "worker" })).logs.map((l) => l.body)).toEqual(["cache warm"]);
+    expect((await logs({ trace_id: traceC })).logs.map((l) => l.severity_number)).toEqual([17]);
+  });
+
+  it("searches events by name and text", async () => {
+    const all = await searchEvents({ ctx, input: EventSearchQuery.parse({}) });
+    expect(all.events.map((e) => e.name)).toEqual(["rollback", "deploy"]);
+    expect((await searchEvents({ ctx, input: EventSearchQuery.parse({ q: "1.4" }) })).events.map((e) => e.name)).toEqual(["deploy"]);
+  });
+});
+
+describe("metrics", () => {
+  it("lists names with type, unit and tag keys", async () => {
+    const { metrics } = await listMetrics({ ctx, input: {} });
+    expect(metrics).toEqual([
+      { name: "cpu", type: "gauge", unit: "1", description: null, tag_keys: ["host"], series_count: 1 },
+      { name: "http.requests", type: "counter", unit: null, description: null, tag_keys: ["route"], series_count: 2 },
+    ]);
+  });
+
+  it("aggregates by step, filters by tags and groups by tag keys", async () => {
+    const query = (q: Record<string, unknown>) => queryMetric({ ctx, input: MetricQuery.parse({ name: "http.requests", from: String(now - 600_000), to: String(now), ...q }) });
+    const sum = await query({ agg: "sum", step: "10m" });
+    expect(sum.series).toHaveLength(1);
+    expect(sum.series[0]!.points.reduce((a, [, v]) => a + v, 0)).toBe(100);
+    const byRoute = await query({ agg: "count", step: "10m", group_by: "route" });
+    expect(byRoute.series.map((s) => [s.tags.route, s.points.reduce((a, [, v]) => a + v, 0)])).toEqual([["/a", 4], ["/b", 2]]);
+    const onlyB = await query({ agg: "rate", step: "10m", tag: "route:/b" });
+    expect(onlyB.series[0]!.points.reduce((a, [, v]) => a + v, 0)).toBeCloseTo(60 / 600);
+    expect(byRoute.step_seconds).toBe(600);
+  });
+});
+
+describe("publishers", () => {
+  it("lists the project's publishers with their status", async () => {
+    const [p] = await database.db
+      .insert(publishers)
+      .values({ projectId: ctx.projectId, name: "es-main", type: "elasticsearch", origin: "server", config: { url: "http://es:9200", password: "x" } })
+      .returning({ id: publishers.id });
+    await database.db.insert(publisherStatus).values({ publisherId: p!.id, state: "failing", lastError: "connection refused", sentCount: 10, failedCount: 3, backlog: 5 });
+    const { publishers: list } = await listPublishers({ ctx });
+    expect(list).toEqual([expect.objectContaining({ name: "es-main", state: "failing", target: "http://es:9200", sent_count: 10, failed_count: 3, backlog: 5, last_error: "connection refused" })]);
+    expect(JSON.stringify(list)).not.toContain("password");
+    expect((await listPublishers({ ctx: other })).publishers).toEqual([]);
+  });
+});

@@ -1,0 +1,91 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { queryRows } from "@/db";
+import { RangeParams, rangeSeconds, resolveRange } from "@/lib/api/params";
+import type { Ctx } from "@/lib/auth/context";
+import { num, numOrNull } from "./sql";
+
+// RED (rate, errors, duration) per service and per operation, from the server and consumer
+// spans (the requests a service handled) in the time range.
+
+export const ServicesQuery = z.object({ ...RangeParams });
+
+export const RedStats = z.object({
+  span_count: z.number().meta({ description: "all spans of the service in the range" }),
+  request_count: z.number().meta({ description: "server and consumer spans" }),
+  request_rate: z.number().meta({ description: "requests per second" }),
+  error_count: z.number(),
+  error_rate: z.number().meta({ description: "failed requests / requests (0…1)" }),
+  p50_ms: z.number().nullable(),
+  p95_ms: z.number().nullable(),
+  p99_ms: z.number().nullable(),
+});
+
+export const ServiceStats = RedStats.extend({ name: z.string() }).meta({ id: "ServiceStats" });
+export const ServicesResult = z.object({ services: z.array(ServiceStats) });
+export const OperationStats = RedStats.extend({ name: z.string() }).meta({ id: "OperationStats" });
+export const OperationsResult = z.object({ service: z.string(), operations: z.array(OperationStats) });
+export const ServiceParams = z.object({ name: z.string().min(1) });
+
+const red = (r: Record<string, unknown>, seconds: number) => {
+  const requests = num(r.request_count);
+  const errors = num(r.error_count);
+  return {
+    name: String(r.name),
+    span_count: num(r.span_count),
+    request_count: requests,
+    request_rate: requests / seconds,
+    error_count: errors,
+    error_rate: requests ? errors / requests : 0,
+    p50_ms: numOrNull(r.p50_ms),
+    p95_ms: numOrNull(r.p95_ms),
+    p99_ms: numOrNull(r.p99_ms),
+  };
+};
+
+const redColumns = sql`
+  count(*)::float8 as span_count,
+  (count(*) filter (where kind in ('server', 'consumer')))::float8 as request_count,
+  (count(*) filter (where kind in ('server', 'consumer') and status_code = 'error'))::float8 as error_count,
+  (percentile_cont(0.5) within group (order by duration_nano) filter (where kind in ('server', 'consumer'))) / 1e6 as p50_ms,
+  (percentile_cont(0.95) within group (order by duration_nano) filter (where kind in ('server', 'consumer'))) / 1e6 as p95_ms,
+  (percentile_cont(0.99) within group (order by duration_nano) filter (where kind in ('server', 'consumer'))) / 1e6 as p99_ms`;
+
+/** Every service with spans in the range, busiest first. */
+export async function listServices({ ctx, input }: { ctx: Ctx; input: z.output<typeof ServicesQuery> }): Promise<z.output<typeof ServicesResult>> {
+  const range = resolveRange(input, ctx.now());
+  const rows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select service_name as name, ${redColumns}
+        from spans
+        where project_id = ${ctx.projectId} and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to}
+        group by service_name`,
+  );
+  const seconds = rangeSeconds(range);
+  const services = rows.map((r) => red(r, seconds));
+  services.sort((a, b) => b.request_count - a.request_count || b.span_count - a.span_count || a.name.localeCompare(b.name));
+  return { services };
+}
+
+/** RED per operation (span name) of one service; an unknown service has no operations. */
+export async function listOperations({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof ServicesQuery> & z.output<typeof ServiceParams>;
+}): Promise<z.output<typeof OperationsResult>> {
+  const range = resolveRange(input, ctx.now());
+  const rows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select name, ${redColumns}
+        from spans
+        where project_id = ${ctx.projectId} and service_name = ${input.name}
+          and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to}
+        group by name`,
+  );
+  const seconds = rangeSeconds(range);
+  const operations = rows.map((r) => red(r, seconds));
+  operations.sort((a, b) => b.request_count - a.request_count || b.span_count - a.span_count || a.name.localeCompare(b.name));
+  return { service: input.name, operations };
+}
