@@ -1,7 +1,8 @@
 // npm run bench [-- <name> ...]: runs the named benchmarks (all of them without a name) and prints figures.
 import { benchIngest } from "./ingest";
+import { benchQuery } from "./query";
 
-const BENCHES: Record<string, () => Promise<void>> = { ingest: benchIngest };
+const BENCHES: Record<string, () => Promise<void>> = { ingest: benchIngest, query: benchQuery };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = names.filter((n) => !BENCHES[n]);
