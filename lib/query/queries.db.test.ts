@@ -194,6 +194,13 @@ describe("logs and events", () => {
     expect((await logs({ trace_id: traceC })).logs.map((l) => l.severity_number)).toEqual([17]);
   });
 
+  it("pages logs with a cursor while newer logs arrive", async () => {
+    const first = await logs({ limit: "2" });
+    await ingestLogs({ ctx, input: [{ message: "newest", timestamp: secondsAgo(0.5) }] });
+    const second = await logs({ limit: "2", cursor: first.next_cursor });
+    expect([...first.logs, ...second.logs].map((l) => l.body)).toEqual(["cache warm", "payment declined for card 42", "order listed"]);
+  });
+
   it("searches events by name and text", async () => {
     const all = await searchEvents({ ctx, input: EventSearchQuery.parse({}) });
     expect(all.events.map((e) => e.name)).toEqual(["rollback", "deploy"]);
@@ -220,6 +227,23 @@ describe("metrics", () => {
     const onlyB = await query({ agg: "rate", step: "10m", tag: "route:/b" });
     expect(onlyB.series[0]!.points.reduce((a, [, v]) => a + v, 0)).toBeCloseTo(60 / 600);
     expect(byRoute.step_seconds).toBe(600);
+  });
+});
+
+describe("project isolation", () => {
+  it("shows a project none of another project's data", async () => {
+    const as = other;
+    expect((await searchTraces({ ctx: as, input: TraceSearchQuery.parse({}) })).traces.map((t) => t.root_name)).toEqual(["secret"]);
+    expect((await listServices({ ctx: as, input: ServicesQuery.parse({}) })).services.map((s) => s.name)).toEqual(["hidden"]);
+    expect((await listPipelineEvents({ ctx: as, input: PipelineEventsQuery.parse({}) })).events).toEqual([]);
+    expect((await listSlowEvents({ ctx: as, input: SlowQuery.parse({ threshold_seconds: "0" }) })).events).toEqual([]);
+    expect((await retryStats({ ctx: as, input: RetryStatsQuery.parse({}) })).total_events).toBe(0);
+    expect((await listNetworkOps({ ctx: as, input: NetworkQuery.parse({}) })).operations).toEqual([]);
+    expect((await networkHosts({ ctx: as, input: HostsQuery.parse({}) })).hosts).toEqual([]);
+    expect((await searchLogs({ ctx: as, input: LogSearchQuery.parse({}) })).logs).toEqual([]);
+    expect((await searchEvents({ ctx: as, input: EventSearchQuery.parse({}) })).events).toEqual([]);
+    expect((await listMetrics({ ctx: as, input: {} })).metrics).toEqual([]);
+    expect((await queryMetric({ ctx: as, input: MetricQuery.parse({ name: "http.requests" }) })).series).toEqual([]);
   });
 });
 
