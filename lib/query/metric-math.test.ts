@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { aggregate, quantileOfBuckets, quantileOfValues, type PointRow, type SeriesInfo } from "./metric-math";
+import { aggregate, exponentialAsExplicit, quantileOfBuckets, quantileOfValues, type PointRow, type SeriesInfo } from "./metric-math";
 
 const point = (seriesId: number, time: number, value: number | null, extra: Partial<PointRow> = {}): PointRow => ({
   seriesId,
@@ -63,5 +63,16 @@ describe("aggregate", () => {
     const points = [h(0, [10, 0, 0]), h(10_000, [10, 10, 0])];
     const p50 = aggregate(histogram, points, "p50", bucketing, [])[0]!.points;
     expect(p50).toEqual([[0, 5], [10_000, 55]]);
+  });
+});
+
+describe("exponential histograms", () => {
+  it("become explicit buckets with the same quantiles", () => {
+    // scale 0: base 2; offset 3 → buckets (8,16], (16,32]
+    const { bounds, counts } = exponentialAsExplicit({ scale: 0, zero_count: 0, positive: { offset: 3, bucket_counts: [2, 2] } });
+    expect(bounds).toEqual([0, 8, 16, 32]);
+    expect(counts).toEqual([0, 0, 2, 2, 0]);
+    expect(quantileOfBuckets(bounds, counts, 0.5)).toBe(16);
+    expect(quantileOfBuckets(bounds, counts, 0.75)).toBe(24);
   });
 });

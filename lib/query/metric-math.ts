@@ -170,3 +170,25 @@ export function aggregate(series: SeriesInfo[], points: PointRow[], agg: Agg, bu
   }
   return out.sort((a, b) => JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags)));
 }
+
+export interface ExponentialDistribution {
+  scale: number;
+  zero_count: number;
+  zero_threshold?: number;
+  positive: { offset: number; bucket_counts: number[] } | null;
+}
+
+/**
+ * An exponential histogram's positive buckets as explicit ones: bucket `offset + k` holds the
+ * values in (base^(offset+k), base^(offset+k+1)] with base = 2^(2^-scale); the zero bucket comes
+ * first. Negative buckets are left out: the latencies and sizes these measure are positive.
+ */
+export function exponentialAsExplicit(d: ExponentialDistribution): { bounds: number[]; counts: number[] } {
+  const base = 2 ** (2 ** -d.scale);
+  const offset = d.positive?.offset ?? 0;
+  const counts = d.positive?.bucket_counts ?? [];
+  const bounds = [d.zero_threshold ?? 0, ...counts.map((_, k) => base ** (offset + k + 1))];
+  const lowest = base ** offset;
+  // values between the zero bucket and the first populated bucket: an empty bucket with that bound
+  return { bounds: [bounds[0]!, lowest, ...bounds.slice(1)], counts: [d.zero_count, 0, ...counts, 0] };
+}

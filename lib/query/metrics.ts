@@ -4,7 +4,7 @@ import { queryRows } from "@/db";
 import { KeyValueParam, RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/http/errors";
-import { AGGS, aggregate, type Agg, type PointRow, type SeriesInfo } from "./metric-math";
+import { AGGS, aggregate, exponentialAsExplicit, type Agg, type ExponentialDistribution, type PointRow, type SeriesInfo } from "./metric-math";
 import { nanosToTimestamp, numOrNull } from "./sql";
 
 export const MetricInfo = z
@@ -109,7 +109,7 @@ export async function queryMetric({ ctx, input }: { ctx: Ctx; input: z.output<ty
     // one point before the range too, so the first step's rate has a base
     const rows = await queryRows<Record<string, unknown>>(
       ctx.db,
-      sql`select series_id, extract(epoch from time)::float8 * 1000 as time_ms, value, count, sum, bounds, bucket_counts
+      sql`select series_id, extract(epoch from time)::float8 * 1000 as time_ms, value, count, sum, bounds, bucket_counts, distribution
           from metric_points
           where project_id = ${ctx.projectId} and series_id in (${sql.join(series.map((s) => sql`${s.id}`), sql`, `)})
             and time >= ${nanosToTimestamp(range.from)} - ${`${step} milliseconds`}::interval and time <= ${nanosToTimestamp(range.to)}
@@ -119,15 +119,19 @@ export async function queryMetric({ ctx, input }: { ctx: Ctx; input: z.output<ty
     if (rows.length > MAX_POINTS_READ) {
       throw new ApiError("unprocessable", `the query reads more than ${MAX_POINTS_READ} points; narrow the range or filter by tags`);
     }
-    points = rows.map((r) => ({
-      seriesId: Number(r.series_id),
-      time: Number(r.time_ms),
-      value: numOrNull(r.value),
-      count: numOrNull(r.count),
-      sum: numOrNull(r.sum),
-      bounds: (r.bounds as number[] | null) ?? null,
-      bucketCounts: r.bucket_counts ? (r.bucket_counts as (number | bigint)[]).map(Number) : null,
-    }));
+    points = rows.map((r) => {
+      const exponential = (r.distribution as ExponentialDistribution | null)?.positive !== undefined ? (r.distribution as ExponentialDistribution) : null;
+      const explicit = exponential ? exponentialAsExplicit(exponential) : null;
+      return {
+        seriesId: Number(r.series_id),
+        time: Number(r.time_ms),
+        value: numOrNull(r.value),
+        count: numOrNull(r.count),
+        sum: numOrNull(r.sum),
+        bounds: explicit?.bounds ?? (r.bounds as number[] | null) ?? null,
+        bucketCounts: explicit?.counts ?? (r.bucket_counts ? (r.bucket_counts as (number | bigint)[]).map(Number) : null),
+      };
+    });
   }
   const output = aggregate(series, points, input.agg, { from: fromMs, to: toMs, stepMs: step }, input.group_by);
   return {

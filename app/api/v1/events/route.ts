@@ -6,5 +6,5 @@ import { endpoints } from "@/lib/api/endpoints";
 // POST /api/v1/events — events, native JSON
 export const POST = route(endpoints.ingestEvents, ({ ctx, body }) => ingestEvents({ ctx, input: body }));
 
-// GET — searchEvents
+// GET /api/v1/events — search, newest first
 export const GET = route(endpoints.searchEvents, ({ ctx, query }) => searchEvents({ ctx, input: query }));
