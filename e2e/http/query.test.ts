@@ -64,6 +64,8 @@ describe("query API over HTTP", () => {
       ["/api/v1/pipeline/events/slow?threshold_seconds=-1", 400, /threshold_seconds/],
       ["/api/v1/traces/ffffffffffffffffffffffffffffffff", 404, /no trace/],
       ["/api/v1/pipeline/events/missing", 404, /no task/],
+      ["/api/v1/pipeline/events/%E0%A4%A", 400, /percent-encoding/],
+      ["/api/v1/traces/%zz", 400, /percent-encoding/],
     ];
     for (const [path, status, message] of cases) {
       const response = await get(path);

@@ -51,9 +51,10 @@ export function route<E extends Endpoint & { scope: Scope }>(endpoint: E, handle
       const ctx: Ctx = { database, db: database.db, projectId: principal.projectId, scopes: principal.scopes, now: () => new Date() };
 
       const rawParams = (await context?.params) ?? {};
+      // Next.js hands path parameters over decoded
       const params = parseParameters(
         endpoint.params,
-        Object.fromEntries(Object.entries(rawParams).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : decodeURIComponent(v)])),
+        Object.fromEntries(Object.entries(rawParams).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v])),
         "path",
       );
       const query = parseParameters(endpoint.query, searchParamsObject(new URL(request.url)), "query");
