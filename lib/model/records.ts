@@ -92,6 +92,17 @@ export interface MetricPointRecord {
   distribution: unknown;
 }
 
+/** The distribution fields of a point that is a single number (gauges, counters). */
+export const SINGLE_VALUE = {
+  count: null,
+  sum: null,
+  min: null,
+  max: null,
+  bounds: null,
+  bucketCounts: null,
+  distribution: null,
+} as const satisfies Partial<MetricPointRecord>;
+
 export interface PipelineEventRecord {
   taskId: string;
   eventName: string;

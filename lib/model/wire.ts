@@ -8,14 +8,15 @@ import {
   severityName,
 } from "./enums";
 import { newSpanId, newTraceId, normalizeId, SPAN_ID, TRACE_ID } from "./ids";
-import type {
-  EventRecord,
-  LogRecord,
-  MetricPointRecord,
-  NetworkOpRecord,
-  PipelineEventRecord,
-  SpanEventRecord,
-  SpanRecord,
+import {
+  SINGLE_VALUE,
+  type EventRecord,
+  type LogRecord,
+  type MetricPointRecord,
+  type NetworkOpRecord,
+  type PipelineEventRecord,
+  type SpanEventRecord,
+  type SpanRecord,
 } from "./records";
 import { parseTime } from "./time";
 
@@ -261,13 +262,7 @@ export const MetricIn = z
       flags: null,
       exemplars: null,
       value: m.value,
-      count: null,
-      sum: null,
-      min: null,
-      max: null,
-      bounds: null,
-      bucketCounts: null,
-      distribution: null,
+      ...SINGLE_VALUE,
     }),
   );
 

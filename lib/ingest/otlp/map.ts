@@ -1,5 +1,5 @@
 import { readSpanKind, readStatusCode, severityName } from "@/lib/model/enums";
-import type { DroppedCounts, LogRecord, MetricPointRecord, RecordBatch, SpanEventRecord, SpanRecord } from "@/lib/model/records";
+import { SINGLE_VALUE, type DroppedCounts, type LogRecord, type MetricPointRecord, type RecordBatch, type SpanEventRecord, type SpanRecord } from "@/lib/model/records";
 import { MAX_NAME_LENGTH } from "@/lib/model/wire";
 import { anyValue, id, isObject, keyValues, list, MalformedOtlp, numberField, resource, scope, text, uint64, type IdEncoding } from "./values";
 
@@ -245,13 +245,7 @@ export function mapMetrics(request: Record<string, unknown>, ids: IdEncoding): M
             flags: dp.flags === undefined ? null : uint32(dp.flags),
             exemplars: exemplars(dp.exemplars, ids),
             value: null,
-            count: null,
-            sum: null,
-            min: null,
-            max: null,
-            bounds: null,
-            bucketCounts: null,
-            distribution: null,
+            ...SINGLE_VALUE,
           };
           if (kind === "gauge" || kind === "sum") {
             point.value = dp.asInt !== undefined ? Number(dp.asInt) : numberField(dp.asDouble, "asDouble");
