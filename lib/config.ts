@@ -13,6 +13,9 @@ const Env = z.object({
   TRACEDECK_MAX_BODY_BYTES: optional(z.coerce.number().int().positive()),
   /** postgres.js pool size */
   TRACEDECK_DB_POOL: optional(z.coerce.number().int().min(1).max(100)),
+  /** the first admin, created at start when no account exists */
+  TRACEDECK_ADMIN_EMAIL: optional(z.string()),
+  TRACEDECK_ADMIN_PASSWORD: optional(z.string()),
   /** ingest transactions in flight at once on Postgres */
   TRACEDECK_INGEST_CONCURRENCY: optional(z.coerce.number().int().min(1).max(16)),
 });
@@ -24,6 +27,8 @@ export interface Config {
   maxBodyBytes: number;
   dbPoolSize: number;
   ingestConcurrency: number;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
 }
 
 let cached: Config | undefined;
@@ -44,6 +49,8 @@ export function config(): Config {
     maxBodyBytes: env.TRACEDECK_MAX_BODY_BYTES ?? 20 * 1024 * 1024,
     dbPoolSize: env.TRACEDECK_DB_POOL ?? 10,
     ingestConcurrency: env.TRACEDECK_INGEST_CONCURRENCY ?? 2,
+    adminEmail: env.TRACEDECK_ADMIN_EMAIL,
+    adminPassword: env.TRACEDECK_ADMIN_PASSWORD,
   };
   return cached;
 }

@@ -75,7 +75,15 @@ const otlp = (signal: string): Endpoint & { scope: "ingest" } => ({
   response: z.object({ partialSuccess: z.object({ errorMessage: z.string() }).catchall(z.union([z.string(), z.number()])).optional() }),
 });
 
+const User = z.object({ id: z.string(), email: z.string(), role: z.enum(["admin", "viewer"]) }).meta({ id: "User" });
+const CredentialsBody = z.object({ email: z.string(), password: z.string() });
+
 export const endpoints = {
+  authSetup: { method: "post", path: "/api/v1/auth/setup", summary: "First run: create the first admin and sign in (only while no account exists)", tag: "Accounts", scope: null, body: CredentialsBody, response: z.object({ user: User }), status: 201 },
+  authLogin: { method: "post", path: "/api/v1/auth/login", summary: "Sign in; sets the session cookie", tag: "Accounts", scope: null, body: CredentialsBody, response: z.object({ user: User }) },
+  authLogout: { method: "post", path: "/api/v1/auth/logout", summary: "Sign out; ends the session", tag: "Accounts", scope: null, response: z.null(), status: 204 },
+  authMe: { method: "get", path: "/api/v1/auth/me", summary: "The signed-in account, and whether first-run setup is needed", tag: "Accounts", scope: null, response: z.object({ user: User.nullable(), setup_required: z.boolean() }) },
+
   health: { method: "get", path: "/api/v1/health", summary: "Server and database health (no credentials)", tag: "Health", scope: null, response: Health },
   ingestSpans: ingest("/api/v1/spans", "spans", SpanIn, "Send spans"),
   ingestEvents: ingest("/api/v1/events", "events", EventIn, "Send events"),

@@ -15,10 +15,10 @@ const ErrorEnvelope = z
 
 const errorResponses = (endpoint: Endpoint) => {
   const statuses = endpoint.scope ? ["400", "401", "403", "503"] : ["503"];
-  if (endpoint.method === "post") statuses.push("413", "415");
+  if (endpoint.body) statuses.push("400", "413", "415");
   if (endpoint.params) statuses.push("404");
   return Object.fromEntries(
-    statuses.map((status) => [status, { description: `error (${status})`, content: { "application/json": { schema: ErrorEnvelope } } }]),
+    [...new Set(statuses)].map((status) => [status, { description: `error (${status})`, content: { "application/json": { schema: ErrorEnvelope } } }]),
   );
 };
 
@@ -41,7 +41,8 @@ export function openApiDocument(): unknown {
         ? { requestBody: { required: true, content: Object.fromEntries(contentTypes.map((t) => [t, { schema: endpoint.body! }])) } }
         : {}),
       responses: {
-        [String(endpoint.status ?? 200)]: { description: "success", content: { [contentTypes[0]!]: { schema: endpoint.response } } },
+        [String(endpoint.status ?? 200)]:
+          endpoint.status === 204 ? { description: "done" } : { description: "success", content: { [contentTypes[0]!]: { schema: endpoint.response } } },
         ...errorResponses(endpoint),
       },
     };

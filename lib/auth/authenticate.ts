@@ -1,15 +1,26 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { apiKeys, oauthTokens } from "@/db/schema";
+import { apiKeys, oauthTokens, projects } from "@/db/schema";
+import { DEFAULT_PROJECT_SLUG } from "@/db/seed";
 import { ApiError } from "@/lib/http/errors";
 import { KEY_ID_PREFIX, secretMatches, sha256Hex } from "./keys";
 import { hasScope, type Scope } from "./scopes";
+import { SESSION_COOKIE, sessionUser, type SessionUser } from "./users";
 
 export type Credentials = { kind: "key"; keyId: string; secret: string } | { kind: "token"; token: string };
 
 export interface Principal {
   projectId: string;
   scopes: Scope[];
+  /** set when a dashboard session, not a key, authenticated the request */
+  user?: SessionUser;
+}
+
+/** What authentication reads of a request. */
+export interface RequestLike {
+  headers: Headers;
+  url: string;
+  method: string;
 }
 
 function splitPair(value: string): Credentials | undefined {
@@ -80,22 +91,67 @@ async function principalForToken(db: Db, token: string, now: Date): Promise<Prin
   return row ? { projectId: row.projectId, scopes: row.scopes as Scope[] } : undefined;
 }
 
-/** The caller's project and scopes; 401 without valid credentials, 403 without the scope. */
-export async function authenticate({ db, headers, scope, now }: { db: Db; headers: Headers; scope: Scope; now: Date }): Promise<Principal> {
-  const credentials = readCredentials(headers);
-  if (!credentials) {
+export function readCookie(headers: Headers, name: string): string | undefined {
+  for (const part of (headers.get("cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** A browser's state-changing request must come from this site's own pages. */
+function assertSameOrigin(request: RequestLike): void {
+  if (SAFE_METHODS.has(request.method.toUpperCase())) return;
+  const origin = request.headers.get("origin");
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+  let originHost: string | undefined;
+  try {
+    originHost = origin ? new URL(origin).host : undefined;
+  } catch {
+    originHost = undefined;
+  }
+  if (!originHost || !host || originHost !== host) {
+    throw new ApiError("forbidden", "cross-origin request refused: send it from this site's pages, or with an API key");
+  }
+}
+
+/** Sessions act for a project chosen by `?project=<slug>` or X-Tracedeck-Project (default: default). */
+async function sessionPrincipal(db: Db, request: RequestLike, user: SessionUser): Promise<Principal> {
+  const slug = new URL(request.url).searchParams.get("project") ?? request.headers.get("x-tracedeck-project") ?? DEFAULT_PROJECT_SLUG;
+  const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.slug, slug));
+  if (!project) throw new ApiError("not_found", `no project "${slug}"`);
+  return { projectId: project.id, scopes: user.role === "admin" ? ["read", "admin"] : ["read"], user };
+}
+
+/**
+ * The caller's project and scopes, from an API key, an OAuth token or a dashboard session cookie;
+ * 401 without valid credentials, 403 without the scope. Every route handler calls this itself.
+ */
+export async function authenticate({ db, request, scope, now }: { db: Db; request: RequestLike; scope: Scope; now: Date }): Promise<Principal> {
+  const credentials = readCredentials(request.headers);
+  const sessionToken = credentials ? undefined : readCookie(request.headers, SESSION_COOKIE);
+  let principal: Principal | undefined;
+  if (credentials) {
+    principal =
+      credentials.kind === "key"
+        ? await principalForKey(db, credentials.keyId, credentials.secret, now)
+        : await principalForToken(db, credentials.token, now);
+    if (!principal) throw new ApiError("unauthorized", "invalid, revoked or expired credentials");
+  } else if (sessionToken) {
+    const user = await sessionUser({ db, token: sessionToken, now });
+    if (!user) throw new ApiError("unauthorized", "the session has ended; sign in again");
+    assertSameOrigin(request);
+    principal = await sessionPrincipal(db, request, user);
+  } else {
     throw new ApiError(
       "unauthorized",
       "missing credentials: send Authorization: Bearer <key_id>:<key_secret>, X-API-Key, or the X-TelemetryFlow-Key-ID/-Secret headers",
     );
   }
-  const principal =
-    credentials.kind === "key"
-      ? await principalForKey(db, credentials.keyId, credentials.secret, now)
-      : await principalForToken(db, credentials.token, now);
-  if (!principal) throw new ApiError("unauthorized", "invalid, revoked or expired credentials");
   if (!hasScope(principal.scopes, scope)) {
-    throw new ApiError("forbidden", `this key lacks the "${scope}" scope`);
+    throw new ApiError("forbidden", principal.user ? `a ${principal.user.role} session may not do this` : `this key lacks the "${scope}" scope`);
   }
   return principal;
 }

@@ -26,7 +26,7 @@ async function status(promise: Promise<unknown>): Promise<number> {
 }
 
 const auth = (headers: Record<string, string>, scope: "ingest" | "read" | "admin" = "ingest") =>
-  authenticate({ db: database.db, headers: new Headers(headers), scope, now: new Date() });
+  authenticate({ db: database.db, request: new Request("http://localhost/api/v1/spans", { method: "POST", headers }), scope, now: new Date() });
 
 describe("API keys", () => {
   it("stores only a SHA-256 of the secret", async () => {

@@ -35,7 +35,7 @@ export function otlpRoute(signal: Signal) {
         throw new ApiError("unsupported_media_type", "OTLP/HTTP takes application/x-protobuf or application/json");
       }
       const database = await getDatabase();
-      const principal = await authenticate({ db: database.db, headers: request.headers, scope: "ingest", now: new Date() });
+      const principal = await authenticate({ db: database.db, request, scope: "ingest", now: new Date() });
       const ctx: Ctx = { database, db: database.db, projectId: principal.projectId, scopes: principal.scopes, now: () => new Date() };
       const { bytes } = await readBody(request, { maxBytes: config().maxBodyBytes, contentTypes: Object.keys(OTLP_CONTENT_TYPES) });
       const result = await receiveOtlp({ ctx, input: { signal, bytes, format } });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDatabase } from "@/db";
+import { getDatabase, type Database } from "@/db";
 import type { Endpoint } from "@/lib/api/endpoints";
 import { authenticate } from "@/lib/auth/authenticate";
 import type { Ctx } from "@/lib/auth/context";
@@ -47,7 +47,7 @@ export function route<E extends Endpoint & { scope: Scope }>(endpoint: E, handle
   return async (request: Request, context?: RouteContext): Promise<Response> => {
     try {
       const database = await getDatabase();
-      const principal = await authenticate({ db: database.db, headers: request.headers, scope: endpoint.scope, now: new Date() });
+      const principal = await authenticate({ db: database.db, request, scope: endpoint.scope, now: new Date() });
       const ctx: Ctx = { database, db: database.db, projectId: principal.projectId, scopes: principal.scopes, now: () => new Date() };
 
       const rawParams = (await context?.params) ?? {};
@@ -61,6 +61,23 @@ export function route<E extends Endpoint & { scope: Scope }>(endpoint: E, handle
       const body = endpoint.method === "post" ? await readJson(request, config().maxBodyBytes) : undefined;
 
       const result = await handler({ ctx, query: query as never, params: params as never, body, request });
+      return result instanceof Response ? result : Response.json(result, { status: endpoint.status ?? 200 });
+    } catch (error) {
+      return errorResponse(toApiError(error));
+    }
+  };
+}
+
+/** Endpoints without credentials (sign-in, setup): the same body parsing and error envelope. */
+export function publicRoute<E extends Endpoint & { scope: null }>(
+  endpoint: E,
+  handler: (args: { database: Database; body: unknown; request: Request }) => Promise<unknown> | unknown,
+) {
+  return async (request: Request): Promise<Response> => {
+    try {
+      const database = await getDatabase();
+      const body = endpoint.body ? await readJson(request, 64 * 1024) : undefined;
+      const result = await handler({ database, body, request });
       return result instanceof Response ? result : Response.json(result, { status: endpoint.status ?? 200 });
     } catch (error) {
       return errorResponse(toApiError(error));

@@ -1,0 +1,67 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestDatabase } from "@/db/testing";
+import { sessions, users, type Database } from "@/db/testing/tables";
+import { ApiError } from "@/lib/http/errors";
+import { sha256Hex } from "./keys";
+import { assertNotThrottled, recordFailure } from "./throttle";
+import { createFirstAdmin, ensureAdminFromEnv, sessionUser, signIn, signOut, userCount } from "./users";
+
+// Accounts are global (not per project): this file works on a database of its own.
+let database: Database;
+beforeAll(async () => {
+  database = await openTestDatabase();
+  await database.db.delete(users);
+});
+afterAll(async () => {
+  await database.db.delete(users);
+  await database.close();
+});
+
+const status = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 200,
+    (e: unknown) => (e instanceof ApiError ? e.status : e instanceof Error && e.name === "ZodError" ? 400 : Promise.reject(e)),
+  );
+
+describe("accounts and sessions", () => {
+  it("creates the first admin once, with an argon2id hash, and signs them in", async () => {
+    const now = new Date();
+    expect(await status(createFirstAdmin({ db: database.db, input: { email: "ops@example.com", password: "short" }, now }))).toBe(400);
+    const { user, token } = await createFirstAdmin({ db: database.db, input: { email: " Ops@Example.com ", password: "correct horse battery" }, now });
+    expect(user).toMatchObject({ email: "ops@example.com", role: "admin" });
+    const [row] = await database.db.select().from(users).where(eq(users.id, user.id));
+    expect(row!.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(await sessionUser({ db: database.db, token, now })).toEqual(user);
+    const [stored] = await database.db.select().from(sessions).where(eq(sessions.userId, user.id));
+    expect(stored!.tokenHash).toBe(sha256Hex(token));
+    expect(await status(createFirstAdmin({ db: database.db, input: { email: "other@example.com", password: "another long one" }, now }))).toBe(403);
+    expect(await userCount(database.db)).toBe(1);
+    expect(await ensureAdminFromEnv({ db: database.db, email: "env@example.com", password: "from the environment" })).toBe(false);
+  });
+
+  it("signs in with the right password only, and ends sessions on sign-out and expiry", async () => {
+    const now = new Date();
+    expect(await status(signIn({ db: database.db, input: { email: "ops@example.com", password: "wrong password!" }, now }))).toBe(401);
+    expect(await status(signIn({ db: database.db, input: { email: "nobody@example.com", password: "correct horse battery" }, now }))).toBe(401);
+    const { token } = await signIn({ db: database.db, input: { email: "OPS@example.com", password: "correct horse battery" }, now });
+    expect(await sessionUser({ db: database.db, token, now })).toMatchObject({ email: "ops@example.com" });
+    const later = new Date(now.getTime() + 31 * 86_400_000);
+    expect(await sessionUser({ db: database.db, token, now: later })).toBeUndefined();
+    await signOut({ db: database.db, token });
+    expect(await sessionUser({ db: database.db, token, now })).toBeUndefined();
+  });
+});
+
+describe("sign-in throttling", () => {
+  it("answers 429 after five failures in the window, and lets the address try again later", () => {
+    const key = `someone@example.com|10.0.0.${Math.floor(Math.random() * 250)}`;
+    const t0 = 1_000_000;
+    for (let i = 0; i < 5; i++) {
+      assertNotThrottled(key, t0 + i);
+      recordFailure(key, t0 + i);
+    }
+    expect(() => assertNotThrottled(key, t0 + 10)).toThrow(expect.objectContaining({ status: 429 }));
+    expect(() => assertNotThrottled(key, t0 + 16 * 60_000)).not.toThrow();
+  });
+});
