@@ -154,6 +154,9 @@ describe("pipeline", () => {
     expect((await listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ error: "DISK" }) })).events.map((e) => e.task_id)).toEqual(["t1"]);
     const slow = await listSlowEvents({ ctx, input: SlowQuery.parse({ threshold_seconds: "1" }) });
     expect(slow.events.map((e) => e.task_id)).toEqual(["t3", "t1"]);
+    expect((await listSlowEvents({ ctx, input: SlowQuery.parse({ threshold_seconds: "1", event_name: "resize" }) })).events.map((e) => e.task_id)).toEqual(["t1"]);
+    expect((await listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ event_name: "email" }) })).events.map((e) => e.task_id)).toEqual(["t4", "t3"]);
+    expect((await listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ status: "pending" }) })).events.map((e) => e.task_id)).toEqual(["t4"]);
     expect(await getTask({ ctx, input: { task_id: "t4" } })).toMatchObject({ status: "pending", end_time: null, duration_ms: null });
     await expect(getTask({ ctx: other, input: { task_id: "t4" } })).rejects.toMatchObject({ status: 404 });
   });
@@ -175,6 +178,8 @@ describe("pipeline", () => {
 
   it("lists failed and slow network operations and totals per host:port", async () => {
     expect((await listNetworkOps({ ctx, input: NetworkQuery.parse({ failed: "true" }) })).operations.map((o) => o.error)).toEqual(["timeout"]);
+    expect((await listNetworkOps({ ctx, input: NetworkQuery.parse({ failed: "false" }) })).operations.map((o) => o.task_id)).toEqual(["t3", "t1"]);
+    expect((await listNetworkOps({ ctx, input: NetworkQuery.parse({ host: "smtp" }) })).operations.map((o) => o.task_id)).toEqual(["t3"]);
     expect((await listSlowNetworkOps({ ctx, input: SlowNetworkQuery.parse({ threshold_seconds: "1" }) })).operations.map((o) => o.task_id)).toEqual(["t2"]);
     const { hosts } = await networkHosts({ ctx, input: HostsQuery.parse({}) });
     expect(hosts[0]).toMatchObject({ host: "s3", port: 443, operations: 2, errors: 1, bytes_sent: 150, bytes_received: 1000 });
@@ -205,6 +210,8 @@ describe("logs and events", () => {
     const all = await searchEvents({ ctx, input: EventSearchQuery.parse({}) });
     expect(all.events.map((e) => e.name)).toEqual(["rollback", "deploy"]);
     expect((await searchEvents({ ctx, input: EventSearchQuery.parse({ q: "1.4" }) })).events.map((e) => e.name)).toEqual(["deploy"]);
+    expect((await searchEvents({ ctx, input: EventSearchQuery.parse({ name: "rollback" }) })).events.map((e) => e.name)).toEqual(["rollback"]);
+    expect((await searchEvents({ ctx, input: EventSearchQuery.parse({ service: "none" }) })).events).toEqual([]);
   });
 });
 
