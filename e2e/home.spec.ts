@@ -1,10 +1,17 @@
 import { expect, test } from "@playwright/test";
 
 const signals = ["spans", "metrics", "logs", "events", "pipelineEvents", "networkOps"] as const;
+const admin = { email: "owner@shop.test", password: "owner password 123" };
 
-test("the home page shows the project and its stored counts, which go up as data arrives", async ({ page, request }) => {
+test("first run: create the admin, see the stored counts go up as data arrives, sign out and back in", async ({ page, request }) => {
   await page.goto("/");
+  await expect(page).toHaveURL(/\/setup$/);
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Create admin account" }).click();
+
   await expect(page.getByRole("heading", { name: "Tracedeck" })).toBeVisible();
+  await expect(page.getByText(`${admin.email} · admin`)).toBeVisible();
   const project = page.getByRole("region", { name: "Project Default" });
   await expect(project).toBeVisible();
 
@@ -33,4 +40,17 @@ test("the home page shows the project and its stored counts, which go up as data
   expect(await count("events")).toBe(before.events! + 1);
   expect(await count("pipelineEvents")).toBe(before.pipelineEvents! + 1);
   expect(await count("networkOps")).toBe(before.networkOps! + 1);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/login$/);
+
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: /wrong email or password/ })).toBeVisible();
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("region", { name: "Project Default" })).toBeVisible();
 });

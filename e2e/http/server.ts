@@ -96,9 +96,26 @@ export async function createKey(env: NodeJS.ProcessEnv, scopes: string): Promise
   return `${keyId}:${secret}`;
 }
 
-/** The stored counts the home page shows, by signal. */
+const TEST_ADMIN = { email: "admin@tracedeck.test", password: "test admin password" };
+
+/** A dashboard session cookie: the first-run admin is created when the server has no account. */
+export async function dashboardCookie(url: string): Promise<string> {
+  const me = (await (await fetch(`${url}/api/v1/auth/me`)).json()) as { setup_required: boolean };
+  const response = await fetch(`${url}/api/v1/auth/${me.setup_required ? "setup" : "login"}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(TEST_ADMIN),
+  });
+  const cookie = /tracedeck_session=[^;]+/.exec(response.headers.get("set-cookie") ?? "")?.[0];
+  if (!response.ok || !cookie) throw new Error(`signing in failed: ${response.status} ${await response.text()}`);
+  return cookie;
+}
+
+/** The stored counts the home page shows, by signal (signed in as the test admin). */
 export async function homeCounts(url: string): Promise<Record<string, number>> {
-  const html = await (await fetch(url)).text();
+  const response = await fetch(url, { headers: { cookie: await dashboardCookie(url) }, redirect: "manual" });
+  if (response.status !== 200) throw new Error(`the home page answered ${response.status}`);
+  const html = await response.text();
   const counts: Record<string, number> = {};
   for (const m of html.matchAll(/data-signal="(\w+)"><dt[^>]*>[^<]*<\/dt><dd[^>]*>([\d,]+)<\/dd>/g)) {
     counts[m[1]!] = Number(m[2]!.replaceAll(",", ""));

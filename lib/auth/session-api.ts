@@ -1,4 +1,4 @@
-import type { Database } from "@/db";
+import { getDatabase, type Database } from "@/db";
 import { ApiError } from "@/lib/http/errors";
 import { readCookie } from "./authenticate";
 import { assertNotThrottled, clearFailures, recordFailure } from "./throttle";
@@ -63,4 +63,12 @@ export async function meRequest({ database, request }: { database: Database; req
   const token = readCookie(request.headers, SESSION_COOKIE);
   const user = token ? await sessionUser({ db: database.db, token, now: new Date() }) : undefined;
   return { user: user ?? null, setup_required: user ? false : (await userCount(database.db)) === 0 };
+}
+
+/** The dashboard's view of a request's session cookie value: who, or what to do instead. */
+export async function dashboardSession(token: string | undefined): Promise<{ user: SessionUser } | { redirect: "/setup" | "/login" }> {
+  const database = await getDatabase();
+  const user = token ? await sessionUser({ db: database.db, token, now: new Date() }) : undefined;
+  if (user) return { user };
+  return { redirect: (await userCount(database.db)) === 0 ? "/setup" : "/login" };
 }

@@ -1,0 +1,65 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+
+interface Props {
+  /** the API endpoint the form posts to */
+  action: "/api/v1/auth/login" | "/api/v1/auth/setup";
+  submitLabel: string;
+  passwordAutoComplete: "current-password" | "new-password";
+}
+
+/** Email and password, posted as JSON; on success the session cookie is set and the dashboard opens. */
+export function CredentialsForm({ action, submitLabel, passwordAutoComplete }: Props) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setBusy(true);
+    setError(null);
+    try {
+      const response = await fetch(action, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: form.get("email"), password: form.get("password") }),
+      });
+      if (!response.ok) {
+        const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+        setError(body?.error?.message ?? `The server answered ${response.status}.`);
+        return;
+      }
+      router.replace("/");
+      router.refresh();
+    } catch {
+      setError("Tracedeck did not answer; check that the server is running.");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const input = "mt-1 w-full rounded border border-zinc-300 bg-white px-3 py-2 dark:border-zinc-700 dark:bg-zinc-900";
+  return (
+    <form onSubmit={submit} className="mt-6 space-y-4">
+      <label className="block text-sm font-medium">
+        Email
+        <input name="email" type="email" required autoComplete="email" className={input} />
+      </label>
+      <label className="block text-sm font-medium">
+        Password
+        <input name="password" type="password" required minLength={passwordAutoComplete === "new-password" ? 10 : undefined} autoComplete={passwordAutoComplete} className={input} />
+      </label>
+      {error && (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={busy} className="w-full rounded bg-zinc-900 px-3 py-2 font-medium text-white disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
+        {busy ? "…" : submitLabel}
+      </button>
+    </form>
+  );
+}
