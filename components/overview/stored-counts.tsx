@@ -20,7 +20,7 @@ export function StoredCountsCard({ project }: { project: StoredCounts }) {
       </h2>
       <dl className="mt-4 grid grid-cols-2 gap-4 sm:grid-cols-4 lg:grid-cols-7">
         {SIGNALS.map(({ key, label }) => (
-          <div key={key} data-signal={key}>
+          <div key={key} data-signal={key} className="flex flex-col justify-between">
             <dt className="text-xs uppercase tracking-wide text-zinc-500">{label}</dt>
             <dd className="mt-1 text-2xl font-semibold tabular-nums">{format.format(project[key] as number)}</dd>
           </div>
