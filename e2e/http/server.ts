@@ -117,8 +117,9 @@ export async function homeCounts(url: string): Promise<Record<string, number>> {
   if (response.status !== 200) throw new Error(`the home page answered ${response.status}`);
   const html = await response.text();
   const counts: Record<string, number> = {};
-  for (const m of html.matchAll(/data-signal="(\w+)"><dt[^>]*>[^<]*<\/dt><dd[^>]*>([\d,]+)<\/dd>/g)) {
+  for (const m of html.matchAll(/data-signal="(\w+)"[^>]*><dt[^>]*>[^<]*<\/dt><dd[^>]*>([\d,]+)<\/dd>/g)) {
     counts[m[1]!] = Number(m[2]!.replaceAll(",", ""));
   }
+  if (Object.keys(counts).length === 0) throw new Error("the home page shows no counts");
   return counts;
 }

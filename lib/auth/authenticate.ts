@@ -101,18 +101,22 @@ export function readCookie(headers: Headers, name: string): string | undefined {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** A browser's state-changing request must come from this site's own pages. */
+/** Where a browser says a request comes from: this site, another one, or it does not say. */
+export function requestOrigin(request: Pick<RequestLike, "headers">): "same" | "other" | "none" {
+  const origin = request.headers.get("origin");
+  if (!origin) return "none";
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+  try {
+    return host && new URL(origin).host === host ? "same" : "other";
+  } catch {
+    return "other";
+  }
+}
+
+/** A session's state-changing request must come from this site's own pages (browsers send Origin). */
 function assertSameOrigin(request: RequestLike): void {
   if (SAFE_METHODS.has(request.method.toUpperCase())) return;
-  const origin = request.headers.get("origin");
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
-  let originHost: string | undefined;
-  try {
-    originHost = origin ? new URL(origin).host : undefined;
-  } catch {
-    originHost = undefined;
-  }
-  if (!originHost || !host || originHost !== host) {
+  if (requestOrigin(request) !== "same") {
     throw new ApiError("forbidden", "cross-origin request refused: send it from this site's pages, or with an API key");
   }
 }

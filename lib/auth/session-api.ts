@@ -1,6 +1,6 @@
 import { getDatabase, type Database } from "@/db";
 import { ApiError } from "@/lib/http/errors";
-import { readCookie } from "./authenticate";
+import { readCookie, requestOrigin } from "./authenticate";
 import { assertNotThrottled, clearFailures, recordFailure } from "./throttle";
 import { Credentials, createFirstAdmin, SESSION_COOKIE, SESSION_DAYS, sessionUser, signIn, signOut, userCount, type SessionUser } from "./users";
 
@@ -12,18 +12,9 @@ function cookie(request: Request, value: string, maxAgeSeconds: number): string 
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${https ? "; Secure" : ""}`;
 }
 
-/** Browsers send Origin on POST: one from another site is refused (login CSRF). */
+/** Sign-in and setup from another site's page are refused (login CSRF); scripts send no Origin. */
 function assertNotCrossSite(request: Request): void {
-  const origin = request.headers.get("origin");
-  if (!origin) return;
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
-  let originHost: string | undefined;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    originHost = undefined;
-  }
-  if (originHost !== host) throw new ApiError("forbidden", "cross-origin request refused");
+  if (requestOrigin(request) === "other") throw new ApiError("forbidden", "cross-origin request refused");
 }
 
 const withSession = (request: Request, body: unknown, token: string, status = 200) =>
