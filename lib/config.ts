@@ -54,8 +54,3 @@ export function config(): Config {
   };
   return cached;
 }
-
-/** Tests change the environment between cases; production never calls this. */
-export function resetConfigForTests(): void {
-  cached = undefined;
-}
