@@ -9,12 +9,14 @@ import { createKey, startServer, type RunningServer } from "./server";
 let server: RunningServer;
 let readKey: string;
 let ingestKey: string;
+let adminKey: string;
 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
 
 beforeAll(async () => {
   server = await startServer({});
   readKey = await createKey(server.env, "ingest,read");
   ingestKey = await createKey(server.env, "ingest");
+  adminKey = await createKey(server.env, "admin");
   const now = Date.now() / 1000;
   const post = (path: string, body: unknown) =>
     fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json", "x-api-key": ingestKey }, body: JSON.stringify(body) });
@@ -28,7 +30,7 @@ afterAll(async () => {
 const get = (path: string, key = readKey) => fetch(server.url + path, { headers: { authorization: `Bearer ${key}` } });
 
 describe("query API over HTTP", () => {
-  it("answers every GET endpoint with data for a read key", async () => {
+  it("answers every GET endpoint with data for a read key (an admin key for settings)", async () => {
     const paths: Record<string, string> = {
       "/api/v1/traces/{trace_id}": `/api/v1/traces/${traceId}`,
       "/api/v1/services/{name}/operations": "/api/v1/services/web/operations",
@@ -38,7 +40,7 @@ describe("query API over HTTP", () => {
     const gets = (Object.values(endpoints) as Endpoint[]).filter((e) => e.method === "get");
     expect(gets.length).toBeGreaterThan(15);
     for (const endpoint of gets) {
-      const response = await get(paths[endpoint.path] ?? endpoint.path);
+      const response = await get(paths[endpoint.path] ?? endpoint.path, endpoint.scope === "admin" ? adminKey : readKey);
       expect(response.status, endpoint.path).toBe(200);
       expect(endpoint.response.safeParse(await response.json()).success, endpoint.path).toBe(true);
     }

@@ -59,6 +59,33 @@ describe("dashboard sessions", () => {
     expect((await call("/api/v1/auth/login", { method: "POST", body: JSON.stringify({ email: "admin@shop.test", password: "a long enough secret" }), headers: { origin: "https://evil.example" } })).status).toBe(403);
   });
 
+  it("lets admins manage keys and accounts, and viewers only read", async () => {
+    const same = { origin: server.url };
+    const created = await call("/api/v1/keys", { method: "POST", cookie, headers: same, body: JSON.stringify({ name: "from settings", scopes: ["ingest"] }) });
+    expect(created.status).toBe(201);
+    const key = await created.json();
+    expect(key.secret).toMatch(/^tfs_/);
+    const span = JSON.stringify([{ name: "with the new key", start_time: Date.now() / 1000 }]);
+    const ingest = () => call("/api/v1/spans", { method: "POST", body: span, headers: { "x-api-key": `${key.key_id}:${key.secret}` } });
+    expect((await ingest()).status).toBe(200);
+    const listed = await (await call("/api/v1/keys", { cookie })).json();
+    expect(listed.keys.find((k: { key_id: string }) => k.key_id === key.key_id)).toMatchObject({ name: "from settings", revoked_at: null });
+    expect(JSON.stringify(listed)).not.toContain(key.secret);
+    expect((await call(`/api/v1/keys/${key.key_id}`, { method: "DELETE", cookie, headers: same })).status).toBe(204);
+    expect((await ingest()).status).toBe(401);
+
+    const invite = await call("/api/v1/users", { method: "POST", cookie, headers: same, body: JSON.stringify({ email: "viewer@shop.test", password: "viewer secret 123" }) });
+    expect(invite.status).toBe(201);
+    const viewerLogin = await call("/api/v1/auth/login", { method: "POST", body: JSON.stringify({ email: "viewer@shop.test", password: "viewer secret 123" }) });
+    const viewer = sessionOf(viewerLogin)!;
+    expect((await call("/api/v1/traces", { cookie: viewer })).status).toBe(200);
+    expect((await call("/api/v1/keys", { method: "POST", cookie: viewer, headers: same, body: JSON.stringify({ scopes: ["read"] }) })).status).toBe(403);
+    expect((await call("/api/v1/users", { cookie: viewer })).status).toBe(403);
+    expect((await call("/api/v1/projects", { method: "POST", cookie: viewer, headers: same, body: JSON.stringify({ slug: "x", name: "X" }) })).status).toBe(403);
+    expect((await call("/api/v1/projects", { method: "POST", cookie, headers: same, body: JSON.stringify({ slug: "staging", name: "Staging" }) })).status).toBe(201);
+    expect((await call("/api/v1/traces?project=staging", { cookie: viewer })).status).toBe(200);
+  });
+
   it("signs out, and slows down repeated wrong passwords with 429", async () => {
     expect((await call("/api/v1/auth/logout", { method: "POST", cookie })).status).toBe(204);
     expect((await call("/api/v1/traces", { cookie })).status).toBe(401);

@@ -19,6 +19,22 @@ import {
   TaskParams,
 } from "@/lib/query/pipeline";
 import { PublishersResult } from "@/lib/query/publishers";
+import {
+  CreatedKey,
+  KeyCreate,
+  KeyList,
+  KeyParams,
+  ProjectCreate,
+  ProjectList,
+  ProjectParams,
+  ProjectRename,
+  ProjectView,
+  UserCreate,
+  UserList,
+  UserParams,
+  UserUpdate,
+  UserView,
+} from "@/lib/auth/settings";
 import { OperationsResult, ServiceParams, ServicesQuery, ServicesResult } from "@/lib/query/services";
 import { TraceIdParams, TraceSearchQuery, TraceSearchResult, TraceView } from "@/lib/query/traces";
 
@@ -26,7 +42,7 @@ import { TraceIdParams, TraceSearchQuery, TraceSearchResult, TraceView } from "@
 // the OpenAPI document is generated from the same declarations.
 
 export interface Endpoint {
-  method: "get" | "post";
+  method: "get" | "post" | "patch" | "delete";
   path: string;
   summary: string;
   tag: string;
@@ -112,5 +128,15 @@ export const endpoints = {
   listSlowNetworkOps: { method: "get", path: "/api/v1/pipeline/network/slow", summary: "Network operations slower than threshold_seconds", tag: "Pipeline", scope: "read", query: SlowNetworkQuery, response: NetworkResult },
   networkHosts: { method: "get", path: "/api/v1/pipeline/network/hosts", summary: "Totals per host:port", tag: "Pipeline", scope: "read", query: HostsQuery, response: HostsResult },
   listPublishers: { method: "get", path: "/api/v1/publishers", summary: "Publishers and their status", tag: "Publishers", scope: "read", response: PublishersResult },
+  listProjects: { method: "get", path: "/api/v1/projects", summary: "Projects", tag: "Settings", scope: "read", response: ProjectList },
+  createProject: { method: "post", path: "/api/v1/projects", summary: "Create a project", tag: "Settings", scope: "admin", body: ProjectCreate, response: ProjectView, status: 201 },
+  renameProject: { method: "patch", path: "/api/v1/projects/{slug}", summary: "Rename a project", tag: "Settings", scope: "admin", params: ProjectParams, body: ProjectRename, response: ProjectView },
+  listKeys: { method: "get", path: "/api/v1/keys", summary: "The project's API keys (no secrets)", tag: "Settings", scope: "admin", response: KeyList },
+  createKey: { method: "post", path: "/api/v1/keys", summary: "Create an API key; the secret is in this answer only", tag: "Settings", scope: "admin", body: KeyCreate, response: CreatedKey, status: 201 },
+  revokeKey: { method: "delete", path: "/api/v1/keys/{key_id}", summary: "Revoke an API key of the project", tag: "Settings", scope: "admin", params: KeyParams, response: z.null(), status: 204 },
+  listUsers: { method: "get", path: "/api/v1/users", summary: "Accounts", tag: "Settings", scope: "admin", response: UserList },
+  createUser: { method: "post", path: "/api/v1/users", summary: "Create an account (invite with a password)", tag: "Settings", scope: "admin", body: UserCreate, response: UserView, status: 201 },
+  updateUser: { method: "patch", path: "/api/v1/users/{id}", summary: "Change an account's role", tag: "Settings", scope: "admin", params: UserParams, body: UserUpdate, response: UserView },
+  removeUser: { method: "delete", path: "/api/v1/users/{id}", summary: "Remove an account and end its sessions", tag: "Settings", scope: "admin", params: UserParams, response: z.null(), status: 204 },
   openapi: { method: "get", path: "/api/v1/openapi.json", summary: "This document", tag: "Health", scope: null, response: z.record(z.string(), z.unknown()) },
 } satisfies Record<string, Endpoint>;

@@ -1,10 +1,11 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase } from "@/db/testing";
+import { createTestProject, openTestDatabase } from "@/db/testing";
 import { sessions, users, type Database } from "@/db/testing/tables";
 import { ApiError } from "@/lib/http/errors";
 import { sha256Hex } from "./keys";
 import { assertNotThrottled, recordFailure } from "./throttle";
+import { createUser, listUsers, removeUser, updateUser } from "./settings";
 import { createFirstAdmin, ensureAdminFromEnv, sessionUser, signIn, signOut, userCount } from "./users";
 
 // Accounts are global (not per project): this file works on a database of its own.
@@ -50,6 +51,29 @@ describe("accounts and sessions", () => {
     expect(await sessionUser({ db: database.db, token, now: later })).toBeUndefined();
     await signOut({ db: database.db, token });
     expect(await sessionUser({ db: database.db, token, now })).toBeUndefined();
+  });
+});
+
+describe("accounts managed by an admin", () => {
+  it("are invited with a password, change role, and the last admin stays", async () => {
+    const ctx = await createTestProject(database);
+    const viewer = await createUser({ ctx, input: { email: "viewer@example.com", password: "viewer password 1" } });
+    expect(viewer.role).toBe("viewer");
+    await expect(createUser({ ctx, input: { email: "VIEWER@example.com", password: "viewer password 1" } })).rejects.toMatchObject({ status: 422 });
+    const { users: all } = await listUsers({ ctx });
+    const ops = all.find((u) => u.email === "ops@example.com")!;
+    expect(all.map((u) => [u.email, u.role])).toEqual([["ops@example.com", "admin"], ["viewer@example.com", "viewer"]]);
+
+    await expect(updateUser({ ctx, input: { id: ops.id, body: { role: "viewer" } } })).rejects.toMatchObject({ status: 422 });
+    await expect(removeUser({ ctx, input: { id: ops.id } })).rejects.toMatchObject({ status: 422 });
+    expect((await updateUser({ ctx, input: { id: viewer.id, body: { role: "admin" } } })).role).toBe("admin");
+    expect((await updateUser({ ctx, input: { id: ops.id, body: { role: "viewer" } } })).role).toBe("viewer");
+
+    const { token } = await signIn({ db: database.db, input: { email: "viewer@example.com", password: "viewer password 1" }, now: new Date() });
+    await updateUser({ ctx, input: { id: ops.id, body: { role: "admin" } } });
+    await removeUser({ ctx, input: { id: viewer.id } });
+    expect((await listUsers({ ctx })).users.map((u) => u.email)).toEqual(["ops@example.com"]);
+    expect(await sessionUser({ db: database.db, token, now: new Date() })).toBeUndefined();
   });
 });
 

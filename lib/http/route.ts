@@ -58,10 +58,11 @@ export function route<E extends Endpoint & { scope: Scope }>(endpoint: E, handle
         "path",
       );
       const query = parseParameters(endpoint.query, searchParamsObject(new URL(request.url)), "query");
-      const body = endpoint.method === "post" ? await readJson(request, config().maxBodyBytes) : undefined;
+      const body = endpoint.body ? await readJson(request, config().maxBodyBytes) : undefined;
 
       const result = await handler({ ctx, query: query as never, params: params as never, body, request });
-      return result instanceof Response ? result : Response.json(result, { status: endpoint.status ?? 200 });
+      if (result instanceof Response) return result;
+      return endpoint.status === 204 ? new Response(null, { status: 204 }) : Response.json(result, { status: endpoint.status ?? 200 });
     } catch (error) {
       return errorResponse(toApiError(error));
     }

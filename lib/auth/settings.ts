@@ -1,0 +1,144 @@
+import { hash } from "@node-rs/argon2";
+import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import { apiKeys, projects, sessions, users } from "@/db/schema";
+import { ApiError } from "@/lib/http/errors";
+import type { Ctx } from "./context";
+import { generateKeyPair, sha256Hex } from "./keys";
+import { Scope } from "./scopes";
+import { Credentials } from "./users";
+
+// Settings: projects, the current project's API keys, and accounts. Changing them takes the
+// admin scope (an admin's session or an admin key).
+
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+export const ProjectView = z.object({ slug: z.string(), name: z.string(), created_at: z.string() }).meta({ id: "Project" });
+export const ProjectList = z.object({ projects: z.array(ProjectView) });
+export const ProjectCreate = z.object({
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and dashes, at most 63"),
+  name: z.string().trim().min(1).max(200),
+});
+export const ProjectRename = z.object({ name: z.string().trim().min(1).max(200) });
+export const ProjectParams = z.object({ slug: z.string().min(1) });
+
+const projectView = (p: { slug: string; name: string; createdAt: Date }) => ({ slug: p.slug, name: p.name, created_at: p.createdAt.toISOString() });
+
+export async function listProjects({ ctx }: { ctx: Ctx }): Promise<z.output<typeof ProjectList>> {
+  const rows = await ctx.db.select().from(projects).orderBy(projects.createdAt, projects.slug);
+  return { projects: rows.map(projectView) };
+}
+
+export async function createProject({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<z.output<typeof ProjectView>> {
+  const { slug, name } = ProjectCreate.parse(input);
+  const [created] = await ctx.db.insert(projects).values({ slug, name }).onConflictDoNothing({ target: projects.slug }).returning();
+  if (!created) throw new ApiError("unprocessable", `a project "${slug}" exists already`);
+  return projectView(created);
+}
+
+export async function renameProject({ ctx, input }: { ctx: Ctx; input: { slug: string; body: unknown } }): Promise<z.output<typeof ProjectView>> {
+  const { name } = ProjectRename.parse(input.body);
+  const [renamed] = await ctx.db.update(projects).set({ name }).where(eq(projects.slug, input.slug)).returning();
+  if (!renamed) throw new ApiError("not_found", `no project "${input.slug}"`);
+  return projectView(renamed);
+}
+
+export const KeyView = z
+  .object({
+    key_id: z.string(),
+    name: z.string(),
+    scopes: z.array(z.string()),
+    created_at: z.string(),
+    last_used_at: z.string().nullable(),
+    revoked_at: z.string().nullable(),
+  })
+  .meta({ id: "ApiKey" });
+export const KeyList = z.object({ keys: z.array(KeyView) });
+export const KeyCreate = z.object({ name: z.string().trim().max(200).default(""), scopes: z.array(Scope).min(1) });
+export const CreatedKey = KeyView.extend({ secret: z.string().meta({ description: "shown once; only its SHA-256 is kept" }) }).meta({ id: "CreatedApiKey" });
+export const KeyParams = z.object({ key_id: z.string().min(1) });
+
+/** The current project's keys, newest first. */
+export async function listProjectKeys({ ctx }: { ctx: Ctx }): Promise<z.output<typeof KeyList>> {
+  const rows = await ctx.db.select().from(apiKeys).where(eq(apiKeys.projectId, ctx.projectId)).orderBy(desc(apiKeys.createdAt));
+  return {
+    keys: rows.map((k) => ({
+      key_id: k.keyId,
+      name: k.name,
+      scopes: k.scopes,
+      created_at: k.createdAt.toISOString(),
+      last_used_at: isoOrNull(k.lastUsedAt),
+      revoked_at: isoOrNull(k.revokedAt),
+    })),
+  };
+}
+
+export async function createProjectKey({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<z.output<typeof CreatedKey>> {
+  const { name, scopes } = KeyCreate.parse(input);
+  const pair = generateKeyPair();
+  const [created] = await ctx.db
+    .insert(apiKeys)
+    .values({ projectId: ctx.projectId, keyId: pair.keyId, secretHash: sha256Hex(pair.secret), name, scopes: [...new Set(scopes)] })
+    .returning();
+  return { key_id: created!.keyId, secret: pair.secret, name: created!.name, scopes: created!.scopes, created_at: created!.createdAt.toISOString(), last_used_at: null, revoked_at: null };
+}
+
+/** Revokes a key of the current project; keys of other projects are not found. */
+export async function revokeProjectKey({ ctx, input }: { ctx: Ctx; input: z.output<typeof KeyParams> }): Promise<void> {
+  const [key] = await ctx.db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyId, input.key_id), eq(apiKeys.projectId, ctx.projectId)));
+  if (!key) throw new ApiError("not_found", `no API key ${input.key_id} in this project`);
+  await ctx.db.update(apiKeys).set({ revokedAt: sql`now()` }).where(and(eq(apiKeys.id, key.id), isNull(apiKeys.revokedAt)));
+}
+
+export const UserView = z.object({ id: z.string(), email: z.string(), role: z.enum(["admin", "viewer"]), created_at: z.string() }).meta({ id: "Account" });
+export const UserList = z.object({ users: z.array(UserView) });
+export const UserCreate = Credentials.extend({ role: z.enum(["admin", "viewer"]).default("viewer") });
+export const UserUpdate = z.object({ role: z.enum(["admin", "viewer"]) });
+export const UserParams = z.object({ id: z.uuid() });
+
+const userView = (u: { id: string; email: string; role: "admin" | "viewer"; createdAt: Date }) => ({ id: u.id, email: u.email, role: u.role, created_at: u.createdAt.toISOString() });
+
+export async function listUsers({ ctx }: { ctx: Ctx }): Promise<z.output<typeof UserList>> {
+  const rows = await ctx.db.select().from(users).orderBy(users.createdAt);
+  return { users: rows.map(userView) };
+}
+
+/** An admin invites someone by creating their account with a password. */
+export async function createUser({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<z.output<typeof UserView>> {
+  const { email, password, role } = UserCreate.parse(input);
+  const passwordHash = await hash(password);
+  const [created] = await ctx.db
+    .insert(users)
+    .values({ email, passwordHash, role })
+    .onConflictDoNothing()
+    .returning();
+  if (!created) throw new ApiError("unprocessable", `an account for ${email} exists already`);
+  return userView(created);
+}
+
+async function assertAnotherAdminRemains(ctx: Ctx, userId: string): Promise<void> {
+  const [row] = await ctx.db
+    .select({ n: count() })
+    .from(users)
+    .where(and(eq(users.role, "admin"), sql`${users.id} <> ${userId}`));
+  if (Number(row?.n ?? 0) === 0) throw new ApiError("unprocessable", "the last admin cannot be demoted or removed");
+}
+
+export async function updateUser({ ctx, input }: { ctx: Ctx; input: { id: string; body: unknown } }): Promise<z.output<typeof UserView>> {
+  const { role } = UserUpdate.parse(input.body);
+  if (role !== "admin") await assertAnotherAdminRemains(ctx, input.id);
+  const [updated] = await ctx.db.update(users).set({ role }).where(eq(users.id, input.id)).returning();
+  if (!updated) throw new ApiError("not_found", `no account ${input.id}`);
+  return userView(updated);
+}
+
+/** Removes an account and ends its sessions. */
+export async function removeUser({ ctx, input }: { ctx: Ctx; input: z.output<typeof UserParams> }): Promise<void> {
+  await assertAnotherAdminRemains(ctx, input.id);
+  await ctx.db.delete(sessions).where(eq(sessions.userId, input.id));
+  const removed = await ctx.db.delete(users).where(eq(users.id, input.id)).returning({ id: users.id });
+  if (removed.length === 0) throw new ApiError("not_found", `no account ${input.id}`);
+}
