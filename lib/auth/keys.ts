@@ -48,12 +48,20 @@ async function projectIdBySlug(db: Db, slug: string): Promise<string> {
   return project.id;
 }
 
+/** Stores a new key of a project (only the SHA-256 of its secret) and returns the pair, once. */
+export async function insertApiKey(db: Db, projectId: string, scopes: Scope[], name: string) {
+  const pair = generateKeyPair();
+  const [row] = await db
+    .insert(apiKeys)
+    .values({ projectId, keyId: pair.keyId, secretHash: sha256Hex(pair.secret), scopes: [...new Set(scopes)], name })
+    .returning();
+  return { ...pair, row: row! };
+}
+
 export async function createApiKey({ db, input }: { db: Db; input: z.input<typeof CreateApiKeyInput> }): Promise<CreatedApiKey> {
   const { project, scopes, name } = CreateApiKeyInput.parse(input);
-  const projectId = await projectIdBySlug(db, project);
-  const pair = generateKeyPair();
-  await db.insert(apiKeys).values({ projectId, keyId: pair.keyId, secretHash: sha256Hex(pair.secret), scopes, name });
-  return { ...pair, project, scopes, name };
+  const { keyId, secret } = await insertApiKey(db, await projectIdBySlug(db, project), scopes, name);
+  return { keyId, secret, project, scopes, name };
 }
 
 export interface ApiKeySummary {

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { apiKeys, projects, sessions, users } from "@/db/schema";
 import { ApiError } from "@/lib/http/errors";
 import type { Ctx } from "./context";
-import { generateKeyPair, sha256Hex } from "./keys";
+import { insertApiKey } from "./keys";
 import { Scope } from "./scopes";
 import { Credentials } from "./users";
 
@@ -75,12 +75,8 @@ export async function listProjectKeys({ ctx }: { ctx: Ctx }): Promise<z.output<t
 
 export async function createProjectKey({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<z.output<typeof CreatedKey>> {
   const { name, scopes } = KeyCreate.parse(input);
-  const pair = generateKeyPair();
-  const [created] = await ctx.db
-    .insert(apiKeys)
-    .values({ projectId: ctx.projectId, keyId: pair.keyId, secretHash: sha256Hex(pair.secret), name, scopes: [...new Set(scopes)] })
-    .returning();
-  return { key_id: created!.keyId, secret: pair.secret, name: created!.name, scopes: created!.scopes, created_at: created!.createdAt.toISOString(), last_used_at: null, revoked_at: null };
+  const { secret, row } = await insertApiKey(ctx.db, ctx.projectId, scopes, name);
+  return { key_id: row.keyId, secret, name: row.name, scopes: row.scopes, created_at: row.createdAt.toISOString(), last_used_at: null, revoked_at: null };
 }
 
 /** Revokes a key of the current project; keys of other projects are not found. */
