@@ -6,15 +6,12 @@ import { parseArgs } from "node:util";
 import { openDatabase, type Database } from "@/db";
 import { claimDataDir, readOwner, releaseDataDir } from "@/db/lock";
 import { ensureDefaultProject } from "@/db/seed";
-import { createApiKey, listApiKeys, revokeApiKey, type ApiKeySummary, type CreatedApiKey } from "@/lib/auth/keys";
+import { runKeysCommand, type ApiKeySummary, type CreatedApiKey, type KeysCommand } from "@/lib/auth/keys";
 import { LOCAL_TOKEN_HEADER } from "@/lib/auth/local";
 import { parseScopes } from "@/lib/auth/scopes";
 import { config } from "@/lib/config";
 
-type Command =
-  | { command: "create"; project: string; scopes: string[]; name: string }
-  | { command: "list"; project?: string }
-  | { command: "revoke"; keyId: string };
+type Command = KeysCommand;
 
 const USAGE = `usage:
   npm run keys -- create --project <slug> --scopes ingest,read[,admin] [--name <name>]
@@ -36,18 +33,6 @@ function parseCommand(argv: string[]): Command {
   throw new Error(USAGE);
 }
 
-async function runDirect(db: Database["db"], command: Command): Promise<unknown> {
-  switch (command.command) {
-    case "create":
-      return createApiKey({ db, input: { project: command.project, scopes: command.scopes as never, name: command.name } });
-    case "list":
-      return listApiKeys({ db, input: { project: command.project } });
-    case "revoke":
-      await revokeApiKey({ db, input: { keyId: command.keyId } });
-      return { revoked: command.keyId };
-  }
-}
-
 async function withOwnDatabase(command: Command): Promise<unknown> {
   const cfg = config();
   let database: Database;
@@ -60,7 +45,7 @@ async function withOwnDatabase(command: Command): Promise<unknown> {
   try {
     await database.migrate();
     await ensureDefaultProject(database.db);
-    return await runDirect(database.db, command);
+    return await runKeysCommand({ db: database.db, input: command });
   } finally {
     await database.close();
     releaseDataDir(cfg.dataDir);

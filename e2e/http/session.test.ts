@@ -63,15 +63,15 @@ describe("dashboard sessions", () => {
     const same = { origin: server.url };
     const created = await call("/api/v1/keys", { method: "POST", cookie, headers: same, body: JSON.stringify({ name: "from settings", scopes: ["ingest"] }) });
     expect(created.status).toBe(201);
-    const key = await created.json();
-    expect(key.secret).toMatch(/^tfs_/);
+    const made = await created.json();
+    expect(made.secret).toMatch(/^tfs_/);
     const span = JSON.stringify([{ name: "with the new key", start_time: Date.now() / 1000 }]);
-    const ingest = () => call("/api/v1/spans", { method: "POST", body: span, headers: { "x-api-key": `${key.key_id}:${key.secret}` } });
+    const ingest = () => call("/api/v1/spans", { method: "POST", body: span, headers: { "x-api-key": `${made.key_id}:${made.secret}` } });
     expect((await ingest()).status).toBe(200);
     const listed = await (await call("/api/v1/keys", { cookie })).json();
-    expect(listed.keys.find((k: { key_id: string }) => k.key_id === key.key_id)).toMatchObject({ name: "from settings", revoked_at: null });
-    expect(JSON.stringify(listed)).not.toContain(key.secret);
-    expect((await call(`/api/v1/keys/${key.key_id}`, { method: "DELETE", cookie, headers: same })).status).toBe(204);
+    expect(listed.keys.find((k: { key_id: string }) => k.key_id === made.key_id)).toMatchObject({ name: "from settings", revoked_at: null });
+    expect(JSON.stringify(listed)).not.toContain(made.secret);
+    expect((await call(`/api/v1/keys/${made.key_id}`, { method: "DELETE", cookie, headers: same })).status).toBe(204);
     expect((await ingest()).status).toBe(401);
 
     const invite = await call("/api/v1/users", { method: "POST", cookie, headers: same, body: JSON.stringify({ email: "viewer@shop.test", password: "viewer secret 123" }) });
@@ -84,6 +84,18 @@ describe("dashboard sessions", () => {
     expect((await call("/api/v1/projects", { method: "POST", cookie: viewer, headers: same, body: JSON.stringify({ slug: "x", name: "X" }) })).status).toBe(403);
     expect((await call("/api/v1/projects", { method: "POST", cookie, headers: same, body: JSON.stringify({ slug: "staging", name: "Staging" }) })).status).toBe(201);
     expect((await call("/api/v1/traces?project=staging", { cookie: viewer })).status).toBe(200);
+
+    // a key made for staging writes into staging only, and reads only staging
+    const stagingKey = await (await call("/api/v1/keys?project=staging", { method: "POST", cookie, headers: same, body: JSON.stringify({ scopes: ["ingest", "read"] }) })).json();
+    const pair = `${stagingKey.key_id}:${stagingKey.secret}`;
+    const traceId = "7d3f2c1b0a99887766554433221100ff";
+    const sent = await call("/api/v1/spans", { method: "POST", body: JSON.stringify([{ trace_id: traceId, name: "staging only", start_time: Date.now() / 1000 }]), headers: { "x-api-key": pair } });
+    expect(sent.status).toBe(200);
+    expect((await call(`/api/v1/traces/${traceId}?project=staging`, { cookie })).status).toBe(200);
+    expect((await call(`/api/v1/traces/${traceId}?project=default`, { cookie })).status).toBe(404);
+    expect((await call(`/api/v1/traces/${traceId}`, { headers: { "x-api-key": pair } })).status).toBe(200);
+    expect((await call(`/api/v1/traces/${traceId}?project=default`, { headers: { "x-api-key": pair } })).status).toBe(200); // a key's project is its own
+    expect((await call(`/api/v1/traces/${traceId}`, { headers: { "x-api-key": key } })).status).toBe(403); // ingest-only default key
   });
 
   it("signs out, and slows down repeated wrong passwords with 429", async () => {

@@ -102,3 +102,23 @@ export async function revokeApiKey({ db, input }: { db: Db; input: { keyId: stri
     if (!existing) throw new ApiError("not_found", `no API key ${input.keyId}`);
   }
 }
+
+/** What the keys CLI asks: run on its own database, or by the server that owns the embedded one. */
+export const KeysCommand = z.discriminatedUnion("command", [
+  z.object({ command: z.literal("create"), project: z.string().min(1), scopes: z.array(Scope).min(1), name: z.string().default("") }),
+  z.object({ command: z.literal("list"), project: z.string().optional() }),
+  z.object({ command: z.literal("revoke"), keyId: z.string().min(1) }),
+]);
+export type KeysCommand = z.output<typeof KeysCommand>;
+
+export async function runKeysCommand({ db, input }: { db: Db; input: KeysCommand }): Promise<unknown> {
+  switch (input.command) {
+    case "create":
+      return createApiKey({ db, input });
+    case "list":
+      return listApiKeys({ db, input });
+    case "revoke":
+      await revokeApiKey({ db, input });
+      return { revoked: input.keyId };
+  }
+}

@@ -1,11 +1,9 @@
-import { getDatabase } from "@/db";
-import { authenticate } from "@/lib/auth/authenticate";
-import type { Ctx } from "@/lib/auth/context";
 import { config } from "@/lib/config";
 import { encodeResponse, encodeStatus, type Signal } from "@/lib/ingest/otlp/proto";
 import { OTLP_CONTENT_TYPES, receiveOtlp, type OtlpFormat } from "@/lib/ingest/otlp/receive";
 import { readBody } from "./body";
 import { ApiError, errorHeaders, toApiError } from "./errors";
+import { authenticatedContext } from "./route";
 
 // OTLP/HTTP 1.x: the response body and its content type follow the request's (protobuf or JSON);
 // errors are a google.rpc.Status, with Retry-After on 429 and 503.
@@ -34,9 +32,7 @@ export function otlpRoute(signal: Signal) {
       if (!format) {
         throw new ApiError("unsupported_media_type", "OTLP/HTTP takes application/x-protobuf or application/json");
       }
-      const database = await getDatabase();
-      const principal = await authenticate({ db: database.db, request, scope: "ingest", now: new Date() });
-      const ctx: Ctx = { database, db: database.db, projectId: principal.projectId, scopes: principal.scopes, now: () => new Date() };
+      const ctx = await authenticatedContext(request, "ingest");
       const { bytes } = await readBody(request, { maxBytes: config().maxBodyBytes, contentTypes: Object.keys(OTLP_CONTENT_TYPES) });
       const result = await receiveOtlp({ ctx, input: { signal, bytes, format } });
       return respond(encodeResponse(signal, result.rejected, result.errorMessage, format), 200, format);

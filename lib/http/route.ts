@@ -38,6 +38,13 @@ function parseParameters(schema: z.ZodType | undefined, input: unknown, where: s
   return parsed.data;
 }
 
+/** Opens the database and authenticates the request: the context a service verb acts in. */
+export async function authenticatedContext(request: Request, scope: Scope): Promise<Ctx> {
+  const database = await getDatabase();
+  const principal = await authenticate({ db: database.db, request, scope, now: new Date() });
+  return { database, db: database.db, projectId: principal.projectId, scopes: principal.scopes, now: () => new Date() };
+}
+
 /**
  * The one wrapper every API route handler uses: authentication and scope, path, query and body
  * parsing with the endpoint's schemas, and the error envelope. A handler returns data (sent as
@@ -46,9 +53,7 @@ function parseParameters(schema: z.ZodType | undefined, input: unknown, where: s
 export function route<E extends Endpoint & { scope: Scope }>(endpoint: E, handler: (args: HandlerArgs<E>) => Promise<unknown> | unknown) {
   return async (request: Request, context?: RouteContext): Promise<Response> => {
     try {
-      const database = await getDatabase();
-      const principal = await authenticate({ db: database.db, request, scope: endpoint.scope, now: new Date() });
-      const ctx: Ctx = { database, db: database.db, projectId: principal.projectId, scopes: principal.scopes, now: () => new Date() };
+      const ctx = await authenticatedContext(request, endpoint.scope);
 
       const rawParams = (await context?.params) ?? {};
       // Next.js hands path parameters over decoded
