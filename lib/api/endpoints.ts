@@ -35,7 +35,7 @@ import {
   UserUpdate,
   UserView,
 } from "@/lib/auth/settings";
-import { OperationsResult, ServiceParams, ServicesQuery, ServicesResult } from "@/lib/query/services";
+import { OperationsResult, ServiceParams, ServiceSeriesQuery, ServiceSeriesResult, ServicesQuery, ServicesResult } from "@/lib/query/services";
 import { TraceIdParams, TraceSearchQuery, TraceSearchResult, TraceView } from "@/lib/query/traces";
 
 // Every REST endpoint, declared once: the route handlers take scope and schemas from here, and
@@ -115,6 +115,7 @@ export const endpoints = {
   searchTraces: { method: "get", path: "/api/v1/traces", summary: "Search traces, newest first", tag: "Traces", scope: "read", query: TraceSearchQuery, response: TraceSearchResult },
   getTrace: { method: "get", path: "/api/v1/traces/{trace_id}", summary: "A whole trace", tag: "Traces", scope: "read", params: TraceIdParams, response: TraceView },
   listServices: { method: "get", path: "/api/v1/services", summary: "RED per service", tag: "Services", scope: "read", query: ServicesQuery, response: ServicesResult },
+  serviceSeries: { method: "get", path: "/api/v1/services/series", summary: "RED of requests over time, per service", tag: "Services", scope: "read", query: ServiceSeriesQuery, response: ServiceSeriesResult },
   listOperations: { method: "get", path: "/api/v1/services/{name}/operations", summary: "RED per operation of a service", tag: "Services", scope: "read", query: ServicesQuery, params: ServiceParams, response: OperationsResult },
   listMetrics: { method: "get", path: "/api/v1/metrics", summary: "Metric names with type, unit, description and tag keys", tag: "Metrics", scope: "read", query: MetricListQuery, response: MetricListResult },
   queryMetric: { method: "get", path: "/api/v1/metrics/query", summary: "A metric's series, bucketed and aggregated", tag: "Metrics", scope: "read", query: MetricQuery, response: MetricQueryResult },

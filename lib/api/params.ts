@@ -7,13 +7,24 @@ import { parseTime } from "@/lib/model/time";
 export const DEFAULT_WINDOW_NANOS = 3_600_000_000_000n; // the last hour
 export const MAX_LIMIT = 1000;
 
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `now`, or `now-<n><s|m|h|d|w>`: a time relative to when the request is answered, so a link to "the last hour" stays one. */
+export function parseRelativeTime(value: string, nowMs: number): bigint | undefined {
+  const match = /^now(?:-(\d{1,6})([smhdw]))?$/.exec(value.trim());
+  if (!match) return undefined;
+  const offset = match[1] ? Number(match[1]) * UNIT_MS[match[2]!]! : 0;
+  return BigInt(nowMs - offset) * 1_000_000n;
+}
+
 const Time = z
   .string()
-  .meta({ description: "RFC 3339 time or epoch milliseconds" })
+  .meta({ description: "RFC 3339 time, epoch milliseconds, `now` or `now-<n><s|m|h|d|w>` (e.g. now-1h)" })
   .transform((value, ctx) => {
-    const nanos = parseTime(/^\d+$/.test(value.trim()) && value.trim().length <= 13 ? Number(value) : value);
+    const trimmed = value.trim();
+    const nanos = parseRelativeTime(trimmed, Date.now()) ?? parseTime(/^\d+$/.test(trimmed) && trimmed.length <= 13 ? Number(trimmed) : trimmed);
     if (nanos === undefined) {
-      ctx.addIssue({ code: "custom", message: "must be an RFC 3339 time or epoch milliseconds" });
+      ctx.addIssue({ code: "custom", message: "must be an RFC 3339 time, epoch milliseconds or now[-<n><s|m|h|d|w>]" });
       return z.NEVER;
     }
     return nanos;

@@ -22,7 +22,7 @@ import {
   SlowQuery,
 } from "./pipeline";
 import { listPublishers } from "./publishers";
-import { listOperations, listServices, ServicesQuery } from "./services";
+import { listOperations, listServices, serviceSeries, ServiceSeriesQuery, ServicesQuery } from "./services";
 import { getTrace, searchTraces, TraceSearchQuery } from "./traces";
 
 let database: Database;
@@ -144,6 +144,28 @@ describe("services", () => {
     expect(services.map((s) => s.name)).not.toContain("hidden");
     const { operations } = await listOperations({ ctx, input: { ...ServicesQuery.parse({}), name: "api" } });
     expect(operations.find((o) => o.name === "GET /orders")).toMatchObject({ request_count: 2, error_count: 0 });
+  });
+
+  it("gives RED per time bucket with every bucket of the range present", async () => {
+    const { step_seconds, series } = await serviceSeries({ ctx, input: ServiceSeriesQuery.parse({ from: "now-15m", to: "now", step_seconds: "60" }) });
+    expect(step_seconds).toBe(60);
+    const api = series.find((s) => s.service === "api")!;
+    expect(api.points.length).toBeGreaterThanOrEqual(15);
+    expect(api.points.length).toBeLessThanOrEqual(17);
+    expect(api.points.reduce((n, p) => n + p.request_count, 0)).toBe(3);
+    const failing = api.points.find((p) => p.error_count > 0)!;
+    expect(failing).toMatchObject({ request_count: 1, error_rate: 1, request_rate: 1 / 60 });
+    expect(failing.p95_ms).toBeCloseTo(1200, 3);
+    expect(Date.parse(failing.time)).toBeLessThanOrEqual(now - 120_000);
+    expect(Date.parse(failing.time)).toBeGreaterThan(now - 120_000 - 60_000);
+    expect(api.points.filter((p) => p.request_count === 0).every((p) => p.p95_ms === null)).toBe(true);
+    expect(series.map((s) => s.service)).not.toContain("hidden");
+
+    const one = await serviceSeries({ ctx, input: ServiceSeriesQuery.parse({ service: "nobody", from: "now-1h" }) });
+    expect(one.step_seconds).toBe(60);
+    expect(one.series).toEqual([{ service: "nobody", points: expect.any(Array) }]);
+    expect(one.series[0]!.points.every((p) => p.request_count === 0)).toBe(true);
+    await expect(serviceSeries({ ctx, input: ServiceSeriesQuery.parse({ from: "now-7d", step_seconds: "1" }) })).rejects.toMatchObject({ status: 422 });
   });
 });
 

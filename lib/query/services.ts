@@ -3,6 +3,8 @@ import { z } from "zod";
 import { queryRows } from "@/db";
 import { RangeParams, rangeSeconds, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
+import { ApiError } from "@/lib/http/errors";
+import { nanosToIso } from "@/lib/model/time";
 import { num, numOrNull } from "./sql";
 
 // RED (rate, errors, duration) per service and per operation, from the server and consumer
@@ -88,4 +90,88 @@ export async function listOperations({
   const operations = rows.map((r) => red(r, seconds));
   operations.sort((a, b) => b.request_count - a.request_count || b.span_count - a.span_count || a.name.localeCompare(b.name));
   return { service: input.name, operations };
+}
+
+export const ServiceSeriesQuery = z.object({
+  service: z.string().min(1).optional().meta({ description: "one service (default: every service)" }),
+  step_seconds: z.coerce.number().int().min(1).max(86_400).optional().meta({ description: "bucket width (default: the range in about 60 buckets)" }),
+  ...RangeParams,
+});
+
+export const RedPoint = z
+  .object({
+    time: z.string().meta({ description: "start of the bucket" }),
+    request_count: z.number(),
+    request_rate: z.number().meta({ description: "requests per second" }),
+    error_count: z.number(),
+    error_rate: z.number().meta({ description: "failed requests / requests (0…1)" }),
+    p50_ms: z.number().nullable(),
+    p95_ms: z.number().nullable(),
+    p99_ms: z.number().nullable(),
+  })
+  .meta({ id: "RedPoint" });
+
+export const ServiceSeriesResult = z.object({
+  step_seconds: z.number(),
+  series: z.array(z.object({ service: z.string(), points: z.array(RedPoint) })),
+});
+
+/** A step that divides the range into about 60 buckets, rounded to a width people read easily. */
+export function defaultStepSeconds(rangeSecondsValue: number): number {
+  const steps = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+  const wanted = rangeSecondsValue / 60;
+  return steps.find((s) => s >= wanted) ?? 86400;
+}
+
+/** RED of requests over time per service: every bucket of the range is present, empty ones as zeros. */
+export async function serviceSeries({ ctx, input }: { ctx: Ctx; input: z.output<typeof ServiceSeriesQuery> }): Promise<z.output<typeof ServiceSeriesResult>> {
+  const range = resolveRange(input, ctx.now());
+  const step = input.step_seconds ?? defaultStepSeconds(rangeSeconds(range));
+  const stepNanos = BigInt(step) * 1_000_000_000n;
+  const first = (range.from / stepNanos) * stepNanos;
+  const buckets = Number((range.to - first) / stepNanos) + 1;
+  if (buckets > 10_000) {
+    throw new ApiError("unprocessable", `the range holds more than 10,000 steps of ${step} s; choose a larger step_seconds`);
+  }
+  const rows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select service_name as name, ((start_time_unix_nano - ${first}) / ${stepNanos})::int as bucket,
+          (count(*))::float8 as request_count,
+          (count(*) filter (where status_code = 'error'))::float8 as error_count,
+          (percentile_cont(0.5) within group (order by duration_nano)) / 1e6 as p50_ms,
+          (percentile_cont(0.95) within group (order by duration_nano)) / 1e6 as p95_ms,
+          (percentile_cont(0.99) within group (order by duration_nano)) / 1e6 as p99_ms
+        from spans
+        where project_id = ${ctx.projectId} and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to}
+          and kind in ('server', 'consumer') ${input.service ? sql`and service_name = ${input.service}` : sql``}
+        group by 1, 2`,
+  );
+  const byService = new Map<string, Map<number, Record<string, unknown>>>();
+  for (const r of rows) {
+    const name = String(r.name);
+    if (!byService.has(name)) byService.set(name, new Map());
+    byService.get(name)!.set(num(r.bucket), r);
+  }
+  if (input.service && !byService.has(input.service)) byService.set(input.service, new Map());
+  const series = [...byService.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([service, found]) => ({
+      service,
+      points: Array.from({ length: buckets }, (_, bucket) => {
+        const r = found.get(bucket);
+        const requests = num(r?.request_count);
+        const errors = num(r?.error_count);
+        return {
+          time: nanosToIso(first + BigInt(bucket) * stepNanos),
+          request_count: requests,
+          request_rate: requests / step,
+          error_count: errors,
+          error_rate: requests ? errors / requests : 0,
+          p50_ms: numOrNull(r?.p50_ms),
+          p95_ms: numOrNull(r?.p95_ms),
+          p99_ms: numOrNull(r?.p99_ms),
+        };
+      }),
+    }));
+  return { step_seconds: step, series };
 }
