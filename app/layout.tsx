@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
+import { cookies } from "next/headers";
 import type { ReactNode } from "react";
+import { THEME_COOKIE, type Theme } from "@/components/layout/theme-toggle";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -7,12 +9,16 @@ export const metadata: Metadata = {
   description: "Traces, metrics, logs, events and task-pipeline telemetry",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+// With no choice made, the page follows the system's light or dark preference before first paint.
+const FOLLOW_SYSTEM = `if (matchMedia("(prefers-color-scheme: dark)").matches) { document.documentElement.classList.add("dark"); document.documentElement.style.colorScheme = "dark"; }`;
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const chosen = (await cookies()).get(THEME_COOKIE)?.value;
+  const theme: Theme = chosen === "light" || chosen === "dark" ? chosen : "system";
   return (
-    <html lang="en">
-      <body className="min-h-screen bg-zinc-50 text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
-        {children}
-      </body>
+    <html lang="en" className={theme === "dark" ? "dark" : undefined} style={{ colorScheme: theme === "system" ? undefined : theme }} suppressHydrationWarning data-theme={theme}>
+      <head>{theme === "system" && <script dangerouslySetInnerHTML={{ __html: FOLLOW_SYSTEM }} />}</head>
+      <body className="min-h-screen bg-zinc-50 text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">{children}</body>
     </html>
   );
 }

@@ -1,26 +1,49 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
-import type { ReactNode } from "react";
+import { Suspense, type ReactNode } from "react";
 import { SignOutButton } from "@/components/auth/sign-out-button";
+import { QueryProvider } from "@/components/data/providers";
+import { Nav } from "@/components/layout/nav";
+import { ProjectSwitcher } from "@/components/layout/project-switcher";
+import { SessionProvider } from "@/components/layout/session";
+import { THEME_COOKIE, ThemeToggle, type Theme } from "@/components/layout/theme-toggle";
+import { TimeRangePicker } from "@/components/layout/time-range-picker";
 import { dashboardSession } from "@/lib/auth/session-api";
 import { SESSION_COOKIE } from "@/lib/auth/users";
 
 // Everything under (console) is behind sign-in; the API routes check the session themselves too.
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
-  const session = await dashboardSession((await cookies()).get(SESSION_COOKIE)?.value);
+  const jar = await cookies();
+  const session = await dashboardSession(jar.get(SESSION_COOKIE)?.value);
   if ("redirect" in session) redirect(session.redirect);
+  const chosen = jar.get(THEME_COOKIE)?.value;
+  const theme: Theme = chosen === "light" || chosen === "dark" ? chosen : "system";
   return (
-    <div className="min-h-screen">
-      <header className="flex items-center justify-between border-b border-zinc-200 bg-white px-6 py-3 dark:border-zinc-800 dark:bg-zinc-900">
-        <span className="font-semibold">Tracedeck</span>
-        <div className="flex items-center gap-4 text-sm text-zinc-500">
-          <span>
-            {session.user.email} · {session.user.role}
-          </span>
-          <SignOutButton />
+    <SessionProvider user={session.user}>
+      <QueryProvider>
+        <div className="min-h-screen">
+          <header className="sticky top-0 z-20 border-b border-zinc-200 bg-white/95 backdrop-blur dark:border-zinc-800 dark:bg-zinc-900/95">
+            <div className="flex flex-wrap items-center gap-x-6 gap-y-2 px-4 py-2">
+              <span className="font-semibold tracking-tight">Tracedeck</span>
+              <Suspense>
+                <Nav />
+              </Suspense>
+              <div className="ml-auto flex flex-wrap items-center gap-2">
+                <Suspense>
+                  <ProjectSwitcher />
+                  <TimeRangePicker />
+                </Suspense>
+                <ThemeToggle initial={theme} />
+                <span className="text-sm text-zinc-500" title={`signed in as ${session.user.role}`}>
+                  {session.user.email} · {session.user.role}
+                </span>
+                <SignOutButton />
+              </div>
+            </div>
+          </header>
+          <main className="px-4 py-6">{children}</main>
         </div>
-      </header>
-      {children}
-    </div>
+      </QueryProvider>
+    </SessionProvider>
   );
 }

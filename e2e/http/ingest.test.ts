@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createKey, homeCounts, keysCli, startServer, type RunningServer } from "./server";
+import { createKey, storedCounts, keysCli, startServer, type RunningServer } from "./server";
 
 // The production server (`next start`) over real HTTP, once with embedded PGlite and once with Postgres.
 
@@ -32,8 +32,8 @@ describe.each([
     expect(await response.json()).toMatchObject({ status: "ok", database: "ok", version: expect.any(String) });
   });
 
-  it("stores each signal and the home page counts go up", async () => {
-    const before = await homeCounts(server.url);
+  it("stores each signal and the project's stored counts go up", async () => {
+    const before = await storedCounts(server.url);
     expect(before.spans).toBeDefined();
     const [id, secret] = key.split(":") as [string, string];
     const sends: [string, unknown, Record<string, string>?][] = [
@@ -49,24 +49,24 @@ describe.each([
       expect(response.status, path).toBe(200);
       expect((await response.json()).rejected, path).toBe(0);
     }
-    const after = await homeCounts(server.url);
+    const after = await storedCounts(server.url);
     expect(after.spans! - before.spans!).toBe(2);
     expect(after.events! - before.events!).toBe(1);
-    expect(after.metrics! - before.metrics!).toBe(1);
+    expect(after.metric_points! - before.metric_points!).toBe(1);
     expect(after.logs! - before.logs!).toBe(1);
-    expect(after.pipelineEvents! - before.pipelineEvents!).toBe(1);
-    expect(after.networkOps! - before.networkOps!).toBe(1);
+    expect(after.pipeline_events! - before.pipeline_events!).toBe(1);
+    expect(after.network_ops! - before.network_ops!).toBe(1);
   });
 
   it("accepts gzip bodies and does not duplicate a retried batch", async () => {
-    const before = await homeCounts(server.url);
+    const before = await storedCounts(server.url);
     const batch = gzipSync(JSON.stringify({ spans: [{ trace_id: "1".repeat(32), span_id: "2".repeat(16), name: "retry me", start_time: 1_763_787_600 }] }));
     for (let attempt = 0; attempt < 3; attempt++) {
       const response = await post("/api/v1/spans", batch, { "content-encoding": "gzip" });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ accepted: 1, rejected: 0, errors: [] });
     }
-    const after = await homeCounts(server.url);
+    const after = await storedCounts(server.url);
     expect(after.spans! - before.spans!).toBe(1);
   });
 

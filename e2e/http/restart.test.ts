@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createKey, homeCounts, startServer } from "./server";
+import { createKey, storedCounts, startServer } from "./server";
 
 describe("embedded storage across restarts", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tracedeck-restart-"));
@@ -18,14 +18,14 @@ describe("embedded storage across restarts", () => {
         body: JSON.stringify({ events: [{ event_name: "nightly", task_id: `t-${Date.now()}-${Math.random()}`, start_time: Date.now() / 1000 }] }),
       });
     expect((await send(first.url)).status).toBe(200);
-    expect((await homeCounts(first.url)).pipelineEvents).toBe(1);
+    expect((await storedCounts(first.url)).pipeline_events).toBe(1);
     await first.stop();
 
     const second = await startServer({ dataDir });
     try {
-      expect((await homeCounts(second.url)).pipelineEvents).toBe(1);
+      expect((await storedCounts(second.url)).pipeline_events).toBe(1);
       expect((await send(second.url)).status).toBe(200);
-      expect((await homeCounts(second.url)).pipelineEvents).toBe(2);
+      expect((await storedCounts(second.url)).pipeline_events).toBe(2);
     } finally {
       await second.stop();
     }

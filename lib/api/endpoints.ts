@@ -18,6 +18,7 @@ import {
   SlowQuery,
   TaskParams,
 } from "@/lib/query/pipeline";
+import { ProjectStats } from "@/lib/query/overview";
 import { PublishersResult } from "@/lib/query/publishers";
 import {
   CreatedKey,
@@ -112,6 +113,7 @@ export const endpoints = {
   otlpMetrics: otlp("metrics"),
   otlpLogs: otlp("logs"),
 
+  projectStats: { method: "get", path: "/api/v1/stats", summary: "How many spans, traces, metric points, logs, events, pipeline events and network operations the project holds", tag: "Health", scope: "read", response: ProjectStats },
   searchTraces: { method: "get", path: "/api/v1/traces", summary: "Search traces, newest first", tag: "Traces", scope: "read", query: TraceSearchQuery, response: TraceSearchResult },
   getTrace: { method: "get", path: "/api/v1/traces/{trace_id}", summary: "A whole trace", tag: "Traces", scope: "read", params: TraceIdParams, response: TraceView },
   listServices: { method: "get", path: "/api/v1/services", summary: "RED per service", tag: "Services", scope: "read", query: ServicesQuery, response: ServicesResult },

@@ -1,44 +1,30 @@
 import { sql } from "drizzle-orm";
-import { queryRows, type Db } from "@/db";
+import { z } from "zod";
+import { queryRows } from "@/db";
+import type { Ctx } from "@/lib/auth/context";
 
-export interface StoredCounts {
-  projectId: string;
-  slug: string;
-  name: string;
-  spans: number;
-  traces: number;
-  metrics: number;
-  logs: number;
-  events: number;
-  pipelineEvents: number;
-  networkOps: number;
-}
+export const ProjectStats = z
+  .object({
+    spans: z.number(),
+    traces: z.number(),
+    metric_points: z.number(),
+    logs: z.number(),
+    events: z.number(),
+    pipeline_events: z.number(),
+    network_ops: z.number(),
+  })
+  .meta({ id: "ProjectStats", description: "rows of each signal the project holds, at any time" });
 
-/** How much of each signal every project holds. */
-export async function countStored({ db }: { db: Db }): Promise<StoredCounts[]> {
-  const count = (table: string) =>
-    sql.raw(`(select count(*) from ${table} x where x.project_id = p.id)::float8`);
-  const rows = await queryRows<Record<string, unknown>>(
-    db,
-    sql`
-      select p.id, p.slug, p.name,
-        ${count("spans")} as spans, ${count("traces")} as traces, ${count("metric_points")} as metrics,
-        ${count("logs")} as logs, ${count("events")} as events, ${count("pipeline_events")} as pipeline_events,
-        ${count("network_ops")} as network_ops
-      from projects p
-      order by p.created_at, p.slug
-    `,
+const TABLES = ["spans", "traces", "metric_points", "logs", "events", "pipeline_events", "network_ops"] as const;
+
+/** How much of each signal the project holds: the overview tells an empty project from a quiet hour with it. */
+export async function projectStats({ ctx }: { ctx: Ctx }): Promise<z.output<typeof ProjectStats>> {
+  const [row] = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select ${sql.join(
+      TABLES.map((table) => sql`(select count(*) from ${sql.identifier(table)} where project_id = ${ctx.projectId})::float8 as ${sql.identifier(table)}`),
+      sql`, `,
+    )}`,
   );
-  return rows.map((r) => ({
-    projectId: String(r.id),
-    slug: String(r.slug),
-    name: String(r.name),
-    spans: Number(r.spans),
-    traces: Number(r.traces),
-    metrics: Number(r.metrics),
-    logs: Number(r.logs),
-    events: Number(r.events),
-    pipelineEvents: Number(r.pipeline_events),
-    networkOps: Number(r.network_ops),
-  }));
+  return Object.fromEntries(TABLES.map((table) => [table, Number(row?.[table] ?? 0)])) as z.output<typeof ProjectStats>;
 }

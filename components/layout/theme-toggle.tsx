@@ -1,0 +1,42 @@
+"use client";
+
+import { useEffect, useState } from "react";
+
+export type Theme = "light" | "dark" | "system";
+export const THEME_COOKIE = "tracedeck_theme";
+
+const NEXT: Record<Theme, Theme> = { system: "light", light: "dark", dark: "system" };
+const LABEL: Record<Theme, string> = { system: "🖥 System", light: "☀ Light", dark: "☾ Dark" };
+
+export function applyTheme(theme: Theme) {
+  const dark = theme === "dark" || (theme === "system" && window.matchMedia("(prefers-color-scheme: dark)").matches);
+  document.documentElement.classList.toggle("dark", dark);
+  document.documentElement.style.colorScheme = dark ? "dark" : "light";
+}
+
+export function ThemeToggle({ initial }: { initial: Theme }) {
+  const [theme, setTheme] = useState<Theme>(initial);
+  useEffect(() => {
+    if (theme !== "system") return;
+    const media = window.matchMedia("(prefers-color-scheme: dark)");
+    const follow = () => applyTheme("system");
+    media.addEventListener("change", follow);
+    return () => media.removeEventListener("change", follow);
+  }, [theme]);
+  return (
+    <button
+      type="button"
+      title="Theme: system, light or dark"
+      aria-label={`Theme: ${theme}`}
+      className="rounded-md border border-zinc-300 px-2 py-1.5 text-sm dark:border-zinc-700"
+      onClick={() => {
+        const next = NEXT[theme];
+        document.cookie = `${THEME_COOKIE}=${next}; Path=/; Max-Age=31536000; SameSite=Lax`;
+        applyTheme(next);
+        setTheme(next);
+      }}
+    >
+      {LABEL[theme]}
+    </button>
+  );
+}

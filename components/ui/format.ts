@@ -1,0 +1,54 @@
+// How numbers and times read on the dashboard.
+
+/** 0.004 → "4 µs", 12.3 → "12.3 ms", 1530 → "1.53 s", 95000 → "1.6 min" */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "–";
+  if (ms === 0) return "0 ms";
+  if (ms < 1) return `${trim(ms * 1000)} µs`;
+  if (ms < 1000) return `${trim(ms)} ms`;
+  if (ms < 60_000) return `${trim(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${trim(ms / 60_000)} min`;
+  return `${trim(ms / 3_600_000)} h`;
+}
+
+/** Three significant digits, without trailing zeros. */
+function trim(value: number): string {
+  return Number(value.toPrecision(3)).toString();
+}
+
+export function formatRate(perSecond: number): string {
+  if (perSecond === 0) return "0/s";
+  if (perSecond >= 1) return `${trim(perSecond)}/s`;
+  if (perSecond * 60 >= 1) return `${trim(perSecond * 60)}/min`;
+  return `${trim(perSecond * 3600)}/h`;
+}
+
+export function formatPercent(ratio: number): string {
+  if (ratio === 0) return "0%";
+  if (ratio < 0.001) return "<0.1%";
+  return `${trim(ratio * 100)}%`;
+}
+
+export function formatCount(n: number): string {
+  return new Intl.NumberFormat("en", { notation: n >= 10_000 ? "compact" : "standard", maximumFractionDigits: 1 }).format(n);
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${trim(value)} ${units[unit]}`;
+}
+
+/** Local date and time to the second, the way people read log and trace times. */
+export function formatTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}
