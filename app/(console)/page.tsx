@@ -1,33 +1,13 @@
-import { connection } from "next/server";
-import { getDatabase } from "@/db";
-import { StoredCountsCard } from "@/components/overview/stored-counts";
-import { countStored, type StoredCounts } from "@/lib/query/overview";
+import { ServicesOverview } from "@/components/services/overview";
+import { serviceSeriesUrl, servicesUrl, statsUrl } from "@/components/data/urls";
+import { paramsOf, readView } from "@/components/data/view";
+import { Prefetch } from "./prefetch";
 
-async function loadCounts(): Promise<{ projects: StoredCounts[] } | { error: string }> {
-  try {
-    const database = await getDatabase();
-    return { projects: await countStored({ db: database.db }) };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
-}
-
-export default async function HomePage() {
-  await connection();
-  const result = await loadCounts();
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const view = readView(paramsOf(await searchParams));
   return (
-    <main className="mx-auto max-w-6xl px-6 py-10">
-      <h1 className="text-3xl font-bold tracking-tight">Tracedeck</h1>
-      <p className="mt-1 text-zinc-500">Telemetry stored in this instance, by project.</p>
-      <div className="mt-8 space-y-6">
-        {"error" in result ? (
-          <p role="alert" className="rounded border border-red-300 bg-red-50 p-4 text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
-            The database is unavailable: {result.error}
-          </p>
-        ) : (
-          result.projects.map((project) => <StoredCountsCard key={project.projectId} project={project} />)
-        )}
-      </div>
-    </main>
+    <Prefetch urls={[statsUrl(view), servicesUrl(view), serviceSeriesUrl(view)]}>
+      <ServicesOverview />
+    </Prefetch>
   );
 }

@@ -1,10 +1,8 @@
 "use client";
 
-import { apiUrl } from "@/components/data/api";
 import { useApi, useSetParams, useView } from "@/components/data/hooks";
 import type { Projects } from "@/components/data/types";
-
-export const projectsUrl = () => apiUrl("/api/v1/projects");
+import { projectsUrl } from "@/components/data/urls";
 
 export function ProjectSwitcher() {
   const view = useView();

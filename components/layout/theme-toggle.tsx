@@ -6,7 +6,7 @@ export type Theme = "light" | "dark" | "system";
 export const THEME_COOKIE = "tracedeck_theme";
 
 const NEXT: Record<Theme, Theme> = { system: "light", light: "dark", dark: "system" };
-const LABEL: Record<Theme, string> = { system: "🖥 System", light: "☀ Light", dark: "☾ Dark" };
+const LABEL: Record<Theme, string> = { system: "Theme: system", light: "Theme: light", dark: "Theme: dark" };
 
 export function applyTheme(theme: Theme) {
   const dark = theme === "dark" || (theme === "system" && window.matchMedia("(prefers-color-scheme: dark)").matches);

@@ -40,7 +40,7 @@ export function TimeRangePicker() {
           setOpen(!open);
         }}
       >
-        🕑 {describeRange(view.from, view.to)}
+        {describeRange(view.from, view.to)}
       </button>
       {open && (
         <div role="dialog" aria-label="Choose a time range" className="absolute right-0 z-30 mt-1 flex w-[30rem] gap-4 rounded-md border border-zinc-200 bg-white p-3 text-sm shadow-lg dark:border-zinc-700 dark:bg-zinc-900">

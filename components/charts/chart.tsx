@@ -1,0 +1,117 @@
+"use client";
+
+import { Area, AreaChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
+import { formatDuration } from "@/components/ui/format";
+import { timeTickFormat } from "./prepare";
+
+// The one place recharts is configured: axes, grid, tooltip and colours look alike on every page.
+
+export interface SeriesSpec<Row> {
+  key: keyof Row & string;
+  label: string;
+  color: string;
+}
+
+export const COLORS = { blue: "#0284c7", red: "#dc2626", amber: "#d97706", violet: "#7c3aed", green: "#16a34a", slate: "#64748b" };
+
+export function TimeChart<Row extends { time: number }>({
+  rows,
+  series,
+  format,
+  kind = "line",
+  height = 200,
+  label,
+}: {
+  rows: Row[];
+  series: SeriesSpec<Row>[];
+  format: (value: number) => string;
+  kind?: "line" | "area";
+  height?: number;
+  label: string;
+}) {
+  const first = rows[0]?.time ?? 0;
+  const last = rows[rows.length - 1]?.time ?? 0;
+  const tick = timeTickFormat(last - first);
+  const Chart = kind === "area" ? AreaChart : LineChart;
+  return (
+    <figure aria-label={label} className="w-full" style={{ height }}>
+      <ResponsiveContainer width="100%" height="100%">
+        <Chart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} />
+          <XAxis dataKey="time" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={tick} tick={{ fontSize: 11, fill: "currentColor" }} stroke="currentColor" strokeOpacity={0.3} minTickGap={40} />
+          <YAxis tickFormatter={format} tick={{ fontSize: 11, fill: "currentColor" }} stroke="currentColor" strokeOpacity={0.3} width={64} />
+          <Tooltip
+            labelFormatter={(time) => new Date(Number(time)).toLocaleString()}
+            formatter={(value) => (typeof value === "number" ? format(value) : "–")}
+            contentStyle={{ fontSize: 12, background: "var(--tooltip-bg)", border: "1px solid var(--tooltip-border)", color: "inherit" }}
+          />
+          {series.map((s) =>
+            kind === "area" ? (
+              <Area key={s.key} dataKey={s.key as string} name={s.label} type="monotone" stroke={s.color} fill={s.color} fillOpacity={0.15} isAnimationActive={false} connectNulls={false} />
+            ) : (
+              <Line key={s.key} dataKey={s.key as string} name={s.label} type="monotone" stroke={s.color} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls={false} />
+            ),
+          )}
+        </Chart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+export function Sparkline<Row>({ rows, dataKey, color, label }: { rows: Row[]; dataKey: keyof Row & string; color: string; label: string }) {
+  return (
+    <figure aria-label={label} className="h-7 w-24">
+      <ResponsiveContainer width="100%" height="100%">
+        <AreaChart data={rows} margin={{ top: 2, right: 0, bottom: 2, left: 0 }}>
+          <Area dataKey={dataKey as string} type="monotone" stroke={color} fill={color} fillOpacity={0.2} strokeWidth={1} dot={false} isAnimationActive={false} />
+        </AreaChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+export interface Dot {
+  time: number;
+  durationMs: number;
+  traceId: string;
+  name: string;
+}
+
+/** Trace durations over time; a click on a dot hands its trace id over. */
+export function DurationScatter({ ok, failed, onOpen, height = 180 }: { ok: Dot[]; failed: Dot[]; onOpen: (traceId: string) => void; height?: number }) {
+  const times = [...ok, ...failed].map((d) => d.time);
+  const tick = timeTickFormat(times.length ? Math.max(...times) - Math.min(...times) : 0);
+  const open = (dot: unknown) => {
+    const traceId = (dot as { payload?: Dot }).payload?.traceId;
+    if (traceId) onOpen(traceId);
+  };
+  return (
+    <figure aria-label="Trace durations over time" className="w-full" style={{ height }}>
+      <ResponsiveContainer width="100%" height="100%">
+        <ScatterChart margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} />
+          <XAxis dataKey="time" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={tick} tick={{ fontSize: 11, fill: "currentColor" }} stroke="currentColor" strokeOpacity={0.3} minTickGap={40} name="start" />
+          <YAxis dataKey="durationMs" type="number" tickFormatter={(v: number) => formatDuration(v)} tick={{ fontSize: 11, fill: "currentColor" }} stroke="currentColor" strokeOpacity={0.3} width={64} name="duration" />
+          <ZAxis range={[36, 36]} />
+          <Tooltip
+            cursor={{ strokeDasharray: "3 3" }}
+            content={({ payload }) => {
+              const dot = payload?.[0]?.payload as Dot | undefined;
+              if (!dot) return null;
+              return (
+                <div className="rounded border border-zinc-200 bg-white px-2 py-1 text-xs shadow dark:border-zinc-700 dark:bg-zinc-900">
+                  <p className="font-medium">{dot.name}</p>
+                  <p>
+                    {formatDuration(dot.durationMs)} · {new Date(dot.time).toLocaleTimeString()}
+                  </p>
+                </div>
+              );
+            }}
+          />
+          <Scatter name="ok" data={ok} fill={COLORS.blue} onClick={open} isAnimationActive={false} className="cursor-pointer" />
+          <Scatter name="failed" data={failed} fill={COLORS.red} onClick={open} isAnimationActive={false} className="cursor-pointer" />
+        </ScatterChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}

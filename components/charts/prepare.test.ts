@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import type { RedPoint, ServiceStats, TraceSummary } from "@/components/data/types";
+import { byImpact, redRows, timeTickFormat, traceDots } from "./prepare";
+
+const service = (name: string, request_count: number, p95_ms: number | null, error_count = 0): ServiceStats => ({
+  name,
+  span_count: request_count,
+  request_count,
+  request_rate: request_count / 3600,
+  error_count,
+  error_rate: request_count ? error_count / request_count : 0,
+  p50_ms: p95_ms,
+  p95_ms,
+  p99_ms: p95_ms,
+});
+
+describe("chart preparation", () => {
+  it("orders services by requests × p95, then errors", () => {
+    const sorted = byImpact([service("fast-busy", 1000, 2), service("slow-busy", 500, 900), service("quiet", 3, 50, 1), service("idle", 0, null), service("quiet-ok", 3, 50)]);
+    expect(sorted.map((s) => s.name)).toEqual(["slow-busy", "fast-busy", "quiet", "quiet-ok", "idle"]);
+  });
+
+  it("turns RED points into rows keyed by epoch milliseconds, keeping gaps as null", () => {
+    const point: RedPoint = { time: "2026-11-22T10:00:00.000000000Z", request_count: 6, request_rate: 0.1, error_count: 3, error_rate: 0.5, p50_ms: 10, p95_ms: 20, p99_ms: null };
+    expect(redRows([point])).toEqual([{ time: Date.UTC(2026, 10, 22, 10), requestRate: 0.1, errorRate: 0.5, errors: 3, p50: 10, p95: 20, p99: null }]);
+  });
+
+  it("splits trace dots into failed and ok, naming traces without a root", () => {
+    const trace = (id: string, errors: number, root: string | null): TraceSummary => ({
+      trace_id: id, root_service: root ? "api" : null, root_name: root, start_time: "2026-11-22T10:00:00Z", duration_ms: 5, span_count: 2, error_count: errors, services: ["api"],
+    });
+    const { ok, failed } = traceDots([trace("a", 0, "GET /"), trace("b", 2, null)]);
+    expect(ok.map((d) => d.name)).toEqual(["api: GET /"]);
+    expect(failed).toEqual([{ time: Date.UTC(2026, 10, 22, 10), durationMs: 5, traceId: "b", name: "?: (missing root span)", failed: true }]);
+  });
+
+  it("labels ticks with seconds, minutes or dates as the range grows", () => {
+    const t = new Date(2026, 10, 22, 9, 5, 7).getTime();
+    expect(timeTickFormat(5 * 60_000)(t)).toBe("09:05:07");
+    expect(timeTickFormat(6 * 3_600_000)(t)).toBe("09:05");
+    expect(timeTickFormat(7 * 86_400_000)(t)).toBe("11/22 09:05");
+  });
+});

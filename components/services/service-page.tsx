@@ -1,0 +1,112 @@
+"use client";
+
+import Link from "next/link";
+import { COLORS, TimeChart } from "@/components/charts/chart";
+import { redRows } from "@/components/charts/prepare";
+import { useApi, useView } from "@/components/data/hooks";
+import type { Operations, ServiceSeries } from "@/components/data/types";
+import { operationsUrl, serviceSeriesUrl } from "@/components/data/urls";
+import { viewHref } from "@/components/data/view";
+import { formatDuration, formatPercent, formatRate } from "@/components/ui/format";
+import { EmptyState, QueryState } from "@/components/ui/states";
+
+function Panel({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <section aria-label={title} className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+      <h2 className="mb-2 text-sm font-medium text-zinc-600 dark:text-zinc-300">{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+export function ServicePage({ name }: { name: string }) {
+  const view = useView();
+  const series = useApi<ServiceSeries>(serviceSeriesUrl(view, name));
+  const operations = useApi<Operations>(operationsUrl(view, name));
+
+  return (
+    <div className="mx-auto max-w-7xl space-y-6">
+      <div className="flex items-baseline justify-between">
+        <div>
+          <p className="text-sm text-zinc-500">
+            <Link href={viewHref("/", view)} className="hover:underline">
+              Overview
+            </Link>{" "}
+            / service
+          </p>
+          <h1 className="text-2xl font-semibold tracking-tight">{name}</h1>
+        </div>
+        <Link href={viewHref("/traces", view, { service: name })} className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800">
+          Traces of {name}
+        </Link>
+      </div>
+      <QueryState query={series} what={`${name}'s requests over time`}>
+        {(data) => {
+          const rows = redRows(data.series[0]?.points ?? []);
+          return (
+            <div className="grid gap-4 lg:grid-cols-3">
+              <Panel title={`Requests per second (${data.step_seconds} s steps)`}>
+                <TimeChart label="Requests per second" kind="area" rows={rows} series={[{ key: "requestRate", label: "requests/s", color: COLORS.blue }]} format={formatRate} />
+              </Panel>
+              <Panel title="Error rate">
+                <TimeChart label="Error rate" kind="area" rows={rows} series={[{ key: "errorRate", label: "error rate", color: COLORS.red }]} format={formatPercent} />
+              </Panel>
+              <Panel title="Latency">
+                <TimeChart
+                  label="Latency percentiles"
+                  rows={rows}
+                  series={[
+                    { key: "p50", label: "p50", color: COLORS.green },
+                    { key: "p95", label: "p95", color: COLORS.amber },
+                    { key: "p99", label: "p99", color: COLORS.red },
+                  ]}
+                  format={formatDuration}
+                />
+              </Panel>
+            </div>
+          );
+        }}
+      </QueryState>
+      <Panel title="Operations">
+        <QueryState query={operations} what={`${name}'s operations`}>
+          {(data) =>
+            data.operations.length === 0 ? (
+              <EmptyState title={`${name} has no spans in this time range`}>Choose a longer time range.</EmptyState>
+            ) : (
+              <table aria-label="Operations" className="w-full text-sm">
+                <thead className="text-left text-xs text-zinc-500">
+                  <tr>
+                    <th className="py-1 font-medium">Operation</th>
+                    <th className="py-1 text-right font-medium">Spans</th>
+                    <th className="py-1 text-right font-medium">Requests</th>
+                    <th className="py-1 text-right font-medium">Error rate</th>
+                    <th className="py-1 text-right font-medium">p50</th>
+                    <th className="py-1 text-right font-medium">p95</th>
+                    <th className="py-1 text-right font-medium">p99</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.operations.map((op) => (
+                    <tr key={op.name} className="border-t border-zinc-100 dark:border-zinc-800">
+                      <td className="py-1.5">
+                        <Link className="text-sky-700 hover:underline dark:text-sky-400" href={viewHref("/traces", view, { service: name, operation: op.name })}>
+                          {op.name}
+                        </Link>
+                      </td>
+                      <td className="py-1.5 text-right tabular-nums">{op.span_count}</td>
+                      <td className="py-1.5 text-right tabular-nums">{op.request_count ? formatRate(op.request_rate) : "–"}</td>
+                      <td className={`py-1.5 text-right tabular-nums ${op.error_rate > 0 ? "text-red-600 dark:text-red-400" : ""}`}>{op.request_count ? formatPercent(op.error_rate) : "–"}</td>
+                      <td className="py-1.5 text-right tabular-nums">{formatDuration(op.p50_ms)}</td>
+                      <td className="py-1.5 text-right tabular-nums">{formatDuration(op.p95_ms)}</td>
+                      <td className="py-1.5 text-right tabular-nums">{formatDuration(op.p99_ms)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </QueryState>
+      </Panel>
+    </div>
+  );
+}

@@ -1,0 +1,204 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { DurationScatter } from "@/components/charts/chart";
+import { traceDots } from "@/components/charts/prepare";
+import { useApi, useSetParams, useView } from "@/components/data/hooks";
+import type { Operations, Services, TraceSearch, TraceSummary } from "@/components/data/types";
+import { operationsUrl, readTraceFilters, servicesUrl, traceSearchUrl, type TraceFilters } from "@/components/data/urls";
+import { viewHref } from "@/components/data/view";
+import { formatDuration, formatTime } from "@/components/ui/format";
+import { EmptyState, QueryState } from "@/components/ui/states";
+import { serviceColor } from "./colors";
+
+const input = "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
+
+export function TraceSearchPage() {
+  const view = useView();
+  const params = useSearchParams();
+  const filters = readTraceFilters(params);
+  const cursor = params.get("cursor") ?? undefined;
+  const results = useApi<TraceSearch>(traceSearchUrl(view, filters, cursor));
+  const router = useRouter();
+  const setParams = useSetParams();
+
+  return (
+    <div className="mx-auto max-w-7xl space-y-4">
+      <h1 className="text-2xl font-semibold tracking-tight">Traces</h1>
+      <Filters key={params.toString()} filters={filters} />
+      <QueryState query={results} what="traces">
+        {(data) =>
+          data.traces.length === 0 ? (
+            <EmptyState title={cursor ? "No more traces" : "No trace matches these filters in this time range"}>
+              {cursor ? "This was the last page." : "Widen the time range or remove a filter."}
+            </EmptyState>
+          ) : (
+            <>
+              <section aria-label="Durations" className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900">
+                <DurationScatter {...traceDots(data.traces)} onOpen={(traceId) => router.push(viewHref(`/traces/${traceId}`, view))} />
+              </section>
+              <TraceList traces={data.traces} />
+              <nav aria-label="Pages" className="flex justify-between text-sm">
+                {cursor ? (
+                  <button type="button" className="rounded-md border border-zinc-300 px-3 py-1.5 dark:border-zinc-700" onClick={() => setParams({ cursor: null })}>
+                    ← Newest
+                  </button>
+                ) : (
+                  <span />
+                )}
+                {data.next_cursor && (
+                  <button type="button" className="rounded-md border border-zinc-300 px-3 py-1.5 dark:border-zinc-700" onClick={() => setParams({ cursor: data.next_cursor })}>
+                    Older traces →
+                  </button>
+                )}
+              </nav>
+            </>
+          )
+        }
+      </QueryState>
+    </div>
+  );
+}
+
+function Filters({ filters }: { filters: TraceFilters }) {
+  const view = useView();
+  const setParams = useSetParams();
+  const [service, setService] = useState(filters.service ?? "");
+  const [attributes, setAttributes] = useState<string[]>(filters.attr);
+  const [attribute, setAttribute] = useState("");
+  const services = useApi<Services>(servicesUrl(view));
+  const operations = useApi<Operations>(service ? operationsUrl(view, service) : null);
+  const serviceNames = services.data?.services.map((s) => s.name) ?? [];
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const text = (name: string) => String(form.get(name) ?? "").trim() || null;
+    const pending = attribute.trim();
+    setParams({
+      service: text("service"),
+      operation: text("operation"),
+      status: text("status"),
+      min_duration_ms: text("min_duration_ms"),
+      max_duration_ms: text("max_duration_ms"),
+      attr: pending.includes(":") ? [...attributes, pending] : attributes,
+      cursor: null,
+    });
+  };
+
+  return (
+    <form aria-label="Trace filters" onSubmit={submit} className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+      <label className="flex flex-col gap-0.5">
+        Service
+        <select name="service" value={service} onChange={(e) => setService(e.target.value)} className={input}>
+          <option value="">Any service</option>
+          {service && !serviceNames.includes(service) && <option value={service}>{service}</option>}
+          {serviceNames.map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="flex flex-col gap-0.5">
+        Operation
+        <select name="operation" defaultValue={filters.operation ?? ""} className={input} disabled={!service && !filters.operation}>
+          <option value="">Any operation</option>
+          {filters.operation && !operations.data?.operations.some((o) => o.name === filters.operation) && <option value={filters.operation}>{filters.operation}</option>}
+          {operations.data?.operations.map((op) => (
+            <option key={op.name} value={op.name}>
+              {op.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="flex flex-col gap-0.5">
+        Status
+        <select name="status" defaultValue={filters.status ?? ""} className={input}>
+          <option value="">Any</option>
+          <option value="error">With errors</option>
+          <option value="ok">Without errors</option>
+        </select>
+      </label>
+      <label className="flex flex-col gap-0.5">
+        Min duration (ms)
+        <input name="min_duration_ms" type="number" min={0} step="any" defaultValue={filters.min_duration_ms} className={`${input} w-28`} />
+      </label>
+      <label className="flex flex-col gap-0.5">
+        Max duration (ms)
+        <input name="max_duration_ms" type="number" min={0} step="any" defaultValue={filters.max_duration_ms} className={`${input} w-28`} />
+      </label>
+      <div className="flex flex-col gap-0.5">
+        <label htmlFor="attribute-filter">Attribute (key:value)</label>
+        <div className="flex gap-1">
+          <input
+            id="attribute-filter"
+            value={attribute}
+            onChange={(e) => setAttribute(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && attribute.includes(":")) {
+                e.preventDefault();
+                setAttributes([...attributes, attribute.trim()]);
+                setAttribute("");
+              }
+            }}
+            placeholder="http.route:/cart"
+            className={`${input} w-48`}
+          />
+        </div>
+      </div>
+      <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
+        Search
+      </button>
+      {attributes.length > 0 && (
+        <ul aria-label="Attribute filters" className="flex w-full flex-wrap gap-1">
+          {attributes.map((pair, index) => (
+            <li key={`${pair}-${index}`} className="flex items-center gap-1 rounded-full bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800">
+              {pair}
+              <button type="button" aria-label={`Remove ${pair}`} onClick={() => setAttributes(attributes.filter((_, i) => i !== index))} className="text-zinc-500 hover:text-zinc-900">
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </form>
+  );
+}
+
+function TraceList({ traces }: { traces: TraceSummary[] }) {
+  const view = useView();
+  const longest = Math.max(...traces.map((t) => t.duration_ms), 1e-9);
+  return (
+    <ol aria-label="Trace results" className="divide-y divide-zinc-100 rounded-lg border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900">
+      {traces.map((trace) => (
+        <li key={trace.trace_id} data-trace-id={trace.trace_id}>
+          <Link href={viewHref(`/traces/${trace.trace_id}`, view)} className="block px-3 py-2 hover:bg-zinc-50 dark:hover:bg-zinc-800/60">
+            <div className="flex items-baseline justify-between gap-4">
+              <p className="truncate font-medium">
+                <span className="text-zinc-500">{trace.root_service ?? "?"}:</span> {trace.root_name ?? "(root span missing)"}
+              </p>
+              <p className="shrink-0 text-sm tabular-nums">{formatDuration(trace.duration_ms)}</p>
+            </div>
+            <div className="mt-1 h-1.5 rounded bg-zinc-100 dark:bg-zinc-800">
+              <div className={`h-1.5 rounded ${trace.error_count ? "bg-red-500" : "bg-sky-500"}`} style={{ width: `${Math.max((trace.duration_ms / longest) * 100, 0.5)}%` }} />
+            </div>
+            <div className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-zinc-500">
+              <span>{formatTime(trace.start_time)}</span>
+              <span>{trace.span_count} spans</span>
+              {trace.error_count > 0 && <span className="font-medium text-red-600 dark:text-red-400">{trace.error_count} errors</span>}
+              {trace.services.map((service) => (
+                <span key={service} className="rounded px-1.5 py-0.5 text-[11px] text-white" style={{ background: serviceColor(service) }}>
+                  {service}
+                </span>
+              ))}
+              <span className="font-mono">{trace.trace_id.slice(0, 12)}…</span>
+            </div>
+          </Link>
+        </li>
+      ))}
+    </ol>
+  );
+}
