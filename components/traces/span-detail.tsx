@@ -1,0 +1,143 @@
+"use client";
+
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { useView } from "@/components/data/hooks";
+import type { Span } from "@/components/data/types";
+import { viewHref } from "@/components/data/view";
+import { formatDuration, formatTime } from "@/components/ui/format";
+import { AttributeTable } from "./attributes";
+import { serviceColor } from "./colors";
+
+interface SpanEvent {
+  name?: string;
+  time?: string | null;
+  time_unix_nano?: string;
+  attributes?: Record<string, unknown>;
+}
+
+interface SpanLink {
+  trace_id?: string;
+  span_id?: string;
+  trace_state?: string;
+  attributes?: Record<string, unknown>;
+}
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section aria-label={title} className="border-t border-zinc-200 py-3 dark:border-zinc-800">
+      <h3 className="mb-1.5 text-xs font-semibold uppercase tracking-wide text-zinc-500">{title}</h3>
+      {children}
+    </section>
+  );
+}
+
+export function SpanDetail({ span, offsetMs, traceStartNanos, onClose }: { span: Span; offsetMs: number; traceStartNanos: bigint; onClose: () => void }) {
+  const view = useView();
+  const events = span.events as SpanEvent[];
+  const links = span.links as SpanLink[];
+  return (
+    <aside aria-label="Span detail" className="flex h-full flex-col overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+      <div className="flex items-start justify-between gap-2 border-b border-zinc-200 p-3 dark:border-zinc-800">
+        <div className="min-w-0">
+          <p className="flex items-center gap-1.5 text-xs text-zinc-500">
+            <span className="inline-block h-2.5 w-2.5 rounded-sm" style={{ background: serviceColor(span.service_name) }} />
+            {span.service_name} · {span.kind}
+          </p>
+          <h2 className="break-words font-semibold">{span.name}</h2>
+        </div>
+        <button type="button" onClick={onClose} aria-label="Close span detail" className="rounded px-2 text-lg leading-none text-zinc-500 hover:bg-zinc-100 dark:hover:bg-zinc-800">
+          ×
+        </button>
+      </div>
+      <div className="flex-1 overflow-y-auto px-3">
+        <dl className="grid grid-cols-[7rem_1fr] gap-x-2 gap-y-1 py-3 text-xs">
+          <dt className="text-zinc-500">Duration</dt>
+          <dd>{formatDuration(span.duration_ms)}</dd>
+          <dt className="text-zinc-500">Starts at</dt>
+          <dd>
+            +{formatDuration(offsetMs)} · {formatTime(span.start_time)}
+          </dd>
+          <dt className="text-zinc-500">Status</dt>
+          <dd className={span.status.code === "error" ? "font-medium text-red-600 dark:text-red-400" : ""}>
+            {span.status.code}
+            {span.status.message ? `: ${span.status.message}` : ""}
+          </dd>
+          <dt className="text-zinc-500">Span id</dt>
+          <dd className="font-mono">{span.span_id}</dd>
+          <dt className="text-zinc-500">Parent</dt>
+          <dd className="font-mono">
+            {span.parent_span_id ?? "none (root)"}
+            {span.missing_parent && <span className="ml-1 font-sans text-amber-700 dark:text-amber-400">(never arrived)</span>}
+          </dd>
+          {span.trace_state && (
+            <>
+              <dt className="text-zinc-500">Trace state</dt>
+              <dd className="font-mono break-all">{span.trace_state}</dd>
+            </>
+          )}
+          {span.scope && (
+            <>
+              <dt className="text-zinc-500">Scope</dt>
+              <dd className="break-all">{[span.scope.name, span.scope.version].filter(Boolean).join(" ")}</dd>
+            </>
+          )}
+          {span.dropped && Object.values(span.dropped).some((n) => n > 0) && (
+            <>
+              <dt className="text-zinc-500">Dropped</dt>
+              <dd>
+                {Object.entries(span.dropped)
+                  .filter(([, n]) => n > 0)
+                  .map(([what, n]) => `${n} ${what.replace(/_count$/, "").replace(/^dropped_/, "")}`)
+                  .join(", ")}
+              </dd>
+            </>
+          )}
+        </dl>
+        <Section title="Attributes">
+          <AttributeTable attributes={span.attributes} label="Span attributes" />
+        </Section>
+        <Section title={`Events (${events.length})`}>
+          {events.length === 0 ? (
+            <p className="text-xs text-zinc-500">None.</p>
+          ) : (
+            <ol className="space-y-2">
+              {events.map((event, i) => (
+                <li key={i} className="text-xs">
+                  <p className={event.name === "exception" ? "font-medium text-red-600 dark:text-red-400" : "font-medium"}>
+                    {event.name ?? "(unnamed)"}
+                    {event.time_unix_nano && <span className="ml-2 font-normal text-zinc-500">+{formatDuration(Number(BigInt(event.time_unix_nano) - traceStartNanos) / 1e6)}</span>}
+                  </p>
+                  {event.attributes && Object.keys(event.attributes).length > 0 && <AttributeTable attributes={event.attributes} label={`Event ${event.name ?? i} attributes`} />}
+                </li>
+              ))}
+            </ol>
+          )}
+        </Section>
+        <Section title={`Links (${links.length})`}>
+          {links.length === 0 ? (
+            <p className="text-xs text-zinc-500">None.</p>
+          ) : (
+            <ul className="space-y-1 text-xs">
+              {links.map((link, i) => (
+                <li key={i}>
+                  {link.trace_id ? (
+                    <Link className="font-mono text-sky-700 hover:underline dark:text-sky-400" href={viewHref(`/traces/${link.trace_id}`, view, { span: link.span_id })}>
+                      {link.trace_id} / {link.span_id}
+                    </Link>
+                  ) : (
+                    <span className="font-mono">{JSON.stringify(link)}</span>
+                  )}
+                  {link.attributes && Object.keys(link.attributes).length > 0 && <AttributeTable attributes={link.attributes} label={`Link ${i} attributes`} />}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Section>
+        <Section title="Resource">
+          <AttributeTable attributes={span.resource_attributes} label="Resource attributes" />
+        </Section>
+      </div>
+    </aside>
+  );
+}

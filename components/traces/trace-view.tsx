@@ -1,0 +1,368 @@
+"use client";
+
+import { useVirtualizer } from "@tanstack/react-virtual";
+import Link from "next/link";
+import { useSearchParams } from "next/navigation";
+import { memo, useCallback, useDeferredValue, useMemo, useRef, useState } from "react";
+import { useApi, useSetParams, useView } from "@/components/data/hooks";
+import type { Trace } from "@/components/data/types";
+import { traceUrl } from "@/components/data/urls";
+import { viewHref } from "@/components/data/view";
+import { CopyButton } from "@/components/ui/copy-button";
+import { formatDuration, formatTime } from "@/components/ui/format";
+import { QueryState } from "@/components/ui/states";
+import { serviceColor } from "./colors";
+import { Minimap } from "./minimap";
+import { ancestors, buildTraceModel, criticalPath, rulerTicks, searchSpans, visibleRows, type Segment, type TraceModel } from "./model";
+import { SpanDetail } from "./span-detail";
+import { TraceLogs } from "./trace-logs";
+
+const ROW_HEIGHT = 24;
+const NAME_WIDTH = 380;
+const MAX_INDENT_LEVELS = 40;
+
+export function TraceView({ traceId }: { traceId: string }) {
+  const view = useView();
+  const trace = useApi<Trace>(traceUrl(view, traceId), { staleTime: Infinity });
+  return (
+    <div className="mx-auto max-w-[1800px]">
+      <QueryState query={trace} what={`trace ${traceId}`}>
+        {(data) => <LoadedTrace trace={data} />}
+      </QueryState>
+    </div>
+  );
+}
+
+function LoadedTrace({ trace }: { trace: Trace }) {
+  const view = useView();
+  const params = useSearchParams();
+  const setParams = useSetParams();
+  const model = useMemo(() => buildTraceModel(trace.spans), [trace]);
+  const segments = useMemo(() => {
+    const bySpan = new Map<number, Segment[]>();
+    for (const segment of criticalPath(model)) {
+      const list = bySpan.get(segment.index) ?? [];
+      list.push(segment);
+      bySpan.set(segment.index, list);
+    }
+    return bySpan;
+  }, [model]);
+  const everyRow = useMemo(() => visibleRows(model, new Set()), [model]);
+
+  const [collapsed, setCollapsed] = useState<ReadonlySet<number>>(new Set());
+  const [showCritical, setShowCritical] = useState(true);
+  const [window, setWindow] = useState<[number, number] | null>(null);
+  const [search, setSearch] = useState("");
+  const [current, setCurrent] = useState(0);
+  const deferredSearch = useDeferredValue(search);
+  const matches = useMemo(() => searchSpans(model, deferredSearch), [model, deferredSearch]);
+  const matchSet = useMemo(() => new Set(matches), [matches]);
+
+  const rows = useMemo(() => (collapsed.size === 0 ? everyRow : visibleRows(model, collapsed)), [model, collapsed, everyRow]);
+  const rowOf = useMemo(() => {
+    const positions = new Int32Array(model.nodes.length).fill(-1);
+    rows.forEach((index, row) => (positions[index] = row));
+    return positions;
+  }, [rows, model]);
+
+  const selectedId = params.get("span");
+  const selected = selectedId === null ? undefined : model.nodes.find((n) => n.span.span_id === selectedId);
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
+
+  const [from, to] = window ?? [0, model.durationMs || 1];
+
+  const toggle = useCallback((index: number) => {
+    setCollapsed((previous) => {
+      const next = new Set(previous);
+      if (next.has(index)) next.delete(index);
+      else next.add(index);
+      return next;
+    });
+  }, []);
+
+  const select = useCallback((spanId: string | null) => setParams({ span: spanId }, { replace: true }), [setParams]);
+
+  /** Opens the span's ancestors, scrolls to it and selects it. */
+  const reveal = (index: number) => {
+    const hidden = ancestors(model, index).filter((a) => collapsed.has(a));
+    const nextCollapsed = hidden.length ? new Set([...collapsed].filter((c) => !hidden.includes(c))) : collapsed;
+    if (hidden.length) setCollapsed(nextCollapsed);
+    const nextRows = hidden.length ? visibleRows(model, nextCollapsed) : rows;
+    const row = nextRows.indexOf(index);
+    // after the rows change, let the virtualizer measure before scrolling
+    requestAnimationFrame(() => virtualizer.scrollToIndex(row, { align: "center" }));
+  };
+
+  const jump = (step: number) => {
+    if (matches.length === 0) return;
+    const next = (current + step + matches.length) % matches.length;
+    setCurrent(next);
+    reveal(matches[next]!);
+    select(model.nodes[matches[next]!]!.span.span_id);
+  };
+
+  const root = trace.root_span;
+  const startMs = Date.parse(trace.start_time);
+
+  return (
+    <div className="space-y-3">
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0">
+          <p className="text-sm text-zinc-500">
+            <Link href={viewHref("/traces", view)} className="hover:underline">
+              Traces
+            </Link>{" "}
+            / trace
+          </p>
+          <h1 className="break-words text-xl font-semibold tracking-tight">
+            {root ? (
+              <>
+                <span className="text-zinc-500">{root.service_name}:</span> {root.name}
+              </>
+            ) : (
+              "Trace without a root span"
+            )}
+          </h1>
+          <dl className="mt-1 flex flex-wrap gap-x-4 text-sm text-zinc-600 dark:text-zinc-300">
+            <div className="flex gap-1">
+              <dt>Duration</dt>
+              <dd className="font-medium">{formatDuration(trace.duration_ms)}</dd>
+            </div>
+            <div className="flex gap-1">
+              <dt>Spans</dt>
+              <dd className="font-medium" data-testid="span-count">
+                {trace.span_count}
+              </dd>
+            </div>
+            <div className="flex gap-1">
+              <dt>Errors</dt>
+              <dd className={trace.error_count ? "font-medium text-red-600 dark:text-red-400" : "font-medium"}>{trace.error_count}</dd>
+            </div>
+            <div className="flex gap-1">
+              <dt>Started</dt>
+              <dd>{formatTime(trace.start_time)}</dd>
+            </div>
+            <div className="flex items-center gap-1">
+              <dt>Trace id</dt>
+              <dd className="font-mono">{trace.trace_id}</dd>
+              <CopyButton text={trace.trace_id} />
+            </div>
+          </dl>
+        </div>
+        <ul aria-label="Services in this trace" className="flex flex-wrap gap-1 text-xs">
+          {trace.services.map((service) => (
+            <li key={service} className="flex items-center gap-1 rounded border border-zinc-200 px-1.5 py-0.5 dark:border-zinc-700">
+              <span className="inline-block h-2.5 w-2.5 rounded-sm" style={{ background: serviceColor(service) }} />
+              {service}
+            </li>
+          ))}
+        </ul>
+      </div>
+
+      <div className="flex flex-wrap items-center gap-2 text-sm">
+        <input
+          type="search"
+          aria-label="Search in this trace"
+          placeholder="Find spans by name, service, attribute…"
+          value={search}
+          onChange={(e) => {
+            setSearch(e.target.value);
+            setCurrent(-1);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              jump(e.shiftKey ? -1 : 1);
+            }
+          }}
+          className="w-80 rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950"
+        />
+        {deferredSearch.trim() && (
+          <span aria-live="polite" className="text-zinc-500" data-testid="search-matches">
+            {matches.length === 0 ? "no match" : `${current >= 0 ? `${current + 1} of ` : ""}${matches.length} matching spans`}
+          </span>
+        )}
+        <button type="button" disabled={matches.length === 0} onClick={() => jump(-1)} className="rounded border border-zinc-300 px-2 py-0.5 disabled:opacity-40 dark:border-zinc-700">
+          Previous
+        </button>
+        <button type="button" disabled={matches.length === 0} onClick={() => jump(1)} className="rounded border border-zinc-300 px-2 py-0.5 disabled:opacity-40 dark:border-zinc-700">
+          Next
+        </button>
+        <span className="mx-2 h-4 w-px bg-zinc-300 dark:bg-zinc-700" />
+        <button type="button" onClick={() => setCollapsed(new Set())} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700">
+          Expand all
+        </button>
+        <button type="button" onClick={() => setCollapsed(new Set(model.roots.flatMap((r) => model.nodes[r]!.children.filter((c) => model.nodes[c]!.children.length > 0))))} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700">
+          Collapse all
+        </button>
+        <label className="ml-2 flex items-center gap-1">
+          <input type="checkbox" checked={showCritical} onChange={(e) => setShowCritical(e.target.checked)} />
+          Critical path
+        </label>
+        {window && (
+          <button type="button" onClick={() => setWindow(null)} className="rounded border border-sky-400 px-2 py-0.5 text-sky-700 dark:text-sky-400">
+            Reset zoom ({formatDuration(window[0])} – {formatDuration(window[1])})
+          </button>
+        )}
+      </div>
+
+      <div className={`grid gap-3 ${selected ? "lg:grid-cols-[1fr_420px]" : ""}`}>
+        <section aria-label="Waterfall" className="min-w-0 rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+          <div className="flex border-b border-zinc-200 dark:border-zinc-800">
+            <div className="shrink-0 px-2 py-1 text-xs text-zinc-500" style={{ width: NAME_WIDTH }}>
+              {rows.length === model.nodes.length ? `${rows.length} spans` : `${rows.length} of ${model.nodes.length} spans shown`}
+            </div>
+            <div className="relative min-w-0 flex-1 px-2 py-1">
+              <Minimap model={model} order={everyRow} window={[from, to]} onWindow={setWindow} />
+            </div>
+          </div>
+          <Ruler from={from} to={to} />
+          <div ref={scroller} className="relative overflow-auto" style={{ height: "min(70vh, 900px)" }} data-testid="waterfall-scroller">
+            <div role="tree" aria-label="Spans" style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+              {virtualizer.getVirtualItems().map((item) => {
+                const index = rows[item.index]!;
+                return (
+                  <SpanRow
+                    key={index}
+                    model={model}
+                    index={index}
+                    top={item.start}
+                    from={from}
+                    to={to}
+                    collapsed={collapsed.has(index)}
+                    selected={selected?.index === index}
+                    matched={matchSet.has(index)}
+                    segments={showCritical ? segments.get(index) : undefined}
+                    onToggle={toggle}
+                    onSelect={select}
+                  />
+                );
+              })}
+            </div>
+          </div>
+        </section>
+        {selected && (
+          <div className="lg:sticky lg:top-16 lg:h-[calc(100vh-5rem)]">
+            <SpanDetail span={selected.span} offsetMs={selected.start} traceStartNanos={model.startNanos} onClose={() => select(null)} />
+          </div>
+        )}
+      </div>
+      {rowOf.length === 0 ? null : (
+        <TraceLogs
+          traceId={trace.trace_id}
+          startMs={startMs}
+          endMs={startMs + trace.duration_ms}
+          onSpan={(spanId) => {
+            const node = model.nodes.find((n) => n.span.span_id === spanId);
+            if (node) {
+              reveal(node.index);
+              select(spanId);
+            }
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function Ruler({ from, to }: { from: number; to: number }) {
+  const ticks = rulerTicks(from, to, 8);
+  return (
+    <div className="flex border-b border-zinc-200 text-[10px] text-zinc-500 dark:border-zinc-800" aria-hidden>
+      <div className="shrink-0" style={{ width: NAME_WIDTH }} />
+      <div className="relative h-5 min-w-0 flex-1">
+        {ticks.map((t) => (
+          <span key={t} className="absolute top-0 h-full border-l border-zinc-300 pl-1 dark:border-zinc-700" style={{ left: `${((t - from) / (to - from)) * 100}%` }}>
+            {formatDuration(t)}
+          </span>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+interface RowProps {
+  model: TraceModel;
+  index: number;
+  top: number;
+  from: number;
+  to: number;
+  collapsed: boolean;
+  selected: boolean;
+  matched: boolean;
+  segments: Segment[] | undefined;
+  onToggle: (index: number) => void;
+  onSelect: (spanId: string) => void;
+}
+
+const SpanRow = memo(function SpanRow({ model, index, top, from, to, collapsed, selected, matched, segments, onToggle, onSelect }: RowProps) {
+  const node = model.nodes[index]!;
+  const span = node.span;
+  const width = to - from;
+  const left = ((node.start - from) / width) * 100;
+  const barWidth = ((node.end - node.start) / width) * 100;
+  const color = serviceColor(span.service_name);
+  const indent = Math.min(node.depth, MAX_INDENT_LEVELS) * 12;
+  const hasChildren = node.children.length > 0;
+  const background = selected ? "bg-sky-100 dark:bg-sky-950" : matched ? "bg-yellow-100 dark:bg-yellow-900/40" : "hover:bg-zinc-50 dark:hover:bg-zinc-800/60";
+  return (
+    <div
+      role="treeitem"
+      aria-level={node.depth + 1}
+      aria-expanded={hasChildren ? !collapsed : undefined}
+      aria-selected={selected}
+      data-span-id={span.span_id}
+      className={`absolute left-0 flex w-full cursor-pointer items-center border-b border-zinc-50 text-xs dark:border-zinc-800/50 ${background}`}
+      style={{ top, height: ROW_HEIGHT }}
+      onClick={() => onSelect(span.span_id)}
+    >
+      <div className="flex shrink-0 items-center gap-1 overflow-hidden pr-2" style={{ width: NAME_WIDTH, paddingLeft: 4 + indent }}>
+        {hasChildren ? (
+          <button
+            type="button"
+            aria-label={collapsed ? `Expand ${span.name}` : `Collapse ${span.name}`}
+            className="w-4 shrink-0 text-zinc-500"
+            onClick={(e) => {
+              e.stopPropagation();
+              onToggle(index);
+            }}
+          >
+            {collapsed ? "▸" : "▾"}
+          </button>
+        ) : (
+          <span className="w-4 shrink-0" />
+        )}
+        <span className="h-3 w-1 shrink-0 rounded-sm" style={{ background: color }} />
+        {node.failed && (
+          <span title="error" aria-label="error" className="shrink-0 rounded-full bg-red-600 px-1 text-[9px] font-bold leading-3 text-white">
+            !
+          </span>
+        )}
+        <span className="truncate" title={`${span.service_name}: ${span.name}`}>
+          <span className="text-zinc-500">{span.service_name}</span> {span.name}
+        </span>
+        {node.depth > MAX_INDENT_LEVELS && <span className="shrink-0 text-[10px] text-zinc-400">L{node.depth}</span>}
+        {collapsed && <span className="shrink-0 text-[10px] text-zinc-400">+{node.children.length}</span>}
+      </div>
+      <div className="relative h-full min-w-0 flex-1 overflow-hidden">
+        <div
+          className={`absolute top-1.5 h-3 rounded-sm ${node.failed ? "ring-2 ring-red-500" : ""}`}
+          style={{ left: `${left}%`, width: `max(${barWidth}%, 2px)`, background: color, opacity: segments ? 0.45 : 0.85 }}
+        />
+        {segments?.map((s) => (
+          <div
+            key={s.start}
+            data-critical
+            className="absolute top-1.5 h-3"
+            style={{ left: `${((s.start - from) / width) * 100}%`, width: `max(${((s.end - s.start) / width) * 100}%, 1px)`, background: color }}
+          />
+        ))}
+        <span className="absolute top-0.5 text-[10px] whitespace-nowrap text-zinc-600 dark:text-zinc-300" style={left + barWidth > 85 ? { right: `${100 - left + 0.5}%` } : { left: `calc(${left + barWidth}% + 4px)` }}>
+          {formatDuration(span.duration_ms)}
+        </span>
+      </div>
+    </div>
+  );
+});
