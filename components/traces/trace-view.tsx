@@ -274,7 +274,11 @@ function Ruler({ from, to }: { from: number; to: number }) {
       <div className="shrink-0" style={{ width: NAME_WIDTH }} />
       <div className="relative h-5 min-w-0 flex-1">
         {ticks.map((t) => (
-          <span key={t} className="absolute top-0 h-full border-l border-zinc-300 pl-1 dark:border-zinc-700" style={{ left: `${((t - from) / (to - from)) * 100}%` }}>
+          <span
+            key={t}
+            className={`absolute top-0 h-full whitespace-nowrap border-zinc-300 px-1 dark:border-zinc-700 ${(t - from) / (to - from) > 0.9 ? "-translate-x-full border-r" : "border-l"}`}
+            style={{ left: `${((t - from) / (to - from)) * 100}%` }}
+          >
             {formatDuration(t)}
           </span>
         ))}
