@@ -5,7 +5,11 @@ const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
 export default defineConfig({
   testDir: "e2e",
-  testMatch: "**/*.spec.ts",
+  // first run (no account yet) is tested before anything signs in
+  projects: [
+    { name: "first-run", testMatch: "home.spec.ts" },
+    { name: "dashboard", testMatch: "**/*.spec.ts", testIgnore: "home.spec.ts", dependencies: ["first-run"] },
+  ],
   globalSetup: "./e2e/browser/global-setup.ts",
   fullyParallel: false,
   workers: 1,

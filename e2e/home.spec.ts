@@ -1,18 +1,23 @@
 import { expect, test } from "@playwright/test";
+import { ADMIN } from "./browser/admin";
 
-const signals = ["spans", "metrics", "logs", "events", "pipelineEvents", "networkOps"] as const;
-const admin = { email: "owner@shop.test", password: "owner password 123" };
+const signals = ["spans", "metric_points", "logs", "events", "pipeline_events", "network_ops"] as const;
+const admin = ADMIN;
 
-test("first run: create the admin, see the stored counts go up as data arrives, sign out and back in", async ({ page, request }) => {
+test("first run: create the admin, see how to send data, see the stored counts go up as data arrives, sign out and back in", async ({ page, request }) => {
   await page.goto("/");
   await expect(page).toHaveURL(/\/setup$/);
   await page.getByLabel("Email").fill(admin.email);
   await page.getByLabel("Password").fill(admin.password);
   await page.getByRole("button", { name: "Create admin account" }).click();
 
-  await expect(page.getByRole("heading", { name: "Tracedeck" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
   await expect(page.getByText(`${admin.email} · admin`)).toBeVisible();
-  const project = page.getByRole("region", { name: "Project Default" });
+  // an empty project says where to send data
+  const guide = page.getByRole("region", { name: "Send data" });
+  await expect(guide).toBeVisible();
+  await expect(guide.getByLabel("OTLP endpoint")).toContainText(`${new URL(page.url()).origin}/v1/traces`);
+  const project = page.getByLabel("Stored data");
   await expect(project).toBeVisible();
 
   const count = async (signal: string) => Number((await project.locator(`[data-signal="${signal}"] dd`).innerText()).replaceAll(",", ""));
@@ -35,11 +40,12 @@ test("first run: create the admin, see the stored counts go up as data arrives, 
 
   await page.reload();
   expect(await count("spans")).toBe(before.spans! + 1);
-  expect(await count("metrics")).toBe(before.metrics! + 2);
+  expect(await count("metric_points")).toBe(before.metric_points! + 2);
   expect(await count("logs")).toBe(before.logs! + 1);
   expect(await count("events")).toBe(before.events! + 1);
-  expect(await count("pipelineEvents")).toBe(before.pipelineEvents! + 1);
-  expect(await count("networkOps")).toBe(before.networkOps! + 1);
+  expect(await count("pipeline_events")).toBe(before.pipeline_events! + 1);
+  expect(await count("network_ops")).toBe(before.network_ops! + 1);
+  await expect(guide).toBeHidden();
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
@@ -52,5 +58,5 @@ test("first run: create the admin, see the stored counts go up as data arrives, 
   await expect(page.getByRole("alert").filter({ hasText: /wrong email or password/ })).toBeVisible();
   await page.getByLabel("Password").fill(admin.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("region", { name: "Project Default" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
 });

@@ -1,7 +1,7 @@
 import { dehydrate, HydrationBoundary, QueryClient } from "@tanstack/react-query";
 import { headers } from "next/headers";
 import type { ReactNode } from "react";
-import { apiQueryKey, readApiResponse } from "@/components/data/api";
+import { apiPagesQueryKey, apiQueryKey, pageUrl, readApiResponse } from "@/components/data/api";
 import { endpoints } from "@/lib/api/endpoints";
 import * as me from "@/app/api/v1/auth/me/route";
 import * as events from "@/app/api/v1/events/route";
@@ -77,10 +77,18 @@ async function callApi(url: string, cookie: string): Promise<unknown> {
   throw new Error(`no API route serves ${pathname}`);
 }
 
-/** Renders children with these API answers already in react-query's cache; failures are left for the browser to show. */
-export async function Prefetch({ urls, children }: { urls: string[]; children: ReactNode }) {
+/**
+ * Renders children with these API answers already in react-query's cache (for `pagedUrls`, the
+ * first page of an endlessly scrolled list); failures are left for the browser to show.
+ */
+export async function Prefetch({ urls, pagedUrls = [], children }: { urls: string[]; pagedUrls?: string[]; children: ReactNode }) {
   const client = new QueryClient();
   const cookie = (await headers()).get("cookie") ?? "";
-  await Promise.all(urls.map((url) => client.prefetchQuery({ queryKey: apiQueryKey(url), queryFn: () => callApi(url, cookie) })));
+  await Promise.all([
+    ...urls.map((url) => client.prefetchQuery({ queryKey: apiQueryKey(url), queryFn: () => callApi(url, cookie) })),
+    ...pagedUrls.map((url) =>
+      client.prefetchInfiniteQuery({ queryKey: apiPagesQueryKey(url), queryFn: ({ pageParam }) => callApi(pageUrl(url, pageParam), cookie), initialPageParam: null as string | null }),
+    ),
+  ]);
   return <HydrationBoundary state={dehydrate(client)}>{children}</HydrationBoundary>;
 }

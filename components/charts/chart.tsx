@@ -82,7 +82,8 @@ export function DurationScatter({ ok, failed, onOpen, height = 180 }: { ok: Dot[
   const times = [...ok, ...failed].map((d) => d.time);
   const tick = timeTickFormat(times.length ? Math.max(...times) - Math.min(...times) : 0);
   const open = (dot: unknown) => {
-    const traceId = (dot as { payload?: Dot }).payload?.traceId;
+    const point = dot as Partial<Dot> & { payload?: Dot };
+    const traceId = point.payload?.traceId ?? point.traceId;
     if (traceId) onOpen(traceId);
   };
   return (

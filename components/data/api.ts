@@ -16,6 +16,13 @@ export function apiUrl(path: string, params: Record<string, ParamValue> = {}): s
 }
 
 export const apiQueryKey = (url: string) => ["api", url] as const;
+/** A list read page after page (endless scroll): the pages live under the first page's URL. */
+export const apiPagesQueryKey = (url: string) => ["api-pages", url] as const;
+
+export function pageUrl(url: string, cursor: string | null): string {
+  if (!cursor) return url;
+  return `${url}${url.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(cursor)}`;
+}
 
 /** What the API said when it refused: the status and the message of its error envelope. */
 export class ApiRequestError extends Error {

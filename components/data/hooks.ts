@@ -1,9 +1,9 @@
 "use client";
 
-import { useQuery, type UseQueryOptions } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery, type UseQueryOptions } from "@tanstack/react-query";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useMemo } from "react";
-import { apiQueryKey, fetchApi } from "./api";
+import { apiPagesQueryKey, apiQueryKey, fetchApi, pageUrl } from "./api";
 import { readView, type View } from "./view";
 
 /** An API answer by URL; the server prefetched the first screen under the same key. */
@@ -13,6 +13,16 @@ export function useApi<T>(url: string | null, options: Partial<UseQueryOptions<T
     queryFn: ({ signal }) => fetchApi<T>(url!, { signal }),
     enabled: url !== null,
     ...options,
+  });
+}
+
+/** A list the API pages with cursors, read page after page. */
+export function useApiPages<T extends { next_cursor: string | null }>(url: string) {
+  return useInfiniteQuery({
+    queryKey: apiPagesQueryKey(url),
+    queryFn: ({ pageParam, signal }) => fetchApi<T>(pageUrl(url, pageParam), { signal }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: T) => last.next_cursor,
   });
 }
 

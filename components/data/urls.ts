@@ -45,3 +45,17 @@ export const traceUrl = (view: View, traceId: string) => apiUrl(`/api/v1/traces/
 /** Logs of a trace: its own time, a minute either side, whatever range the page shows. */
 export const traceLogsUrl = (view: View, traceId: string, startMs: number, endMs: number) =>
   apiUrl("/api/v1/logs", { ...scoped(view), trace_id: traceId, from: new Date(startMs - 60_000).toISOString(), to: new Date(endMs + 60_000).toISOString(), limit: 500 });
+
+export interface LogFilters {
+  q?: string;
+  severity?: string;
+  service?: string;
+  trace_id?: string;
+}
+
+export function readLogFilters(params: { get(name: string): string | null }): LogFilters {
+  const get = (name: string) => params.get(name) || undefined;
+  return { q: get("q"), severity: get("severity"), service: get("service"), trace_id: get("trace_id") };
+}
+
+export const logsUrl = (view: View, filters: LogFilters) => apiUrl("/api/v1/logs", { ...ranged(view), ...filters, limit: 100 });

@@ -1,8 +1,9 @@
 // npm run bench [-- <name> ...]: runs the named benchmarks (all of them without a name) and prints figures.
 import { benchIngest } from "./ingest";
 import { benchQuery } from "./query";
+import { benchWaterfall } from "./waterfall";
 
-const BENCHES: Record<string, () => Promise<void>> = { ingest: benchIngest, query: benchQuery };
+const BENCHES: Record<string, () => Promise<void>> = { ingest: benchIngest, query: benchQuery, waterfall: benchWaterfall };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = names.filter((n) => !BENCHES[n]);

@@ -1,0 +1,33 @@
+import { expect, type APIRequestContext } from "@playwright/test";
+
+export const ADMIN = { email: "owner@shop.test", password: "owner password 123" };
+
+/** Signs the browser context in as the first admin, creating that account if the server has none. */
+export async function signInAsAdmin(request: APIRequestContext): Promise<void> {
+  const me = (await (await request.get("/api/v1/auth/me")).json()) as { setup_required: boolean };
+  const response = await request.post(me.setup_required ? "/api/v1/auth/setup" : "/api/v1/auth/login", { data: ADMIN });
+  expect(response.ok(), await response.text()).toBe(true);
+}
+
+export const ingestKey = () => {
+  const key = process.env.TRACEDECK_E2E_KEY;
+  if (!key) throw new Error("the browser tests' global setup did not leave an ingest key");
+  return key;
+};
+
+export async function post(request: APIRequestContext, path: string, data: unknown, key = ingestKey()): Promise<void> {
+  const response = await request.post(path, { headers: { authorization: `Bearer ${key}` }, data });
+  const text = await response.text();
+  expect(response.status(), text).toBe(200);
+  expect(JSON.parse(text)).toMatchObject({ rejected: 0 });
+}
+
+/** A project of its own (so its pages start empty) and an ingest key for it, made through the settings API. */
+export async function freshProject(request: APIRequestContext, slug: string): Promise<string> {
+  const created = await request.post("/api/v1/projects", { data: { slug, name: `Project ${slug}` } });
+  expect(created.status(), await created.text()).toBe(201);
+  const key = await request.post(`/api/v1/keys?project=${slug}`, { data: { name: "e2e", scopes: ["ingest"] } });
+  expect(key.status()).toBe(201);
+  const body = (await key.json()) as { key_id: string; secret: string };
+  return `${body.key_id}:${body.secret}`;
+}

@@ -1,0 +1,267 @@
+import { expect, test, type Page } from "@playwright/test";
+import { freshProject, post, signInAsAdmin } from "./browser/admin";
+import { largeTrace, randomTraceId, sendSpans } from "./browser/traces";
+
+// Services, trace search and the trace view, on data sent through the ingest API.
+
+const run = Date.now().toString(36);
+const api = `shop-api-${run}`;
+const db = `shop-db-${run}`;
+const TRACES = 60;
+const hex16 = (n: number) => n.toString(16).padStart(16, "0");
+const slowTrace = randomTraceId();
+const xssTrace = randomTraceId();
+const bigTrace = randomTraceId();
+const traceIds: string[] = [];
+
+test.beforeAll(async ({ request }) => {
+  const now = Date.now();
+  const spans: unknown[] = [];
+  for (let i = 0; i < TRACES; i++) {
+    const traceId = i === 7 ? slowTrace : randomTraceId();
+    traceIds.push(traceId);
+    const start = now - 20 * 60_000 + i * 15_000;
+    const failed = i % 10 === 3;
+    const duration = i === 7 ? 2500 : 40 + (i % 5) * 10;
+    spans.push(
+      {
+        trace_id: traceId,
+        span_id: hex16(i * 2 + 1),
+        name: i % 2 ? "GET /cart" : "POST /checkout",
+        service_name: api,
+        kind: "server",
+        start_time: new Date(start).toISOString(),
+        duration_ms: duration,
+        status: failed ? { code: "error", message: "payment declined" } : undefined,
+        attributes: { "http.route": i % 2 ? "/cart" : "/checkout", "customer.tier": i % 2 ? "gold" : "basic", "retry.count": 3, "cart.ratio": 0.25, "cache.hit": false, "cart.items": ["sku-1", "sku-2"] },
+        resource_attributes: { "service.name": api, "host.name": "web-1" },
+        events: failed ? [{ name: "exception", timestamp: new Date(start + 5).toISOString(), attributes: { "exception.type": "PaymentError", "exception.message": "card declined" } }] : [],
+      },
+      {
+        trace_id: traceId,
+        span_id: hex16(i * 2 + 2),
+        parent_span_id: hex16(i * 2 + 1),
+        name: "SELECT orders",
+        service_name: db,
+        kind: "client",
+        start_time: new Date(start + 2).toISOString(),
+        duration_ms: duration - 10,
+        status: failed ? "error" : undefined,
+        attributes: { "db.system": "postgresql" },
+      },
+    );
+  }
+  spans.push({
+    trace_id: xssTrace,
+    span_id: hex16(9001),
+    name: `<img src=x onerror="window.__xss=1">checkout`,
+    service_name: api,
+    kind: "server",
+    start_time: new Date(now - 60_000).toISOString(),
+    duration_ms: 12,
+    attributes: { note: "<script>window.__xss=2</script>", "<b>key</b>": "<img src=y onerror=window.__xss=3>" },
+  });
+  await post(request, "/api/v1/spans", { spans });
+  await post(request, "/api/v1/logs", {
+    logs: [
+      { message: "payment provider answered 402", severity: "error", service_name: api, trace_id: slowTrace, span_id: hex16(15), timestamp: new Date(now - 20 * 60_000 + 7 * 15_000 + 100).toISOString() },
+      { message: "checkout started", severity: "info", service_name: api, trace_id: slowTrace, span_id: hex16(15), timestamp: new Date(now - 20 * 60_000 + 7 * 15_000 + 1).toISOString() },
+    ],
+  });
+  await sendSpans(process.env.TRACEDECK_E2E_URL!, process.env.TRACEDECK_E2E_KEY!, largeTrace(10_000, now - 5 * 60_000, bigTrace));
+});
+
+test.beforeEach(async ({ page }) => {
+  await signInAsAdmin(page.request);
+});
+
+const waterfallRow = (page: Page, spanId: string) => page.locator(`[role=treeitem][data-span-id="${spanId}"]`);
+
+test("overview ranks services with sparklines, and a service page charts RED and lists its operations", async ({ page }) => {
+  await page.goto("/?from=now-30m");
+  const services = page.getByRole("table", { name: "Services" });
+  const row = services.locator(`tr[data-service="${api}"]`);
+  await expect(row).toBeVisible();
+  await expect(row.locator('[data-column="error-rate"]')).toHaveText("9.84%"); // 6 failed of 61 requests
+  await expect(row.getByRole("figure", { name: `${api} requests over time` }).locator("path").first()).toBeAttached();
+  await expect(services.locator(`tr[data-service="${db}"] [data-column="rate"]`)).toHaveText("0/s"); // client spans only: it handled no requests
+
+  await row.getByRole("link", { name: api }).click();
+  await expect(page).toHaveURL(new RegExp(`/services/${api}\\?from=now-30m$`));
+  await expect(page.getByRole("heading", { name: api })).toBeVisible();
+  for (const chart of ["Requests per second", "Error rate", "Latency percentiles"]) {
+    await expect(page.getByRole("figure", { name: chart }).locator(".recharts-surface")).toBeVisible();
+  }
+  const operations = page.getByRole("table", { name: "Operations" });
+  await expect(operations.getByRole("row")).toHaveCount(4); // a header and three operations
+  await operations.getByRole("link", { name: "GET /cart" }).click();
+  await expect(page).toHaveURL(/\/traces\?/);
+  expect(new URL(page.url()).searchParams.get("operation")).toBe("GET /cart");
+  await expect(page.getByRole("list", { name: "Trace results" }).getByRole("listitem")).toHaveCount(TRACES / 2);
+});
+
+test("trace search: filters narrow the results, pages go back in time, a dot opens its trace", async ({ page }) => {
+  await page.goto(`/traces?from=now-30m&service=${api}`);
+  const results = page.getByRole("list", { name: "Trace results" }).getByRole("listitem");
+  await expect(results).toHaveCount(50);
+  await page.getByRole("button", { name: "Older traces →" }).click();
+  await expect(results).toHaveCount(TRACES + 1 - 50); // the page's own traces plus the one with markup in its name
+  await page.getByRole("button", { name: "← Newest" }).click();
+  await expect(results).toHaveCount(50);
+
+  await page.getByLabel("Status").selectOption("error");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(results).toHaveCount(TRACES / 10);
+  await expect(results.first()).toContainText("2 errors");
+
+  await page.getByLabel("Status").selectOption("");
+  await page.getByLabel("Min duration (ms)").fill("1000");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(results).toHaveCount(1);
+  await expect(results.first()).toContainText("2.5 s");
+
+  await page.getByLabel("Min duration (ms)").fill("");
+  await page.getByLabel("Attribute (key:value)").fill("customer.tier:gold");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(results).toHaveCount(TRACES / 2);
+  expect(new URL(page.url()).searchParams.getAll("attr")).toEqual(["customer.tier:gold"]);
+
+  // the URL alone reproduces the view
+  await page.goto(page.url());
+  await expect(results).toHaveCount(TRACES / 2);
+
+  await page.goto(`/traces?from=now-30m&service=${api}&min_duration_ms=1000`);
+  await page.getByRole("figure", { name: "Trace durations over time" }).locator(".recharts-scatter-symbol").first().click();
+  await expect(page).toHaveURL(new RegExp(`/traces/${slowTrace}`));
+  await expect(page.getByRole("heading", { name: `${api}: GET /cart` })).toBeVisible();
+});
+
+test("trace view: waterfall, span detail with typed attributes and events, critical path, and the trace's logs", async ({ page }) => {
+  await page.goto(`/traces/${traceIds[3]}`);
+  await expect(page.getByRole("tree", { name: "Spans" }).getByRole("treeitem")).toHaveCount(2);
+  const root = waterfallRow(page, hex16(7));
+  await expect(root.getByLabel("error")).toBeVisible();
+  await expect(root.locator("[data-critical]")).not.toHaveCount(0);
+
+  await root.click();
+  const detail = page.getByRole("complementary", { name: "Span detail" });
+  await expect(detail.getByRole("heading", { name: "GET /cart" })).toBeVisible();
+  await expect(detail).toContainText("error: payment declined");
+  const attributes = detail.getByRole("table", { name: "Span attributes" });
+  const typed = async (key: string) => (await attributes.getByRole("row").filter({ has: page.getByRole("rowheader", { name: key, exact: true }) }).innerText()).replace(/\s+/g, " ").trim();
+  expect(await typed("retry.count")).toBe("retry.count int 3");
+  expect(await typed("cart.ratio")).toBe("cart.ratio double 0.25");
+  expect(await typed("cache.hit")).toBe("cache.hit bool false");
+  expect(await typed("cart.items")).toBe('cart.items array ["sku-1","sku-2"]');
+  await expect(detail.getByRole("region", { name: "Events (1)" })).toContainText("exception");
+  await expect(detail.getByRole("region", { name: "Events (1)" })).toContainText("PaymentError");
+  await expect(detail.getByRole("table", { name: "Resource attributes" })).toContainText("web-1");
+  expect(new URL(page.url()).searchParams.get("span")).toBe(hex16(7));
+
+  // the selected span is part of the link
+  await page.reload();
+  await expect(page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "GET /cart" })).toBeVisible();
+  await page.getByRole("button", { name: "Close span detail" }).click();
+  await expect(detail).toBeHidden();
+
+  await root.getByRole("button", { name: "Collapse GET /cart" }).click();
+  await expect(page.getByRole("tree", { name: "Spans" }).getByRole("treeitem")).toHaveCount(1);
+  await root.getByRole("button", { name: "Expand GET /cart" }).click();
+  await expect(page.getByRole("tree", { name: "Spans" }).getByRole("treeitem")).toHaveCount(2);
+
+  await page.goto(`/traces/${slowTrace}`);
+  const logs = page.getByRole("region", { name: "Logs of this trace" });
+  await expect(logs.getByRole("listitem")).toHaveCount(2);
+  await expect(logs.getByRole("listitem").first()).toContainText("checkout started");
+  await logs.getByRole("listitem").nth(1).getByRole("button", { name: "span" }).click();
+  await expect(page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "GET /cart" })).toBeVisible();
+});
+
+test("a 10,000-span trace opens, scrolls, and finds a span deep inside", async ({ page }) => {
+  await page.goto(`/traces/${bigTrace}`);
+  await expect(page.getByTestId("span-count")).toHaveText("10000");
+  const rows = page.getByRole("tree", { name: "Spans" }).getByRole("treeitem");
+  await expect(rows.first()).toBeVisible();
+  // virtualized: a screenful of rows is in the page, not ten thousand
+  expect(await rows.count()).toBeLessThan(200);
+
+  const scroller = page.getByTestId("waterfall-scroller");
+  await scroller.evaluate((element) => (element.scrollTop = element.scrollHeight - element.clientHeight));
+  await expect(waterfallRow(page, hex16(1))).toHaveCount(0);
+  await expect(rows.last()).toBeVisible();
+  expect(await rows.count()).toBeLessThan(200);
+
+  await page.getByRole("searchbox", { name: "Search in this trace" }).fill("step 4321");
+  await expect(page.getByTestId("search-matches")).toHaveText("1 matching spans");
+  await page.getByRole("searchbox", { name: "Search in this trace" }).press("Enter");
+  await expect(waterfallRow(page, hex16(4322))).toBeVisible();
+  await expect(page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "step 4321" })).toBeVisible();
+});
+
+test("markup in span names and attributes is shown as text and never runs", async ({ page }) => {
+  await page.goto(`/traces?from=now-30m&service=${api}`);
+  await expect(page.getByText(`<img src=x onerror="window.__xss=1">checkout`)).toBeVisible();
+  await page.goto(`/traces/${xssTrace}`);
+  const row = waterfallRow(page, hex16(9001));
+  await expect(row).toContainText(`<img src=x onerror="window.__xss=1">checkout`);
+  await row.click();
+  const attributes = page.getByRole("table", { name: "Span attributes" });
+  await expect(attributes).toContainText("<script>window.__xss=2</script>");
+  await expect(attributes).toContainText("<b>key</b>");
+  await expect(attributes).toContainText("<img src=y onerror=window.__xss=3>");
+  expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+  expect(await page.locator('img[src="x"], img[src="y"], b:text("key")').count()).toBe(0);
+});
+
+test("an unknown trace says so; a new project is empty and shows how to send data", async ({ page }) => {
+  await page.goto(`/traces/${"0".repeat(32)}`);
+  await expect(page.getByRole("alert").filter({ hasText: "Could not load" })).toContainText(`no trace ${"0".repeat(32)}`);
+
+  const slug = `empty-${run}`;
+  await freshProject(page.request, slug);
+  await page.goto(`/?project=${slug}`);
+  await expect(page.getByLabel("Project", { exact: true })).toHaveValue(slug);
+  const guide = page.getByRole("region", { name: "Send data" });
+  await guide.getByRole("button", { name: "Create an ingest key" }).click();
+  const key = (await guide.getByLabel("New ingest key").innerText()).trim();
+  expect(key).toMatch(/^tfk_\w+:tfs_\w+$/);
+  // the key shown works, for this project
+  await post(page.request, "/api/v1/spans", { spans: [{ name: "hello", service_name: "first", kind: "server", duration_ms: 3 }] }, key);
+  await page.reload();
+  await expect(page.getByRole("table", { name: "Services" }).locator('tr[data-service="first"]')).toBeVisible();
+
+  await page.goto(`/traces?project=empty-none-${run}`);
+  await expect(page.getByRole("alert").filter({ hasText: "Could not load" })).toContainText(`no project "empty-none-${run}"`);
+  await page.goto(`/traces?project=${slug}&status=error`);
+  await expect(page.getByText("No trace matches these filters in this time range")).toBeVisible();
+});
+
+test("the time range, project and theme live in the URL and cookies and carry across sections", async ({ page }) => {
+  await page.goto("/traces");
+  await page.getByRole("button", { name: "Time range" }).click();
+  await page.getByRole("button", { name: "Last 5 minutes" }).click();
+  await expect(page).toHaveURL(/from=now-5m/);
+  await expect(page.getByRole("button", { name: "Time range" })).toHaveText("Last 5 minutes");
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Overview" }).click();
+  await expect(page).toHaveURL(/\/\?from=now-5m$/);
+
+  await page.getByRole("button", { name: "Time range" }).click();
+  const dialog = page.getByRole("dialog", { name: "Choose a time range" });
+  await dialog.getByLabel("From").fill("2026-01-01T10:00");
+  await dialog.getByLabel("To").fill("2026-01-01T11:00");
+  await dialog.getByRole("button", { name: "Apply" }).click();
+  const url = new URL(page.url());
+  expect(new Date(url.searchParams.get("from")!).getTime()).toBe(new Date("2026-01-01T10:00").getTime());
+  expect(new Date(url.searchParams.get("to")!).getTime()).toBe(new Date("2026-01-01T11:00").getTime());
+  await expect(page.getByText("No service handled requests in this time range")).toBeVisible();
+
+  const html = page.locator("html");
+  const theme = page.getByRole("button", { name: /^Theme:/ });
+  await theme.click(); // system → light
+  await expect(html).not.toHaveClass(/dark/);
+  await theme.click(); // light → dark
+  await expect(html).toHaveClass(/dark/);
+  await page.reload();
+  await expect(html).toHaveClass(/dark/);
+  await page.getByRole("button", { name: "Theme: dark" }).click(); // back to following the system
+});
