@@ -250,6 +250,7 @@ test("the time range, project and theme live in the URL and cookies and carry ac
   await dialog.getByLabel("From").fill("2026-01-01T10:00");
   await dialog.getByLabel("To").fill("2026-01-01T11:00");
   await dialog.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/to=2026-01-01/);
   const url = new URL(page.url());
   expect(new Date(url.searchParams.get("from")!).getTime()).toBe(new Date("2026-01-01T10:00").getTime());
   expect(new Date(url.searchParams.get("to")!).getTime()).toBe(new Date("2026-01-01T11:00").getTime());

@@ -24,9 +24,11 @@ export async function post(request: APIRequestContext, path: string, data: unkno
 
 /** A project of its own (so its pages start empty) and an ingest key for it, made through the settings API. */
 export async function freshProject(request: APIRequestContext, slug: string): Promise<string> {
-  const created = await request.post("/api/v1/projects", { data: { slug, name: `Project ${slug}` } });
+  // a session changes settings only from the site's own pages: say so, as the browser would
+  const headers = { origin: process.env.TRACEDECK_E2E_URL! };
+  const created = await request.post("/api/v1/projects", { headers, data: { slug, name: `Project ${slug}` } });
   expect(created.status(), await created.text()).toBe(201);
-  const key = await request.post(`/api/v1/keys?project=${slug}`, { data: { name: "e2e", scopes: ["ingest"] } });
+  const key = await request.post(`/api/v1/keys?project=${slug}`, { headers, data: { name: "e2e", scopes: ["ingest"] } });
   expect(key.status()).toBe(201);
   const body = (await key.json()) as { key_id: string; secret: string };
   return `${body.key_id}:${body.secret}`;
