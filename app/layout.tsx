@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { cookies } from "next/headers";
 import type { ReactNode } from "react";
-import { THEME_COOKIE, type Theme } from "@/components/layout/theme-toggle";
+import { readTheme, THEME_COOKIE } from "@/components/layout/theme";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -13,8 +13,7 @@ export const metadata: Metadata = {
 const FOLLOW_SYSTEM = `if (matchMedia("(prefers-color-scheme: dark)").matches) { document.documentElement.classList.add("dark"); document.documentElement.style.colorScheme = "dark"; }`;
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const chosen = (await cookies()).get(THEME_COOKIE)?.value;
-  const theme: Theme = chosen === "light" || chosen === "dark" ? chosen : "system";
+  const theme = readTheme((await cookies()).get(THEME_COOKIE)?.value);
   return (
     <html lang="en" className={theme === "dark" ? "dark" : undefined} style={{ colorScheme: theme === "system" ? undefined : theme }} suppressHydrationWarning data-theme={theme}>
       <head>{theme === "system" && <script dangerouslySetInnerHTML={{ __html: FOLLOW_SYSTEM }} />}</head>

@@ -6,7 +6,8 @@ import { QueryProvider } from "@/components/data/providers";
 import { Nav } from "@/components/layout/nav";
 import { ProjectSwitcher } from "@/components/layout/project-switcher";
 import { SessionProvider } from "@/components/layout/session";
-import { THEME_COOKIE, ThemeToggle, type Theme } from "@/components/layout/theme-toggle";
+import { readTheme, THEME_COOKIE } from "@/components/layout/theme";
+import { ThemeToggle } from "@/components/layout/theme-toggle";
 import { TimeRangePicker } from "@/components/layout/time-range-picker";
 import { dashboardSession } from "@/lib/auth/session-api";
 import { SESSION_COOKIE } from "@/lib/auth/users";
@@ -16,8 +17,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   const jar = await cookies();
   const session = await dashboardSession(jar.get(SESSION_COOKIE)?.value);
   if ("redirect" in session) redirect(session.redirect);
-  const chosen = jar.get(THEME_COOKIE)?.value;
-  const theme: Theme = chosen === "light" || chosen === "dark" ? chosen : "system";
+  const theme = readTheme(jar.get(THEME_COOKIE)?.value);
   return (
     <SessionProvider user={session.user}>
       <QueryProvider>

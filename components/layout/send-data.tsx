@@ -83,7 +83,7 @@ export function SendDataGuide() {
           <dd>
             <Snippet
               label="curl example"
-              text={`curl -X POST ${origin}/api/v1/spans \\\n  -H "Authorization: Bearer ${key}" -H "content-type: application/json" \\\n  -d '{"spans":[{"name":"GET /hello","service_name":"hello","duration_ms":12}]}'`}
+              text={`curl -X POST ${origin}/api/v1/spans \\\n  -H "Authorization: Bearer ${key}" -H "content-type: application/json" \\\n  -d '{"spans":[{"name":"GET /hello","service_name":"hello","kind":"server","start_time":'$(date +%s)',"duration_ms":12}]}'`}
             />
           </dd>
         </div>

@@ -1,9 +1,8 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { THEME_COOKIE, type Theme } from "./theme";
 
-export type Theme = "light" | "dark" | "system";
-export const THEME_COOKIE = "tracedeck_theme";
 
 const NEXT: Record<Theme, Theme> = { system: "light", light: "dark", dark: "system" };
 const LABEL: Record<Theme, string> = { system: "Theme: system", light: "Theme: light", dark: "Theme: dark" };
