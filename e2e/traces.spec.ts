@@ -200,7 +200,7 @@ test("a 10,000-span trace opens, scrolls, and finds a span deep inside", async (
 
 test("markup in span names and attributes is shown as text and never runs", async ({ page }) => {
   await page.goto(`/traces?from=now-30m&service=${api}`);
-  await expect(page.getByText(`<img src=x onerror="window.__xss=1">checkout`)).toBeVisible();
+  await expect(page.getByRole("list", { name: "Trace results" }).getByText(`<img src=x onerror="window.__xss=1">checkout`)).toBeVisible();
   await page.goto(`/traces/${xssTrace}`);
   const row = waterfallRow(page, hex16(9001));
   await expect(row).toContainText(`<img src=x onerror="window.__xss=1">checkout`);
