@@ -126,47 +126,39 @@ export const TraceView = z
 
 export const TraceIdParams = z.object({ trace_id: z.string().regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex characters") });
 
-/** A whole trace: every span, ordered by start; spans whose parent never arrived are flagged. */
+const isoNanos = (column: string) =>
+  sql.raw(`to_char(to_timestamp((${column} / 1000000000)::float8) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad((${column} % 1000000000)::text, 9, '0') || 'Z'`);
+
+type StoredSpan = Omit<z.output<typeof SpanView>, "missing_parent">;
+
+/**
+ * A whole trace: every span, ordered by start; spans whose parent never arrived are flagged.
+ * The database builds the spans' JSON itself: one text value instead of a row per span is
+ * several times faster to hand over on large traces (10,000 spans and more).
+ */
 export async function getTrace({ ctx, input }: { ctx: Ctx; input: z.output<typeof TraceIdParams> }): Promise<z.output<typeof TraceView>> {
   const traceId = input.trace_id.toLowerCase();
-  const rows = await queryRows<Record<string, unknown>>(
+  const [row] = await queryRows<{ spans: string | null }>(
     ctx.db,
-    sql`select * from spans where project_id = ${ctx.projectId} and trace_id = ${traceId}
-        order by start_time_unix_nano, span_id`,
+    sql`select json_agg(json_build_object(
+          'trace_id', trace_id, 'span_id', span_id, 'parent_span_id', parent_span_id, 'name', name,
+          'service_name', service_name, 'kind', kind, 'status', json_build_object('code', status_code, 'message', status_message),
+          'start_time', ${isoNanos("start_time_unix_nano")}, 'end_time', ${isoNanos("end_time_unix_nano")},
+          'start_time_unix_nano', start_time_unix_nano::text, 'end_time_unix_nano', end_time_unix_nano::text,
+          'duration_ms', (end_time_unix_nano - start_time_unix_nano)::float8 / 1e6,
+          'attributes', attributes, 'resource_attributes', resource_attributes, 'events', events, 'links', links,
+          'scope', scope, 'trace_state', trace_state, 'flags', flags, 'dropped', dropped
+        ) order by start_time_unix_nano, span_id)::text as spans
+        from spans where project_id = ${ctx.projectId} and trace_id = ${traceId}`,
   );
-  if (rows.length === 0) throw new ApiError("not_found", `no trace ${traceId}`);
-  const ids = new Set(rows.map((r) => String(r.span_id)));
-  const spans = rows.map((r): z.output<typeof SpanView> => {
-    const start = BigInt(r.start_time_unix_nano as bigint);
-    const end = BigInt(r.end_time_unix_nano as bigint);
-    const events = ((r.events as { time_unix_nano?: string }[]) ?? []).map((e) => ({
-      ...e,
-      time: e.time_unix_nano ? nanosToIso(BigInt(e.time_unix_nano)) : null,
-    }));
-    const parent = (r.parent_span_id as string | null) ?? null;
-    return {
-      trace_id: String(r.trace_id),
-      span_id: String(r.span_id),
-      parent_span_id: parent,
-      name: String(r.name),
-      service_name: String(r.service_name),
-      kind: String(r.kind),
-      status: { code: String(r.status_code), message: (r.status_message as string | null) ?? null },
-      start_time: nanosToIso(start),
-      end_time: nanosToIso(end),
-      start_time_unix_nano: start.toString(),
-      end_time_unix_nano: end.toString(),
-      duration_ms: Number(end - start) / 1e6,
-      attributes: (r.attributes as Record<string, unknown>) ?? {},
-      resource_attributes: (r.resource_attributes as Record<string, unknown>) ?? {},
-      events,
-      links: (r.links as unknown[]) ?? [],
-      scope: (r.scope as Record<string, unknown> | null) ?? null,
-      trace_state: (r.trace_state as string | null) ?? null,
-      flags: r.flags === null || r.flags === undefined ? null : Number(r.flags),
-      dropped: (r.dropped as Record<string, number> | null) ?? null,
-      missing_parent: parent !== null && !ids.has(parent),
-    };
+  const stored = row?.spans ? (JSON.parse(row.spans) as StoredSpan[]) : [];
+  if (stored.length === 0) throw new ApiError("not_found", `no trace ${traceId}`);
+  const ids = new Set(stored.map((span) => span.span_id));
+  const spans = stored.map((span): z.output<typeof SpanView> => {
+    if (span.events.length > 0) {
+      span.events = (span.events as { time_unix_nano?: string }[]).map((e) => ({ ...e, time: e.time_unix_nano ? nanosToIso(BigInt(e.time_unix_nano)) : null }));
+    }
+    return { ...span, missing_parent: span.parent_span_id !== null && !ids.has(span.parent_span_id) };
   });
   const root = spans.find((s) => s.parent_span_id === null) ?? null;
   const start = spans.reduce((min, s) => (BigInt(s.start_time_unix_nano) < min ? BigInt(s.start_time_unix_nano) : min), BigInt(spans[0]!.start_time_unix_nano));
