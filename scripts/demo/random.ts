@@ -13,11 +13,27 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+function hexOf(next: () => number, bytes: number): string {
+  let out = "";
+  for (let i = 0; i < bytes; i++) out += Math.floor(next() * 256).toString(16).padStart(2, "0");
+  return out;
+}
+
 export class Random {
   private readonly next: () => number;
+  private readonly nextForIds: () => number;
 
-  constructor(readonly seed: number) {
+  /**
+   * @param idSalt varies the trace, span and task ids alone: two runs with one seed make the same
+   * traffic, and the second's records do not collide with the first's (the server keeps the first
+   * record of an id and drops the later ones).
+   */
+  constructor(
+    readonly seed: number,
+    idSalt = 0,
+  ) {
     this.next = mulberry32(seed);
+    this.nextForIds = mulberry32((seed ^ idSalt ^ 0x9e3779b9) >>> 0);
   }
 
   /** A uniform number in [0, 1). */
@@ -72,11 +88,15 @@ export class Random {
     return (-Math.log(1 - this.next()) / perSecond) * 1000;
   }
 
-  /** Lowercase hex of `bytes` random bytes, never all zeros (W3C trace context forbids it). */
+  /** Lowercase hex of `bytes` random bytes. */
   hex(bytes: number): string {
-    let out = "";
-    for (let i = 0; i < bytes; i++) out += Math.floor(this.next() * 256).toString(16).padStart(2, "0");
-    return /^0+$/.test(out) ? this.hex(bytes) : out;
+    return hexOf(this.next, bytes);
+  }
+
+  /** A trace, span or task id of `bytes` bytes in hex, never all zeros (W3C trace context forbids it). */
+  id(bytes: number): string {
+    const id = hexOf(this.nextForIds, bytes);
+    return /^0+$/.test(id) ? this.id(bytes) : id;
   }
 }
 

@@ -1,9 +1,9 @@
 // The native JSON items the demo sends (lib/model/wire.ts reads them). Times are epoch
 // milliseconds with microsecond fractions, which the server reads by magnitude.
 
-export type Attributes = Record<string, string | number | boolean | string[]>;
+export type Attributes = Record<string, string | number | boolean>;
 
-export interface WireSpanEvent {
+interface WireSpanEvent {
   name: string;
   timestamp: number;
   attributes: Attributes;
@@ -16,7 +16,8 @@ export interface WireSpan {
   name: string;
   service_name: string;
   kind: "SERVER" | "CLIENT" | "PRODUCER" | "CONSUMER" | "INTERNAL";
-  status?: { code: "OK" | "ERROR"; message?: string };
+  /** absent when the span succeeded, as instrumentations leave it (UNSET) */
+  status?: { code: "ERROR"; message: string };
   start_time: number;
   end_time: number;
   attributes: Attributes;
@@ -74,7 +75,8 @@ export interface WireNetworkOp {
   port: number;
   operation: string;
   start_time: number;
-  end_time: number;
+  /** absent while the operation has not ended */
+  end_time?: number;
   bytes_sent: number;
   bytes_received: number;
   error?: string;
