@@ -5,7 +5,8 @@ import { ensureBuild } from "../next-bin";
 
 // The trace view on large traces: the production server with embedded storage holds traces of
 // 10,000 and 100,000 spans; headless Chromium opens each (navigation until the first waterfall
-// rows are on screen), scrolls to the middle, and searches for a span deep in the tree.
+// rows are on screen), scrolls to the middle, and searches for a span deep in the tree. The page's
+// own clock says when the first rows were painted; the driver's view adds its polling and IPC.
 
 const SIZES = [10_000, 100_000];
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -31,11 +32,21 @@ export async function benchWaterfall(): Promise<void> {
     const [name, value] = cookie.split("=") as [string, string];
     await context.addCookies([{ name, value, url: server.url }]);
     const page = await context.newPage();
+    // when the first waterfall rows are painted, by the page's own clock (from navigation start)
+    await page.addInitScript(() => {
+      const observer = new MutationObserver(() => {
+        if (!document.querySelector("[role=treeitem]")) return;
+        observer.disconnect();
+        requestAnimationFrame(() => setTimeout(() => ((window as unknown as { __rowsPainted: number }).__rowsPainted = performance.now())));
+      });
+      observer.observe(document, { childList: true, subtree: true });
+    });
 
     console.log(`${RUNS} runs each, medians; embedded storage; 1400×900 viewport`);
     for (const [size, traceId] of traces) {
       const api: number[] = [];
       const opened: number[] = [];
+      const painted: number[] = [];
       const scrolled: number[] = [];
       const found: number[] = [];
       let bytes = 0;
@@ -50,6 +61,7 @@ export async function benchWaterfall(): Promise<void> {
         await page.goto(`${server.url}/traces/${traceId}`);
         await page.locator("[role=treeitem]").first().waitFor({ timeout: 300_000 });
         opened.push(performance.now() - started);
+        painted.push(await page.waitForFunction(() => (window as unknown as { __rowsPainted?: number }).__rowsPainted).then((handle) => handle.jsonValue() as Promise<number>));
 
         started = performance.now();
         await page.getByTestId("waterfall-scroller").evaluate((element) => (element.scrollTop = element.scrollHeight / 2));
@@ -65,7 +77,7 @@ export async function benchWaterfall(): Promise<void> {
         heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
       }
       console.log(
-        `${size.toLocaleString("en")} spans (${(bytes / 1e6).toFixed(1)} MB JSON): API ${median(api).toFixed(0)} ms · opened ${median(opened).toFixed(0)} ms · scrolled to the middle ${median(scrolled).toFixed(0)} ms · search + jump ${median(found).toFixed(0)} ms · page JS heap ${(heap / 2 ** 20).toFixed(0)} MiB`,
+        `${size.toLocaleString("en")} spans (${(bytes / 1e6).toFixed(1)} MB JSON): API ${median(api).toFixed(0)} ms · rows painted ${median(painted).toFixed(0)} ms after navigation start (${median(opened).toFixed(0)} ms as the test driver sees it) · scrolled to the middle ${median(scrolled).toFixed(0)} ms · search + jump ${median(found).toFixed(0)} ms · page JS heap ${(heap / 2 ** 20).toFixed(0)} MiB`,
       );
     }
     await browser.close();
