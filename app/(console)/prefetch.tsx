@@ -15,6 +15,8 @@ import * as slowEvents from "@/app/api/v1/pipeline/events/slow/route";
 import * as networkHosts from "@/app/api/v1/pipeline/network/hosts/route";
 import * as network from "@/app/api/v1/pipeline/network/route";
 import * as slowNetwork from "@/app/api/v1/pipeline/network/slow/route";
+import * as pipelineSummary from "@/app/api/v1/pipeline/summary/route";
+import * as networkSeries from "@/app/api/v1/pipeline/network/series/route";
 import * as retryStats from "@/app/api/v1/pipeline/retry-stats/route";
 import * as projects from "@/app/api/v1/projects/route";
 import * as publishers from "@/app/api/v1/publishers/route";
@@ -42,6 +44,8 @@ const routes: [string, Handler][] = [
   [endpoints.listPipelineEvents.path, pipelineEvents.GET],
   [endpoints.getTask.path, task.GET],
   [endpoints.networkHosts.path, networkHosts.GET],
+  [endpoints.networkSeries.path, networkSeries.GET],
+  [endpoints.pipelineSummary.path, pipelineSummary.GET],
   [endpoints.listSlowNetworkOps.path, slowNetwork.GET],
   [endpoints.listNetworkOps.path, network.GET],
   [endpoints.retryStats.path, retryStats.GET],

@@ -96,3 +96,32 @@ export const KeyValueParam = z
       return { key: pair.slice(0, colon), value: pair.slice(colon + 1) };
     });
   });
+
+/** A step that divides the range into about 60 buckets, rounded to a width people read easily. */
+export function defaultStepSeconds(rangeSecondsValue: number): number {
+  const steps = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+  const wanted = rangeSecondsValue / 60;
+  return steps.find((s) => s >= wanted) ?? 86400;
+}
+
+export const StepParam = {
+  step_seconds: z.coerce.number().int().min(1).max(86_400).optional().meta({ description: "bucket width (default: the range in about 60 buckets)" }),
+};
+
+export interface Buckets {
+  step: number;
+  /** start of the first bucket, ns (a multiple of the step) */
+  first: bigint;
+  stepNanos: bigint;
+  count: number;
+}
+
+/** The time buckets of a range: every one present in a series, so charts show gaps as zeros. */
+export function buckets(range: Range, stepSeconds: number | undefined): Buckets {
+  const step = stepSeconds ?? defaultStepSeconds(rangeSeconds(range));
+  const stepNanos = BigInt(step) * 1_000_000_000n;
+  const first = (range.from / stepNanos) * stepNanos;
+  const count = Number((range.to - first) / stepNanos) + 1;
+  if (count > 10_000) throw new ApiError("unprocessable", `the range holds more than 10,000 steps of ${step} s; choose a larger step_seconds`);
+  return { step, first, stepNanos, count };
+}

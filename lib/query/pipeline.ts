@@ -1,9 +1,10 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
-import { PageParams, RangeParams, decodeCursor, page, resolveRange, type Range } from "@/lib/api/params";
+import { PageParams, RangeParams, StepParam, buckets, decodeCursor, page, resolveRange, type Buckets, type Range } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/http/errors";
+import { dateToNanos, nanosToIso } from "@/lib/model/time";
 import { containsPattern, isoTime, nanosToTimestamp, num, numOrNull } from "./sql";
 
 // The pipeline telemetry model's queries (failed and slow events, a task's record, retry
@@ -277,5 +278,141 @@ export async function networkHosts({ ctx, input }: { ctx: Ctx; input: z.output<t
       p50_ms: numOrNull(r.p50_ms),
       p95_ms: numOrNull(r.p95_ms),
     })),
+  };
+}
+
+const bucketOf = (column: string, b: Buckets) =>
+  sql`(((extract(epoch from ${sql.raw(column)}) * 1000000)::bigint - ${b.first / 1000n}) / ${b.stepNanos / 1000n})::int`;
+
+const bucketTime = (b: Buckets, bucket: number) => nanosToIso(b.first + BigInt(bucket) * b.stepNanos);
+
+export const PipelineSummaryQuery = z.object({
+  event_name: z.string().optional(),
+  threshold_seconds: z.coerce.number().min(0).default(1).meta({ description: "pending tasks running longer than this are stuck" }),
+  ...StepParam,
+  ...RangeParams,
+});
+
+export const PipelineSummary = z
+  .object({
+    runs: z.number(),
+    failed: z.number(),
+    failure_rate: z.number().meta({ description: "failed / finished runs (0…1)" }),
+    retried: z.number().meta({ description: "runs retried at least once" }),
+    pending: z.number(),
+    stuck: z.number().meta({ description: "pending longer than threshold_seconds" }),
+    p50_ms: z.number().nullable(),
+    p95_ms: z.number().nullable(),
+    step_seconds: z.number(),
+    series: z.array(z.object({ time: z.string(), runs: z.number(), failed: z.number(), retried: z.number() })),
+    retry_distribution: z.array(z.object({ retry_count: z.number(), runs: z.number() })).meta({ description: "how many runs were retried 0, 1, 2, … times" }),
+  })
+  .meta({ id: "PipelineSummary" });
+
+/** The Events page's tiles and charts: totals, runs and failures over time, and how often runs were retried. */
+export async function pipelineSummary({ ctx, input }: { ctx: Ctx; input: z.output<typeof PipelineSummaryQuery> }): Promise<z.output<typeof PipelineSummary>> {
+  const range = resolveRange(input, ctx.now());
+  const b = buckets(range, input.step_seconds);
+  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range)];
+  if (input.event_name) where.push(sql`event_name = ${input.event_name}`);
+  const filter = sql.join(where, sql` and `);
+  const stuckBefore = dateToNanos(ctx.now()) - BigInt(Math.round(input.threshold_seconds * 1e9));
+  const [totals, series, distribution] = await Promise.all([
+    queryRows<Record<string, unknown>>(
+      ctx.db,
+      sql`select count(*)::float8 as runs, (count(*) filter (where status = 'failed'))::float8 as failed,
+            (count(*) filter (where status <> 'pending'))::float8 as finished,
+            (count(*) filter (where retry_count > 0))::float8 as retried, (count(*) filter (where status = 'pending'))::float8 as pending,
+            (count(*) filter (where status = 'pending' and start_time < ${nanosToTimestamp(stuckBefore)}))::float8 as stuck,
+            percentile_cont(0.5) within group (order by duration_ms) as p50_ms, percentile_cont(0.95) within group (order by duration_ms) as p95_ms
+          from pipeline_events where ${filter}`,
+    ),
+    queryRows<Record<string, unknown>>(
+      ctx.db,
+      sql`select ${bucketOf("start_time", b)} as bucket, count(*)::float8 as runs, (count(*) filter (where status = 'failed'))::float8 as failed,
+            (count(*) filter (where retry_count > 0))::float8 as retried
+          from pipeline_events where ${filter} group by 1`,
+    ),
+    queryRows<Record<string, unknown>>(ctx.db, sql`select retry_count, count(*)::float8 as runs from pipeline_events where ${filter} group by retry_count order by retry_count`),
+  ]);
+  const t = totals[0] ?? {};
+  const byBucket = new Map(series.map((r) => [num(r.bucket), r]));
+  return {
+    runs: num(t.runs),
+    failed: num(t.failed),
+    failure_rate: num(t.finished) ? num(t.failed) / num(t.finished) : 0,
+    retried: num(t.retried),
+    pending: num(t.pending),
+    stuck: num(t.stuck),
+    p50_ms: numOrNull(t.p50_ms),
+    p95_ms: numOrNull(t.p95_ms),
+    step_seconds: b.step,
+    series: Array.from({ length: b.count }, (_, bucket) => {
+      const r = byBucket.get(bucket);
+      return { time: bucketTime(b, bucket), runs: num(r?.runs), failed: num(r?.failed), retried: num(r?.retried) };
+    }),
+    retry_distribution: distribution.map((r) => ({ retry_count: num(r.retry_count), runs: num(r.runs) })),
+  };
+}
+
+export const NetworkSeriesQuery = z.object({ host: z.string().optional(), ...StepParam, ...RangeParams });
+
+export const NetworkPoint = z
+  .object({
+    time: z.string(),
+    operations: z.number(),
+    errors: z.number(),
+    bytes_sent: z.number(),
+    bytes_received: z.number(),
+    p50_ms: z.number().nullable(),
+    p95_ms: z.number().nullable(),
+  })
+  .meta({ id: "NetworkPoint" });
+
+export const NetworkSeries = z.object({
+  step_seconds: z.number(),
+  series: z.array(z.object({ host: z.string(), port: z.number(), points: z.array(NetworkPoint) })),
+});
+
+/** Latency, bytes and errors over time per host:port. */
+export async function networkSeries({ ctx, input }: { ctx: Ctx; input: z.output<typeof NetworkSeriesQuery> }): Promise<z.output<typeof NetworkSeries>> {
+  const range = resolveRange(input, ctx.now());
+  const b = buckets(range, input.step_seconds);
+  const rows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select host, port, ${bucketOf("start_time", b)} as bucket, count(*)::float8 as operations,
+          (count(*) filter (where error is not null))::float8 as errors,
+          coalesce(sum(bytes_sent), 0)::float8 as bytes_sent, coalesce(sum(bytes_received), 0)::float8 as bytes_received,
+          percentile_cont(0.5) within group (order by latency_ms) as p50_ms, percentile_cont(0.95) within group (order by latency_ms) as p95_ms
+        from network_ops
+        where project_id = ${ctx.projectId} and ${inRange("start_time", range)} ${input.host ? sql`and host = ${input.host}` : sql``}
+        group by host, port, 3`,
+  );
+  const byHost = new Map<string, { host: string; port: number; rows: Map<number, Record<string, unknown>> }>();
+  for (const r of rows) {
+    const key = `${String(r.host)}:${num(r.port)}`;
+    if (!byHost.has(key)) byHost.set(key, { host: String(r.host), port: num(r.port), rows: new Map() });
+    byHost.get(key)!.rows.set(num(r.bucket), r);
+  }
+  return {
+    step_seconds: b.step,
+    series: [...byHost.values()]
+      .sort((x, y) => x.host.localeCompare(y.host) || x.port - y.port)
+      .map(({ host, port, rows: found }) => ({
+        host,
+        port,
+        points: Array.from({ length: b.count }, (_, bucket) => {
+          const r = found.get(bucket);
+          return {
+            time: bucketTime(b, bucket),
+            operations: num(r?.operations),
+            errors: num(r?.errors),
+            bytes_sent: num(r?.bytes_sent),
+            bytes_received: num(r?.bytes_received),
+            p50_ms: numOrNull(r?.p50_ms),
+            p95_ms: numOrNull(r?.p95_ms),
+          };
+        }),
+      })),
   };
 }

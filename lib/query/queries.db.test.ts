@@ -15,6 +15,10 @@ import {
   listSlowNetworkOps,
   NetworkQuery,
   networkHosts,
+  networkSeries,
+  NetworkSeriesQuery,
+  pipelineSummary,
+  PipelineSummaryQuery,
   PipelineEventsQuery,
   retryStats,
   RetryStatsQuery,
@@ -187,6 +191,34 @@ describe("pipeline", () => {
     const first = await listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ limit: "3" }) });
     const second = await listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ limit: "3", cursor: first.next_cursor }) });
     expect([...first.events, ...second.events].map((e) => e.task_id)).toEqual(["t4", "t3", "t2", "t1"]);
+  });
+
+  it("summarises runs, failures, retries and stuck tasks, in total and per time bucket", async () => {
+    const summary = await pipelineSummary({ ctx, input: PipelineSummaryQuery.parse({ from: "now-15m", step_seconds: "60", threshold_seconds: "150" }) });
+    expect(summary).toMatchObject({ runs: 4, failed: 1, retried: 2, pending: 1, stuck: 1, step_seconds: 60 });
+    expect(summary.failure_rate).toBeCloseTo(1 / 3); // of the three that finished
+    expect(summary.series.reduce((n, p) => n + p.runs, 0)).toBe(4);
+    expect(summary.series.filter((p) => p.failed > 0)).toEqual([expect.objectContaining({ runs: 1, failed: 1, retried: 1 })]);
+    expect(summary.retry_distribution).toEqual([
+      { retry_count: 0, runs: 2 },
+      { retry_count: 1, runs: 1 },
+      { retry_count: 2, runs: 1 },
+    ]);
+    // t4 has been pending 200 s: stuck past a 150 s threshold, not past 300 s
+    expect((await pipelineSummary({ ctx, input: PipelineSummaryQuery.parse({ threshold_seconds: "300" }) })).stuck).toBe(0);
+    expect((await pipelineSummary({ ctx, input: PipelineSummaryQuery.parse({ event_name: "email" }) })).runs).toBe(2);
+    expect((await pipelineSummary({ ctx: other, input: PipelineSummaryQuery.parse({}) })).runs).toBe(0);
+  });
+
+  it("charts network operations per host:port over time", async () => {
+    const { series } = await networkSeries({ ctx, input: NetworkSeriesQuery.parse({ from: "now-15m", step_seconds: "60" }) });
+    expect(series.map((s) => `${s.host}:${s.port}`)).toEqual(["s3:443", "smtp:25"]);
+    const s3 = series[0]!;
+    expect(s3.points.reduce((n, p) => n + p.operations, 0)).toBe(2);
+    expect(s3.points.reduce((n, p) => n + p.errors, 0)).toBe(1);
+    expect(s3.points.reduce((n, p) => n + p.bytes_sent, 0)).toBe(150);
+    expect(s3.points.find((p) => p.errors === 1)!.p95_ms).toBeCloseTo(3000, 0);
+    expect((await networkSeries({ ctx, input: NetworkSeriesQuery.parse({ host: "smtp" }) })).series.map((s) => s.host)).toEqual(["smtp"]);
   });
 
   it("computes retry statistics", async () => {

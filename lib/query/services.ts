@@ -1,9 +1,8 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
-import { RangeParams, rangeSeconds, resolveRange } from "@/lib/api/params";
+import { buckets, RangeParams, rangeSeconds, resolveRange, StepParam } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
-import { ApiError } from "@/lib/http/errors";
 import { nanosToIso } from "@/lib/model/time";
 import { num, numOrNull } from "./sql";
 
@@ -94,7 +93,7 @@ export async function listOperations({
 
 export const ServiceSeriesQuery = z.object({
   service: z.string().min(1).optional().meta({ description: "one service (default: every service)" }),
-  step_seconds: z.coerce.number().int().min(1).max(86_400).optional().meta({ description: "bucket width (default: the range in about 60 buckets)" }),
+  ...StepParam,
   ...RangeParams,
 });
 
@@ -116,23 +115,10 @@ export const ServiceSeriesResult = z.object({
   series: z.array(z.object({ service: z.string(), points: z.array(RedPoint) })),
 });
 
-/** A step that divides the range into about 60 buckets, rounded to a width people read easily. */
-export function defaultStepSeconds(rangeSecondsValue: number): number {
-  const steps = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
-  const wanted = rangeSecondsValue / 60;
-  return steps.find((s) => s >= wanted) ?? 86400;
-}
-
 /** RED of requests over time per service: every bucket of the range is present, empty ones as zeros. */
 export async function serviceSeries({ ctx, input }: { ctx: Ctx; input: z.output<typeof ServiceSeriesQuery> }): Promise<z.output<typeof ServiceSeriesResult>> {
   const range = resolveRange(input, ctx.now());
-  const step = input.step_seconds ?? defaultStepSeconds(rangeSeconds(range));
-  const stepNanos = BigInt(step) * 1_000_000_000n;
-  const first = (range.from / stepNanos) * stepNanos;
-  const buckets = Number((range.to - first) / stepNanos) + 1;
-  if (buckets > 10_000) {
-    throw new ApiError("unprocessable", `the range holds more than 10,000 steps of ${step} s; choose a larger step_seconds`);
-  }
+  const { step, stepNanos, first, count } = buckets(range, input.step_seconds);
   const rows = await queryRows<Record<string, unknown>>(
     ctx.db,
     sql`select service_name as name, ((start_time_unix_nano - ${first}) / ${stepNanos})::int as bucket,
@@ -157,7 +143,7 @@ export async function serviceSeries({ ctx, input }: { ctx: Ctx; input: z.output<
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([service, found]) => ({
       service,
-      points: Array.from({ length: buckets }, (_, bucket) => {
+      points: Array.from({ length: count }, (_, bucket) => {
         const r = found.get(bucket);
         const requests = num(r?.request_count);
         const errors = num(r?.error_count);
