@@ -1,6 +1,6 @@
 "use client";
 
-import { Area, AreaChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
 import { formatDuration } from "@/components/ui/format";
 import { timeTickFormat } from "./prepare";
 
@@ -25,14 +25,14 @@ export function TimeChart<Row extends { time: number }>({
   rows: Row[];
   series: SeriesSpec<Row>[];
   format: (value: number) => string;
-  kind?: "line" | "area";
+  kind?: "line" | "area" | "bar";
   height?: number;
   label: string;
 }) {
   const first = rows[0]?.time ?? 0;
   const last = rows[rows.length - 1]?.time ?? 0;
   const tick = timeTickFormat(last - first);
-  const Chart = kind === "area" ? AreaChart : LineChart;
+  const Chart = kind === "area" ? AreaChart : kind === "bar" ? BarChart : LineChart;
   return (
     <figure aria-label={label} className="w-full" style={{ height }}>
       <ResponsiveContainer width="100%" height="100%">
@@ -46,7 +46,9 @@ export function TimeChart<Row extends { time: number }>({
             contentStyle={{ fontSize: 12, background: "var(--tooltip-bg)", border: "1px solid var(--tooltip-border)", color: "inherit" }}
           />
           {series.map((s) =>
-            kind === "area" ? (
+            kind === "bar" ? (
+              <Bar key={s.key} dataKey={s.key as string} name={s.label} fill={s.color} isAnimationActive={false} />
+            ) : kind === "area" ? (
               <Area key={s.key} dataKey={s.key as string} name={s.label} type="monotone" stroke={s.color} fill={s.color} fillOpacity={0.15} isAnimationActive={false} connectNulls={false} />
             ) : (
               <Line key={s.key} dataKey={s.key as string} name={s.label} type="monotone" stroke={s.color} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls={false} />
@@ -112,6 +114,23 @@ export function DurationScatter({ ok, failed, onOpen, height = 180 }: { ok: Dot[
           <Scatter name="ok" data={ok} fill={COLORS.blue} onClick={open} isAnimationActive={false} className="cursor-pointer" />
           <Scatter name="failed" data={failed} fill={COLORS.red} onClick={open} isAnimationActive={false} className="cursor-pointer" />
         </ScatterChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+/** Counts per category (retry counts, status codes): one bar per row. */
+export function CategoryBars<Row extends { label: string }>({ rows, dataKey, color, label, format, height = 180 }: { rows: Row[]; dataKey: keyof Row & string; color: string; label: string; format: (value: number) => string; height?: number }) {
+  return (
+    <figure aria-label={label} className="w-full" style={{ height }}>
+      <ResponsiveContainer width="100%" height="100%">
+        <BarChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} vertical={false} />
+          <XAxis dataKey="label" tick={{ fontSize: 11, fill: "currentColor" }} stroke="currentColor" strokeOpacity={0.3} />
+          <YAxis tickFormatter={format} tick={{ fontSize: 11, fill: "currentColor" }} stroke="currentColor" strokeOpacity={0.3} width={48} allowDecimals={false} />
+          <Tooltip formatter={(value) => (typeof value === "number" ? format(value) : "–")} contentStyle={{ fontSize: 12, background: "var(--tooltip-bg)", border: "1px solid var(--tooltip-border)", color: "inherit" }} />
+          <Bar dataKey={dataKey as string} fill={color} isAnimationActive={false} />
+        </BarChart>
       </ResponsiveContainer>
     </figure>
   );

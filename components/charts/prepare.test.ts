@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RedPoint, ServiceStats, TraceSummary } from "@/components/data/types";
-import { byImpact, redRows, timeTickFormat, traceDots } from "./prepare";
+import { byImpact, countRows, isStuck, linkedTraceId, perHostRows, redRows, retryBars, timeTickFormat, traceDots } from "./prepare";
 
 const service = (name: string, request_count: number, p95_ms: number | null, error_count = 0): ServiceStats => ({
   name,
@@ -39,5 +39,42 @@ describe("chart preparation", () => {
     expect(timeTickFormat(5 * 60_000)(t)).toBe("09:05:07");
     expect(timeTickFormat(6 * 3_600_000)(t)).toBe("09:05");
     expect(timeTickFormat(7 * 86_400_000)(t)).toBe("11/22 09:05");
+  });
+});
+
+describe("pipeline and network chart preparation", () => {
+  it("keeps the chosen count fields per bucket", () => {
+    expect(countRows([{ time: "2026-11-22T10:00:00Z", runs: 4, failed: 1, retried: 2 }], ["runs", "failed"])).toEqual([{ time: Date.UTC(2026, 10, 22, 10), runs: 4, failed: 1 }]);
+  });
+  it("draws every retry count up to the highest, empty ones as zero", () => {
+    expect(retryBars([{ retry_count: 0, runs: 10 }, { retry_count: 3, runs: 1 }])).toEqual([
+      { label: "0 retries", runs: 10 },
+      { label: "1 retry", runs: 0 },
+      { label: "2 retries", runs: 0 },
+      { label: "3 retries", runs: 1 },
+    ]);
+    expect(retryBars([])).toEqual([{ label: "0 retries", runs: 0 }]);
+  });
+  it("calls a pending task stuck past the threshold only", () => {
+    const now = Date.UTC(2026, 10, 22, 10, 0, 10);
+    expect(isStuck({ status: "pending", start_time: "2026-11-22T10:00:00Z" }, 5, now)).toBe(true);
+    expect(isStuck({ status: "pending", start_time: "2026-11-22T10:00:08Z" }, 5, now)).toBe(false);
+    expect(isStuck({ status: "failed", start_time: "2026-11-22T09:00:00Z" }, 5, now)).toBe(false);
+  });
+  it("finds a linked trace id under the usual attribute names", () => {
+    expect(linkedTraceId({ "trace.id": "AB".repeat(16) })).toBe("ab".repeat(16));
+    expect(linkedTraceId({ trace_id: "not-a-trace" })).toBeUndefined();
+  });
+  it("lays host series side by side, a missing latency as a gap", () => {
+    const { rows, keys } = perHostRows(
+      [
+        { host: "s3", port: 443, points: [{ time: "2026-11-22T10:00:00Z", p95_ms: 12 }] },
+        { host: "smtp", port: 25, points: [{ time: "2026-11-22T10:00:00Z", p95_ms: null }] },
+      ],
+      "p95_ms",
+    );
+    expect(keys).toEqual(["s3:443", "smtp:25"]);
+    expect(rows[0]!["s3:443"]).toBe(12);
+    expect(rows[0]!["smtp:25"]).toBeNull();
   });
 });

@@ -62,3 +62,57 @@ export function timeTickFormat(spanMs: number): (time: number) => string {
     return `${d.getMonth() + 1}/${d.getDate()} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
   };
 }
+
+export interface CountRow {
+  time: number;
+  [series: string]: number | null;
+}
+
+/** Time series whose points have counts: rows keyed by epoch ms with the chosen fields. */
+export function countRows<P extends { time: string }>(points: P[], fields: (keyof P & string)[]): CountRow[] {
+  return points.map((p) => {
+    const row: CountRow = { time: Date.parse(p.time) };
+    for (const field of fields) row[field] = Number(p[field] ?? 0);
+    return row;
+  });
+}
+
+/** Retry counts as bars: every count from 0 to the highest seen, so a gap shows as an empty bar. */
+export function retryBars(distribution: { retry_count: number; runs: number }[]): { label: string; runs: number }[] {
+  const most = distribution.reduce((max, d) => Math.max(max, d.retry_count), 0);
+  const runsOf = new Map(distribution.map((d) => [d.retry_count, d.runs]));
+  return Array.from({ length: most + 1 }, (_, n) => ({ label: n === 1 ? "1 retry" : `${n} retries`, runs: runsOf.get(n) ?? 0 }));
+}
+
+/** A pending task counts as stuck once it has run longer than the slow threshold. */
+export function isStuck(event: { status: string; start_time: string }, thresholdSeconds: number, nowMs: number): boolean {
+  return event.status === "pending" && nowMs - Date.parse(event.start_time) > thresholdSeconds * 1000;
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/i;
+
+/** The trace a task's attributes point at, under the names SDKs use for it. */
+export function linkedTraceId(attributes: Record<string, unknown>): string | undefined {
+  for (const key of ["trace_id", "trace.id", "traceId", "otel.trace_id"]) {
+    const value = attributes[key];
+    if (typeof value === "string" && TRACE_ID.test(value)) return value.toLowerCase();
+  }
+  return undefined;
+}
+
+/** Network series per host:port, merged into one row per bucket with a column per host. */
+export function perHostRows(
+  series: { host: string; port: number; points: { time: string; [field: string]: unknown }[] }[],
+  field: string,
+): { rows: CountRow[]; keys: string[] } {
+  const keys = series.map((s) => `${s.host}:${s.port}`);
+  const rows: CountRow[] = (series[0]?.points ?? []).map((p, i) => {
+    const row: CountRow = { time: Date.parse(p.time) };
+    series.forEach((s, j) => {
+      const value = s.points[i]?.[field];
+      row[keys[j]!] = typeof value === "number" ? value : null;
+    });
+    return row;
+  });
+  return { rows, keys };
+}

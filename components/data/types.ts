@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { LogSearchResult } from "@/lib/query/logs";
+import type { HostsResult, NetworkResult, NetworkSeries as NetworkSeriesSchema, PipelineEventView, PipelineEventsResult, PipelineSummary as PipelineSummarySchema, RetryStats as RetryStatsSchema } from "@/lib/query/pipeline";
 import type { OperationsResult, ServiceSeriesResult, ServicesResult } from "@/lib/query/services";
 import type { SpanView, TraceSearchResult, TraceView } from "@/lib/query/traces";
 import type { CreatedKey, KeyList, ProjectList, UserList } from "@/lib/auth/settings";
@@ -23,3 +24,12 @@ export type ApiKey = Keys["keys"][number];
 export type NewKey = z.output<typeof CreatedKey>;
 export type Users = z.output<typeof UserList>;
 export type Me = { user: { id: string; email: string; role: "admin" | "viewer" } | null; setup_required: boolean };
+
+export type PipelineSummary = z.output<typeof PipelineSummarySchema>;
+export type PipelineEvents = z.output<typeof PipelineEventsResult>;
+export type PipelineEvent = z.output<typeof PipelineEventView>;
+export type RetryStats = z.output<typeof RetryStatsSchema>;
+export type NetworkOps = z.output<typeof NetworkResult>;
+export type NetworkOp = NetworkOps["operations"][number];
+export type Hosts = z.output<typeof HostsResult>;
+export type NetworkSeries = z.output<typeof NetworkSeriesSchema>;

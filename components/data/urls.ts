@@ -59,3 +59,39 @@ export function readLogFilters(params: { get(name: string): string | null }): Lo
 }
 
 export const logsUrl = (view: View, filters: LogFilters) => apiUrl("/api/v1/logs", { ...ranged(view), ...filters, limit: 100 });
+
+export interface EventFilters {
+  event_name?: string;
+  error?: string;
+  /** the slow threshold, seconds (also when a pending task counts as stuck) */
+  threshold: string;
+}
+
+export function readEventFilters(params: { get(name: string): string | null }): EventFilters {
+  const get = (name: string) => params.get(name) || undefined;
+  return { event_name: get("event_name"), error: get("error"), threshold: get("threshold") ?? "1" };
+}
+
+export const pipelineSummaryUrl = (view: View, f: EventFilters) => apiUrl("/api/v1/pipeline/summary", { ...ranged(view), event_name: f.event_name, threshold_seconds: f.threshold });
+export const failedEventsUrl = (view: View, f: EventFilters) => apiUrl("/api/v1/pipeline/events", { ...ranged(view), status: "failed", event_name: f.event_name, error: f.error, limit: 50 });
+export const slowEventsUrl = (view: View, f: EventFilters) => apiUrl("/api/v1/pipeline/events/slow", { ...ranged(view), event_name: f.event_name, threshold_seconds: f.threshold, limit: 50 });
+export const pendingEventsUrl = (view: View, f: EventFilters) => apiUrl("/api/v1/pipeline/events", { ...ranged(view), status: "pending", event_name: f.event_name, limit: 50 });
+export const retryStatsUrl = (view: View) => apiUrl("/api/v1/pipeline/retry-stats", ranged(view));
+export const taskUrl = (view: View, taskId: string) => apiUrl(`/api/v1/pipeline/events/${encodeURIComponent(taskId)}`, scoped(view));
+/** A task's network operations: any time (a task's record is not bound to the page's range). */
+export const taskNetworkUrl = (view: View, taskId: string, startMs: number) =>
+  apiUrl("/api/v1/pipeline/network", { ...scoped(view), task_id: taskId, from: new Date(startMs - 3_600_000).toISOString(), to: "now", limit: 200 });
+
+export interface NetworkFilters {
+  host?: string;
+  threshold: string;
+}
+
+export function readNetworkFilters(params: { get(name: string): string | null }): NetworkFilters {
+  return { host: params.get("host") || undefined, threshold: params.get("threshold") || "1" };
+}
+
+export const hostsUrl = (view: View) => apiUrl("/api/v1/pipeline/network/hosts", ranged(view));
+export const networkSeriesUrl = (view: View, f: NetworkFilters) => apiUrl("/api/v1/pipeline/network/series", { ...ranged(view), host: f.host });
+export const failedNetworkUrl = (view: View, f: NetworkFilters) => apiUrl("/api/v1/pipeline/network", { ...ranged(view), failed: "true", host: f.host, limit: 50 });
+export const slowNetworkUrl = (view: View, f: NetworkFilters) => apiUrl("/api/v1/pipeline/network/slow", { ...ranged(view), threshold_seconds: f.threshold, limit: 50 });

@@ -201,6 +201,7 @@ const Bool = z.enum(["true", "false"]).transform((v) => v === "true");
 export const NetworkQuery = z.object({
   failed: Bool.optional().meta({ description: "true: only operations that failed" }),
   host: z.string().optional(),
+  task_id: z.string().optional().meta({ description: "the operations of one task" }),
   ...RangeParams,
   ...PageParams,
 });
@@ -212,6 +213,7 @@ export async function listNetworkOps({ ctx, input }: { ctx: Ctx; input: z.output
   if (input.failed === true) where.push(sql`error is not null`);
   if (input.failed === false) where.push(sql`error is null`);
   if (input.host) where.push(sql`host = ${input.host}`);
+  if (input.task_id) where.push(sql`task_id = ${input.task_id}`);
   const after = decodeCursor(input.cursor, ["number", "string"]);
   if (after) where.push(sql`(extract(epoch from start_time)::float8 * 1e6, id::text) < (${after[0]}::float8, ${after[1]})`);
   const rows = await queryRows<Record<string, unknown>>(

@@ -219,6 +219,7 @@ describe("pipeline", () => {
     expect(s3.points.reduce((n, p) => n + p.bytes_sent, 0)).toBe(150);
     expect(s3.points.find((p) => p.errors === 1)!.p95_ms).toBeCloseTo(3000, 0);
     expect((await networkSeries({ ctx, input: NetworkSeriesQuery.parse({ host: "smtp" }) })).series.map((s) => s.host)).toEqual(["smtp"]);
+    expect((await listNetworkOps({ ctx, input: NetworkQuery.parse({ task_id: "t2" }) })).operations.map((o) => o.error)).toEqual(["timeout"]);
   });
 
   it("computes retry statistics", async () => {

@@ -1,0 +1,14 @@
+import { TaskPage } from "@/components/pipeline/task-page";
+import { taskUrl } from "@/components/data/urls";
+import { paramsOf, readView } from "@/components/data/view";
+import { Prefetch } from "../../prefetch";
+
+export default async function TaskRoute({ params, searchParams }: { params: Promise<{ taskId: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { taskId } = await params;
+  const view = readView(paramsOf(await searchParams));
+  return (
+    <Prefetch urls={[taskUrl(view, taskId)]}>
+      <TaskPage taskId={taskId} />
+    </Prefetch>
+  );
+}
