@@ -45,10 +45,18 @@ export function formatBytes(bytes: number): string {
   return `${trim(value)} ${units[unit]}`;
 }
 
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
 /** Local date and time to the second, the way people read log and trace times. */
 export function formatTime(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}
+
+/** Local date and time to the minute: when a project, key or account was made or last used. */
+export function formatDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
