@@ -3,21 +3,21 @@ import { redirect } from "next/navigation";
 import { Suspense, type ReactNode } from "react";
 import { SignOutButton } from "@/components/auth/sign-out-button";
 import { QueryProvider } from "@/components/data/providers";
+import { projectsUrl } from "@/components/data/urls";
 import { Nav } from "@/components/layout/nav";
 import { ProjectSwitcher } from "@/components/layout/project-switcher";
 import { SessionProvider } from "@/components/layout/session";
 import { readTheme, THEME_COOKIE } from "@/components/layout/theme";
 import { ThemeToggle } from "@/components/layout/theme-toggle";
 import { TimeRangePicker } from "@/components/layout/time-range-picker";
-import { dashboardSession } from "@/lib/auth/session-api";
-import { SESSION_COOKIE } from "@/lib/auth/users";
+import { Prefetch } from "./prefetch";
+import { consoleSession } from "./session";
 
 // Everything under (console) is behind sign-in; the API routes check the session themselves too.
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
-  const jar = await cookies();
-  const session = await dashboardSession(jar.get(SESSION_COOKIE)?.value);
+  const session = await consoleSession();
   if ("redirect" in session) redirect(session.redirect);
-  const theme = readTheme(jar.get(THEME_COOKIE)?.value);
+  const theme = readTheme((await cookies()).get(THEME_COOKIE)?.value);
   return (
     <SessionProvider user={session.user}>
       <QueryProvider>
@@ -30,7 +30,10 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
               </Suspense>
               <div className="ml-auto flex flex-wrap items-center gap-2">
                 <Suspense>
-                  <ProjectSwitcher />
+                  {/* with the list in hand on the server, the switcher hydrates the same whether or not the page reads it too */}
+                  <Prefetch urls={[projectsUrl()]}>
+                    <ProjectSwitcher />
+                  </Prefetch>
                   <TimeRangePicker />
                 </Suspense>
                 <ThemeToggle initial={theme} />

@@ -19,10 +19,12 @@ export type Span = z.output<typeof SpanView>;
 export type Logs = z.output<typeof LogSearchResult>;
 export type LogRecord = Logs["logs"][number];
 export type Projects = z.output<typeof ProjectList>;
+export type Project = Projects["projects"][number];
 export type Keys = z.output<typeof KeyList>;
 export type ApiKey = Keys["keys"][number];
 export type NewKey = z.output<typeof CreatedKey>;
 export type Users = z.output<typeof UserList>;
+export type Account = Users["users"][number];
 export type Me = { user: { id: string; email: string; role: "admin" | "viewer" } | null; setup_required: boolean };
 
 export type PipelineSummary = z.output<typeof PipelineSummarySchema>;

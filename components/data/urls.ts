@@ -11,8 +11,11 @@ export const servicesUrl = (view: View) => apiUrl("/api/v1/services", ranged(vie
 export const serviceSeriesUrl = (view: View, service?: string) => apiUrl("/api/v1/services/series", { ...ranged(view), service });
 export const operationsUrl = (view: View, service: string) => apiUrl(`/api/v1/services/${encodeURIComponent(service)}/operations`, ranged(view));
 export const keysUrl = (view: View) => apiUrl("/api/v1/keys", scoped(view));
+export const keyUrl = (view: View, keyId: string) => apiUrl(`/api/v1/keys/${encodeURIComponent(keyId)}`, scoped(view));
 export const usersUrl = () => apiUrl("/api/v1/users");
+export const userUrl = (id: string) => apiUrl(`/api/v1/users/${encodeURIComponent(id)}`);
 export const projectsUrl = () => apiUrl("/api/v1/projects");
+export const projectUrl = (slug: string) => apiUrl(`/api/v1/projects/${encodeURIComponent(slug)}`);
 
 export interface TraceFilters {
   service?: string;

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import { useSetParams, useView } from "@/components/data/hooks";
+import { useHydrated } from "@/components/ui/time";
 import { describeRange, localInput, PRESETS } from "./time-range";
 
 export function TimeRangePicker() {
@@ -11,6 +12,7 @@ export function TimeRangePicker() {
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
   const box = useRef<HTMLDivElement>(null);
+  const hydrated = useHydrated();
 
   useEffect(() => {
     if (!open) return;
@@ -40,7 +42,7 @@ export function TimeRangePicker() {
           setOpen(!open);
         }}
       >
-        {describeRange(view.from, view.to)}
+        {hydrated ? describeRange(view.from, view.to) : describeRange(view.from, view.to, true)}
       </button>
       {open && (
         <div role="dialog" aria-label="Choose a time range" className="absolute right-0 z-30 mt-1 flex w-[30rem] gap-4 rounded-md border border-zinc-200 bg-white p-3 text-sm shadow-lg dark:border-zinc-700 dark:bg-zinc-900">

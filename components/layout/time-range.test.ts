@@ -15,5 +15,6 @@ describe("time ranges in the URL", () => {
     expect(describeRange("now-1h", "now")).toBe("Last 1 hour");
     expect(describeRange("now-30m", "now")).toBe("Last 30 minutes");
     expect(describeRange("now-2d", "now")).toBe("Last 2 days");
+    expect(describeRange("2026-01-01T10:00:00Z", "2026-01-01T11:30:00Z", true)).toBe("2026-01-01 10:00 UTC → 2026-01-01 11:30 UTC");
   });
 });

@@ -31,7 +31,8 @@ export function resolveRangeMs(from: string, to: string, nowMs: number): { fromM
   return fromMs === undefined || toMs === undefined ? undefined : { fromMs, toMs };
 }
 
-export function describeRange(from: string, to: string): string {
+/** The range in words; `utc` names absolute ends in UTC (before the page knows the viewer's zone). */
+export function describeRange(from: string, to: string, utc = false): string {
   const preset = PRESETS.find((p) => p.from === from);
   if (preset && to === "now") return preset.label;
   const offset = relativeOffsetMs(from);
@@ -39,7 +40,12 @@ export function describeRange(from: string, to: string): string {
     const match = /^now-(\d+)([smhdw])$/.exec(from);
     if (match) return `Last ${match[1]} ${UNITS[match[2]!]![1]}${match[1] === "1" ? "" : "s"}`;
   }
-  return `${localInput(from)} → ${localInput(to)}`.replace(/T/g, " ");
+  const end = (value: string) => {
+    if (!utc) return localInput(value);
+    const at = resolveRangeMs(value, value, Date.now());
+    return at ? `${new Date(at.fromMs).toISOString().slice(0, 16)} UTC` : value;
+  };
+  return `${end(from)} → ${end(to)}`.replace(/T/g, " ");
 }
 
 /** A `datetime-local` input's value (local time, to the minute) for a URL time. */

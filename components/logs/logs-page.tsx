@@ -1,5 +1,6 @@
 "use client";
 
+import { Time } from "@/components/ui/time";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState, type FormEvent } from "react";
@@ -7,7 +8,7 @@ import { useApi, useApiPages, useSetParams, useView } from "@/components/data/ho
 import type { LogRecord, Logs, Services } from "@/components/data/types";
 import { logsUrl, readLogFilters, servicesUrl, type LogFilters } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
-import { formatTime } from "@/components/ui/format";
+
 import { EmptyState, ErrorState, Loading } from "@/components/ui/states";
 import { AttributeTable, attributeText } from "@/components/traces/attributes";
 import { severityClass } from "@/components/traces/trace-logs";
@@ -68,7 +69,7 @@ function LogLine({ log }: { log: LogRecord }) {
   return (
     <li data-log-id={log.id}>
       <button type="button" aria-expanded={open} onClick={() => setOpen(!open)} className="flex w-full gap-2 px-3 py-1 text-left hover:bg-zinc-50 dark:hover:bg-zinc-800/60">
-        <span className="shrink-0 text-zinc-500">{formatTime(log.time)}</span>
+        <span className="shrink-0 text-zinc-500"><Time iso={log.time} /></span>
         <span className={`w-12 shrink-0 rounded px-1 text-center ${severityClass(log.severity_number)}`}>{log.severity_text ?? log.severity_number}</span>
         <span className="w-28 shrink-0 truncate text-zinc-500">{log.service_name}</span>
         <span className="min-w-0 flex-1 break-words whitespace-pre-wrap">{attributeText(log.body)}</span>

@@ -1,5 +1,6 @@
 "use client";
 
+import { Time, useHydrated } from "@/components/ui/time";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
@@ -9,7 +10,7 @@ import { useApi, useSetParams, useView } from "@/components/data/hooks";
 import type { PipelineEvent, PipelineEvents, PipelineSummary, RetryStats } from "@/components/data/types";
 import { failedEventsUrl, pendingEventsUrl, pipelineSummaryUrl, readEventFilters, retryStatsUrl, slowEventsUrl, type EventFilters } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
-import { formatCount, formatDuration, formatPercent, formatTime } from "@/components/ui/format";
+import {formatCount, formatDuration, formatPercent} from "@/components/ui/format";
 import { headClass, inputClass, Panel, rowClass, tableClass, Tiles } from "@/components/ui/panel";
 import { EmptyState, QueryState } from "@/components/ui/states";
 
@@ -113,6 +114,7 @@ function Filters({ filters, eventNames }: { filters: EventFilters; eventNames: s
 function EventTable({ events, label, stuckAfter }: { events: PipelineEvent[]; label: string; stuckAfter?: number }) {
   const view = useView();
   const [now] = useState(() => Date.now());
+  const hydrated = useHydrated();
   return (
     <div className="overflow-x-auto">
       <table aria-label={label} className={tableClass}>
@@ -129,7 +131,7 @@ function EventTable({ events, label, stuckAfter }: { events: PipelineEvent[]; la
         </thead>
         <tbody>
           {events.map((event) => {
-            const stuck = stuckAfter !== undefined && isStuck(event, stuckAfter, now);
+            const stuck = hydrated && stuckAfter !== undefined && isStuck(event, stuckAfter, now);
             return (
               <tr key={event.task_id} data-task-id={event.task_id} className={rowClass}>
                 <td className="py-1.5">{event.event_name}</td>
@@ -144,8 +146,8 @@ function EventTable({ events, label, stuckAfter }: { events: PipelineEvent[]; la
                 </td>
                 <td className="py-1.5 text-right tabular-nums">{event.retry_count}</td>
                 <td className="py-1.5 text-right tabular-nums">{event.process_id ?? "–"}</td>
-                <td className="py-1.5 whitespace-nowrap text-zinc-500">{formatTime(event.start_time)}</td>
-                <td className="py-1.5 text-right tabular-nums">{event.duration_ms === null ? `running ${formatDuration(now - Date.parse(event.start_time))}` : formatDuration(event.duration_ms)}</td>
+                <td className="py-1.5 whitespace-nowrap text-zinc-500"><Time iso={event.start_time} /></td>
+                <td className="py-1.5 text-right tabular-nums">{event.duration_ms === null ? (hydrated ? `running ${formatDuration(now - Date.parse(event.start_time))}` : "running") : formatDuration(event.duration_ms)}</td>
               </tr>
             );
           })}

@@ -1,15 +1,16 @@
 "use client";
 
+import { Time } from "@/components/ui/time";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { COLORS, TimeChart } from "@/components/charts/chart";
+import { TimeChart } from "@/components/charts/chart";
 import { perHostRows } from "@/components/charts/prepare";
 import { useApi, useSetParams, useView } from "@/components/data/hooks";
 import type { Hosts, NetworkOp, NetworkOps, NetworkSeries } from "@/components/data/types";
 import { failedNetworkUrl, hostsUrl, networkSeriesUrl, readNetworkFilters, slowNetworkUrl, type NetworkFilters } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
-import { formatBytes, formatCount, formatDuration, formatPercent, formatTime } from "@/components/ui/format";
+import {formatBytes, formatCount, formatDuration, formatPercent} from "@/components/ui/format";
 import { headClass, inputClass, Panel, rowClass, tableClass } from "@/components/ui/panel";
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { serviceColor } from "@/components/traces/colors";
@@ -161,7 +162,7 @@ function OpsTable({ operations, label }: { operations: NetworkOp[]; label: strin
                   {op.task_id}
                 </Link>
               </td>
-              <td className="py-1.5 whitespace-nowrap text-zinc-500">{formatTime(op.start_time)}</td>
+              <td className="py-1.5 whitespace-nowrap text-zinc-500"><Time iso={op.start_time} /></td>
               <td className="py-1.5 text-right tabular-nums">{formatDuration(op.latency_ms)}</td>
               <td className="py-1.5 text-right tabular-nums">
                 {formatBytes(op.bytes_sent)} / {formatBytes(op.bytes_received)}

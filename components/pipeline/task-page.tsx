@@ -1,5 +1,6 @@
 "use client";
 
+import { Time, useHydrated } from "@/components/ui/time";
 import Link from "next/link";
 import { useState } from "react";
 import { linkedTraceId, isStuck } from "@/components/charts/prepare";
@@ -7,7 +8,7 @@ import { useApi, useView } from "@/components/data/hooks";
 import type { NetworkOps, PipelineEvent } from "@/components/data/types";
 import { readEventFilters, taskNetworkUrl, taskUrl } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
-import { formatBytes, formatDuration, formatTime } from "@/components/ui/format";
+import {formatBytes, formatDuration} from "@/components/ui/format";
 import { headClass, Panel, rowClass, tableClass } from "@/components/ui/panel";
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { AttributeTable } from "@/components/traces/attributes";
@@ -35,8 +36,9 @@ function TaskRecord({ task }: { task: PipelineEvent }) {
   const view = useView();
   const threshold = Number(readEventFilters(useSearchParams()).threshold);
   const [now] = useState(() => Date.now());
+  const hydrated = useHydrated();
   const traceId = linkedTraceId(task.attributes);
-  const stuck = isStuck(task, threshold, now);
+  const stuck = hydrated && isStuck(task, threshold, now);
   const network = useApi<NetworkOps>(taskNetworkUrl(view, task.task_id, Date.parse(task.start_time)));
   const status = task.status === "failed" ? "text-red-600 dark:text-red-400" : task.status === "pending" ? "text-amber-600 dark:text-amber-400" : "text-emerald-600 dark:text-emerald-400";
   return (
@@ -58,9 +60,9 @@ function TaskRecord({ task }: { task: PipelineEvent }) {
           <dt className="text-zinc-500">Process</dt>
           <dd>{task.process_id ?? "–"}</dd>
           <dt className="text-zinc-500">Started</dt>
-          <dd>{formatTime(task.start_time)}</dd>
+          <dd><Time iso={task.start_time} /></dd>
           <dt className="text-zinc-500">Ended</dt>
-          <dd>{task.end_time ? formatTime(task.end_time) : "not yet"}</dd>
+          <dd>{task.end_time ? <Time iso={task.end_time} /> : "not yet"}</dd>
           <dt className="text-zinc-500">Duration</dt>
           <dd>{formatDuration(task.duration_ms)}</dd>
           <dt className="text-zinc-500">Trace</dt>
@@ -111,7 +113,7 @@ function TaskRecord({ task }: { task: PipelineEvent }) {
                         {op.host}:{op.port}
                       </td>
                       <td className="py-1.5">{op.operation}</td>
-                      <td className="py-1.5 text-zinc-500">{formatTime(op.start_time)}</td>
+                      <td className="py-1.5 text-zinc-500"><Time iso={op.start_time} /></td>
                       <td className="py-1.5 text-right tabular-nums">{formatDuration(op.latency_ms)}</td>
                       <td className="py-1.5 text-right tabular-nums">{formatBytes(op.bytes_sent)}</td>
                       <td className="py-1.5 text-right tabular-nums">{formatBytes(op.bytes_received)}</td>

@@ -1,5 +1,6 @@
 "use client";
 
+import { Time } from "@/components/ui/time";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
@@ -9,7 +10,7 @@ import { useApi, useSetParams, useView } from "@/components/data/hooks";
 import type { Operations, Services, TraceSearch, TraceSummary } from "@/components/data/types";
 import { operationsUrl, readTraceFilters, servicesUrl, traceSearchUrl, type TraceFilters } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
-import { formatDuration, formatTime } from "@/components/ui/format";
+import {formatDuration} from "@/components/ui/format";
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { serviceColor } from "./colors";
 
@@ -186,7 +187,7 @@ function TraceList({ traces }: { traces: TraceSummary[] }) {
               <div className={`h-1.5 rounded ${trace.error_count ? "bg-red-500" : "bg-sky-500"}`} style={{ width: `${Math.max((trace.duration_ms / longest) * 100, 0.5)}%` }} />
             </div>
             <div className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-zinc-500">
-              <span>{formatTime(trace.start_time)}</span>
+              <span><Time iso={trace.start_time} /></span>
               <span>{trace.span_count} spans</span>
               {trace.error_count > 0 && <span className="font-medium text-red-600 dark:text-red-400">{trace.error_count} errors</span>}
               {trace.services.map((service) => (

@@ -1,11 +1,12 @@
 "use client";
 
+import { Time } from "@/components/ui/time";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { useView } from "@/components/data/hooks";
 import type { Span } from "@/components/data/types";
 import { viewHref } from "@/components/data/view";
-import { formatDuration, formatTime } from "@/components/ui/format";
+import {formatDuration} from "@/components/ui/format";
 import { AttributeTable } from "./attributes";
 import { serviceColor } from "./colors";
 
@@ -56,7 +57,7 @@ export function SpanDetail({ span, offsetMs, traceStartNanos, onClose }: { span:
           <dd>{formatDuration(span.duration_ms)}</dd>
           <dt className="text-zinc-500">Starts at</dt>
           <dd>
-            +{formatDuration(offsetMs)} · {formatTime(span.start_time)}
+            +{formatDuration(offsetMs)} · <Time iso={span.start_time} />
           </dd>
           <dt className="text-zinc-500">Status</dt>
           <dd className={span.status.code === "error" ? "font-medium text-red-600 dark:text-red-400" : ""}>

@@ -1,9 +1,10 @@
 "use client";
 
+import { Time } from "@/components/ui/time";
 import { useApi, useView } from "@/components/data/hooks";
 import type { Logs } from "@/components/data/types";
 import { traceLogsUrl } from "@/components/data/urls";
-import { formatTime } from "@/components/ui/format";
+
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { attributeText } from "./attributes";
 
@@ -29,7 +30,7 @@ export function TraceLogs({ traceId, startMs, endMs, onSpan }: { traceId: string
             <ol className="divide-y divide-zinc-100 font-mono text-xs dark:divide-zinc-800">
               {[...list].reverse().map((log) => (
                 <li key={log.id} className="flex gap-2 py-1">
-                  <span className="shrink-0 text-zinc-500">{formatTime(log.time)}</span>
+                  <span className="shrink-0 text-zinc-500"><Time iso={log.time} /></span>
                   <span className={`shrink-0 rounded px-1 ${severityClass(log.severity_number)}`}>{log.severity_text ?? log.severity_number}</span>
                   <span className="shrink-0 text-zinc-500">{log.service_name}</span>
                   <span className="min-w-0 flex-1 break-words whitespace-pre-wrap">{attributeText(log.body)}</span>

@@ -1,5 +1,6 @@
 "use client";
 
+import { Time } from "@/components/ui/time";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
@@ -9,7 +10,7 @@ import type { Trace } from "@/components/data/types";
 import { traceUrl } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
 import { CopyButton } from "@/components/ui/copy-button";
-import { formatDuration, formatTime } from "@/components/ui/format";
+import {formatDuration} from "@/components/ui/format";
 import { QueryState } from "@/components/ui/states";
 import { serviceColor } from "./colors";
 import { Minimap } from "./minimap";
@@ -69,6 +70,8 @@ function LoadedTrace({ trace }: { trace: Trace }) {
   const selected = selectedId === null ? undefined : model.nodes.find((n) => n.span.span_id === selectedId);
 
   const scroller = useRef<HTMLDivElement>(null);
+  // the virtualizer is a mutable instance by design; this component re-renders from its state
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
 
   const [from, to] = window ?? [0, model.durationMs || 1];
@@ -142,7 +145,7 @@ function LoadedTrace({ trace }: { trace: Trace }) {
             </div>
             <div className="flex gap-1">
               <dt>Started</dt>
-              <dd>{formatTime(trace.start_time)}</dd>
+              <dd><Time iso={trace.start_time} /></dd>
             </div>
             <div className="flex items-center gap-1">
               <dt>Trace id</dt>

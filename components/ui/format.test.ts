@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatDuration, formatPercent, formatRate } from "./format";
+import { formatBytes, formatDate, formatDuration, formatPercent, formatRate } from "./format";
 
 describe("formatting", () => {
   it("picks the unit a person reads a duration in", () => {
@@ -23,5 +23,9 @@ describe("formatting", () => {
     expect(formatBytes(512)).toBe("512 B");
     expect(formatBytes(1536)).toBe("1.5 KiB");
     expect(formatBytes(5 * 1024 * 1024)).toBe("5 MiB");
+  });
+  it("shows settings dates to the minute, in local time", () => {
+    expect(formatDate(new Date(2025, 2, 7, 9, 5, 59).toISOString())).toBe("2025-03-07 09:05");
+    expect(formatDate("not a date")).toBe("not a date");
   });
 });

@@ -45,10 +45,27 @@ export function formatBytes(bytes: number): string {
   return `${trim(value)} ${units[unit]}`;
 }
 
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
 /** Local date and time to the second, the way people read log and trace times. */
-export function formatTime(iso: string): string {
+/** The calendar fields of a time, in the viewer's zone or in UTC (before the page knows the viewer's zone). */
+function fields(date: Date, utc: boolean) {
+  return utc
+    ? [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), date.getUTCMilliseconds()]
+    : [date.getFullYear(), date.getMonth() + 1, date.getDate(), date.getHours(), date.getMinutes(), date.getSeconds(), date.getMilliseconds()];
+}
+
+export function formatTime(iso: string, utc = false): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+  const [y, mo, d, h, mi, sec, ms] = fields(date, utc) as [number, number, number, number, number, number, number];
+  return `${y}-${pad(mo)}-${pad(d)} ${pad(h)}:${pad(mi)}:${pad(sec)}.${pad(ms, 3)}${utc ? " UTC" : ""}`;
+}
+
+/** Date and time to the minute: when a project, key or account was made or last used. */
+export function formatDate(iso: string, utc = false): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const [y, mo, d, h, mi] = fields(date, utc) as [number, number, number, number, number];
+  return `${y}-${pad(mo)}-${pad(d)} ${pad(h)}:${pad(mi)}${utc ? " UTC" : ""}`;
 }

@@ -12,9 +12,12 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
+const reasonOf = (error: unknown) =>
+  error instanceof ApiRequestError ? `${error.message}${error.status ? ` (HTTP ${error.status})` : ""}` : error instanceof Error ? error.message : String(error);
+
 /** Says what failed and why, with a way to try again when trying again could help. */
 export function ErrorState({ what, error, onRetry }: { what: string; error: unknown; onRetry?: () => void }) {
-  const reason = error instanceof ApiRequestError ? `${error.message}${error.status ? ` (HTTP ${error.status})` : ""}` : error instanceof Error ? error.message : String(error);
+  const reason = reasonOf(error);
   const retryable = !(error instanceof ApiRequestError && error.status >= 400 && error.status < 500);
   return (
     <div role="alert" className="rounded-md border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-900 dark:bg-red-950/60 dark:text-red-200">
@@ -50,4 +53,13 @@ export function QueryState<T>({ query, what, children }: { query: QueryLike<T>; 
   if (query.data !== undefined) return <>{children(query.data)}</>;
   if (query.error) return <ErrorState what={what} error={query.error} onRetry={() => void query.refetch()} />;
   return <Loading what={what} />;
+}
+
+/** A change the API refused or that failed, in the API's own words, next to the control that asked for it. */
+export function ActionError({ action, error }: { action: string; error: unknown }) {
+  return (
+    <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+      Could not {action}: {reasonOf(error)}
+    </p>
+  );
 }

@@ -1,0 +1,186 @@
+"use client";
+
+import { Time } from "@/components/ui/time";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { apiQueryKey, sendApi } from "@/components/data/api";
+import { useApi } from "@/components/data/hooks";
+import type { Account, Users } from "@/components/data/types";
+import { usersUrl, userUrl } from "@/components/data/urls";
+import { useSessionUser } from "@/components/layout/session";
+
+import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
+import { cell, dangerButton, input, panel, primaryButton, quietButton, tableHead, tableRow } from "./controls";
+
+type Role = Account["role"];
+
+export function UsersSettings() {
+  const user = useSessionUser();
+  return (
+    <div className="space-y-6">
+      <div>
+        <h2 className="text-lg font-semibold">Users</h2>
+        <p className="text-sm text-zinc-500">Accounts that sign in to this dashboard. Admins manage projects, keys and accounts; viewers only read.</p>
+      </div>
+      {user.role === "admin" ? <ManageAccounts /> : <EmptyState title="Only admins manage accounts">Ask an admin to invite someone or to change a role.</EmptyState>}
+    </div>
+  );
+}
+
+function ManageAccounts() {
+  const accounts = useApi<Users>(usersUrl());
+  return (
+    <>
+      <QueryState query={accounts} what="accounts">
+        {({ users }) => (users.length === 0 ? <EmptyState title="No accounts" /> : <AccountTable accounts={users} />)}
+      </QueryState>
+      <InviteForm />
+    </>
+  );
+}
+
+function AccountTable({ accounts }: { accounts: Account[] }) {
+  return (
+    <div className={`overflow-x-auto ${panel}`}>
+      <table aria-label="Accounts" className="w-full text-sm">
+        <thead className={tableHead}>
+          <tr>
+            <th className={`${cell} font-medium`}>Email</th>
+            <th className={`${cell} font-medium`}>Role</th>
+            <th className={`${cell} font-medium`}>Created</th>
+            <th className={`${cell} font-medium`}>
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {accounts.map((account) => (
+            <AccountRow key={account.id} account={account} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function AccountRow({ account }: { account: Account }) {
+  const me = useSessionUser();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const mine = account.id === me.id;
+  const afterChange = async () => {
+    await queryClient.invalidateQueries({ queryKey: apiQueryKey(usersUrl()) });
+    // the console's own session changed: the server renders it again (a removed account signs out)
+    if (mine) router.refresh();
+  };
+  const changeRole = useMutation({
+    mutationFn: (role: Role) => sendApi<Account>("PATCH", userUrl(account.id), { role }),
+    onSuccess: afterChange,
+  });
+  const remove = useMutation({
+    mutationFn: () => sendApi<null>("DELETE", userUrl(account.id)),
+    onSuccess: afterChange,
+  });
+
+  return (
+    <tr data-account={account.email} className={tableRow}>
+      <td className={cell}>
+        <span className="font-medium">{account.email}</span>
+        {mine && <span className="ml-2 rounded-full bg-zinc-100 px-2 py-0.5 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">you</span>}
+      </td>
+      <td className={cell}>
+        <select
+          aria-label={`Role of ${account.email}`}
+          value={(changeRole.isPending && changeRole.variables) || account.role}
+          disabled={changeRole.isPending}
+          onChange={(event) => changeRole.mutate(event.target.value as Role)}
+          className={input}
+        >
+          <option value="viewer">viewer</option>
+          <option value="admin">admin</option>
+        </select>
+        {changeRole.error && <ActionError action="change the role" error={changeRole.error} />}
+      </td>
+      <td className={`${cell} tabular-nums text-zinc-600 dark:text-zinc-400`}><Time iso={account.created_at} precision="minute" /></td>
+      <td className={`${cell} text-right`}>
+        {confirming ? (
+          <span className="inline-flex flex-wrap items-center gap-2">
+            <button type="button" disabled={remove.isPending} onClick={() => remove.mutate()} className={dangerButton}>
+              Confirm remove
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                setConfirming(false);
+                remove.reset();
+              }}
+              className={quietButton}
+            >
+              Cancel
+            </button>
+          </span>
+        ) : (
+          <button type="button" aria-label={`Remove ${account.email}`} onClick={() => setConfirming(true)} className={quietButton}>
+            Remove
+          </button>
+        )}
+        {remove.error && <ActionError action="remove the account" error={remove.error} />}
+      </td>
+    </tr>
+  );
+}
+
+function InviteForm() {
+  const queryClient = useQueryClient();
+  const invite = useMutation({
+    mutationFn: (account: { email: string; password: string; role: Role }) => sendApi<Account>("POST", usersUrl(), account),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(usersUrl()) }),
+  });
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    invite.mutate(
+      { email: String(data.get("email") ?? ""), password: String(data.get("password") ?? ""), role: data.get("role") === "admin" ? "admin" : "viewer" },
+      { onSuccess: () => form.reset() },
+    );
+  };
+
+  return (
+    <section aria-labelledby="invite-heading" className={`${panel} space-y-3 p-4`}>
+      <h3 id="invite-heading" className="font-medium">
+        Invite someone
+      </h3>
+      <form aria-label="Invite someone" onSubmit={submit} className="flex flex-wrap items-end gap-3 text-sm">
+        <label className="flex flex-col gap-0.5">
+          Email
+          <input name="email" type="email" required autoComplete="off" className={input} />
+        </label>
+        <label className="flex flex-col gap-0.5">
+          Initial password
+          <input name="password" type="password" required minLength={10} autoComplete="new-password" className={input} />
+        </label>
+        <label className="flex flex-col gap-0.5">
+          Role
+          <select name="role" defaultValue="viewer" className={input}>
+            <option value="viewer">viewer</option>
+            <option value="admin">admin</option>
+          </select>
+        </label>
+        <button type="submit" disabled={invite.isPending} className={primaryButton}>
+          Invite
+        </button>
+      </form>
+      <p className="text-xs text-zinc-500">Passwords have at least 10 characters. Give the initial password to the person yourself; they sign in with it at /login.</p>
+      {invite.error && <ActionError action="invite" error={invite.error} />}
+      {invite.data && (
+        <p role="status" className="text-sm">
+          Invited <b>{invite.data.email}</b> as {invite.data.role}.
+        </p>
+      )}
+    </section>
+  );
+}
