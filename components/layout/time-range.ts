@@ -41,11 +41,11 @@ export function describeRange(from: string, to: string, utc = false): string {
     if (match) return `Last ${match[1]} ${UNITS[match[2]!]![1]}${match[1] === "1" ? "" : "s"}`;
   }
   const end = (value: string) => {
-    if (!utc) return localInput(value);
+    if (!utc) return localInput(value).replace("T", " ");
     const at = resolveRangeMs(value, value, Date.now());
-    return at ? `${new Date(at.fromMs).toISOString().slice(0, 16)} UTC` : value;
+    return at ? `${new Date(at.fromMs).toISOString().slice(0, 16).replace("T", " ")} UTC` : value;
   };
-  return `${end(from)} → ${end(to)}`.replace(/T/g, " ");
+  return `${end(from)} → ${end(to)}`;
 }
 
 /** A `datetime-local` input's value (local time, to the minute) for a URL time. */
