@@ -135,3 +135,24 @@ export function CategoryBars<Row extends { label: string }>({ rows, dataKey, col
     </figure>
   );
 }
+
+/** A legend whose entries switch their series on and off. */
+export function SeriesLegend({ series, hidden, onToggle }: { series: { key: string; label: string; color: string }[]; hidden: ReadonlySet<string>; onToggle: (key: string) => void }) {
+  return (
+    <ul aria-label="Series" className="flex flex-wrap gap-1.5 text-xs">
+      {series.map((s) => (
+        <li key={s.key}>
+          <button
+            type="button"
+            aria-pressed={!hidden.has(s.key)}
+            onClick={() => onToggle(s.key)}
+            className={`flex items-center gap-1 rounded border px-1.5 py-0.5 ${hidden.has(s.key) ? "border-zinc-200 text-zinc-400 line-through dark:border-zinc-800" : "border-zinc-300 dark:border-zinc-700"}`}
+          >
+            <span className="inline-block h-2 w-2 rounded-sm" style={{ background: s.color }} />
+            {s.label}
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}

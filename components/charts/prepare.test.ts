@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RedPoint, ServiceStats, TraceSummary } from "@/components/data/types";
-import { byImpact, countRows, isStuck, linkedTraceId, perHostRows, redRows, retryBars, timeTickFormat, traceDots } from "./prepare";
+import { byImpact, chartKind, countRows, defaultAggregation, isStuck, linkedTraceId, metricRows, perHostRows, redRows, retryBars, seriesLabel, timeTickFormat, traceDots } from "./prepare";
 
 const service = (name: string, request_count: number, p95_ms: number | null, error_count = 0): ServiceStats => ({
   name,
@@ -76,5 +76,31 @@ describe("pipeline and network chart preparation", () => {
     expect(keys).toEqual(["s3:443", "smtp:25"]);
     expect(rows[0]!["s3:443"]).toBe(12);
     expect(rows[0]!["smtp:25"]).toBeNull();
+  });
+});
+
+describe("metric chart preparation", () => {
+  it("merges series into rows by time, a series without a point there as a gap", () => {
+    const { rows, keys } = metricRows([
+      {
+        prefix: "p95",
+        series: [
+          { tags: { route: "/cart", method: "GET" }, points: [["2026-11-22T10:00:00Z", 1], ["2026-11-22T10:01:00Z", 2]] },
+          { tags: {}, points: [["2026-11-22T10:01:00Z", 5]] },
+        ],
+      },
+    ]);
+    expect(keys).toEqual(["p95 method=GET, route=/cart", "p95"]);
+    expect(rows).toEqual([
+      { time: Date.UTC(2026, 10, 22, 10, 0), "p95 method=GET, route=/cart": 1, p95: null },
+      { time: Date.UTC(2026, 10, 22, 10, 1), "p95 method=GET, route=/cart": 2, p95: 5 },
+    ]);
+    expect(seriesLabel({})).toBe("all");
+  });
+  it("starts counters at rate and histograms at percentiles, and picks the chart for the aggregation", () => {
+    expect(defaultAggregation("sum")).toBe("rate");
+    expect(defaultAggregation("histogram")).toBe("percentiles");
+    expect(defaultAggregation("gauge")).toBe("avg");
+    expect([chartKind("count"), chartKind("rate"), chartKind("p99")]).toEqual(["bar", "area", "line"]);
   });
 });

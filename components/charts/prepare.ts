@@ -116,3 +116,52 @@ export function perHostRows(
   });
   return { rows, keys };
 }
+
+export interface MetricSeries {
+  tags: Record<string, string>;
+  points: [string, number][];
+}
+
+/** A series' name in the legend: its tags, or the whole metric when it has none. */
+export function seriesLabel(tags: Record<string, string>, prefix = ""): string {
+  const text = Object.entries(tags)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
+  return [prefix, text].filter(Boolean).join(" ") || "all";
+}
+
+/** Several series (each with its own points) merged into rows by time, one column per series. */
+export function metricRows(groups: { prefix: string; series: MetricSeries[] }[]): { rows: CountRow[]; keys: string[] } {
+  const byTime = new Map<number, CountRow>();
+  const keys: string[] = [];
+  for (const { prefix, series } of groups) {
+    for (const s of series) {
+      const key = seriesLabel(s.tags, prefix);
+      keys.push(key);
+      for (const [time, value] of s.points) {
+        const t = Date.parse(time);
+        const row = byTime.get(t) ?? { time: t };
+        row[key] = value;
+        byTime.set(t, row);
+      }
+    }
+  }
+  const rows = [...byTime.values()].sort((a, b) => a.time - b.time);
+  for (const row of rows) for (const key of keys) if (!(key in row)) row[key] = null;
+  return { rows, keys };
+}
+
+/** The aggregation a metric is first shown with: rate for counters, percentiles for histograms. */
+export function defaultAggregation(type: string | null | undefined): string {
+  if (type === "sum") return "rate";
+  if (type === "histogram" || type === "exponential_histogram" || type === "summary") return "percentiles";
+  return "avg";
+}
+
+/** Counts per step read best as bars, rates and sums as areas, levels as lines. */
+export function chartKind(agg: string): "line" | "area" | "bar" {
+  if (agg === "count" || agg === "sum") return "bar";
+  if (agg === "rate") return "area";
+  return "line";
+}

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { LogSearchResult } from "@/lib/query/logs";
+import type { MetricListResult, MetricQueryResult } from "@/lib/query/metrics";
 import type { HostsResult, NetworkResult, NetworkSeries as NetworkSeriesSchema, PipelineEventView, PipelineEventsResult, PipelineSummary as PipelineSummarySchema, RetryStats as RetryStatsSchema } from "@/lib/query/pipeline";
 import type { OperationsResult, ServiceSeriesResult, ServicesResult } from "@/lib/query/services";
 import type { SpanView, TraceSearchResult, TraceView } from "@/lib/query/traces";
@@ -35,3 +36,7 @@ export type NetworkOps = z.output<typeof NetworkResult>;
 export type NetworkOp = NetworkOps["operations"][number];
 export type Hosts = z.output<typeof HostsResult>;
 export type NetworkSeries = z.output<typeof NetworkSeriesSchema>;
+
+export type MetricList = z.output<typeof MetricListResult>;
+export type MetricInfo = MetricList["metrics"][number];
+export type MetricQueryAnswer = z.output<typeof MetricQueryResult>;

@@ -98,3 +98,26 @@ export const hostsUrl = (view: View) => apiUrl("/api/v1/pipeline/network/hosts",
 export const networkSeriesUrl = (view: View, f: NetworkFilters) => apiUrl("/api/v1/pipeline/network/series", { ...ranged(view), host: f.host });
 export const failedNetworkUrl = (view: View, f: NetworkFilters) => apiUrl("/api/v1/pipeline/network", { ...ranged(view), failed: "true", host: f.host, limit: 50 });
 export const slowNetworkUrl = (view: View, f: NetworkFilters) => apiUrl("/api/v1/pipeline/network/slow", { ...ranged(view), threshold_seconds: f.threshold, limit: 50 });
+
+export const metricsListUrl = (view: View) => apiUrl("/api/v1/metrics", scoped(view));
+
+export interface MetricFilters {
+  metric?: string;
+  agg?: string;
+  step?: string;
+  tag: string[];
+  group_by?: string;
+}
+
+export function readMetricFilters(params: { get(name: string): string | null; getAll(name: string): string[] }): MetricFilters {
+  const get = (name: string) => params.get(name) || undefined;
+  return { metric: get("metric"), agg: get("agg"), step: get("step"), tag: params.getAll("tag").filter(Boolean), group_by: get("group_by") };
+}
+
+/** `percentiles` is the explorer's own choice: p50, p95 and p99 side by side. */
+export const PERCENTILES = ["p50", "p95", "p99"];
+
+export const metricQueryUrls = (view: View, f: MetricFilters, agg: string) =>
+  (agg === "percentiles" ? PERCENTILES : [agg]).map((one) =>
+    apiUrl("/api/v1/metrics/query", { ...ranged(view), name: f.metric, agg: one, step: f.step, tag: f.tag, group_by: f.group_by }),
+  );

@@ -1,0 +1,198 @@
+"use client";
+
+import { useQueries } from "@tanstack/react-query";
+import { useSearchParams } from "next/navigation";
+import { useState, useSyncExternalStore, type FormEvent } from "react";
+import { SeriesLegend, TimeChart } from "@/components/charts/chart";
+import { chartKind, defaultAggregation, metricRows } from "@/components/charts/prepare";
+import { apiQueryKey, fetchApi } from "@/components/data/api";
+import { useApi, useSetParams, useView } from "@/components/data/hooks";
+import type { MetricInfo, MetricList, MetricQueryAnswer } from "@/components/data/types";
+import { metricQueryUrls, metricsListUrl, PERCENTILES, readMetricFilters, type MetricFilters } from "@/components/data/urls";
+import { CopyButton } from "@/components/ui/copy-button";
+import { formatCount } from "@/components/ui/format";
+import { inputClass, Panel } from "@/components/ui/panel";
+import { EmptyState, ErrorState, Loading, QueryState } from "@/components/ui/states";
+import { serviceColor } from "@/components/traces/colors";
+
+const AGGREGATIONS = ["avg", "min", "max", "sum", "count", "rate", "p50", "p90", "p95", "p99"];
+const noSubscription = () => () => {};
+
+/** Values in the metric's unit, compact. */
+function unitFormat(unit: string | null | undefined, agg: string): (value: number) => string {
+  const suffix = agg === "rate" ? `${unit && unit !== "1" ? ` ${unit}` : ""}/s` : agg === "count" ? "" : unit && unit !== "1" ? ` ${unit}` : "";
+  return (value: number) => `${Number(value.toPrecision(3)).toLocaleString("en")}${suffix}`;
+}
+
+export function ExplorePage() {
+  const view = useView();
+  const params = useSearchParams();
+  const filters = readMetricFilters(params);
+  const list = useApi<MetricList>(metricsListUrl(view));
+  const [search, setSearch] = useState("");
+  const metrics = list.data?.metrics ?? [];
+  const chosen = metrics.find((m) => m.name === filters.metric);
+  const setParams = useSetParams();
+
+  return (
+    <div className="mx-auto grid max-w-[1600px] gap-4 lg:grid-cols-[18rem_1fr]">
+      <aside aria-label="Metrics" className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900">
+        <input type="search" aria-label="Find a metric" placeholder="Find a metric…" value={search} onChange={(e) => setSearch(e.target.value)} className={`${inputClass} w-full`} />
+        <QueryState query={list} what="metrics">
+          {() => {
+            const shown = metrics.filter((m) => m.name.toLowerCase().includes(search.trim().toLowerCase()));
+            return shown.length === 0 ? (
+              <p className="mt-3 text-sm text-zinc-500">{metrics.length === 0 ? "This project has no metrics yet: send them over OTLP (/v1/metrics) or POST /api/v1/metrics." : "No metric name contains that."}</p>
+            ) : (
+              <ul className="mt-2 max-h-[70vh] space-y-0.5 overflow-y-auto text-sm">
+                {shown.map((m) => (
+                  <li key={m.name}>
+                    <button
+                      type="button"
+                      aria-current={m.name === filters.metric ? "true" : undefined}
+                      onClick={() => setParams({ metric: m.name, agg: null, tag: null, group_by: null, step: null })}
+                      className={`w-full rounded px-2 py-1 text-left hover:bg-zinc-100 dark:hover:bg-zinc-800 ${m.name === filters.metric ? "bg-sky-50 font-medium text-sky-800 dark:bg-sky-950 dark:text-sky-300" : ""}`}
+                    >
+                      <span className="block truncate">{m.name}</span>
+                      <span className="text-xs text-zinc-500">
+                        {m.type}
+                        {m.unit ? ` · ${m.unit}` : ""} · {formatCount(m.series_count)} series
+                      </span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            );
+          }}
+        </QueryState>
+      </aside>
+      <div className="min-w-0 space-y-4">
+        <h1 className="text-2xl font-semibold tracking-tight">Metrics explorer</h1>
+        {!filters.metric ? (
+          <EmptyState title="Pick a metric">Choose one from the list to chart it over the time range.</EmptyState>
+        ) : (
+          <MetricChart key={params.toString()} filters={filters} info={chosen} />
+        )}
+      </div>
+    </div>
+  );
+}
+
+function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricInfo | undefined }) {
+  const view = useView();
+  const setParams = useSetParams();
+  const agg = filters.agg ?? defaultAggregation(info?.type);
+  const urls = metricQueryUrls(view, filters, agg);
+  const answers = useQueries({ queries: urls.map((url) => ({ queryKey: apiQueryKey(url), queryFn: ({ signal }: { signal: AbortSignal }) => fetchApi<MetricQueryAnswer>(url, { signal }) })) });
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const origin = useSyncExternalStore(noSubscription, () => window.location.origin, () => "");
+  const isHistogram = info?.type === "histogram" || info?.type === "exponential_histogram" || info?.type === "summary";
+
+  const failed = answers.find((a) => a.error);
+  const ready = answers.every((a) => a.data);
+  const chart = ready ? metricRows(answers.map((a, i) => ({ prefix: agg === "percentiles" ? PERCENTILES[i]! : "", series: a.data!.series }))) : undefined;
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const text = (name: string) => String(form.get(name) ?? "").trim();
+    setParams({
+      agg: text("agg") || null,
+      step: text("step") || null,
+      tag: text("tag").split(/\s+/).filter((pair) => pair.includes(":")),
+      group_by: text("group_by") || null,
+    });
+  };
+
+  const format = unitFormat(answers[0]?.data?.unit ?? info?.unit, agg === "percentiles" ? "p95" : agg);
+  const series = (chart?.keys ?? []).map((key) => ({ key, label: key, color: serviceColor(key) }));
+
+  return (
+    <>
+      <form aria-label="Metric query" onSubmit={submit} className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+        <p className="w-full font-medium">
+          {filters.metric}
+          {info && (
+            <span className="ml-2 text-xs font-normal text-zinc-500">
+              {info.type}
+              {info.unit ? ` · ${info.unit}` : ""}
+              {info.description ? ` · ${info.description}` : ""}
+            </span>
+          )}
+        </p>
+        <label className="flex flex-col gap-0.5">
+          Aggregation
+          <select name="agg" defaultValue={agg} className={inputClass}>
+            {isHistogram && <option value="percentiles">p50 / p95 / p99</option>}
+            {AGGREGATIONS.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col gap-0.5">
+          Step
+          <input name="step" defaultValue={filters.step} placeholder="auto (e.g. 1m)" className={`${inputClass} w-28`} />
+        </label>
+        <label className="flex flex-1 flex-col gap-0.5">
+          Tag filters (key:value, space-separated)
+          <input name="tag" defaultValue={filters.tag.join(" ")} placeholder="service.name:api" className={inputClass} />
+        </label>
+        <label className="flex flex-col gap-0.5">
+          Group by
+          <select name="group_by" defaultValue={filters.group_by ?? ""} className={inputClass}>
+            <option value="">Nothing</option>
+            {filters.group_by && !info?.tag_keys.includes(filters.group_by) && <option value={filters.group_by}>{filters.group_by}</option>}
+            {info?.tag_keys.map((key) => (
+              <option key={key} value={key}>
+                {key}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
+          Run
+        </button>
+      </form>
+      <Panel title={answers[0]?.data ? `${agg === "percentiles" ? "p50 / p95 / p99" : agg} per ${answers[0].data.step_seconds} s` : "Chart"}>
+        {failed ? (
+          <ErrorState what={`${filters.metric}`} error={failed.error} onRetry={() => answers.forEach((a) => void a.refetch())} />
+        ) : !chart ? (
+          <Loading what={filters.metric ?? "the metric"} />
+        ) : chart.keys.length === 0 ? (
+          <EmptyState title="No data point in this time range">Widen the time range or remove a tag filter.</EmptyState>
+        ) : (
+          <div className="space-y-2">
+            <SeriesLegend
+              series={series}
+              hidden={hidden}
+              onToggle={(key) =>
+                setHidden((previous) => {
+                  const next = new Set(previous);
+                  if (next.has(key)) next.delete(key);
+                  else next.add(key);
+                  return next;
+                })
+              }
+            />
+            <TimeChart label={`${filters.metric} over time`} kind={agg === "percentiles" ? "line" : chartKind(agg)} rows={chart.rows} series={series.filter((s) => !hidden.has(s.key))} format={format} height={320} />
+          </div>
+        )}
+      </Panel>
+      <Panel title="The query">
+        <ul className="space-y-1 text-xs">
+          {urls.map((url) => (
+            <li key={url} className="flex items-center gap-2">
+              <a href={url} className="min-w-0 flex-1 truncate font-mono text-sky-700 hover:underline dark:text-sky-400" data-testid="query-link">
+                {origin}
+                {url}
+              </a>
+              <CopyButton text={`${origin}${url}`} />
+            </li>
+          ))}
+        </ul>
+      </Panel>
+    </>
+  );
+}
