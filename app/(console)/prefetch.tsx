@@ -20,6 +20,7 @@ import * as networkSeries from "@/app/api/v1/pipeline/network/series/route";
 import * as retryStats from "@/app/api/v1/pipeline/retry-stats/route";
 import * as projects from "@/app/api/v1/projects/route";
 import * as publishers from "@/app/api/v1/publishers/route";
+import * as publisherSeries from "@/app/api/v1/publishers/series/route";
 import * as operations from "@/app/api/v1/services/[name]/operations/route";
 import * as services from "@/app/api/v1/services/route";
 import * as stats from "@/app/api/v1/stats/route";
@@ -51,6 +52,7 @@ const routes: [string, Handler][] = [
   [endpoints.retryStats.path, retryStats.GET],
   [endpoints.listProjects.path, projects.GET],
   [endpoints.listPublishers.path, publishers.GET],
+  [endpoints.publisherSeries.path, publisherSeries.GET],
   [endpoints.serviceSeries.path, serviceSeries.GET],
   [endpoints.listServices.path, services.GET],
   [endpoints.listOperations.path, operations.GET],

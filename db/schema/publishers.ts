@@ -1,4 +1,4 @@
-import { bigint, boolean, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { projects } from "./auth";
 
 export const publishers = pgTable(
@@ -37,3 +37,21 @@ export const publisherStatus = pgTable("publisher_status", {
   backlog: integer().notNull().default(0),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Each status report of a publisher, kept for the Publishers page's sends-and-failures chart. */
+export const publisherSamples = pgTable(
+  "publisher_samples",
+  {
+    publisherId: uuid()
+      .notNull()
+      .references(() => publishers.id, { onDelete: "cascade" }),
+    time: timestamp({ withTimezone: true }).notNull(),
+    sentCount: bigint({ mode: "number" }).notNull(),
+    failedCount: bigint({ mode: "number" }).notNull(),
+    backlog: integer().notNull(),
+  },
+  (t) => [
+    // the chart reads one publisher's samples over a time range
+    index("publisher_samples_publisher_time_idx").on(t.publisherId, t.time),
+  ],
+);

@@ -23,7 +23,8 @@ import {
   TaskParams,
 } from "@/lib/query/pipeline";
 import { ProjectStats } from "@/lib/query/overview";
-import { PublishersResult } from "@/lib/query/publishers";
+import { PublisherSeries, PublisherSeriesQuery, PublishersResult } from "@/lib/query/publishers";
+import { PublisherCreate, PublisherParams, PublisherStatusIn, PublisherUpdate } from "@/lib/publishers/manage";
 import {
   CreatedKey,
   KeyCreate,
@@ -136,6 +137,10 @@ export const endpoints = {
   listNetworkOps: { method: "get", path: "/api/v1/pipeline/network", summary: "Network operations (failed=true for failed ones)", tag: "Pipeline", scope: "read", query: NetworkQuery, response: NetworkResult },
   listSlowNetworkOps: { method: "get", path: "/api/v1/pipeline/network/slow", summary: "Network operations slower than threshold_seconds", tag: "Pipeline", scope: "read", query: SlowNetworkQuery, response: NetworkResult },
   networkHosts: { method: "get", path: "/api/v1/pipeline/network/hosts", summary: "Totals per host:port", tag: "Pipeline", scope: "read", query: HostsQuery, response: HostsResult },
+  ingestPublisherStatus: ingest("/api/v1/publishers/status", "publishers", PublisherStatusIn, "SDK publishers report their status (heartbeats)"),
+  publisherSeries: { method: "get", path: "/api/v1/publishers/series", summary: "Sends and failures per time bucket, per publisher", tag: "Publishers", scope: "read", query: PublisherSeriesQuery, response: PublisherSeries },
+  createPublisher: { method: "post", path: "/api/v1/publishers", summary: "Add a server-side publisher", tag: "Publishers", scope: "admin", body: PublisherCreate, response: z.object({ id: z.string() }), status: 201 },
+  updatePublisher: { method: "patch", path: "/api/v1/publishers/{id}", summary: "Rename, reconfigure, enable or disable a server-side publisher (credentials sent back as •••••• are kept)", tag: "Publishers", scope: "admin", params: PublisherParams, body: PublisherUpdate, response: z.object({ id: z.string() }) },
   listPublishers: { method: "get", path: "/api/v1/publishers", summary: "Publishers and their status", tag: "Publishers", scope: "read", response: PublishersResult },
   listProjects: { method: "get", path: "/api/v1/projects", summary: "Projects", tag: "Settings", scope: "read", response: ProjectList },
   createProject: { method: "post", path: "/api/v1/projects", summary: "Create a project", tag: "Settings", scope: "admin", body: ProjectCreate, response: ProjectView, status: 201 },

@@ -2,7 +2,10 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
 import type { Ctx } from "@/lib/auth/context";
-import { isoTime, num } from "./sql";
+import { buckets, RangeParams, resolveRange, StepParam } from "@/lib/api/params";
+import { redactConfig } from "@/lib/publishers/manage";
+import { nanosToIso } from "@/lib/model/time";
+import { isoTime, nanosToTimestamp, num } from "./sql";
 
 export const PublisherView = z
   .object({
@@ -12,6 +15,7 @@ export const PublisherView = z
     origin: z.enum(["server", "sdk"]),
     enabled: z.boolean(),
     target: z.string().nullable().meta({ description: "where it sends (URL or host); never a secret" }),
+    config: z.record(z.string(), z.unknown()).meta({ description: "its settings, with every credential replaced by ••••••" }),
     state: z.enum(["healthy", "degraded", "failing", "disabled"]).nullable(),
     last_success_at: z.string().nullable(),
     last_error: z.string().nullable(),
@@ -28,7 +32,8 @@ export const PublishersResult = z.object({ publishers: z.array(PublisherView) })
 export async function listPublishers({ ctx }: { ctx: Ctx }): Promise<z.output<typeof PublishersResult>> {
   const rows = await queryRows<Record<string, unknown>>(
     ctx.db,
-    sql`select p.id, p.name, p.type, p.origin, p.enabled, coalesce(p.config ->> 'url', p.config ->> 'endpoint', p.config ->> 'host') as target,
+    sql`select p.id, p.name, p.type, p.origin, p.enabled, p.config,
+          coalesce(p.config ->> 'url', p.config ->> 'endpoint', p.config ->> 'host', p.config ->> 'target') as target,
           s.state, ${isoTime(sql`s.last_success_at`)} as last_success_at, s.last_error, ${isoTime(sql`s.last_error_at`)} as last_error_at,
           s.sent_count, s.failed_count, s.backlog, ${isoTime(sql`s.updated_at`)} as updated_at
         from publishers p left join publisher_status s on s.publisher_id = p.id
@@ -43,6 +48,7 @@ export async function listPublishers({ ctx }: { ctx: Ctx }): Promise<z.output<ty
       origin: r.origin as "server" | "sdk",
       enabled: Boolean(r.enabled),
       target: (r.target as string | null) ?? null,
+      config: redactConfig((r.config as Record<string, unknown>) ?? {}),
       state: (r.state as "healthy" | "degraded" | "failing" | "disabled" | null) ?? null,
       last_success_at: (r.last_success_at as string | null) ?? null,
       last_error: (r.last_error as string | null) ?? null,
@@ -51,6 +57,57 @@ export async function listPublishers({ ctx }: { ctx: Ctx }): Promise<z.output<ty
       failed_count: num(r.failed_count),
       backlog: num(r.backlog),
       updated_at: (r.updated_at as string | null) ?? null,
+    })),
+  };
+}
+
+export const PublisherSeriesQuery = z.object({ ...StepParam, ...RangeParams });
+export const PublisherSeries = z.object({
+  step_seconds: z.number(),
+  publishers: z.array(
+    z.object({
+      id: z.string(),
+      points: z.array(z.object({ time: z.string(), sent: z.number(), failed: z.number(), backlog: z.number().nullable() })),
+    }),
+  ),
+});
+
+/**
+ * Sends and failures per time bucket, from the publishers' reported counters: the growth of the
+ * counters between reports (a counter that went down started again from zero).
+ */
+export async function publisherSeries({ ctx, input }: { ctx: Ctx; input: z.output<typeof PublisherSeriesQuery> }): Promise<z.output<typeof PublisherSeries>> {
+  const range = resolveRange(input, ctx.now());
+  const b = buckets(range, input.step_seconds);
+  const rows = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select s.publisher_id, extract(epoch from s.time)::float8 * 1e6 as time_us, s.sent_count, s.failed_count, s.backlog
+        from publisher_samples s join publishers p on p.id = s.publisher_id
+        where p.project_id = ${ctx.projectId} and s.time >= ${nanosToTimestamp(range.from)} and s.time <= ${nanosToTimestamp(range.to)}
+        order by s.publisher_id, s.time`,
+  );
+  const byPublisher = new Map<string, { sent: number[]; failed: number[]; backlog: (number | null)[] }>();
+  const previous = new Map<string, { sent: number; failed: number }>();
+  for (const r of rows) {
+    const id = String(r.publisher_id);
+    if (!byPublisher.has(id)) byPublisher.set(id, { sent: Array(b.count).fill(0), failed: Array(b.count).fill(0), backlog: Array(b.count).fill(null) });
+    const series = byPublisher.get(id)!;
+    const bucket = Number((BigInt(Math.round(num(r.time_us))) * 1000n - b.first) / b.stepNanos);
+    const sent = num(r.sent_count);
+    const failed = num(r.failed_count);
+    const last = previous.get(id);
+    if (last && bucket >= 0 && bucket < b.count) {
+      series.sent[bucket]! += sent >= last.sent ? sent - last.sent : sent;
+      series.failed[bucket]! += failed >= last.failed ? failed - last.failed : failed;
+    }
+    if (bucket >= 0 && bucket < b.count) series.backlog[bucket] = num(r.backlog);
+    previous.set(id, { sent, failed });
+  }
+  return {
+    step_seconds: b.step,
+    publishers: [...byPublisher.entries()].map(([id, s]) => ({
+      id,
+      points: s.sent.map((sent, i) => ({ time: nanosToIso(b.first + BigInt(i) * b.stepNanos), sent, failed: s.failed[i]!, backlog: s.backlog[i]! })),
     })),
   };
 }

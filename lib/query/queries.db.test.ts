@@ -313,12 +313,13 @@ describe("publishers", () => {
   it("lists the project's publishers with their status", async () => {
     const [p] = await database.db
       .insert(publishers)
-      .values({ projectId: ctx.projectId, name: "es-main", type: "elasticsearch", origin: "server", config: { url: "http://es:9200", password: "x" } })
+      .values({ projectId: ctx.projectId, name: "es-main", type: "elasticsearch", origin: "server", config: { url: "http://es:9200", password: "hunter2-secret" } })
       .returning({ id: publishers.id });
     await database.db.insert(publisherStatus).values({ publisherId: p!.id, state: "failing", lastError: "connection refused", sentCount: 10, failedCount: 3, backlog: 5 });
     const { publishers: list } = await listPublishers({ ctx });
     expect(list).toEqual([expect.objectContaining({ name: "es-main", state: "failing", target: "http://es:9200", sent_count: 10, failed_count: 3, backlog: 5, last_error: "connection refused" })]);
-    expect(JSON.stringify(list)).not.toContain("password");
+    expect(JSON.stringify(list)).not.toContain("hunter2");
+    expect(list[0]!.config).toEqual({ url: "http://es:9200", password: "••••••" });
     expect((await listPublishers({ ctx: other })).publishers).toEqual([]);
   });
 });

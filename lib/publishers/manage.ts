@@ -1,0 +1,145 @@
+import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { publisherSamples, publishers, publisherStatus } from "@/db/schema";
+import type { Ctx } from "@/lib/auth/context";
+import { validateBatch, type IngestResult } from "@/lib/ingest/native";
+import { ApiError } from "@/lib/http/errors";
+import { parseTime } from "@/lib/model/time";
+
+// Publishers as people configure them (server-side forwarders, from the Publishers page and the
+// admin API) and as applications' SDKs report them (status heartbeats).
+
+export const PUBLISHER_TYPES = ["elasticsearch", "prometheus", "grafana_cloud", "composite", "other"] as const;
+export const PUBLISHER_STATES = ["healthy", "degraded", "failing", "disabled"] as const;
+
+/** Config keys whose values are credentials: stored, used, never answered back. */
+const SECRET_KEY = /secret|password|token|api[_-]?key|credential|auth/i;
+export const REDACTED = "••••••";
+
+export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, SECRET_KEY.test(key) && value !== "" && value !== null ? REDACTED : value]));
+}
+
+/** An edited config keeps a stored secret wherever the editor sent it back redacted (or left it out). */
+export function mergeSecrets(stored: Record<string, unknown>, edited: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...edited };
+  for (const [key, value] of Object.entries(stored)) {
+    if (SECRET_KEY.test(key) && (merged[key] === REDACTED || !(key in merged))) merged[key] = value;
+  }
+  return merged;
+}
+
+const Config = z.record(z.string(), z.unknown());
+
+export const PublisherCreate = z.object({
+  name: z.string().trim().min(1).max(200),
+  type: z.enum(PUBLISHER_TYPES),
+  config: Config.default({}),
+  enabled: z.boolean().default(true),
+});
+export const PublisherUpdate = z
+  .object({ name: z.string().trim().min(1).max(200).optional(), config: Config.optional(), enabled: z.boolean().optional() })
+  .refine((u) => u.name !== undefined || u.config !== undefined || u.enabled !== undefined, { message: "give name, config or enabled" });
+export const PublisherParams = z.object({ id: z.uuid({ message: "must be a publisher id (a UUID)" }) });
+
+export async function createPublisher({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<{ id: string }> {
+  const { name, type, config, enabled } = PublisherCreate.parse(input);
+  const [created] = await ctx.db
+    .insert(publishers)
+    .values({ projectId: ctx.projectId, name, type, origin: "server", config, enabled })
+    .onConflictDoNothing()
+    .returning({ id: publishers.id });
+  if (!created) throw new ApiError("unprocessable", `a publisher "${name}" exists already`);
+  return created;
+}
+
+export async function updatePublisher({ ctx, input }: { ctx: Ctx; input: { id: string; body: unknown } }): Promise<{ id: string }> {
+  const update = PublisherUpdate.parse(input.body);
+  const [stored] = await ctx.db
+    .select()
+    .from(publishers)
+    .where(and(eq(publishers.id, input.id), eq(publishers.projectId, ctx.projectId)));
+  if (!stored) throw new ApiError("not_found", `no publisher ${input.id}`);
+  if (stored.origin !== "server") throw new ApiError("unprocessable", "an SDK's publisher is configured in its application, not here");
+  try {
+    await ctx.db
+      .update(publishers)
+      .set({
+        ...(update.name !== undefined ? { name: update.name } : {}),
+        ...(update.enabled !== undefined ? { enabled: update.enabled } : {}),
+        ...(update.config !== undefined ? { config: mergeSecrets(stored.config, update.config) } : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(publishers.id, stored.id));
+  } catch (error) {
+    if (String((error as { cause?: unknown }).cause ?? error).includes("publishers_project_origin_name_uq")) {
+      throw new ApiError("unprocessable", `a publisher "${update.name}" exists already`);
+    }
+    throw error;
+  }
+  return { id: stored.id };
+}
+
+const Time = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const nanos = parseTime(value);
+  if (nanos === undefined) {
+    ctx.addIssue({ code: "custom", message: "must be an RFC 3339 time or an epoch number" });
+    return z.NEVER;
+  }
+  return new Date(Number(nanos / 1_000_000n));
+});
+const Count = z.number().int().min(0);
+
+export const PublisherStatusIn = z.object({
+  name: z.string().trim().min(1).max(200),
+  type: z.enum(PUBLISHER_TYPES).default("other"),
+  target: z.string().max(2000).optional().meta({ description: "where it sends (URL or host); never a secret" }),
+  state: z.enum(PUBLISHER_STATES),
+  last_success_at: Time.optional(),
+  last_error: z.string().max(4000).optional(),
+  last_error_at: Time.optional(),
+  sent_count: Count.default(0),
+  failed_count: Count.default(0),
+  backlog: Count.default(0),
+});
+
+/** SDK heartbeats: each publisher (by name) gets its status replaced and a sample for its chart. */
+export async function ingestPublisherStatus({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<IngestResult> {
+  const { items, errors } = validateBatch(input, "publishers", PublisherStatusIn);
+  const now = ctx.now();
+  for (const item of items) {
+    const [publisher] = await ctx.db
+      .insert(publishers)
+      .values({ projectId: ctx.projectId, name: item.name, type: item.type, origin: "sdk", config: item.target ? { target: item.target } : {} })
+      .onConflictDoUpdate({
+        target: [publishers.projectId, publishers.origin, publishers.name],
+        set: { type: item.type, config: item.target ? { target: item.target } : {}, updatedAt: now },
+      })
+      .returning({ id: publishers.id });
+    const status = {
+      state: item.state,
+      lastSuccessAt: item.last_success_at ?? null,
+      lastError: item.last_error ?? null,
+      lastErrorAt: item.last_error_at ?? null,
+      sentCount: item.sent_count,
+      failedCount: item.failed_count,
+      backlog: item.backlog,
+      updatedAt: now,
+    };
+    await ctx.db
+      .insert(publisherStatus)
+      .values({ publisherId: publisher!.id, ...status })
+      .onConflictDoUpdate({
+        target: publisherStatus.publisherId,
+        // the last success and the last error stay known until a report brings newer ones
+        set: {
+          ...status,
+          lastSuccessAt: sql`coalesce(excluded.last_success_at, ${publisherStatus.lastSuccessAt})`,
+          lastError: sql`coalesce(excluded.last_error, ${publisherStatus.lastError})`,
+          lastErrorAt: sql`coalesce(excluded.last_error_at, ${publisherStatus.lastErrorAt})`,
+        },
+      });
+    await ctx.db.insert(publisherSamples).values({ publisherId: publisher!.id, time: now, sentCount: item.sent_count, failedCount: item.failed_count, backlog: item.backlog });
+  }
+  return { accepted: items.length, rejected: errors.length, errors: errors.slice(0, 100) };
+}
