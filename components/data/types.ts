@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { LogSearchResult } from "@/lib/query/logs";
 import type { MetricListResult, MetricQueryResult } from "@/lib/query/metrics";
+import type { PublisherSeries as PublisherSeriesSchema, PublishersResult } from "@/lib/query/publishers";
 import type { HostsResult, NetworkResult, NetworkSeries as NetworkSeriesSchema, PipelineEventView, PipelineEventsResult, PipelineSummary as PipelineSummarySchema, RetryStats as RetryStatsSchema } from "@/lib/query/pipeline";
 import type { OperationsResult, ServiceSeriesResult, ServicesResult } from "@/lib/query/services";
 import type { SpanView, TraceSearchResult, TraceView } from "@/lib/query/traces";
@@ -40,3 +41,7 @@ export type NetworkSeries = z.output<typeof NetworkSeriesSchema>;
 export type MetricList = z.output<typeof MetricListResult>;
 export type MetricInfo = MetricList["metrics"][number];
 export type MetricQueryAnswer = z.output<typeof MetricQueryResult>;
+
+export type Publishers = z.output<typeof PublishersResult>;
+export type Publisher = Publishers["publishers"][number];
+export type PublisherSeries = z.output<typeof PublisherSeriesSchema>;

@@ -121,3 +121,7 @@ export const metricQueryUrls = (view: View, f: MetricFilters, agg: string) =>
   (agg === "percentiles" ? PERCENTILES : [agg]).map((one) =>
     apiUrl("/api/v1/metrics/query", { ...ranged(view), name: f.metric, agg: one, step: f.step, tag: f.tag, group_by: f.group_by }),
   );
+
+export const publishersUrl = (view: View) => apiUrl("/api/v1/publishers", scoped(view));
+export const publisherUrl = (view: View, id: string) => apiUrl(`/api/v1/publishers/${encodeURIComponent(id)}`, scoped(view));
+export const publisherSeriesUrl = (view: View) => apiUrl("/api/v1/publishers/series", ranged(view));

@@ -7,7 +7,7 @@ import { useView } from "@/components/data/hooks";
 import type { NewKey } from "@/components/data/types";
 import { keysUrl } from "@/components/data/urls";
 import { CopyButton } from "@/components/ui/copy-button";
-import { ErrorState } from "@/components/ui/states";
+import { ActionError } from "@/components/ui/states";
 import { useSessionUser } from "./session";
 
 const noSubscription = () => () => {};
@@ -69,7 +69,7 @@ export function SendDataGuide() {
             ) : (
               <p>Ask an admin for an ingest key of this project (Settings → API keys).</p>
             )}
-            {createKey.error && <ErrorState what="a new key" error={createKey.error} />}
+            {createKey.error && <ActionError action="create a key" error={createKey.error} />}
           </dd>
         </div>
         <div>

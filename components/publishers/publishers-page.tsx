@@ -1,0 +1,240 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { COLORS, TimeChart } from "@/components/charts/chart";
+import { countRows } from "@/components/charts/prepare";
+import { apiQueryKey, sendApi } from "@/components/data/api";
+import { useApi, useView } from "@/components/data/hooks";
+import type { Publisher, Publishers, PublisherSeries } from "@/components/data/types";
+import { publisherSeriesUrl, publishersUrl, publisherUrl } from "@/components/data/urls";
+import { useSessionUser } from "@/components/layout/session";
+import { formatCount } from "@/components/ui/format";
+import { inputClass, Panel } from "@/components/ui/panel";
+import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
+import { Time } from "@/components/ui/time";
+
+const TYPES = ["elasticsearch", "prometheus", "grafana_cloud", "composite", "other"];
+
+const STATE_STYLE: Record<string, string> = {
+  healthy: "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300",
+  degraded: "bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-300",
+  failing: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-300",
+  disabled: "bg-zinc-200 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
+};
+
+export function PublishersPage() {
+  const view = useView();
+  const user = useSessionUser();
+  const publishers = useApi<Publishers>(publishersUrl(view));
+  const series = useApi<PublisherSeries>(publisherSeriesUrl(view));
+  const [adding, setAdding] = useState(false);
+
+  return (
+    <div className="mx-auto max-w-7xl space-y-4">
+      <div className="flex items-end justify-between gap-3">
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight">Publishers</h1>
+          <p className="text-sm text-zinc-500">Where telemetry is forwarded (Elasticsearch, Prometheus, Grafana Cloud), by this server or by your applications&apos; SDKs, and whether each is healthy.</p>
+        </div>
+        {user.role === "admin" && !adding && (
+          <button type="button" onClick={() => setAdding(true)} className="rounded-md bg-sky-600 px-3 py-1.5 text-sm text-white hover:bg-sky-700">
+            Add a publisher
+          </button>
+        )}
+      </div>
+      {adding && <PublisherForm onDone={() => setAdding(false)} />}
+      <QueryState query={publishers} what="publishers">
+        {({ publishers: list }) =>
+          list.length === 0 ? (
+            <EmptyState title="No publisher yet">
+              Add a server-side publisher{user.role === "admin" ? " above" : " (an admin can)"}, or let an SDK publisher report its status to <code>POST /api/v1/publishers/status</code>.
+            </EmptyState>
+          ) : (
+            <ul aria-label="Publishers" className="space-y-3">
+              {list.map((publisher) => (
+                <PublisherCard key={publisher.id} publisher={publisher} series={series.data} />
+              ))}
+            </ul>
+          )
+        }
+      </QueryState>
+    </div>
+  );
+}
+
+function PublisherCard({ publisher, series }: { publisher: Publisher; series: PublisherSeries | undefined }) {
+  const view = useView();
+  const user = useSessionUser();
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState(false);
+  const toggle = useMutation({
+    mutationFn: () => sendApi("PATCH", publisherUrl(view, publisher.id), { enabled: !publisher.enabled }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(publishersUrl(view)) }),
+  });
+  const points = series?.publishers.find((p) => p.id === publisher.id)?.points;
+  const state = !publisher.enabled ? "disabled" : (publisher.state ?? null);
+  return (
+    <li data-publisher={publisher.name} className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+      <div className="flex flex-wrap items-start gap-4">
+        <div className="min-w-64 flex-1 space-y-1 text-sm">
+          <p className="flex flex-wrap items-center gap-2">
+            <span className="text-base font-semibold">{publisher.name}</span>
+            <span className={`rounded px-1.5 py-0.5 text-xs font-medium ${state ? STATE_STYLE[state] : STATE_STYLE.disabled}`} data-testid="publisher-state">
+              {state ?? "no report yet"}
+            </span>
+            <span className="text-xs text-zinc-500">
+              {publisher.type} · {publisher.origin === "server" ? "forwarded by this server" : "reported by an SDK"}
+            </span>
+          </p>
+          {publisher.target && <p className="font-mono text-xs text-zinc-600 dark:text-zinc-400">{publisher.target}</p>}
+          <dl className="grid grid-cols-[8rem_1fr] gap-x-2 gap-y-0.5 text-xs">
+            <dt className="text-zinc-500">Last success</dt>
+            <dd>{publisher.last_success_at ? <Time iso={publisher.last_success_at} /> : "never"}</dd>
+            <dt className="text-zinc-500">Last error</dt>
+            <dd className="break-words">
+              {publisher.last_error ? (
+                <>
+                  <span className="text-red-700 dark:text-red-400">{publisher.last_error}</span>
+                  {publisher.last_error_at && (
+                    <span className="text-zinc-500">
+                      {" "}
+                      at <Time iso={publisher.last_error_at} />
+                    </span>
+                  )}
+                </>
+              ) : (
+                "none"
+              )}
+            </dd>
+            <dt className="text-zinc-500">Sent / failed</dt>
+            <dd className="tabular-nums">
+              {formatCount(publisher.sent_count)} / <span className={publisher.failed_count ? "text-red-700 dark:text-red-400" : ""}>{formatCount(publisher.failed_count)}</span>
+            </dd>
+            <dt className="text-zinc-500">Backlog</dt>
+            <dd className="tabular-nums">{formatCount(publisher.backlog)}</dd>
+          </dl>
+          {user.role === "admin" && publisher.origin === "server" && (
+            <div className="flex gap-2 pt-1">
+              <button type="button" disabled={toggle.isPending} onClick={() => toggle.mutate()} className="rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700">
+                {publisher.enabled ? "Disable" : "Enable"}
+              </button>
+              <button type="button" onClick={() => setEditing(!editing)} className="rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700">
+                {editing ? "Cancel editing" : "Edit"}
+              </button>
+            </div>
+          )}
+          {toggle.error && <ActionError action={publisher.enabled ? "disable it" : "enable it"} error={toggle.error} />}
+        </div>
+        <div className="w-full min-w-72 flex-1">
+          {points && points.some((p) => p.sent || p.failed) ? (
+            <TimeChart
+              label={`${publisher.name} sends and failures`}
+              kind="bar"
+              height={120}
+              rows={countRows(points, ["sent", "failed"])}
+              series={[
+                { key: "sent", label: "sent", color: COLORS.blue },
+                { key: "failed", label: "failed", color: COLORS.red },
+              ]}
+              format={formatCount}
+            />
+          ) : (
+            <p className="pt-8 text-center text-xs text-zinc-500">No sends reported in this time range.</p>
+          )}
+        </div>
+      </div>
+      {editing && <PublisherForm publisher={publisher} onDone={() => setEditing(false)} />}
+    </li>
+  );
+}
+
+/** Adds a server-side publisher, or edits one: its config as JSON, credentials shown as •••••• and kept unless replaced. */
+function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: () => void }) {
+  const view = useView();
+  const queryClient = useQueryClient();
+  const [problem, setProblem] = useState<string | null>(null);
+  const save = useMutation({
+    mutationFn: (body: Record<string, unknown>) => (publisher ? sendApi("PATCH", publisherUrl(view, publisher.id), body) : sendApi("POST", publishersUrl(view), body)),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: apiQueryKey(publishersUrl(view)) });
+      onDone();
+    },
+  });
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    let config: unknown;
+    try {
+      config = JSON.parse(String(form.get("config") || "{}"));
+    } catch {
+      setProblem("The configuration is not valid JSON.");
+      return;
+    }
+    if (!config || typeof config !== "object" || Array.isArray(config)) {
+      setProblem("The configuration must be a JSON object.");
+      return;
+    }
+    setProblem(null);
+    const body: Record<string, unknown> = { name: String(form.get("name") ?? ""), config };
+    if (!publisher) {
+      body.type = String(form.get("type"));
+      body.enabled = form.get("enabled") === "on";
+    }
+    save.mutate(body);
+  };
+  return (
+    <Panel title={publisher ? `Edit ${publisher.name}` : "New server-side publisher"}>
+      <form aria-label={publisher ? "Edit publisher" : "New publisher"} onSubmit={submit} className="grid gap-3 text-sm sm:grid-cols-2">
+        <label className="flex flex-col gap-0.5">
+          Name
+          <input name="name" required defaultValue={publisher?.name} className={inputClass} />
+        </label>
+        {!publisher && (
+          <label className="flex flex-col gap-0.5">
+            Type
+            <select name="type" className={inputClass}>
+              {TYPES.map((type) => (
+                <option key={type} value={type}>
+                  {type}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <label className="flex flex-col gap-0.5 sm:col-span-2">
+          Configuration (JSON)
+          <textarea
+            name="config"
+            rows={4}
+            defaultValue={JSON.stringify(publisher?.config ?? { url: "http://localhost:9200", api_key: "" }, null, 2)}
+            className={`${inputClass} font-mono text-xs`}
+          />
+        </label>
+        {!publisher && (
+          <label className="flex items-center gap-2">
+            <input name="enabled" type="checkbox" defaultChecked /> Enabled
+          </label>
+        )}
+        <div className="flex gap-2 sm:col-span-2">
+          <button type="submit" disabled={save.isPending} className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700 disabled:opacity-50">
+            {publisher ? "Save" : "Add"}
+          </button>
+          <button type="button" onClick={onDone} className="rounded-md border border-zinc-300 px-4 py-1.5 dark:border-zinc-700">
+            Cancel
+          </button>
+        </div>
+        {problem && (
+          <p role="alert" className="text-red-700 sm:col-span-2 dark:text-red-400">
+            {problem}
+          </p>
+        )}
+        {save.error && (
+          <div className="sm:col-span-2">
+            <ActionError action={publisher ? "save the publisher" : "add the publisher"} error={save.error} />
+          </div>
+        )}
+      </form>
+    </Panel>
+  );
+}
