@@ -56,7 +56,7 @@ export const MetricQuery = z.object({
     .string()
     .regex(DURATION, "must be a duration such as 30s, 5m, 1h (seconds when no unit)")
     .optional()
-    .meta({ description: "bucket width (default: the range / 120)" }),
+    .meta({ description: "bucket width (default: the range / 120); buckets start at multiples of it" }),
   tag: KeyValueParam.meta({ description: "key:value the series must have; repeat for AND" }),
   group_by: z
     .string()
@@ -133,7 +133,8 @@ export async function queryMetric({ ctx, input }: { ctx: Ctx; input: z.output<ty
       };
     });
   }
-  const output = aggregate(series, points, input.agg, { from: fromMs, to: toMs, stepMs: step }, input.group_by);
+  // buckets start at multiples of the step, so queries of the same range agree on their times
+  const output = aggregate(series, points, input.agg, { from: Math.floor(fromMs / step) * step, to: toMs, stepMs: step }, input.group_by);
   return {
     name: input.name,
     type: series[0]?.type ?? null,
