@@ -1,8 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN } from "./browser/admin";
+import { OWNER } from "./browser/session";
 
 const signals = ["spans", "metric_points", "logs", "events", "pipeline_events", "network_ops"] as const;
-const admin = ADMIN;
+const admin = OWNER;
 
 test("first run: create the admin, see how to send data, see the stored counts go up as data arrives, sign out and back in", async ({ page, request }) => {
   await page.goto("/");

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
-import { freshProject, post, signInAsAdmin } from "./browser/admin";
+import { freshProject, post } from "./browser/ingest";
+import { signInAsOwner } from "./browser/session";
 import { largeTrace, randomTraceId, sendSpans } from "./browser/traces";
 
 // Services, trace search and the trace view, on data sent through the ingest API.
@@ -72,7 +73,7 @@ test.beforeAll(async ({ request }) => {
 });
 
 test.beforeEach(async ({ page }) => {
-  await signInAsAdmin(page.request);
+  await signInAsOwner(page.request);
 });
 
 const waterfallRow = (page: Page, spanId: string) => page.locator(`[role=treeitem][data-span-id="${spanId}"]`);

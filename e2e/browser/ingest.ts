@@ -1,14 +1,5 @@
 import { expect, type APIRequestContext } from "@playwright/test";
 
-export const ADMIN = { email: "owner@shop.test", password: "owner password 123" };
-
-/** Signs the browser context in as the first admin, creating that account if the server has none. */
-export async function signInAsAdmin(request: APIRequestContext): Promise<void> {
-  const me = (await (await request.get("/api/v1/auth/me")).json()) as { setup_required: boolean };
-  const response = await request.post(me.setup_required ? "/api/v1/auth/setup" : "/api/v1/auth/login", { data: ADMIN });
-  expect(response.ok(), await response.text()).toBe(true);
-}
-
 export const ingestKey = () => {
   const key = process.env.TRACEDECK_E2E_KEY;
   if (!key) throw new Error("the browser tests' global setup did not leave an ingest key");
