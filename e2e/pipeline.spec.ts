@@ -25,7 +25,7 @@ test.beforeAll(async ({ playwright }) => {
     { event_name: "resize", task_id: `resize-slow-${run}`, start_time: iso(500_000), end_time: iso(497_000), status: "completed", retry_count: 1 },
     { event_name: "resize", task_id: `resize-failed-${run}`, start_time: iso(400_000), end_time: iso(398_000), status: "failed", error: "disk full on /var/tmp", retry_count: 3, process_id: 4242, attributes: { trace_id: linkedTrace, "image.id": "img-7" } },
     { event_name: "email.send", task_id: `email-failed-${run}`, start_time: iso(300_000), end_time: iso(299_000), status: "failed", error: "ECONNREFUSED smtp:587", retry_count: 2 },
-    { event_name: "email.send", task_id: `email-stuck-${run}`, start_time: iso(240_000), status: "pending" },
+    { event_name: "email.send", task_id: `email-waiting-${run}`, start_time: iso(240_000), status: "pending" },
   ];
   await post(request, "/api/v1/pipeline/events", { events }, key);
   await post(
@@ -119,7 +119,7 @@ test("events: tiles, failed events filtered by name and error, a threshold that 
   await expect(failed.getByRole("row")).toHaveCount(2);
   await expect(failed).toContainText(`email-failed-${run}`);
   await page.getByLabel("Error text").fill("");
-  await page.getByLabel("Event name").selectOption("resize");
+  await page.getByRole("combobox", { name: "Event name" }).selectOption("resize");
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(failed.getByRole("row")).toHaveCount(2);
   await expect(failed).toContainText(`resize-failed-${run}`);
@@ -134,9 +134,9 @@ test("events: tiles, failed events filtered by name and error, a threshold that 
 
   await at(page, "/events");
   const pending = page.getByRole("table", { name: "Pending tasks" });
-  await expect(pending.locator(`tr[data-task-id="email-stuck-${run}"]`)).toContainText("stuck");
+  await expect(pending.locator(`tr[data-task-id="email-waiting-${run}"]`)).toContainText("stuck");
   await at(page, "/events", "&threshold=600");
-  await expect(pending.locator(`tr[data-task-id="email-stuck-${run}"]`)).not.toContainText("stuck");
+  await expect(pending.locator(`tr[data-task-id="email-waiting-${run}"]`)).not.toContainText("stuck");
 
   await expect(page.getByRole("figure", { name: "Runs by retry count" }).locator(".recharts-bar-rectangle")).toHaveCount(4);
   const perName = page.getByRole("table", { name: "Retry statistics per event name" });
@@ -186,7 +186,7 @@ test("network: hosts with errors and bytes, failed operations, and a threshold t
   await page.getByLabel("Slow threshold (s)").fill("0.2");
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page.getByRole("table", { name: "Slow operations" }).getByRole("row")).toHaveCount(3);
-  await page.getByLabel("Host").selectOption("smtp.example.com");
+  await page.getByRole("combobox", { name: "Host" }).selectOption("smtp.example.com");
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page.getByRole("figure", { name: "Latency per host" }).locator(".recharts-line")).toHaveCount(1);
 });
