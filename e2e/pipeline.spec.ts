@@ -175,6 +175,22 @@ test("logs: search by text and severity, newest first", async ({ page }) => {
   await expect(lines.first()).toContainText("ERROR");
 });
 
+test("logs load older pages as the list scrolls to its end", async ({ page }) => {
+  const busy = `busy-${run}`;
+  const busyKey = await freshProject(page.request, busy);
+  const logs = Array.from({ length: 230 }, (_, i) => ({ message: `line ${i}`, severity: "info", service_name: "chatty", timestamp: iso(10_000 + i * 1000) }));
+  await post(page.request, "/api/v1/logs", { logs }, busyKey);
+  await page.goto(`/logs?project=${busy}`);
+  const lines = page.getByRole("list", { name: "Log lines" }).getByRole("listitem");
+  await expect(lines).toHaveCount(100);
+  await lines.last().scrollIntoViewIfNeeded();
+  await expect(lines).toHaveCount(200);
+  await lines.last().scrollIntoViewIfNeeded();
+  await expect(lines).toHaveCount(230);
+  await expect(page.getByText("230 log lines; the end of the range.")).toBeVisible();
+  await expect(lines.last()).toContainText("line 229");
+});
+
 test("network: hosts with errors and bytes, failed operations, and a threshold that changes the slow list", async ({ page }) => {
   await at(page, "/network");
   const hosts = page.getByRole("table", { name: "Hosts" });

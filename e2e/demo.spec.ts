@@ -1,0 +1,44 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { expect, test } from "@playwright/test";
+import { freshProject } from "./browser/ingest";
+import { signInAsOwner } from "./browser/session";
+
+// What a newcomer does: run the demo, find a slow trace, open its waterfall, read a span's attributes.
+
+const run = promisify(execFile);
+
+test("the demo fills a project; a slow trace is found, opened, and its spans read", async ({ page }) => {
+  test.setTimeout(180_000);
+  await signInAsOwner(page.request);
+  const slug = `demo-${Date.now().toString(36)}`;
+  const key = await freshProject(page.request, slug);
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/demo/index.ts", "--url", process.env.TRACEDECK_E2E_URL!, "--key", key, "--backfill", "10", "--minutes", "0", "--seed", "42"], {
+    timeout: 150_000,
+  });
+  expect(stdout).toMatch(/traces\s+[\d,]+ \([\d,]+ spans\)/);
+
+  await page.goto(`/?project=${slug}&from=now-15m`);
+  const services = page.getByRole("table", { name: "Services" });
+  for (const service of ["frontend", "api", "worker"]) await expect(services.locator(`tr[data-service="${service}"]`)).toBeVisible();
+
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Traces" }).click();
+  await page.getByLabel("Min duration (ms)").fill("1000");
+  await page.getByRole("button", { name: "Search" }).click();
+  const slow = page.getByRole("list", { name: "Trace results" }).getByRole("listitem");
+  await expect(slow.first()).toBeVisible();
+  await slow.first().getByRole("link").click();
+
+  const rows = page.getByRole("tree", { name: "Spans" }).getByRole("treeitem");
+  await expect(rows.first()).toBeVisible();
+  await rows.nth(1).click();
+  const detail = page.getByRole("complementary", { name: "Span detail" });
+  await expect(detail.getByRole("table", { name: "Span attributes" }).getByRole("row").first()).toBeVisible();
+  await expect(detail.getByRole("table", { name: "Resource attributes" })).toContainText("service.name");
+
+  for (const [section, heading] of [["Events", "Events"], ["Network", "Network"], ["Logs", "Logs"]] as const) {
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: section }).click();
+    await expect(page.getByRole("heading", { name: heading, exact: true })).toBeVisible();
+    await expect(page.getByText(/^No .* in this time range$/)).toHaveCount(0);
+  }
+});
