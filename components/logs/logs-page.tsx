@@ -1,6 +1,5 @@
 "use client";
 
-import { Time } from "@/components/ui/time";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState, type FormEvent } from "react";
@@ -10,6 +9,7 @@ import { logsUrl, readLogFilters, servicesUrl, type LogFilters } from "@/compone
 import { viewHref } from "@/components/data/view";
 
 import { EmptyState, ErrorState, Loading } from "@/components/ui/states";
+import { Time } from "@/components/ui/time";
 import { AttributeTable, attributeText } from "@/components/traces/attributes";
 import { severityClass } from "@/components/traces/trace-logs";
 

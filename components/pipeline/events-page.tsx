@@ -1,6 +1,5 @@
 "use client";
 
-import { Time, useHydrated } from "@/components/ui/time";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
@@ -10,9 +9,11 @@ import { useApi, useSetParams, useView } from "@/components/data/hooks";
 import type { PipelineEvent, PipelineEvents, PipelineSummary, RetryStats } from "@/components/data/types";
 import { failedEventsUrl, pendingEventsUrl, pipelineSummaryUrl, readEventFilters, retryStatsUrl, slowEventsUrl, type EventFilters } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
-import {formatCount, formatDuration, formatPercent} from "@/components/ui/format";
+import { formatCount, formatDuration, formatPercent } from "@/components/ui/format";
 import { headClass, inputClass, Panel, rowClass, tableClass, Tiles } from "@/components/ui/panel";
+import { ApiListPanel } from "@/components/ui/api-panel";
 import { EmptyState, QueryState } from "@/components/ui/states";
+import { Time, useHydrated } from "@/components/ui/time";
 
 export function EventsPage() {
   const view = useView();
@@ -159,48 +160,45 @@ function EventTable({ events, label, stuckAfter }: { events: PipelineEvent[]; la
 
 function FailedEvents({ filters }: { filters: EventFilters }) {
   const view = useView();
-  const failed = useApi<PipelineEvents>(failedEventsUrl(view, filters));
   return (
-    <Panel title="Failed events">
-      <QueryState query={failed} what="failed events">
-        {({ events, next_cursor }) =>
-          events.length === 0 ? (
-            <EmptyState title={filters.error || filters.event_name ? "No failed event matches these filters" : "No event failed in this time range"} />
-          ) : (
-            <>
-              <EventTable events={events} label="Failed events" />
-              {next_cursor && <p className="mt-2 text-xs text-zinc-500">The newest {events.length} are shown; narrow the time range or filter to see others.</p>}
-            </>
-          )
-        }
-      </QueryState>
-    </Panel>
+    <ApiListPanel<PipelineEvents>
+      title="Failed events"
+      url={failedEventsUrl(view, filters)}
+      what="failed events"
+      items={(data) => data.events}
+      empty={filters.error || filters.event_name ? "No failed event matches these filters" : "No event failed in this time range"}
+    >
+      {({ events, next_cursor }) => (
+        <>
+          <EventTable events={events} label="Failed events" />
+          {next_cursor && <p className="mt-2 text-xs text-zinc-500">The newest {events.length} are shown; narrow the time range or filter to see others.</p>}
+        </>
+      )}
+    </ApiListPanel>
   );
 }
 
 function SlowEvents({ filters }: { filters: EventFilters }) {
   const view = useView();
-  const slow = useApi<PipelineEvents>(slowEventsUrl(view, filters));
   return (
-    <Panel title={`Slow events (over ${filters.threshold} s)`}>
-      <QueryState query={slow} what="slow events">
-        {({ events }) => (events.length === 0 ? <EmptyState title={`No event took longer than ${filters.threshold} s`} /> : <EventTable events={events} label="Slow events" />)}
-      </QueryState>
-    </Panel>
+    <ApiListPanel<PipelineEvents>
+      title={`Slow events (over ${filters.threshold} s)`}
+      url={slowEventsUrl(view, filters)}
+      what="slow events"
+      items={(data) => data.events}
+      empty={`No event took longer than ${filters.threshold} s`}
+    >
+      {({ events }) => <EventTable events={events} label="Slow events" />}
+    </ApiListPanel>
   );
 }
 
 function StuckTasks({ filters }: { filters: EventFilters }) {
   const view = useView();
-  const pending = useApi<PipelineEvents>(pendingEventsUrl(view, filters));
   return (
-    <Panel title="Pending tasks">
-      <QueryState query={pending} what="pending tasks">
-        {({ events }) =>
-          events.length === 0 ? <EmptyState title="No task is pending" /> : <EventTable events={events} label="Pending tasks" stuckAfter={Number(filters.threshold)} />
-        }
-      </QueryState>
-    </Panel>
+    <ApiListPanel<PipelineEvents> title="Pending tasks" url={pendingEventsUrl(view, filters)} what="pending tasks" items={(data) => data.events} empty="No task is pending">
+      {({ events }) => <EventTable events={events} label="Pending tasks" stuckAfter={Number(filters.threshold)} />}
+    </ApiListPanel>
   );
 }
 

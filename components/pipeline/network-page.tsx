@@ -1,6 +1,5 @@
 "use client";
 
-import { Time } from "@/components/ui/time";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
@@ -10,9 +9,11 @@ import { useApi, useSetParams, useView } from "@/components/data/hooks";
 import type { Hosts, NetworkOp, NetworkOps, NetworkSeries } from "@/components/data/types";
 import { failedNetworkUrl, hostsUrl, networkSeriesUrl, readNetworkFilters, slowNetworkUrl, type NetworkFilters } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
-import {formatBytes, formatCount, formatDuration, formatPercent} from "@/components/ui/format";
+import { formatBytes, formatCount, formatDuration, formatPercent } from "@/components/ui/format";
 import { headClass, inputClass, Panel, rowClass, tableClass } from "@/components/ui/panel";
+import { ApiListPanel } from "@/components/ui/api-panel";
 import { EmptyState, QueryState } from "@/components/ui/states";
+import { Time } from "@/components/ui/time";
 import { serviceColor } from "@/components/traces/colors";
 
 export function NetworkPage() {
@@ -134,7 +135,7 @@ function Filters({ filters, hosts }: { filters: NetworkFilters; hosts: string[] 
   );
 }
 
-function OpsTable({ operations, label }: { operations: NetworkOp[]; label: string }) {
+export function OpsTable({ operations, label }: { operations: NetworkOp[]; label: string }) {
   const view = useView();
   return (
     <div className="overflow-x-auto">
@@ -178,24 +179,24 @@ function OpsTable({ operations, label }: { operations: NetworkOp[]; label: strin
 
 function FailedOps({ filters }: { filters: NetworkFilters }) {
   const view = useView();
-  const failed = useApi<NetworkOps>(failedNetworkUrl(view, filters));
   return (
-    <Panel title="Failed operations">
-      <QueryState query={failed} what="failed network operations">
-        {({ operations }) => (operations.length === 0 ? <EmptyState title="No network operation failed in this time range" /> : <OpsTable operations={operations} label="Failed operations" />)}
-      </QueryState>
-    </Panel>
+    <ApiListPanel<NetworkOps> title="Failed operations" url={failedNetworkUrl(view, filters)} what="failed network operations" items={(data) => data.operations} empty="No network operation failed in this time range">
+      {({ operations }) => <OpsTable operations={operations} label="Failed operations" />}
+    </ApiListPanel>
   );
 }
 
 function SlowOps({ filters }: { filters: NetworkFilters }) {
   const view = useView();
-  const slow = useApi<NetworkOps>(slowNetworkUrl(view, filters));
   return (
-    <Panel title={`Slow operations (over ${filters.threshold} s)`}>
-      <QueryState query={slow} what="slow network operations">
-        {({ operations }) => (operations.length === 0 ? <EmptyState title={`No operation took longer than ${filters.threshold} s`} /> : <OpsTable operations={operations} label="Slow operations" />)}
-      </QueryState>
-    </Panel>
+    <ApiListPanel<NetworkOps>
+      title={`Slow operations (over ${filters.threshold} s)`}
+      url={slowNetworkUrl(view, filters)}
+      what="slow network operations"
+      items={(data) => data.operations}
+      empty={`No operation took longer than ${filters.threshold} s`}
+    >
+      {({ operations }) => <OpsTable operations={operations} label="Slow operations" />}
+    </ApiListPanel>
   );
 }

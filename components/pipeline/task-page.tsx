@@ -1,18 +1,20 @@
 "use client";
 
-import { Time, useHydrated } from "@/components/ui/time";
 import Link from "next/link";
+import { useSearchParams } from "next/navigation";
 import { useState } from "react";
-import { linkedTraceId, isStuck } from "@/components/charts/prepare";
+import { isStuck, linkedTraceId } from "@/components/charts/prepare";
 import { useApi, useView } from "@/components/data/hooks";
 import type { NetworkOps, PipelineEvent } from "@/components/data/types";
 import { readEventFilters, taskNetworkUrl, taskUrl } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
-import {formatBytes, formatDuration} from "@/components/ui/format";
-import { headClass, Panel, rowClass, tableClass } from "@/components/ui/panel";
-import { EmptyState, QueryState } from "@/components/ui/states";
 import { AttributeTable } from "@/components/traces/attributes";
-import { useSearchParams } from "next/navigation";
+import { ApiListPanel } from "@/components/ui/api-panel";
+import { formatDuration } from "@/components/ui/format";
+import { Panel } from "@/components/ui/panel";
+import { QueryState } from "@/components/ui/states";
+import { Time, useHydrated } from "@/components/ui/time";
+import { OpsTable } from "./network-page";
 
 export function TaskPage({ taskId }: { taskId: string }) {
   const view = useView();
@@ -39,7 +41,6 @@ function TaskRecord({ task }: { task: PipelineEvent }) {
   const hydrated = useHydrated();
   const traceId = linkedTraceId(task.attributes);
   const stuck = hydrated && isStuck(task, threshold, now);
-  const network = useApi<NetworkOps>(taskNetworkUrl(view, task.task_id, Date.parse(task.start_time)));
   const status = task.status === "failed" ? "text-red-600 dark:text-red-400" : task.status === "pending" ? "text-amber-600 dark:text-amber-400" : "text-emerald-600 dark:text-emerald-400";
   return (
     <>
@@ -88,44 +89,15 @@ function TaskRecord({ task }: { task: PipelineEvent }) {
       <Panel title="Attributes">
         <AttributeTable attributes={task.attributes} label="Task attributes" />
       </Panel>
-      <Panel title="Network operations">
-        <QueryState query={network} what="the task's network operations">
-          {({ operations }) =>
-            operations.length === 0 ? (
-              <EmptyState title="This task made no network operations" />
-            ) : (
-              <table aria-label="Task network operations" className={tableClass}>
-                <thead className={headClass}>
-                  <tr>
-                    <th className="py-1 font-medium">Host</th>
-                    <th className="py-1 font-medium">Operation</th>
-                    <th className="py-1 font-medium">Started</th>
-                    <th className="py-1 text-right font-medium">Latency</th>
-                    <th className="py-1 text-right font-medium">Sent</th>
-                    <th className="py-1 text-right font-medium">Received</th>
-                    <th className="py-1 font-medium">Error</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {operations.map((op) => (
-                    <tr key={op.id} className={rowClass}>
-                      <td className="py-1.5 font-mono text-xs">
-                        {op.host}:{op.port}
-                      </td>
-                      <td className="py-1.5">{op.operation}</td>
-                      <td className="py-1.5 text-zinc-500"><Time iso={op.start_time} /></td>
-                      <td className="py-1.5 text-right tabular-nums">{formatDuration(op.latency_ms)}</td>
-                      <td className="py-1.5 text-right tabular-nums">{formatBytes(op.bytes_sent)}</td>
-                      <td className="py-1.5 text-right tabular-nums">{formatBytes(op.bytes_received)}</td>
-                      <td className="py-1.5 text-red-700 dark:text-red-400">{op.error ?? ""}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
-        </QueryState>
-      </Panel>
+      <ApiListPanel<NetworkOps>
+        title="Network operations"
+        url={taskNetworkUrl(view, task.task_id, Date.parse(task.start_time))}
+        what="the task's network operations"
+        items={(data) => data.operations}
+        empty="This task made no network operations"
+      >
+        {({ operations }) => <OpsTable operations={operations} label="Task network operations" />}
+      </ApiListPanel>
     </>
   );
 }

@@ -1,7 +1,5 @@
 "use client";
 
-import { formatDate } from "@/components/ui/format";
-import { Time } from "@/components/ui/time";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { apiQueryKey, sendApi } from "@/components/data/api";
@@ -11,7 +9,9 @@ import { keysUrl, keyUrl } from "@/components/data/urls";
 import { useSessionUser } from "@/components/layout/session";
 import { CopyButton } from "@/components/ui/copy-button";
 
+import { formatDate } from "@/components/ui/format";
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
+import { Time } from "@/components/ui/time";
 import { cell, dangerButton, input, panel, primaryButton, quietButton, tableHead, tableRow } from "./controls";
 
 const SCOPES = [

@@ -1,6 +1,5 @@
 "use client";
 
-import { Time } from "@/components/ui/time";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
@@ -12,6 +11,7 @@ import { viewHref } from "@/components/data/view";
 import { useSessionUser } from "@/components/layout/session";
 
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
+import { Time } from "@/components/ui/time";
 import { cell, input, panel, primaryButton, quietButton, tableHead, tableRow } from "./controls";
 
 export function ProjectsSettings() {

@@ -1,6 +1,5 @@
 "use client";
 
-import { Time } from "@/components/ui/time";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
@@ -11,6 +10,7 @@ import { usersUrl, userUrl } from "@/components/data/urls";
 import { useSessionUser } from "@/components/layout/session";
 
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
+import { Time } from "@/components/ui/time";
 import { cell, dangerButton, input, panel, primaryButton, quietButton, tableHead, tableRow } from "./controls";
 
 type Role = Account["role"];

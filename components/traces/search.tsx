@@ -1,6 +1,5 @@
 "use client";
 
-import { Time } from "@/components/ui/time";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
@@ -10,8 +9,9 @@ import { useApi, useSetParams, useView } from "@/components/data/hooks";
 import type { Operations, Services, TraceSearch, TraceSummary } from "@/components/data/types";
 import { operationsUrl, readTraceFilters, servicesUrl, traceSearchUrl, type TraceFilters } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
-import {formatDuration} from "@/components/ui/format";
+import { formatDuration } from "@/components/ui/format";
 import { EmptyState, QueryState } from "@/components/ui/states";
+import { Time } from "@/components/ui/time";
 import { serviceColor } from "./colors";
 
 const input = "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";

@@ -1,12 +1,12 @@
 "use client";
 
-import { Time } from "@/components/ui/time";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { useView } from "@/components/data/hooks";
 import type { Span } from "@/components/data/types";
 import { viewHref } from "@/components/data/view";
-import {formatDuration} from "@/components/ui/format";
+import { formatDuration } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { AttributeTable } from "./attributes";
 import { serviceColor } from "./colors";
 

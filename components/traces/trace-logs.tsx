@@ -1,11 +1,11 @@
 "use client";
 
-import { Time } from "@/components/ui/time";
 import { useApi, useView } from "@/components/data/hooks";
 import type { Logs } from "@/components/data/types";
 import { traceLogsUrl } from "@/components/data/urls";
 
 import { EmptyState, QueryState } from "@/components/ui/states";
+import { Time } from "@/components/ui/time";
 import { attributeText } from "./attributes";
 
 export function severityClass(severityNumber: number): string {

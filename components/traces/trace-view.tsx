@@ -1,6 +1,5 @@
 "use client";
 
-import { Time } from "@/components/ui/time";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
@@ -10,8 +9,9 @@ import type { Trace } from "@/components/data/types";
 import { traceUrl } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
 import { CopyButton } from "@/components/ui/copy-button";
-import {formatDuration} from "@/components/ui/format";
+import { formatDuration } from "@/components/ui/format";
 import { QueryState } from "@/components/ui/states";
+import { Time } from "@/components/ui/time";
 import { serviceColor } from "./colors";
 import { Minimap } from "./minimap";
 import { ancestors, buildTraceModel, criticalPath, rulerTicks, searchSpans, visibleRows, type Segment, type TraceModel } from "./model";
