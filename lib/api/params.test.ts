@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RangeParams, parseRelativeTime } from "./params";
+import { defaultStepSeconds, RangeParams, parseRelativeTime } from "./params";
 
 describe("relative times", () => {
   const nowMs = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -18,5 +18,15 @@ describe("relative times", () => {
     expect(from >= before).toBe(true);
     expect(from - before < 60_000_000_000n).toBe(true);
     expect(RangeParams.from.safeParse("now-1y").error?.issues[0]?.message).toMatch(/now\[-<n><s\|m\|h\|d\|w>\]/);
+  });
+});
+
+describe("default steps", () => {
+  it("divide a range into about 60 round buckets, an hour read a few ms late still an hour", () => {
+    expect(defaultStepSeconds(3600)).toBe(60);
+    expect(defaultStepSeconds(3600.004)).toBe(60);
+    expect(defaultStepSeconds(1800)).toBe(30);
+    expect(defaultStepSeconds(86_400)).toBe(1800);
+    expect(defaultStepSeconds(30 * 86_400)).toBe(43_200);
   });
 });

@@ -100,7 +100,8 @@ export const KeyValueParam = z
 /** A step that divides the range into about 60 buckets, rounded to a width people read easily. */
 export function defaultStepSeconds(rangeSecondsValue: number): number {
   const steps = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
-  const wanted = rangeSecondsValue / 60;
+  // whole seconds: "now-1h" to now is an hour, whatever milliseconds pass while it is read
+  const wanted = Math.round(rangeSecondsValue) / 60;
   return steps.find((s) => s >= wanted) ?? 86400;
 }
 
