@@ -84,10 +84,12 @@ async function principalForKey(db: Db, keyId: string, secret: string, now: Date)
 }
 
 async function principalForToken(db: Db, token: string, now: Date): Promise<Principal | undefined> {
+  // a token dies with the key that obtained it
   const [row] = await db
     .select({ projectId: oauthTokens.projectId, scopes: oauthTokens.scopes })
     .from(oauthTokens)
-    .where(and(eq(oauthTokens.tokenHash, sha256Hex(token)), isNull(oauthTokens.revokedAt), gt(oauthTokens.expiresAt, now)));
+    .leftJoin(apiKeys, eq(apiKeys.id, oauthTokens.apiKeyId))
+    .where(and(eq(oauthTokens.tokenHash, sha256Hex(token)), isNull(oauthTokens.revokedAt), gt(oauthTokens.expiresAt, now), isNull(apiKeys.revokedAt)));
   return row ? { projectId: row.projectId, scopes: row.scopes as Scope[] } : undefined;
 }
 
@@ -151,7 +153,7 @@ export async function authenticate({ db, request, scope, now }: { db: Db; reques
   } else {
     throw new ApiError(
       "unauthorized",
-      "missing credentials: send Authorization: Bearer <key_id>:<key_secret>, X-API-Key, or the X-TelemetryFlow-Key-ID/-Secret headers",
+      "missing credentials: send Authorization: Bearer <key_id>:<key_secret> (or an OAuth access token), X-API-Key, or the X-TelemetryFlow-Key-ID/-Secret headers",
     );
   }
   if (!hasScope(principal.scopes, scope)) {
