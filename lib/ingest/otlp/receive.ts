@@ -4,7 +4,7 @@ import { parseJson, storable } from "@/lib/http/body";
 import { dateToNanos } from "@/lib/model/time";
 import { ingestWriter } from "../writer";
 import { mapLogs, mapMetrics, mapTraces, type Mapped } from "./map";
-import { decodeRequest, type Signal } from "./proto";
+import { decodeRequest, type Signal } from "@/lib/otlp/proto";
 import { isObject, MalformedOtlp } from "./values";
 
 export type OtlpFormat = "protobuf" | "json";

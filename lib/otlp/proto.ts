@@ -1,6 +1,6 @@
 import protobuf from "protobufjs";
 
-// OTLP 1.x message definitions (opentelemetry-proto: common, resource, trace, metrics, logs and the
+// OTLP 1.x message definitions, shared by the server's receivers and the SDK's exporter (opentelemetry-proto: common, resource, trace, metrics, logs and the
 // collector export services) and google.rpc.Status, parsed once with protobufjs. Field names are
 // lowerCamelCase, as OTLP/JSON spells them, so both encodings map through the same code.
 const OTLP_PROTO = `
@@ -222,4 +222,13 @@ export function decodeStatus(bytes: Uint8Array): { code?: number; message?: stri
 
 export function decodeResponse(signal: Signal, bytes: Uint8Array): Record<string, unknown> {
   return RESPONSE[signal].toObject(RESPONSE[signal].decode(bytes), { longs: Number }) as Record<string, unknown>;
+}
+
+/**
+ * Encodes an export request given in OTLP/JSON's shape (ids as hex strings are not JSON's
+ * base64: pass ids as Uint8Array), for clients that send OTLP/HTTP protobuf.
+ */
+export function encodeRequest(signal: Signal, request: Record<string, unknown>): Uint8Array {
+  const type = REQUEST[signal];
+  return type.encode(type.fromObject(request)).finish();
 }
