@@ -1,0 +1,360 @@
+import { TraceContext } from "../context";
+import { Protocol, SignalType, type TelemetryConfig } from "./config";
+import { NotInitializedError } from "./errors";
+import { Exporter } from "./exporter";
+import { defaultBounds, nowNanos, SeverityLevel, SpanKind, type Attributes, type LogData, type MetricData, type SpanData } from "./records";
+
+export const SDK_VERSION = "0.1.0";
+
+interface OpenSpan {
+  data: Omit<SpanData, "endNanos"> & { endNanos?: bigint };
+  context: TraceContext;
+}
+
+type Series =
+  | { kind: "counter" | "gauge" | "metric"; name: string; unit: string; attributes: Attributes; startNanos: bigint; value: number }
+  | (Extract<MetricData, { kind: "histogram" }> & { kind: "histogram" });
+
+export interface TelemetryStatus {
+  initialized: boolean;
+  version: string;
+  serviceName: string;
+  endpoint: string;
+  protocol: Protocol;
+  signalsEnabled: SignalType[];
+  uptimeSeconds: number | null;
+  metricsSent: number;
+  logsSent: number;
+  spansSent: number;
+  /** records the server refused or never received */
+  failed: number;
+  /** records dropped by the rate limit or a full queue */
+  dropped: number;
+  queued: number;
+  lastError: string | null;
+}
+
+const seriesKey = (kind: string, name: string, unit: string, attributes: Attributes) =>
+  `${kind}\u0000${name}\u0000${unit}\u0000${JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+
+/**
+ * Counters, gauges, histograms, logs and spans, buffered and sent in the background. Nothing it
+ * does in the background throws into the application; what fails is counted in getStatus().
+ */
+export class TelemetryClient {
+  private initializedAt: number | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private exporter: Exporter;
+  private readonly open = new Map<string, OpenSpan>();
+  private spans: SpanData[] = [];
+  private logs: LogData[] = [];
+  private series = new Map<string, Series>();
+  private windowStart = nowNanos();
+  private dropped = 0;
+  private flushing: Promise<void> | undefined;
+  private rateWindow = { second: 0, used: 0 };
+
+  constructor(readonly config: TelemetryConfig) {
+    this.exporter = new Exporter(config, this.resourceAttributes(), SDK_VERSION);
+  }
+
+  private resourceAttributes(): Attributes {
+    const c = this.config;
+    return {
+      "service.name": c.serviceName,
+      "service.version": c.serviceVersion,
+      "service.namespace": c.serviceNamespace,
+      "deployment.environment": c.environment,
+      "telemetry.sdk.name": "tracedeck",
+      "telemetry.sdk.language": "nodejs",
+      "telemetry.sdk.version": SDK_VERSION,
+      ...(c.collectorId ? { "tracedeck.collector.id": c.collectorId } : {}),
+      ...c.customAttributes,
+    };
+  }
+
+  initialize(): void {
+    if (this.initializedAt !== undefined) return;
+    this.initializedAt = Date.now();
+    this.windowStart = nowNanos();
+    this.timer = setInterval(() => void this.flushInBackground(), this.config.batch.timeoutMs);
+    // a telemetry timer never keeps the application running
+    this.timer.unref?.();
+  }
+
+  isInitialized(): boolean {
+    return this.initializedAt !== undefined;
+  }
+
+  private ensureInitialized(): void {
+    if (this.initializedAt === undefined) throw new NotInitializedError("call initialize() first");
+  }
+
+  private enabled(signal: SignalType): boolean {
+    return this.isInitialized() && this.config.signals[signal];
+  }
+
+  /** Rate limit and queue bound: false when the record is to be dropped. */
+  private admit(): boolean {
+    const queued = this.spans.length + this.logs.length + this.series.size;
+    if (queued >= this.config.maxQueueSize) {
+      this.dropped++;
+      return false;
+    }
+    if (this.config.rateLimit > 0) {
+      const second = Math.floor(Date.now() / 1000);
+      if (second !== this.rateWindow.second) this.rateWindow = { second, used: 0 };
+      if (this.rateWindow.used >= this.config.rateLimit) {
+        this.dropped++;
+        return false;
+      }
+      this.rateWindow.used++;
+    }
+    return true;
+  }
+
+  private afterRecord(): void {
+    if (this.spans.length + this.logs.length + this.series.size >= this.config.batch.maxSize) void this.flushInBackground();
+  }
+
+  // ---- metrics
+
+  incrementCounter(name: string, value = 1, attributes: Attributes = {}): void {
+    this.recordValue("counter", name, value, "", attributes);
+  }
+
+  recordGauge(name: string, value: number, attributes: Attributes = {}): void {
+    this.recordValue("gauge", name, value, "", attributes);
+  }
+
+  recordMetric(name: string, value: number, unit = "", attributes: Attributes = {}): void {
+    this.recordValue("metric", name, value, unit, attributes);
+  }
+
+  recordHistogram(name: string, value: number, unit = "", attributes: Attributes = {}): void {
+    if (!this.enabled(SignalType.METRICS) || !Number.isFinite(value)) return;
+    const key = seriesKey("histogram", name, unit, attributes);
+    let series = this.series.get(key);
+    if (!series) {
+      if (!this.admit()) return;
+      const bounds = defaultBounds(unit);
+      series = { kind: "histogram", name, unit, attributes, startNanos: this.windowStart, timeNanos: 0n, count: 0, sum: 0, min: Infinity, max: -Infinity, bounds, bucketCounts: Array(bounds.length + 1).fill(0) };
+      this.series.set(key, series);
+    }
+    if (series.kind !== "histogram") return;
+    series.count++;
+    series.sum += value;
+    series.min = Math.min(series.min, value);
+    series.max = Math.max(series.max, value);
+    const bucket = series.bounds.findIndex((bound) => value <= bound);
+    series.bucketCounts[bucket === -1 ? series.bounds.length : bucket]!++;
+    const active = TraceContext.get();
+    if (this.config.exemplars && active) series.exemplar = { value, timeNanos: nowNanos(), traceId: active.traceId, spanId: active.spanId };
+    this.afterRecord();
+  }
+
+  private recordValue(kind: "counter" | "gauge" | "metric", name: string, value: number, unit: string, attributes: Attributes): void {
+    if (!this.enabled(SignalType.METRICS) || !Number.isFinite(value)) return;
+    const key = seriesKey(kind, name, unit, attributes);
+    const series = this.series.get(key);
+    if (series && series.kind !== "histogram") {
+      series.value = kind === "counter" ? series.value + value : value;
+      return;
+    }
+    if (!this.admit()) return;
+    this.series.set(key, { kind, name, unit, attributes, startNanos: this.windowStart, value });
+    this.afterRecord();
+  }
+
+  // ---- logs
+
+  log(message: string, severity: SeverityLevel = SeverityLevel.INFO, attributes: Attributes = {}): void {
+    if (!this.enabled(SignalType.LOGS) || !this.admit()) return;
+    const active = TraceContext.get();
+    this.logs.push({ timeNanos: nowNanos(), severity, message, attributes, traceId: active?.traceId, spanId: active?.spanId });
+    this.afterRecord();
+  }
+
+  logTrace(message: string, attributes?: Attributes): void {
+    this.log(message, SeverityLevel.TRACE, attributes);
+  }
+  logDebug(message: string, attributes?: Attributes): void {
+    this.log(message, SeverityLevel.DEBUG, attributes);
+  }
+  logInfo(message: string, attributes?: Attributes): void {
+    this.log(message, SeverityLevel.INFO, attributes);
+  }
+  logWarn(message: string, attributes?: Attributes): void {
+    this.log(message, SeverityLevel.WARN, attributes);
+  }
+  logError(message: string, attributes?: Attributes): void {
+    this.log(message, SeverityLevel.ERROR, attributes);
+  }
+  logFatal(message: string, attributes?: Attributes): void {
+    this.log(message, SeverityLevel.FATAL, attributes);
+  }
+
+  // ---- spans
+
+  /**
+   * Starts a span, a child of the active one (or of `parent`), and returns its id. The span does
+   * not become active: use `span(name, fn)` for that.
+   */
+  startSpan(name: string, kind: SpanKind = SpanKind.INTERNAL, attributes: Attributes = {}, parent: TraceContext | undefined = TraceContext.get()): string {
+    this.ensureInitialized();
+    const context = parent ? parent.child() : TraceContext.newRoot();
+    this.open.set(context.spanId, {
+      context,
+      data: {
+        traceId: context.traceId,
+        spanId: context.spanId,
+        parentSpanId: parent?.spanId,
+        traceState: context.traceState?.toString() || undefined,
+        name,
+        kind,
+        startNanos: nowNanos(),
+        attributes: { ...attributes },
+        events: [],
+        status: { code: "unset" },
+      },
+    });
+    return context.spanId;
+  }
+
+  /** The span started with this id, as a context to run work in or to propagate. */
+  spanContext(spanId: string): TraceContext | undefined {
+    return this.open.get(spanId)?.context;
+  }
+
+  setSpanAttributes(spanId: string, attributes: Attributes): void {
+    const span = this.open.get(spanId);
+    if (span) Object.assign(span.data.attributes, attributes);
+  }
+
+  addSpanEvent(spanId: string, name: string, attributes: Attributes = {}): void {
+    this.open.get(spanId)?.data.events.push({ name, timeNanos: nowNanos(), attributes });
+  }
+
+  /** Ends a span; with an error it is marked failed and the error recorded as an `exception` event. */
+  endSpan(spanId: string, error?: unknown): void {
+    const span = this.open.get(spanId);
+    if (!span) return;
+    this.open.delete(spanId);
+    const endNanos = nowNanos();
+    if (error !== undefined && error !== null) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      span.data.status = { code: "error", message: e.message };
+      span.data.events.push({ name: "exception", timeNanos: endNanos, attributes: { "exception.type": e.name, "exception.message": e.message, ...(e.stack ? { "exception.stacktrace": e.stack } : {}) } });
+    } else if (span.data.status.code === "unset" && span.data.attributes["error"] === true) {
+      span.data.status = { code: "error" };
+    }
+    // an unsampled trace is propagated but not recorded
+    if (!this.enabled(SignalType.TRACES) || (span.context.traceFlags & 1) === 0 || !this.admit()) return;
+    this.spans.push({ ...span.data, endNanos });
+    this.afterRecord();
+  }
+
+  /** Marks an open span failed (or ok) without ending it. */
+  setSpanStatus(spanId: string, code: "ok" | "error", message?: string): void {
+    const span = this.open.get(spanId);
+    if (span) span.data.status = { code, message };
+  }
+
+  /**
+   * Runs `fn` in a new span that is the active context inside it; the span ends when fn returns
+   * or its promise settles, failed when it throws.
+   */
+  span<T>(name: string, fn: (spanId: string) => T, options: { kind?: SpanKind; attributes?: Attributes } = {}): T {
+    const spanId = this.startSpan(name, options.kind, options.attributes);
+    const context = this.open.get(spanId)!.context;
+    let result: T;
+    try {
+      result = TraceContext.run(context, () => fn(spanId));
+    } catch (error) {
+      this.endSpan(spanId, error);
+      throw error;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (value) => {
+          this.endSpan(spanId);
+          return value;
+        },
+        (error: unknown) => {
+          this.endSpan(spanId, error);
+          throw error;
+        },
+      ) as T;
+    }
+    this.endSpan(spanId);
+    return result;
+  }
+
+  // ---- lifecycle
+
+  private takeBatch() {
+    const spans = this.spans;
+    const logs = this.logs;
+    const timeNanos = nowNanos();
+    const metrics: MetricData[] = [...this.series.values()].map((s) => (s.kind === "histogram" ? { ...s, timeNanos } : { ...s, timeNanos }));
+    this.spans = [];
+    this.logs = [];
+    this.series = new Map();
+    this.windowStart = timeNanos;
+    return { spans, logs, metrics };
+  }
+
+  private async flushInBackground(): Promise<void> {
+    try {
+      await this.flush();
+    } catch (error) {
+      this.exporter.lastError = (error as Error).message;
+    }
+  }
+
+  /** Sends everything buffered now; concurrent calls share one send. */
+  async flush(): Promise<void> {
+    this.ensureInitialized();
+    while (this.flushing) await this.flushing;
+    const { spans, logs, metrics } = this.takeBatch();
+    if (spans.length + logs.length + metrics.length === 0) return;
+    this.flushing = Promise.all([this.exporter.exportSpans(spans), this.exporter.exportLogs(logs), this.exporter.exportMetrics(metrics)])
+      .then(() => undefined)
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    await this.flushing;
+  }
+
+  /** Flushes within `timeoutMs` and stops; what could not be sent in time is counted as failed. */
+  async shutdown(timeoutMs = 30_000): Promise<void> {
+    if (this.initializedAt === undefined) return;
+    clearInterval(this.timer);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+    const outcome = await Promise.race([this.flush().then(() => "done" as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === "timeout") this.exporter.lastError = `shutdown: not everything was sent within ${timeoutMs} ms`;
+    this.initializedAt = undefined;
+  }
+
+  getStatus(): TelemetryStatus {
+    const c = this.config;
+    return {
+      initialized: this.isInitialized(),
+      version: SDK_VERSION,
+      serviceName: c.serviceName,
+      endpoint: c.endpoint,
+      protocol: c.protocol,
+      signalsEnabled: Object.values(SignalType).filter((s) => c.signals[s]),
+      uptimeSeconds: this.initializedAt === undefined ? null : (Date.now() - this.initializedAt) / 1000,
+      metricsSent: this.exporter.counts.metrics,
+      logsSent: this.exporter.counts.logs,
+      spansSent: this.exporter.counts.spans,
+      failed: this.exporter.counts.failed,
+      dropped: this.dropped,
+      queued: this.spans.length + this.logs.length + this.series.size,
+      lastError: this.exporter.lastError ?? null,
+    };
+  }
+}

@@ -1,0 +1,80 @@
+import { Credentials } from "./credentials";
+import { ConfigError } from "./errors";
+
+/** How the client sends: Tracedeck's native JSON endpoints, or OTLP/HTTP with protobuf bodies. */
+export enum Protocol {
+  HTTP = "http",
+  OTLP = "otlp",
+}
+
+export enum SignalType {
+  METRICS = "metrics",
+  LOGS = "logs",
+  TRACES = "traces",
+}
+
+export interface TelemetryConfig {
+  credentials: Credentials;
+  /** the server's base URL, e.g. http://localhost:3000 */
+  endpoint: string;
+  serviceName: string;
+  serviceVersion: string;
+  serviceNamespace: string;
+  environment: string;
+  protocol: Protocol;
+  /** plain http is allowed for host:port endpoints (https otherwise) */
+  insecure: boolean;
+  signals: Record<SignalType, boolean>;
+  /** histogram points carry the active span as an exemplar (OTLP) */
+  exemplars: boolean;
+  timeoutMs: number;
+  collectorId?: string;
+  customAttributes: Record<string, string>;
+  compression: boolean;
+  retry: { enabled: boolean; maxRetries: number; backoffMs: number };
+  batch: { timeoutMs: number; maxSize: number };
+  /** records per second at most; beyond it records are dropped and counted (0: no limit) */
+  rateLimit: number;
+  /** records held while the server is unreachable; the oldest go first beyond it */
+  maxQueueSize: number;
+}
+
+export const DEFAULTS = {
+  endpoint: "http://localhost:3000",
+  serviceVersion: "1.0.0",
+  serviceNamespace: "tracedeck",
+  environment: "production",
+  protocol: Protocol.HTTP,
+  insecure: false,
+  exemplars: true,
+  timeoutMs: 10_000,
+  compression: true,
+  retry: { enabled: true, maxRetries: 3, backoffMs: 500 },
+  batch: { timeoutMs: 5_000, maxSize: 512 },
+  rateLimit: 0,
+  maxQueueSize: 20_000,
+} as const;
+
+/** `host:port` or a URL, as a base URL without a trailing slash. */
+export function normalizeEndpoint(endpoint: string, insecure: boolean): string {
+  const trimmed = endpoint.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `${insecure ? "http" : "https"}://${trimmed}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigError(`endpoint "${endpoint}" is neither host:port nor a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`endpoint "${endpoint}" must be http or https`);
+  return url.toString().replace(/\/+$/, "");
+}
+
+export function validateConfig(config: TelemetryConfig): TelemetryConfig {
+  if (!config.serviceName.trim()) throw new ConfigError("a service name is required (withService, or TELEMETRYFLOW_SERVICE_NAME)");
+  if (!Object.values(config.signals).some(Boolean)) throw new ConfigError("at least one signal (metrics, logs, traces) must be enabled");
+  if (!(config.timeoutMs > 0)) throw new ConfigError("the timeout must be positive");
+  if (!(config.batch.maxSize > 0) || !(config.batch.timeoutMs > 0)) throw new ConfigError("batch size and timeout must be positive");
+  if (config.retry.maxRetries < 0) throw new ConfigError("maxRetries must not be negative");
+  if (config.rateLimit < 0) throw new ConfigError("the rate limit must not be negative");
+  return { ...config, endpoint: normalizeEndpoint(config.endpoint, config.insecure) };
+}

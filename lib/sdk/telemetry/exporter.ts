@@ -1,0 +1,261 @@
+import { gzip } from "zlib";
+import { promisify } from "util";
+import { encodeRequest } from "../../otlp/proto";
+import { Protocol, type TelemetryConfig } from "./config";
+import { SEVERITY_NUMBER, type Attributes, type LogData, type MetricData, type SpanData } from "./records";
+
+const gzipAsync = promisify(gzip);
+
+// Turns buffered records into requests and sends them: Tracedeck's native JSON endpoints, or
+// OTLP/HTTP protobuf. Histograms go over OTLP either way, since the native metric item holds one
+// value and no buckets.
+
+export type Signal = "traces" | "logs" | "metrics";
+
+const SPAN_KIND_NUMBER = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
+const STATUS_NUMBER = { unset: 0, ok: 1, error: 2 } as const;
+const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
+const COMPRESS_ABOVE_BYTES = 1024;
+
+/** A value as OTLP's AnyValue. */
+function anyValue(value: unknown): Record<string, unknown> {
+  if (typeof value === "string") return { stringValue: value };
+  if (typeof value === "boolean") return { boolValue: value };
+  if (typeof value === "number") return Number.isInteger(value) ? { intValue: value } : { doubleValue: value };
+  if (typeof value === "bigint") return { intValue: value.toString() };
+  if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
+  if (value && typeof value === "object") return { kvlistValue: { values: keyValues(value as Attributes) } };
+  return { stringValue: String(value) };
+}
+
+const keyValues = (attributes: Attributes) => Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
+const hexBytes = (hex: string) => Buffer.from(hex, "hex");
+
+export class Exporter {
+  /** counts of what the server took, and of what it refused or never got */
+  readonly counts = { spans: 0, logs: 0, metrics: 0, failed: 0 };
+  lastError: string | undefined;
+
+  constructor(
+    private readonly config: TelemetryConfig,
+    private readonly resource: Attributes,
+    private readonly version: string,
+  ) {}
+
+  async exportSpans(spans: SpanData[]): Promise<void> {
+    if (spans.length === 0) return;
+    if (this.config.protocol === Protocol.OTLP) await this.otlp("traces", this.otlpSpans(spans), spans.length, "spans");
+    else await this.native("/api/v1/spans", { spans: spans.map((s) => this.nativeSpan(s)) }, "spans");
+  }
+
+  async exportLogs(logs: LogData[]): Promise<void> {
+    if (logs.length === 0) return;
+    if (this.config.protocol === Protocol.OTLP) await this.otlp("logs", this.otlpLogs(logs), logs.length, "logs");
+    else await this.native("/api/v1/logs", { logs: logs.map((l) => this.nativeLog(l)) }, "logs");
+  }
+
+  async exportMetrics(metrics: MetricData[]): Promise<void> {
+    const histograms = metrics.filter((m) => m.kind === "histogram");
+    const values = metrics.filter((m) => m.kind !== "histogram");
+    if (this.config.protocol === Protocol.OTLP) {
+      if (metrics.length) await this.otlp("metrics", this.otlpMetrics(metrics), metrics.length, "metrics");
+      return;
+    }
+    if (values.length) await this.native("/api/v1/metrics", { metrics: values.map((m) => this.nativeMetric(m)) }, "metrics");
+    if (histograms.length) await this.otlp("metrics", this.otlpMetrics(histograms), histograms.length, "metrics");
+  }
+
+  private nativeSpan(s: SpanData) {
+    return {
+      trace_id: s.traceId,
+      span_id: s.spanId,
+      parent_span_id: s.parentSpanId,
+      trace_state: s.traceState,
+      name: s.name,
+      service_name: this.config.serviceName,
+      kind: s.kind,
+      status: { code: s.status.code, message: s.status.message },
+      start_time: s.startNanos.toString(),
+      end_time: s.endNanos.toString(),
+      attributes: s.attributes,
+      events: s.events.map((e) => ({ name: e.name, time_unix_nano: e.timeNanos.toString(), attributes: e.attributes })),
+      resource_attributes: this.resource,
+    };
+  }
+
+  private nativeLog(l: LogData) {
+    return {
+      message: l.message,
+      severity: l.severity.toUpperCase(),
+      timestamp: l.timeNanos.toString(),
+      service_name: this.config.serviceName,
+      trace_id: l.traceId,
+      span_id: l.spanId,
+      attributes: l.attributes,
+      resource_attributes: this.resource,
+    };
+  }
+
+  private nativeMetric(m: Exclude<MetricData, { kind: "histogram" }>) {
+    const tags = Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : JSON.stringify(v)]));
+    return {
+      name: m.name,
+      value: m.value,
+      metric_type: m.kind === "counter" ? "counter" : "gauge",
+      unit: m.unit || undefined,
+      timestamp: m.timeNanos.toString(),
+      service_name: this.config.serviceName,
+      tags,
+    };
+  }
+
+  private scope() {
+    return { name: "tracedeck-sdk", version: this.version };
+  }
+
+  private otlpSpans(spans: SpanData[]) {
+    return {
+      resourceSpans: [
+        {
+          resource: { attributes: keyValues(this.resource) },
+          scopeSpans: [
+            {
+              scope: this.scope(),
+              spans: spans.map((s) => ({
+                traceId: hexBytes(s.traceId),
+                spanId: hexBytes(s.spanId),
+                parentSpanId: s.parentSpanId ? hexBytes(s.parentSpanId) : undefined,
+                traceState: s.traceState,
+                name: s.name,
+                kind: SPAN_KIND_NUMBER[s.kind],
+                startTimeUnixNano: s.startNanos.toString(),
+                endTimeUnixNano: s.endNanos.toString(),
+                attributes: keyValues(s.attributes),
+                events: s.events.map((e) => ({ name: e.name, timeUnixNano: e.timeNanos.toString(), attributes: keyValues(e.attributes) })),
+                status: { code: STATUS_NUMBER[s.status.code], message: s.status.message },
+              })),
+            },
+          ],
+        },
+      ],
+    };
+  }
+
+  private otlpLogs(logs: LogData[]) {
+    return {
+      resourceLogs: [
+        {
+          resource: { attributes: keyValues(this.resource) },
+          scopeLogs: [
+            {
+              scope: this.scope(),
+              logRecords: logs.map((l) => ({
+                timeUnixNano: l.timeNanos.toString(),
+                observedTimeUnixNano: l.timeNanos.toString(),
+                severityNumber: SEVERITY_NUMBER[l.severity],
+                severityText: l.severity.toUpperCase(),
+                body: { stringValue: l.message },
+                attributes: keyValues(l.attributes),
+                traceId: l.traceId ? hexBytes(l.traceId) : undefined,
+                spanId: l.spanId ? hexBytes(l.spanId) : undefined,
+              })),
+            },
+          ],
+        },
+      ],
+    };
+  }
+
+  private otlpMetrics(metrics: MetricData[]) {
+    const DELTA = 1;
+    return {
+      resourceMetrics: [
+        {
+          resource: { attributes: keyValues(this.resource) },
+          scopeMetrics: [
+            {
+              scope: this.scope(),
+              metrics: metrics.map((m) => {
+                const base = { attributes: keyValues(m.attributes), startTimeUnixNano: m.startNanos.toString(), timeUnixNano: m.timeNanos.toString() };
+                if (m.kind === "histogram") {
+                  const exemplars = m.exemplar
+                    ? [{ asDouble: m.exemplar.value, timeUnixNano: m.exemplar.timeNanos.toString(), traceId: hexBytes(m.exemplar.traceId), spanId: hexBytes(m.exemplar.spanId) }]
+                    : [];
+                  return {
+                    name: m.name,
+                    unit: m.unit,
+                    histogram: {
+                      aggregationTemporality: DELTA,
+                      dataPoints: [{ ...base, count: String(m.count), sum: m.sum, min: m.min, max: m.max, explicitBounds: m.bounds, bucketCounts: m.bucketCounts.map(String), exemplars }],
+                    },
+                  };
+                }
+                if (m.kind === "counter") {
+                  return { name: m.name, unit: m.unit, sum: { aggregationTemporality: DELTA, isMonotonic: true, dataPoints: [{ ...base, asDouble: m.value }] } };
+                }
+                return { name: m.name, unit: m.unit, gauge: { dataPoints: [{ ...base, asDouble: m.value }] } };
+              }),
+            },
+          ],
+        },
+      ],
+    };
+  }
+
+  private async native(path: string, body: unknown, counted: "spans" | "logs" | "metrics"): Promise<void> {
+    const items = (body as Record<string, unknown[]>)[counted === "metrics" ? "metrics" : counted]!.length;
+    const response = await this.post(path, Buffer.from(JSON.stringify(body)), "application/json", items);
+    if (!response) return;
+    const answer = (await response.json().catch(() => ({}))) as { accepted?: number; rejected?: number; errors?: { message: string }[] };
+    this.counts[counted] += answer.accepted ?? items;
+    if (answer.rejected) {
+      this.counts.failed += answer.rejected;
+      this.lastError = `the server refused ${answer.rejected} ${counted}: ${answer.errors?.[0]?.message ?? ""}`;
+    }
+  }
+
+  private async otlp(signal: Signal, request: Record<string, unknown>, items: number, counted: "spans" | "logs" | "metrics"): Promise<void> {
+    const response = await this.post(`/v1/${signal}`, Buffer.from(encodeRequest(signal, request)), "application/x-protobuf", items);
+    if (response) this.counts[counted] += items;
+  }
+
+  /** Sends with retries; a failure is counted and kept as lastError, never thrown at the application. */
+  private async post(path: string, payload: Buffer, contentType: string, items: number): Promise<Response | undefined> {
+    const compress = this.config.compression && payload.length > COMPRESS_ABOVE_BYTES;
+    const body = compress ? await gzipAsync(payload) : payload;
+    const headers: Record<string, string> = {
+      "content-type": contentType,
+      "user-agent": `tracedeck-sdk/${this.version}`,
+      ...this.config.credentials.authHeaders(),
+      ...(compress ? { "content-encoding": "gzip" } : {}),
+    };
+    const attempts = this.config.retry.enabled ? this.config.retry.maxRetries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      let wait: number | undefined;
+      try {
+        const response = await fetch(`${this.config.endpoint}${path}`, { method: "POST", headers, body, signal: AbortSignal.timeout(this.config.timeoutMs) });
+        if (response.ok) return response;
+        const text = await response.text().catch(() => "");
+        this.lastError = `${path} answered ${response.status}: ${text.slice(0, 300)}`;
+        if (!RETRYABLE.has(response.status)) break;
+        wait = retryAfterMs(response.headers.get("retry-after"));
+      } catch (error) {
+        this.lastError = `${path}: ${(error as Error).message}`;
+      }
+      if (attempt >= attempts) break;
+      const backoff = this.config.retry.backoffMs * 2 ** (attempt - 1);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait ?? Math.random() * backoff, 30_000)));
+    }
+    this.counts.failed += items;
+    return undefined;
+  }
+}
+
+/** Retry-After in seconds or as an HTTP date. */
+export function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

@@ -1,0 +1,88 @@
+// What the client buffers between exports, in the units the wire needs (nanosecond times).
+
+export enum SpanKind {
+  INTERNAL = "internal",
+  SERVER = "server",
+  CLIENT = "client",
+  PRODUCER = "producer",
+  CONSUMER = "consumer",
+}
+
+export enum SeverityLevel {
+  TRACE = "trace",
+  DEBUG = "debug",
+  INFO = "info",
+  WARN = "warn",
+  ERROR = "error",
+  FATAL = "fatal",
+}
+
+/** OTLP severity numbers: the first of each level's four. */
+export const SEVERITY_NUMBER: Record<SeverityLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
+
+export type Attributes = Record<string, unknown>;
+
+export interface SpanEventData {
+  name: string;
+  timeNanos: bigint;
+  attributes: Attributes;
+}
+
+export interface SpanData {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  traceState?: string;
+  name: string;
+  kind: SpanKind;
+  startNanos: bigint;
+  endNanos: bigint;
+  attributes: Attributes;
+  events: SpanEventData[];
+  status: { code: "unset" | "ok" | "error"; message?: string };
+}
+
+export interface LogData {
+  timeNanos: bigint;
+  severity: SeverityLevel;
+  message: string;
+  attributes: Attributes;
+  traceId?: string;
+  spanId?: string;
+}
+
+export interface Exemplar {
+  value: number;
+  timeNanos: bigint;
+  traceId: string;
+  spanId: string;
+}
+
+/** One series' value over an export window: counters as the window's sum, gauges as the last value. */
+export type MetricData =
+  | { kind: "counter" | "gauge" | "metric"; name: string; unit: string; attributes: Attributes; startNanos: bigint; timeNanos: bigint; value: number }
+  | {
+      kind: "histogram";
+      name: string;
+      unit: string;
+      attributes: Attributes;
+      startNanos: bigint;
+      timeNanos: bigint;
+      count: number;
+      sum: number;
+      min: number;
+      max: number;
+      bounds: number[];
+      bucketCounts: number[];
+      exemplar?: Exemplar;
+    };
+
+/** Wall-clock time to the microsecond (a double cannot hold nanoseconds since 1970 exactly). */
+export const nowNanos = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+
+/** OpenTelemetry's default boundaries: milliseconds-scale, or seconds-scale for unit "s". */
+export function defaultBounds(unit: string): number[] {
+  return unit === "s"
+    ? [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+    : [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+}
