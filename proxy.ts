@@ -16,4 +16,18 @@ export function proxy(request: NextRequest): NextResponse | undefined {
 }
 
 // only the routes with path parameters: ingest paths stay free of the extra step
-export const config = { matcher: ["/api/v1/traces/:path+", "/api/v1/services/:path+", "/api/v1/pipeline/events/:path+", "/api/v1/projects/:path+", "/api/v1/keys/:path+", "/api/v1/users/:path+"] };
+export const config = {
+  matcher: [
+    "/api/v1/traces/:path+",
+    "/api/v1/services/:path+",
+    "/api/v1/pipeline/events/:path+",
+    "/api/v1/projects/:path+",
+    "/api/v1/keys/:path+",
+    "/api/v1/users/:path+",
+    "/api/v1/publishers/:path+",
+    // the dashboard's pages with a path parameter
+    "/traces/:path+",
+    "/services/:path+",
+    "/events/:path+",
+  ],
+};

@@ -191,6 +191,23 @@ test("logs load older pages as the list scrolls to its end", async ({ page }) =>
   await expect(lines.last()).toContainText("line 229");
 });
 
+test("a task or service whose name needs escaping opens its own page", async ({ page }) => {
+  const odd = `odd-${run}`;
+  const oddKey = await freshProject(page.request, odd);
+  const taskId = `batch/7 #a%b ${run}`;
+  await post(page.request, "/api/v1/pipeline/events", { events: [{ event_name: "import", task_id: taskId, start_time: iso(5000), end_time: iso(4000), status: "failed", error: "bad row" }] }, oddKey);
+  await post(page.request, "/api/v1/spans", { spans: [{ name: "GET /a b", service_name: "shop api/v2 %", kind: "server", start_time: iso(5000), duration_ms: 4 }] }, oddKey);
+  await page.goto(`/events?project=${odd}`);
+  await page.getByRole("link", { name: taskId }).first().click();
+  await expect(page.getByRole("heading", { name: new RegExp(taskId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) })).toBeVisible();
+  await page.goto(`/?project=${odd}`);
+  await page.getByRole("link", { name: "shop api/v2 %" }).click();
+  await expect(page.getByRole("heading", { name: "shop api/v2 %", exact: true })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Operations" })).toContainText("GET /a b");
+  const broken = await page.request.get("/events/%zz");
+  expect(broken.status()).toBe(400);
+});
+
 test("network: hosts with errors and bytes, failed operations, and a threshold that changes the slow list", async ({ page }) => {
   await at(page, "/network");
   const hosts = page.getByRole("table", { name: "Hosts" });

@@ -68,6 +68,7 @@ describe("query API over HTTP", () => {
       ["/api/v1/pipeline/events/missing", 404, /no task/],
       ["/api/v1/pipeline/events/%E0%A4%A", 400, /percent-encoding/],
       ["/api/v1/traces/%zz", 400, /percent-encoding/],
+      ["/api/v1/publishers/%zz", 400, /percent-encoding/],
     ];
     for (const [path, status, message] of cases) {
       const response = await get(path);
