@@ -40,3 +40,12 @@ export function viewQuery(view: View, extra: Record<string, string | undefined> 
 }
 
 export const viewHref = (path: string, view: View, extra: Record<string, string | undefined> = {}) => `${path}${viewQuery(view, extra)}`;
+
+/** A page's path parameter arrives percent-encoded (the proxy has refused broken encodings). */
+export function pathParam(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

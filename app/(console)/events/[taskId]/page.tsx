@@ -1,10 +1,10 @@
 import { TaskPage } from "@/components/pipeline/task-page";
 import { taskUrl } from "@/components/data/urls";
-import { paramsOf, readView } from "@/components/data/view";
+import { paramsOf, pathParam, readView } from "@/components/data/view";
 import { Prefetch } from "../../prefetch";
 
 export default async function TaskRoute({ params, searchParams }: { params: Promise<{ taskId: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const { taskId } = await params;
+  const taskId = pathParam((await params).taskId);
   const view = readView(paramsOf(await searchParams));
   return (
     <Prefetch urls={[taskUrl(view, taskId)]}>

@@ -1,6 +1,6 @@
 import { ServicePage } from "@/components/services/service-page";
 import { operationsUrl, serviceSeriesUrl } from "@/components/data/urls";
-import { paramsOf, readView } from "@/components/data/view";
+import { paramsOf, pathParam, readView } from "@/components/data/view";
 import { Prefetch } from "../../prefetch";
 
 export default async function ServiceRoute({
@@ -10,7 +10,7 @@ export default async function ServiceRoute({
   params: Promise<{ name: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const name = decodeURIComponent((await params).name);
+  const name = pathParam((await params).name);
   const view = readView(paramsOf(await searchParams));
   return (
     <Prefetch urls={[serviceSeriesUrl(view, name), operationsUrl(view, name)]}>
