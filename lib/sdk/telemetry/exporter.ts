@@ -233,7 +233,7 @@ export class Exporter {
     for (let attempt = 1; ; attempt++) {
       let wait: number | undefined;
       try {
-        const response = await fetch(`${this.config.endpoint}${path}`, { method: "POST", headers, body, signal: AbortSignal.timeout(this.config.timeoutMs) });
+        const response = await fetch(`${this.config.endpoint}${path}`, { method: "POST", headers, body: new Uint8Array(body), signal: AbortSignal.timeout(this.config.timeoutMs) });
         if (response.ok) return response;
         const text = await response.text().catch(() => "");
         this.lastError = `${path} answered ${response.status}: ${text.slice(0, 300)}`;

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "http";
 import { TraceContext, W3CTracePropagator } from "../context";
 import type { TelemetryClient } from "./client";
 import { SpanKind } from "./records";
@@ -94,9 +95,9 @@ export function httpMiddleware(client: TelemetryClient, options: ServerTracingOp
 }
 
 /** A Node http request listener with tracing: `http.createServer(tracedHandler(client, handler))`. */
-export function tracedHandler<Req extends IncomingLike, Res extends OutgoingLike>(client: TelemetryClient, handler: (req: Req, res: Res) => void, options?: ServerTracingOptions) {
+export function tracedHandler(client: TelemetryClient, handler: (req: IncomingMessage, res: ServerResponse) => void, options?: ServerTracingOptions) {
   const middleware = httpMiddleware(client, options);
-  return (req: Req, res: Res) => middleware(req, res, () => handler(req, res));
+  return (req: IncomingMessage, res: ServerResponse) => middleware(req, res, () => handler(req, res));
 }
 
 /**
