@@ -6,7 +6,7 @@ const serverOnly = ["@/db", "@/db/*", "@/lib/ingest/*", "@/lib/query/*", "@/lib/
 const config = [
   ...nextVitals,
   ...nextTypescript,
-  { ignores: [".next/**", "node_modules/**", ".data/**", "db/migrations/**", "next-env.d.ts", ".scratch/**"] },
+  { ignores: [".next/**", "node_modules/**", ".data/**", "db/migrations/**", "next-env.d.ts", ".scratch/**", "dist/**"] },
   {
     files: ["app/**"],
     rules: {

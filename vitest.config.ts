@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 
 const alias = { "@": path.resolve(import.meta.dirname) };
 const dbTests = ["**/*.db.test.ts"];
-const ignore = ["node_modules/**", ".next/**", ".data/**", ".scratch/**"];
+const ignore = ["node_modules/**", ".next/**", ".data/**", ".scratch/**", "dist/**"];
 
 export default defineConfig({
   resolve: { alias },
