@@ -12,11 +12,9 @@ const INVALID_TRACE_ID = "0".repeat(32);
 const INVALID_SPAN_ID = "0".repeat(16);
 /** The version we write; readers of any later version still understand its first four fields. */
 const TRACEPARENT_VERSION = "00";
-/** `version-traceid-parentid-flags` is 2+1+32+1+16+1+2 characters. */
-const TRACEPARENT_LENGTH = 55;
 /**
- * The four fields every version shares. Anything after them must start with `-`: a later
- * version may add fields there, version 00 may not (checked separately).
+ * The four fields every version shares, 55 characters in all. Anything after them must start
+ * with `-`: a later version may add fields there, version 00 may not (checked separately).
  */
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/s;
 /** Optional whitespace (OWS) that HTTP allows around a header value: spaces and tabs. */
@@ -109,7 +107,6 @@ export class TraceContext {
    */
   static fromTraceparent(header: string, traceState: TraceState = TraceState.empty): TraceContext | undefined {
     const value = header.replace(SURROUNDING_OWS, "");
-    if (value.length < TRACEPARENT_LENGTH) return undefined;
     const match = TRACEPARENT.exec(value);
     if (!match) return undefined;
     const [, version, traceId, spanId, flags, laterFields] = match;
