@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { TraceState } from "./trace-state";
 
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String.fromCharCode(from + i)).join("");
+const KEY_CHARS = `${range(0x61, 0x7a)}0123456789_-*/`;
+const SYSTEM_CHARS = "a-z0-9_-*/";
+/** Printable ASCII without `,` (0x2c) and `=` (0x3d), starting with a space: only a trailing space is forbidden. */
+const VALUE_CHARS = range(0x20, 0x2b) + range(0x2d, 0x3c) + range(0x3e, 0x7e);
 const members = (count: number, prefix = "k") => Array.from({ length: count }, (_, i) => `${prefix}${i}=v${i}`);
 
 describe("TraceState.parse", () => {
@@ -17,6 +22,8 @@ describe("TraceState.parse", () => {
     { rule: "value starting with a space", header: "a= x", entries: [["a", " x"]] },
     { rule: "key of 256 characters", header: `${"k".repeat(256)}=v`, entries: [["k".repeat(256), "v"]] },
     { rule: "value of 256 characters", header: `a=${"v".repeat(256)}`, entries: [["a", "v".repeat(256)]] },
+    { rule: "spaces and tabs mixed around commas", header: "a=1 \t , \t b=2", entries: [["a", "1"], ["b", "2"]] },
+    { rule: "every character a key and a value may hold", header: `${KEY_CHARS}@${SYSTEM_CHARS}=${VALUE_CHARS}`, entries: [[`${KEY_CHARS}@${SYSTEM_CHARS}`, VALUE_CHARS]] },
     { rule: "exactly 32 members", header: members(32).join(","), entries: members(32).map((m) => m.split("=")) },
   ])("accepts $rule", ({ header, entries }) => {
     expect(TraceState.parse(header)?.entries()).toEqual(entries);
@@ -40,12 +47,17 @@ describe("TraceState.parse", () => {
     { rule: "a system id of 15 characters", header: `t@${"s".repeat(15)}=x` },
     { rule: "a system id starting with a digit", header: "t@1s=x" },
     { rule: "two @ in a key", header: "t@s@x=1" },
+    { rule: "two @ in a row", header: "t@@s=1,b=2" },
+    { rule: "a key ending in @", header: "t@=1,b=2" },
+    { rule: "a key starting with @", header: "@s=1,b=2" },
+    { rule: "an empty value before a valid member", header: "a=,b=3" },
   ])("discards the whole header for $rule", ({ header }) => {
     expect(TraceState.parse(header)).toBeUndefined();
   });
 
   it("reads several header values as one list", () => {
     expect(TraceState.parse(["a=1", "b=2, c=3"])?.entries()).toEqual([["a", "1"], ["b", "2"], ["c", "3"]]);
+    expect(TraceState.parse(["", "a=1"])?.entries()).toEqual([["a", "1"]]);
     expect(TraceState.parse(["a=1", "a=2"])).toBeUndefined();
     expect(TraceState.parse([members(20).join(","), members(13, "x").join(",")])).toBeUndefined();
   });
