@@ -29,9 +29,20 @@ const config = [
         {
           patterns: [
             // the SDK ships to applications: it may not pull in the server
-            { group: serverOnly, message: "lib/sdk imports nothing server-side (types from lib/model via `import type` only)." },
+            // node:async_hooks is the exception: the SDK runs in Node applications and keeps the current trace in AsyncLocalStorage
+            { group: [...serverOnly, "!node:async_hooks"], message: "lib/sdk imports nothing server-side (types from lib/model via `import type` only)." },
           ],
         },
+      ],
+    },
+  },
+  {
+    // SDK tests run in Node and never ship, so they may use Node built-ins (events, timers)
+    files: ["lib/sdk/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: serverOnly.filter((pattern) => pattern !== "node:*"), message: "SDK tests import nothing server-side." }] },
       ],
     },
   },

@@ -1,0 +1,156 @@
+// AsyncLocalStorage is the Node counterpart of Python's contextvars: one current trace per async
+// execution, carried through awaits, timers and callbacks without being passed by hand.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { TraceState } from "./trace-state";
+
+/** Bit 0 of `traceFlags`: the caller recorded this trace, so downstream services should too. */
+export const SAMPLED_FLAG = 0x01;
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+const INVALID_TRACE_ID = "0".repeat(32);
+const INVALID_SPAN_ID = "0".repeat(16);
+/** The version we write; readers of any later version still understand its first four fields. */
+const TRACEPARENT_VERSION = "00";
+/**
+ * The four fields every version shares, 55 characters in all. Anything after them must start
+ * with `-`: a later version may add fields there, version 00 may not (checked separately).
+ */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/s;
+/** Optional whitespace (OWS) that HTTP allows around a header value: spaces and tabs. */
+const SURROUNDING_OWS = /^[ \t]+|[ \t]+$/g;
+
+export interface TraceContextFields {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  /** Defaults to 0: not sampled. */
+  traceFlags?: number;
+  traceState?: TraceState;
+  /** True when the context came from another process (a parsed header). */
+  isRemote?: boolean;
+}
+
+const storage = new AsyncLocalStorage<TraceContext | undefined>();
+
+/**
+ * Where the current operation sits in a distributed trace, as W3C Trace Context describes it.
+ * Immutable: `child()` and `withTraceState()` return new contexts, so a context handed to
+ * concurrent work can be shared safely.
+ */
+export class TraceContext {
+  /** 32 lowercase hex characters, shared by every span of the trace. */
+  readonly traceId: string;
+  /** 16 lowercase hex characters identifying the current span. */
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  readonly traceFlags: number;
+  readonly traceState: TraceState;
+  readonly isRemote: boolean;
+
+  /** Throws a `RangeError` for ids or flags that no traceparent header could carry. */
+  constructor(fields: TraceContextFields) {
+    const { traceId, spanId, parentSpanId, traceFlags = 0, traceState = TraceState.empty, isRemote = false } = fields;
+    if (!TRACE_ID.test(traceId) || traceId === INVALID_TRACE_ID) throw new RangeError(`invalid trace id: ${JSON.stringify(traceId)}`);
+    if (!SPAN_ID.test(spanId) || spanId === INVALID_SPAN_ID) throw new RangeError(`invalid span id: ${JSON.stringify(spanId)}`);
+    if (parentSpanId !== undefined && (!SPAN_ID.test(parentSpanId) || parentSpanId === INVALID_SPAN_ID)) {
+      throw new RangeError(`invalid parent span id: ${JSON.stringify(parentSpanId)}`);
+    }
+    if (!Number.isInteger(traceFlags) || traceFlags < 0 || traceFlags > 0xff) throw new RangeError(`invalid trace flags: ${traceFlags}`);
+    this.traceId = traceId;
+    this.spanId = spanId;
+    this.parentSpanId = parentSpanId;
+    this.traceFlags = traceFlags;
+    this.traceState = traceState;
+    this.isRemote = isRemote;
+    Object.freeze(this);
+  }
+
+  get sampled(): boolean {
+    return (this.traceFlags & SAMPLED_FLAG) !== 0;
+  }
+
+  /** Starts a new trace with random ids. */
+  static newRoot({ sampled = true }: { sampled?: boolean } = {}): TraceContext {
+    return new TraceContext({ traceId: randomId(16), spanId: randomId(8), traceFlags: sampled ? SAMPLED_FLAG : 0 });
+  }
+
+  /** A new span in the same trace whose parent is this span; flags and trace state carry over. */
+  child(): TraceContext {
+    return new TraceContext({
+      traceId: this.traceId,
+      spanId: randomId(8),
+      parentSpanId: this.spanId,
+      traceFlags: this.traceFlags,
+      traceState: this.traceState,
+    });
+  }
+
+  /** The same span with other vendor entries, e.g. `ctx.withTraceState(ctx.traceState.set("vendor", "v"))`. */
+  withTraceState(traceState: TraceState): TraceContext {
+    return new TraceContext({ ...this, traceState });
+  }
+
+  /** The `traceparent` header value, always in version 00, the version this code writes. */
+  toTraceparent(): string {
+    return `${TRACEPARENT_VERSION}-${this.traceId}-${this.spanId}-${this.traceFlags.toString(16).padStart(2, "0")}`;
+  }
+
+  /**
+   * Reads a `traceparent` header sent by another service. The result is remote and its `spanId`
+   * is the caller's span: call `child()` for the span this service records.
+   *
+   * Returns `undefined` for anything the spec says to ignore (the caller then starts a new
+   * trace): version `ff`, uppercase hex, all-zero ids, a version 00 header that is not exactly
+   * 55 characters, or a later version whose flags are followed by anything but `-`. Fields a
+   * later version adds are ignored.
+   */
+  static fromTraceparent(header: string, traceState: TraceState = TraceState.empty): TraceContext | undefined {
+    const value = header.replace(SURROUNDING_OWS, "");
+    const match = TRACEPARENT.exec(value);
+    if (!match) return undefined;
+    const [, version, traceId, spanId, flags, laterFields] = match;
+    if (version === "ff" || (version === TRACEPARENT_VERSION && laterFields !== undefined)) return undefined;
+    if (traceId === undefined || spanId === undefined || flags === undefined) return undefined;
+    if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return undefined;
+    return new TraceContext({ traceId, spanId, traceFlags: parseInt(flags, 16), traceState, isRemote: true });
+  }
+
+  /** The context of the code running now, or `undefined` outside any trace. */
+  static get(): TraceContext | undefined {
+    return storage.getStore();
+  }
+
+  /**
+   * Runs `fn` (sync or async) with `ctx` as the current context; everything it starts — awaits,
+   * timers, callbacks — sees `ctx`, and the caller's context is back once `fn` returns.
+   * Returns what `fn` returns. Prefer this over `set`.
+   */
+  static run<R>(ctx: TraceContext, fn: () => R): R {
+    return storage.run(ctx, fn);
+  }
+
+  /**
+   * Makes `ctx` current for the rest of the current synchronous execution and everything it
+   * starts afterwards (`AsyncLocalStorage.enterWith`). Nothing restores the previous context:
+   * called in the synchronous part of an async function, before its first `await`, it also
+   * changes the caller's context. Use it where there is no function to wrap, e.g. at the start
+   * of an event handler; otherwise use `run`.
+   */
+  static set(ctx: TraceContext): void {
+    storage.enterWith(ctx);
+  }
+
+  /** Leaves the current trace, with the same reach as `set`. */
+  static clear(): void {
+    storage.enterWith(undefined);
+  }
+}
+
+/** Random non-zero id as lowercase hex (an all-zero id means "no id" in the spec). */
+function randomId(bytes: number): string {
+  const buffer = new Uint8Array(bytes);
+  do crypto.getRandomValues(buffer);
+  while (buffer.every((byte) => byte === 0));
+  return Array.from(buffer, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
