@@ -44,15 +44,16 @@ describe.each([Protocol.HTTP, Protocol.OTLP])("the telemetry client over %s", (p
         client.addSpanEvent(rootId, "validated", { items: 3 });
         client.logInfo("order accepted", { order: "o-1" });
         await client.span("SELECT orders", async () => {
-          client.recordHistogram("db.query.duration", 0.012, "s", { table: "orders" });
+          client.recordHistogram(`db.query.duration.${protocol}`, 0.012, "s", { table: "orders" });
         });
         await client.span("charge card", () => Promise.reject(new Error("card declined"))).catch(() => undefined);
       },
       { kind: SpanKind.SERVER, attributes: { "http.request.method": "POST" } },
     );
-    client.incrementCounter("orders.created", 2, { channel: "web" });
-    client.incrementCounter("orders.created", 1, { channel: "web" });
-    client.recordGauge("queue.depth", 7);
+    // metric names of their own: both protocols' runs share the project
+    client.incrementCounter(`orders.created.${protocol}`, 2, { channel: "web" });
+    client.incrementCounter(`orders.created.${protocol}`, 1, { channel: "web" });
+    client.recordGauge(`queue.depth.${protocol}`, 7);
     client.logError("payment provider slow");
     await client.shutdown(10_000);
     expect(client.getStatus()).toMatchObject({ failed: 0, spansSent: 3, logsSent: 2 });
@@ -71,11 +72,11 @@ describe.each([Protocol.HTTP, Protocol.OTLP])("the telemetry client over %s", (p
     expect(logs.logs.map((l) => l.body).sort()).toEqual(["order accepted", "payment provider slow"]);
     expect(logs.logs.find((l) => l.body === "order accepted")!.trace_id).toBe(traceId);
 
-    const counter = await read<{ series: { points: [string, number][] }[] }>(`/api/v1/metrics/query?name=orders.created&agg=sum&from=now-5m&step=5m&tag=channel:web`);
+    const counter = await read<{ series: { points: [string, number][] }[] }>(`/api/v1/metrics/query?name=orders.created.${protocol}&agg=sum&from=now-5m&step=5m&tag=channel:web`);
     expect(counter.series.flatMap((s) => s.points.map((p) => p[1])).reduce((a, b) => a + b, 0)).toBe(3);
-    const gauge = await read<{ series: { points: [string, number][] }[] }>(`/api/v1/metrics/query?name=queue.depth&agg=max&from=now-5m&step=5m`);
+    const gauge = await read<{ series: { points: [string, number][] }[] }>(`/api/v1/metrics/query?name=queue.depth.${protocol}&agg=max&from=now-5m&step=5m`);
     expect(gauge.series[0]!.points.some((p) => p[1] === 7)).toBe(true);
-    const histogram = await read<{ type: string; series: { points: [string, number][] }[] }>(`/api/v1/metrics/query?name=db.query.duration&agg=count&from=now-5m&step=5m`);
+    const histogram = await read<{ type: string; series: { points: [string, number][] }[] }>(`/api/v1/metrics/query?name=db.query.duration.${protocol}&agg=count&from=now-5m&step=5m`);
     expect(histogram.type).toBe("histogram");
     expect(histogram.series.flatMap((s) => s.points.map((p) => p[1])).reduce((a, b) => a + b, 0)).toBe(1);
   });
