@@ -33,6 +33,9 @@ export interface TraceContextFields {
 
 const storage = new AsyncLocalStorage<TraceContext | undefined>();
 
+/** Marks contexts built from ids this module generated. */
+const GENERATED = Symbol("generated ids");
+
 /**
  * Where the current operation sits in a distributed trace, as W3C Trace Context describes it.
  * Immutable: `child()` and `withTraceState()` return new contexts, so a context handed to
@@ -49,14 +52,10 @@ export class TraceContext {
   readonly isRemote: boolean;
 
   /** Throws a `RangeError` for ids or flags that no traceparent header could carry. */
-  constructor(fields: TraceContextFields) {
+  constructor(fields: TraceContextFields, checked?: typeof GENERATED) {
     const { traceId, spanId, parentSpanId, traceFlags = 0, traceState = TraceState.empty, isRemote = false } = fields;
-    if (!TRACE_ID.test(traceId) || traceId === INVALID_TRACE_ID) throw new RangeError(`invalid trace id: ${JSON.stringify(traceId)}`);
-    if (!SPAN_ID.test(spanId) || spanId === INVALID_SPAN_ID) throw new RangeError(`invalid span id: ${JSON.stringify(spanId)}`);
-    if (parentSpanId !== undefined && (!SPAN_ID.test(parentSpanId) || parentSpanId === INVALID_SPAN_ID)) {
-      throw new RangeError(`invalid parent span id: ${JSON.stringify(parentSpanId)}`);
-    }
-    if (!Number.isInteger(traceFlags) || traceFlags < 0 || traceFlags > 0xff) throw new RangeError(`invalid trace flags: ${traceFlags}`);
+    // ids this module generated are valid by construction: new spans skip the checks
+    if (checked !== GENERATED) TraceContext.check(traceId, spanId, parentSpanId, traceFlags);
     this.traceId = traceId;
     this.spanId = spanId;
     this.parentSpanId = parentSpanId;
@@ -66,13 +65,22 @@ export class TraceContext {
     Object.freeze(this);
   }
 
+  private static check(traceId: string, spanId: string, parentSpanId: string | undefined, traceFlags: number): void {
+    if (!TRACE_ID.test(traceId) || traceId === INVALID_TRACE_ID) throw new RangeError(`invalid trace id: ${JSON.stringify(traceId)}`);
+    if (!SPAN_ID.test(spanId) || spanId === INVALID_SPAN_ID) throw new RangeError(`invalid span id: ${JSON.stringify(spanId)}`);
+    if (parentSpanId !== undefined && (!SPAN_ID.test(parentSpanId) || parentSpanId === INVALID_SPAN_ID)) {
+      throw new RangeError(`invalid parent span id: ${JSON.stringify(parentSpanId)}`);
+    }
+    if (!Number.isInteger(traceFlags) || traceFlags < 0 || traceFlags > 0xff) throw new RangeError(`invalid trace flags: ${traceFlags}`);
+  }
+
   get sampled(): boolean {
     return (this.traceFlags & SAMPLED_FLAG) !== 0;
   }
 
   /** Starts a new trace with random ids. */
   static newRoot({ sampled = true }: { sampled?: boolean } = {}): TraceContext {
-    return new TraceContext({ traceId: randomId(16), spanId: randomId(8), traceFlags: sampled ? SAMPLED_FLAG : 0 });
+    return new TraceContext({ traceId: randomId(16), spanId: randomId(8), traceFlags: sampled ? SAMPLED_FLAG : 0 }, GENERATED);
   }
 
   /** A new span in the same trace whose parent is this span; flags and trace state carry over. */
@@ -83,7 +91,7 @@ export class TraceContext {
       parentSpanId: this.spanId,
       traceFlags: this.traceFlags,
       traceState: this.traceState,
-    });
+    }, GENERATED);
   }
 
   /** The same span with other vendor entries, e.g. `ctx.withTraceState(ctx.traceState.set("vendor", "v"))`. */
@@ -148,9 +156,25 @@ export class TraceContext {
 }
 
 /** Random non-zero id as lowercase hex (an all-zero id means "no id" in the spec). */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+// random bytes drawn in bulk: one getRandomValues call serves hundreds of ids
+const pool = new Uint8Array(4096);
+let poolUsed = pool.length;
+
+/** A random id of `bytes` bytes as lowercase hex, never all zeros (which W3C reserves as invalid). */
 function randomId(bytes: number): string {
-  const buffer = new Uint8Array(bytes);
-  do crypto.getRandomValues(buffer);
-  while (buffer.every((byte) => byte === 0));
-  return Array.from(buffer, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  for (;;) {
+    if (poolUsed + bytes > pool.length) {
+      crypto.getRandomValues(pool);
+      poolUsed = 0;
+    }
+    let id = "";
+    let zero = true;
+    for (let i = 0; i < bytes; i++) {
+      const byte = pool[poolUsed++]!;
+      if (byte !== 0) zero = false;
+      id += HEX[byte];
+    }
+    if (!zero) return id;
+  }
 }

@@ -2,17 +2,27 @@ import { TraceContext } from "../context";
 import { Protocol, SignalType, type TelemetryConfig } from "./config";
 import { NotInitializedError } from "./errors";
 import { Exporter } from "./exporter";
-import { defaultBounds, nowNanos, SeverityLevel, SpanKind, type Attributes, type LogData, type MetricData, type SpanData } from "./records";
+import { defaultBounds, nowMicros, SeverityLevel, SpanKind, type Attributes, type LogData, type MetricData, type SpanData } from "./records";
 
 export const SDK_VERSION = "0.1.0";
+const MAX_IN_FLIGHT = 4;
 
-interface OpenSpan {
-  data: Omit<SpanData, "endNanos"> & { endNanos?: bigint };
-  context: TraceContext;
+/** Where finished records go; the default sends them to Tracedeck. */
+export interface TelemetryExporter {
+  exportSpans(spans: SpanData[]): Promise<void>;
+  exportLogs(logs: LogData[]): Promise<void>;
+  exportMetrics(metrics: MetricData[]): Promise<void>;
+  readonly counts: { spans: number; logs: number; metrics: number; failed: number };
+  lastError: string | undefined;
 }
 
+/** A span being recorded: its data, and its context (which goes out with it, unused by exporters). */
+type OpenSpan = Omit<SpanData, "endMicros"> & { endMicros?: number; context: TraceContext };
+
+const UNSET = Object.freeze({ code: "unset" as const });
+
 type Series =
-  | { kind: "counter" | "gauge" | "metric"; name: string; unit: string; attributes: Attributes; startNanos: bigint; value: number }
+  | { kind: "counter" | "gauge" | "metric"; name: string; unit: string; attributes: Attributes; startMicros: number; value: number }
   | (Extract<MetricData, { kind: "histogram" }> & { kind: "histogram" });
 
 export interface TelemetryStatus {
@@ -44,18 +54,22 @@ const seriesKey = (kind: string, name: string, unit: string, attributes: Attribu
 export class TelemetryClient {
   private initializedAt: number | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private exporter: Exporter;
+  private readonly exporter: TelemetryExporter;
   private readonly open = new Map<string, OpenSpan>();
   private spans: SpanData[] = [];
   private logs: LogData[] = [];
   private series = new Map<string, Series>();
-  private windowStart = nowNanos();
+  private windowStart = nowMicros();
   private dropped = 0;
-  private flushing: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
   private rateWindow = { second: 0, used: 0 };
 
-  constructor(readonly config: TelemetryConfig) {
-    this.exporter = new Exporter(config, this.resourceAttributes(), SDK_VERSION);
+  /** `exporter` replaces the HTTP exporter, e.g. with one that writes elsewhere or nowhere. */
+  constructor(
+    readonly config: TelemetryConfig,
+    exporter?: TelemetryExporter,
+  ) {
+    this.exporter = exporter ?? new Exporter(config, this.resourceAttributes(), SDK_VERSION);
   }
 
   private resourceAttributes(): Attributes {
@@ -76,8 +90,8 @@ export class TelemetryClient {
   initialize(): void {
     if (this.initializedAt !== undefined) return;
     this.initializedAt = Date.now();
-    this.windowStart = nowNanos();
-    this.timer = setInterval(() => void this.flushInBackground(), this.config.batch.timeoutMs);
+    this.windowStart = nowMicros();
+    this.timer = setInterval(() => this.flushInBackground(), this.config.batch.timeoutMs);
     // a telemetry timer never keeps the application running
     this.timer.unref?.();
   }
@@ -114,7 +128,7 @@ export class TelemetryClient {
   }
 
   private afterRecord(): void {
-    if (this.spans.length + this.logs.length + this.series.size >= this.config.batch.maxSize) void this.flushInBackground();
+    if (this.spans.length + this.logs.length + this.series.size >= this.config.batch.maxSize) this.flushInBackground();
   }
 
   // ---- metrics
@@ -138,7 +152,7 @@ export class TelemetryClient {
     if (!series) {
       if (!this.admit()) return;
       const bounds = defaultBounds(unit);
-      series = { kind: "histogram", name, unit, attributes, startNanos: this.windowStart, timeNanos: 0n, count: 0, sum: 0, min: Infinity, max: -Infinity, bounds, bucketCounts: Array(bounds.length + 1).fill(0) };
+      series = { kind: "histogram", name, unit, attributes, startMicros: this.windowStart, timeMicros: 0, count: 0, sum: 0, min: Infinity, max: -Infinity, bounds, bucketCounts: Array(bounds.length + 1).fill(0) };
       this.series.set(key, series);
     }
     if (series.kind !== "histogram") return;
@@ -149,7 +163,7 @@ export class TelemetryClient {
     const bucket = series.bounds.findIndex((bound) => value <= bound);
     series.bucketCounts[bucket === -1 ? series.bounds.length : bucket]!++;
     const active = TraceContext.get();
-    if (this.config.exemplars && active) series.exemplar = { value, timeNanos: nowNanos(), traceId: active.traceId, spanId: active.spanId };
+    if (this.config.exemplars && active) series.exemplar = { value, timeMicros: nowMicros(), traceId: active.traceId, spanId: active.spanId };
     this.afterRecord();
   }
 
@@ -162,7 +176,7 @@ export class TelemetryClient {
       return;
     }
     if (!this.admit()) return;
-    this.series.set(key, { kind, name, unit, attributes, startNanos: this.windowStart, value });
+    this.series.set(key, { kind, name, unit, attributes, startMicros: this.windowStart, value });
     this.afterRecord();
   }
 
@@ -171,7 +185,7 @@ export class TelemetryClient {
   log(message: string, severity: SeverityLevel = SeverityLevel.INFO, attributes: Attributes = {}): void {
     if (!this.enabled(SignalType.LOGS) || !this.admit()) return;
     const active = TraceContext.get();
-    this.logs.push({ timeNanos: nowNanos(), severity, message, attributes, traceId: active?.traceId, spanId: active?.spanId });
+    this.logs.push({ timeMicros: nowMicros(), severity, message, attributes, traceId: active?.traceId, spanId: active?.spanId });
     this.afterRecord();
   }
 
@@ -205,18 +219,16 @@ export class TelemetryClient {
     const context = parent ? parent.child() : TraceContext.newRoot();
     this.open.set(context.spanId, {
       context,
-      data: {
-        traceId: context.traceId,
-        spanId: context.spanId,
-        parentSpanId: parent?.spanId,
-        traceState: context.traceState?.toString() || undefined,
-        name,
-        kind,
-        startNanos: nowNanos(),
-        attributes: { ...attributes },
-        events: [],
-        status: { code: "unset" },
-      },
+      traceId: context.traceId,
+      spanId: context.spanId,
+      parentSpanId: parent?.spanId,
+      traceState: context.traceState.size ? context.traceState.serialize() : undefined,
+      name,
+      kind,
+      startMicros: nowMicros(),
+      attributes,
+      events: [],
+      status: UNSET,
     });
     return context.spanId;
   }
@@ -228,11 +240,12 @@ export class TelemetryClient {
 
   setSpanAttributes(spanId: string, attributes: Attributes): void {
     const span = this.open.get(spanId);
-    if (span) Object.assign(span.data.attributes, attributes);
+    // a new object: the caller's attributes given at start stay the caller's
+    if (span) span.attributes = { ...span.attributes, ...attributes };
   }
 
   addSpanEvent(spanId: string, name: string, attributes: Attributes = {}): void {
-    this.open.get(spanId)?.data.events.push({ name, timeNanos: nowNanos(), attributes });
+    this.open.get(spanId)?.events.push({ name, timeMicros: nowMicros(), attributes });
   }
 
   /** Ends a span; with an error it is marked failed and the error recorded as an `exception` event. */
@@ -240,24 +253,25 @@ export class TelemetryClient {
     const span = this.open.get(spanId);
     if (!span) return;
     this.open.delete(spanId);
-    const endNanos = nowNanos();
+    const endMicros = nowMicros();
     if (error !== undefined && error !== null) {
       const e = error instanceof Error ? error : new Error(String(error));
-      span.data.status = { code: "error", message: e.message };
-      span.data.events.push({ name: "exception", timeNanos: endNanos, attributes: { "exception.type": e.name, "exception.message": e.message, ...(e.stack ? { "exception.stacktrace": e.stack } : {}) } });
-    } else if (span.data.status.code === "unset" && span.data.attributes["error"] === true) {
-      span.data.status = { code: "error" };
+      span.status = { code: "error", message: e.message };
+      span.events.push({ name: "exception", timeMicros: endMicros, attributes: { "exception.type": e.name, "exception.message": e.message, ...(e.stack ? { "exception.stacktrace": e.stack } : {}) } });
+    } else if (span.status.code === "unset" && span.attributes["error"] === true) {
+      span.status = { code: "error" };
     }
     // an unsampled trace is propagated but not recorded
     if (!this.enabled(SignalType.TRACES) || (span.context.traceFlags & 1) === 0 || !this.admit()) return;
-    this.spans.push({ ...span.data, endNanos });
+    span.endMicros = endMicros;
+    this.spans.push(span as SpanData);
     this.afterRecord();
   }
 
   /** Marks an open span failed (or ok) without ending it. */
   setSpanStatus(spanId: string, code: "ok" | "error", message?: string): void {
     const span = this.open.get(spanId);
-    if (span) span.data.status = { code, message };
+    if (span) span.status = { code, message };
   }
 
   /**
@@ -295,35 +309,40 @@ export class TelemetryClient {
   private takeBatch() {
     const spans = this.spans;
     const logs = this.logs;
-    const timeNanos = nowNanos();
-    const metrics: MetricData[] = [...this.series.values()].map((s) => (s.kind === "histogram" ? { ...s, timeNanos } : { ...s, timeNanos }));
+    const timeMicros = nowMicros();
+    const metrics: MetricData[] = [...this.series.values()].map((s) => (s.kind === "histogram" ? { ...s, timeMicros } : { ...s, timeMicros }));
     this.spans = [];
     this.logs = [];
     this.series = new Map();
-    this.windowStart = timeNanos;
+    this.windowStart = timeMicros;
     return { spans, logs, metrics };
   }
 
-  private async flushInBackground(): Promise<void> {
-    try {
-      await this.flush();
-    } catch (error) {
-      this.exporter.lastError = (error as Error).message;
-    }
+  /** Sends a batch; failures end up in the exporter's counts, never thrown. */
+  private send(batch: ReturnType<TelemetryClient["takeBatch"]>): Promise<void> {
+    const sending = Promise.all([this.exporter.exportSpans(batch.spans), this.exporter.exportLogs(batch.logs), this.exporter.exportMetrics(batch.metrics)])
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        this.exporter.lastError = (error as Error).message;
+      })
+      .finally(() => this.inFlight.delete(sending));
+    this.inFlight.add(sending);
+    return sending;
   }
 
-  /** Sends everything buffered now; concurrent calls share one send. */
+  private flushInBackground(): void {
+    // a slow server holds the records back (up to maxQueueSize) rather than piling up requests
+    if (!this.isInitialized() || this.inFlight.size >= MAX_IN_FLIGHT) return;
+    const batch = this.takeBatch();
+    if (batch.spans.length + batch.logs.length + batch.metrics.length > 0) void this.send(batch);
+  }
+
+  /** Sends everything buffered now, and waits for what is already on its way. */
   async flush(): Promise<void> {
     this.ensureInitialized();
-    while (this.flushing) await this.flushing;
-    const { spans, logs, metrics } = this.takeBatch();
-    if (spans.length + logs.length + metrics.length === 0) return;
-    this.flushing = Promise.all([this.exporter.exportSpans(spans), this.exporter.exportLogs(logs), this.exporter.exportMetrics(metrics)])
-      .then(() => undefined)
-      .finally(() => {
-        this.flushing = undefined;
-      });
-    await this.flushing;
+    const batch = this.takeBatch();
+    if (batch.spans.length + batch.logs.length + batch.metrics.length > 0) void this.send(batch);
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
   /** Flushes within `timeoutMs` and stops; what could not be sent in time is counted as failed. */

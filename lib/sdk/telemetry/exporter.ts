@@ -2,7 +2,7 @@ import { gzip } from "zlib";
 import { promisify } from "util";
 import { encodeRequest } from "../../otlp/proto";
 import { Protocol, type TelemetryConfig } from "./config";
-import { SEVERITY_NUMBER, type Attributes, type LogData, type MetricData, type SpanData } from "./records";
+import { nanosText, SEVERITY_NUMBER, type Attributes, type LogData, type MetricData, type SpanData } from "./records";
 
 const gzipAsync = promisify(gzip);
 
@@ -75,10 +75,10 @@ export class Exporter {
       service_name: this.config.serviceName,
       kind: s.kind,
       status: { code: s.status.code, message: s.status.message },
-      start_time: s.startNanos.toString(),
-      end_time: s.endNanos.toString(),
+      start_time: nanosText(s.startMicros),
+      end_time: nanosText(s.endMicros),
       attributes: s.attributes,
-      events: s.events.map((e) => ({ name: e.name, time_unix_nano: e.timeNanos.toString(), attributes: e.attributes })),
+      events: s.events.map((e) => ({ name: e.name, time_unix_nano: nanosText(e.timeMicros), attributes: e.attributes })),
       resource_attributes: this.resource,
     };
   }
@@ -87,7 +87,7 @@ export class Exporter {
     return {
       message: l.message,
       severity: l.severity.toUpperCase(),
-      timestamp: l.timeNanos.toString(),
+      timestamp: nanosText(l.timeMicros),
       service_name: this.config.serviceName,
       trace_id: l.traceId,
       span_id: l.spanId,
@@ -103,7 +103,7 @@ export class Exporter {
       value: m.value,
       metric_type: m.kind === "counter" ? "counter" : "gauge",
       unit: m.unit || undefined,
-      timestamp: m.timeNanos.toString(),
+      timestamp: nanosText(m.timeMicros),
       service_name: this.config.serviceName,
       tags,
     };
@@ -128,10 +128,10 @@ export class Exporter {
                 traceState: s.traceState,
                 name: s.name,
                 kind: SPAN_KIND_NUMBER[s.kind],
-                startTimeUnixNano: s.startNanos.toString(),
-                endTimeUnixNano: s.endNanos.toString(),
+                startTimeUnixNano: nanosText(s.startMicros),
+                endTimeUnixNano: nanosText(s.endMicros),
                 attributes: keyValues(s.attributes),
-                events: s.events.map((e) => ({ name: e.name, timeUnixNano: e.timeNanos.toString(), attributes: keyValues(e.attributes) })),
+                events: s.events.map((e) => ({ name: e.name, timeUnixNano: nanosText(e.timeMicros), attributes: keyValues(e.attributes) })),
                 status: { code: STATUS_NUMBER[s.status.code], message: s.status.message },
               })),
             },
@@ -150,8 +150,8 @@ export class Exporter {
             {
               scope: this.scope(),
               logRecords: logs.map((l) => ({
-                timeUnixNano: l.timeNanos.toString(),
-                observedTimeUnixNano: l.timeNanos.toString(),
+                timeUnixNano: nanosText(l.timeMicros),
+                observedTimeUnixNano: nanosText(l.timeMicros),
                 severityNumber: SEVERITY_NUMBER[l.severity],
                 severityText: l.severity.toUpperCase(),
                 body: { stringValue: l.message },
@@ -176,10 +176,10 @@ export class Exporter {
             {
               scope: this.scope(),
               metrics: metrics.map((m) => {
-                const base = { attributes: keyValues(m.attributes), startTimeUnixNano: m.startNanos.toString(), timeUnixNano: m.timeNanos.toString() };
+                const base = { attributes: keyValues(m.attributes), startTimeUnixNano: nanosText(m.startMicros), timeUnixNano: nanosText(m.timeMicros) };
                 if (m.kind === "histogram") {
                   const exemplars = m.exemplar
-                    ? [{ asDouble: m.exemplar.value, timeUnixNano: m.exemplar.timeNanos.toString(), traceId: hexBytes(m.exemplar.traceId), spanId: hexBytes(m.exemplar.spanId) }]
+                    ? [{ asDouble: m.exemplar.value, timeUnixNano: nanosText(m.exemplar.timeMicros), traceId: hexBytes(m.exemplar.traceId), spanId: hexBytes(m.exemplar.spanId) }]
                     : [];
                   return {
                     name: m.name,

@@ -1,7 +1,7 @@
 export { TelemetryBuilder } from "./builder";
-export { SDK_VERSION, TelemetryClient, type TelemetryStatus } from "./client";
+export { SDK_VERSION, TelemetryClient, type TelemetryExporter, type TelemetryStatus } from "./client";
 export { Protocol, SignalType, type TelemetryConfig } from "./config";
 export { Credentials } from "./credentials";
 export { BuilderError, ConfigError, CredentialsError, NotInitializedError, TelemetryError } from "./errors";
 export { httpMiddleware, installFetchInstrumentation, instrumentFetch, traceRouteHandler, tracedHandler, type ServerTracingOptions } from "./middleware";
-export { SeverityLevel, SpanKind, type Attributes } from "./records";
+export { SeverityLevel, SpanKind, type Attributes, type LogData, type MetricData, type SpanData } from "./records";

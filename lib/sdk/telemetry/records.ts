@@ -1,4 +1,5 @@
-// What the client buffers between exports, in the units the wire needs (nanosecond times).
+// What the client buffers between exports. Times are epoch microseconds: a plain number (exact
+// below 2^53), cheap to take on every span; the exporter writes them as nanoseconds.
 
 export enum SpanKind {
   INTERNAL = "internal",
@@ -24,7 +25,7 @@ export type Attributes = Record<string, unknown>;
 
 export interface SpanEventData {
   name: string;
-  timeNanos: bigint;
+  timeMicros: number;
   attributes: Attributes;
 }
 
@@ -35,15 +36,15 @@ export interface SpanData {
   traceState?: string;
   name: string;
   kind: SpanKind;
-  startNanos: bigint;
-  endNanos: bigint;
+  startMicros: number;
+  endMicros: number;
   attributes: Attributes;
   events: SpanEventData[];
   status: { code: "unset" | "ok" | "error"; message?: string };
 }
 
 export interface LogData {
-  timeNanos: bigint;
+  timeMicros: number;
   severity: SeverityLevel;
   message: string;
   attributes: Attributes;
@@ -53,21 +54,21 @@ export interface LogData {
 
 export interface Exemplar {
   value: number;
-  timeNanos: bigint;
+  timeMicros: number;
   traceId: string;
   spanId: string;
 }
 
 /** One series' value over an export window: counters as the window's sum, gauges as the last value. */
 export type MetricData =
-  | { kind: "counter" | "gauge" | "metric"; name: string; unit: string; attributes: Attributes; startNanos: bigint; timeNanos: bigint; value: number }
+  | { kind: "counter" | "gauge" | "metric"; name: string; unit: string; attributes: Attributes; startMicros: number; timeMicros: number; value: number }
   | {
       kind: "histogram";
       name: string;
       unit: string;
       attributes: Attributes;
-      startNanos: bigint;
-      timeNanos: bigint;
+      startMicros: number;
+      timeMicros: number;
       count: number;
       sum: number;
       min: number;
@@ -78,7 +79,10 @@ export type MetricData =
     };
 
 /** Wall-clock time to the microsecond (a double cannot hold nanoseconds since 1970 exactly). */
-export const nowNanos = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+export const nowMicros = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
+
+/** Epoch microseconds as the decimal nanoseconds the wire takes. */
+export const nanosText = (micros: number): string => `${micros}000`;
 
 /** OpenTelemetry's default boundaries: milliseconds-scale, or seconds-scale for unit "s". */
 export function defaultBounds(unit: string): number[] {
