@@ -1,7 +1,8 @@
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTypescript from "eslint-config-next/typescript";
 
-const serverOnly = ["@/db", "@/db/*", "@/lib/ingest/*", "@/lib/query/*", "@/lib/auth/*", "@/lib/publishers/*", "@/lib/http/*", "@/lib/config", "drizzle-orm", "drizzle-orm/*", "postgres", "@electric-sql/*", "node:*"];
+const serverOnly = ["@/db", "@/db/*", "@/lib/ingest/*", "@/lib/query/*", "@/lib/auth/*", "@/lib/publishers/*", "@/lib/http/*", "@/lib/config", "drizzle-orm", "drizzle-orm/*", "postgres", "@electric-sql/*"];
+const sdkServerImports = { group: serverOnly, message: "lib/sdk imports nothing server-side (types from lib/model via `import type` only)." };
 
 const config = [
   ...nextVitals,
@@ -29,11 +30,18 @@ const config = [
         {
           patterns: [
             // the SDK ships to applications: it may not pull in the server
-            { group: serverOnly, message: "lib/sdk imports nothing server-side (types from lib/model via `import type` only)." },
+            sdkServerImports,
+            // the SDK runs inside Node applications and may use these built-ins only (node:http serves
+            // the Prometheus scrape endpoint); its tests run in Node and ship nothing, so they may use any
+            { group: ["node:*", "!node:http"], message: "lib/sdk uses only the Node built-ins allowed in eslint.config.mjs." },
           ],
         },
       ],
     },
+  },
+  {
+    files: ["lib/sdk/**/*.test.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [sdkServerImports] }] },
   },
   {
     files: ["components/**"],
