@@ -58,7 +58,8 @@ export const joinUrl = (base: string, path: string): string => base.replace(/\/+
 
 /**
  * Counts sends and failures and turns them into a state: failing while the latest attempt failed,
- * degraded while it worked but records were rejected or dropped since the previous report, healthy otherwise.
+ * degraded while it worked but records were rejected or dropped since the status was last
+ * delivered to Tracedeck (for good, without status reporting), healthy otherwise.
  */
 export class Health {
   sent = 0;
@@ -252,8 +253,12 @@ export abstract class BatchingPublisher implements MetricsPublisher {
       const batch = this.queue.splice(0, this.batchSize);
       try {
         const { rejected, error } = await this.send(batch);
-        this.health.succeeded(batch.length - rejected);
-        if (rejected > 0) this.health.lost(rejected, error ?? `${rejected} records rejected`);
+        const delivered = batch.length - rejected;
+        const reason = error ?? `${rejected} records rejected`;
+        if (delivered > 0) this.health.succeeded(delivered);
+        if (rejected > 0) this.health.lost(rejected, reason);
+        // a target that refuses every record (a revoked key, a broken mapping) is failing, not degraded
+        if (delivered === 0) this.health.attemptFailed(reason);
       } catch (error) {
         this.health.attemptFailed(errorMessage(error));
         this.enqueue(batch, true);

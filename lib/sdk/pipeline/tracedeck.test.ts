@@ -72,6 +72,17 @@ describe("TracedeckPublisher", () => {
     expect(tracedeck.status()).toMatchObject({ state: "degraded", sent_count: 1, failed_count: 1, last_error: "/api/v1/pipeline/events: record 1: end_time: is before start_time" });
   });
 
+  it("reports failing, and drops the batch instead of resending it, when the server refuses the key", async () => {
+    const server = await fakeTracedeck(() => ({ status: 401, body: { error: { code: "unauthorized", message: "invalid API key" } } }));
+    const tracedeck = new TracedeckPublisher({ url: server.url, key: "k", flushIntervalMs: 60_000, reportStatus: false });
+    cleanup.push(() => tracedeck.close());
+    tracedeck.publishEventMetrics(event("a"));
+    await tracedeck.flush();
+    await tracedeck.flush();
+    expect(server.received).toHaveLength(1);
+    expect(tracedeck.status()).toMatchObject({ state: "failing", sent_count: 0, failed_count: 1, backlog: 0, last_error: expect.stringMatching(/answered 401/) });
+  });
+
   it("holds batches while the server is unavailable, bounded, and delivers them once it is back", async () => {
     let up = false;
     const server = await fakeTracedeck((r) => (up ? { status: 200, body: { accepted: r.body.events?.length, rejected: 0 } } : { status: 503, body: { error: { code: "unavailable" } } }));
