@@ -103,6 +103,8 @@ class SeriesSet {
 export class GrafanaCloudPublisher implements MetricsPublisher {
   readonly name: string;
   private readonly health = new Health();
+  /** The endpoint's origin: where it sends, without the path that may identify the stack. */
+  private readonly target: string;
   private readonly series: SeriesSet;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly reporter: StatusReporter | undefined;
@@ -112,6 +114,8 @@ export class GrafanaCloudPublisher implements MetricsPublisher {
 
   constructor(private readonly options: GrafanaCloudPublisherOptions) {
     this.name = options.name ?? "grafana-cloud";
+    // a malformed endpoint is a configuration mistake, reported here rather than on every push
+    this.target = new URL(options.endpoint).origin;
     this.series = new SeriesSet(options.maxSeries ?? 10_000);
     this.timer = setInterval(() => void this.push(), options.pushIntervalMs ?? 15_000);
     this.timer.unref();
@@ -183,7 +187,7 @@ export class GrafanaCloudPublisher implements MetricsPublisher {
   }
 
   status(): PublisherStatus {
-    return this.health.snapshot({ name: this.name, type: "grafana_cloud", target: new URL(this.options.endpoint).origin }, this.unpushed);
+    return this.health.snapshot({ name: this.name, type: "grafana_cloud", target: this.target }, this.unpushed);
   }
 
   /** Pushes the final totals, reports a last status and stops the timers. */

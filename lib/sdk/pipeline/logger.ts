@@ -58,8 +58,9 @@ export class TelemetryLogger {
   }
 
   /**
-   * Records that a task started. Starting a task id again is a new attempt of the same task: it
-   * runs from now, but keeps the retries counted so far.
+   * Records that a task started (in this process unless another process id is given). Starting a
+   * task id again is a new attempt of the same task: it runs from now, but keeps the retries
+   * counted so far.
    */
   startEvent(eventName: string, taskId: string, processId: number | undefined = process.pid, attributes: EventAttributes = {}): EventMetrics {
     const previous = this.events.get(taskId);

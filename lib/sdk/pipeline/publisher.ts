@@ -97,6 +97,7 @@ export class Health {
   snapshot(identity: { name: string; type: PublisherType; target?: string }, backlog: number): PublisherStatus {
     return {
       ...identity,
+      ...(identity.target !== undefined ? { target: identity.target.slice(0, 2000) } : {}),
       state: this.latestFailed ? "failing" : this.lossSinceReport ? "degraded" : "healthy",
       ...(this.lastSuccessAt ? { last_success_at: this.lastSuccessAt.toISOString() } : {}),
       ...(this.lastError !== undefined ? { last_error: this.lastError.slice(0, 4000) } : {}),
