@@ -1,5 +1,5 @@
 import type { Client, ClientOptions } from "@elastic/elasticsearch";
-import { BatchingPublisher, type BatchingOptions, type BatchResult, type PublisherType, type QueuedRecord } from "./publisher";
+import { BatchingPublisher, errorMessage, type BatchingOptions, type BatchResult, type PublisherType, type QueuedRecord } from "./publisher";
 
 export interface ElasticsearchPublisherOptions extends BatchingOptions {
   /** Elasticsearch nodes, e.g. `["http://localhost:9200"]`. */
@@ -49,7 +49,7 @@ export class ElasticsearchPublisher extends BatchingPublisher {
       ({ Client }) => new Client({ ...this.options.clientOptions, nodes: this.options.hosts }),
       (error: unknown) => {
         this.client = undefined;
-        throw new Error(`ElasticsearchPublisher needs the @elastic/elasticsearch package: ${String(error)}`);
+        throw new Error(`ElasticsearchPublisher needs the @elastic/elasticsearch package: ${errorMessage(error)}`);
       },
     );
     return this.client;

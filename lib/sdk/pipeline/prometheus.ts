@@ -57,7 +57,9 @@ export class PrometheusPublisher implements MetricsPublisher {
   }
 
   private async start(): Promise<void> {
-    const prom = await import("prom-client");
+    const prom = await import("prom-client").catch((error: unknown) => {
+      throw new Error(`PrometheusPublisher needs the prom-client package: ${errorMessage(error)}`);
+    });
     const registry = this.options.registry ?? new prom.Registry();
     const instruments: Instruments = {
       registry,
