@@ -189,13 +189,18 @@ export abstract class BatchingPublisher implements MetricsPublisher {
   private readonly maxQueue: number;
   private readonly timer: ReturnType<typeof setInterval>;
   private sending: Promise<void> | undefined;
-  private reporter: StatusReporter | undefined;
+  private readonly reporter: StatusReporter | undefined;
   private closed = false;
+  /** Set when the target failed: a full batch then waits for the next tick instead of hammering it. */
+  private waitForTick = false;
 
   constructor(options: BatchingOptions) {
     this.batchSize = options.batchSize ?? 500;
     this.maxQueue = options.maxQueue ?? 10_000;
-    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1000);
+    this.timer = setInterval(() => {
+      this.waitForTick = false;
+      void this.flush();
+    }, options.flushIntervalMs ?? 1000);
     this.timer.unref();
     if (options.statusReporting) {
       this.reporter = new StatusReporter(options.statusReporting, () => [this.status()], () => this.health.reported());
@@ -223,11 +228,6 @@ export abstract class BatchingPublisher implements MetricsPublisher {
     return this.health.snapshot({ name: this.name, type: this.type, ...(this.target ? { target: this.target } : {}) }, this.queue.length);
   }
 
-  /** Records waiting to be sent. */
-  get backlog(): number {
-    return this.queue.length;
-  }
-
   private enqueue(records: QueuedRecord[], atFront = false): void {
     if (this.closed) {
       this.health.lost(records.length, "published after close");
@@ -240,7 +240,7 @@ export abstract class BatchingPublisher implements MetricsPublisher {
       this.queue.splice(0, excess);
       this.health.lost(excess, `queue full (${this.maxQueue} records): dropped the oldest`);
     }
-    if (!atFront && this.queue.length >= this.batchSize) void this.flush();
+    if (!atFront && !this.waitForTick && this.queue.length >= this.batchSize) void this.flush();
   }
 
   /** Sends everything queued now, one batch after another; stops at the first batch the target cannot take. Never rejects. */
@@ -262,6 +262,7 @@ export abstract class BatchingPublisher implements MetricsPublisher {
         if (delivered === 0) this.health.attemptFailed(reason);
       } catch (error) {
         this.health.attemptFailed(errorMessage(error));
+        this.waitForTick = true;
         this.enqueue(batch, true);
         return;
       }

@@ -98,6 +98,18 @@ describe("TracedeckPublisher", () => {
     expect(tracedeck.status()).toMatchObject({ backlog: 0, sent_count: 3, failed_count: 2 });
   });
 
+  it("does not retry a down server on every publish: full batches wait for the next tick", async () => {
+    const server = await fakeTracedeck(() => ({ status: 503 }));
+    const tracedeck = new TracedeckPublisher({ url: server.url, key: "k", batchSize: 1, flushIntervalMs: 60_000, reportStatus: false });
+    cleanup.push(() => tracedeck.close());
+    tracedeck.publishEventMetrics(event("first"));
+    await expect.poll(() => tracedeck.status().state).toBe("failing");
+    for (let i = 0; i < 20; i++) tracedeck.publishEventMetrics(event(`t${i}`));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.received).toHaveLength(1);
+    expect(tracedeck.status().backlog).toBe(21);
+  });
+
   it("never throws into the application when the server cannot be reached", async () => {
     const tracedeck = new TracedeckPublisher({ url: "http://127.0.0.1:1", key: "k", flushIntervalMs: 60_000, reportStatus: false });
     tracedeck.publishEventMetrics(event("a"));
