@@ -1,5 +1,6 @@
+import { createServer } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventMetrics, monitorEvents, NetworkMetrics, NetworkTelemetry, TelemetryLogger, TracedeckPublisher } from "@/lib/sdk/pipeline";
+import { EventMetrics, GrafanaCloudPublisher, monitorEvents, NetworkMetrics, NetworkTelemetry, TelemetryLogger, TracedeckPublisher } from "@/lib/sdk/pipeline";
 import { createKey, startServer, type RunningServer } from "./server";
 
 // The pipeline SDK against the real server: what TracedeckPublisher sends is what the query API
@@ -112,5 +113,42 @@ describe("pipeline SDK → Tracedeck", () => {
     tracedeck.publishEventMetrics(execution("upload", "sdk-task/unauthorized", 5, 1));
     await tracedeck.close();
     expect(tracedeck.status()).toMatchObject({ state: "failing", sent_count: 0, failed_count: 1, last_error: expect.stringMatching(/401/) });
+  });
+
+  it("pushes OTLP/HTTP JSON that Tracedeck's own OTLP receiver accepts (Grafana Cloud publisher, protocol otlp)", async () => {
+    // Grafana Cloud authenticates with basic auth, Tracedeck with its key: a relay on loopback swaps them
+    const relay = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (c: Buffer) => chunks.push(c));
+      request.on("end", async () => {
+        const forwarded = await fetch(`${server.url}/v1/metrics`, {
+          method: "POST",
+          headers: { "content-type": request.headers["content-type"] ?? "", authorization: `Bearer ${key}` },
+          body: Buffer.concat(chunks),
+        });
+        response.writeHead(forwarded.status, { "content-type": forwarded.headers.get("content-type") ?? "" }).end(await forwarded.text());
+      });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (relay.address() as { port: number }).port;
+      const grafana = new GrafanaCloudPublisher({ endpoint: `http://127.0.0.1:${port}/otlp/v1/metrics`, protocol: "otlp", instanceId: "1", apiKey: "k", pushIntervalMs: 60_000 });
+      grafana.publishEventMetrics(execution("otlp_job", "sdk-task/otlp-1", 5, 1, 4));
+      const op = new NetworkMetrics("sdk-task/otlp-1", "otlp-host", 443, "fetch", Date.now() / 1000 - 5);
+      op.endTime = op.startTime + 0.1;
+      op.bytesSent = 300;
+      grafana.publishNetworkMetrics(op);
+      await grafana.close();
+      expect(grafana.status()).toMatchObject({ state: "healthy", sent_count: 2 });
+
+      const { series } = await get("/api/v1/metrics/query?name=event_retries_total&agg=max&group_by=event_name");
+      expect(series).toContainEqual(expect.objectContaining({ tags: { event_name: "otlp_job" } }));
+      const points = series.find((s: { tags: Record<string, string> }) => s.tags.event_name === "otlp_job").points as [string, number | null][];
+      expect(points.some(([, value]) => value === 4)).toBe(true);
+      const bytes = await get("/api/v1/metrics/query?name=network_bytes_total&agg=max&group_by=direction");
+      expect(bytes.series.map((s: { tags: Record<string, string> }) => s.tags.direction).sort()).toEqual(["received", "sent"]);
+    } finally {
+      await new Promise((resolve) => relay.close(resolve));
+    }
   });
 });

@@ -18,6 +18,7 @@ const prompb = protobuf.parse(`
 
 interface Pushed {
   headers: IncomingHttpHeaders;
+  raw: Buffer;
   series: { labels: Record<string, string>; value: number; timestamp: number }[];
 }
 
@@ -32,11 +33,18 @@ async function receiver(status = 200): Promise<{ url: string; pushes: Pushed[] }
     const chunks: Buffer[] = [];
     request.on("data", (c: Buffer) => chunks.push(c));
     request.on("end", () => {
+      const raw = Buffer.concat(chunks);
+      if (request.headers["content-type"] === "application/json") {
+        pushes.push({ headers: request.headers, raw, series: [] });
+        response.writeHead(status).end();
+        return;
+      }
       const decoded = prompb.toObject(prompb.decode(uncompress(new Uint8Array(Buffer.concat(chunks)))), { longs: Number, defaults: true }) as {
         timeseries: { labels: { name: string; value: string }[]; samples: { value: number; timestamp: number }[] }[];
       };
       pushes.push({
         headers: request.headers,
+        raw,
         series: decoded.timeseries.map((ts) => {
           expect(ts.labels.map((l) => l.name)).toEqual([...ts.labels.map((l) => l.name)].sort());
           expect(ts.samples).toHaveLength(1);
@@ -117,5 +125,38 @@ describe("GrafanaCloudPublisher", () => {
     grafana.publishEventMetrics(finishedEvent("a", 1, "completed", 0));
     grafana.publishEventMetrics(finishedEvent("b", 1, "completed", 0));
     expect(grafana.status()).toMatchObject({ state: "degraded", failed_count: 1, backlog: 1 });
+  });
+
+  it("pushes the same series as OTLP/HTTP JSON when asked to", async () => {
+    const { url, pushes } = await receiver();
+    const grafana = new GrafanaCloudPublisher({ endpoint: url, protocol: "otlp", instanceId: "99", apiKey: "glc_otlp", pushIntervalMs: 60_000, externalLabels: { job: "pipeline" } });
+    cleanup.push(() => grafana.close());
+    grafana.publishEventMetrics(finishedEvent("resize", 0.3, "completed", 1));
+    grafana.publishEventMetrics(finishedEvent("resize", 0.4, "completed", 0));
+    grafana.publishEventMetrics(finishedEvent("resize", 20, "completed", 0));
+    await grafana.push();
+
+    expect(pushes).toHaveLength(1);
+    expect(pushes[0]!.headers.authorization).toBe(`Basic ${Buffer.from("99:glc_otlp").toString("base64")}`);
+    const request = JSON.parse(pushes[0]!.raw.toString());
+    const metrics = request.resourceMetrics[0].scopeMetrics[0].metrics as { name: string; unit: string; sum?: { dataPoints: unknown[]; isMonotonic: boolean; aggregationTemporality: number }; histogram?: { dataPoints: Record<string, unknown>[] } }[];
+    expect(metrics.map((m) => m.name).sort()).toEqual(["event_duration_seconds", "event_retries_total"]);
+    const retries = metrics.find((m) => m.name === "event_retries_total")!;
+    expect(retries.sum).toMatchObject({ isMonotonic: true, aggregationTemporality: 2, dataPoints: [expect.objectContaining({ asDouble: 1 })] });
+    const duration = metrics.find((m) => m.name === "event_duration_seconds")!;
+    expect(duration.unit).toBe("s");
+    const [point] = duration.histogram!.dataPoints;
+    expect(point).toMatchObject({
+      attributes: [
+        { key: "job", value: { stringValue: "pipeline" } },
+        { key: "event_name", value: { stringValue: "resize" } },
+        { key: "status", value: { stringValue: "completed" } },
+      ],
+      count: "3",
+      explicitBounds: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      bucketCounts: ["0", "0", "0", "0", "2", "0", "0", "0", "0", "1", "0", "0", "0"],
+    });
+    expect(point!.sum).toBeCloseTo(20.7, 6);
+    expect(BigInt(point!.timeUnixNano as string)).toBeGreaterThanOrEqual(BigInt(point!.startTimeUnixNano as string));
   });
 });

@@ -1,12 +1,18 @@
 import { formatMetrics, type EventMetrics, type FormattedEvent, type FormattedNetworkOp, type NetworkMetrics } from "./metrics";
 import { errorMessage, Health, REQUEST_TIMEOUT_MS, StatusReporter, type MetricsPublisher, type PublisherOptions, type PublisherStatus } from "./publisher";
+import { encodeMetricsRequest } from "./otlp";
 import { encodeWriteRequest, type Sample } from "./remote-write";
 import { DURATION_BUCKETS, EVENT_DURATION, EVENT_RETRIES, LATENCY_BUCKETS, NETWORK_BYTES, NETWORK_LATENCY } from "./series";
 
 export interface GrafanaCloudPublisherOptions extends PublisherOptions {
-  /** The stack's Prometheus remote-write URL, e.g. `https://prometheus-prod-01-eu-west-0.grafana.net/api/prom/push`. */
+  /**
+   * The stack's Prometheus remote-write URL, e.g. `https://prometheus-prod-01-eu-west-0.grafana.net/api/prom/push`,
+   * or with `protocol: "otlp"` its OTLP metrics URL, e.g. `https://otlp-gateway-prod-eu-west-0.grafana.net/otlp/v1/metrics`.
+   */
   endpoint: string;
-  /** The stack's Prometheus instance id (the basic-auth user). */
+  /** Prometheus remote write (the default), or OTLP/HTTP JSON for stacks reached through the OTLP gateway. */
+  protocol?: "remote_write" | "otlp";
+  /** The stack's instance id (the basic-auth user): the Prometheus one for remote write, the stack's for OTLP. */
   instanceId: string;
   /** A Grafana Cloud access policy token or API key with metrics:write (the basic-auth password). */
   apiKey: string;
@@ -18,13 +24,13 @@ export interface GrafanaCloudPublisherOptions extends PublisherOptions {
   externalLabels?: Record<string, string>;
 }
 
-interface CounterSeries {
+export interface CounterSeries {
   name: string;
   labels: Record<string, string>;
   value: number;
 }
 
-interface HistogramSeries {
+export interface HistogramSeries {
   name: string;
   labels: Record<string, string>;
   bounds: number[];
@@ -75,6 +81,14 @@ class SeriesSet {
     return true;
   }
 
+  counterSeries(): IterableIterator<CounterSeries> {
+    return this.counters.values();
+  }
+
+  histogramSeries(): IterableIterator<HistogramSeries> {
+    return this.histograms.values();
+  }
+
   /** Every series as samples at one time: histograms as `_bucket` (with `le`), `_sum` and `_count`. */
   samples(timestamp: number, extra: Record<string, string>): Sample[] {
     const samples: Sample[] = [];
@@ -97,8 +111,8 @@ class SeriesSet {
 
 /**
  * Pushes the same four series the Prometheus publisher serves to a Grafana Cloud (or any
- * Prometheus remote-write) endpoint. Series are cumulative, so a failed push loses nothing: the
- * next one carries the totals. Only finished events and operations are observed.
+ * Prometheus remote-write, or OTLP/HTTP) endpoint. Series are cumulative, so a failed push loses
+ * nothing: the next one carries the totals. Only finished events and operations are observed.
  */
 export class GrafanaCloudPublisher implements MetricsPublisher {
   readonly name: string;
@@ -111,6 +125,8 @@ export class GrafanaCloudPublisher implements MetricsPublisher {
   /** Observations not yet in a successful push. */
   private unpushed = 0;
   private pushing: Promise<void> | undefined;
+  /** When the cumulative series began, in nanoseconds since the epoch (OTLP's start time). */
+  private readonly startedAt = BigInt(Date.now()) * 1_000_000n;
 
   constructor(private readonly options: GrafanaCloudPublisherOptions) {
     this.name = options.name ?? "grafana-cloud";
@@ -165,20 +181,24 @@ export class GrafanaCloudPublisher implements MetricsPublisher {
     if (this.series.empty) return;
     const observations = this.unpushed;
     try {
-      const body = encodeWriteRequest(this.series.samples(Date.now(), this.options.externalLabels ?? {}));
+      const now = Date.now();
+      const labels = this.options.externalLabels ?? {};
+      const otlp = this.options.protocol === "otlp";
       const response = await fetch(this.options.endpoint, {
         method: "POST",
         headers: {
-          "content-type": "application/x-protobuf",
-          "content-encoding": "snappy",
-          "x-prometheus-remote-write-version": "0.1.0",
+          ...(otlp
+            ? { "content-type": "application/json" }
+            : { "content-type": "application/x-protobuf", "content-encoding": "snappy", "x-prometheus-remote-write-version": "0.1.0" }),
           authorization: `Basic ${Buffer.from(`${this.options.instanceId}:${this.options.apiKey}`).toString("base64")}`,
         },
-        body,
+        body: otlp
+          ? JSON.stringify(encodeMetricsRequest(this.series.counterSeries(), this.series.histogramSeries(), this.startedAt, BigInt(now) * 1_000_000n, labels))
+          : encodeWriteRequest(this.series.samples(now, labels)),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       const text = await response.text();
-      if (!response.ok) throw new Error(`remote write answered ${response.status}: ${text.slice(0, 500)}`);
+      if (!response.ok) throw new Error(`${otlp ? "OTLP export" : "remote write"} answered ${response.status}: ${text.slice(0, 500)}`);
       this.unpushed -= observations;
       this.health.succeeded(observations);
     } catch (error) {
