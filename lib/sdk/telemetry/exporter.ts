@@ -1,5 +1,5 @@
-import { gzip } from "zlib";
-import { promisify } from "util";
+import { gzip } from "node:zlib";
+import { promisify } from "node:util";
 import { encodeRequest } from "../../otlp/proto";
 import { Protocol, type TelemetryConfig } from "./config";
 import { nanosText, SEVERITY_NUMBER, type Attributes, type LogData, type MetricData, type SpanData } from "./records";

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { TraceContext, W3CTracePropagator } from "../context";
 import type { TelemetryClient } from "./client";
 import { SpanKind } from "./records";

@@ -1,0 +1,37 @@
+import protobuf from "protobufjs";
+import { compress } from "snappyjs";
+
+// Prometheus remote write 1.0: a snappy-compressed (block format) protobuf WriteRequest.
+// Only the fields a sender needs are declared; field numbers are those of prometheus/prompb.
+const root = protobuf.Root.fromJSON({
+  nested: {
+    prometheus: {
+      nested: {
+        WriteRequest: { fields: { timeseries: { rule: "repeated", type: "TimeSeries", id: 1 } } },
+        TimeSeries: { fields: { labels: { rule: "repeated", type: "Label", id: 1 }, samples: { rule: "repeated", type: "Sample", id: 2 } } },
+        Label: { fields: { name: { type: "string", id: 1 }, value: { type: "string", id: 2 } } },
+        Sample: { fields: { value: { type: "double", id: 1 }, timestamp: { type: "int64", id: 2 } } },
+      },
+    },
+  },
+});
+const WriteRequest = root.lookupType("prometheus.WriteRequest");
+
+export interface Sample {
+  /** Includes `__name__`. */
+  labels: Record<string, string>;
+  value: number;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+}
+
+/** The request body for a remote-write endpoint: one series per sample, labels sorted by name as receivers require. */
+export function encodeWriteRequest(samples: Sample[]): Uint8Array<ArrayBuffer> {
+  const timeseries = samples.map((s) => ({
+    labels: Object.keys(s.labels)
+      .sort()
+      .map((name) => ({ name, value: s.labels[name] })),
+    samples: [{ value: s.value, timestamp: s.timestamp }],
+  }));
+  return compress(WriteRequest.encode(WriteRequest.fromObject({ timeseries })).finish());
+}
