@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { OAuthProvider } from "./auth";
 import { TracedeckClient } from "./client";
 import { AuthenticationError, ConfigError, RetryableError, TracedeckError } from "./errors";
@@ -181,6 +181,36 @@ describe("TracedeckClient", () => {
     connect();
     await client!.close();
     await expect(client!.sendLogs([new LogRecord({ message: "x" })])).rejects.toThrow(/closed/);
+  });
+
+  it("gives events, metrics and logs without a service name the configured one", async () => {
+    server = await startFakeServer(acceptAll);
+    connect({ config: { serviceName: "billing" } });
+    await client!.sendLogs([new LogRecord({ message: "a" }), new LogRecord({ message: "b", serviceName: "mailer" })]);
+    await client!.sendEvents([{ name: "raw", timestamp: new Date().toISOString(), attributes: {} }]);
+    const logs = (JSON.parse(server.requests[0]!.body) as { logs: { service_name: string }[] }).logs;
+    expect(logs.map((l) => l.service_name)).toEqual(["billing", "mailer"]);
+    expect(JSON.parse(server.requests[1]!.body)).toMatchObject({ events: [{ name: "raw", service_name: "billing" }] });
+  });
+
+  it("batch processors send in the background, report rejected items, and are flushed by close", async () => {
+    server = await startFakeServer((request) => {
+      const { logs } = JSON.parse(request.body) as { logs: { message: string }[] };
+      const bad = logs.findIndex((l) => l.message === "");
+      return { status: 200, body: { accepted: logs.length - (bad < 0 ? 0 : 1), rejected: bad < 0 ? 0 : 1, errors: bad < 0 ? [] : [{ index: bad, message: "message: must not be empty" }] } };
+    });
+    connect({ config: { batchSize: 2, flushIntervalMs: 60_000 } });
+    const rejected: string[] = [];
+    const logs = client!.createBatchProcessor("logs", { onRejected: (r) => rejected.push(...r.map((e) => e.message)) });
+    logs.addMany([new LogRecord({ message: "one" }), new LogRecord({ message: "" })]);
+    await vi.waitFor(() => expect(server!.requests).toHaveLength(1));
+    expect(rejected).toEqual(["message: must not be empty"]);
+    logs.add(new LogRecord({ message: "three" }));
+    expect(server.requests).toHaveLength(1);
+    await client!.close();
+    expect(server.requests).toHaveLength(2);
+    expect(JSON.parse(server.requests[1]!.body)).toMatchObject({ logs: [{ message: "three" }] });
+    expect(logs.add(new LogRecord({ message: "late" }))).toBe(false);
   });
 
   it("takes its settings from the environment by default", async () => {

@@ -1,6 +1,7 @@
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
 import { ApiKeyAuth, OAuthProvider, type AuthProvider } from "./auth";
+import { BatchProcessor, type DropReason } from "./batch";
 import { Config, type ConfigOptions } from "./config";
 import { AuthenticationError, ConfigError, RetryableError, TracedeckError } from "./errors";
 import type { Event, EventJSON, LogRecord, LogRecordJSON, Metric, MetricJSON, Span, SpanJSON, Trace } from "./models";
@@ -47,6 +48,22 @@ export interface TracedeckClientOptions {
   onRetry?: (info: RetryInfo) => void;
 }
 
+/** What each signal's send takes. */
+export interface SignalItems {
+  spans: Span | SpanJSON;
+  events: Event | EventJSON;
+  metrics: Metric | MetricJSON;
+  logs: LogRecord | LogRecordJSON;
+}
+export type Signal = keyof SignalItems;
+
+export interface ClientBatchProcessorOptions<T> {
+  /** Items dropped (queue full, shut down) or whose send failed after its retries. */
+  onDrop?: (items: T[], reason: DropReason, error?: unknown) => void;
+  /** Items the server refused in a batch it otherwise stored. */
+  onRejected?: (rejections: ItemRejection<T>[]) => void;
+}
+
 export interface SendOptions {
   /** Aborting stops the send, including any wait between retries. */
   signal?: AbortSignal;
@@ -83,6 +100,7 @@ export class TracedeckClient {
   readonly config: Config;
   readonly #auth: AuthProvider | undefined;
   readonly #onRetry: TracedeckClientOptions["onRetry"];
+  readonly #processors = new Set<Pick<BatchProcessor<unknown>, "shutdown">>();
   #closed = false;
 
   constructor(options: TracedeckClientOptions = {}) {
@@ -94,19 +112,39 @@ export class TracedeckClient {
 
   /** Spans, or every span of a trace. */
   sendSpans(spans: readonly (Span | SpanJSON)[] | Trace, options?: SendOptions): Promise<IngestResult<Span | SpanJSON>> {
-    return this.#send("/api/v1/spans", "spans", "spans" in spans ? spans.spans : spans, options);
+    return this.#send("spans", "spans" in spans ? spans.spans : spans, options);
   }
 
   sendEvents<T extends Event | EventJSON>(events: readonly T[], options?: SendOptions): Promise<IngestResult<T>> {
-    return this.#send("/api/v1/events", "events", events, options);
+    return this.#send("events", events, options);
   }
 
   sendMetrics<T extends Metric | MetricJSON>(metrics: readonly T[], options?: SendOptions): Promise<IngestResult<T>> {
-    return this.#send("/api/v1/metrics", "metrics", metrics, options);
+    return this.#send("metrics", metrics, options);
   }
 
   sendLogs<T extends LogRecord | LogRecordJSON>(logs: readonly T[], options?: SendOptions): Promise<IngestResult<T>> {
-    return this.#send("/api/v1/logs", "logs", logs, options);
+    return this.#send("logs", logs, options);
+  }
+
+  /**
+   * A BatchProcessor that sends one signal through this client, sized by the configuration's
+   * batchSize, flushIntervalMs and maxQueueSize: `add` from the hot path, the sends happen in the
+   * background. `close()` flushes it.
+   */
+  createBatchProcessor<K extends Signal>(signal: K, options: ClientBatchProcessorOptions<SignalItems[K]> = {}): BatchProcessor<SignalItems[K]> {
+    const processor: BatchProcessor<SignalItems[K]> = new BatchProcessor<SignalItems[K]>({
+      exportBatch: async (items, { signal: abort }) => {
+        const result = await this.#send(signal, items, { signal: abort });
+        if (result.errors.length > 0) options.onRejected?.(result.errors);
+      },
+      batchSize: this.config.batchSize,
+      flushIntervalMs: this.config.flushIntervalMs,
+      maxQueueSize: this.config.maxQueueSize,
+      onDrop: options.onDrop,
+    });
+    this.#processors.add(processor);
+    return processor;
   }
 
   /** Asks the server whether it and its database are up; one attempt, and it never throws. */
@@ -126,9 +164,13 @@ export class TracedeckClient {
     }
   }
 
-  /** Refuses further sends and closes the auth provider (an OAuth token is revoked). */
-  async close(): Promise<void> {
+  /**
+   * Sends what the batch processors still hold (waiting at most `timeoutMs` for them), then
+   * refuses further sends and closes the auth provider (an OAuth token is revoked).
+   */
+  async close(timeoutMs = 30_000): Promise<void> {
     if (this.#closed) return;
+    await Promise.all([...this.#processors].map((p) => p.shutdown(timeoutMs)));
     this.#closed = true;
     await this.#auth?.close?.();
   }
@@ -138,11 +180,13 @@ export class TracedeckClient {
     return caller ? AbortSignal.any([caller, timeout]) : timeout;
   }
 
-  async #send<T>(path: string, field: string, items: readonly T[], options: SendOptions = {}): Promise<IngestResult<T>> {
+  async #send<T>(signal: Signal, items: readonly T[], options: SendOptions = {}): Promise<IngestResult<T>> {
     if (this.#closed) throw new TracedeckError("the client is closed");
     if (!this.#auth) throw new ConfigError("no credentials: give apiKey or auth, or set TRACEDECK_KEY_ID and TRACEDECK_KEY_SECRET");
     if (items.length === 0) return { accepted: 0, rejected: 0, errors: [] };
-    const json = JSON.stringify({ [field]: items });
+    const path = `/api/v1/${signal}`;
+    // spans always carry their own service name; the other signals may leave it to the configuration
+    const json = JSON.stringify({ [signal]: this.config.serviceName === undefined || signal === "spans" ? items : items.map((item) => this.#withService(item)) });
     const compress = this.config.compression && Buffer.byteLength(json) >= this.config.compressionThresholdBytes;
     const body = compress ? await gzip(json) : json;
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
@@ -170,6 +214,12 @@ export class TracedeckClient {
       rejected: answer.rejected,
       errors: answer.errors.map((e) => ({ index: e.index, message: e.message, item: items[e.index] as T })),
     };
+  }
+
+  /** The item's wire form with the configured service name when it has none of its own. */
+  #withService(item: unknown): unknown {
+    const wire = (typeof (item as { toJSON?: unknown }).toJSON === "function" ? (item as { toJSON: () => unknown }).toJSON() : item) as Record<string, unknown>;
+    return wire.service_name === undefined ? { ...wire, service_name: this.config.serviceName } : wire;
   }
 
   async #post(path: string, body: string | Buffer, headers: Record<string, string>, caller: AbortSignal | undefined) {

@@ -36,7 +36,6 @@ describe("Config", () => {
       TRACEDECK_MAX_RETRIES: "",
       TRACEDECK_SERVICE_NAME: "checkout",
       TRACEDECK_OAUTH_SCOPES: "ingest, read",
-      TRACEDECK_LOG_LEVEL: "DEBUG",
     });
     expect(config).toMatchObject({
       endpoint: "https://tracedeck.example.com",
@@ -47,7 +46,6 @@ describe("Config", () => {
       maxRetries: DEFAULT_CONFIG.maxRetries,
       serviceName: "checkout",
       oauthScopes: ["ingest", "read"],
-      logLevel: "debug",
     });
   });
 

@@ -1,9 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { ConfigError } from "./errors";
 
-export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
 export interface ConfigOptions {
   /** Where Tracedeck listens, e.g. `https://tracedeck.example.com`. */
   endpoint: string;
@@ -13,6 +10,7 @@ export interface ConfigOptions {
   oauthTokenUrl: string | undefined;
   /** Scopes to ask the token endpoint for. */
   oauthScopes: string[];
+  /** Given to events, metrics and logs sent without a service name of their own. */
   serviceName: string | undefined;
   /** Per request attempt. */
   timeoutMs: number;
@@ -21,10 +19,12 @@ export interface ConfigOptions {
   compressionThresholdBytes: number;
   /** Retries after the first attempt. */
   maxRetries: number;
+  /** The batch processors of `TracedeckClient.createBatchProcessor`: items per request, … */
   batchSize: number;
+  /** … the longest an item waits before it is sent, … */
   flushIntervalMs: number;
+  /** … and the most items held while the server is slow or away. */
   maxQueueSize: number;
-  logLevel: LogLevel;
   /** Settings of your own that travel with the configuration. */
   extra: Record<string, unknown>;
 }
@@ -43,7 +43,6 @@ export const DEFAULT_CONFIG: Readonly<ConfigOptions> = Object.freeze({
   batchSize: 512,
   flushIntervalMs: 5_000,
   maxQueueSize: 10_000,
-  logLevel: "warn",
   extra: {},
 });
 
@@ -83,7 +82,6 @@ function validate(options: ConfigOptions): ConfigOptions {
   }
   if (typeof options.compression !== "boolean") problems.push("compression must be true or false");
   if (!Array.isArray(options.oauthScopes) || options.oauthScopes.some((s) => typeof s !== "string")) problems.push("oauthScopes must be a list of strings");
-  if (!(LOG_LEVELS as readonly unknown[]).includes(options.logLevel)) problems.push(`logLevel must be one of ${LOG_LEVELS.join(", ")}`);
   if (typeof options.extra !== "object" || options.extra === null || Array.isArray(options.extra)) problems.push("extra must be an object");
   if ((options.keyId === undefined) !== (options.keySecret === undefined)) problems.push("keyId and keySecret go together: give both or neither");
   if (options.batchSize > options.maxQueueSize) problems.push("batchSize must not exceed maxQueueSize");
@@ -138,7 +136,6 @@ export class Config implements Readonly<ConfigOptions> {
   readonly batchSize!: number;
   readonly flushIntervalMs!: number;
   readonly maxQueueSize!: number;
-  readonly logLevel!: LogLevel;
   readonly extra!: Record<string, unknown>;
 
   constructor(options: Partial<ConfigOptions> = {}) {
@@ -154,7 +151,7 @@ export class Config implements Readonly<ConfigOptions> {
    * - TRACEDECK_OAUTH_TOKEN_URL, TRACEDECK_OAUTH_SCOPES (space- or comma-separated)
    * - TRACEDECK_SERVICE_NAME (or TELEMETRYFLOW_SERVICE_NAME, OTEL_SERVICE_NAME)
    * - TRACEDECK_TIMEOUT_MS, TRACEDECK_COMPRESSION, TRACEDECK_COMPRESSION_THRESHOLD_BYTES, TRACEDECK_MAX_RETRIES,
-   *   TRACEDECK_BATCH_SIZE, TRACEDECK_FLUSH_INTERVAL_MS, TRACEDECK_MAX_QUEUE_SIZE, TRACEDECK_LOG_LEVEL
+   *   TRACEDECK_BATCH_SIZE, TRACEDECK_FLUSH_INTERVAL_MS, TRACEDECK_MAX_QUEUE_SIZE
    */
   static fromEnv(env: Record<string, string | undefined> = process.env): Config {
     const apiKey = readEnv(env, "TRACEDECK_API_KEY");
@@ -175,7 +172,6 @@ export class Config implements Readonly<ConfigOptions> {
       batchSize: envNumber(env, "TRACEDECK_BATCH_SIZE"),
       flushIntervalMs: envNumber(env, "TRACEDECK_FLUSH_INTERVAL_MS"),
       maxQueueSize: envNumber(env, "TRACEDECK_MAX_QUEUE_SIZE"),
-      logLevel: readEnv(env, "TRACEDECK_LOG_LEVEL")?.toLowerCase() as LogLevel | undefined,
     });
   }
 
@@ -203,7 +199,10 @@ export class Config implements Readonly<ConfigOptions> {
     return new Config(options as Partial<ConfigOptions>);
   }
 
-  /** This configuration with `overrides` applied; unset (undefined) overrides keep the current value, and `extra` is merged key by key. */
+  /**
+   * This configuration with `overrides` applied: fields left undefined keep the current value,
+   * and `extra` is merged key by key. A Config as `overrides` sets all its fields, defaults included.
+   */
   merge(overrides: Partial<ConfigOptions> | Config): Config {
     const changes = defined({ ...overrides });
     return new Config({ ...this.toOptions(), ...changes, extra: { ...this.extra, ...changes.extra } });

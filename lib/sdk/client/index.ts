@@ -1,8 +1,18 @@
 // The batch-sending client of the Tracedeck SDK.
 export { ApiKeyAuth, OAuthProvider, type AuthProvider, type OAuthProviderOptions } from "./auth";
 export { BatchProcessor, type BatchProcessorOptions, type DropReason } from "./batch";
-export { TracedeckClient, type HealthStatus, type IngestResult, type ItemRejection, type SendOptions, type TracedeckClientOptions } from "./client";
-export { Config, DEFAULT_CONFIG, LOG_LEVELS, type ConfigOptions, type LogLevel } from "./config";
+export {
+  TracedeckClient,
+  type ClientBatchProcessorOptions,
+  type HealthStatus,
+  type Signal,
+  type SignalItems,
+  type IngestResult,
+  type ItemRejection,
+  type SendOptions,
+  type TracedeckClientOptions,
+} from "./client";
+export { Config, DEFAULT_CONFIG, type ConfigOptions } from "./config";
 export { AuthenticationError, ConfigError, RetryableError, TracedeckError } from "./errors";
 export { newSpanId, newTraceId } from "./ids";
 export {
