@@ -121,6 +121,16 @@ describe("OAuthProvider", () => {
     await expect(auth.headers()).rejects.toThrow(/closed/);
   });
 
+  it("revoke reports a failed revocation; close does not fail because of one", async () => {
+    server = await tokenServer({ answer: (r) => (r.path === "/api/oauth/revoke" ? { status: 500 } : undefined) }).start();
+    const auth = provider();
+    await auth.headers();
+    await expect(auth.revoke()).rejects.toThrow(/revoking the token failed with 500/);
+    await auth.headers();
+    await expect(auth.close()).resolves.toBeUndefined();
+    expect(server.requests.filter((r) => r.path === "/api/oauth/revoke")).toHaveLength(2);
+  });
+
   it("turns the server's refusal into an AuthenticationError with its error code", async () => {
     server = await tokenServer().start();
     const auth = new OAuthProvider({ clientId: "tfk_app", clientSecret: "tfs_wrong", tokenUrl: `${server.url}/api/oauth/token` });

@@ -149,15 +149,15 @@ export class OAuthProvider implements AuthProvider {
     await response.body?.cancel();
   }
 
-  /** Revokes the token so it does not outlive the process's use of it, then refuses further use. */
+  /**
+   * Revokes the token so it does not outlive the process's use of it, then refuses further use.
+   * Never rejects: it runs on the way out, and a token whose revocation failed still expires on its own.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#closed = true;
     await this.#refreshing?.catch(() => undefined);
-    try {
-      await this.revoke();
-    } finally {
-      this.#closed = true;
-    }
+    await this.revoke().catch(() => undefined);
   }
 
   async #requestToken(): Promise<CachedToken> {
