@@ -122,6 +122,18 @@ describe("the SDK client against a real Tracedeck", () => {
     expect((await read<{ span_count: number }>(`/api/v1/traces/${trace.traceId}`)).span_count).toBe(201);
   });
 
+  it("a batch processor's items are all stored once its client closes", async () => {
+    const batching = new TracedeckClient({ endpoint: server.url, apiKey: key, config: { batchSize: 40, flushIntervalMs: 60_000, serviceName: service } });
+    const name = `batched-${service}`;
+    const events = batching.createBatchProcessor("events");
+    for (let i = 0; i < 100; i++) events.add(new Event({ name, attributes: { i } }));
+    await batching.close();
+    expect(events.exportedCount).toBe(100);
+    const stored = await read<{ events: { service_name: string }[] }>(`/api/v1/events?name=${encodeURIComponent(name)}&limit=500`);
+    expect(stored.events).toHaveLength(100);
+    expect(new Set(stored.events.map((e) => e.service_name))).toEqual(new Set([service]));
+  });
+
   it("throws AuthenticationError for a wrong key", async () => {
     const [keyId] = key.split(":") as [string];
     const wrong = new TracedeckClient({ endpoint: server.url, apiKey: `${keyId}:tfs_wrongsecret`, config: {} });

@@ -197,8 +197,8 @@ export class TracedeckClient {
         try {
           return await this.#post(path, body, headers, options.signal);
         } catch (error) {
-          // a token the server no longer accepts (revoked, or the server restarted with a new
-          // signing state) is worth one fresh token before giving up
+          // a cached token the server no longer accepts (revoked, or expired early) is worth one
+          // fresh token before giving up
           if (error instanceof AuthenticationError && error.status === 401 && this.#auth?.invalidate && !refreshedCredentials) {
             refreshedCredentials = true;
             this.#auth.invalidate();
