@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AuthenticationError,
   Event,
+  OAuthProvider,
   LogRecord,
   Metric,
   MetricType,
@@ -139,5 +140,22 @@ describe("the SDK client against a real Tracedeck", () => {
     const wrong = new TracedeckClient({ endpoint: server.url, apiKey: `${keyId}:tfs_wrongsecret`, config: {} });
     await expect(wrong.sendEvents([new Event({ name: "never stored" })])).rejects.toBeInstanceOf(AuthenticationError);
     await expect(wrong.sendEvents([new Event({ name: "never stored" })])).rejects.toMatchObject({ status: 401 });
+  });
+
+  it("sends with an OAuth token from the server's token endpoint, and the revoked token is refused at once", async () => {
+    const [clientId, clientSecret] = key.split(":") as [string, string];
+    const oauth = new OAuthProvider({ clientId, clientSecret, tokenUrl: `${server.url}/api/oauth/token`, revokeUrl: `${server.url}/api/oauth/revoke`, scopes: ["ingest"] });
+    const viaToken = new TracedeckClient({ endpoint: server.url, auth: oauth, config: {} });
+    const event = new Event({ name: `oauth-${service}`, serviceName: service });
+    expect(await viaToken.sendEvents([event])).toMatchObject({ accepted: 1, rejected: 0 });
+    expect(oauth.grantedScopes).toEqual(["ingest"]);
+    const token = await oauth.accessToken();
+    // the token carries only the scope asked for
+    expect((await fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(403);
+    await oauth.revoke();
+    expect((await fetch(`${server.url}/api/v1/events`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "[]" })).status).toBe(401);
+    const events = await read<{ events: { name: string }[] }>(`/api/v1/events?from=now-10m`);
+    expect(events.events.map((e) => e.name)).toContain(`oauth-${service}`);
+    await viaToken.close();
   });
 });
