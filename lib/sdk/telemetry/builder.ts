@@ -1,7 +1,8 @@
 import { TelemetryClient } from "./client";
 import { DEFAULTS, Protocol, SignalType, validateConfig, type TelemetryConfig } from "./config";
 import { Credentials } from "./credentials";
-import { BuilderError, TelemetryError } from "./errors";
+import { TracedeckError } from "../client/errors";
+import { BuilderError } from "./errors";
 
 type Duration = number | { milliseconds?: number; seconds?: number; minutes?: number };
 
@@ -226,7 +227,7 @@ export class TelemetryBuilder {
       });
       return new TelemetryClient(config);
     } catch (error) {
-      if (error instanceof TelemetryError) throw new BuilderError(error.message, { cause: error });
+      if (error instanceof TracedeckError) throw new BuilderError(error.message, { cause: error });
       throw error;
     }
   }

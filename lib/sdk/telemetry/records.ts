@@ -1,22 +1,13 @@
+import { Severity, type SpanKind } from "../client/models";
+
 // What the client buffers between exports. Times are epoch microseconds: a plain number (exact
 // below 2^53), cheap to take on every span; the exporter writes them as nanoseconds.
 
-export enum SpanKind {
-  INTERNAL = "internal",
-  SERVER = "server",
-  CLIENT = "client",
-  PRODUCER = "producer",
-  CONSUMER = "consumer",
-}
+export { SpanKind } from "../client/models";
 
-export enum SeverityLevel {
-  TRACE = "trace",
-  DEBUG = "debug",
-  INFO = "info",
-  WARN = "warn",
-  ERROR = "error",
-  FATAL = "fatal",
-}
+/** The telemetry client's name for log severities: the same levels as the batch client's. */
+export const SeverityLevel = Severity;
+export type SeverityLevel = Severity;
 
 /** OTLP severity numbers: the first of each level's four. */
 export const SEVERITY_NUMBER: Record<SeverityLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
