@@ -156,25 +156,28 @@ export class TraceContext {
 }
 
 /** Random non-zero id as lowercase hex (an all-zero id means "no id" in the spec). */
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 // random bytes drawn in bulk: one getRandomValues call serves hundreds of ids
 const pool = new Uint8Array(4096);
+const poolHex = Buffer.from(pool.buffer, pool.byteOffset, pool.byteLength);
 let poolUsed = pool.length;
 
 /** A random id of `bytes` bytes as lowercase hex, never all zeros (which W3C reserves as invalid). */
-function randomId(bytes: number): string {
+export function randomId(bytes: number): string {
   for (;;) {
     if (poolUsed + bytes > pool.length) {
       crypto.getRandomValues(pool);
       poolUsed = 0;
     }
-    let id = "";
-    let zero = true;
-    for (let i = 0; i < bytes; i++) {
-      const byte = pool[poolUsed++]!;
-      if (byte !== 0) zero = false;
-      id += HEX[byte];
-    }
-    if (!zero) return id;
+    const start = poolUsed;
+    poolUsed += bytes;
+    for (let i = start; i < poolUsed; i++) if (pool[i] !== 0) return poolHex.toString("hex", start, poolUsed);
   }
+}
+
+/**
+ * A context from ids this SDK generated (randomId) or copied from a valid context: no checks to
+ * repeat on every span.
+ */
+export function generatedContext(fields: TraceContextFields): TraceContext {
+  return new TraceContext(fields, GENERATED);
 }

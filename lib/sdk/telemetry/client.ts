@@ -1,4 +1,5 @@
-import { TraceContext } from "../context";
+import { SAMPLED_FLAG, TraceContext } from "../context";
+import { generatedContext, randomId } from "../context/trace-context";
 import { Protocol, SignalType, type TelemetryConfig } from "./config";
 import { NotInitializedError } from "./errors";
 import { Exporter } from "./exporter";
@@ -16,8 +17,13 @@ export interface TelemetryExporter {
   lastError: string | undefined;
 }
 
-/** A span being recorded: its data, and its context (which goes out with it, unused by exporters). */
-type OpenSpan = Omit<SpanData, "endMicros"> & { endMicros?: number; context: TraceContext };
+/**
+ * A span being recorded. Its TraceContext is made only when someone asks for it (a child span, a
+ * propagated header): most spans never need one.
+ */
+type OpenSpan = SpanData & { parent: TraceContext | undefined; traceFlags: number; context: TraceContext | undefined };
+
+const NO_EVENTS: SpanData["events"] = Object.freeze([]) as unknown as SpanData["events"];
 
 const UNSET = Object.freeze({ code: "unset" as const });
 
@@ -216,26 +222,33 @@ export class TelemetryClient {
    */
   startSpan(name: string, kind: SpanKind = SpanKind.INTERNAL, attributes: Attributes = {}, parent: TraceContext | undefined = TraceContext.get()): string {
     this.ensureInitialized();
-    const context = parent ? parent.child() : TraceContext.newRoot();
-    this.open.set(context.spanId, {
-      context,
-      traceId: context.traceId,
-      spanId: context.spanId,
+    const spanId = randomId(8);
+    this.open.set(spanId, {
+      parent,
+      traceFlags: parent ? parent.traceFlags : SAMPLED_FLAG,
+      traceId: parent ? parent.traceId : randomId(16),
+      spanId,
       parentSpanId: parent?.spanId,
-      traceState: context.traceState.size ? context.traceState.serialize() : undefined,
+      traceState: parent?.traceState.size ? parent.traceState.serialize() : undefined,
       name,
       kind,
       startMicros: nowMicros(),
+      // every field present from the start: one object shape for all spans keeps this path fast
+      endMicros: 0,
       attributes,
-      events: [],
+      events: NO_EVENTS,
       status: UNSET,
+      context: undefined,
     });
-    return context.spanId;
+    return spanId;
   }
 
   /** The span started with this id, as a context to run work in or to propagate. */
   spanContext(spanId: string): TraceContext | undefined {
-    return this.open.get(spanId)?.context;
+    const span = this.open.get(spanId);
+    if (!span) return undefined;
+    span.context ??= generatedContext({ traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId, traceFlags: span.traceFlags, traceState: span.parent?.traceState });
+    return span.context;
   }
 
   setSpanAttributes(spanId: string, attributes: Attributes): void {
@@ -245,7 +258,8 @@ export class TelemetryClient {
   }
 
   addSpanEvent(spanId: string, name: string, attributes: Attributes = {}): void {
-    this.open.get(spanId)?.events.push({ name, timeMicros: nowMicros(), attributes });
+    const span = this.open.get(spanId);
+    if (span) span.events = [...span.events, { name, timeMicros: nowMicros(), attributes }];
   }
 
   /** Ends a span; with an error it is marked failed and the error recorded as an `exception` event. */
@@ -257,14 +271,14 @@ export class TelemetryClient {
     if (error !== undefined && error !== null) {
       const e = error instanceof Error ? error : new Error(String(error));
       span.status = { code: "error", message: e.message };
-      span.events.push({ name: "exception", timeMicros: endMicros, attributes: { "exception.type": e.name, "exception.message": e.message, ...(e.stack ? { "exception.stacktrace": e.stack } : {}) } });
+      span.events = [...span.events, { name: "exception", timeMicros: endMicros, attributes: { "exception.type": e.name, "exception.message": e.message, ...(e.stack ? { "exception.stacktrace": e.stack } : {}) } }];
     } else if (span.status.code === "unset" && span.attributes["error"] === true) {
       span.status = { code: "error" };
     }
     // an unsampled trace is propagated but not recorded
-    if (!this.enabled(SignalType.TRACES) || (span.context.traceFlags & 1) === 0 || !this.admit()) return;
+    if (!this.enabled(SignalType.TRACES) || (span.traceFlags & SAMPLED_FLAG) === 0 || !this.admit()) return;
     span.endMicros = endMicros;
-    this.spans.push(span as SpanData);
+    this.spans.push(span);
     this.afterRecord();
   }
 
@@ -280,7 +294,7 @@ export class TelemetryClient {
    */
   span<T>(name: string, fn: (spanId: string) => T, options: { kind?: SpanKind; attributes?: Attributes } = {}): T {
     const spanId = this.startSpan(name, options.kind, options.attributes);
-    const context = this.open.get(spanId)!.context;
+    const context = this.spanContext(spanId)!;
     let result: T;
     try {
       result = TraceContext.run(context, () => fn(spanId));
