@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TraceContext } from "@/lib/sdk/context";
-import { instrumentFetch, Protocol, SpanKind, TelemetryBuilder, tracedHandler, type TelemetryClient } from "@/lib/sdk/telemetry";
+import { instrumentFetch, Protocol, SeverityLevel, SpanKind, TelemetryBuilder, tracedHandler, type TelemetryClient } from "@/lib/sdk/telemetry";
 import { createKey, startServer, type RunningServer } from "./server";
 
 // The SDK's telemetry client against a real Tracedeck server: what it sends over each protocol is
@@ -54,9 +54,13 @@ describe.each([Protocol.HTTP, Protocol.OTLP])("the telemetry client over %s", (p
     client.incrementCounter(`orders.created.${protocol}`, 2, { channel: "web" });
     client.incrementCounter(`orders.created.${protocol}`, 1, { channel: "web" });
     client.recordGauge(`queue.depth.${protocol}`, 7);
+    client.recordMetric(`cart.value.${protocol}`, 59.5, "EUR", { currency: "EUR" });
     client.logError("payment provider slow");
+    client.logDebug("cache warm");
+    client.logFatal("out of memory soon");
+    client.log("custom level", SeverityLevel.WARN, { source: "test" });
     await client.shutdown(10_000);
-    expect(client.getStatus()).toMatchObject({ failed: 0, spansSent: 3, logsSent: 2 });
+    expect(client.getStatus()).toMatchObject({ failed: 0, spansSent: 3, logsSent: 5 });
 
     const trace = await read<{ spans: { name: string; parent_span_id: string | null; status: { code: string; message: string | null }; events: { name: string }[]; resource_attributes: Record<string, unknown> }[] }>(`/api/v1/traces/${traceId}`);
     expect(trace.spans.map((s) => s.name).sort()).toEqual(["POST /orders", "SELECT orders", "charge card"]);
@@ -69,13 +73,18 @@ describe.each([Protocol.HTTP, Protocol.OTLP])("the telemetry client over %s", (p
     expect(failed.events.map((e) => e.name)).toEqual(["exception"]);
 
     const logs = await read<{ logs: { body: unknown; trace_id: string | null }[] }>(`/api/v1/logs?service=${service}`);
-    expect(logs.logs.map((l) => l.body).sort()).toEqual(["order accepted", "payment provider slow"]);
+    expect(logs.logs.map((l) => l.body).sort()).toEqual(["cache warm", "custom level", "order accepted", "out of memory soon", "payment provider slow"]);
+    const severities = await read<{ logs: { body: unknown; severity_text: string | null }[] }>(`/api/v1/logs?service=${service}&severity=warn`);
+    expect(severities.logs.map((l) => l.body).sort()).toEqual(["custom level", "out of memory soon", "payment provider slow"]);
     expect(logs.logs.find((l) => l.body === "order accepted")!.trace_id).toBe(traceId);
 
     const counter = await read<{ series: { points: [string, number][] }[] }>(`/api/v1/metrics/query?name=orders.created.${protocol}&agg=sum&from=now-5m&step=5m&tag=channel:web`);
     expect(counter.series.flatMap((s) => s.points.map((p) => p[1])).reduce((a, b) => a + b, 0)).toBe(3);
     const gauge = await read<{ series: { points: [string, number][] }[] }>(`/api/v1/metrics/query?name=queue.depth.${protocol}&agg=max&from=now-5m&step=5m`);
     expect(gauge.series[0]!.points.some((p) => p[1] === 7)).toBe(true);
+    const metric = await read<{ unit: string | null; series: { tags: Record<string, string>; points: [string, number][] }[] }>(`/api/v1/metrics/query?name=cart.value.${protocol}&agg=max&from=now-5m&step=5m`);
+    expect(metric.unit).toBe("EUR");
+    expect(metric.series[0]!.points.some((p) => p[1] === 59.5)).toBe(true);
     const histogram = await read<{ type: string; series: { points: [string, number][] }[] }>(`/api/v1/metrics/query?name=db.query.duration.${protocol}&agg=count&from=now-5m&step=5m`);
     expect(histogram.type).toBe("histogram");
     expect(histogram.series.flatMap((s) => s.points.map((p) => p[1])).reduce((a, b) => a + b, 0)).toBe(1);

@@ -64,6 +64,9 @@ describe("the builder", () => {
     expect(builder().withEndpoint("collector.internal:3000").build().config.endpoint).toBe("https://collector.internal:3000");
     expect(builder().withMetricsOnly().build().config.signals).toEqual({ metrics: true, logs: false, traces: false });
     expect(builder().withTracesOnly().withHttp().build().config.protocol).toBe(Protocol.HTTP);
+    expect(builder().withLogsOnly().withOtlp().build().config).toMatchObject({ protocol: Protocol.OTLP, signals: { metrics: false, logs: true, traces: false } });
+    expect(builder().withProtocol(Protocol.OTLP).withInsecure(false).build().config.insecure).toBe(false);
+    expect(builder().mustBuild().config.serviceName).toBe("checkout");
   });
 
   it("reads the reference's environment variables with withAutoConfiguration", () => {
