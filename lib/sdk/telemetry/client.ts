@@ -23,6 +23,8 @@ export interface TelemetryExporter {
  */
 type OpenSpan = SpanData & { parent: TraceContext | undefined; traceFlags: number; context: TraceContext | undefined };
 
+const ZERO_TRACE_ID = "0".repeat(32);
+const ZERO_SPAN_ID = "0".repeat(16);
 const NO_EVENTS: SpanData["events"] = Object.freeze([]) as unknown as SpanData["events"];
 
 const UNSET = Object.freeze({ code: "unset" as const });
@@ -111,7 +113,7 @@ export class TelemetryClient {
   }
 
   private enabled(signal: SignalType): boolean {
-    return this.isInitialized() && this.config.signals[signal];
+    return this.initializedAt !== undefined && this.config.signals[signal];
   }
 
   /** Rate limit and queue bound: false when the record is to be dropped. */
@@ -222,11 +224,22 @@ export class TelemetryClient {
    */
   startSpan(name: string, kind: SpanKind = SpanKind.INTERNAL, attributes: Attributes = {}, parent: TraceContext | undefined = TraceContext.get()): string {
     this.ensureInitialized();
-    const spanId = randomId(8);
+    let traceId: string;
+    let spanId: string;
+    if (parent) {
+      traceId = parent.traceId;
+      spanId = randomId(8);
+    } else {
+      // one draw of 24 random bytes for both ids of a new trace
+      const ids = randomId(24);
+      traceId = ids.slice(0, 32);
+      spanId = ids.slice(32);
+      if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return this.startSpan(name, kind, attributes, parent);
+    }
     this.open.set(spanId, {
       parent,
       traceFlags: parent ? parent.traceFlags : SAMPLED_FLAG,
-      traceId: parent ? parent.traceId : randomId(16),
+      traceId,
       spanId,
       parentSpanId: parent?.spanId,
       traceState: parent?.traceState.size ? parent.traceState.serialize() : undefined,
@@ -272,8 +285,6 @@ export class TelemetryClient {
       const e = error instanceof Error ? error : new Error(String(error));
       span.status = { code: "error", message: e.message };
       span.events = [...span.events, { name: "exception", timeMicros: endMicros, attributes: { "exception.type": e.name, "exception.message": e.message, ...(e.stack ? { "exception.stacktrace": e.stack } : {}) } }];
-    } else if (span.status.code === "unset" && span.attributes["error"] === true) {
-      span.status = { code: "error" };
     }
     // an unsampled trace is propagated but not recorded
     if (!this.enabled(SignalType.TRACES) || (span.traceFlags & SAMPLED_FLAG) === 0 || !this.admit()) return;
