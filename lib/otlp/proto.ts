@@ -1,8 +1,9 @@
 import protobuf from "protobufjs";
 
-// OTLP 1.x message definitions, shared by the server's receivers and the SDK's exporter (opentelemetry-proto: common, resource, trace, metrics, logs and the
-// collector export services) and google.rpc.Status, parsed once with protobufjs. Field names are
-// lowerCamelCase, as OTLP/JSON spells them, so both encodings map through the same code.
+// OTLP 1.x message definitions (opentelemetry-proto: common, resource, trace, metrics, logs and the
+// collector export services) and google.rpc.Status, parsed once with protobufjs; shared by the
+// server's receivers and the SDK's exporter. Field names are lowerCamelCase, as OTLP/JSON spells
+// them, so both encodings map through the same code.
 const OTLP_PROTO = `
 syntax = "proto3";
 package otlp;
