@@ -138,6 +138,14 @@ export const endpoints = {
   otlpMetrics: otlp("metrics"),
   otlpLogs: otlp("logs"),
 
+  prometheusMetrics: {
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus text exposition of the project: event_duration_seconds, event_retries_total, network_bytes_total, network_latency_seconds, and Tracedeck's own ingest metrics",
+    tag: "Health",
+    scope: "read",
+    response: z.string().meta({ description: "text/plain; version=0.0.4" }),
+  },
   projectStats: { method: "get", path: "/api/v1/stats", summary: "How many spans, traces, metric points, logs, events, pipeline events and network operations the project holds", tag: "Health", scope: "read", response: ProjectStats },
   searchTraces: { method: "get", path: "/api/v1/traces", summary: "Search traces, newest first", tag: "Traces", scope: "read", query: TraceSearchQuery, response: TraceSearchResult },
   getTrace: { method: "get", path: "/api/v1/traces/{trace_id}", summary: "A whole trace", tag: "Traces", scope: "read", params: TraceIdParams, response: TraceView },

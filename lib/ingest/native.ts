@@ -3,6 +3,7 @@ import type { Ctx } from "@/lib/auth/context";
 import { ApiError, describeZodError } from "@/lib/http/errors";
 import type { RecordBatch } from "@/lib/model/records";
 import { EventIn, LogIn, MetricIn, NetworkOpIn, PipelineEventIn, SpanIn } from "@/lib/model/wire";
+import { recordIngest } from "./self-metrics";
 import { ingestWriter } from "./writer";
 
 export interface ItemError {
@@ -45,10 +46,12 @@ export function validateBatch<T>(body: unknown, key: string, item: z.ZodType<T>)
 }
 
 /** A service verb that validates a native batch item by item and stores the valid items. */
-export function ingestWith<T>(key: string, item: z.ZodType<T>, toBatch: (items: T[]) => RecordBatch) {
+export function ingestWith<T>(key: string, item: z.ZodType<T>, toBatch: (items: T[]) => RecordBatch, signal = key) {
   return async ({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<IngestResult> => {
+    const startedAt = performance.now();
     const { items, errors } = validateBatch(input, key, item);
     await ingestWriter(ctx.database).write(ctx.projectId, toBatch(items));
+    recordIngest(signal, items.length, errors.length, startedAt);
     return { accepted: items.length, rejected: errors.length, errors: errors.slice(0, MAX_REPORTED_ERRORS) };
   };
 }
@@ -57,5 +60,5 @@ export const ingestSpans = ingestWith("spans", SpanIn, (spans) => ({ spans }));
 export const ingestEvents = ingestWith("events", EventIn, (events) => ({ events }));
 export const ingestLogs = ingestWith("logs", LogIn, (logs) => ({ logs }));
 export const ingestMetrics = ingestWith("metrics", MetricIn, (metrics) => ({ metrics }));
-export const ingestPipelineEvents = ingestWith("events", PipelineEventIn, (pipelineEvents) => ({ pipelineEvents }));
-export const ingestNetworkOps = ingestWith("operations", NetworkOpIn, (networkOps) => ({ networkOps }));
+export const ingestPipelineEvents = ingestWith("events", PipelineEventIn, (pipelineEvents) => ({ pipelineEvents }), "pipeline_events");
+export const ingestNetworkOps = ingestWith("operations", NetworkOpIn, (networkOps) => ({ networkOps }), "network_ops");

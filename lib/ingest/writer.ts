@@ -32,7 +32,7 @@ const json = (rows: unknown[]) => sql`${JSON.stringify(rows)}::json`;
 const text = (nanos: bigint) => nanos.toString();
 const micros = (nanos: bigint | null) => (nanos === null ? null : nanosToIsoMicros(nanos));
 
-function rowCount(batch: RecordBatch): number {
+export function rowCount(batch: RecordBatch): number {
   return (
     (batch.spans?.length ?? 0) +
     (batch.events?.length ?? 0) +
@@ -351,6 +351,11 @@ export class IngestWriter {
   /** committed transactions and the batches they carried: batches/transactions is the grouping */
   readonly stats = { transactions: 0, batches: 0 };
 
+  /** rows waiting for a transaction */
+  get queued(): number {
+    return this.queuedRows;
+  }
+
   /** @param concurrency transactions in flight at once (PGlite has one connection: 1) */
   constructor(
     private readonly db: Db,
@@ -434,6 +439,8 @@ export class IngestWriter {
 }
 
 const writers = new WeakMap<Database, IngestWriter>();
+/** every writer of this process, for the queue-depth metric */
+export const liveWriters = new Set<IngestWriter>();
 
 /** The one writer per database, so every request to it shares the group commit. */
 export function ingestWriter(database: Database): IngestWriter {
@@ -442,6 +449,7 @@ export function ingestWriter(database: Database): IngestWriter {
     // Postgres takes a second transaction on another core while the first commits
     writer = new IngestWriter(database.db, database.driver === "postgres" ? config().ingestConcurrency : 1);
     writers.set(database, writer);
+    liveWriters.add(writer);
   }
   return writer;
 }

@@ -76,4 +76,4 @@ export const ZipkinSpan = z
     };
   });
 
-export const ingestZipkinSpans = ingestWith("spans", ZipkinSpan, (spans) => ({ spans }));
+export const ingestZipkinSpans = ingestWith("spans", ZipkinSpan, (spans) => ({ spans }), "zipkin_spans");

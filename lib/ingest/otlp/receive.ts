@@ -2,7 +2,8 @@ import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/http/errors";
 import { parseJson, storable } from "@/lib/http/body";
 import { dateToNanos } from "@/lib/model/time";
-import { ingestWriter } from "../writer";
+import { recordIngest } from "../self-metrics";
+import { ingestWriter, rowCount } from "../writer";
 import { mapLogs, mapMetrics, mapTraces, type Mapped } from "./map";
 import { decodeRequest, type Signal } from "@/lib/otlp/proto";
 import { isObject, MalformedOtlp } from "./values";
@@ -51,8 +52,10 @@ export async function receiveOtlp({
   ctx: Ctx;
   input: { signal: Signal; bytes: Buffer; format: OtlpFormat };
 }): Promise<{ rejected: number; errorMessage: string }> {
+  const startedAt = performance.now();
   const request = parse(input.signal, input.bytes, input.format);
   const mapped = map(input.signal, request, input.format, dateToNanos(ctx.now()));
   await ingestWriter(ctx.database).write(ctx.projectId, mapped.batch);
+  recordIngest(`otlp_${input.signal}`, rowCount(mapped.batch), mapped.rejected, startedAt);
   return { rejected: mapped.rejected, errorMessage: mapped.reasons.join("; ") };
 }

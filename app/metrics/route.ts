@@ -1,0 +1,6 @@
+import { endpoints } from "@/lib/api/endpoints";
+import { route } from "@/lib/http/route";
+import { EXPOSITION_CONTENT_TYPE, renderExposition } from "@/lib/query/exposition";
+
+// GET /metrics — Prometheus text exposition of the key's project
+export const GET = route(endpoints.prometheusMetrics, async ({ ctx }) => new Response(await renderExposition({ ctx }), { headers: { "content-type": EXPOSITION_CONTENT_TYPE } }));
