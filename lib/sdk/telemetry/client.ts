@@ -7,6 +7,7 @@ import { defaultBounds, nowMicros, SeverityLevel, SpanKind, type Attributes, typ
 
 export const SDK_VERSION = "0.1.0";
 const MAX_IN_FLIGHT = 4;
+const MAX_OPEN_SPANS = 10_000;
 
 /** Where finished records go; the default sends them to Tracedeck. */
 export interface TelemetryExporter {
@@ -235,6 +236,11 @@ export class TelemetryClient {
       traceId = ids.slice(0, 32);
       spanId = ids.slice(32);
       if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return this.startSpan(name, kind, attributes, parent);
+    }
+    if (this.open.size >= MAX_OPEN_SPANS) {
+      // spans nobody ends must not hold memory forever: the oldest open one is given up
+      this.open.delete(this.open.keys().next().value!);
+      this.dropped++;
     }
     this.open.set(spanId, {
       parent,

@@ -68,6 +68,11 @@ describe("Next.js route handlers", () => {
     const status = client.getStatus();
     expect(status.queued).toBeLessThanOrEqual(100);
     expect(status.dropped).toBeGreaterThan(9_000);
+    // spans started and never ended are given up beyond 10,000, oldest first
+    const first = client.startSpan("forgotten");
+    for (let i = 0; i < 10_000; i++) client.startSpan("also forgotten");
+    expect(client.spanContext(first)).toBeUndefined();
+    expect(client.getStatus().dropped).toBe(status.dropped + 1);
     void client.shutdown(1);
   });
 });
