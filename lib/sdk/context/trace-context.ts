@@ -156,9 +156,10 @@ export class TraceContext {
 }
 
 /** Random non-zero id as lowercase hex (an all-zero id means "no id" in the spec). */
-// random bytes drawn in bulk: one getRandomValues call serves hundreds of ids
-const pool = new Uint8Array(4096);
-const poolHex = Buffer.from(pool.buffer, pool.byteOffset, pool.byteLength);
+// random bytes drawn in bulk and hex-encoded once: an id is a slice of that text, so one
+// getRandomValues and one encoding serve hundreds of ids
+const pool = new Uint8Array(16384);
+let poolText = "";
 let poolUsed = pool.length;
 
 /** A random id of `bytes` bytes as lowercase hex, never all zeros (which W3C reserves as invalid). */
@@ -166,11 +167,12 @@ export function randomId(bytes: number): string {
   for (;;) {
     if (poolUsed + bytes > pool.length) {
       crypto.getRandomValues(pool);
+      poolText = Buffer.from(pool.buffer, pool.byteOffset, pool.byteLength).toString("hex");
       poolUsed = 0;
     }
     const start = poolUsed;
     poolUsed += bytes;
-    for (let i = start; i < poolUsed; i++) if (pool[i] !== 0) return poolHex.toString("hex", start, poolUsed);
+    for (let i = start; i < poolUsed; i++) if (pool[i] !== 0) return poolText.slice(start * 2, poolUsed * 2);
   }
 }
 
