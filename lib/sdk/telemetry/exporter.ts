@@ -1,6 +1,8 @@
 import { gzip } from "node:zlib";
 import { promisify } from "node:util";
 import { encodeRequest } from "../../otlp/proto";
+import { RetryableError, TracedeckError } from "../client/errors";
+import { parseRetryAfter, retryWithBackoff } from "../client/retry";
 import { Protocol, type TelemetryConfig } from "./config";
 import { nanosText, SEVERITY_NUMBER, type Attributes, type LogData, type MetricData, type SpanData } from "./records";
 
@@ -14,7 +16,6 @@ export type Signal = "traces" | "logs" | "metrics";
 
 const SPAN_KIND_NUMBER = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
 const STATUS_NUMBER = { unset: 0, ok: 1, error: 2 } as const;
-const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
 const COMPRESS_ABOVE_BYTES = 1024;
 
 /** A value as OTLP's AnyValue. */
@@ -229,33 +230,21 @@ export class Exporter {
       ...this.config.credentials.authHeaders(),
       ...(compress ? { "content-encoding": "gzip" } : {}),
     };
-    const attempts = this.config.retry.enabled ? this.config.retry.maxRetries + 1 : 1;
-    for (let attempt = 1; ; attempt++) {
-      let wait: number | undefined;
-      try {
-        const response = await fetch(`${this.config.endpoint}${path}`, { method: "POST", headers, body: new Uint8Array(body), signal: AbortSignal.timeout(this.config.timeoutMs) });
-        if (response.ok) return response;
-        const text = await response.text().catch(() => "");
-        this.lastError = `${path} answered ${response.status}: ${text.slice(0, 300)}`;
-        if (!RETRYABLE.has(response.status)) break;
-        wait = retryAfterMs(response.headers.get("retry-after"));
-      } catch (error) {
-        this.lastError = `${path}: ${(error as Error).message}`;
-      }
-      if (attempt >= attempts) break;
-      const backoff = this.config.retry.backoffMs * 2 ** (attempt - 1);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(wait ?? Math.random() * backoff, 30_000)));
+    try {
+      return await retryWithBackoff(
+        async () => {
+          const response = await fetch(`${this.config.endpoint}${path}`, { method: "POST", headers, body: new Uint8Array(body), signal: AbortSignal.timeout(this.config.timeoutMs) });
+          if (response.ok) return response;
+          const text = await response.text().catch(() => "");
+          throw new RetryableError(`${path} answered ${response.status}: ${text.slice(0, 300)}`, { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get("retry-after")) });
+        },
+        // a background exporter waits at most 30 s for a server that asks it to
+        { maxAttempts: this.config.retry.enabled ? this.config.retry.maxRetries + 1 : 1, baseDelayMs: this.config.retry.backoffMs, maxRetryAfterMs: 30_000 },
+      );
+    } catch (error) {
+      this.lastError = error instanceof TracedeckError ? error.message : `${path}: ${(error as Error).message}`;
+      this.counts.failed += items;
+      return undefined;
     }
-    this.counts.failed += items;
-    return undefined;
   }
-}
-
-/** Retry-After in seconds or as an HTTP date. */
-export function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
