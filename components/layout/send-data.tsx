@@ -1,21 +1,14 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useSyncExternalStore } from "react";
 import { sendApi } from "@/components/data/api";
 import { useView } from "@/components/data/hooks";
 import type { NewKey } from "@/components/data/types";
 import { keysUrl } from "@/components/data/urls";
+import { useOrigin } from "@/components/ui/browser";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ActionError } from "@/components/ui/states";
 import { useSessionUser } from "./session";
-
-const noSubscription = () => () => {};
-
-/** The site's own address as the browser reaches it: what an application on this network sends to. */
-function useOrigin(): string {
-  return useSyncExternalStore(noSubscription, () => window.location.origin, () => "");
-}
 
 function Snippet({ text, label }: { text: string; label: string }) {
   return (

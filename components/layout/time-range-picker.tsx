@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import { useSetParams, useView } from "@/components/data/hooks";
-import { useHydrated } from "@/components/ui/time";
+import { useHydrated } from "@/components/ui/browser";
 import { describeRange, localInput, PRESETS } from "./time-range";
 
 export function TimeRangePicker() {

@@ -8,12 +8,12 @@ import type { LogRecord, Logs, Services } from "@/components/data/types";
 import { logsUrl, readLogFilters, servicesUrl, type LogFilters } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
 
+import { inputClass } from "@/components/ui/panel";
 import { EmptyState, ErrorState, Loading } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { AttributeTable, attributeText } from "@/components/traces/attributes";
 import { severityClass } from "@/components/traces/trace-logs";
 
-const input = "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
 const SEVERITIES = ["trace", "debug", "info", "warn", "error", "fatal"];
 
 export function LogsPage() {
@@ -111,11 +111,11 @@ function Filters({ filters }: { filters: LogFilters }) {
     <form aria-label="Log filters" onSubmit={submit} className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
       <label className="flex flex-1 flex-col gap-0.5">
         Text
-        <input name="q" type="search" defaultValue={filters.q} placeholder="words in the message" className={input} />
+        <input name="q" type="search" defaultValue={filters.q} placeholder="words in the message" className={inputClass} />
       </label>
       <label className="flex flex-col gap-0.5">
         Severity at least
-        <select name="severity" defaultValue={filters.severity ?? ""} className={input}>
+        <select name="severity" defaultValue={filters.severity ?? ""} className={inputClass}>
           <option value="">Any</option>
           {SEVERITIES.map((s) => (
             <option key={s} value={s}>
@@ -126,7 +126,7 @@ function Filters({ filters }: { filters: LogFilters }) {
       </label>
       <label className="flex flex-col gap-0.5">
         Service
-        <select name="service" defaultValue={filters.service ?? ""} className={input}>
+        <select name="service" defaultValue={filters.service ?? ""} className={inputClass}>
           <option value="">Any service</option>
           {filters.service && !names.includes(filters.service) && <option value={filters.service}>{filters.service}</option>}
           {names.map((name) => (
@@ -138,7 +138,7 @@ function Filters({ filters }: { filters: LogFilters }) {
       </label>
       <label className="flex flex-col gap-0.5">
         Trace id
-        <input name="trace_id" defaultValue={filters.trace_id} pattern="[0-9a-fA-F]{32}" title="32 hex characters" className={`${input} w-72 font-mono`} />
+        <input name="trace_id" defaultValue={filters.trace_id} pattern="[0-9a-fA-F]{32}" title="32 hex characters" className={`${inputClass} w-72 font-mono`} />
       </label>
       <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
         Search

@@ -2,13 +2,14 @@
 
 import { useQueries } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
-import { useState, useSyncExternalStore, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { SeriesLegend, TimeChart } from "@/components/charts/chart";
 import { chartKind, defaultAggregation, metricRows } from "@/components/charts/prepare";
 import { apiQueryKey, fetchApi } from "@/components/data/api";
 import { useApi, useSetParams, useView } from "@/components/data/hooks";
 import type { MetricInfo, MetricList, MetricQueryAnswer } from "@/components/data/types";
 import { metricQueryUrls, metricsListUrl, PERCENTILES, readMetricFilters, type MetricFilters } from "@/components/data/urls";
+import { useOrigin } from "@/components/ui/browser";
 import { CopyButton } from "@/components/ui/copy-button";
 import { formatCount } from "@/components/ui/format";
 import { inputClass, Panel } from "@/components/ui/panel";
@@ -16,7 +17,6 @@ import { EmptyState, ErrorState, Loading, QueryState } from "@/components/ui/sta
 import { serviceColor } from "@/components/traces/colors";
 
 const AGGREGATIONS = ["avg", "min", "max", "sum", "count", "rate", "p50", "p90", "p95", "p99"];
-const noSubscription = () => () => {};
 
 /** Values in the metric's unit, compact. */
 function unitFormat(unit: string | null | undefined, agg: string): (value: number) => string {
@@ -85,7 +85,7 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
   const urls = metricQueryUrls(view, filters, agg);
   const answers = useQueries({ queries: urls.map((url) => ({ queryKey: apiQueryKey(url), queryFn: ({ signal }: { signal: AbortSignal }) => fetchApi<MetricQueryAnswer>(url, { signal }) })) });
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const origin = useSyncExternalStore(noSubscription, () => window.location.origin, () => "");
+  const origin = useOrigin();
   const isHistogram = info?.type === "histogram" || info?.type === "exponential_histogram" || info?.type === "summary";
 
   const failed = answers.find((a) => a.error);

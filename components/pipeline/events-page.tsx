@@ -13,7 +13,8 @@ import { formatCount, formatDuration, formatPercent } from "@/components/ui/form
 import { headClass, inputClass, Panel, rowClass, tableClass, Tiles } from "@/components/ui/panel";
 import { ApiListPanel } from "@/components/ui/api-panel";
 import { EmptyState, QueryState } from "@/components/ui/states";
-import { Time, useHydrated } from "@/components/ui/time";
+import { useHydrated } from "@/components/ui/browser";
+import { Time } from "@/components/ui/time";
 
 export function EventsPage() {
   const view = useView();

@@ -13,7 +13,8 @@ import { ApiListPanel } from "@/components/ui/api-panel";
 import { formatDuration } from "@/components/ui/format";
 import { Panel } from "@/components/ui/panel";
 import { QueryState } from "@/components/ui/states";
-import { Time, useHydrated } from "@/components/ui/time";
+import { useHydrated } from "@/components/ui/browser";
+import { Time } from "@/components/ui/time";
 import { OpsTable } from "./network-page";
 
 export function TaskPage({ taskId }: { taskId: string }) {

@@ -10,11 +10,11 @@ import type { Operations, Services, TraceSearch, TraceSummary } from "@/componen
 import { operationsUrl, readTraceFilters, servicesUrl, traceSearchUrl, type TraceFilters } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
 import { formatDuration } from "@/components/ui/format";
+import { inputClass } from "@/components/ui/panel";
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { serviceColor } from "./colors";
 
-const input = "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
 
 export function TraceSearchPage() {
   const view = useView();
@@ -93,7 +93,7 @@ function Filters({ filters }: { filters: TraceFilters }) {
     <form aria-label="Trace filters" onSubmit={submit} className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
       <label className="flex flex-col gap-0.5">
         Service
-        <select name="service" value={service} onChange={(e) => setService(e.target.value)} className={input}>
+        <select name="service" value={service} onChange={(e) => setService(e.target.value)} className={inputClass}>
           <option value="">Any service</option>
           {service && !serviceNames.includes(service) && <option value={service}>{service}</option>}
           {serviceNames.map((name) => (
@@ -105,7 +105,7 @@ function Filters({ filters }: { filters: TraceFilters }) {
       </label>
       <label className="flex flex-col gap-0.5">
         Operation
-        <select name="operation" defaultValue={filters.operation ?? ""} className={input} disabled={!service && !filters.operation}>
+        <select name="operation" defaultValue={filters.operation ?? ""} className={inputClass} disabled={!service && !filters.operation}>
           <option value="">Any operation</option>
           {filters.operation && !operations.data?.operations.some((o) => o.name === filters.operation) && <option value={filters.operation}>{filters.operation}</option>}
           {operations.data?.operations.map((op) => (
@@ -117,7 +117,7 @@ function Filters({ filters }: { filters: TraceFilters }) {
       </label>
       <label className="flex flex-col gap-0.5">
         Status
-        <select name="status" defaultValue={filters.status ?? ""} className={input}>
+        <select name="status" defaultValue={filters.status ?? ""} className={inputClass}>
           <option value="">Any</option>
           <option value="error">With errors</option>
           <option value="ok">Without errors</option>
@@ -125,11 +125,11 @@ function Filters({ filters }: { filters: TraceFilters }) {
       </label>
       <label className="flex flex-col gap-0.5">
         Min duration (ms)
-        <input name="min_duration_ms" type="number" min={0} step="any" defaultValue={filters.min_duration_ms} className={`${input} w-28`} />
+        <input name="min_duration_ms" type="number" min={0} step="any" defaultValue={filters.min_duration_ms} className={`${inputClass} w-28`} />
       </label>
       <label className="flex flex-col gap-0.5">
         Max duration (ms)
-        <input name="max_duration_ms" type="number" min={0} step="any" defaultValue={filters.max_duration_ms} className={`${input} w-28`} />
+        <input name="max_duration_ms" type="number" min={0} step="any" defaultValue={filters.max_duration_ms} className={`${inputClass} w-28`} />
       </label>
       <div className="flex flex-col gap-0.5">
         <label htmlFor="attribute-filter">Attribute (key:value)</label>
@@ -146,7 +146,7 @@ function Filters({ filters }: { filters: TraceFilters }) {
               }
             }}
             placeholder="http.route:/cart"
-            className={`${input} w-48`}
+            className={`${inputClass} w-48`}
           />
         </div>
       </div>
