@@ -18,7 +18,7 @@ export interface IngestResult {
 }
 
 /** The answer lists at most this many item errors; `rejected` still counts them all. */
-const MAX_REPORTED_ERRORS = 100;
+export const MAX_REPORTED_ERRORS = 100;
 
 /**
  * Reads `{ "<key>": [...] }` or a bare array and validates each item on its own: invalid items

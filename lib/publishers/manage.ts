@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { publisherSamples, publishers, publisherStatus } from "@/db/schema";
 import type { Ctx } from "@/lib/auth/context";
-import { validateBatch, type IngestResult } from "@/lib/ingest/native";
+import { MAX_REPORTED_ERRORS, validateBatch, type IngestResult } from "@/lib/ingest/native";
 import { ApiError } from "@/lib/http/errors";
 import { parseTime } from "@/lib/model/time";
 
@@ -141,5 +141,5 @@ export async function ingestPublisherStatus({ ctx, input }: { ctx: Ctx; input: u
       });
     await ctx.db.insert(publisherSamples).values({ publisherId: publisher!.id, time: now, sentCount: item.sent_count, failedCount: item.failed_count, backlog: item.backlog });
   }
-  return { accepted: items.length, rejected: errors.length, errors: errors.slice(0, 100) };
+  return { accepted: items.length, rejected: errors.length, errors: errors.slice(0, MAX_REPORTED_ERRORS) };
 }

@@ -9,8 +9,9 @@ export interface AuthProvider {
   close?(): Promise<void>;
 }
 
-const KEY_ID = /^tfk_[A-Za-z0-9_-]+$/;
-const KEY_SECRET = /^tfs_[A-Za-z0-9_-]+$/;
+/** What a Tracedeck key id and secret look like. */
+export const KEY_ID = /^tfk_[A-Za-z0-9_-]+$/;
+export const KEY_SECRET = /^tfs_[A-Za-z0-9_-]+$/;
 
 /** An API key: the public key id (`tfk_…`) and its secret (`tfs_…`), sent as `Bearer <id>:<secret>`. */
 export class ApiKeyAuth implements AuthProvider {

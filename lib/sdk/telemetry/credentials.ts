@@ -1,7 +1,5 @@
+import { KEY_ID, KEY_SECRET } from "../client/auth";
 import { CredentialsError } from "./errors";
-
-const KEY_ID = /^tfk_[A-Za-z0-9_-]+$/;
-const KEY_SECRET = /^tfs_[A-Za-z0-9_-]+$/;
 
 /** An API key pair, checked once: every request the client makes carries it. */
 export class Credentials {
