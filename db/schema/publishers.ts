@@ -9,7 +9,7 @@ export const publishers = pgTable(
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
     name: text().notNull(),
-    type: text({ enum: ["elasticsearch", "prometheus", "grafana_cloud", "composite", "other"] }).notNull(),
+    type: text({ enum: ["elasticsearch", "prometheus", "grafana_cloud", "composite", "webhook", "other"] }).notNull(),
     /** server: forwarded by Tracedeck; sdk: reported by an application's SDK */
     origin: text({ enum: ["server", "sdk"] }).notNull(),
     /** target and options; secrets in it are never returned by the API */
@@ -34,6 +34,8 @@ export const publisherStatus = pgTable("publisher_status", {
   lastErrorAt: timestamp({ withTimezone: true }),
   sentCount: bigint({ mode: "number" }).notNull().default(0),
   failedCount: bigint({ mode: "number" }).notNull().default(0),
+  /** records a full queue let go (counted apart from the ones the target refused) */
+  droppedCount: bigint({ mode: "number" }).notNull().default(0),
   backlog: integer().notNull().default(0),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
@@ -48,6 +50,7 @@ export const publisherSamples = pgTable(
     time: timestamp({ withTimezone: true }).notNull(),
     sentCount: bigint({ mode: "number" }).notNull(),
     failedCount: bigint({ mode: "number" }).notNull(),
+    droppedCount: bigint({ mode: "number" }).notNull().default(0),
     backlog: integer().notNull(),
   },
   (t) => [
