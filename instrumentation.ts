@@ -1,20 +1,32 @@
 // Opens the database when the server starts: migrations run and the default project exists
-// before the first request, and an embedded data directory is claimed by this process.
+// before the first request, and an embedded data directory is claimed by this process. Then the
+// server-side publishers start (and those TRACEDECK_PUBLISHERS declares are saved first).
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { getDatabase } = await import("@/db");
   const { ensureAdminFromEnv } = await import("@/lib/auth/users");
   const { config } = await import("@/lib/config");
-  try {
+  const { applyEnvPublishers } = await import("@/lib/publishers/env");
+  const { startPublishers } = await import("@/lib/publishers/runtime");
+  const start = async (): Promise<void> => {
     const database = await getDatabase();
     console.log(`tracedeck: database ready (${database.driver})`);
-    const { adminEmail, adminPassword } = config();
+    const { adminEmail, adminPassword, publishers, publisherIntervalMs } = config();
     await ensureAdminFromEnv({ db: database.db, email: adminEmail, password: adminPassword }).then(
       (created) => created && console.log(`tracedeck: created the admin account ${adminEmail}`),
       (error: Error) => console.error(`tracedeck: TRACEDECK_ADMIN_EMAIL/PASSWORD: no admin created: ${error.message}`),
     );
-  } catch (error) {
-    // the server still starts: health answers 503 and the next request tries again
-    console.error(`tracedeck: database unavailable at start: ${(error as Error).message}`);
-  }
+    if (publishers) {
+      const { problems } = await applyEnvPublishers(database.db, publishers);
+      for (const problem of problems) console.error(`tracedeck: ${problem}`);
+    }
+    startPublishers(database, { intervalMs: publisherIntervalMs });
+  };
+  const attempt = (): Promise<void> =>
+    start().catch((error: Error) => {
+      // the server still starts: health answers 503 and requests try the database again; so do the publishers
+      console.error(`tracedeck: database unavailable at start: ${error.message}`);
+      setTimeout(() => void attempt(), 5000).unref();
+    });
+  await attempt();
 }

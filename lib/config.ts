@@ -18,6 +18,10 @@ const Env = z.object({
   TRACEDECK_ADMIN_PASSWORD: optional(z.string()),
   /** ingest transactions in flight at once on Postgres */
   TRACEDECK_INGEST_CONCURRENCY: optional(z.coerce.number().int().min(1).max(16)),
+  /** server-side publishers to create or update at start: a JSON array of { project?, name, type, config, enabled? } */
+  TRACEDECK_PUBLISHERS: optional(z.string()),
+  /** milliseconds between publisher config re-reads and status writes */
+  TRACEDECK_PUBLISHER_INTERVAL_MS: optional(z.coerce.number().int().min(50).max(600_000)),
 });
 
 export interface Config {
@@ -29,6 +33,8 @@ export interface Config {
   ingestConcurrency: number;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
+  publishers: string | undefined;
+  publisherIntervalMs: number;
 }
 
 let cached: Config | undefined;
@@ -51,6 +57,8 @@ export function config(): Config {
     ingestConcurrency: env.TRACEDECK_INGEST_CONCURRENCY ?? 2,
     adminEmail: env.TRACEDECK_ADMIN_EMAIL,
     adminPassword: env.TRACEDECK_ADMIN_PASSWORD,
+    publishers: env.TRACEDECK_PUBLISHERS,
+    publisherIntervalMs: env.TRACEDECK_PUBLISHER_INTERVAL_MS ?? 5000,
   };
   return cached;
 }

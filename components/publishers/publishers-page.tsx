@@ -14,7 +14,16 @@ import { inputClass, Panel } from "@/components/ui/panel";
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 
-const TYPES = ["elasticsearch", "prometheus", "grafana_cloud", "composite", "other"];
+/** What each type needs, as a starting point for its config (see the README for every option). */
+const TEMPLATES: Record<string, Record<string, unknown>> = {
+  elasticsearch: { url: "http://localhost:9200", index_prefix: "tracedeck", signals: ["pipeline_events", "network_ops"], api_key: "" },
+  grafana_cloud: { url: "https://prometheus-prod-01-eu-west-0.grafana.net/api/prom/push", instance_id: "", api_key: "" },
+  prometheus: { url: "http://localhost:9090/api/v1/write" },
+  webhook: { url: "https://example.com/hooks/tracedeck", secret: "", signals: ["pipeline_events", "network_ops"] },
+  composite: { publishers: [{ name: "search", type: "elasticsearch", config: { url: "http://localhost:9200" } }] },
+  other: {},
+};
+const TYPES = Object.keys(TEMPLATES);
 
 const STATE_STYLE: Record<string, string> = {
   healthy: "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300",
@@ -111,6 +120,8 @@ function PublisherCard({ publisher, series }: { publisher: Publisher; series: Pu
             <dd className="tabular-nums">
               {formatCount(publisher.sent_count)} / <span className={publisher.failed_count ? "text-red-700 dark:text-red-400" : ""}>{formatCount(publisher.failed_count)}</span>
             </dd>
+            <dt className="text-zinc-500">Dropped</dt>
+            <dd className={`tabular-nums ${publisher.dropped_count ? "text-amber-700 dark:text-amber-400" : ""}`}>{formatCount(publisher.dropped_count)}</dd>
             <dt className="text-zinc-500">Backlog</dt>
             <dd className="tabular-nums">{formatCount(publisher.backlog)}</dd>
           </dl>
@@ -127,15 +138,16 @@ function PublisherCard({ publisher, series }: { publisher: Publisher; series: Pu
           {toggle.error && <ActionError action={publisher.enabled ? "disable it" : "enable it"} error={toggle.error} />}
         </div>
         <div className="w-full min-w-72 flex-1">
-          {points && points.some((p) => p.sent || p.failed) ? (
+          {points && points.some((p) => p.sent || p.failed || p.dropped) ? (
             <TimeChart
               label={`${publisher.name} sends and failures`}
               kind="bar"
               height={120}
-              rows={countRows(points, ["sent", "failed"])}
+              rows={countRows(points, ["sent", "failed", "dropped"])}
               series={[
                 { key: "sent", label: "sent", color: COLORS.blue },
                 { key: "failed", label: "failed", color: COLORS.red },
+                { key: "dropped", label: "dropped", color: COLORS.amber },
               ]}
               format={formatCount}
             />
@@ -154,6 +166,7 @@ function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: (
   const view = useView();
   const queryClient = useQueryClient();
   const [problem, setProblem] = useState<string | null>(null);
+  const [type, setType] = useState(TYPES[0]!);
   const save = useMutation({
     mutationFn: (body: Record<string, unknown>) => (publisher ? sendApi("PATCH", publisherUrl(view, publisher.id), body) : sendApi("POST", publishersUrl(view), body)),
     onSuccess: async () => {
@@ -193,7 +206,7 @@ function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: (
         {!publisher && (
           <label className="flex flex-col gap-0.5">
             Type
-            <select name="type" className={inputClass}>
+            <select name="type" value={type} onChange={(event) => setType(event.target.value)} className={inputClass}>
               {TYPES.map((type) => (
                 <option key={type} value={type}>
                   {type}
@@ -205,9 +218,10 @@ function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: (
         <label className="flex flex-col gap-0.5 sm:col-span-2">
           Configuration (JSON)
           <textarea
+            key={publisher ? publisher.id : type}
             name="config"
-            rows={4}
-            defaultValue={JSON.stringify(publisher?.config ?? { url: "http://localhost:9200", api_key: "" }, null, 2)}
+            rows={6}
+            defaultValue={JSON.stringify(publisher?.config ?? TEMPLATES[type], null, 2)}
             className={`${inputClass} font-mono text-xs`}
           />
         </label>

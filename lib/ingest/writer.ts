@@ -344,8 +344,12 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
 const DEADLOCK_RETRIES = 3;
 const isDeadlock = (error: unknown) => ["40P01", "40001"].includes(String((error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code));
 
+/** Told of every committed batch (server-side publishers forward from here); must return at once and never throw. */
+export type CommitListener = (projectId: string, batch: RecordBatch) => void;
+
 export class IngestWriter {
   private queue: Pending[] = [];
+  private readonly listeners = new Set<CommitListener>();
   private queuedRows = 0;
   private flushers = 0;
   /** committed transactions and the batches they carried: batches/transactions is the grouping */
@@ -362,6 +366,12 @@ export class IngestWriter {
     private readonly concurrency = 1,
     private readonly maxQueuedRows = MAX_QUEUED_ROWS,
   ) {}
+
+  /** Calls `listener` after each commit with the batches it held; returns how to stop. */
+  onCommit(listener: CommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   /** Stores a batch; resolves once it is committed. */
   write(projectId: string, batch: RecordBatch): Promise<void> {
@@ -435,12 +445,25 @@ export class IngestWriter {
     }
     this.stats.transactions += 1;
     this.stats.batches += group.length;
+    for (const listener of this.listeners) {
+      for (const p of group) {
+        try {
+          listener(p.projectId, p.batch);
+        } catch (error) {
+          // forwarding is never a reason to fail ingest: the records are committed
+          console.error(`tracedeck: a commit listener failed: ${(error as Error).message}`);
+        }
+      }
+    }
   }
 }
 
-const writers = new WeakMap<Database, IngestWriter>();
+// on globalThis: the server's start-up code and its route handlers may load this module apart,
+// and must share one writer per database (the publishers listen to it)
+const slot = globalThis as { __tracedeckWriters?: WeakMap<Database, IngestWriter>; __tracedeckLiveWriters?: Set<IngestWriter> };
+const writers = (slot.__tracedeckWriters ??= new WeakMap<Database, IngestWriter>());
 /** every writer of this process, for the queue-depth metric */
-export const liveWriters = new Set<IngestWriter>();
+export const liveWriters = (slot.__tracedeckLiveWriters ??= new Set<IngestWriter>());
 
 /** The one writer per database, so every request to it shares the group commit. */
 export function ingestWriter(database: Database): IngestWriter {

@@ -25,7 +25,7 @@ describe("server-side publishers", () => {
   it("are added, renamed, reconfigured and disabled, and never give their credentials back", async () => {
     const name = uniqueName("es");
     const { id } = await createPublisher({ ctx, input: { name, type: "elasticsearch", config: { url: "http://es:9200", api_key: "k-123", index_prefix: "td" } } });
-    await expect(createPublisher({ ctx, input: { name, type: "elasticsearch" } })).rejects.toMatchObject({ status: 422 });
+    await expect(createPublisher({ ctx, input: { name, type: "elasticsearch", config: { url: "http://es2:9200" } } })).rejects.toMatchObject({ status: 422 });
     await expect(createPublisher({ ctx, input: { name: "x", type: "carrier-pigeon" } })).rejects.toThrow();
 
     let [listed] = (await listPublishers({ ctx })).publishers.filter((p) => p.id === id);

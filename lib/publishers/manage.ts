@@ -5,26 +5,42 @@ import type { Ctx } from "@/lib/auth/context";
 import { MAX_REPORTED_ERRORS, validateBatch, type IngestResult } from "@/lib/ingest/native";
 import { ApiError } from "@/lib/http/errors";
 import { parseTime } from "@/lib/model/time";
+import { PUBLISHER_TYPES, validateConfig } from "./config";
+import { publisherRuntime } from "./runtime";
 
 // Publishers as people configure them (server-side forwarders, from the Publishers page and the
 // admin API) and as applications' SDKs report them (status heartbeats).
 
-export const PUBLISHER_TYPES = ["elasticsearch", "prometheus", "grafana_cloud", "composite", "other"] as const;
+export { PUBLISHER_TYPES };
 export const PUBLISHER_STATES = ["healthy", "degraded", "failing", "disabled"] as const;
 
 /** Config keys whose values are credentials: stored, used, never answered back. */
 const SECRET_KEY = /secret|password|token|api[_-]?key|credential|auth/i;
 export const REDACTED = "••••••";
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The config with every credential, at any depth (a composite's members), replaced by ••••••. */
 export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, SECRET_KEY.test(key) && value !== "" && value !== null ? REDACTED : value]));
+  const redact = (value: unknown, key: string): unknown =>
+    SECRET_KEY.test(key) && value !== "" && value !== null && !isObject(value) && !Array.isArray(value)
+      ? REDACTED
+      : Array.isArray(value)
+        ? value.map((item) => redact(item, ""))
+        : isObject(value)
+          ? redactConfig(value)
+          : value;
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, redact(value, key)]));
 }
 
-/** An edited config keeps a stored secret wherever the editor sent it back redacted (or left it out). */
+/** An edited config keeps a stored secret wherever the editor sent it back redacted (or left it out); members of a list are matched by position. */
 export function mergeSecrets(stored: Record<string, unknown>, edited: Record<string, unknown>): Record<string, unknown> {
   const merged = { ...edited };
   for (const [key, value] of Object.entries(stored)) {
-    if (SECRET_KEY.test(key) && (merged[key] === REDACTED || !(key in merged))) merged[key] = value;
+    const next = merged[key];
+    if (SECRET_KEY.test(key) && !isObject(value) && (next === REDACTED || !(key in merged))) merged[key] = value;
+    else if (isObject(value) && isObject(next)) merged[key] = mergeSecrets(value, next);
+    else if (Array.isArray(value) && Array.isArray(next)) merged[key] = next.map((item, i) => (isObject(item) && isObject(value[i]) ? mergeSecrets(value[i], item) : item));
   }
   return merged;
 }
@@ -46,10 +62,11 @@ export async function createPublisher({ ctx, input }: { ctx: Ctx; input: unknown
   const { name, type, config, enabled } = PublisherCreate.parse(input);
   const [created] = await ctx.db
     .insert(publishers)
-    .values({ projectId: ctx.projectId, name, type, origin: "server", config, enabled })
+    .values({ projectId: ctx.projectId, name, type, origin: "server", config: validateConfig(type, config), enabled })
     .onConflictDoNothing()
     .returning({ id: publishers.id });
   if (!created) throw new ApiError("unprocessable", `a publisher "${name}" exists already`);
+  await publisherRuntime(ctx.database)?.reload();
   return created;
 }
 
@@ -67,7 +84,7 @@ export async function updatePublisher({ ctx, input }: { ctx: Ctx; input: { id: s
       .set({
         ...(update.name !== undefined ? { name: update.name } : {}),
         ...(update.enabled !== undefined ? { enabled: update.enabled } : {}),
-        ...(update.config !== undefined ? { config: mergeSecrets(stored.config, update.config) } : {}),
+        ...(update.config !== undefined ? { config: validateConfig(stored.type, mergeSecrets(stored.config, update.config)) } : {}),
         updatedAt: new Date(),
       })
       .where(eq(publishers.id, stored.id));
@@ -77,6 +94,7 @@ export async function updatePublisher({ ctx, input }: { ctx: Ctx; input: { id: s
     }
     throw error;
   }
+  await publisherRuntime(ctx.database)?.reload();
   return { id: stored.id };
 }
 
@@ -100,6 +118,7 @@ export const PublisherStatusIn = z.object({
   last_error_at: Time.optional(),
   sent_count: Count.default(0),
   failed_count: Count.default(0),
+  dropped_count: Count.default(0).meta({ description: "records a full queue let go" }),
   backlog: Count.default(0),
 });
 
@@ -123,6 +142,7 @@ export async function ingestPublisherStatus({ ctx, input }: { ctx: Ctx; input: u
       lastErrorAt: item.last_error_at ?? null,
       sentCount: item.sent_count,
       failedCount: item.failed_count,
+      droppedCount: item.dropped_count,
       backlog: item.backlog,
       updatedAt: now,
     };
@@ -139,7 +159,7 @@ export async function ingestPublisherStatus({ ctx, input }: { ctx: Ctx; input: u
           lastErrorAt: sql`coalesce(excluded.last_error_at, ${publisherStatus.lastErrorAt})`,
         },
       });
-    await ctx.db.insert(publisherSamples).values({ publisherId: publisher!.id, time: now, sentCount: item.sent_count, failedCount: item.failed_count, backlog: item.backlog });
+    await ctx.db.insert(publisherSamples).values({ publisherId: publisher!.id, time: now, sentCount: item.sent_count, failedCount: item.failed_count, droppedCount: item.dropped_count, backlog: item.backlog });
   }
   return { accepted: items.length, rejected: errors.length, errors: errors.slice(0, MAX_REPORTED_ERRORS) };
 }

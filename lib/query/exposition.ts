@@ -1,7 +1,8 @@
 import { sql, type SQL } from "drizzle-orm";
-import { queryRows } from "@/db";
+import { queryRows, type Db } from "@/db";
 import type { Ctx } from "@/lib/auth/context";
 import { selfMetrics } from "@/lib/ingest/self-metrics";
+import type { CounterSeries, HistogramSeries } from "@/lib/sdk/pipeline/remote-write";
 import { num } from "./sql";
 
 // GET /metrics: the project's pipeline telemetry in the Prometheus text format — event durations
@@ -30,45 +31,85 @@ const bucketColumns = (column: string, bounds: number[], scale: number) =>
     sql`, `,
   );
 
-function histogram(name: string, help: string, bounds: number[], rows: Record<string, unknown>[], labelNames: string[], sumScale: number): string[] {
-  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
-  for (const r of rows) {
-    const base = labelNames.map((l): [string, string] => [l, String(r[l])]);
-    bounds.forEach((bound, i) => lines.push(`${name}_bucket${labels([...base, ["le", number(bound)]])} ${number(num(r[`b${i}`]))}`));
-    lines.push(`${name}_bucket${labels([...base, ["le", "+Inf"]])} ${number(num(r.count))}`);
-    lines.push(`${name}_sum${labels(base)} ${number(num(r.sum) / sumScale)}`);
-    lines.push(`${name}_count${labels(base)} ${number(num(r.count))}`);
-  }
+export interface PipelineSeries {
+  counters: CounterSeries[];
+  histograms: HistogramSeries[];
+}
+
+const HELP: Record<string, string> = {
+  event_duration_seconds: "Duration of finished task executions, by event name and status",
+  event_retries_total: "Retries of task executions, by event name",
+  network_bytes_total: "Bytes of network operations, by host, operation and direction",
+  network_latency_seconds: "Latency of finished network operations, by host and operation",
+};
+
+function histogramSeries(name: string, bounds: number[], rows: Record<string, unknown>[], labelNames: string[]): HistogramSeries[] {
+  return rows.map((r) => ({
+    name,
+    labels: Object.fromEntries(labelNames.map((l) => [l, String(r[l])])),
+    bounds,
+    buckets: [...bounds.map((_, i) => num(r[`b${i}`])), num(r.count)],
+    sum: num(r.sum) / 1000,
+  }));
+}
+
+/** The project's four pipeline series as totals, computed from what Tracedeck stores (for /metrics and for remote write). */
+export async function pipelineSeries(db: Db, projectId: string): Promise<PipelineSeries> {
+  const project = sql`project_id = ${projectId}`;
+  const rows = (query: SQL) => queryRows<Record<string, unknown>>(db, query);
+  const [durations, retries, bytes, latencies] = await Promise.all([
+    rows(sql`select event_name, status, count(*)::float8 as count, coalesce(sum(duration_ms), 0)::float8 as sum, ${bucketColumns("duration_ms", DURATION_BUCKETS, 1000)}
+      from pipeline_events where ${project} and duration_ms is not null group by event_name, status order by event_name, status`),
+    rows(sql`select event_name, coalesce(sum(retry_count), 0)::float8 as retries from pipeline_events where ${project} group by event_name order by event_name`),
+    rows(sql`select host, operation, coalesce(sum(bytes_sent), 0)::float8 as sent, coalesce(sum(bytes_received), 0)::float8 as received
+      from network_ops where ${project} group by host, operation order by host, operation`),
+    rows(sql`select host, operation, count(*)::float8 as count, coalesce(sum(latency_ms), 0)::float8 as sum, ${bucketColumns("latency_ms", LATENCY_BUCKETS, 1000)}
+      from network_ops where ${project} and latency_ms is not null group by host, operation order by host, operation`),
+  ]);
+  return {
+    counters: [
+      ...retries.map((r) => ({ name: "event_retries_total", labels: { event_name: String(r.event_name) }, value: num(r.retries) })),
+      ...bytes.flatMap((r) => [
+        { name: "network_bytes_total", labels: { host: String(r.host), operation: String(r.operation), direction: "sent" }, value: num(r.sent) },
+        { name: "network_bytes_total", labels: { host: String(r.host), operation: String(r.operation), direction: "received" }, value: num(r.received) },
+      ]),
+    ],
+    histograms: [
+      ...histogramSeries("event_duration_seconds", DURATION_BUCKETS, durations, ["event_name", "status"]),
+      ...histogramSeries("network_latency_seconds", LATENCY_BUCKETS, latencies, ["host", "operation"]),
+    ],
+  };
+}
+
+const pairs = (labelSet: Record<string, string>): [string, string][] => Object.entries(labelSet);
+
+/** The series in the text format, each family with its HELP and TYPE even when it has no series yet. */
+export function renderSeries({ counters, histograms }: PipelineSeries): string[] {
+  const lines: string[] = [];
+  const family = (name: string, type: string) => lines.push(`# HELP ${name} ${HELP[name] ?? name}`, `# TYPE ${name} ${type}`);
+  const histogramFamily = (name: string) => {
+    family(name, "histogram");
+    for (const h of histograms.filter((s) => s.name === name)) {
+      const base = pairs(h.labels);
+      h.bounds.forEach((bound, i) => lines.push(`${name}_bucket${labels([...base, ["le", number(bound)]])} ${number(h.buckets[i] ?? 0)}`));
+      const count = h.buckets[h.bounds.length] ?? 0;
+      lines.push(`${name}_bucket${labels([...base, ["le", "+Inf"]])} ${number(count)}`);
+      lines.push(`${name}_sum${labels(base)} ${number(h.sum)}`);
+      lines.push(`${name}_count${labels(base)} ${number(count)}`);
+    }
+  };
+  const counterFamily = (name: string) => {
+    family(name, "counter");
+    for (const c of counters.filter((s) => s.name === name)) lines.push(`${name}${labels(pairs(c.labels))} ${number(c.value)}`);
+  };
+  histogramFamily("event_duration_seconds");
+  counterFamily("event_retries_total");
+  counterFamily("network_bytes_total");
+  histogramFamily("network_latency_seconds");
   return lines;
 }
 
-async function rows(ctx: Ctx, query: SQL): Promise<Record<string, unknown>[]> {
-  return queryRows<Record<string, unknown>>(ctx.db, query);
-}
-
 export async function renderExposition({ ctx }: { ctx: Ctx }): Promise<string> {
-  const project = sql`project_id = ${ctx.projectId}`;
-  const [durations, retries, bytes, latencies] = await Promise.all([
-    rows(ctx, sql`select event_name, status, count(*)::float8 as count, coalesce(sum(duration_ms), 0)::float8 as sum, ${bucketColumns("duration_ms", DURATION_BUCKETS, 1000)}
-      from pipeline_events where ${project} and duration_ms is not null group by event_name, status order by event_name, status`),
-    rows(ctx, sql`select event_name, coalesce(sum(retry_count), 0)::float8 as retries from pipeline_events where ${project} group by event_name order by event_name`),
-    rows(ctx, sql`select host, operation, coalesce(sum(bytes_sent), 0)::float8 as sent, coalesce(sum(bytes_received), 0)::float8 as received
-      from network_ops where ${project} group by host, operation order by host, operation`),
-    rows(ctx, sql`select host, operation, count(*)::float8 as count, coalesce(sum(latency_ms), 0)::float8 as sum, ${bucketColumns("latency_ms", LATENCY_BUCKETS, 1000)}
-      from network_ops where ${project} and latency_ms is not null group by host, operation order by host, operation`),
-  ]);
-  const lines = [
-    ...histogram("event_duration_seconds", "Duration of finished task executions, by event name and status", DURATION_BUCKETS, durations, ["event_name", "status"], 1000),
-    "# HELP event_retries_total Retries of task executions, by event name",
-    "# TYPE event_retries_total counter",
-    ...retries.map((r) => `event_retries_total${labels([["event_name", String(r.event_name)]])} ${number(num(r.retries))}`),
-    "# HELP network_bytes_total Bytes of network operations, by host, operation and direction",
-    "# TYPE network_bytes_total counter",
-    ...bytes.flatMap((r) => [
-      `network_bytes_total${labels([["host", String(r.host)], ["operation", String(r.operation)], ["direction", "sent"]])} ${number(num(r.sent))}`,
-      `network_bytes_total${labels([["host", String(r.host)], ["operation", String(r.operation)], ["direction", "received"]])} ${number(num(r.received))}`,
-    ]),
-    ...histogram("network_latency_seconds", "Latency of finished network operations, by host and operation", LATENCY_BUCKETS, latencies, ["host", "operation"], 1000),
-  ];
+  const lines = renderSeries(await pipelineSeries(ctx.db, ctx.projectId));
   return `${lines.join("\n")}\n${await selfMetrics.registry.metrics()}`;
 }

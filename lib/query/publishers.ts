@@ -21,7 +21,8 @@ export const PublisherView = z
     last_error: z.string().nullable(),
     last_error_at: z.string().nullable(),
     sent_count: z.number(),
-    failed_count: z.number(),
+    failed_count: z.number().meta({ description: "records the target refused" }),
+    dropped_count: z.number().meta({ description: "records a full queue let go" }),
     backlog: z.number(),
     updated_at: z.string().nullable(),
   })
@@ -35,7 +36,7 @@ export async function listPublishers({ ctx }: { ctx: Ctx }): Promise<z.output<ty
     sql`select p.id, p.name, p.type, p.origin, p.enabled, p.config,
           coalesce(p.config ->> 'url', p.config ->> 'endpoint', p.config ->> 'host', p.config ->> 'target') as target,
           s.state, ${isoTime(sql`s.last_success_at`)} as last_success_at, s.last_error, ${isoTime(sql`s.last_error_at`)} as last_error_at,
-          s.sent_count, s.failed_count, s.backlog, ${isoTime(sql`s.updated_at`)} as updated_at
+          s.sent_count, s.failed_count, s.dropped_count, s.backlog, ${isoTime(sql`s.updated_at`)} as updated_at
         from publishers p left join publisher_status s on s.publisher_id = p.id
         where p.project_id = ${ctx.projectId}
         order by p.origin, p.name`,
@@ -47,7 +48,8 @@ export async function listPublishers({ ctx }: { ctx: Ctx }): Promise<z.output<ty
       type: String(r.type),
       origin: r.origin as "server" | "sdk",
       enabled: Boolean(r.enabled),
-      target: (r.target as string | null) ?? null,
+      // a URL's user and password never show, even where an SDK reported them in its target
+      target: typeof r.target === "string" ? r.target.replace(/\/\/[^/@]*@/, "//") : null,
       config: redactConfig((r.config as Record<string, unknown>) ?? {}),
       state: (r.state as "healthy" | "degraded" | "failing" | "disabled" | null) ?? null,
       last_success_at: (r.last_success_at as string | null) ?? null,
@@ -55,6 +57,7 @@ export async function listPublishers({ ctx }: { ctx: Ctx }): Promise<z.output<ty
       last_error_at: (r.last_error_at as string | null) ?? null,
       sent_count: num(r.sent_count),
       failed_count: num(r.failed_count),
+      dropped_count: num(r.dropped_count),
       backlog: num(r.backlog),
       updated_at: (r.updated_at as string | null) ?? null,
     })),
@@ -67,7 +70,7 @@ export const PublisherSeries = z.object({
   publishers: z.array(
     z.object({
       id: z.string(),
-      points: z.array(z.object({ time: z.string(), sent: z.number(), failed: z.number(), backlog: z.number().nullable() })),
+      points: z.array(z.object({ time: z.string(), sent: z.number(), failed: z.number(), dropped: z.number(), backlog: z.number().nullable() })),
     }),
   ),
 });
@@ -81,33 +84,36 @@ export async function publisherSeries({ ctx, input }: { ctx: Ctx; input: z.outpu
   const b = buckets(range, input.step_seconds);
   const rows = await queryRows<Record<string, unknown>>(
     ctx.db,
-    sql`select s.publisher_id, extract(epoch from s.time)::float8 * 1e6 as time_us, s.sent_count, s.failed_count, s.backlog
+    sql`select s.publisher_id, extract(epoch from s.time)::float8 * 1e6 as time_us, s.sent_count, s.failed_count, s.dropped_count, s.backlog
         from publisher_samples s join publishers p on p.id = s.publisher_id
         where p.project_id = ${ctx.projectId} and s.time >= ${nanosToTimestamp(range.from)} and s.time <= ${nanosToTimestamp(range.to)}
         order by s.publisher_id, s.time`,
   );
-  const byPublisher = new Map<string, { sent: number[]; failed: number[]; backlog: (number | null)[] }>();
-  const previous = new Map<string, { sent: number; failed: number }>();
+  const byPublisher = new Map<string, { sent: number[]; failed: number[]; dropped: number[]; backlog: (number | null)[] }>();
+  const previous = new Map<string, { sent: number; failed: number; dropped: number }>();
   for (const r of rows) {
     const id = String(r.publisher_id);
-    if (!byPublisher.has(id)) byPublisher.set(id, { sent: Array(b.count).fill(0), failed: Array(b.count).fill(0), backlog: Array(b.count).fill(null) });
+    if (!byPublisher.has(id)) byPublisher.set(id, { sent: Array(b.count).fill(0), failed: Array(b.count).fill(0), dropped: Array(b.count).fill(0), backlog: Array(b.count).fill(null) });
     const series = byPublisher.get(id)!;
     const bucket = Number((BigInt(Math.round(num(r.time_us))) * 1000n - b.first) / b.stepNanos);
     const sent = num(r.sent_count);
     const failed = num(r.failed_count);
+    const dropped = num(r.dropped_count);
     const last = previous.get(id);
+    const growth = (now: number, before: number) => (now >= before ? now - before : now);
     if (last && bucket >= 0 && bucket < b.count) {
-      series.sent[bucket]! += sent >= last.sent ? sent - last.sent : sent;
-      series.failed[bucket]! += failed >= last.failed ? failed - last.failed : failed;
+      series.sent[bucket]! += growth(sent, last.sent);
+      series.failed[bucket]! += growth(failed, last.failed);
+      series.dropped[bucket]! += growth(dropped, last.dropped);
     }
     if (bucket >= 0 && bucket < b.count) series.backlog[bucket] = num(r.backlog);
-    previous.set(id, { sent, failed });
+    previous.set(id, { sent, failed, dropped });
   }
   return {
     step_seconds: b.step,
     publishers: [...byPublisher.entries()].map(([id, s]) => ({
       id,
-      points: s.sent.map((sent, i) => ({ time: nanosToIso(b.first + BigInt(i) * b.stepNanos), sent, failed: s.failed[i]!, backlog: s.backlog[i]! })),
+      points: s.sent.map((sent, i) => ({ time: nanosToIso(b.first + BigInt(i) * b.stepNanos), sent, failed: s.failed[i]!, dropped: s.dropped[i]!, backlog: s.backlog[i]! })),
     })),
   };
 }

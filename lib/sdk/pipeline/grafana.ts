@@ -1,7 +1,7 @@
 import { formatMetrics, type EventMetrics, type FormattedEvent, type FormattedNetworkOp, type NetworkMetrics } from "./metrics";
 import { errorMessage, Health, REQUEST_TIMEOUT_MS, StatusReporter, type MetricsPublisher, type PublisherOptions, type PublisherStatus } from "./publisher";
 import { encodeMetricsRequest } from "./otlp";
-import { encodeWriteRequest, type Sample } from "./remote-write";
+import { encodeWriteRequest, seriesSamples, type CounterSeries, type HistogramSeries, type Sample } from "./remote-write";
 import { DURATION_BUCKETS, EVENT_DURATION, EVENT_RETRIES, LATENCY_BUCKETS, NETWORK_BYTES, NETWORK_LATENCY } from "./series";
 
 export interface GrafanaCloudPublisherOptions extends PublisherOptions {
@@ -24,20 +24,7 @@ export interface GrafanaCloudPublisherOptions extends PublisherOptions {
   externalLabels?: Record<string, string>;
 }
 
-export interface CounterSeries {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-export interface HistogramSeries {
-  name: string;
-  labels: Record<string, string>;
-  bounds: number[];
-  /** Observations at or below each bound, then the +Inf total. */
-  buckets: number[];
-  sum: number;
-}
+export type { CounterSeries, HistogramSeries };
 
 const seriesKey = (name: string, labels: Record<string, string>) => JSON.stringify([name, ...Object.entries(labels).sort()]);
 
@@ -89,19 +76,9 @@ class SeriesSet {
     return this.histograms.values();
   }
 
-  /** Every series as samples at one time: histograms as `_bucket` (with `le`), `_sum` and `_count`. */
+  /** Every series as samples at one time. */
   samples(timestamp: number, extra: Record<string, string>): Sample[] {
-    const samples: Sample[] = [];
-    for (const c of this.counters.values()) samples.push({ labels: { ...extra, ...c.labels, __name__: c.name }, value: c.value, timestamp });
-    for (const h of this.histograms.values()) {
-      const labels = { ...extra, ...h.labels };
-      const count = h.buckets[h.bounds.length] ?? 0;
-      h.bounds.forEach((bound, i) => samples.push({ labels: { ...labels, __name__: `${h.name}_bucket`, le: String(bound) }, value: h.buckets[i] ?? 0, timestamp }));
-      samples.push({ labels: { ...labels, __name__: `${h.name}_bucket`, le: "+Inf" }, value: count, timestamp });
-      samples.push({ labels: { ...labels, __name__: `${h.name}_sum` }, value: h.sum, timestamp });
-      samples.push({ labels: { ...labels, __name__: `${h.name}_count` }, value: count, timestamp });
-    }
-    return samples;
+    return seriesSamples(this.counters.values(), this.histograms.values(), timestamp, extra);
   }
 
   get empty(): boolean {

@@ -26,6 +26,7 @@ export function encodeMetricsRequest(
   startNanos: bigint,
   nowNanos: bigint,
   extraLabels: Record<string, string>,
+  scopeName = "tracedeck-sdk-pipeline",
 ): unknown {
   const metrics = new Map<string, OtlpMetric>();
   const metricOf = (name: string, kind: "sum" | "histogram") => {
@@ -59,6 +60,6 @@ export function encodeMetricsRequest(
     });
   }
   return {
-    resourceMetrics: [{ resource: { attributes: [] }, scopeMetrics: [{ scope: { name: "tracedeck-sdk-pipeline" }, metrics: [...metrics.values()] }] }],
+    resourceMetrics: [{ resource: { attributes: [] }, scopeMetrics: [{ scope: { name: scopeName }, metrics: [...metrics.values()] }] }],
   };
 }

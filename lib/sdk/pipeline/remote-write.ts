@@ -35,3 +35,34 @@ export function encodeWriteRequest(samples: Sample[]): Uint8Array<ArrayBuffer> {
   }));
   return compress(WriteRequest.encode(WriteRequest.fromObject({ timeseries })).finish());
 }
+
+/** A counter's current total. */
+export interface CounterSeries {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** A histogram's cumulative bucket counts (observations at or below each bound, then the +Inf total) and its sum. */
+export interface HistogramSeries {
+  name: string;
+  labels: Record<string, string>;
+  bounds: number[];
+  buckets: number[];
+  sum: number;
+}
+
+/** Every series as samples at one time: histograms as `_bucket` (with `le`), `_sum` and `_count`. */
+export function seriesSamples(counters: Iterable<CounterSeries>, histograms: Iterable<HistogramSeries>, timestamp: number, extra: Record<string, string>): Sample[] {
+  const samples: Sample[] = [];
+  for (const c of counters) samples.push({ labels: { ...extra, ...c.labels, __name__: c.name }, value: c.value, timestamp });
+  for (const h of histograms) {
+    const labels = { ...extra, ...h.labels };
+    const count = h.buckets[h.bounds.length] ?? 0;
+    h.bounds.forEach((bound, i) => samples.push({ labels: { ...labels, __name__: `${h.name}_bucket`, le: String(bound) }, value: h.buckets[i] ?? 0, timestamp }));
+    samples.push({ labels: { ...labels, __name__: `${h.name}_bucket`, le: "+Inf" }, value: count, timestamp });
+    samples.push({ labels: { ...labels, __name__: `${h.name}_sum` }, value: h.sum, timestamp });
+    samples.push({ labels: { ...labels, __name__: `${h.name}_count` }, value: count, timestamp });
+  }
+  return samples;
+}
