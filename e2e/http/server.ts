@@ -27,8 +27,8 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-/** Starts `next start` on a free port with its own storage: an embedded data directory, or DATABASE_URL. */
-export async function startServer(storage: { databaseUrl?: string; dataDir?: string }): Promise<RunningServer> {
+/** Starts `next start` on a free port with its own storage: an embedded data directory, or DATABASE_URL; `env` adds settings. */
+export async function startServer(storage: { databaseUrl?: string; dataDir?: string; env?: Record<string, string> }): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = storage.dataDir ?? mkdtempSync(path.join(tmpdir(), "tracedeck-http-"));
   const env: NodeJS.ProcessEnv = {
@@ -37,6 +37,7 @@ export async function startServer(storage: { databaseUrl?: string; dataDir?: str
     TRACEDECK_DATA_DIR: dataDir,
     DATABASE_URL: storage.databaseUrl ?? "",
     NEXT_TELEMETRY_DISABLED: "1",
+    ...storage.env,
   };
   const child = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
