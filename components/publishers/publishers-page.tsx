@@ -24,6 +24,7 @@ const TEMPLATES: Record<string, Record<string, unknown>> = {
   other: {},
 };
 const TYPES = Object.keys(TEMPLATES);
+const REFRESH_MS = 5000;
 
 const STATE_STYLE: Record<string, string> = {
   healthy: "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300",
@@ -35,8 +36,9 @@ const STATE_STYLE: Record<string, string> = {
 export function PublishersPage() {
   const view = useView();
   const user = useSessionUser();
-  const publishers = useApi<Publishers>(publishersUrl(view));
-  const series = useApi<PublisherSeries>(publisherSeriesUrl(view));
+  // statuses move on their own (forwarders retry, SDKs report): the page follows them
+  const publishers = useApi<Publishers>(publishersUrl(view), { refetchInterval: REFRESH_MS });
+  const series = useApi<PublisherSeries>(publisherSeriesUrl(view), { refetchInterval: REFRESH_MS });
   const [adding, setAdding] = useState(false);
 
   return (

@@ -66,7 +66,7 @@ export async function createPublisher({ ctx, input }: { ctx: Ctx; input: unknown
     .onConflictDoNothing()
     .returning({ id: publishers.id });
   if (!created) throw new ApiError("unprocessable", `a publisher "${name}" exists already`);
-  await publisherRuntime(ctx.database)?.reload();
+  await publisherRuntime(ctx.database)?.refresh();
   return created;
 }
 
@@ -94,7 +94,7 @@ export async function updatePublisher({ ctx, input }: { ctx: Ctx; input: { id: s
     }
     throw error;
   }
-  await publisherRuntime(ctx.database)?.reload();
+  await publisherRuntime(ctx.database)?.refresh();
   return { id: stored.id };
 }
 

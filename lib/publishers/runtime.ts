@@ -87,6 +87,12 @@ export class PublisherRuntime {
     return this.ticking;
   }
 
+  /** After an admin's change: the publishers follow the table at once, and their statuses show it. */
+  async refresh(): Promise<void> {
+    await this.reload();
+    await this.writeStatus();
+  }
+
   /** Brings the running publishers in step with the table: new ones start, changed ones restart (keeping their queue), removed ones stop. */
   async reload(): Promise<void> {
     if (this.stopped) return;
