@@ -42,6 +42,33 @@ test("projects: a bad slug is refused with the API's reason; a new project is re
   expect(pageErrors).toEqual([]);
 });
 
+test("projects: an admin makes a project's /metrics public, and it answers without a key until made private again", async ({ page, playwright, baseURL }) => {
+  await signInAsOwner(page.request);
+  const slug = `scraped-${Date.now()}`;
+  const created = await page.request.post("/api/v1/projects", { headers: sameOrigin(baseURL), data: { slug, name: "Scraped" } });
+  expect(created.status()).toBe(201);
+  const anonymous = await playwright.request.newContext({ baseURL });
+  const scrape = async () => (await anonymous.get(`/metrics?project=${slug}`)).status();
+  expect(await scrape()).toBe(401);
+
+  await page.goto("/settings");
+  const row = page.getByRole("table", { name: "Projects" }).locator(`tr[data-project="${slug}"]`);
+  const toggle = row.getByRole("checkbox", { name: "Public /metrics" });
+  await expect(toggle).not.toBeChecked();
+  await toggle.check();
+  await expect(row).toContainText(`${new URL(baseURL ?? "").origin}/metrics?project=${slug}`);
+  await expect(toggle).toBeEnabled();
+  expect(await scrape()).toBe(200);
+
+  await page.reload();
+  await expect(toggle).toBeChecked();
+  await toggle.uncheck();
+  await expect(row).not.toContainText("/metrics?project=");
+  await expect(toggle).toBeEnabled();
+  expect(await scrape()).toBe(401);
+  await anonymous.dispose();
+});
+
 test("API keys: the secret is shown once, the key works and records its use, and stops working when revoked", async ({ page, context, request, baseURL }) => {
   await signInAsOwner(page.request);
   const slug = `keys-${Date.now()}`;
@@ -121,6 +148,7 @@ test("accounts: an invited viewer cannot manage settings until made admin; a rem
   await viewerPage.goto("/settings");
   await expect(viewerPage.getByRole("table", { name: "Projects" })).toBeVisible();
   await expect(viewerPage.getByRole("button", { name: "Rename" })).toHaveCount(0);
+  await expect(viewerPage.getByRole("checkbox", { name: "Public /metrics" })).toHaveCount(0);
   await expect(viewerPage.getByRole("form", { name: "New project" })).toHaveCount(0);
 
   const settingsNav = viewerPage.getByRole("navigation", { name: "Settings" });

@@ -2,14 +2,15 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { apiQueryKey, sendApi } from "@/components/data/api";
 import { useApi, useView } from "@/components/data/hooks";
 import type { Project, Projects } from "@/components/data/types";
 import { projectsUrl, projectUrl } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
 import { useSessionUser } from "@/components/layout/session";
-
+import { useOrigin } from "@/components/ui/browser";
+import { CopyButton } from "@/components/ui/copy-button";
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { cell, input, panel, primaryButton, quietButton, tableHead, tableRow } from "./controls";
@@ -41,6 +42,7 @@ function ProjectTable({ projects, admin }: { projects: Project[]; admin: boolean
             <th className={`${cell} font-medium`}>Name</th>
             <th className={`${cell} font-medium`}>Slug</th>
             <th className={`${cell} font-medium`}>Created</th>
+            {admin && <th className={`${cell} font-medium`}>Prometheus</th>}
             {admin && (
               <th className={`${cell} font-medium`}>
                 <span className="sr-only">Actions</span>
@@ -109,6 +111,11 @@ function ProjectRow({ project, admin }: { project: Project; admin: boolean }) {
       <td className={`${cell} font-mono text-xs`}>{project.slug}</td>
       <td className={`${cell} tabular-nums text-zinc-600 dark:text-zinc-400`}><Time iso={project.created_at} precision="minute" /></td>
       {admin && (
+        <td className={cell}>
+          <PublicMetricsToggle project={project} />
+        </td>
+      )}
+      {admin && (
         <td className={`${cell} text-right`}>
           {!renaming && (
             <button type="button" aria-label={`Rename ${project.name}`} onClick={() => setRenaming(true)} className={quietButton}>
@@ -118,6 +125,37 @@ function ProjectRow({ project, admin }: { project: Project; admin: boolean }) {
         </td>
       )}
     </tr>
+  );
+}
+
+/** An admin lets a Prometheus that cannot send a key scrape the project's /metrics. */
+function PublicMetricsToggle({ project }: { project: Project }) {
+  const id = useId();
+  const origin = useOrigin();
+  const queryClient = useQueryClient();
+  const toggle = useMutation({
+    mutationFn: (publicMetrics: boolean) => sendApi<Project>("PATCH", projectUrl(project.slug), { public_metrics: publicMetrics }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(projectsUrl()) }),
+  });
+  // the new state shows while it is saved and the list is read again
+  const on = toggle.isPending ? Boolean(toggle.variables) : project.public_metrics;
+  const scrapeUrl = `${origin}/metrics?project=${encodeURIComponent(project.slug)}`;
+  return (
+    <div className="space-y-1">
+      <span className="flex items-baseline gap-1.5">
+        <input id={id} type="checkbox" checked={on} disabled={toggle.isPending} onChange={(event) => toggle.mutate(event.target.checked)} />
+        <label htmlFor={id}>
+          Public /metrics <span className="text-xs text-zinc-500">(Prometheus can scrape it without a key)</span>
+        </label>
+      </span>
+      {on && (
+        <span className="flex flex-wrap items-center gap-2 text-xs">
+          <code className="font-mono">{scrapeUrl}</code>
+          <CopyButton text={scrapeUrl} label="Copy URL" />
+        </span>
+      )}
+      {toggle.error && <ActionError action="change public /metrics" error={toggle.error} />}
+    </div>
   );
 }
 

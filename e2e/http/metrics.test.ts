@@ -6,15 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKey, freePort, startServer, type RunningServer } from "./server";
 
 // GET /metrics: the project's pipeline telemetry in the Prometheus text format, checked by
-// promtool and scraped by a real Prometheus.
+// promtool and scraped by a real Prometheus, with a key and, once an admin made the project
+// public, without one.
 
 let server: RunningServer;
 let readKey: string;
+let adminKey: string;
 let prometheus: ChildProcess | undefined;
 
 beforeAll(async () => {
   server = await startServer({});
   readKey = await createKey(server.env, "read");
+  adminKey = await createKey(server.env, "admin");
   const ingestKey = await createKey(server.env, "ingest");
   const now = Date.now() / 1000;
   const post = async (path: string, body: unknown) => {
@@ -33,7 +36,16 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const scrape = (key?: string) => fetch(`${server.url}/metrics`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+const scrape = (key?: string, query = "") => fetch(`${server.url}/metrics${query}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+
+const asAdmin = (method: "GET" | "POST" | "PATCH", path: string, body?: unknown) =>
+  fetch(server.url + path, { method, headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+async function setPublicMetrics(slug: string, on: boolean): Promise<void> {
+  const response = await asAdmin("PATCH", `/api/v1/projects/${slug}`, { public_metrics: on });
+  expect(response.status).toBe(200);
+  expect(await response.json()).toMatchObject({ slug, public_metrics: on });
+}
 
 function promtool(text: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
@@ -66,26 +78,103 @@ describe("GET /metrics", () => {
     expect((await scrape(ingestOnly)).status).toBe(403);
   });
 
-  it("is scraped by a real Prometheus", async () => {
+  it("answers without credentials only for a project an admin made public, and refuses every other project alike", async () => {
+    const refused = await scrape();
+    expect(refused.status).toBe(401);
+    const refusal = (await refused.json()) as { error: { code: string; message: string } };
+    expect(refusal.error.code).toBe("unauthorized");
+
+    const created = await asAdmin("POST", "/api/v1/projects", { slug: "private-shop", name: "Private shop" });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ slug: "private-shop", public_metrics: false });
+
+    await setPublicMetrics("default", true);
+    const { projects } = (await (await asAdmin("GET", "/api/v1/projects")).json()) as { projects: { slug: string; public_metrics: boolean }[] };
+    expect(projects).toEqual(expect.arrayContaining([expect.objectContaining({ slug: "default", public_metrics: true }), expect.objectContaining({ slug: "private-shop", public_metrics: false })]));
+    for (const query of ["", "?project=default"]) {
+      const response = await scrape(undefined, query);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(await response.text()).toContain('event_retries_total{event_name="resize"} 3');
+    }
+    // a private project and one that does not exist get the same answer
+    for (const query of ["?project=private-shop", "?project=no-such-project"]) {
+      const response = await scrape(undefined, query);
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual(refusal);
+    }
+    // credentials are still checked when the project is public
+    expect((await scrape("tfk_000000000000000000000000:tfs_wrong")).status).toBe(401);
+    expect((await scrape(await createKey(server.env, "ingest"))).status).toBe(403);
+    for (const query of ["?project=Not%20A%20Slug", "?project=%00", `?project=${"x".repeat(100)}`]) {
+      const response = await scrape(undefined, query);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: "validation_failed", details: [{ path: "project" }] } });
+    }
+
+    await setPublicMetrics("default", false);
+    const again = await scrape();
+    expect(again.status).toBe(401);
+    expect(await again.json()).toEqual(refusal);
+  });
+
+  it("is made public by an admin only, with a body that changes something", async () => {
+    for (const body of [{}, { public_metrics: "yes" }]) {
+      const response = await asAdmin("PATCH", "/api/v1/projects/default", body);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: "validation_failed", message: expect.any(String) } });
+    }
+    const byReader = await fetch(`${server.url}/api/v1/projects/default`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${readKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ public_metrics: true }),
+    });
+    expect(byReader.status).toBe(403);
+    expect((await scrape()).status).toBe(401);
+  });
+
+  it("is scraped by a real Prometheus, with a key and, from a public project, without one", async () => {
+    await setPublicMetrics("default", true);
     const port = await freePort();
     const dir = mkdtempSync(path.join(tmpdir(), "tracedeck-prometheus-"));
     const target = new URL(server.url);
     writeFileSync(
       path.join(dir, "prometheus.yml"),
-      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: tracedeck\n    authorization:\n      credentials: "${readKey}"\n    static_configs:\n      - targets: ["${target.host}"]\n`,
+      [
+        "global:",
+        "  scrape_interval: 1s",
+        "scrape_configs:",
+        "  - job_name: tracedeck",
+        "    authorization:",
+        `      credentials: "${readKey}"`,
+        "    static_configs:",
+        `      - targets: ["${target.host}"]`,
+        "  - job_name: tracedeck-public",
+        "    params:",
+        "      project: [default]",
+        "    static_configs:",
+        `      - targets: ["${target.host}"]`,
+        "",
+      ].join("\n"),
     );
     prometheus = spawn("prometheus", [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
-    const deadline = Date.now() + 45_000;
-    let value: string | undefined;
-    while (Date.now() < deadline && value === undefined) {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const answer = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent('event_retries_total{event_name="resize"}')}`)
+    const retries = async (job: string) => {
+      const answer = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(`event_retries_total{job="${job}",event_name="resize"}`)}`)
         .then((r) => r.json() as Promise<{ data?: { result?: { value: [number, string] }[] } }>)
         .catch(() => undefined);
-      value = answer?.data?.result?.[0]?.value[1];
+      return answer?.data?.result?.[0]?.value[1];
+    };
+    const deadline = Date.now() + 45_000;
+    let values: (string | undefined)[] = [];
+    while (Date.now() < deadline && !(values.length && values.every((v) => v !== undefined))) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      values = [await retries("tracedeck"), await retries("tracedeck-public")];
     }
-    expect(value).toBe("3");
-    const health = (await (await fetch(`http://127.0.0.1:${port}/api/v1/targets`)).json()) as { data: { activeTargets: { health: string; lastError: string }[] } };
-    expect(health.data.activeTargets[0]).toMatchObject({ health: "up", lastError: "" });
+    expect(values).toEqual(["3", "3"]);
+    const health = (await (await fetch(`http://127.0.0.1:${port}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] } };
+    expect(health.data.activeTargets.map(({ labels, health, lastError }) => ({ job: labels.job, health, lastError })).sort((a, b) => a.job.localeCompare(b.job))).toEqual([
+      { job: "tracedeck", health: "up", lastError: "" },
+      { job: "tracedeck-public", health: "up", lastError: "" },
+    ]);
   }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Anonymous } from "@/lib/auth/authenticate";
 import type { Scope } from "@/lib/auth/scopes";
 import { EventIn, LogIn, MetricIn, NetworkOpIn, PipelineEventIn, SpanIn } from "@/lib/model/wire";
 import { ZipkinSpan } from "@/lib/ingest/zipkin";
@@ -33,7 +34,8 @@ import {
   ProjectCreate,
   ProjectList,
   ProjectParams,
-  ProjectRename,
+  ProjectSlug,
+  ProjectUpdate,
   ProjectView,
   UserCreate,
   UserList,
@@ -51,8 +53,12 @@ export interface Endpoint {
   method: "get" | "post" | "patch" | "delete";
   path: string;
   summary: string;
+  /** more than the summary says: shown under it in the OpenAPI document */
+  description?: string;
   tag: string;
   scope: Scope | null;
+  /** who may call it without credentials, though it declares a scope */
+  anonymous?: Anonymous;
   query?: z.ZodObject;
   params?: z.ZodObject;
   /** documents the request body; the handler validates it */
@@ -142,8 +148,12 @@ export const endpoints = {
     method: "get",
     path: "/metrics",
     summary: "Prometheus text exposition of the project: event_duration_seconds, event_retries_total, network_bytes_total, network_latency_seconds, and Tracedeck's own ingest metrics",
+    description:
+      "A key (or a session) is served its own project. Without credentials, the project `?project=<slug>` (default: default) is served if an admin made its /metrics public (`PATCH /api/v1/projects/{slug}` with `public_metrics: true`); for any other project, unknown ones included, the answer is 401.",
     tag: "Health",
     scope: "read",
+    anonymous: "public_metrics",
+    query: z.object({ project: ProjectSlug.optional().meta({ description: "without credentials: the public project to serve (default: default)" }) }),
     response: z.string().meta({ description: "text/plain; version=0.0.4" }),
   },
   projectStats: { method: "get", path: "/api/v1/stats", summary: "How many spans, traces, metric points, logs, events, pipeline events and network operations the project holds", tag: "Health", scope: "read", response: ProjectStats },
@@ -172,7 +182,18 @@ export const endpoints = {
   listPublishers: { method: "get", path: "/api/v1/publishers", summary: "Publishers and their status", tag: "Publishers", scope: "read", response: PublishersResult },
   listProjects: { method: "get", path: "/api/v1/projects", summary: "Projects", tag: "Settings", scope: "read", response: ProjectList },
   createProject: { method: "post", path: "/api/v1/projects", summary: "Create a project", tag: "Settings", scope: "admin", body: ProjectCreate, response: ProjectView, status: 201 },
-  renameProject: { method: "patch", path: "/api/v1/projects/{slug}", summary: "Rename a project", tag: "Settings", scope: "admin", params: ProjectParams, body: ProjectRename, response: ProjectView },
+  updateProject: {
+    method: "patch",
+    path: "/api/v1/projects/{slug}",
+    summary: "Rename a project, or make its /metrics public",
+    description:
+      "Send `name`, `public_metrics` or both. With `public_metrics: true`, GET /metrics?project=<slug> answers without credentials, so a Prometheus that cannot send a key can scrape it; `false` makes it need a key with the read scope again.",
+    tag: "Settings",
+    scope: "admin",
+    params: ProjectParams,
+    body: ProjectUpdate,
+    response: ProjectView,
+  },
   listKeys: { method: "get", path: "/api/v1/keys", summary: "The project's API keys (no secrets)", tag: "Settings", scope: "admin", response: KeyList },
   createKey: { method: "post", path: "/api/v1/keys", summary: "Create an API key; the secret is in this answer only", tag: "Settings", scope: "admin", body: KeyCreate, response: CreatedKey, status: 201 },
   revokeKey: { method: "delete", path: "/api/v1/keys/{key_id}", summary: "Revoke an API key of the project", tag: "Settings", scope: "admin", params: KeyParams, response: z.null(), status: 204 },

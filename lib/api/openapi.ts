@@ -34,8 +34,10 @@ export function openApiDocument(): unknown {
     paths[endpoint.path]![endpoint.method] = {
       operationId,
       summary: endpoint.summary,
+      ...(endpoint.description ? { description: endpoint.description } : {}),
       tags: [endpoint.tag],
-      security: endpoint.scope ? [{ bearerKey: [] }, { apiKey: [] }, { telemetryFlowKey: [], telemetryFlowSecret: [] }] : [],
+      // {} last: the endpoint also answers some requests without credentials
+      security: endpoint.scope ? [{ bearerKey: [] }, { apiKey: [] }, { telemetryFlowKey: [], telemetryFlowSecret: [] }, ...(endpoint.anonymous ? [{}] : [])] : [],
       requestParams: { ...(endpoint.query ? { query: endpoint.query } : {}), ...(endpoint.params ? { path: endpoint.params } : {}) },
       ...(endpoint.body
         ? { requestBody: { required: true, content: Object.fromEntries(contentTypes.map((t) => [t, { schema: endpoint.body! }])) } }

@@ -2,9 +2,10 @@ import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { apiKeys, oauthTokens, projects } from "@/db/schema";
 import { DEFAULT_PROJECT_SLUG } from "@/db/seed";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError, describeZodError } from "@/lib/http/errors";
 import { KEY_ID_PREFIX, secretMatches, sha256Hex } from "./keys";
 import { hasScope, type Scope } from "./scopes";
+import { ProjectSlug } from "./settings";
 import { SESSION_COOKIE, sessionUser, type SessionUser } from "./users";
 
 export type Credentials = { kind: "key"; keyId: string; secret: string } | { kind: "token"; token: string };
@@ -123,19 +124,64 @@ function assertSameOrigin(request: RequestLike): void {
   }
 }
 
-/** Sessions act for a project chosen by `?project=<slug>` or X-Tracedeck-Project (default: default). */
-async function sessionPrincipal(db: Db, request: RequestLike, user: SessionUser): Promise<Principal> {
+/**
+ * The project a request names with `?project=<slug>` or X-Tracedeck-Project (default: default);
+ * a malformed slug is a 400 before any lookup.
+ */
+function requestedProjectSlug(request: RequestLike): string {
   const slug = new URL(request.url).searchParams.get("project") ?? request.headers.get("x-tracedeck-project") ?? DEFAULT_PROJECT_SLUG;
+  const parsed = ProjectSlug.safeParse(slug);
+  if (!parsed.success) {
+    const reason = describeZodError(parsed.error);
+    throw new ApiError("validation_failed", `invalid project: ${reason}`, [{ path: "project", message: reason }]);
+  }
+  return parsed.data;
+}
+
+/** Sessions act for the project the request names. */
+async function sessionPrincipal(db: Db, request: RequestLike, user: SessionUser): Promise<Principal> {
+  const slug = requestedProjectSlug(request);
   const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.slug, slug));
   if (!project) throw new ApiError("not_found", `no project "${slug}"`);
   return { projectId: project.id, scopes: user.role === "admin" ? ["read", "admin"] : ["read"], user };
 }
 
+/** Who may call an endpoint without credentials: nobody, or anyone for a project with public metrics. */
+export type Anonymous = "public_metrics";
+
+/**
+ * Without credentials, the project the request names if an admin made its GET /metrics public.
+ * It holds no scope: only endpoints declared `anonymous: "public_metrics"` ask for it. Unknown
+ * and private projects alike give nothing, so the 401 does not tell which projects exist.
+ */
+export async function publicMetricsPrincipal({ db, request }: { db: Db; request: RequestLike }): Promise<Principal | undefined> {
+  const slug = requestedProjectSlug(request);
+  const [project] = await db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(and(eq(projects.slug, slug), eq(projects.publicMetrics, true)));
+  return project ? { projectId: project.id, scopes: [] } : undefined;
+}
+
 /**
  * The caller's project and scopes, from an API key, an OAuth token or a dashboard session cookie;
  * 401 without valid credentials, 403 without the scope. Every route handler calls this itself.
+ * A request with neither credentials nor a session may still act for a public project where the
+ * endpoint allows it (`anonymous`).
  */
-export async function authenticate({ db, request, scope, now }: { db: Db; request: RequestLike; scope: Scope; now: Date }): Promise<Principal> {
+export async function authenticate({
+  db,
+  request,
+  scope,
+  now,
+  anonymous,
+}: {
+  db: Db;
+  request: RequestLike;
+  scope: Scope;
+  now: Date;
+  anonymous?: Anonymous;
+}): Promise<Principal> {
   const credentials = readCredentials(request.headers);
   const sessionToken = credentials ? undefined : readCookie(request.headers, SESSION_COOKIE);
   let principal: Principal | undefined;
@@ -151,6 +197,8 @@ export async function authenticate({ db, request, scope, now }: { db: Db; reques
     assertSameOrigin(request);
     principal = await sessionPrincipal(db, request, user);
   } else {
+    const publicProject = anonymous === "public_metrics" ? await publicMetricsPrincipal({ db, request }) : undefined;
+    if (publicProject) return publicProject;
     throw new ApiError(
       "unauthorized",
       "missing credentials: send Authorization: Bearer <key_id>:<key_secret> (or an OAuth access token), X-API-Key, or the X-TelemetryFlow-Key-ID/-Secret headers",

@@ -1,9 +1,10 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestProject, openTestDatabase, uniqueName } from "@/db/testing";
-import type { Database } from "@/db/testing/tables";
+import { projects, type Database } from "@/db/testing/tables";
 import type { Ctx } from "./context";
 import { authenticate } from "./authenticate";
-import { createProject, createProjectKey, listProjectKeys, listProjects, renameProject, revokeProjectKey } from "./settings";
+import { createProject, createProjectKey, listProjectKeys, listProjects, revokeProjectKey, updateProject } from "./settings";
 
 // accounts are global and tested in users.db.test.ts, which owns the users table
 let database: Database;
@@ -27,9 +28,50 @@ describe("projects", () => {
     expect(await createProject({ ctx, input: { slug, name: "Shop" } })).toMatchObject({ slug, name: "Shop" });
     await expect(createProject({ ctx, input: { slug, name: "Again" } })).rejects.toMatchObject({ status: 422 });
     await expect(createProject({ ctx, input: { slug: "Not A Slug", name: "x" } })).rejects.toThrow();
-    expect(await renameProject({ ctx, input: { slug, body: { name: "Shop (prod)" } } })).toMatchObject({ name: "Shop (prod)" });
-    await expect(renameProject({ ctx, input: { slug: "missing-project", body: { name: "x" } } })).rejects.toMatchObject({ status: 404 });
+    expect(await updateProject({ ctx, input: { slug, body: { name: "Shop (prod)" } } })).toMatchObject({ name: "Shop (prod)", public_metrics: false });
+    await expect(updateProject({ ctx, input: { slug: "missing-project", body: { name: "x" } } })).rejects.toMatchObject({ status: 404 });
     expect((await listProjects({ ctx })).projects.map((p) => p.slug)).toContain(slug);
+  });
+
+  it("take a change of name, of public_metrics or of both, and nothing else", async () => {
+    const slug = uniqueName("shop");
+    await createProject({ ctx, input: { slug, name: "Shop" } });
+    expect(await updateProject({ ctx, input: { slug, body: { public_metrics: true } } })).toMatchObject({ name: "Shop", public_metrics: true });
+    expect(await updateProject({ ctx, input: { slug, body: { name: "Shop (prod)", public_metrics: false } } })).toMatchObject({ name: "Shop (prod)", public_metrics: false });
+    for (const body of [{}, { public_metrics: "yes" }, { name: "" }, { colour: "red" }, null]) {
+      await expect(updateProject({ ctx, input: { slug, body } })).rejects.toMatchObject({ name: "ZodError" });
+    }
+    expect((await listProjects({ ctx })).projects.find((p) => p.slug === slug)).toMatchObject({ name: "Shop (prod)", public_metrics: false });
+  });
+});
+
+describe("GET /metrics without credentials", () => {
+  const scrape = (query: string) => new Request(`http://localhost/metrics${query}`);
+  const anonymously = (request: Request) => authenticate({ db: database.db, request, scope: "read", now: new Date(), anonymous: "public_metrics" });
+
+  it("acts for the named project only while an admin has made it public, and fails alike for private and unknown projects", async () => {
+    const slug = uniqueName("public");
+    await createProject({ ctx, input: { slug, name: "Public" } });
+    const refused = { status: 401, message: expect.stringMatching(/^missing credentials/) };
+    await expect(anonymously(scrape(`?project=${slug}`))).rejects.toMatchObject(refused);
+    await expect(anonymously(scrape("?project=no-such-project"))).rejects.toMatchObject(refused);
+
+    await updateProject({ ctx, input: { slug, body: { public_metrics: true } } });
+    const principal = await anonymously(scrape(`?project=${slug}`));
+    expect(principal.scopes).toEqual([]);
+    const [row] = await database.db.select({ id: projects.id }).from(projects).where(eq(projects.slug, slug));
+    expect(principal.projectId).toBe(row!.id);
+    // only endpoints that allow it serve a public project without credentials
+    await expect(authenticate({ db: database.db, request: scrape(`?project=${slug}`), scope: "read", now: new Date() })).rejects.toMatchObject(refused);
+
+    await updateProject({ ctx, input: { slug, body: { public_metrics: false } } });
+    await expect(anonymously(scrape(`?project=${slug}`))).rejects.toMatchObject(refused);
+  });
+
+  it("answers a malformed project with a 400 before any lookup", async () => {
+    for (const value of ["Not%20A%20Slug", "%00", "x".repeat(100)]) {
+      await expect(anonymously(scrape(`?project=${value}`))).rejects.toMatchObject({ status: 400, code: "validation_failed" });
+    }
   });
 });
 

@@ -13,16 +13,33 @@ import { Credentials } from "./users";
 
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
-export const ProjectView = z.object({ slug: z.string(), name: z.string(), created_at: z.string() }).meta({ id: "Project" });
-export const ProjectList = z.object({ projects: z.array(ProjectView) });
-export const ProjectCreate = z.object({
-  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and dashes, at most 63"),
-  name: z.string().trim().min(1).max(200),
-});
-export const ProjectRename = z.object({ name: z.string().trim().min(1).max(200) });
-export const ProjectParams = z.object({ slug: z.string().min(1) });
+/** What names a project in URLs, API calls and the CLI; checked before any lookup, so a malformed value is a 400. */
+export const ProjectSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and dashes, at most 63");
 
-const projectView = (p: { slug: string; name: string; createdAt: Date }) => ({ slug: p.slug, name: p.name, created_at: p.createdAt.toISOString() });
+export const ProjectView = z
+  .object({
+    slug: z.string(),
+    name: z.string(),
+    public_metrics: z.boolean().meta({ description: "GET /metrics?project=<slug> answers without credentials" }),
+    created_at: z.string(),
+  })
+  .meta({ id: "Project" });
+export const ProjectList = z.object({ projects: z.array(ProjectView) });
+export const ProjectCreate = z.object({ slug: ProjectSlug, name: z.string().trim().min(1).max(200) });
+export const ProjectUpdate = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    public_metrics: z.boolean().optional().meta({ description: "let Prometheus scrape GET /metrics?project=<slug> without a key" }),
+  })
+  .refine((update) => update.name !== undefined || update.public_metrics !== undefined, "send name, public_metrics or both");
+export const ProjectParams = z.object({ slug: ProjectSlug });
+
+const projectView = (p: { slug: string; name: string; publicMetrics: boolean; createdAt: Date }) => ({
+  slug: p.slug,
+  name: p.name,
+  public_metrics: p.publicMetrics,
+  created_at: p.createdAt.toISOString(),
+});
 
 export async function listProjects({ ctx }: { ctx: Ctx }): Promise<z.output<typeof ProjectList>> {
   const rows = await ctx.db.select().from(projects).orderBy(projects.createdAt, projects.slug);
@@ -36,11 +53,12 @@ export async function createProject({ ctx, input }: { ctx: Ctx; input: unknown }
   return projectView(created);
 }
 
-export async function renameProject({ ctx, input }: { ctx: Ctx; input: { slug: string; body: unknown } }): Promise<z.output<typeof ProjectView>> {
-  const { name } = ProjectRename.parse(input.body);
-  const [renamed] = await ctx.db.update(projects).set({ name }).where(eq(projects.slug, input.slug)).returning();
-  if (!renamed) throw new ApiError("not_found", `no project "${input.slug}"`);
-  return projectView(renamed);
+/** Renames a project and/or makes its GET /metrics public (or private again). */
+export async function updateProject({ ctx, input }: { ctx: Ctx; input: { slug: string; body: unknown } }): Promise<z.output<typeof ProjectView>> {
+  const { name, public_metrics: publicMetrics } = ProjectUpdate.parse(input.body);
+  const [updated] = await ctx.db.update(projects).set({ name, publicMetrics }).where(eq(projects.slug, input.slug)).returning();
+  if (!updated) throw new ApiError("not_found", `no project "${input.slug}"`);
+  return projectView(updated);
 }
 
 export const KeyView = z

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getDatabase, type Database } from "@/db";
 import type { Endpoint } from "@/lib/api/endpoints";
-import { authenticate } from "@/lib/auth/authenticate";
+import { authenticate, type Anonymous } from "@/lib/auth/authenticate";
 import type { Ctx } from "@/lib/auth/context";
 import type { Scope } from "@/lib/auth/scopes";
 import { config } from "@/lib/config";
@@ -39,9 +39,9 @@ function parseParameters(schema: z.ZodType | undefined, input: unknown, where: s
 }
 
 /** Opens the database and authenticates the request: the context a service verb acts in. */
-export async function authenticatedContext(request: Request, scope: Scope): Promise<Ctx> {
+export async function authenticatedContext(request: Request, scope: Scope, anonymous?: Anonymous): Promise<Ctx> {
   const database = await getDatabase();
-  const principal = await authenticate({ db: database.db, request, scope, now: new Date() });
+  const principal = await authenticate({ db: database.db, request, scope, now: new Date(), anonymous });
   return { database, db: database.db, projectId: principal.projectId, scopes: principal.scopes, now: () => new Date() };
 }
 
@@ -53,7 +53,7 @@ export async function authenticatedContext(request: Request, scope: Scope): Prom
 export function route<E extends Endpoint & { scope: Scope }>(endpoint: E, handler: (args: HandlerArgs<E>) => Promise<unknown> | unknown) {
   return async (request: Request, context?: RouteContext): Promise<Response> => {
     try {
-      const ctx = await authenticatedContext(request, endpoint.scope);
+      const ctx = await authenticatedContext(request, endpoint.scope, endpoint.anonymous);
 
       const rawParams = (await context?.params) ?? {};
       // Next.js hands path parameters over decoded
