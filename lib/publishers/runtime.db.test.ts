@@ -226,6 +226,7 @@ describe("webhook publisher", () => {
     await ingestPipelineEvents({ ctx, input: events(["q0", "q1", "q2"]) });
     await r.flush(); // fails: the three wait
     await ingestPipelineEvents({ ctx, input: events(["q3", "q4", "q5"], DAY + 10) });
+    await new Promise((resolve) => setImmediate(resolve)); // handed to the publisher on the next turn
     await r.writeStatus();
     expect(await statusOf(id)).toMatchObject({ state: "failing", droppedCount: 2, backlog: 4 });
     expect((await statusOf(id))?.lastError).toMatch(/queue full \(4 records\)/);

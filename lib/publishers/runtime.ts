@@ -65,13 +65,18 @@ export class PublisherRuntime {
     this.timer.unref();
   }
 
-  /** Hands a committed batch to the project's publishers; returns at once. */
+  /**
+   * Hands a committed batch to the project's publishers. Called by the writer before it answers
+   * ingest, so the documents are made on the next turn of the event loop, not on ingest's time.
+   */
   offer(projectId: string, batch: RecordBatch): void {
     const project = this.projects.get(projectId);
     if (!project || project.signals.size === 0) return;
-    const records = forwardedRecords(batch, project.signals, project.slug);
-    if (records.length === 0) return;
-    for (const publisher of project.publishers) publisher.offer(records);
+    setImmediate(() => {
+      const records = forwardedRecords(batch, project.signals, project.slug);
+      if (records.length === 0) return;
+      for (const publisher of project.publishers) publisher.offer(records);
+    });
   }
 
   /** Re-reads the config, then writes statuses; one at a time. */
@@ -216,6 +221,7 @@ export class PublisherRuntime {
 
   /** Sends what every publisher holds now (tests, and shutdown). */
   async flush(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve)); // batches handed over but not yet queued
     await Promise.all([...this.running.values()].map((r) => r.publisher?.flush()));
   }
 
