@@ -16,6 +16,31 @@ function tooLarge(maxBytes: number): ApiError {
 }
 
 /**
+ * Past the cap, what a client is still sending is read and thrown away (up to this much, for at
+ * most DRAIN_MS) before the 413 goes out: a client mid-upload then reads the answer instead of a
+ * connection reset under it. Anything larger or slower just gets the connection closed.
+ */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+const DRAIN_MS = 5000;
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  let drained = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), DRAIN_MS)));
+  try {
+    while (drained < DRAIN_LIMIT) {
+      const next = await Promise.race([reader.read(), timeout]);
+      if (next === "timeout" || next.done) return;
+      drained += next.value.byteLength;
+    }
+  } catch {
+    // the client went away: nothing left to drain
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Reads a request body: checks the content type, inflates gzip/deflate while counting, and stops
  * at maxBytes (after decompression) without buffering more than that.
  */
@@ -33,7 +58,10 @@ export async function readBody(request: Request, options: BodyOptions): Promise<
   }
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (encoding === "identity" || encoding === "") {
-    if (declared > options.maxBytes) throw tooLarge(options.maxBytes);
+    if (declared > options.maxBytes) {
+      if (request.body && declared <= DRAIN_LIMIT) await drain(request.body.getReader());
+      throw tooLarge(options.maxBytes);
+    }
   }
   if (!request.body) return { bytes: Buffer.alloc(0), contentType };
 
@@ -88,6 +116,9 @@ export async function readBody(request: Request, options: BodyOptions): Promise<
         pump().catch(fail);
       });
     }
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 413) await drain(reader);
+    throw error;
   } finally {
     reader.cancel().catch(() => {});
   }

@@ -105,7 +105,7 @@ describe("Forwarder", () => {
 
   it("sends again only the records the target was too busy for", async () => {
     let calls = 0;
-    const { t, batches } = target((batch) => (calls++ === 0 ? { rejected: 0, retry: [1], retryError: "429 busy" } : { rejected: 0 }));
+    const { t, batches } = target(() => (calls++ === 0 ? { rejected: 0, retry: [1], retryError: "429 busy" } : { rejected: 0 }));
     const clock = { now: 0 };
     const f = forwarder(t, clock);
     f.offer([1, 2, 3]);
