@@ -45,7 +45,13 @@ export function mergeSecrets(stored: Record<string, unknown>, edited: Record<str
   return merged;
 }
 
-const Config = z.record(z.string(), z.unknown());
+const Config = z.record(z.string(), z.unknown()).meta({
+  description:
+    "checked against the type when saved. elasticsearch: url (or hosts), index_prefix, signals, api_key or username+password; " +
+    "webhook: url, secret, signals; grafana_cloud: url, instance_id, api_key, protocol (remote_write|otlp), push_interval_ms, external_labels; " +
+    "prometheus: url (a remote-write receiver), username+password, push_interval_ms, external_labels; composite: publishers [{name, type, config}]. " +
+    "Record publishers also take batch_size, max_queue, flush_interval_ms, retry_initial_ms, retry_max_ms, timeout_ms.",
+});
 
 export const PublisherCreate = z.object({
   name: z.string().trim().min(1).max(200),

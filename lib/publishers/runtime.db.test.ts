@@ -267,6 +267,45 @@ describe("webhook publisher", () => {
   });
 });
 
+describe("metric publishers", () => {
+  it("push the project's series as OTLP/HTTP JSON with basic auth when the Grafana Cloud publisher says protocol otlp", async () => {
+    const ctx = await createTestProject(database);
+    const gateway = await receiver();
+    const { id } = await createPublisher({
+      ctx,
+      input: { name: "grafana-otlp", type: "grafana_cloud", config: { url: gateway.url, protocol: "otlp", instance_id: "777", api_key: "glc_secret", push_interval_ms: 60_000 } },
+    });
+    const r = runtime(ctx);
+    await r.tick();
+    await ingestPipelineEvents({ ctx, input: events(["g1", "g2"]) });
+    await ingestNetworkOps({ ctx, input: { operations: [{ task_id: "g1", host: "api", port: 443, operation: "GET", start_time: DAY, end_time: DAY + 0.03, bytes_sent: 5, bytes_received: 7 }] } });
+    await r.flush();
+
+    expect(gateway.received).toHaveLength(1);
+    const [push] = gateway.received;
+    expect(push!.headers.authorization).toBe(`Basic ${Buffer.from("777:glc_secret").toString("base64")}`);
+    expect(push!.headers["content-type"]).toBe("application/json");
+    type Point = { attributes: { key: string; value: { stringValue: string } }[]; asDouble?: number; count?: string; bucketCounts?: string[]; explicitBounds?: number[] };
+    type Metric = { name: string; unit: string; sum?: { isMonotonic: boolean; dataPoints: Point[] }; histogram?: { dataPoints: Point[] } };
+    const body = JSON.parse(push!.body) as { resourceMetrics: { scopeMetrics: { metrics: Metric[] }[] }[] };
+    const metrics = body.resourceMetrics[0]!.scopeMetrics[0]!.metrics;
+    const byName = Object.fromEntries(metrics.map((m) => [m.name, m]));
+    expect(Object.keys(byName).sort()).toEqual(["event_duration_seconds", "event_retries_total", "network_bytes_total", "network_latency_seconds"]);
+    const labels = (p: Point) => Object.fromEntries(p.attributes.map((a) => [a.key, a.value.stringValue]));
+    const retries = byName.event_retries_total!.sum!;
+    expect(retries.isMonotonic).toBe(true);
+    expect(retries.dataPoints.map((p) => [labels(p), p.asDouble])).toEqual([[{ project: ctx.slug, event_name: "resize" }, 2]]);
+    const duration = byName.event_duration_seconds!.histogram!.dataPoints[0]!;
+    expect(labels(duration)).toEqual({ project: ctx.slug, event_name: "resize", status: "completed" });
+    expect(duration.count).toBe("2");
+    // OTLP buckets count each range: both 0.5 s executions fall in (0.25, 0.5]
+    expect(duration.bucketCounts![duration.explicitBounds!.indexOf(0.5)]).toBe("2");
+    expect(byName.network_bytes_total!.sum!.dataPoints.map((p) => [labels(p).direction, p.asDouble])).toEqual([["sent", 5], ["received", 7]]);
+    await r.writeStatus();
+    expect(await statusOf(id)).toMatchObject({ state: "healthy", backlog: 0 });
+  });
+});
+
 describe("composite publisher", () => {
   it("sends to each member on its own: one member down does not hold back the other", async () => {
     const ctx = await createTestProject(database);
