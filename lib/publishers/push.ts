@@ -1,5 +1,4 @@
-import { encodeMetricsRequest } from "@/lib/sdk/pipeline/otlp";
-import { encodeWriteRequest, seriesSamples } from "@/lib/sdk/pipeline/remote-write";
+import { metricsPush } from "@/lib/sdk/pipeline/otlp";
 import type { PipelineSeries } from "@/lib/query/exposition";
 import { backoffMs, errorMessage, Health, type ForwarderStatus } from "./forwarder";
 
@@ -49,24 +48,24 @@ export class MetricPusher {
     let count = 0;
     try {
       const series = await this.collect();
-      const now = Date.now();
       const otlp = this.options.protocol === "otlp";
-      const samples = otlp ? [] : seriesSamples(series.counters, series.histograms, now, this.options.externalLabels);
-      count = otlp ? series.counters.length + series.histograms.length : samples.length;
+      const push = metricsPush(this.options.protocol, series.counters, series.histograms, {
+        startNanos: this.startedAt,
+        nowMs: Date.now(),
+        labels: this.options.externalLabels,
+        scopeName: "tracedeck",
+      });
+      count = push.points;
       if (count === 0) return;
       const { basicAuth } = this.options;
       const response = await fetch(this.options.url, {
         method: "POST",
         headers: {
-          ...(otlp
-            ? { "content-type": "application/json" }
-            : { "content-type": "application/x-protobuf", "content-encoding": "snappy", "x-prometheus-remote-write-version": "0.1.0" }),
+          ...push.headers,
           ...(basicAuth ? { authorization: `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString("base64")}` } : {}),
           "user-agent": "tracedeck",
         },
-        body: otlp
-          ? JSON.stringify(encodeMetricsRequest(series.counters, series.histograms, this.startedAt, BigInt(now) * 1_000_000n, this.options.externalLabels, "tracedeck"))
-          : encodeWriteRequest(samples),
+        body: push.body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       const text = await response.text().catch(() => "");

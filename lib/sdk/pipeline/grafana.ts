@@ -1,7 +1,7 @@
 import { formatMetrics, type EventMetrics, type FormattedEvent, type FormattedNetworkOp, type NetworkMetrics } from "./metrics";
 import { errorMessage, Health, REQUEST_TIMEOUT_MS, StatusReporter, type MetricsPublisher, type PublisherOptions, type PublisherStatus } from "./publisher";
-import { encodeMetricsRequest } from "./otlp";
-import { encodeWriteRequest, seriesSamples, type CounterSeries, type HistogramSeries, type Sample } from "./remote-write";
+import { metricsPush } from "./otlp";
+import type { CounterSeries, HistogramSeries } from "./remote-write";
 import { DURATION_BUCKETS, EVENT_DURATION, EVENT_RETRIES, LATENCY_BUCKETS, NETWORK_BYTES, NETWORK_LATENCY } from "./series";
 
 export interface GrafanaCloudPublisherOptions extends PublisherOptions {
@@ -74,11 +74,6 @@ class SeriesSet {
 
   histogramSeries(): IterableIterator<HistogramSeries> {
     return this.histograms.values();
-  }
-
-  /** Every series as samples at one time. */
-  samples(timestamp: number, extra: Record<string, string>): Sample[] {
-    return seriesSamples(this.counters.values(), this.histograms.values(), timestamp, extra);
   }
 
   get empty(): boolean {
@@ -158,20 +153,16 @@ export class GrafanaCloudPublisher implements MetricsPublisher {
     if (this.series.empty) return;
     const observations = this.unpushed;
     try {
-      const now = Date.now();
-      const labels = this.options.externalLabels ?? {};
       const otlp = this.options.protocol === "otlp";
+      const push = metricsPush(this.options.protocol ?? "remote_write", [...this.series.counterSeries()], [...this.series.histogramSeries()], {
+        startNanos: this.startedAt,
+        nowMs: Date.now(),
+        labels: this.options.externalLabels ?? {},
+      });
       const response = await fetch(this.options.endpoint, {
         method: "POST",
-        headers: {
-          ...(otlp
-            ? { "content-type": "application/json" }
-            : { "content-type": "application/x-protobuf", "content-encoding": "snappy", "x-prometheus-remote-write-version": "0.1.0" }),
-          authorization: `Basic ${Buffer.from(`${this.options.instanceId}:${this.options.apiKey}`).toString("base64")}`,
-        },
-        body: otlp
-          ? JSON.stringify(encodeMetricsRequest(this.series.counterSeries(), this.series.histogramSeries(), this.startedAt, BigInt(now) * 1_000_000n, labels))
-          : encodeWriteRequest(this.series.samples(now, labels)),
+        headers: { ...push.headers, authorization: `Basic ${Buffer.from(`${this.options.instanceId}:${this.options.apiKey}`).toString("base64")}` },
+        body: push.body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       const text = await response.text();

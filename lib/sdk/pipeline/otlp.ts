@@ -1,4 +1,4 @@
-import type { CounterSeries, HistogramSeries } from "./grafana";
+import { encodeWriteRequest, seriesSamples, type CounterSeries, type HistogramSeries } from "./remote-write";
 import { EVENT_DURATION, EVENT_RETRIES, NETWORK_BYTES, NETWORK_LATENCY } from "./series";
 
 // OTLP/HTTP JSON (ExportMetricsServiceRequest) for the pipeline series: counters as cumulative
@@ -61,5 +61,31 @@ export function encodeMetricsRequest(
   }
   return {
     resourceMetrics: [{ resource: { attributes: [] }, scopeMetrics: [{ scope: { name: scopeName }, metrics: [...metrics.values()] }] }],
+  };
+}
+
+/** A push of cumulative series to a metrics endpoint: Prometheus remote write (protobuf + snappy) or OTLP/HTTP JSON. */
+export interface MetricsPush {
+  headers: Record<string, string>;
+  body: Uint8Array<ArrayBuffer> | string;
+  /** Samples (remote write) or data points (OTLP) it carries. */
+  points: number;
+}
+
+export function metricsPush(
+  protocol: "remote_write" | "otlp",
+  counters: CounterSeries[],
+  histograms: HistogramSeries[],
+  options: { startNanos: bigint; nowMs: number; labels: Record<string, string>; scopeName?: string },
+): MetricsPush {
+  if (protocol === "otlp") {
+    const body = encodeMetricsRequest(counters, histograms, options.startNanos, BigInt(options.nowMs) * 1_000_000n, options.labels, options.scopeName);
+    return { headers: { "content-type": "application/json" }, body: JSON.stringify(body), points: counters.length + histograms.length };
+  }
+  const samples = seriesSamples(counters, histograms, options.nowMs, options.labels);
+  return {
+    headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy", "x-prometheus-remote-write-version": "0.1.0" },
+    body: encodeWriteRequest(samples),
+    points: samples.length,
   };
 }
