@@ -17,8 +17,6 @@ export interface RunningPublisher {
   readonly signals: ReadonlySet<ForwardedSignal>;
   offer(records: readonly ForwardedRecord[]): void;
   status(): ForwarderStatus;
-  /** Its status has been written: losses shown once stop degrading it. */
-  reported(): void;
   /** Sends what it holds now (records or the series' totals), within its backoff. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -45,7 +43,6 @@ class RecordPublisher implements RunningPublisher {
     this.forwarder.offer(records.filter((r) => this.signals.has(r.signal)));
   }
   status = () => this.forwarder.status();
-  reported = () => this.forwarder.health.reported();
   flush = () => this.forwarder.flush();
   close = () => this.forwarder.close();
   adopt(previous: RunningPublisher): void {
@@ -58,7 +55,6 @@ class PushPublisher implements RunningPublisher {
   constructor(private readonly pusher: MetricPusher) {}
   offer(): void {}
   status = () => this.pusher.status();
-  reported = () => this.pusher.health.reported();
   flush = () => this.pusher.push();
   close = () => this.pusher.close();
   adopt(): void {}
@@ -89,9 +85,6 @@ class CompositePublisher implements RunningPublisher {
       dropped: statuses.reduce((n, s) => n + s.status.dropped, 0),
       backlog: statuses.reduce((n, s) => n + s.status.backlog, 0),
     };
-  }
-  reported(): void {
-    for (const m of this.members) m.publisher.reported();
   }
   async flush(): Promise<void> {
     await Promise.all(this.members.map((m) => m.publisher.flush()));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { backoffMs, Forwarder, type Delivery, type ForwarderOptions, type Target } from "./forwarder";
+import { backoffMs, DEGRADED_FOR_MS, Forwarder, type Delivery, type ForwarderOptions, type Target } from "./forwarder";
 
 const open: Forwarder<number>[] = [];
 afterEach(async () => {
@@ -78,14 +78,16 @@ describe("Forwarder", () => {
     expect(f.status()).toMatchObject({ state: "healthy", sent: 4, backlog: 0 });
   });
 
-  it("counts refused records as failed and degraded until reported; a target refusing everything is failing", async () => {
+  it("counts refused records as failed and is degraded for a while after; a target refusing everything is failing", async () => {
     const { t } = target((batch) => (batch.includes(99) ? { rejected: batch.length, error: "401 unauthorized" } : { rejected: 1, error: "mapping conflict" }));
     const clock = { now: 0 };
     const f = forwarder(t, clock);
     f.offer([1, 2, 3]);
     await f.flush();
     expect(f.status()).toMatchObject({ state: "degraded", sent: 2, failed: 1, lastError: "mapping conflict" });
-    f.health.reported();
+    clock.now = DEGRADED_FOR_MS - 1;
+    expect(f.status().state).toBe("degraded");
+    clock.now = DEGRADED_FOR_MS;
     expect(f.status().state).toBe("healthy");
     f.offer([99]);
     await f.flush();

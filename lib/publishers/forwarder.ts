@@ -67,6 +67,9 @@ export function backoffMs(failures: number, initialMs: number, maxMs: number, ra
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
+/** How long records refused or dropped keep a publisher degraded (when it is not failing). */
+export const DEGRADED_FOR_MS = 5 * 60_000;
+
 /** Counts and the last outcomes, turned into a state; shared by the record forwarder and the metric pusher. */
 export class Health {
   sent = 0;
@@ -76,12 +79,14 @@ export class Health {
   private lastSuccessAt: Date | null = null;
   private lastError: string | null = null;
   private lastErrorAt: Date | null = null;
-  /** records refused or dropped since the status was last written: the publisher is degraded until then */
-  private lossSinceReport = false;
+  /** when records were last refused or dropped: the publisher is degraded for a while after */
+  private lastLossAt = -Infinity;
+
+  constructor(private readonly now: () => number = Date.now) {}
 
   succeeded(count: number): void {
     this.sent += count;
-    this.lastSuccessAt = new Date();
+    this.lastSuccessAt = new Date(this.now());
     this.consecutiveFailures = 0;
   }
 
@@ -92,24 +97,25 @@ export class Health {
 
   rejected(count: number, error: string): void {
     this.failed += count;
-    this.lossSinceReport = true;
+    this.lastLossAt = this.now();
     this.noteError(error);
   }
 
   droppedRecords(count: number, error: string): void {
     this.dropped += count;
-    this.lossSinceReport = true;
+    this.lastLossAt = this.now();
     this.noteError(error);
   }
 
   private noteError(error: string): void {
     this.lastError = error.slice(0, 4000);
-    this.lastErrorAt = new Date();
+    this.lastErrorAt = new Date(this.now());
   }
 
   status(backlog: number): ForwarderStatus {
+    const lossIsRecent = this.now() - this.lastLossAt < DEGRADED_FOR_MS;
     return {
-      state: this.consecutiveFailures > 0 ? "failing" : this.lossSinceReport ? "degraded" : "healthy",
+      state: this.consecutiveFailures > 0 ? "failing" : lossIsRecent ? "degraded" : "healthy",
       lastSuccessAt: this.lastSuccessAt,
       lastError: this.lastError,
       lastErrorAt: this.lastErrorAt,
@@ -119,16 +125,11 @@ export class Health {
       backlog,
     };
   }
-
-  /** The status has been written: losses already shown stop degrading the state. */
-  reported(): void {
-    this.lossSinceReport = false;
-  }
 }
 
 /** A bounded queue in front of one target, drained in batches from the background, with backoff. */
 export class Forwarder<T> {
-  readonly health = new Health();
+  readonly health: Health;
   private queue: T[] = [];
   private readonly timer: ReturnType<typeof setInterval>;
   private sending: Promise<void> | undefined;
@@ -141,6 +142,7 @@ export class Forwarder<T> {
     readonly options: ForwarderOptions,
     private readonly now: () => number = Date.now,
   ) {
+    this.health = new Health(now);
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs);
     this.timer.unref();
   }

@@ -195,7 +195,6 @@ export class PublisherRuntime {
         backlog: status.backlog,
         updatedAt: now,
       });
-      publisher.reported();
       entry.statusWritten = true;
       const key = `${status.sent}/${status.failed}/${status.dropped}/${status.backlog}`;
       if (!entry.lastSample || entry.lastSample.key !== key || now.getTime() - entry.lastSample.at >= SAMPLE_HEARTBEAT_MS) {
