@@ -378,7 +378,7 @@ describe("configuration", () => {
     expect((await applyEnvPublishers(database.db, "not json")).problems[0]).toMatch(/not JSON/);
   });
 
-  it("restarts a publisher whose config changed, keeping what it had queued, and stops one that is disabled", async () => {
+  it("restarts a publisher whose config changed, keeping its queue and its counts, and stops one that is disabled", async () => {
     const ctx = await createTestProject(database);
     const hook = await receiver(() => 503);
     const moved = await receiver();
@@ -398,5 +398,21 @@ describe("configuration", () => {
     await ingestPipelineEvents({ ctx, input: events(["m3"]) });
     await r.flush();
     expect(moved.taskIds()).toEqual(["m1", "m2"]);
+
+    // its counts go on across restarts: enabled again, and in a new runtime (a server restart)
+    await updatePublisher({ ctx, input: { id, body: { enabled: true } } });
+    await r.tick();
+    await ingestPipelineEvents({ ctx, input: events(["m4"]) });
+    await r.flush();
+    await r.writeStatus();
+    expect(await statusOf(id)).toMatchObject({ state: "healthy", sentCount: 3 });
+    await r.stop();
+    const restarted = runtime(ctx);
+    await restarted.tick();
+    await ingestPipelineEvents({ ctx, input: events(["m5"]) });
+    await restarted.flush();
+    await restarted.writeStatus();
+    expect(moved.taskIds()).toEqual(["m1", "m2", "m4", "m5"]);
+    expect(await statusOf(id)).toMatchObject({ state: "healthy", sentCount: 4 });
   });
 });

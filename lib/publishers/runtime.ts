@@ -43,6 +43,14 @@ interface Running {
   problem: string | undefined;
   statusWritten: boolean;
   lastSample: { at: number; key: string } | undefined;
+  /** counts of the publisher's earlier runs (before a restart or a config change): its status adds them */
+  base: Counts;
+}
+
+interface Counts {
+  sent: number;
+  failed: number;
+  dropped: number;
 }
 
 /** A sample is written when the counters moved, and at least this often otherwise (a flat line on the chart). */
@@ -103,8 +111,8 @@ export class PublisherRuntime {
     if (this.stopped) return;
     const rows = await queryRows<Record<string, unknown>>(
       this.database.db,
-      sql`select p.id, p.project_id, pr.slug, p.name, p.type, p.enabled, p.config
-          from publishers p join projects pr on pr.id = p.project_id
+      sql`select p.id, p.project_id, pr.slug, p.name, p.type, p.enabled, p.config, s.sent_count, s.failed_count, s.dropped_count
+          from publishers p join projects pr on pr.id = p.project_id left join publisher_status s on s.publisher_id = p.id
           where p.origin = 'server'`,
     );
     const seen = new Set<string>();
@@ -139,11 +147,15 @@ export class PublisherRuntime {
           problem = `not started: ${errorMessage(error)}`;
         }
       }
+      // counts carry on across restarts: from the running publisher, or from the stored status at start
+      let base: Counts = current ? { ...current.base } : { sent: Number(r.sent_count ?? 0), failed: Number(r.failed_count ?? 0), dropped: Number(r.dropped_count ?? 0) };
       if (current?.publisher) {
+        const { sent, failed, dropped } = current.publisher.status();
+        base = { sent: base.sent + sent, failed: base.failed + failed, dropped: base.dropped + dropped };
         if (publisher) publisher.adopt(current.publisher);
         void current.publisher.close();
       }
-      this.running.set(row.id, { row, version, publisher, problem, statusWritten: false, lastSample: undefined });
+      this.running.set(row.id, { row, version, publisher, problem, statusWritten: false, lastSample: undefined, base });
     }
     for (const [id, gone] of this.running) {
       if (seen.has(id)) continue;
@@ -183,7 +195,8 @@ export class PublisherRuntime {
         entry.statusWritten = true;
         continue;
       }
-      const status = publisher.status();
+      const own = publisher.status();
+      const status = { ...own, sent: entry.base.sent + own.sent, failed: entry.base.failed + own.failed, dropped: entry.base.dropped + own.dropped };
       await this.upsertStatus(row.id, {
         state: status.state,
         lastSuccessAt: status.lastSuccessAt,

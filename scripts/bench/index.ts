@@ -1,10 +1,11 @@
 // npm run bench [-- <name> ...]: runs the named benchmarks (all of them without a name) and prints figures.
+import { benchForward } from "./forward";
 import { benchIngest } from "./ingest";
 import { benchQuery } from "./query";
 import { benchSdk } from "./sdk";
 import { benchWaterfall } from "./waterfall";
 
-const BENCHES: Record<string, () => Promise<void>> = { ingest: benchIngest, query: benchQuery, sdk: benchSdk, waterfall: benchWaterfall };
+const BENCHES: Record<string, () => Promise<void>> = { ingest: benchIngest, forward: benchForward, query: benchQuery, sdk: benchSdk, waterfall: benchWaterfall };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = names.filter((n) => !BENCHES[n]);
