@@ -100,10 +100,14 @@ export class PublisherRuntime {
     return this.ticking;
   }
 
-  /** After an admin's change: the publishers follow the table at once, and their statuses show it. */
+  /** After an admin's change: the publishers follow the table at once, and their statuses show it. Never rejects (the timer tries again). */
   async refresh(): Promise<void> {
-    await this.reload();
-    await this.writeStatus();
+    try {
+      await this.reload();
+      await this.writeStatus();
+    } catch (error) {
+      console.error(`tracedeck: publishers: ${errorMessage(error)}`);
+    }
   }
 
   /** Brings the running publishers in step with the table: new ones start, changed ones restart (keeping their queue), removed ones stop. */
