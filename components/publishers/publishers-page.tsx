@@ -46,7 +46,7 @@ export function PublishersPage() {
       <div className="flex items-end justify-between gap-3">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Publishers</h1>
-          <p className="text-sm text-zinc-500">Where telemetry is forwarded (Elasticsearch, Prometheus, Grafana Cloud), by this server or by your applications&apos; SDKs, and whether each is healthy.</p>
+          <p className="text-sm text-zinc-500">Where telemetry is forwarded (Elasticsearch, Prometheus, Grafana Cloud, webhooks), by this server or by your applications&apos; SDKs, and whether each is healthy.</p>
         </div>
         {user.role === "admin" && !adding && (
           <button type="button" onClick={() => setAdding(true)} className="rounded-md bg-sky-600 px-3 py-1.5 text-sm text-white hover:bg-sky-700">
