@@ -9,6 +9,7 @@ import { useApi, useView } from "@/components/data/hooks";
 import type { Publisher, Publishers, PublisherSeries } from "@/components/data/types";
 import { publisherSeriesUrl, publishersUrl, publisherUrl } from "@/components/data/urls";
 import { useSessionUser } from "@/components/layout/session";
+import { useHydrated } from "@/components/ui/browser";
 import { formatCount } from "@/components/ui/format";
 import { inputClass, Panel } from "@/components/ui/panel";
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
@@ -40,6 +41,8 @@ export function PublishersPage() {
   const publishers = useApi<Publishers>(publishersUrl(view), { refetchInterval: REFRESH_MS });
   const series = useApi<PublisherSeries>(publisherSeriesUrl(view), { refetchInterval: REFRESH_MS });
   const [adding, setAdding] = useState(false);
+  // buttons wait for hydration: a click before it would do nothing
+  const hydrated = useHydrated();
 
   return (
     <div className="mx-auto max-w-7xl space-y-4">
@@ -49,7 +52,7 @@ export function PublishersPage() {
           <p className="text-sm text-zinc-500">Where telemetry is forwarded (Elasticsearch, Prometheus, Grafana Cloud, webhooks), by this server or by your applications&apos; SDKs, and whether each is healthy.</p>
         </div>
         {user.role === "admin" && !adding && (
-          <button type="button" onClick={() => setAdding(true)} className="rounded-md bg-sky-600 px-3 py-1.5 text-sm text-white hover:bg-sky-700">
+          <button type="button" disabled={!hydrated} onClick={() => setAdding(true)} className="rounded-md bg-sky-600 px-3 py-1.5 text-sm text-white hover:bg-sky-700">
             Add a publisher
           </button>
         )}
@@ -79,6 +82,7 @@ function PublisherCard({ publisher, series }: { publisher: Publisher; series: Pu
   const user = useSessionUser();
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
+  const hydrated = useHydrated();
   const toggle = useMutation({
     mutationFn: () => sendApi("PATCH", publisherUrl(view, publisher.id), { enabled: !publisher.enabled }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(publishersUrl(view)) }),
@@ -129,10 +133,10 @@ function PublisherCard({ publisher, series }: { publisher: Publisher; series: Pu
           </dl>
           {user.role === "admin" && publisher.origin === "server" && (
             <div className="flex gap-2 pt-1">
-              <button type="button" disabled={toggle.isPending} onClick={() => toggle.mutate()} className="rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700">
+              <button type="button" disabled={!hydrated || toggle.isPending} onClick={() => toggle.mutate()} className="rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700">
                 {publisher.enabled ? "Disable" : "Enable"}
               </button>
-              <button type="button" onClick={() => setEditing(!editing)} className="rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700">
+              <button type="button" disabled={!hydrated} onClick={() => setEditing(!editing)} className="rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700">
                 {editing ? "Cancel editing" : "Edit"}
               </button>
             </div>

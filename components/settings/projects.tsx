@@ -9,7 +9,7 @@ import type { Project, Projects } from "@/components/data/types";
 import { projectsUrl, projectUrl } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
 import { useSessionUser } from "@/components/layout/session";
-import { useOrigin } from "@/components/ui/browser";
+import { useHydrated, useOrigin } from "@/components/ui/browser";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
@@ -132,6 +132,8 @@ function ProjectRow({ project, admin }: { project: Project; admin: boolean }) {
 function PublicMetricsToggle({ project }: { project: Project }) {
   const id = useId();
   const origin = useOrigin();
+  // a click before hydration would flip the box without saving anything
+  const hydrated = useHydrated();
   const queryClient = useQueryClient();
   const toggle = useMutation({
     mutationFn: (publicMetrics: boolean) => sendApi<Project>("PATCH", projectUrl(project.slug), { public_metrics: publicMetrics }),
@@ -143,7 +145,7 @@ function PublicMetricsToggle({ project }: { project: Project }) {
   return (
     <div className="space-y-1">
       <span className="flex items-baseline gap-1.5">
-        <input id={id} type="checkbox" checked={on} disabled={toggle.isPending} onChange={(event) => toggle.mutate(event.target.checked)} />
+        <input id={id} type="checkbox" checked={on} disabled={!hydrated || toggle.isPending} onChange={(event) => toggle.mutate(event.target.checked)} />
         <label htmlFor={id}>
           Public /metrics <span className="text-xs text-zinc-500">(Prometheus can scrape it without a key)</span>
         </label>
