@@ -36,4 +36,14 @@ describe("formatting", () => {
     expect(nanosToIsoMicros(nanos)).toBe("2025-11-22T05:00:00.123456Z");
     expect(nanosToIso(nanos)).toBe("2025-11-22T05:00:00.123456789Z");
   });
+
+  it("agrees with Date for times on either side of seconds, days and years, in any order", () => {
+    const viaDate = (nanos: bigint) => `${new Date(Number(nanos / 1_000_000n)).toISOString().slice(0, 23)}${(nanos % 1_000_000n).toString().padStart(6, "0")}Z`;
+    const edges = [0n, 999_999_999n, 1_000_000_000n, 1_767_225_599_999_999_999n, 1_767_225_600_000_000_000n, 4_102_444_800_000_000_000n];
+    const random = Array.from({ length: 2000 }, () => BigInt(Math.floor(Math.random() * 4e9)) * 1_000_000_000n + BigInt(Math.floor(Math.random() * 1e9)));
+    for (const nanos of [...edges, ...random, ...edges.reverse()]) {
+      expect(nanosToIso(nanos)).toBe(viaDate(nanos));
+      expect(nanosToIsoMicros(nanos)).toBe(viaDate(nanos).slice(0, 26) + "Z");
+    }
+  });
 });

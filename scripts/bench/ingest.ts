@@ -64,7 +64,8 @@ const copyText = (v: string | null) =>
   v === null ? "\\N" : v.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 
 /** CPU time (user + system, in clock ticks of 10 ms) of the processes whose command line matches. */
-function cpuTicks(matches: (pid: number, cmdline: string) => boolean): number {
+/** CPU time (in 10 ms ticks) the matching processes have used. */
+export function cpuTicks(matches: (pid: number, cmdline: string) => boolean): number {
   let ticks = 0;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
