@@ -57,6 +57,7 @@ export class CompositePublisher implements MetricsPublisher {
       state: worst,
       sent_count: statuses.reduce((n, s) => n + s.sent_count, 0),
       failed_count: own.failed_count + statuses.reduce((n, s) => n + s.failed_count, 0),
+      dropped_count: statuses.reduce((n, s) => n + s.dropped_count, 0),
       backlog: statuses.reduce((n, s) => n + s.backlog, 0),
     };
   }

@@ -98,10 +98,10 @@ describe("ElasticsearchPublisher", () => {
     expect(es.status()).toMatchObject({ state: "failing", backlog: 2, sent_count: 0, failed_count: 0 });
     expect(es.status().last_error).toBeTruthy();
     for (const id of ["c", "d", "e"]) es.publishEventMetrics(event(id, Date.UTC(2026, 2, 14) / 1000));
-    expect(es.status()).toMatchObject({ backlog: 3, failed_count: 2 });
+    expect(es.status()).toMatchObject({ backlog: 3, failed_count: 0, dropped_count: 2 });
     up = true;
     await es.flush();
     expect(received).toEqual([3]);
-    expect(es.status()).toMatchObject({ state: "degraded", backlog: 0, sent_count: 3, failed_count: 2 });
+    expect(es.status()).toMatchObject({ state: "degraded", backlog: 0, sent_count: 3, failed_count: 0, dropped_count: 2 });
   });
 });

@@ -124,7 +124,7 @@ describe("GrafanaCloudPublisher", () => {
     cleanup.push(() => grafana.close());
     grafana.publishEventMetrics(finishedEvent("a", 1, "completed", 0));
     grafana.publishEventMetrics(finishedEvent("b", 1, "completed", 0));
-    expect(grafana.status()).toMatchObject({ state: "degraded", failed_count: 1, backlog: 1 });
+    expect(grafana.status()).toMatchObject({ state: "degraded", failed_count: 0, dropped_count: 1, backlog: 1 });
   });
 
   it("pushes the same series as OTLP/HTTP JSON when asked to", async () => {

@@ -140,7 +140,7 @@ export class GrafanaCloudPublisher implements MetricsPublisher {
 
   private record(kept: boolean[]): void {
     if (kept.every(Boolean)) this.unpushed++;
-    else this.health.lost(1, `more than ${this.options.maxSeries ?? 10_000} series: dropped an observation for a new label set`);
+    else this.health.droppedRecords(1, `more than ${this.options.maxSeries ?? 10_000} series: dropped an observation for a new label set`);
   }
 
   /** Pushes the current totals now; never rejects. */

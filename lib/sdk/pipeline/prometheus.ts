@@ -140,7 +140,7 @@ export class PrometheusPublisher implements MetricsPublisher {
     this.early.push(() => this.observe(record));
     if (this.early.length > MAX_EARLY_OBSERVATIONS) {
       this.early.shift();
-      this.health.lost(1, "prom-client not loaded yet: dropped the oldest observation");
+      this.health.droppedRecords(1, "prom-client not loaded yet: dropped the oldest observation");
     }
   }
 

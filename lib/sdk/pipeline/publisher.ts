@@ -28,7 +28,10 @@ export interface PublisherStatus {
   last_error?: string;
   last_error_at?: string;
   sent_count: number;
+  /** Records the target refused, or that could not be sent. */
   failed_count: number;
+  /** Records let go because the queue was full (or the publisher closed). */
+  dropped_count: number;
   backlog: number;
 }
 
@@ -64,6 +67,7 @@ export const joinUrl = (base: string, path: string): string => base.replace(/\/+
 export class Health {
   sent = 0;
   failed = 0;
+  dropped = 0;
   private lastSuccessAt: Date | undefined;
   private lastError: string | undefined;
   private lastErrorAt: Date | undefined;
@@ -79,6 +83,13 @@ export class Health {
   /** Records lost for good (rejected by the target, or dropped); the target itself answered. */
   lost(count: number, error: string): void {
     this.failed += count;
+    this.lossSinceReport = true;
+    this.noteError(error);
+  }
+
+  /** Records let go before they were sent (a full queue); counted apart from refusals. */
+  droppedRecords(count: number, error: string): void {
+    this.dropped += count;
     this.lossSinceReport = true;
     this.noteError(error);
   }
@@ -104,6 +115,7 @@ export class Health {
       ...(this.lastErrorAt ? { last_error_at: this.lastErrorAt.toISOString() } : {}),
       sent_count: this.sent,
       failed_count: this.failed,
+      dropped_count: this.dropped,
       backlog,
     };
   }
@@ -168,7 +180,7 @@ export interface BatchingOptions extends PublisherOptions {
   batchSize?: number;
   /** Milliseconds between sends of a partial batch (default 1 s). */
   flushIntervalMs?: number;
-  /** Records held while the target is slow or down; past it the oldest are dropped and counted as failed (default 10 000). */
+  /** Records held while the target is slow or down; past it the oldest are dropped and counted (default 10 000). */
   maxQueue?: number;
 }
 
@@ -230,7 +242,7 @@ export abstract class BatchingPublisher implements MetricsPublisher {
 
   private enqueue(records: QueuedRecord[], atFront = false): void {
     if (this.closed) {
-      this.health.lost(records.length, "published after close");
+      this.health.droppedRecords(records.length, "published after close");
       return;
     }
     if (atFront) this.queue.unshift(...records);
@@ -238,7 +250,7 @@ export abstract class BatchingPublisher implements MetricsPublisher {
     const excess = this.queue.length - this.maxQueue;
     if (excess > 0) {
       this.queue.splice(0, excess);
-      this.health.lost(excess, `queue full (${this.maxQueue} records): dropped the oldest`);
+      this.health.droppedRecords(excess, `queue full (${this.maxQueue} records): dropped the oldest`);
     }
     if (!atFront && !this.waitForTick && this.queue.length >= this.batchSize) void this.flush();
   }

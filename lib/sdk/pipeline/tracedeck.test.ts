@@ -90,12 +90,12 @@ describe("TracedeckPublisher", () => {
     cleanup.push(() => tracedeck.close());
     for (const id of ["a", "b", "c", "d", "e"]) tracedeck.publishEventMetrics(event(id));
     await tracedeck.flush();
-    expect(tracedeck.status()).toMatchObject({ state: "failing", backlog: 3, failed_count: 2, sent_count: 0 });
+    expect(tracedeck.status()).toMatchObject({ state: "failing", backlog: 3, failed_count: 0, dropped_count: 2, sent_count: 0 });
     expect(tracedeck.status().last_error).toMatch(/answered 503/);
     up = true;
     await tracedeck.flush();
     expect(server.received.at(-1)?.body.events?.map((e) => (e as { task_id: string }).task_id)).toEqual(["c", "d", "e"]);
-    expect(tracedeck.status()).toMatchObject({ backlog: 0, sent_count: 3, failed_count: 2 });
+    expect(tracedeck.status()).toMatchObject({ backlog: 0, sent_count: 3, failed_count: 0, dropped_count: 2 });
   });
 
   it("does not retry a down server on every publish: full batches wait for the next tick", async () => {
@@ -128,7 +128,7 @@ describe("TracedeckPublisher", () => {
     await tracedeck.close();
     const report = server.received.find((r) => r.path === "/api/v1/publishers/status");
     expect(report?.authorization).toBe("Bearer tfk_1:tfs_2");
-    expect(report?.body.publishers).toEqual([{ name: "pipeline-a", type: "other", target: server.url, state: "healthy", last_success_at: expect.any(String), sent_count: 1, failed_count: 0, backlog: 0 }]);
+    expect(report?.body.publishers).toEqual([{ name: "pipeline-a", type: "other", target: server.url, state: "healthy", last_success_at: expect.any(String), sent_count: 1, failed_count: 0, dropped_count: 0, backlog: 0 }]);
   });
 
   it("reports its health periodically", async () => {
@@ -151,7 +151,7 @@ describe("CompositePublisher", () => {
       },
       publishNetworkMetrics: (m) => got.push(`net:${m.taskId}`),
       formatMetrics: (() => ({})) as unknown as MetricsPublisher["formatMetrics"],
-      status: () => ({ name, type: "other", state, sent_count: got.length, failed_count: 0, backlog: 1 }),
+      status: () => ({ name, type: "other", state, sent_count: got.length, failed_count: 0, dropped_count: 0, backlog: 1 }),
       close: async () => {
         closed = true;
         if (fail) throw new Error("close failed");
