@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKey, freePort, startServer, type RunningServer } from "./server";
 
 // Server-side publishers in the production server: a real Prometheus receives Tracedeck's remote
-// writes (behind basic auth, as Grafana Cloud is), a webhook declared in TRACEDECK_PUBLISHERS is
+// writes (behind basic auth, as Grafana Cloud is; from a grafana_cloud and a prometheus publisher), a webhook declared in TRACEDECK_PUBLISHERS is
 // down, then recovers on its own, and the publishers API shows each one's health as it goes.
 
 const INSTANCE_ID = "123456";
@@ -131,6 +131,13 @@ describe("server-side publishers", () => {
       config: { url: `${prometheusUrl}/api/v1/write`, instance_id: INSTANCE_ID, api_key: "not-the-key", push_interval_ms: 300 },
     });
     expect(wrongKey.status).toBe(201);
+    // the plain Prometheus kind: any remote-write receiver, here with a web user
+    const plain = await api("POST", "/api/v1/publishers", admin, {
+      name: "prometheus",
+      type: "prometheus",
+      config: { url: `${prometheusUrl}/api/v1/write`, username: INSTANCE_ID, password: API_KEY, push_interval_ms: 300, external_labels: { env: "plain" } },
+    });
+    expect(plain.status).toBe(201);
 
     const query = encodeURIComponent('event_retries_total{project="default",env="test",event_name="export"}');
     const value = await until("the remote-written series in Prometheus", async () => {
@@ -141,6 +148,12 @@ describe("server-side publishers", () => {
     const count = encodeURIComponent('event_duration_seconds_count{project="default",event_name="export",status="completed"}');
     const answer = (await (await fetch(`${prometheusUrl}/api/v1/query?query=${count}`, { headers: { authorization: basic } })).json()) as { data: { result: { value: [number, string] }[] } };
     expect(answer.data.result[0]?.value[1]).toBe("2");
+    const plainQuery = encodeURIComponent('event_retries_total{project="default",env="plain",event_name="export"}');
+    const plainValue = await until("the plain publisher's series", async () => {
+      const result = (await (await fetch(`${prometheusUrl}/api/v1/query?query=${plainQuery}`, { headers: { authorization: basic } })).json()) as { data: { result: { value: [number, string] }[] } };
+      return result.data.result[0]?.value[1];
+    });
+    expect(plainValue).toBe("4");
 
     const grafana = await until("a healthy status", async () => {
       const p = await publisher("grafana");

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestProject, openTestDatabase, uniqueName } from "@/db/testing";
 import { publishers, publisherStatus, type Database } from "@/db/testing/tables";
 import type { Ctx } from "@/lib/auth/context";
-import { ingestNetworkOps, ingestPipelineEvents, ingestSpans } from "@/lib/ingest/native";
+import { ingestLogs, ingestNetworkOps, ingestPipelineEvents, ingestSpans } from "@/lib/ingest/native";
 import { listPublishers } from "@/lib/query/publishers";
 import { applyEnvPublishers } from "./env";
 import { createPublisher, updatePublisher } from "./manage";
@@ -80,7 +80,7 @@ async function receiver(status: () => number = () => 200) {
 type BulkLine = Record<string, unknown> & { index?: { _index: string; _id: string } };
 
 describe("Elasticsearch publisher", () => {
-  it("bulk-indexes committed pipeline events, network operations and spans into daily indices under its prefix", async () => {
+  it("bulk-indexes committed pipeline events, network operations, spans and logs into daily indices under its prefix", async () => {
     const ctx = await createTestProject(database);
     const mock = new Mock();
     const bodies: BulkLine[][] = [];
@@ -91,7 +91,7 @@ describe("Elasticsearch publisher", () => {
     });
     const { id } = await createPublisher({
       ctx,
-      input: { name: "search", type: "elasticsearch", config: { url: "http://es.internal:9200", index_prefix: "td", signals: ["pipeline_events", "network_ops", "spans"], api_key: "k", ...FAST } },
+      input: { name: "search", type: "elasticsearch", config: { url: "http://es.internal:9200", index_prefix: "td", signals: ["pipeline_events", "network_ops", "spans", "logs"], api_key: "k", ...FAST } },
     });
     const r = runtime(ctx, { elasticsearch: mock });
     await r.tick();
@@ -99,6 +99,9 @@ describe("Elasticsearch publisher", () => {
     await ingestPipelineEvents({ ctx, input: events(["t1", "t2"]) });
     await ingestNetworkOps({ ctx, input: { operations: [{ task_id: "t1", host: "db", port: 5432, operation: "query", start_time: DAY + 86_400, end_time: DAY + 86_400.25, bytes_sent: 10, bytes_received: 20 }] } });
     await ingestSpans({ ctx, input: { spans: [{ trace_id: "a".repeat(32), span_id: "b".repeat(16), name: "GET /", service_name: "web", start_time: DAY, end_time: DAY + 0.1 }] } });
+    const log = { message: "resized", severity: "info", service_name: "worker", timestamp: DAY + 1 };
+    await ingestLogs({ ctx, input: { logs: [log] } });
+    await ingestLogs({ ctx, input: { logs: [log] } }); // the same line again: same id, so it overwrites
     await r.flush();
 
     const lines = bodies.flat();
@@ -109,16 +112,21 @@ describe("Elasticsearch publisher", () => {
         { _index: "td-pipeline-events-2026.03.14", _id: "pipeline_event:t2" },
         { _index: "td-network-ops-2026.03.15", _id: expect.stringMatching(/^network_op:t1:db:5432:query:/) },
         { _index: "td-spans-2026.03.14", _id: `span:${"a".repeat(32)}:${"b".repeat(16)}` },
+        { _index: "td-logs-2026.03.14", _id: expect.stringMatching(/^log:/) },
       ]),
     );
-    expect(actions).toHaveLength(4);
+    expect(actions).toHaveLength(6);
+    const logIds = actions.filter((a) => a!._index.startsWith("td-logs")).map((a) => a!._id);
+    expect(logIds[0]).toBe(logIds[1]);
+    const logDoc = lines[lines.findIndex((l) => l.index?._index.startsWith("td-logs")) + 1];
+    expect(logDoc).toMatchObject({ signal: "logs", body: "resized", severity_text: expect.stringMatching(/info/i), service_name: "worker" });
     const t1 = lines[lines.findIndex((l) => l.index?._id === "pipeline_event:t1") + 1];
     expect(t1).toMatchObject({ "@timestamp": "2026-03-14T12:00:00.000Z", signal: "pipeline_events", project: ctx.slug, event_name: "resize", status: "completed", duration_seconds: 0.5, retry_count: 1 });
     const op = lines[lines.findIndex((l) => String(l.index?._id).startsWith("network_op")) + 1];
     expect(op).toMatchObject({ host: "db", port: 5432, latency_seconds: 0.25, bytes_sent: 10, bytes_received: 20 });
 
     await r.writeStatus();
-    expect(await statusOf(id)).toMatchObject({ state: "healthy", sentCount: 4, failedCount: 0, droppedCount: 0, backlog: 0 });
+    expect(await statusOf(id)).toMatchObject({ state: "healthy", sentCount: 6, failedCount: 0, droppedCount: 0, backlog: 0 });
   });
 
   it("counts documents Elasticsearch refuses as failed and sends again the ones it was too busy for", async () => {
