@@ -139,13 +139,19 @@ function PublicMetricsToggle({ project }: { project: Project }) {
     mutationFn: (publicMetrics: boolean) => sendApi<Project>("PATCH", projectUrl(project.slug), { public_metrics: publicMetrics }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(projectsUrl()) }),
   });
-  // the new state shows while it is saved and the list is read again
-  const on = toggle.isPending ? Boolean(toggle.variables) : project.public_metrics;
+  // The new state shows from the click on (set in the same event, so the box does not flip back
+  // before the mutation's own state arrives) until it is saved and the list is read again.
+  const [chosen, setChosen] = useState<boolean | null>(null);
+  const on = chosen ?? project.public_metrics;
+  const change = (publicMetrics: boolean) => {
+    setChosen(publicMetrics);
+    toggle.mutate(publicMetrics, { onSettled: () => setChosen(null) });
+  };
   const scrapeUrl = `${origin}/metrics?project=${encodeURIComponent(project.slug)}`;
   return (
     <div className="space-y-1">
       <span className="flex items-baseline gap-1.5">
-        <input id={id} type="checkbox" checked={on} disabled={!hydrated || toggle.isPending} onChange={(event) => toggle.mutate(event.target.checked)} />
+        <input id={id} type="checkbox" checked={on} disabled={!hydrated || toggle.isPending} onChange={(event) => change(event.target.checked)} />
         <label htmlFor={id}>
           Public /metrics <span className="text-xs text-zinc-500">(Prometheus can scrape it without a key)</span>
         </label>

@@ -14,6 +14,9 @@ const HttpUrl = z
   .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
   .refine((url) => !/^https?:\/\/[^/]*@/.test(url), "must not carry credentials: give them in their own fields");
 
+/** An optional setting left empty (as the page's templates leave credentials) is the same as absent. */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" || v === null ? undefined : v), schema.optional());
+
 const Tuning = {
   batch_size: z.number().int().min(1).max(10_000).optional().meta({ description: "records per request (default 500)" }),
   max_queue: z.number().int().min(1).max(1_000_000).optional().meta({ description: "records held while the target is down; past it the oldest are dropped and counted (default 10 000)" }),
@@ -44,9 +47,9 @@ export const ElasticsearchConfig = z
       .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, "lowercase letters, digits, '.', '_' and '-' (Elasticsearch index names)")
       .default("tracedeck"),
     signals: Signals,
-    username: z.string().min(1).optional(),
-    password: z.string().optional(),
-    api_key: z.string().min(1).optional(),
+    username: optional(z.string()),
+    password: optional(z.string()),
+    api_key: optional(z.string()),
     ...Tuning,
   })
   .refine((c) => c.url !== undefined || c.hosts !== undefined, { message: "give url (or hosts)", path: ["url"] })
@@ -54,7 +57,7 @@ export const ElasticsearchConfig = z
 
 export const WebhookConfig = z.strictObject({
   url: HttpUrl,
-  secret: z.string().min(16, "a signing secret needs at least 16 characters").optional(),
+  secret: optional(z.string().min(16, "a signing secret needs at least 16 characters")),
   signals: Signals,
   ...Tuning,
 });
@@ -73,8 +76,8 @@ export const GrafanaCloudConfig = z.strictObject({
 export const PrometheusConfig = z
   .strictObject({
     url: HttpUrl.meta({ description: "a remote-write receiver, e.g. http://prometheus:9090/api/v1/write" }),
-    username: z.string().min(1).optional(),
-    password: z.string().optional(),
+    username: optional(z.string()),
+    password: optional(z.string()),
     ...Push,
     retry_initial_ms: Tuning.retry_initial_ms,
     retry_max_ms: Tuning.retry_max_ms,

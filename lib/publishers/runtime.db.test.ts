@@ -364,6 +364,10 @@ describe("configuration", () => {
     const [row] = await database.db.select().from(publishers).where(eq(publishers.id, id));
     expect(row?.config).toMatchObject({ url: "http://es:9200", index_prefix: "tracedeck", signals: ["pipeline_events", "network_ops"] });
     await expect(updatePublisher({ ctx, input: { id, body: { config: { url: "http://es:9200", batch_size: 0 } } } })).rejects.toMatchObject({ status: 400 });
+    // credentials left empty, as the page's templates leave them, are absent rather than wrong
+    const template = await createPublisher({ ctx, input: { name: "from-template", type: "elasticsearch", config: { url: "http://es:9200", api_key: "", username: "" } } });
+    const [saved] = await database.db.select().from(publishers).where(eq(publishers.id, template.id));
+    expect(saved?.config).not.toHaveProperty("api_key");
   });
 
   it("takes publishers from TRACEDECK_PUBLISHERS: created, then updated to match, with problems reported and the rest saved", async () => {

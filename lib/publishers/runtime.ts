@@ -78,9 +78,11 @@ export class PublisherRuntime {
    * ingest, so the documents are made on the next turn of the event loop, not on ingest's time.
    */
   offer(projectId: string, batch: RecordBatch): void {
-    const project = this.projects.get(projectId);
-    if (!project || project.signals.size === 0) return;
+    if (!this.projects.get(projectId)?.signals.size) return;
     setImmediate(() => {
+      // the publishers as they are now: a reload in between replaced some
+      const project = this.projects.get(projectId);
+      if (!project || project.signals.size === 0) return;
       const records = forwardedRecords(batch, project.signals, project.slug);
       if (records.length === 0) return;
       for (const publisher of project.publishers) publisher.offer(records);
