@@ -154,7 +154,7 @@ export type Anonymous = "public_metrics";
  * It holds no scope: only endpoints declared `anonymous: "public_metrics"` ask for it. Unknown
  * and private projects alike give nothing, so the 401 does not tell which projects exist.
  */
-export async function publicMetricsPrincipal({ db, request }: { db: Db; request: RequestLike }): Promise<Principal | undefined> {
+async function publicMetricsPrincipal({ db, request }: { db: Db; request: RequestLike }): Promise<Principal | undefined> {
   const slug = requestedProjectSlug(request);
   const [project] = await db
     .select({ id: projects.id })

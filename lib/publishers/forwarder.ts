@@ -1,3 +1,5 @@
+import { errorMessage } from "@/lib/sdk/pipeline/publisher";
+
 // How a server-side publisher moves records to its target without ever slowing ingest: ingest
 // hands records over synchronously (`offer`) after they are committed to Tracedeck's own store;
 // a background loop sends them in batches. A batch the target cannot take goes back to the front
@@ -59,7 +61,6 @@ export const DEFAULT_FORWARDER_OPTIONS: ForwarderOptions = {
   timeoutMs: 10_000,
 };
 
-export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The backoff before the n-th consecutive retry (n ≥ 1): exponential, capped, with ±20% jitter so many nodes do not retry in step. */
 export function backoffMs(failures: number, initialMs: number, maxMs: number, random = Math.random): number {

@@ -11,7 +11,6 @@ import { publisherRuntime } from "./runtime";
 // Publishers as people configure them (server-side forwarders, from the Publishers page and the
 // admin API) and as applications' SDKs report them (status heartbeats).
 
-export { PUBLISHER_TYPES };
 export const PUBLISHER_STATES = ["healthy", "degraded", "failing", "disabled"] as const;
 
 /** Config keys whose values are credentials: stored, used, never answered back. */
@@ -23,12 +22,12 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 /** The config with every credential, at any depth (a composite's members), replaced by ••••••. */
 export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
   const redact = (value: unknown, key: string): unknown =>
-    SECRET_KEY.test(key) && value !== "" && value !== null && !isObject(value) && !Array.isArray(value)
-      ? REDACTED
-      : Array.isArray(value)
-        ? value.map((item) => redact(item, ""))
-        : isObject(value)
-          ? redactConfig(value)
+    Array.isArray(value)
+      ? value.map((item) => redact(item, ""))
+      : isObject(value)
+        ? redactConfig(value)
+        : SECRET_KEY.test(key) && value !== "" && value !== null
+          ? REDACTED
           : value;
   return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, redact(value, key)]));
 }

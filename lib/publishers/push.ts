@@ -1,6 +1,7 @@
 import { metricsPush } from "@/lib/sdk/pipeline/otlp";
 import type { PipelineSeries } from "@/lib/query/exposition";
-import { backoffMs, errorMessage, Health, type ForwarderStatus } from "./forwarder";
+import { errorMessage } from "@/lib/sdk/pipeline/publisher";
+import { backoffMs, Health, type ForwarderStatus } from "./forwarder";
 
 // Pushes a project's pipeline series (the ones /metrics serves) to a Prometheus remote-write
 // endpoint (protobuf + snappy) or an OTLP/HTTP metrics endpoint, on an interval. The series are

@@ -2,7 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Db } from "@/db";
 import type { Ctx } from "@/lib/auth/context";
 import { selfMetrics } from "@/lib/ingest/self-metrics";
-import type { CounterSeries, HistogramSeries } from "@/lib/sdk/pipeline/remote-write";
+import { seriesSamples, type CounterSeries, type HistogramSeries } from "@/lib/sdk/pipeline/remote-write";
 import { num } from "./sql";
 
 // GET /metrics: the project's pipeline telemetry in the Prometheus text format — event durations
@@ -81,31 +81,23 @@ export async function pipelineSeries(db: Db, projectId: string): Promise<Pipelin
   };
 }
 
-const pairs = (labelSet: Record<string, string>): [string, string][] => Object.entries(labelSet);
-
 /** The series in the text format, each family with its HELP and TYPE even when it has no series yet. */
 export function renderSeries({ counters, histograms }: PipelineSeries): string[] {
   const lines: string[] = [];
-  const family = (name: string, type: string) => lines.push(`# HELP ${name} ${HELP[name] ?? name}`, `# TYPE ${name} ${type}`);
-  const histogramFamily = (name: string) => {
-    family(name, "histogram");
-    for (const h of histograms.filter((s) => s.name === name)) {
-      const base = pairs(h.labels);
-      h.bounds.forEach((bound, i) => lines.push(`${name}_bucket${labels([...base, ["le", number(bound)]])} ${number(h.buckets[i] ?? 0)}`));
-      const count = h.buckets[h.bounds.length] ?? 0;
-      lines.push(`${name}_bucket${labels([...base, ["le", "+Inf"]])} ${number(count)}`);
-      lines.push(`${name}_sum${labels(base)} ${number(h.sum)}`);
-      lines.push(`${name}_count${labels(base)} ${number(count)}`);
-    }
+  const family = (name: string, type: "counter" | "histogram") => {
+    lines.push(`# HELP ${name} ${HELP[name] ?? name}`, `# TYPE ${name} ${type}`);
+    const samples = seriesSamples(
+      counters.filter((c) => c.name === name),
+      histograms.filter((h) => h.name === name),
+      0,
+      {},
+    );
+    for (const { labels: { __name__, ...rest }, value } of samples) lines.push(`${__name__}${labels(Object.entries(rest))} ${number(value)}`);
   };
-  const counterFamily = (name: string) => {
-    family(name, "counter");
-    for (const c of counters.filter((s) => s.name === name)) lines.push(`${name}${labels(pairs(c.labels))} ${number(c.value)}`);
-  };
-  histogramFamily("event_duration_seconds");
-  counterFamily("event_retries_total");
-  counterFamily("network_bytes_total");
-  histogramFamily("network_latency_seconds");
+  family("event_duration_seconds", "histogram");
+  family("event_retries_total", "counter");
+  family("network_bytes_total", "counter");
+  family("network_latency_seconds", "histogram");
   return lines;
 }
 
