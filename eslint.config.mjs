@@ -1,13 +1,31 @@
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTypescript from "eslint-config-next/typescript";
 
-const serverOnly = ["@/db", "@/db/*", "@/lib/ingest/*", "@/lib/query/*", "@/lib/auth/*", "@/lib/publishers/*", "@/lib/http/*", "@/lib/config", "drizzle-orm", "drizzle-orm/*", "postgres", "@electric-sql/*"];
-const sdkServerImports = { group: serverOnly, message: "lib/sdk imports nothing server-side (types from lib/model via `import type` only)." };
+const serverOnly = [
+  "@/db",
+  "@/db/*",
+  "@/lib/ingest/*",
+  "@/lib/query/*",
+  "@/lib/auth/*",
+  "@/lib/publishers/*",
+  "@/lib/http/*",
+  "@/lib/config",
+  "drizzle-orm",
+  "drizzle-orm/*",
+  "postgres",
+  "@electric-sql/*",
+];
+const sdkServerImports = {
+  group: serverOnly,
+  message: "lib/sdk imports nothing server-side (types from lib/model via `import type` only).",
+};
 
 const config = [
   ...nextVitals,
   ...nextTypescript,
-  { ignores: [".next/**", "node_modules/**", ".data/**", "db/migrations/**", "next-env.d.ts", ".scratch/**", "dist/**"] },
+  {
+    ignores: [".next/**", "node_modules/**", ".data/**", "db/migrations/**", "next-env.d.ts", ".scratch/**", "dist/**"],
+  },
   {
     files: ["app/**"],
     rules: {
@@ -16,7 +34,10 @@ const config = [
         {
           patterns: [
             // routes hold no SQL: they call service verbs in lib/, which own the queries
-            { group: ["@/db/schema", "@/db/schema/*", "drizzle-orm", "drizzle-orm/*"], message: "app/ calls services in lib/; it does not query tables." },
+            {
+              group: ["@/db/schema", "@/db/schema/*", "drizzle-orm", "drizzle-orm/*"],
+              message: "app/ calls services in lib/; it does not query tables.",
+            },
           ],
         },
       ],
@@ -34,7 +55,18 @@ const config = [
             // the SDK runs inside Node applications and may use these built-ins only: async_hooks keeps
             // the current trace, http serves the Prometheus scrape endpoint, zlib and util compress
             // request bodies, fs reads Config.fromFile
-            { group: ["node:*", "!node:async_hooks", "!node:http", "!node:zlib", "!node:util", "!node:fs", "!node:fs/promises"], message: "lib/sdk uses only the Node built-ins allowed in eslint.config.mjs." },
+            {
+              group: [
+                "node:*",
+                "!node:async_hooks",
+                "!node:http",
+                "!node:zlib",
+                "!node:util",
+                "!node:fs",
+                "!node:fs/promises",
+              ],
+              message: "lib/sdk uses only the Node built-ins allowed in eslint.config.mjs.",
+            },
           ],
         },
       ],
@@ -53,7 +85,10 @@ const config = [
         {
           patterns: [
             // components render data; they never reach the database
-            { group: ["@/db", "@/db/*", "drizzle-orm", "drizzle-orm/*"], message: "components receive data; they do not query." },
+            {
+              group: ["@/db", "@/db/*", "drizzle-orm", "drizzle-orm/*"],
+              message: "components receive data; they do not query.",
+            },
           ],
         },
       ],

@@ -15,9 +15,16 @@ const FOLLOW_SYSTEM = `if (matchMedia("(prefers-color-scheme: dark)").matches) {
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const theme = readTheme((await cookies()).get(THEME_COOKIE)?.value);
   return (
-    <html lang="en" className={theme === "dark" ? "dark" : undefined} style={{ colorScheme: theme === "system" ? undefined : theme }} suppressHydrationWarning>
+    <html
+      lang="en"
+      className={theme === "dark" ? "dark" : undefined}
+      style={{ colorScheme: theme === "system" ? undefined : theme }}
+      suppressHydrationWarning
+    >
       <head>{theme === "system" && <script dangerouslySetInnerHTML={{ __html: FOLLOW_SYSTEM }} />}</head>
-      <body className="min-h-screen bg-zinc-50 text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">{children}</body>
+      <body className="min-h-screen bg-zinc-50 text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
+        {children}
+      </body>
     </html>
   );
 }

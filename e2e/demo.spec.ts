@@ -13,14 +13,33 @@ test("the demo fills a project; a slow trace is found, opened, and its spans rea
   await signInAsOwner(page.request);
   const slug = `demo-${Date.now().toString(36)}`;
   const key = await freshProject(page.request, slug);
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/demo/index.ts", "--url", process.env.TRACEDECK_E2E_URL!, "--key", key, "--backfill", "10", "--minutes", "0", "--seed", "42"], {
-    timeout: 150_000,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "scripts/demo/index.ts",
+      "--url",
+      process.env.TRACEDECK_E2E_URL!,
+      "--key",
+      key,
+      "--backfill",
+      "10",
+      "--minutes",
+      "0",
+      "--seed",
+      "42",
+    ],
+    {
+      timeout: 150_000,
+    },
+  );
   expect(stdout).toMatch(/traces\s+[\d,]+ \([\d,]+ spans\)/);
 
   await page.goto(`/?project=${slug}&from=now-15m`);
   const services = page.getByRole("table", { name: "Services" });
-  for (const service of ["frontend", "api", "worker"]) await expect(services.locator(`tr[data-service="${service}"]`)).toBeVisible();
+  for (const service of ["frontend", "api", "worker"])
+    await expect(services.locator(`tr[data-service="${service}"]`)).toBeVisible();
 
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Traces" }).click();
   await page.getByLabel("Min duration (ms)").fill("1000");
@@ -36,7 +55,11 @@ test("the demo fills a project; a slow trace is found, opened, and its spans rea
   await expect(detail.getByRole("table", { name: "Span attributes" }).getByRole("row").first()).toBeVisible();
   await expect(detail.getByRole("table", { name: "Resource attributes" })).toContainText("service.name");
 
-  for (const [section, heading] of [["Events", "Events"], ["Network", "Network"], ["Logs", "Logs"]] as const) {
+  for (const [section, heading] of [
+    ["Events", "Events"],
+    ["Network", "Network"],
+    ["Logs", "Logs"],
+  ] as const) {
     await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: section }).click();
     await expect(page.getByRole("heading", { name: heading, exact: true })).toBeVisible();
     await expect(page.getByText(/^No .* in this time range$/)).toHaveCount(0);

@@ -4,7 +4,10 @@ import { OWNER } from "./browser/session";
 const signals = ["spans", "metric_points", "logs", "events", "pipeline_events", "network_ops"] as const;
 const admin = OWNER;
 
-test("first run: create the admin, see how to send data, see the stored counts go up as data arrives, sign out and back in", async ({ page, request }) => {
+test("first run: create the admin, see how to send data, see the stored counts go up as data arrives, sign out and back in", async ({
+  page,
+  request,
+}) => {
   await page.goto("/");
   await expect(page).toHaveURL(/\/setup$/);
   await page.getByLabel("Email").fill(admin.email);
@@ -20,14 +23,23 @@ test("first run: create the admin, see how to send data, see the stored counts g
   const project = page.getByLabel("Stored data");
   await expect(project).toBeVisible();
 
-  const count = async (signal: string) => Number((await project.locator(`[data-signal="${signal}"] dd`).innerText()).replaceAll(",", ""));
+  const count = async (signal: string) =>
+    Number((await project.locator(`[data-signal="${signal}"] dd`).innerText()).replaceAll(",", ""));
   const before = Object.fromEntries(await Promise.all(signals.map(async (s) => [s, await count(s)] as const)));
 
   const headers = { authorization: `Bearer ${process.env.TRACEDECK_E2E_KEY}` };
   const now = Date.now() / 1000;
   const posts: [string, unknown][] = [
     ["/api/v1/spans", { spans: [{ name: "GET /checkout", service_name: "shop", start_time: now, duration_ms: 42 }] }],
-    ["/api/v1/metrics", { metrics: [{ name: "cart.size", value: 3 }, { name: "cart.size", value: 4 }] }],
+    [
+      "/api/v1/metrics",
+      {
+        metrics: [
+          { name: "cart.size", value: 3 },
+          { name: "cart.size", value: 4 },
+        ],
+      },
+    ],
     ["/api/v1/logs", { logs: [{ message: "checkout done" }] }],
     ["/api/v1/events", { events: [{ name: "deploy" }] }],
     ["/api/v1/pipeline/events", { events: [{ event_name: "invoice", task_id: `task-${now}`, start_time: now }] }],

@@ -21,10 +21,41 @@ test.beforeAll(async ({ playwright }) => {
   key = await freshProject(request, slug);
   await freshProject(request, empty);
   const events = [
-    { event_name: "resize", task_id: `resize-ok-${run}`, start_time: iso(600_000), end_time: iso(599_500), status: "completed" },
-    { event_name: "resize", task_id: `resize-slow-${run}`, start_time: iso(500_000), end_time: iso(497_000), status: "completed", retry_count: 1 },
-    { event_name: "resize", task_id: `resize-failed-${run}`, start_time: iso(400_000), end_time: iso(398_000), status: "failed", error: "disk full on /var/tmp", retry_count: 3, process_id: 4242, attributes: { trace_id: linkedTrace, "image.id": "img-7" } },
-    { event_name: "email.send", task_id: `email-failed-${run}`, start_time: iso(300_000), end_time: iso(299_000), status: "failed", error: "ECONNREFUSED smtp:587", retry_count: 2 },
+    {
+      event_name: "resize",
+      task_id: `resize-ok-${run}`,
+      start_time: iso(600_000),
+      end_time: iso(599_500),
+      status: "completed",
+    },
+    {
+      event_name: "resize",
+      task_id: `resize-slow-${run}`,
+      start_time: iso(500_000),
+      end_time: iso(497_000),
+      status: "completed",
+      retry_count: 1,
+    },
+    {
+      event_name: "resize",
+      task_id: `resize-failed-${run}`,
+      start_time: iso(400_000),
+      end_time: iso(398_000),
+      status: "failed",
+      error: "disk full on /var/tmp",
+      retry_count: 3,
+      process_id: 4242,
+      attributes: { trace_id: linkedTrace, "image.id": "img-7" },
+    },
+    {
+      event_name: "email.send",
+      task_id: `email-failed-${run}`,
+      start_time: iso(300_000),
+      end_time: iso(299_000),
+      status: "failed",
+      error: "ECONNREFUSED smtp:587",
+      retry_count: 2,
+    },
     { event_name: "email.send", task_id: `email-waiting-${run}`, start_time: iso(240_000), status: "pending" },
   ];
   await post(request, "/api/v1/pipeline/events", { events }, key);
@@ -33,27 +64,96 @@ test.beforeAll(async ({ playwright }) => {
     "/api/v1/pipeline/network",
     {
       operations: [
-        { task_id: `resize-failed-${run}`, host: "s3.example.com", port: 443, operation: "PUT object", start_time: iso(400_000), end_time: iso(399_900), bytes_sent: 2_000_000, bytes_received: 300 },
-        { task_id: `email-failed-${run}`, host: "smtp.example.com", port: 587, operation: "SMTP connect", start_time: iso(300_000), end_time: iso(297_000), bytes_sent: 40, error: "connection refused" },
-        { task_id: `email-failed-${run}`, host: "smtp.example.com", port: 587, operation: "SMTP connect", start_time: iso(200_000), end_time: iso(199_500), bytes_sent: 40 },
+        {
+          task_id: `resize-failed-${run}`,
+          host: "s3.example.com",
+          port: 443,
+          operation: "PUT object",
+          start_time: iso(400_000),
+          end_time: iso(399_900),
+          bytes_sent: 2_000_000,
+          bytes_received: 300,
+        },
+        {
+          task_id: `email-failed-${run}`,
+          host: "smtp.example.com",
+          port: 587,
+          operation: "SMTP connect",
+          start_time: iso(300_000),
+          end_time: iso(297_000),
+          bytes_sent: 40,
+          error: "connection refused",
+        },
+        {
+          task_id: `email-failed-${run}`,
+          host: "smtp.example.com",
+          port: 587,
+          operation: "SMTP connect",
+          start_time: iso(200_000),
+          end_time: iso(199_500),
+          bytes_sent: 40,
+        },
       ],
     },
     key,
   );
-  await post(request, "/api/v1/spans", { spans: [{ trace_id: linkedTrace, name: "resize image", service_name: "worker", kind: "consumer", start_time: iso(400_000), duration_ms: 2000, status: "error" }] }, key);
+  await post(
+    request,
+    "/api/v1/spans",
+    {
+      spans: [
+        {
+          trace_id: linkedTrace,
+          name: "resize image",
+          service_name: "worker",
+          kind: "consumer",
+          start_time: iso(400_000),
+          duration_ms: 2000,
+          status: "error",
+        },
+      ],
+    },
+    key,
+  );
   await post(
     request,
     "/api/v1/logs",
     {
       logs: [
-        { message: "resize failed: disk full", severity: "error", service_name: "worker", trace_id: linkedTrace, timestamp: iso(398_500), attributes: { "image.id": "img-7" } },
-        { message: "resize started", severity: "info", service_name: "worker", trace_id: linkedTrace, timestamp: iso(399_900) },
+        {
+          message: "resize failed: disk full",
+          severity: "error",
+          service_name: "worker",
+          trace_id: linkedTrace,
+          timestamp: iso(398_500),
+          attributes: { "image.id": "img-7" },
+        },
+        {
+          message: "resize started",
+          severity: "info",
+          service_name: "worker",
+          trace_id: linkedTrace,
+          timestamp: iso(399_900),
+        },
         { message: "email queued", severity: "debug", service_name: "mailer", timestamp: iso(250_000) },
       ],
     },
     key,
   );
-  await post(request, "/api/v1/metrics", { metrics: [20, 35, 50].map((value, i) => ({ name: "queue.depth", value, metric_type: "gauge", tags: { queue: i % 2 ? "emails" : "images" }, timestamp: iso(300_000 - i * 60_000) })) }, key);
+  await post(
+    request,
+    "/api/v1/metrics",
+    {
+      metrics: [20, 35, 50].map((value, i) => ({
+        name: "queue.depth",
+        value,
+        metric_type: "gauge",
+        tags: { queue: i % 2 ? "emails" : "images" },
+        timestamp: iso(300_000 - i * 60_000),
+      })),
+    },
+    key,
+  );
   const now = BigInt(Date.now()) * 1_000_000n;
   const otlp = await request.post("/v1/metrics", {
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
@@ -88,8 +188,43 @@ test.beforeAll(async ({ playwright }) => {
   });
   expect(otlp.status(), await otlp.text()).toBe(200);
   // an SDK's Prometheus publisher that started failing
-  await post(request, "/api/v1/publishers/status", { publishers: [{ name: `sdk-prom-${run}`, type: "prometheus", target: "localhost:9464", state: "healthy", sent_count: 100, failed_count: 0 }] }, key);
-  await post(request, "/api/v1/publishers/status", { publishers: [{ name: `sdk-prom-${run}`, type: "prometheus", target: "localhost:9464", state: "failing", sent_count: 130, failed_count: 12, backlog: 40, last_error: "scrape refused", last_error_at: iso(1000) }] }, key);
+  await post(
+    request,
+    "/api/v1/publishers/status",
+    {
+      publishers: [
+        {
+          name: `sdk-prom-${run}`,
+          type: "prometheus",
+          target: "localhost:9464",
+          state: "healthy",
+          sent_count: 100,
+          failed_count: 0,
+        },
+      ],
+    },
+    key,
+  );
+  await post(
+    request,
+    "/api/v1/publishers/status",
+    {
+      publishers: [
+        {
+          name: `sdk-prom-${run}`,
+          type: "prometheus",
+          target: "localhost:9464",
+          state: "failing",
+          sent_count: 130,
+          failed_count: 12,
+          backlog: 40,
+          last_error: "scrape refused",
+          last_error_at: iso(1000),
+        },
+      ],
+    },
+    key,
+  );
   await request.dispose();
 });
 
@@ -97,16 +232,24 @@ test.beforeEach(async ({ page }) => {
   await signInAsOwner(page.request);
 });
 
-test("events: tiles, failed events filtered by name and error, a threshold that changes the slow list, stuck tasks and retries", async ({ page }) => {
+test("events: tiles, failed events filtered by name and error, a threshold that changes the slow list, stuck tasks and retries", async ({
+  page,
+}) => {
   await at(page, "/events");
   const tiles = page.getByLabel("Pipeline summary");
-  const tile = (name: string) => tiles.locator("div").filter({ has: page.getByText(name, { exact: true }) }).locator("dd");
+  const tile = (name: string) =>
+    tiles
+      .locator("div")
+      .filter({ has: page.getByText(name, { exact: true }) })
+      .locator("dd");
   await expect(tile("Runs")).toHaveText("5");
   await expect(tile("Failed")).toHaveText("2");
   await expect(tile("Failure rate")).toHaveText("50%"); // of the four that finished
   await expect(tile("Retried")).toHaveText("3");
   await expect(tile("Stuck")).toHaveText("1");
-  await expect(page.getByRole("figure", { name: "Runs and failures over time" }).locator(".recharts-bar-rectangle").first()).toBeAttached();
+  await expect(
+    page.getByRole("figure", { name: "Runs and failures over time" }).locator(".recharts-bar-rectangle").first(),
+  ).toBeAttached();
 
   const failed = page.getByRole("table", { name: "Failed events" });
   await expect(failed.getByRole("row")).toHaveCount(3);
@@ -138,14 +281,19 @@ test("events: tiles, failed events filtered by name and error, a threshold that 
   await at(page, "/events", "&threshold=600");
   await expect(pending.locator(`tr[data-task-id="email-waiting-${run}"]`)).not.toContainText("stuck");
 
-  await expect(page.getByRole("figure", { name: "Runs by retry count" }).locator(".recharts-bar-rectangle")).toHaveCount(4);
+  await expect(
+    page.getByRole("figure", { name: "Runs by retry count" }).locator(".recharts-bar-rectangle"),
+  ).toHaveCount(4);
   const perName = page.getByRole("table", { name: "Retry statistics per event name" });
   await expect(perName.locator('tr[data-event-name="resize"]')).toContainText("3");
 });
 
 test("a task links to its trace, its logs and its network operations", async ({ page }) => {
   await at(page, "/events");
-  await page.getByRole("table", { name: "Failed events" }).getByRole("link", { name: `resize-failed-${run}` }).click();
+  await page
+    .getByRole("table", { name: "Failed events" })
+    .getByRole("link", { name: `resize-failed-${run}` })
+    .click();
   await expect(page.getByRole("heading", { name: new RegExp(`resize-failed-${run}`) })).toBeVisible();
   await expect(page.getByRole("table", { name: "Task attributes" })).toContainText("img-7");
   await expect(page.getByRole("table", { name: "Task network operations" })).toContainText("s3.example.com:443");
@@ -178,7 +326,12 @@ test("logs: search by text and severity, newest first", async ({ page }) => {
 test("logs load older pages as the list scrolls to its end", async ({ page }) => {
   const busy = `busy-${run}`;
   const busyKey = await freshProject(page.request, busy);
-  const logs = Array.from({ length: 230 }, (_, i) => ({ message: `line ${i}`, severity: "info", service_name: "chatty", timestamp: iso(10_000 + i * 1000) }));
+  const logs = Array.from({ length: 230 }, (_, i) => ({
+    message: `line ${i}`,
+    severity: "info",
+    service_name: "chatty",
+    timestamp: iso(10_000 + i * 1000),
+  }));
   await post(page.request, "/api/v1/logs", { logs }, busyKey);
   await page.goto(`/logs?project=${busy}`);
   const lines = page.getByRole("list", { name: "Log lines" }).getByRole("listitem");
@@ -195,11 +348,38 @@ test("a task or service whose name needs escaping opens its own page", async ({ 
   const odd = `odd-${run}`;
   const oddKey = await freshProject(page.request, odd);
   const taskId = `batch/7 #a%b ${run}`;
-  await post(page.request, "/api/v1/pipeline/events", { events: [{ event_name: "import", task_id: taskId, start_time: iso(5000), end_time: iso(4000), status: "failed", error: "bad row" }] }, oddKey);
-  await post(page.request, "/api/v1/spans", { spans: [{ name: "GET /a b", service_name: "shop api/v2 %", kind: "server", start_time: iso(5000), duration_ms: 4 }] }, oddKey);
+  await post(
+    page.request,
+    "/api/v1/pipeline/events",
+    {
+      events: [
+        {
+          event_name: "import",
+          task_id: taskId,
+          start_time: iso(5000),
+          end_time: iso(4000),
+          status: "failed",
+          error: "bad row",
+        },
+      ],
+    },
+    oddKey,
+  );
+  await post(
+    page.request,
+    "/api/v1/spans",
+    {
+      spans: [
+        { name: "GET /a b", service_name: "shop api/v2 %", kind: "server", start_time: iso(5000), duration_ms: 4 },
+      ],
+    },
+    oddKey,
+  );
   await page.goto(`/events?project=${odd}`);
   await page.getByRole("link", { name: taskId }).first().click();
-  await expect(page.getByRole("heading", { name: new RegExp(taskId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) })).toBeVisible();
+  await expect(
+    page.getByRole("heading", { name: new RegExp(taskId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) }),
+  ).toBeVisible();
   await page.goto(`/?project=${odd}`);
   await page.getByRole("link", { name: "shop api/v2 %" }).click();
   await expect(page.getByRole("heading", { name: "shop api/v2 %", exact: true })).toBeVisible();
@@ -208,7 +388,9 @@ test("a task or service whose name needs escaping opens its own page", async ({ 
   expect(broken.status()).toBe(400);
 });
 
-test("network: hosts with errors and bytes, failed operations, and a threshold that changes the slow list", async ({ page }) => {
+test("network: hosts with errors and bytes, failed operations, and a threshold that changes the slow list", async ({
+  page,
+}) => {
   await at(page, "/network");
   const hosts = page.getByRole("table", { name: "Hosts" });
   await expect(hosts.locator('tr[data-host="smtp.example.com:587"] [data-column="errors"]')).toHaveText("1 (50%)");
@@ -224,7 +406,9 @@ test("network: hosts with errors and bytes, failed operations, and a threshold t
   await expect(page.getByRole("figure", { name: "Latency per host" }).locator(".recharts-line")).toHaveCount(1);
 });
 
-test("metrics explorer: find a metric, group it, toggle series, see a histogram as percentiles, copy the query", async ({ page }) => {
+test("metrics explorer: find a metric, group it, toggle series, see a histogram as percentiles, copy the query", async ({
+  page,
+}) => {
   await at(page, "/explore");
   await page.getByLabel("Find a metric").fill("queue");
   const list = page.getByRole("complementary", { name: "Metrics" });
@@ -252,7 +436,9 @@ test("metrics explorer: find a metric, group it, toggle series, see a histogram 
   await expect(legend.getByRole("button")).toHaveText(["p50", "p95", "p99"]);
 });
 
-test("publishers: an SDK publisher failing, and a server-side one added, edited without showing its key, and disabled", async ({ page }) => {
+test("publishers: an SDK publisher failing, and a server-side one added, edited without showing its key, and disabled", async ({
+  page,
+}) => {
   await at(page, "/publishers");
   const sdk = page.locator(`li[data-publisher="sdk-prom-${run}"]`);
   await expect(sdk.getByTestId("publisher-state")).toHaveText("failing");
@@ -264,7 +450,9 @@ test("publishers: an SDK publisher failing, and a server-side one added, edited 
   const form = page.getByRole("form", { name: "New publisher" });
   await form.getByLabel("Name").fill(`es-${run}`);
   await form.getByLabel("Type").selectOption("elasticsearch");
-  await form.getByLabel("Configuration (JSON)").fill('{"url": "http://es.internal:9200", "api_key": "very-secret-key"}');
+  await form
+    .getByLabel("Configuration (JSON)")
+    .fill('{"url": "http://es.internal:9200", "api_key": "very-secret-key"}');
   await form.getByRole("button", { name: "Add" }).click();
   const es = page.locator(`li[data-publisher="es-${run}"]`);
   // running, with nothing to send yet
@@ -283,9 +471,15 @@ test("publishers: an SDK publisher failing, and a server-side one added, edited 
   await expect(es.getByTestId("publisher-state")).toHaveText("healthy");
 
   // the admin API refuses a session's change from another site
-  const foreign = await page.request.post(`/api/v1/publishers?project=${slug}`, { headers: { origin: "https://evil.example" }, data: { name: "x", type: "other" } });
+  const foreign = await page.request.post(`/api/v1/publishers?project=${slug}`, {
+    headers: { origin: "https://evil.example" },
+    data: { name: "x", type: "other" },
+  });
   expect(foreign.status()).toBe(403);
-  const invalid = await page.request.post(`/api/v1/publishers?project=${slug}`, { headers: sameOrigin(process.env.TRACEDECK_E2E_URL), data: { name: `bad-${run}`, type: "carrier-pigeon" } });
+  const invalid = await page.request.post(`/api/v1/publishers?project=${slug}`, {
+    headers: sameOrigin(process.env.TRACEDECK_E2E_URL),
+    data: { name: `bad-${run}`, type: "carrier-pigeon" },
+  });
   expect(invalid.status()).toBe(400);
 });
 

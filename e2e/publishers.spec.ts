@@ -24,7 +24,11 @@ test.beforeAll(async ({ playwright }) => {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       if (!hookUp) return void res.writeHead(503).end("down for maintenance");
-      received.push(...(JSON.parse(Buffer.concat(chunks).toString()) as { records: { task_id: string }[] }).records.map((r) => r.task_id));
+      received.push(
+        ...(JSON.parse(Buffer.concat(chunks).toString()) as { records: { task_id: string }[] }).records.map(
+          (r) => r.task_id,
+        ),
+      );
       res.writeHead(200).end();
     });
   });
@@ -46,7 +50,9 @@ test("a failing publisher shows as failing, then recovers on its own", async ({ 
   // the template for the type is filled in; this one points at the loopback receiver
   await expect(form.getByLabel("Configuration (JSON)")).toHaveValue(/"secret"/);
   const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
-  await form.getByLabel("Configuration (JSON)").fill(JSON.stringify({ url, secret: "a-signing-secret-of-some-length", retry_initial_ms: 300, retry_max_ms: 600 }));
+  await form
+    .getByLabel("Configuration (JSON)")
+    .fill(JSON.stringify({ url, secret: "a-signing-secret-of-some-length", retry_initial_ms: 300, retry_max_ms: 600 }));
   await form.getByRole("button", { name: "Add" }).click();
   const card = page.locator('li[data-publisher="audit-webhook"]');
   await expect(card).toContainText("webhook · forwarded by this server");
@@ -56,7 +62,15 @@ test("a failing publisher shows as failing, then recovers on its own", async ({ 
   await post(
     page.request,
     "/api/v1/pipeline/events",
-    { events: tasks.map((task_id, i) => ({ event_name: "export", task_id, start_time: new Date(now - 5000 + i).toISOString(), end_time: new Date(now - 4000 + i).toISOString(), status: "completed" })) },
+    {
+      events: tasks.map((task_id, i) => ({
+        event_name: "export",
+        task_id,
+        start_time: new Date(now - 5000 + i).toISOString(),
+        end_time: new Date(now - 4000 + i).toISOString(),
+        status: "completed",
+      })),
+    },
     key,
   );
 

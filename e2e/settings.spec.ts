@@ -1,7 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { OWNER, sameOrigin, signIn, signInAsOwner } from "./browser/session";
 
-test("projects: a bad slug is refused with the API's reason; a new project is renamed and switched to", async ({ page }) => {
+test("projects: a bad slug is refused with the API's reason; a new project is renamed and switched to", async ({
+  page,
+}) => {
   // a hydration mismatch makes React re-render the whole document, losing the page's theme
   const pageErrors: string[] = [];
   page.on("pageerror", (error) => pageErrors.push(error.message));
@@ -42,10 +44,17 @@ test("projects: a bad slug is refused with the API's reason; a new project is re
   expect(pageErrors).toEqual([]);
 });
 
-test("projects: an admin makes a project's /metrics public, and it answers without a key until made private again", async ({ page, playwright, baseURL }) => {
+test("projects: an admin makes a project's /metrics public, and it answers without a key until made private again", async ({
+  page,
+  playwright,
+  baseURL,
+}) => {
   await signInAsOwner(page.request);
   const slug = `scraped-${Date.now()}`;
-  const created = await page.request.post("/api/v1/projects", { headers: sameOrigin(baseURL), data: { slug, name: "Scraped" } });
+  const created = await page.request.post("/api/v1/projects", {
+    headers: sameOrigin(baseURL),
+    data: { slug, name: "Scraped" },
+  });
   expect(created.status()).toBe(201);
   const anonymous = await playwright.request.newContext({ baseURL });
   const scrape = async () => (await anonymous.get(`/metrics?project=${slug}`)).status();
@@ -69,10 +78,18 @@ test("projects: an admin makes a project's /metrics public, and it answers witho
   await anonymous.dispose();
 });
 
-test("API keys: the secret is shown once, the key works and records its use, and stops working when revoked", async ({ page, context, request, baseURL }) => {
+test("API keys: the secret is shown once, the key works and records its use, and stops working when revoked", async ({
+  page,
+  context,
+  request,
+  baseURL,
+}) => {
   await signInAsOwner(page.request);
   const slug = `keys-${Date.now()}`;
-  const created = await page.request.post("/api/v1/projects", { headers: sameOrigin(baseURL), data: { slug, name: "Key test" } });
+  const created = await page.request.post("/api/v1/projects", {
+    headers: sameOrigin(baseURL),
+    data: { slug, name: "Key test" },
+  });
   expect(created.status()).toBe(201);
 
   await page.goto(`/settings?project=${slug}`);
@@ -84,7 +101,8 @@ test("API keys: the secret is shown once, the key works and records its use, and
   const form = newKeyPanel.getByRole("form", { name: "New API key" });
   const name = `collector ${Date.now()}`;
   await form.getByLabel("Name").fill(name);
-  for (const scope of ["ingest", "read", "admin"]) await form.getByRole("checkbox", { name: scope, exact: true }).setChecked(false);
+  for (const scope of ["ingest", "read", "admin"])
+    await form.getByRole("checkbox", { name: scope, exact: true }).setChecked(false);
   await form.getByRole("button", { name: "Create key" }).click();
   await expect(newKeyPanel.getByRole("alert")).toHaveText("Choose at least one scope.");
 
@@ -128,7 +146,11 @@ test("API keys: the secret is shown once, the key works and records its use, and
   expect((await request.post("/api/v1/spans", { headers: withKey, data: spans })).status()).toBe(401);
 });
 
-test("accounts: an invited viewer cannot manage settings until made admin; a removed account is signed out", async ({ page, browser, baseURL }) => {
+test("accounts: an invited viewer cannot manage settings until made admin; a removed account is signed out", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   await signInAsOwner(page.request);
   const viewer = { email: `viewer-${Date.now()}@shop.test`, password: "viewer password 123" };
   await page.goto("/settings/users");
@@ -161,7 +183,10 @@ test("accounts: an invited viewer cannot manage settings until made admin; a rem
   await expect(viewerPage.getByRole("table", { name: "Accounts" })).toHaveCount(0);
   expect((await viewerPage.request.get("/api/v1/keys")).status()).toBe(403);
   expect((await viewerPage.request.get("/api/v1/users")).status()).toBe(403);
-  const refused = await viewerPage.request.post("/api/v1/projects", { headers: sameOrigin(baseURL), data: { slug: `viewer-${Date.now()}`, name: "Not allowed" } });
+  const refused = await viewerPage.request.post("/api/v1/projects", {
+    headers: sameOrigin(baseURL),
+    data: { slug: `viewer-${Date.now()}`, name: "Not allowed" },
+  });
   expect(refused.status()).toBe(403);
 
   await role.selectOption("admin");
@@ -183,9 +208,14 @@ test("accounts: an invited viewer cannot manage settings until made admin; a rem
 test("the last admin can be neither removed nor demoted: the API's reason is shown", async ({ page, baseURL }) => {
   await signInAsOwner(page.request);
   // a failed run of another test may leave an admin behind: make the owner the only one
-  const { users } = (await (await page.request.get("/api/v1/users")).json()) as { users: { id: string; email: string; role: string }[] };
+  const { users } = (await (await page.request.get("/api/v1/users")).json()) as {
+    users: { id: string; email: string; role: string }[];
+  };
   for (const other of users.filter((u) => u.role === "admin" && u.email !== OWNER.email)) {
-    const demoted = await page.request.patch(`/api/v1/users/${other.id}`, { headers: sameOrigin(baseURL), data: { role: "viewer" } });
+    const demoted = await page.request.patch(`/api/v1/users/${other.id}`, {
+      headers: sameOrigin(baseURL),
+      data: { role: "viewer" },
+    });
     expect(demoted.status()).toBe(200);
   }
 
@@ -194,11 +224,15 @@ test("the last admin can be neither removed nor demoted: the API's reason is sho
   await expect(row).toContainText("you");
   await row.getByRole("button", { name: "Remove" }).click();
   await row.getByRole("button", { name: "Confirm remove" }).click();
-  await expect(row.getByRole("alert")).toContainText("Could not remove the account: the last admin cannot be demoted or removed");
+  await expect(row.getByRole("alert")).toContainText(
+    "Could not remove the account: the last admin cannot be demoted or removed",
+  );
 
   const role = row.getByRole("combobox", { name: `Role of ${OWNER.email}` });
   await role.selectOption("viewer");
-  await expect(row.getByRole("alert").filter({ hasText: "change the role" })).toContainText("the last admin cannot be demoted or removed");
+  await expect(row.getByRole("alert").filter({ hasText: "change the role" })).toContainText(
+    "the last admin cannot be demoted or removed",
+  );
   await expect(role).toHaveValue("admin");
 
   await page.reload();

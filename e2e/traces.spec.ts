@@ -34,9 +34,24 @@ test.beforeAll(async ({ request }) => {
         start_time: new Date(start).toISOString(),
         duration_ms: duration,
         status: failed ? { code: "error", message: "payment declined" } : undefined,
-        attributes: { "http.route": i % 2 ? "/cart" : "/checkout", "customer.tier": i % 2 ? "gold" : "basic", "retry.count": 3, "cart.ratio": 0.25, "cache.hit": false, "cart.items": ["sku-1", "sku-2"] },
+        attributes: {
+          "http.route": i % 2 ? "/cart" : "/checkout",
+          "customer.tier": i % 2 ? "gold" : "basic",
+          "retry.count": 3,
+          "cart.ratio": 0.25,
+          "cache.hit": false,
+          "cart.items": ["sku-1", "sku-2"],
+        },
         resource_attributes: { "service.name": api, "host.name": "web-1" },
-        events: failed ? [{ name: "exception", timestamp: new Date(start + 5).toISOString(), attributes: { "exception.type": "PaymentError", "exception.message": "card declined" } }] : [],
+        events: failed
+          ? [
+              {
+                name: "exception",
+                timestamp: new Date(start + 5).toISOString(),
+                attributes: { "exception.type": "PaymentError", "exception.message": "card declined" },
+              },
+            ]
+          : [],
       },
       {
         trace_id: traceId,
@@ -65,11 +80,29 @@ test.beforeAll(async ({ request }) => {
   await post(request, "/api/v1/spans", { spans });
   await post(request, "/api/v1/logs", {
     logs: [
-      { message: "payment provider answered 402", severity: "error", service_name: api, trace_id: slowTrace, span_id: hex16(15), timestamp: new Date(now - 20 * 60_000 + 7 * 15_000 + 100).toISOString() },
-      { message: "checkout started", severity: "info", service_name: api, trace_id: slowTrace, span_id: hex16(15), timestamp: new Date(now - 20 * 60_000 + 7 * 15_000 + 1).toISOString() },
+      {
+        message: "payment provider answered 402",
+        severity: "error",
+        service_name: api,
+        trace_id: slowTrace,
+        span_id: hex16(15),
+        timestamp: new Date(now - 20 * 60_000 + 7 * 15_000 + 100).toISOString(),
+      },
+      {
+        message: "checkout started",
+        severity: "info",
+        service_name: api,
+        trace_id: slowTrace,
+        span_id: hex16(15),
+        timestamp: new Date(now - 20 * 60_000 + 7 * 15_000 + 1).toISOString(),
+      },
     ],
   });
-  await sendSpans(process.env.TRACEDECK_E2E_URL!, process.env.TRACEDECK_E2E_KEY!, largeTrace(10_000, now - 5 * 60_000, bigTrace));
+  await sendSpans(
+    process.env.TRACEDECK_E2E_URL!,
+    process.env.TRACEDECK_E2E_KEY!,
+    largeTrace(10_000, now - 5 * 60_000, bigTrace),
+  );
 });
 
 test.beforeEach(async ({ page }) => {
@@ -78,13 +111,20 @@ test.beforeEach(async ({ page }) => {
 
 const waterfallRow = (page: Page, spanId: string) => page.locator(`[role=treeitem][data-span-id="${spanId}"]`);
 
-test("overview ranks services with sparklines, and a service page charts RED and lists its operations", async ({ page }) => {
+test("overview ranks services with sparklines, and a service page charts RED and lists its operations", async ({
+  page,
+}) => {
   await page.goto("/?from=now-30m");
   const services = page.getByRole("table", { name: "Services" });
   const row = services.locator(`tr[data-service="${api}"]`);
   await expect(row).toBeVisible();
   await expect(row.locator('[data-column="error-rate"]')).toHaveText("9.84%"); // 6 failed of 61 requests
-  await expect(row.getByRole("figure", { name: `${api} requests over time` }).locator("path").first()).toBeAttached();
+  await expect(
+    row
+      .getByRole("figure", { name: `${api} requests over time` })
+      .locator("path")
+      .first(),
+  ).toBeAttached();
   await expect(services.locator(`tr[data-service="${db}"] [data-column="rate"]`)).toHaveText("0/s"); // client spans only: it handled no requests
 
   await row.getByRole("link", { name: api }).click();
@@ -132,12 +172,18 @@ test("trace search: filters narrow the results, pages go back in time, a dot ope
   await expect(results).toHaveCount(TRACES / 2);
 
   await page.goto(`/traces?from=now-30m&service=${api}&min_duration_ms=1000`);
-  await page.getByRole("figure", { name: "Trace durations over time" }).locator(".recharts-scatter-symbol").first().click();
+  await page
+    .getByRole("figure", { name: "Trace durations over time" })
+    .locator(".recharts-scatter-symbol")
+    .first()
+    .click();
   await expect(page).toHaveURL(new RegExp(`/traces/${slowTrace}`));
   await expect(page.getByRole("heading", { name: `${api}: GET /cart` })).toBeVisible();
 });
 
-test("trace view: waterfall, span detail with typed attributes and events, critical path, and the trace's logs", async ({ page }) => {
+test("trace view: waterfall, span detail with typed attributes and events, critical path, and the trace's logs", async ({
+  page,
+}) => {
   await page.goto(`/traces/${traceIds[3]}`);
   await expect(page.getByRole("tree", { name: "Spans" }).getByRole("treeitem")).toHaveCount(2);
   const root = waterfallRow(page, hex16(7));
@@ -149,7 +195,15 @@ test("trace view: waterfall, span detail with typed attributes and events, criti
   await expect(detail.getByRole("heading", { name: "GET /cart" })).toBeVisible();
   await expect(detail).toContainText("error: payment declined");
   const attributes = detail.getByRole("table", { name: "Span attributes" });
-  const typed = async (key: string) => (await attributes.getByRole("row").filter({ has: page.getByRole("rowheader", { name: key, exact: true }) }).innerText()).replace(/\s+/g, " ").trim();
+  const typed = async (key: string) =>
+    (
+      await attributes
+        .getByRole("row")
+        .filter({ has: page.getByRole("rowheader", { name: key, exact: true }) })
+        .innerText()
+    )
+      .replace(/\s+/g, " ")
+      .trim();
   expect(await typed("retry.count")).toBe("retry.count int 3");
   expect(await typed("cart.ratio")).toBe("cart.ratio double 0.25");
   expect(await typed("cache.hit")).toBe("cache.hit bool false");
@@ -161,7 +215,9 @@ test("trace view: waterfall, span detail with typed attributes and events, criti
 
   // the selected span is part of the link
   await page.reload();
-  await expect(page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "GET /cart" })).toBeVisible();
+  await expect(
+    page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "GET /cart" }),
+  ).toBeVisible();
   await page.getByRole("button", { name: "Close span detail" }).click();
   await expect(detail).toBeHidden();
 
@@ -175,7 +231,9 @@ test("trace view: waterfall, span detail with typed attributes and events, criti
   await expect(logs.getByRole("listitem")).toHaveCount(2);
   await expect(logs.getByRole("listitem").first()).toContainText("checkout started");
   await logs.getByRole("listitem").nth(1).getByRole("button", { name: "span" }).click();
-  await expect(page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "GET /cart" })).toBeVisible();
+  await expect(
+    page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "GET /cart" }),
+  ).toBeVisible();
 });
 
 test("a 10,000-span trace opens, scrolls, and finds a span deep inside", async ({ page }) => {
@@ -196,12 +254,16 @@ test("a 10,000-span trace opens, scrolls, and finds a span deep inside", async (
   await expect(page.getByTestId("search-matches")).toHaveText("1 matching spans");
   await page.getByRole("searchbox", { name: "Search in this trace" }).press("Enter");
   await expect(waterfallRow(page, hex16(4322))).toBeVisible();
-  await expect(page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "step 4321" })).toBeVisible();
+  await expect(
+    page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "step 4321" }),
+  ).toBeVisible();
 });
 
 test("markup in span names and attributes is shown as text and never runs", async ({ page }) => {
   await page.goto(`/traces?from=now-30m&service=${api}`);
-  await expect(page.getByRole("list", { name: "Trace results" }).getByText(`<img src=x onerror="window.__xss=1">checkout`)).toBeVisible();
+  await expect(
+    page.getByRole("list", { name: "Trace results" }).getByText(`<img src=x onerror="window.__xss=1">checkout`),
+  ).toBeVisible();
   await page.goto(`/traces/${xssTrace}`);
   const row = waterfallRow(page, hex16(9001));
   await expect(row).toContainText(`<img src=x onerror="window.__xss=1">checkout`);
@@ -216,7 +278,9 @@ test("markup in span names and attributes is shown as text and never runs", asyn
 
 test("an unknown trace says so; a new project is empty and shows how to send data", async ({ page }) => {
   await page.goto(`/traces/${"0".repeat(32)}`);
-  await expect(page.getByRole("alert").filter({ hasText: "Could not load" })).toContainText(`no trace ${"0".repeat(32)}`);
+  await expect(page.getByRole("alert").filter({ hasText: "Could not load" })).toContainText(
+    `no trace ${"0".repeat(32)}`,
+  );
 
   const slug = `empty-${run}`;
   await freshProject(page.request, slug);
@@ -227,12 +291,21 @@ test("an unknown trace says so; a new project is empty and shows how to send dat
   const key = (await guide.getByLabel("New ingest key").innerText()).trim();
   expect(key).toMatch(/^tfk_[\w-]+:tfs_[\w-]+$/);
   // the key shown works, for this project
-  await post(page.request, "/api/v1/spans", { spans: [{ name: "hello", service_name: "first", kind: "server", start_time: Date.now() / 1000, duration_ms: 3 }] }, key);
+  await post(
+    page.request,
+    "/api/v1/spans",
+    {
+      spans: [{ name: "hello", service_name: "first", kind: "server", start_time: Date.now() / 1000, duration_ms: 3 }],
+    },
+    key,
+  );
   await page.reload();
   await expect(page.getByRole("table", { name: "Services" }).locator('tr[data-service="first"]')).toBeVisible();
 
   await page.goto(`/traces?project=empty-none-${run}`);
-  await expect(page.getByRole("alert").filter({ hasText: "Could not load" })).toContainText(`no project "empty-none-${run}"`);
+  await expect(page.getByRole("alert").filter({ hasText: "Could not load" })).toContainText(
+    `no project "empty-none-${run}"`,
+  );
   await page.goto(`/traces?project=${slug}&status=error`);
   await expect(page.getByText("No trace matches these filters in this time range")).toBeVisible();
 });

@@ -20,5 +20,7 @@ await build({
   packages: "external",
   logLevel: "warning",
 });
-execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "lib/sdk/tsconfig.json"], { stdio: "inherit" });
+execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "lib/sdk/tsconfig.json"], {
+  stdio: "inherit",
+});
 console.log("built dist/sdk/index.js and dist/types");

@@ -5,7 +5,15 @@ import path from "node:path";
 // "Is the production build current?" — a hash of everything the build reads, kept beside it.
 
 const SOURCES = ["app", "components", "lib", "db", "public"];
-const FILES = ["package.json", "package-lock.json", "next.config.ts", "tsconfig.json", "postcss.config.mjs", "instrumentation.ts", "proxy.ts"];
+const FILES = [
+  "package.json",
+  "package-lock.json",
+  "next.config.ts",
+  "tsconfig.json",
+  "postcss.config.mjs",
+  "instrumentation.ts",
+  "proxy.ts",
+];
 const STAMP = path.join(".next", "tracedeck-source.sha256");
 
 function* walk(dir: string): Generator<string> {

@@ -26,7 +26,12 @@ function parseCommand(argv: string[]): Command {
   });
   const [verb, arg] = positionals;
   if (verb === "create") {
-    return { command: "create", project: values.project ?? "default", scopes: parseScopes(values.scopes ?? "ingest,read"), name: values.name ?? "" };
+    return {
+      command: "create",
+      project: values.project ?? "default",
+      scopes: parseScopes(values.scopes ?? "ingest,read"),
+      name: values.name ?? "",
+    };
   }
   if (verb === "list") return { command: "list", project: values.project };
   if (verb === "revoke" && arg) return { command: "revoke", keyId: arg };

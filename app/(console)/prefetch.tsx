@@ -77,7 +77,9 @@ async function callApi(url: string, cookie: string): Promise<unknown> {
     const match = regex.exec(pathname);
     if (!match) continue;
     const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
-    const response = await handler(new Request(new URL(url, "http://dashboard.internal"), { headers: { cookie } }), { params: Promise.resolve(params) });
+    const response = await handler(new Request(new URL(url, "http://dashboard.internal"), { headers: { cookie } }), {
+      params: Promise.resolve(params),
+    });
     return readApiResponse(response);
   }
   throw new Error(`no API route serves ${pathname}`);
@@ -87,13 +89,25 @@ async function callApi(url: string, cookie: string): Promise<unknown> {
  * Renders children with these API answers already in react-query's cache (for `pagedUrls`, the
  * first page of an endlessly scrolled list); failures are left for the browser to show.
  */
-export async function Prefetch({ urls, pagedUrls = [], children }: { urls: string[]; pagedUrls?: string[]; children: ReactNode }) {
+export async function Prefetch({
+  urls,
+  pagedUrls = [],
+  children,
+}: {
+  urls: string[];
+  pagedUrls?: string[];
+  children: ReactNode;
+}) {
   const client = new QueryClient();
   const cookie = (await headers()).get("cookie") ?? "";
   await Promise.all([
     ...urls.map((url) => client.prefetchQuery({ queryKey: apiQueryKey(url), queryFn: () => callApi(url, cookie) })),
     ...pagedUrls.map((url) =>
-      client.prefetchInfiniteQuery({ queryKey: apiPagesQueryKey(url), queryFn: ({ pageParam }) => callApi(pageUrl(url, pageParam), cookie), initialPageParam: null as string | null }),
+      client.prefetchInfiniteQuery({
+        queryKey: apiPagesQueryKey(url),
+        queryFn: ({ pageParam }) => callApi(pageUrl(url, pageParam), cookie),
+        initialPageParam: null as string | null,
+      }),
     ),
   ]);
   return <HydrationBoundary state={dehydrate(client)}>{children}</HydrationBoundary>;

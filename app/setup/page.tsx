@@ -11,8 +11,14 @@ export default async function SetupPage() {
   return (
     <main className="mx-auto max-w-sm px-6 py-16">
       <h1 className="text-2xl font-bold">Welcome to Tracedeck</h1>
-      <p className="mt-2 text-sm text-zinc-500">Create the first account. It is an admin: it manages projects, keys and users.</p>
-      <CredentialsForm action="/api/v1/auth/setup" submitLabel="Create admin account" passwordAutoComplete="new-password" />
+      <p className="mt-2 text-sm text-zinc-500">
+        Create the first account. It is an admin: it manages projects, keys and users.
+      </p>
+      <CredentialsForm
+        action="/api/v1/auth/setup"
+        submitLabel="Create admin account"
+        passwordAutoComplete="new-password"
+      />
     </main>
   );
 }

@@ -50,14 +50,25 @@ export function CredentialsForm({ action, submitLabel, passwordAutoComplete }: P
       </label>
       <label className="block text-sm font-medium">
         Password
-        <input name="password" type="password" required minLength={passwordAutoComplete === "new-password" ? 10 : undefined} autoComplete={passwordAutoComplete} className={input} />
+        <input
+          name="password"
+          type="password"
+          required
+          minLength={passwordAutoComplete === "new-password" ? 10 : undefined}
+          autoComplete={passwordAutoComplete}
+          className={input}
+        />
       </label>
       {error && (
         <p role="alert" className="text-sm text-red-700 dark:text-red-300">
           {error}
         </p>
       )}
-      <button type="submit" disabled={busy} className="w-full rounded bg-zinc-900 px-3 py-2 font-medium text-white disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
+      <button
+        type="submit"
+        disabled={busy}
+        className="w-full rounded bg-zinc-900 px-3 py-2 font-medium text-white disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900"
+      >
         {busy ? "…" : submitLabel}
       </button>
     </form>

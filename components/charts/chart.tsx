@@ -1,6 +1,21 @@
 "use client";
 
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
+import {
+  Area,
+  AreaChart,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+  ZAxis,
+} from "recharts";
 import { formatDuration } from "@/components/ui/format";
 import { timeTickFormat } from "./prepare";
 
@@ -12,7 +27,14 @@ export interface SeriesSpec<Row> {
   color: string;
 }
 
-export const COLORS = { blue: "#0284c7", red: "#dc2626", amber: "#d97706", violet: "#7c3aed", green: "#16a34a", slate: "#64748b" };
+export const COLORS = {
+  blue: "#0284c7",
+  red: "#dc2626",
+  amber: "#d97706",
+  violet: "#7c3aed",
+  green: "#16a34a",
+  slate: "#64748b",
+};
 
 export function TimeChart<Row extends { time: number }>({
   rows,
@@ -38,20 +60,61 @@ export function TimeChart<Row extends { time: number }>({
       <ResponsiveContainer width="100%" height="100%">
         <Chart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} />
-          <XAxis dataKey="time" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={tick} tick={{ fontSize: 11, fill: "currentColor" }} stroke="currentColor" strokeOpacity={0.3} minTickGap={40} />
-          <YAxis tickFormatter={format} tick={{ fontSize: 11, fill: "currentColor" }} stroke="currentColor" strokeOpacity={0.3} width={64} />
+          <XAxis
+            dataKey="time"
+            type="number"
+            scale="time"
+            domain={["dataMin", "dataMax"]}
+            tickFormatter={tick}
+            tick={{ fontSize: 11, fill: "currentColor" }}
+            stroke="currentColor"
+            strokeOpacity={0.3}
+            minTickGap={40}
+          />
+          <YAxis
+            tickFormatter={format}
+            tick={{ fontSize: 11, fill: "currentColor" }}
+            stroke="currentColor"
+            strokeOpacity={0.3}
+            width={64}
+          />
           <Tooltip
             labelFormatter={(time) => new Date(Number(time)).toLocaleString()}
             formatter={(value) => (typeof value === "number" ? format(value) : "–")}
-            contentStyle={{ fontSize: 12, background: "var(--tooltip-bg)", border: "1px solid var(--tooltip-border)", color: "inherit" }}
+            contentStyle={{
+              fontSize: 12,
+              background: "var(--tooltip-bg)",
+              border: "1px solid var(--tooltip-border)",
+              color: "inherit",
+            }}
           />
           {series.map((s) =>
             kind === "bar" ? (
               <Bar key={s.key} dataKey={s.key as string} name={s.label} fill={s.color} isAnimationActive={false} />
             ) : kind === "area" ? (
-              <Area key={s.key} dataKey={s.key as string} name={s.label} type="monotone" stroke={s.color} fill={s.color} fillOpacity={0.15} isAnimationActive={false} connectNulls={false} />
+              <Area
+                key={s.key}
+                dataKey={s.key as string}
+                name={s.label}
+                type="monotone"
+                stroke={s.color}
+                fill={s.color}
+                fillOpacity={0.15}
+                isAnimationActive={false}
+                connectNulls={false}
+              />
             ) : (
-              <Line key={s.key} dataKey={s.key as string} name={s.label} type="monotone" stroke={s.color} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls={false} />
+              <Line
+                key={s.key}
+                dataKey={s.key as string}
+                name={s.label}
+                type="monotone"
+                stroke={s.color}
+                dot={false}
+                strokeWidth={1.5}
+                isAnimationActive={false}
+                connectNulls={false}
+              />
             ),
           )}
         </Chart>
@@ -60,12 +123,31 @@ export function TimeChart<Row extends { time: number }>({
   );
 }
 
-export function Sparkline<Row>({ rows, dataKey, color, label }: { rows: Row[]; dataKey: keyof Row & string; color: string; label: string }) {
+export function Sparkline<Row>({
+  rows,
+  dataKey,
+  color,
+  label,
+}: {
+  rows: Row[];
+  dataKey: keyof Row & string;
+  color: string;
+  label: string;
+}) {
   return (
     <figure aria-label={label} className="h-7 w-24">
       <ResponsiveContainer width="100%" height="100%">
         <AreaChart data={rows} margin={{ top: 2, right: 0, bottom: 2, left: 0 }}>
-          <Area dataKey={dataKey as string} type="monotone" stroke={color} fill={color} fillOpacity={0.2} strokeWidth={1} dot={false} isAnimationActive={false} />
+          <Area
+            dataKey={dataKey as string}
+            type="monotone"
+            stroke={color}
+            fill={color}
+            fillOpacity={0.2}
+            strokeWidth={1}
+            dot={false}
+            isAnimationActive={false}
+          />
         </AreaChart>
       </ResponsiveContainer>
     </figure>
@@ -80,7 +162,17 @@ export interface Dot {
 }
 
 /** Trace durations over time; a click on a dot hands its trace id over. */
-export function DurationScatter({ ok, failed, onOpen, height = 180 }: { ok: Dot[]; failed: Dot[]; onOpen: (traceId: string) => void; height?: number }) {
+export function DurationScatter({
+  ok,
+  failed,
+  onOpen,
+  height = 180,
+}: {
+  ok: Dot[];
+  failed: Dot[];
+  onOpen: (traceId: string) => void;
+  height?: number;
+}) {
   const times = [...ok, ...failed].map((d) => d.time);
   const tick = timeTickFormat(times.length ? Math.max(...times) - Math.min(...times) : 0);
   const open = (dot: unknown) => {
@@ -93,8 +185,28 @@ export function DurationScatter({ ok, failed, onOpen, height = 180 }: { ok: Dot[
       <ResponsiveContainer width="100%" height="100%">
         <ScatterChart margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} />
-          <XAxis dataKey="time" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={tick} tick={{ fontSize: 11, fill: "currentColor" }} stroke="currentColor" strokeOpacity={0.3} minTickGap={40} name="start" />
-          <YAxis dataKey="durationMs" type="number" tickFormatter={(v: number) => formatDuration(v)} tick={{ fontSize: 11, fill: "currentColor" }} stroke="currentColor" strokeOpacity={0.3} width={64} name="duration" />
+          <XAxis
+            dataKey="time"
+            type="number"
+            scale="time"
+            domain={["dataMin", "dataMax"]}
+            tickFormatter={tick}
+            tick={{ fontSize: 11, fill: "currentColor" }}
+            stroke="currentColor"
+            strokeOpacity={0.3}
+            minTickGap={40}
+            name="start"
+          />
+          <YAxis
+            dataKey="durationMs"
+            type="number"
+            tickFormatter={(v: number) => formatDuration(v)}
+            tick={{ fontSize: 11, fill: "currentColor" }}
+            stroke="currentColor"
+            strokeOpacity={0.3}
+            width={64}
+            name="duration"
+          />
           <ZAxis range={[36, 36]} />
           <Tooltip
             cursor={{ strokeDasharray: "3 3" }}
@@ -111,8 +223,22 @@ export function DurationScatter({ ok, failed, onOpen, height = 180 }: { ok: Dot[
               );
             }}
           />
-          <Scatter name="ok" data={ok} fill={COLORS.blue} onClick={open} isAnimationActive={false} className="cursor-pointer" />
-          <Scatter name="failed" data={failed} fill={COLORS.red} onClick={open} isAnimationActive={false} className="cursor-pointer" />
+          <Scatter
+            name="ok"
+            data={ok}
+            fill={COLORS.blue}
+            onClick={open}
+            isAnimationActive={false}
+            className="cursor-pointer"
+          />
+          <Scatter
+            name="failed"
+            data={failed}
+            fill={COLORS.red}
+            onClick={open}
+            isAnimationActive={false}
+            className="cursor-pointer"
+          />
         </ScatterChart>
       </ResponsiveContainer>
     </figure>
@@ -120,15 +246,49 @@ export function DurationScatter({ ok, failed, onOpen, height = 180 }: { ok: Dot[
 }
 
 /** Counts per category (retry counts, status codes): one bar per row. */
-export function CategoryBars<Row extends { label: string }>({ rows, dataKey, color, label, format, height = 180 }: { rows: Row[]; dataKey: keyof Row & string; color: string; label: string; format: (value: number) => string; height?: number }) {
+export function CategoryBars<Row extends { label: string }>({
+  rows,
+  dataKey,
+  color,
+  label,
+  format,
+  height = 180,
+}: {
+  rows: Row[];
+  dataKey: keyof Row & string;
+  color: string;
+  label: string;
+  format: (value: number) => string;
+  height?: number;
+}) {
   return (
     <figure aria-label={label} className="w-full" style={{ height }}>
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} vertical={false} />
-          <XAxis dataKey="label" tick={{ fontSize: 11, fill: "currentColor" }} stroke="currentColor" strokeOpacity={0.3} />
-          <YAxis tickFormatter={format} tick={{ fontSize: 11, fill: "currentColor" }} stroke="currentColor" strokeOpacity={0.3} width={48} allowDecimals={false} />
-          <Tooltip formatter={(value) => (typeof value === "number" ? format(value) : "–")} contentStyle={{ fontSize: 12, background: "var(--tooltip-bg)", border: "1px solid var(--tooltip-border)", color: "inherit" }} />
+          <XAxis
+            dataKey="label"
+            tick={{ fontSize: 11, fill: "currentColor" }}
+            stroke="currentColor"
+            strokeOpacity={0.3}
+          />
+          <YAxis
+            tickFormatter={format}
+            tick={{ fontSize: 11, fill: "currentColor" }}
+            stroke="currentColor"
+            strokeOpacity={0.3}
+            width={48}
+            allowDecimals={false}
+          />
+          <Tooltip
+            formatter={(value) => (typeof value === "number" ? format(value) : "–")}
+            contentStyle={{
+              fontSize: 12,
+              background: "var(--tooltip-bg)",
+              border: "1px solid var(--tooltip-border)",
+              color: "inherit",
+            }}
+          />
           <Bar dataKey={dataKey as string} fill={color} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
@@ -137,7 +297,15 @@ export function CategoryBars<Row extends { label: string }>({ rows, dataKey, col
 }
 
 /** A legend whose entries switch their series on and off. */
-export function SeriesLegend({ series, hidden, onToggle }: { series: { key: string; label: string; color: string }[]; hidden: ReadonlySet<string>; onToggle: (key: string) => void }) {
+export function SeriesLegend({
+  series,
+  hidden,
+  onToggle,
+}: {
+  series: { key: string; label: string; color: string }[];
+  hidden: ReadonlySet<string>;
+  onToggle: (key: string) => void;
+}) {
   return (
     <ul aria-label="Series" className="flex flex-wrap gap-1.5 text-xs">
       {series.map((s) => (

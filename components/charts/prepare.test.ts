@@ -1,6 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { RedPoint, ServiceStats, TraceSummary } from "@/components/data/types";
-import { byImpact, chartKind, countRows, defaultAggregation, isStuck, linkedTraceId, metricRows, perHostRows, redRows, retryBars, seriesLabel, timeTickFormat, traceDots } from "./prepare";
+import {
+  byImpact,
+  chartKind,
+  countRows,
+  defaultAggregation,
+  isStuck,
+  linkedTraceId,
+  metricRows,
+  perHostRows,
+  redRows,
+  retryBars,
+  seriesLabel,
+  timeTickFormat,
+  traceDots,
+} from "./prepare";
 
 const service = (name: string, request_count: number, p95_ms: number | null, error_count = 0): ServiceStats => ({
   name,
@@ -16,22 +30,48 @@ const service = (name: string, request_count: number, p95_ms: number | null, err
 
 describe("chart preparation", () => {
   it("orders services by requests × p95, then errors", () => {
-    const sorted = byImpact([service("fast-busy", 1000, 2), service("slow-busy", 500, 900), service("quiet", 3, 50, 1), service("idle", 0, null), service("quiet-ok", 3, 50)]);
+    const sorted = byImpact([
+      service("fast-busy", 1000, 2),
+      service("slow-busy", 500, 900),
+      service("quiet", 3, 50, 1),
+      service("idle", 0, null),
+      service("quiet-ok", 3, 50),
+    ]);
     expect(sorted.map((s) => s.name)).toEqual(["slow-busy", "fast-busy", "quiet", "quiet-ok", "idle"]);
   });
 
   it("turns RED points into rows keyed by epoch milliseconds, keeping gaps as null", () => {
-    const point: RedPoint = { time: "2026-11-22T10:00:00.000000000Z", request_count: 6, request_rate: 0.1, error_count: 3, error_rate: 0.5, p50_ms: 10, p95_ms: 20, p99_ms: null };
-    expect(redRows([point])).toEqual([{ time: Date.UTC(2026, 10, 22, 10), requestRate: 0.1, errorRate: 0.5, errors: 3, p50: 10, p95: 20, p99: null }]);
+    const point: RedPoint = {
+      time: "2026-11-22T10:00:00.000000000Z",
+      request_count: 6,
+      request_rate: 0.1,
+      error_count: 3,
+      error_rate: 0.5,
+      p50_ms: 10,
+      p95_ms: 20,
+      p99_ms: null,
+    };
+    expect(redRows([point])).toEqual([
+      { time: Date.UTC(2026, 10, 22, 10), requestRate: 0.1, errorRate: 0.5, errors: 3, p50: 10, p95: 20, p99: null },
+    ]);
   });
 
   it("splits trace dots into failed and ok, naming traces without a root", () => {
     const trace = (id: string, errors: number, root: string | null): TraceSummary => ({
-      trace_id: id, root_service: root ? "api" : null, root_name: root, start_time: "2026-11-22T10:00:00Z", duration_ms: 5, span_count: 2, error_count: errors, services: ["api"],
+      trace_id: id,
+      root_service: root ? "api" : null,
+      root_name: root,
+      start_time: "2026-11-22T10:00:00Z",
+      duration_ms: 5,
+      span_count: 2,
+      error_count: errors,
+      services: ["api"],
     });
     const { ok, failed } = traceDots([trace("a", 0, "GET /"), trace("b", 2, null)]);
     expect(ok.map((d) => d.name)).toEqual(["api: GET /"]);
-    expect(failed).toEqual([{ time: Date.UTC(2026, 10, 22, 10), durationMs: 5, traceId: "b", name: "?: (missing root span)", failed: true }]);
+    expect(failed).toEqual([
+      { time: Date.UTC(2026, 10, 22, 10), durationMs: 5, traceId: "b", name: "?: (missing root span)", failed: true },
+    ]);
   });
 
   it("labels ticks with seconds, minutes or dates as the range grows", () => {
@@ -44,10 +84,17 @@ describe("chart preparation", () => {
 
 describe("pipeline and network chart preparation", () => {
   it("keeps the chosen count fields per bucket", () => {
-    expect(countRows([{ time: "2026-11-22T10:00:00Z", runs: 4, failed: 1, retried: 2 }], ["runs", "failed"])).toEqual([{ time: Date.UTC(2026, 10, 22, 10), runs: 4, failed: 1 }]);
+    expect(countRows([{ time: "2026-11-22T10:00:00Z", runs: 4, failed: 1, retried: 2 }], ["runs", "failed"])).toEqual([
+      { time: Date.UTC(2026, 10, 22, 10), runs: 4, failed: 1 },
+    ]);
   });
   it("draws every retry count up to the highest, empty ones as zero", () => {
-    expect(retryBars([{ retry_count: 0, runs: 10 }, { retry_count: 3, runs: 1 }])).toEqual([
+    expect(
+      retryBars([
+        { retry_count: 0, runs: 10 },
+        { retry_count: 3, runs: 1 },
+      ]),
+    ).toEqual([
       { label: "0 retries", runs: 10 },
       { label: "1 retry", runs: 0 },
       { label: "2 retries", runs: 0 },
@@ -85,7 +132,13 @@ describe("metric chart preparation", () => {
       {
         prefix: "p95",
         series: [
-          { tags: { route: "/cart", method: "GET" }, points: [["2026-11-22T10:00:00Z", 1], ["2026-11-22T10:01:00Z", 2]] },
+          {
+            tags: { route: "/cart", method: "GET" },
+            points: [
+              ["2026-11-22T10:00:00Z", 1],
+              ["2026-11-22T10:01:00Z", 2],
+            ],
+          },
           { tags: {}, points: [["2026-11-22T10:01:00Z", 5]] },
         ],
       },

@@ -30,7 +30,13 @@ export function redRows(points: RedPoint[]): RedRow[] {
  */
 export function byImpact(services: ServiceStats[]): ServiceStats[] {
   const impact = (s: ServiceStats) => s.request_count * (s.p95_ms ?? 0);
-  return [...services].sort((a, b) => impact(b) - impact(a) || b.error_count - a.error_count || b.span_count - a.span_count || a.name.localeCompare(b.name));
+  return [...services].sort(
+    (a, b) =>
+      impact(b) - impact(a) ||
+      b.error_count - a.error_count ||
+      b.span_count - a.span_count ||
+      a.name.localeCompare(b.name),
+  );
 }
 
 export interface TraceDot {
@@ -81,11 +87,18 @@ export function countRows<P extends { time: string }>(points: P[], fields: (keyo
 export function retryBars(distribution: { retry_count: number; runs: number }[]): { label: string; runs: number }[] {
   const most = distribution.reduce((max, d) => Math.max(max, d.retry_count), 0);
   const runsOf = new Map(distribution.map((d) => [d.retry_count, d.runs]));
-  return Array.from({ length: most + 1 }, (_, n) => ({ label: n === 1 ? "1 retry" : `${n} retries`, runs: runsOf.get(n) ?? 0 }));
+  return Array.from({ length: most + 1 }, (_, n) => ({
+    label: n === 1 ? "1 retry" : `${n} retries`,
+    runs: runsOf.get(n) ?? 0,
+  }));
 }
 
 /** A pending task counts as stuck once it has run longer than the slow threshold. */
-export function isStuck(event: { status: string; start_time: string }, thresholdSeconds: number, nowMs: number): boolean {
+export function isStuck(
+  event: { status: string; start_time: string },
+  thresholdSeconds: number,
+  nowMs: number,
+): boolean {
   return event.status === "pending" && nowMs - Date.parse(event.start_time) > thresholdSeconds * 1000;
 }
 

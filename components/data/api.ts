@@ -42,11 +42,19 @@ export async function readApiResponse<T>(response: Response): Promise<T> {
   try {
     body = text ? JSON.parse(text) : null;
   } catch {
-    throw new ApiRequestError(response.status, "bad_response", `the server answered ${response.status} with something that is not JSON`);
+    throw new ApiRequestError(
+      response.status,
+      "bad_response",
+      `the server answered ${response.status} with something that is not JSON`,
+    );
   }
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiRequestError(response.status, error?.code ?? "error", error?.message ?? `the server answered ${response.status}`);
+    throw new ApiRequestError(
+      response.status,
+      error?.code ?? "error",
+      error?.message ?? `the server answered ${response.status}`,
+    );
   }
   return body as T;
 }
@@ -54,7 +62,11 @@ export async function readApiResponse<T>(response: Response): Promise<T> {
 export async function fetchApi<T>(url: string, init?: RequestInit): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(url, { credentials: "same-origin", ...init, headers: { accept: "application/json", ...init?.headers } });
+    response = await fetch(url, {
+      credentials: "same-origin",
+      ...init,
+      headers: { accept: "application/json", ...init?.headers },
+    });
   } catch {
     throw new ApiRequestError(0, "unreachable", "the Tracedeck server cannot be reached");
   }

@@ -13,7 +13,8 @@ export function QueryProvider({ children }: { children: ReactNode }) {
             staleTime: 15_000,
             refetchOnWindowFocus: false,
             // a refusal (4xx) will not change by asking again
-            retry: (failures, error) => !(error instanceof ApiRequestError && error.status >= 400 && error.status < 500) && failures < 2,
+            retry: (failures, error) =>
+              !(error instanceof ApiRequestError && error.status >= 400 && error.status < 500) && failures < 2,
           },
         },
       }),

@@ -2,7 +2,15 @@ import type { z } from "zod";
 import type { LogSearchResult } from "@/lib/query/logs";
 import type { MetricListResult, MetricQueryResult } from "@/lib/query/metrics";
 import type { PublisherSeries as PublisherSeriesSchema, PublishersResult } from "@/lib/query/publishers";
-import type { HostsResult, NetworkResult, NetworkSeries as NetworkSeriesSchema, PipelineEventView, PipelineEventsResult, PipelineSummary as PipelineSummarySchema, RetryStats as RetryStatsSchema } from "@/lib/query/pipeline";
+import type {
+  HostsResult,
+  NetworkResult,
+  NetworkSeries as NetworkSeriesSchema,
+  PipelineEventView,
+  PipelineEventsResult,
+  PipelineSummary as PipelineSummarySchema,
+  RetryStats as RetryStatsSchema,
+} from "@/lib/query/pipeline";
 import type { OperationsResult, ServiceSeriesResult, ServicesResult } from "@/lib/query/services";
 import type { SpanView, TraceSearchResult, TraceView } from "@/lib/query/traces";
 import type { CreatedKey, KeyList, ProjectList, UserList } from "@/lib/auth/settings";

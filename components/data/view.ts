@@ -39,7 +39,8 @@ export function viewQuery(view: View, extra: Record<string, string | undefined> 
   return query ? `?${query}` : "";
 }
 
-export const viewHref = (path: string, view: View, extra: Record<string, string | undefined> = {}) => `${path}${viewQuery(view, extra)}`;
+export const viewHref = (path: string, view: View, extra: Record<string, string | undefined> = {}) =>
+  `${path}${viewQuery(view, extra)}`;
 
 /** A page's path parameter arrives percent-encoded (the proxy has refused broken encodings). */
 export function pathParam(value: string): string {

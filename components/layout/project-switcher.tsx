@@ -16,7 +16,9 @@ export function ProjectSwitcher() {
       <select
         aria-label="Project"
         value={view.project}
-        onChange={(event) => setParams({ project: event.target.value === "default" ? null : event.target.value, cursor: null })}
+        onChange={(event) =>
+          setParams({ project: event.target.value === "default" ? null : event.target.value, cursor: null })
+        }
         className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900"
       >
         {!known && <option value={view.project}>{view.project}</option>}

@@ -13,7 +13,10 @@ import { useSessionUser } from "./session";
 function Snippet({ text, label }: { text: string; label: string }) {
   return (
     <div className="mt-1 flex items-start gap-2">
-      <pre aria-label={label} className="flex-1 overflow-x-auto rounded bg-zinc-100 p-2 text-left text-xs dark:bg-zinc-800">
+      <pre
+        aria-label={label}
+        className="flex-1 overflow-x-auto rounded bg-zinc-100 p-2 text-left text-xs dark:bg-zinc-800"
+      >
         {text}
       </pre>
       <CopyButton text={text} />
@@ -34,11 +37,14 @@ export function SendDataGuide() {
   const key = createKey.data ? `${createKey.data.key_id}:${createKey.data.secret}` : "<key_id>:<key_secret>";
 
   return (
-    <section aria-label="Send data" className="rounded-lg border border-sky-200 bg-sky-50 p-5 text-sm dark:border-sky-900 dark:bg-sky-950/40">
+    <section
+      aria-label="Send data"
+      className="rounded-lg border border-sky-200 bg-sky-50 p-5 text-sm dark:border-sky-900 dark:bg-sky-950/40"
+    >
       <h2 className="text-base font-semibold">This project has no data yet</h2>
       <p className="mt-1 text-zinc-600 dark:text-zinc-300">
-        Point an OpenTelemetry SDK or the Tracedeck SDK at this server, with an ingest key of project <b>{view.project}</b>. Try it with{" "}
-        <code>npm run demo</code>.
+        Point an OpenTelemetry SDK or the Tracedeck SDK at this server, with an ingest key of project{" "}
+        <b>{view.project}</b>. Try it with <code>npm run demo</code>.
       </p>
       <dl className="mt-4 space-y-3">
         <div>
@@ -56,7 +62,12 @@ export function SendDataGuide() {
                 <Snippet label="New ingest key" text={key} />
               </>
             ) : user.role === "admin" ? (
-              <button type="button" disabled={createKey.isPending} onClick={() => createKey.mutate()} className="rounded bg-sky-600 px-3 py-1 text-white hover:bg-sky-700 disabled:opacity-50">
+              <button
+                type="button"
+                disabled={createKey.isPending}
+                onClick={() => createKey.mutate()}
+                className="rounded bg-sky-600 px-3 py-1 text-white hover:bg-sky-700 disabled:opacity-50"
+              >
                 Create an ingest key
               </button>
             ) : (
@@ -68,7 +79,10 @@ export function SendDataGuide() {
         <div>
           <dt className="font-medium">OpenTelemetry SDK environment</dt>
           <dd>
-            <Snippet label="OpenTelemetry environment" text={`OTEL_EXPORTER_OTLP_ENDPOINT=${origin}\nOTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer ${key}"`} />
+            <Snippet
+              label="OpenTelemetry environment"
+              text={`OTEL_EXPORTER_OTLP_ENDPOINT=${origin}\nOTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer ${key}"`}
+            />
           </dd>
         </div>
         <div>

@@ -3,7 +3,6 @@
 import { useEffect, useState } from "react";
 import { THEME_COOKIE, type Theme } from "./theme";
 
-
 const NEXT: Record<Theme, Theme> = { system: "light", light: "dark", dark: "system" };
 const LABEL: Record<Theme, string> = { system: "Theme: system", light: "Theme: light", dark: "Theme: dark" };
 

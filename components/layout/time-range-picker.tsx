@@ -45,7 +45,11 @@ export function TimeRangePicker() {
         {hydrated ? describeRange(view.from, view.to) : describeRange(view.from, view.to, true)}
       </button>
       {open && (
-        <div role="dialog" aria-label="Choose a time range" className="absolute right-0 z-30 mt-1 flex w-[30rem] gap-4 rounded-md border border-zinc-200 bg-white p-3 text-sm shadow-lg dark:border-zinc-700 dark:bg-zinc-900">
+        <div
+          role="dialog"
+          aria-label="Choose a time range"
+          className="absolute right-0 z-30 mt-1 flex w-[30rem] gap-4 rounded-md border border-zinc-200 bg-white p-3 text-sm shadow-lg dark:border-zinc-700 dark:bg-zinc-900"
+        >
           <ul className="w-40 space-y-0.5">
             {PRESETS.map((preset) => (
               <li key={preset.from}>
@@ -72,13 +76,27 @@ export function TimeRangePicker() {
             <p className="font-medium">Absolute range</p>
             <label className="flex flex-col gap-0.5">
               From
-              <input type="datetime-local" required value={from} onChange={(e) => setFrom(e.target.value)} className="rounded border border-zinc-300 px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950" />
+              <input
+                type="datetime-local"
+                required
+                value={from}
+                onChange={(e) => setFrom(e.target.value)}
+                className="rounded border border-zinc-300 px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950"
+              />
             </label>
             <label className="flex flex-col gap-0.5">
               To
-              <input type="datetime-local" required value={to} onChange={(e) => setTo(e.target.value)} className="rounded border border-zinc-300 px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950" />
+              <input
+                type="datetime-local"
+                required
+                value={to}
+                onChange={(e) => setTo(e.target.value)}
+                className="rounded border border-zinc-300 px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950"
+              />
             </label>
-            {from && to && new Date(from) >= new Date(to) && <p className="text-xs text-red-600">“From” must be before “To”.</p>}
+            {from && to && new Date(from) >= new Date(to) && (
+              <p className="text-xs text-red-600">“From” must be before “To”.</p>
+            )}
             <button type="submit" className="mt-1 rounded bg-sky-600 px-3 py-1 text-white hover:bg-sky-700">
               Apply
             </button>

@@ -9,7 +9,13 @@ export const PRESETS = [
   { from: "now-7d", label: "Last 7 days" },
 ] as const;
 
-const UNITS: Record<string, [number, string]> = { s: [1000, "second"], m: [60_000, "minute"], h: [3_600_000, "hour"], d: [86_400_000, "day"], w: [604_800_000, "week"] };
+const UNITS: Record<string, [number, string]> = {
+  s: [1000, "second"],
+  m: [60_000, "minute"],
+  h: [3_600_000, "hour"],
+  d: [86_400_000, "day"],
+  w: [604_800_000, "week"],
+};
 
 /** Milliseconds before now of `now-<n><unit>`, 0 for `now`, undefined for anything else. */
 export function relativeOffsetMs(value: string): number | undefined {

@@ -48,13 +48,20 @@ export function LogsPage() {
         <EmptyState title="No log matches in this time range">Widen the time range or loosen the filters.</EmptyState>
       ) : (
         <>
-          <ol aria-label="Log lines" className="divide-y divide-zinc-100 rounded-lg border border-zinc-200 bg-white font-mono text-xs dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900">
+          <ol
+            aria-label="Log lines"
+            className="divide-y divide-zinc-100 rounded-lg border border-zinc-200 bg-white font-mono text-xs dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900"
+          >
             {lines.map((log) => (
               <LogLine key={log.id} log={log} />
             ))}
           </ol>
           <div ref={sentinel} className="py-2 text-center text-xs text-zinc-500">
-            {isFetchingNextPage ? "Loading older logs…" : hasNextPage ? "" : `${lines.length} log lines; the end of the range.`}
+            {isFetchingNextPage
+              ? "Loading older logs…"
+              : hasNextPage
+                ? ""
+                : `${lines.length} log lines; the end of the range.`}
           </div>
           {logs.error && <ErrorState what="older logs" error={logs.error} onRetry={() => void fetchNextPage()} />}
         </>
@@ -68,9 +75,18 @@ function LogLine({ log }: { log: LogRecord }) {
   const [open, setOpen] = useState(false);
   return (
     <li data-log-id={log.id}>
-      <button type="button" aria-expanded={open} onClick={() => setOpen(!open)} className="flex w-full gap-2 px-3 py-1 text-left hover:bg-zinc-50 dark:hover:bg-zinc-800/60">
-        <span className="shrink-0 text-zinc-500"><Time iso={log.time} /></span>
-        <span className={`w-12 shrink-0 rounded px-1 text-center ${severityClass(log.severity_number)}`}>{log.severity_text ?? log.severity_number}</span>
+      <button
+        type="button"
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+        className="flex w-full gap-2 px-3 py-1 text-left hover:bg-zinc-50 dark:hover:bg-zinc-800/60"
+      >
+        <span className="shrink-0 text-zinc-500">
+          <Time iso={log.time} />
+        </span>
+        <span className={`w-12 shrink-0 rounded px-1 text-center ${severityClass(log.severity_number)}`}>
+          {log.severity_text ?? log.severity_number}
+        </span>
         <span className="w-28 shrink-0 truncate text-zinc-500">{log.service_name}</span>
         <span className="min-w-0 flex-1 break-words whitespace-pre-wrap">{attributeText(log.body)}</span>
       </button>
@@ -79,7 +95,10 @@ function LogLine({ log }: { log: LogRecord }) {
           {log.trace_id && (
             <p className="text-xs">
               Trace{" "}
-              <Link className="font-mono text-sky-700 hover:underline dark:text-sky-400" href={viewHref(`/traces/${log.trace_id}`, view, { span: log.span_id ?? undefined })}>
+              <Link
+                className="font-mono text-sky-700 hover:underline dark:text-sky-400"
+                href={viewHref(`/traces/${log.trace_id}`, view, { span: log.span_id ?? undefined })}
+              >
                 {log.trace_id}
               </Link>
               {log.span_id && <span className="font-mono text-zinc-500"> / span {log.span_id}</span>}
@@ -108,10 +127,20 @@ function Filters({ filters }: { filters: LogFilters }) {
   };
   const names = services.data?.services.map((s) => s.name) ?? [];
   return (
-    <form aria-label="Log filters" onSubmit={submit} className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+    <form
+      aria-label="Log filters"
+      onSubmit={submit}
+      className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900"
+    >
       <label className="flex flex-1 flex-col gap-0.5">
         Text
-        <input name="q" type="search" defaultValue={filters.q} placeholder="words in the message" className={inputClass} />
+        <input
+          name="q"
+          type="search"
+          defaultValue={filters.q}
+          placeholder="words in the message"
+          className={inputClass}
+        />
       </label>
       <label className="flex flex-col gap-0.5">
         Severity at least
@@ -128,7 +157,9 @@ function Filters({ filters }: { filters: LogFilters }) {
         Service
         <select name="service" defaultValue={filters.service ?? ""} className={inputClass}>
           <option value="">Any service</option>
-          {filters.service && !names.includes(filters.service) && <option value={filters.service}>{filters.service}</option>}
+          {filters.service && !names.includes(filters.service) && (
+            <option value={filters.service}>{filters.service}</option>
+          )}
           {names.map((name) => (
             <option key={name} value={name}>
               {name}
@@ -138,7 +169,13 @@ function Filters({ filters }: { filters: LogFilters }) {
       </label>
       <label className="flex flex-col gap-0.5">
         Trace id
-        <input name="trace_id" defaultValue={filters.trace_id} pattern="[0-9a-fA-F]{32}" title="32 hex characters" className={`${inputClass} w-72 font-mono`} />
+        <input
+          name="trace_id"
+          defaultValue={filters.trace_id}
+          pattern="[0-9a-fA-F]{32}"
+          title="32 hex characters"
+          className={`${inputClass} w-72 font-mono`}
+        />
       </label>
       <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
         Search

@@ -8,7 +8,13 @@ import { chartKind, defaultAggregation, metricRows } from "@/components/charts/p
 import { apiQueryKey, fetchApi } from "@/components/data/api";
 import { useApi, useSetParams, useView } from "@/components/data/hooks";
 import type { MetricInfo, MetricList, MetricQueryAnswer } from "@/components/data/types";
-import { metricQueryUrls, metricsListUrl, PERCENTILES, readMetricFilters, type MetricFilters } from "@/components/data/urls";
+import {
+  metricQueryUrls,
+  metricsListUrl,
+  PERCENTILES,
+  readMetricFilters,
+  type MetricFilters,
+} from "@/components/data/urls";
 import { useOrigin } from "@/components/ui/browser";
 import { CopyButton } from "@/components/ui/copy-button";
 import { formatCount } from "@/components/ui/format";
@@ -20,7 +26,14 @@ const AGGREGATIONS = ["avg", "min", "max", "sum", "count", "rate", "p50", "p90",
 
 /** Values in the metric's unit, compact. */
 function unitFormat(unit: string | null | undefined, agg: string): (value: number) => string {
-  const suffix = agg === "rate" ? `${unit && unit !== "1" ? ` ${unit}` : ""}/s` : agg === "count" ? "" : unit && unit !== "1" ? ` ${unit}` : "";
+  const suffix =
+    agg === "rate"
+      ? `${unit && unit !== "1" ? ` ${unit}` : ""}/s`
+      : agg === "count"
+        ? ""
+        : unit && unit !== "1"
+          ? ` ${unit}`
+          : "";
   return (value: number) => `${Number(value.toPrecision(3)).toLocaleString("en")}${suffix}`;
 }
 
@@ -36,13 +49,27 @@ export function ExplorePage() {
 
   return (
     <div className="mx-auto grid max-w-[1600px] gap-4 lg:grid-cols-[18rem_1fr]">
-      <aside aria-label="Metrics" className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900">
-        <input type="search" aria-label="Find a metric" placeholder="Find a metric…" value={search} onChange={(e) => setSearch(e.target.value)} className={`${inputClass} w-full`} />
+      <aside
+        aria-label="Metrics"
+        className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900"
+      >
+        <input
+          type="search"
+          aria-label="Find a metric"
+          placeholder="Find a metric…"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          className={`${inputClass} w-full`}
+        />
         <QueryState query={list} what="metrics">
           {() => {
             const shown = metrics.filter((m) => m.name.toLowerCase().includes(search.trim().toLowerCase()));
             return shown.length === 0 ? (
-              <p className="mt-3 text-sm text-zinc-500">{metrics.length === 0 ? "This project has no metrics yet: send them over OTLP (/v1/metrics) or POST /api/v1/metrics." : "No metric name contains that."}</p>
+              <p className="mt-3 text-sm text-zinc-500">
+                {metrics.length === 0
+                  ? "This project has no metrics yet: send them over OTLP (/v1/metrics) or POST /api/v1/metrics."
+                  : "No metric name contains that."}
+              </p>
             ) : (
               <ul className="mt-2 max-h-[70vh] space-y-0.5 overflow-y-auto text-sm">
                 {shown.map((m) => (
@@ -83,14 +110,23 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
   const setParams = useSetParams();
   const agg = filters.agg ?? defaultAggregation(info?.type);
   const urls = metricQueryUrls(view, filters, agg);
-  const answers = useQueries({ queries: urls.map((url) => ({ queryKey: apiQueryKey(url), queryFn: ({ signal }: { signal: AbortSignal }) => fetchApi<MetricQueryAnswer>(url, { signal }) })) });
+  const answers = useQueries({
+    queries: urls.map((url) => ({
+      queryKey: apiQueryKey(url),
+      queryFn: ({ signal }: { signal: AbortSignal }) => fetchApi<MetricQueryAnswer>(url, { signal }),
+    })),
+  });
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const origin = useOrigin();
   const isHistogram = info?.type === "histogram" || info?.type === "exponential_histogram" || info?.type === "summary";
 
   const failed = answers.find((a) => a.error);
   const ready = answers.every((a) => a.data);
-  const chart = ready ? metricRows(answers.map((a, i) => ({ prefix: agg === "percentiles" ? PERCENTILES[i]! : "", series: a.data!.series }))) : undefined;
+  const chart = ready
+    ? metricRows(
+        answers.map((a, i) => ({ prefix: agg === "percentiles" ? PERCENTILES[i]! : "", series: a.data!.series })),
+      )
+    : undefined;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -99,7 +135,9 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
     setParams({
       agg: text("agg") || null,
       step: text("step") || null,
-      tag: text("tag").split(/\s+/).filter((pair) => pair.includes(":")),
+      tag: text("tag")
+        .split(/\s+/)
+        .filter((pair) => pair.includes(":")),
       group_by: text("group_by") || null,
     });
   };
@@ -109,7 +147,11 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
 
   return (
     <>
-      <form aria-label="Metric query" onSubmit={submit} className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+      <form
+        aria-label="Metric query"
+        onSubmit={submit}
+        className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900"
+      >
         <p className="w-full font-medium">
           {filters.metric}
           {info && (
@@ -133,17 +175,29 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
         </label>
         <label className="flex flex-col gap-0.5">
           Step
-          <input name="step" defaultValue={filters.step} placeholder="auto (e.g. 1m)" className={`${inputClass} w-28`} />
+          <input
+            name="step"
+            defaultValue={filters.step}
+            placeholder="auto (e.g. 1m)"
+            className={`${inputClass} w-28`}
+          />
         </label>
         <label className="flex flex-1 flex-col gap-0.5">
           Tag filters (key:value, space-separated)
-          <input name="tag" defaultValue={filters.tag.join(" ")} placeholder="service.name:api" className={inputClass} />
+          <input
+            name="tag"
+            defaultValue={filters.tag.join(" ")}
+            placeholder="service.name:api"
+            className={inputClass}
+          />
         </label>
         <label className="flex flex-col gap-0.5">
           Group by
           <select name="group_by" defaultValue={filters.group_by ?? ""} className={inputClass}>
             <option value="">Nothing</option>
-            {filters.group_by && !info?.tag_keys.includes(filters.group_by) && <option value={filters.group_by}>{filters.group_by}</option>}
+            {filters.group_by && !info?.tag_keys.includes(filters.group_by) && (
+              <option value={filters.group_by}>{filters.group_by}</option>
+            )}
             {info?.tag_keys.map((key) => (
               <option key={key} value={key}>
                 {key}
@@ -155,9 +209,19 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
           Run
         </button>
       </form>
-      <Panel title={answers[0]?.data ? `${agg === "percentiles" ? "p50 / p95 / p99" : agg} per ${answers[0].data.step_seconds} s` : "Chart"}>
+      <Panel
+        title={
+          answers[0]?.data
+            ? `${agg === "percentiles" ? "p50 / p95 / p99" : agg} per ${answers[0].data.step_seconds} s`
+            : "Chart"
+        }
+      >
         {failed ? (
-          <ErrorState what={`${filters.metric}`} error={failed.error} onRetry={() => answers.forEach((a) => void a.refetch())} />
+          <ErrorState
+            what={`${filters.metric}`}
+            error={failed.error}
+            onRetry={() => answers.forEach((a) => void a.refetch())}
+          />
         ) : !chart ? (
           <Loading what={filters.metric ?? "the metric"} />
         ) : chart.keys.length === 0 ? (
@@ -176,7 +240,14 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
                 })
               }
             />
-            <TimeChart label={`${filters.metric} over time`} kind={agg === "percentiles" ? "line" : chartKind(agg)} rows={chart.rows} series={series.filter((s) => !hidden.has(s.key))} format={format} height={320} />
+            <TimeChart
+              label={`${filters.metric} over time`}
+              kind={agg === "percentiles" ? "line" : chartKind(agg)}
+              rows={chart.rows}
+              series={series.filter((s) => !hidden.has(s.key))}
+              format={format}
+              height={320}
+            />
           </div>
         )}
       </Panel>
@@ -184,7 +255,11 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
         <ul className="space-y-1 text-xs">
           {urls.map((url) => (
             <li key={url} className="flex items-center gap-2">
-              <a href={url} className="min-w-0 flex-1 truncate font-mono text-sky-700 hover:underline dark:text-sky-400" data-testid="query-link">
+              <a
+                href={url}
+                className="min-w-0 flex-1 truncate font-mono text-sky-700 hover:underline dark:text-sky-400"
+                data-testid="query-link"
+              >
                 {origin}
                 {url}
               </a>

@@ -7,7 +7,15 @@ import { CategoryBars, COLORS, TimeChart } from "@/components/charts/chart";
 import { countRows, isStuck, retryBars } from "@/components/charts/prepare";
 import { useApi, useSetParams, useView } from "@/components/data/hooks";
 import type { PipelineEvent, PipelineEvents, PipelineSummary, RetryStats } from "@/components/data/types";
-import { failedEventsUrl, pendingEventsUrl, pipelineSummaryUrl, readEventFilters, retryStatsUrl, slowEventsUrl, type EventFilters } from "@/components/data/urls";
+import {
+  failedEventsUrl,
+  pendingEventsUrl,
+  pipelineSummaryUrl,
+  readEventFilters,
+  retryStatsUrl,
+  slowEventsUrl,
+  type EventFilters,
+} from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
 import { formatCount, formatDuration, formatPercent } from "@/components/ui/format";
 import { headClass, inputClass, Panel, rowClass, tableClass, Tiles } from "@/components/ui/panel";
@@ -27,14 +35,22 @@ export function EventsPage() {
     <div className="mx-auto max-w-7xl space-y-4">
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">Events</h1>
-        <p className="text-sm text-zinc-500">Task executions of your pipelines: what failed and why, what is slow or stuck, and how often tasks are retried.</p>
+        <p className="text-sm text-zinc-500">
+          Task executions of your pipelines: what failed and why, what is slow or stuck, and how often tasks are
+          retried.
+        </p>
       </div>
-      <Filters key={params.toString()} filters={filters} eventNames={retries.data?.by_event_name.map((e) => e.event_name) ?? []} />
+      <Filters
+        key={params.toString()}
+        filters={filters}
+        eventNames={retries.data?.by_event_name.map((e) => e.event_name) ?? []}
+      />
       <QueryState query={summary} what="the pipeline summary">
         {(s) =>
           s.runs === 0 ? (
             <EmptyState title="No task ran in this time range">
-              Send task executions to <code>POST /api/v1/pipeline/events</code> (the SDK&apos;s pipeline telemetry does), or widen the time range.
+              Send task executions to <code>POST /api/v1/pipeline/events</code> (the SDK&apos;s pipeline telemetry
+              does), or widen the time range.
             </EmptyState>
           ) : (
             <>
@@ -43,7 +59,11 @@ export function EventsPage() {
                 tiles={[
                   { name: "Runs", value: formatCount(s.runs) },
                   { name: "Failed", value: formatCount(s.failed), tone: s.failed ? "bad" : undefined },
-                  { name: "Failure rate", value: formatPercent(s.failure_rate), tone: s.failure_rate > 0 ? "bad" : undefined },
+                  {
+                    name: "Failure rate",
+                    value: formatPercent(s.failure_rate),
+                    tone: s.failure_rate > 0 ? "bad" : undefined,
+                  },
                   { name: "Retried", value: formatCount(s.retried) },
                   { name: "p95 duration", value: formatDuration(s.p95_ms) },
                   { name: "Stuck", value: formatCount(s.stuck), tone: s.stuck ? "warn" : undefined },
@@ -82,15 +102,25 @@ function Filters({ filters, eventNames }: { filters: EventFilters; eventNames: s
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const text = (name: string) => String(form.get(name) ?? "").trim() || null;
-    setParams({ event_name: text("event_name"), error: text("error"), threshold: threshold === "1" ? null : threshold });
+    setParams({
+      event_name: text("event_name"),
+      error: text("error"),
+      threshold: threshold === "1" ? null : threshold,
+    });
   };
   return (
-    <form aria-label="Event filters" onSubmit={submit} className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+    <form
+      aria-label="Event filters"
+      onSubmit={submit}
+      className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900"
+    >
       <label className="flex flex-col gap-0.5">
         Event name
         <select name="event_name" defaultValue={filters.event_name ?? ""} className={inputClass}>
           <option value="">Every event</option>
-          {filters.event_name && !eventNames.includes(filters.event_name) && <option value={filters.event_name}>{filters.event_name}</option>}
+          {filters.event_name && !eventNames.includes(filters.event_name) && (
+            <option value={filters.event_name}>{filters.event_name}</option>
+          )}
           {eventNames.map((name) => (
             <option key={name} value={name}>
               {name}
@@ -100,11 +130,26 @@ function Filters({ filters, eventNames }: { filters: EventFilters; eventNames: s
       </label>
       <label className="flex flex-1 flex-col gap-0.5">
         Error text
-        <input name="error" type="search" defaultValue={filters.error} placeholder="e.g. timeout" className={inputClass} />
+        <input
+          name="error"
+          type="search"
+          defaultValue={filters.error}
+          placeholder="e.g. timeout"
+          className={inputClass}
+        />
       </label>
       <label className="flex flex-col gap-0.5">
         Slow threshold (s)
-        <input name="threshold" type="number" min={0} step="any" required value={threshold} onChange={(e) => setThreshold(e.target.value)} className={`${inputClass} w-28`} />
+        <input
+          name="threshold"
+          type="number"
+          min={0}
+          step="any"
+          required
+          value={threshold}
+          onChange={(e) => setThreshold(e.target.value)}
+          className={`${inputClass} w-28`}
+        />
       </label>
       <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
         Apply
@@ -138,18 +183,33 @@ function EventTable({ events, label, stuckAfter }: { events: PipelineEvent[]; la
               <tr key={event.task_id} data-task-id={event.task_id} className={rowClass}>
                 <td className="py-1.5">{event.event_name}</td>
                 <td className="max-w-48 truncate py-1.5 font-mono text-xs">
-                  <Link className="text-sky-700 hover:underline dark:text-sky-400" href={viewHref(`/events/${encodeURIComponent(event.task_id)}`, view)}>
+                  <Link
+                    className="text-sky-700 hover:underline dark:text-sky-400"
+                    href={viewHref(`/events/${encodeURIComponent(event.task_id)}`, view)}
+                  >
                     {event.task_id}
                   </Link>
                 </td>
                 <td className="max-w-md py-1.5 break-words">
                   {event.error ? <span className="text-red-700 dark:text-red-400">{event.error}</span> : event.status}
-                  {stuck && <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs font-medium text-amber-800 dark:bg-amber-950 dark:text-amber-300">stuck</span>}
+                  {stuck && (
+                    <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs font-medium text-amber-800 dark:bg-amber-950 dark:text-amber-300">
+                      stuck
+                    </span>
+                  )}
                 </td>
                 <td className="py-1.5 text-right tabular-nums">{event.retry_count}</td>
                 <td className="py-1.5 text-right tabular-nums">{event.process_id ?? "–"}</td>
-                <td className="py-1.5 whitespace-nowrap text-zinc-500"><Time iso={event.start_time} /></td>
-                <td className="py-1.5 text-right tabular-nums">{event.duration_ms === null ? (hydrated ? `running ${formatDuration(now - Date.parse(event.start_time))}` : "running") : formatDuration(event.duration_ms)}</td>
+                <td className="py-1.5 whitespace-nowrap text-zinc-500">
+                  <Time iso={event.start_time} />
+                </td>
+                <td className="py-1.5 text-right tabular-nums">
+                  {event.duration_ms === null
+                    ? hydrated
+                      ? `running ${formatDuration(now - Date.parse(event.start_time))}`
+                      : "running"
+                    : formatDuration(event.duration_ms)}
+                </td>
               </tr>
             );
           })}
@@ -167,12 +227,20 @@ function FailedEvents({ filters }: { filters: EventFilters }) {
       url={failedEventsUrl(view, filters)}
       what="failed events"
       items={(data) => data.events}
-      empty={filters.error || filters.event_name ? "No failed event matches these filters" : "No event failed in this time range"}
+      empty={
+        filters.error || filters.event_name
+          ? "No failed event matches these filters"
+          : "No event failed in this time range"
+      }
     >
       {({ events, next_cursor }) => (
         <>
           <EventTable events={events} label="Failed events" />
-          {next_cursor && <p className="mt-2 text-xs text-zinc-500">The newest {events.length} are shown; narrow the time range or filter to see others.</p>}
+          {next_cursor && (
+            <p className="mt-2 text-xs text-zinc-500">
+              The newest {events.length} are shown; narrow the time range or filter to see others.
+            </p>
+          )}
         </>
       )}
     </ApiListPanel>
@@ -197,7 +265,13 @@ function SlowEvents({ filters }: { filters: EventFilters }) {
 function StuckTasks({ filters }: { filters: EventFilters }) {
   const view = useView();
   return (
-    <ApiListPanel<PipelineEvents> title="Pending tasks" url={pendingEventsUrl(view, filters)} what="pending tasks" items={(data) => data.events} empty="No task is pending">
+    <ApiListPanel<PipelineEvents>
+      title="Pending tasks"
+      url={pendingEventsUrl(view, filters)}
+      what="pending tasks"
+      items={(data) => data.events}
+      empty="No task is pending"
+    >
       {({ events }) => <EventTable events={events} label="Pending tasks" stuckAfter={Number(filters.threshold)} />}
     </ApiListPanel>
   );
@@ -207,7 +281,13 @@ function RetryPanel({ summary, stats }: { summary: PipelineSummary; stats: Retry
   return (
     <div className="grid gap-4 lg:grid-cols-[2fr_3fr]">
       <Panel title={`Retries: ${formatPercent(summary.runs ? summary.retried / summary.runs : 0)} of runs retried`}>
-        <CategoryBars rows={retryBars(summary.retry_distribution)} dataKey="runs" color={COLORS.amber} label="Runs by retry count" format={formatCount} />
+        <CategoryBars
+          rows={retryBars(summary.retry_distribution)}
+          dataKey="runs"
+          color={COLORS.amber}
+          label="Runs by retry count"
+          format={formatCount}
+        />
       </Panel>
       <Panel title="Per event name">
         {stats && (
@@ -227,7 +307,11 @@ function RetryPanel({ summary, stats }: { summary: PipelineSummary; stats: Retry
                 <tr key={e.event_name} data-event-name={e.event_name} className={rowClass}>
                   <td className="py-1.5">{e.event_name}</td>
                   <td className="py-1.5 text-right tabular-nums">{formatCount(e.runs)}</td>
-                  <td className={`py-1.5 text-right tabular-nums ${e.failures ? "text-red-600 dark:text-red-400" : ""}`}>{formatCount(e.failures)}</td>
+                  <td
+                    className={`py-1.5 text-right tabular-nums ${e.failures ? "text-red-600 dark:text-red-400" : ""}`}
+                  >
+                    {formatCount(e.failures)}
+                  </td>
                   <td className="py-1.5 text-right tabular-nums">{formatCount(e.retries)}</td>
                   <td className="py-1.5 text-right tabular-nums">{formatDuration(e.p50_ms)}</td>
                   <td className="py-1.5 text-right tabular-nums">{formatDuration(e.p95_ms)}</td>

@@ -7,7 +7,14 @@ import { TimeChart } from "@/components/charts/chart";
 import { perHostRows } from "@/components/charts/prepare";
 import { useApi, useSetParams, useView } from "@/components/data/hooks";
 import type { Hosts, NetworkOp, NetworkOps, NetworkSeries } from "@/components/data/types";
-import { failedNetworkUrl, hostsUrl, networkSeriesUrl, readNetworkFilters, slowNetworkUrl, type NetworkFilters } from "@/components/data/urls";
+import {
+  failedNetworkUrl,
+  hostsUrl,
+  networkSeriesUrl,
+  readNetworkFilters,
+  slowNetworkUrl,
+  type NetworkFilters,
+} from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
 import { formatBytes, formatCount, formatDuration, formatPercent } from "@/components/ui/format";
 import { headClass, inputClass, Panel, rowClass, tableClass } from "@/components/ui/panel";
@@ -27,14 +34,21 @@ export function NetworkPage() {
     <div className="mx-auto max-w-7xl space-y-4">
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">Network</h1>
-        <p className="text-sm text-zinc-500">The network operations of your tasks: which hosts are slow or failing, and how much goes over the wire.</p>
+        <p className="text-sm text-zinc-500">
+          The network operations of your tasks: which hosts are slow or failing, and how much goes over the wire.
+        </p>
       </div>
-      <Filters key={params.toString()} filters={filters} hosts={[...new Set(hosts.data?.hosts.map((h) => h.host) ?? [])]} />
+      <Filters
+        key={params.toString()}
+        filters={filters}
+        hosts={[...new Set(hosts.data?.hosts.map((h) => h.host) ?? [])]}
+      />
       <QueryState query={hosts} what="hosts">
         {({ hosts: list }) =>
           list.length === 0 ? (
             <EmptyState title="No network operation in this time range">
-              Send them to <code>POST /api/v1/pipeline/network</code> (the SDK&apos;s NetworkTelemetry does), or widen the time range.
+              Send them to <code>POST /api/v1/pipeline/network</code> (the SDK&apos;s NetworkTelemetry does), or widen
+              the time range.
             </EmptyState>
           ) : (
             <Panel title="Hosts">
@@ -54,12 +68,18 @@ export function NetworkPage() {
                   {list.map((h) => (
                     <tr key={`${h.host}:${h.port}`} data-host={`${h.host}:${h.port}`} className={rowClass}>
                       <td className="py-1.5 font-mono text-xs">
-                        <Link className="text-sky-700 hover:underline dark:text-sky-400" href={viewHref("/network", view, { host: h.host })}>
+                        <Link
+                          className="text-sky-700 hover:underline dark:text-sky-400"
+                          href={viewHref("/network", view, { host: h.host })}
+                        >
                           {h.host}:{h.port}
                         </Link>
                       </td>
                       <td className="py-1.5 text-right tabular-nums">{formatCount(h.operations)}</td>
-                      <td className={`py-1.5 text-right tabular-nums ${h.errors ? "text-red-600 dark:text-red-400" : ""}`} data-column="errors">
+                      <td
+                        className={`py-1.5 text-right tabular-nums ${h.errors ? "text-red-600 dark:text-red-400" : ""}`}
+                        data-column="errors"
+                      >
                         {formatCount(h.errors)} ({formatPercent(h.operations ? h.errors / h.operations : 0)})
                       </td>
                       <td className="py-1.5 text-right tabular-nums">{formatBytes(h.bytes_sent)}</td>
@@ -84,13 +104,30 @@ export function NetworkPage() {
           return (
             <div className="grid gap-4 lg:grid-cols-3">
               <Panel title={`p95 latency per host (${data.step_seconds} s steps)`}>
-                <TimeChart label="Latency per host" rows={latency.rows} series={colored(latency.keys)} format={formatDuration} />
+                <TimeChart
+                  label="Latency per host"
+                  rows={latency.rows}
+                  series={colored(latency.keys)}
+                  format={formatDuration}
+                />
               </Panel>
               <Panel title="Bytes sent per host">
-                <TimeChart label="Bytes sent per host" kind="area" rows={sent.rows} series={colored(sent.keys)} format={formatBytes} />
+                <TimeChart
+                  label="Bytes sent per host"
+                  kind="area"
+                  rows={sent.rows}
+                  series={colored(sent.keys)}
+                  format={formatBytes}
+                />
               </Panel>
               <Panel title="Bytes received per host">
-                <TimeChart label="Bytes received per host" kind="area" rows={received.rows} series={colored(received.keys)} format={formatBytes} />
+                <TimeChart
+                  label="Bytes received per host"
+                  kind="area"
+                  rows={received.rows}
+                  series={colored(received.keys)}
+                  format={formatBytes}
+                />
               </Panel>
             </div>
           );
@@ -111,7 +148,11 @@ function Filters({ filters, hosts }: { filters: NetworkFilters; hosts: string[] 
     setParams({ host: String(form.get("host") ?? "") || null, threshold: threshold === "1" ? null : threshold });
   };
   return (
-    <form aria-label="Network filters" onSubmit={submit} className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+    <form
+      aria-label="Network filters"
+      onSubmit={submit}
+      className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900"
+    >
       <label className="flex flex-col gap-0.5">
         Host
         <select name="host" defaultValue={filters.host ?? ""} className={inputClass}>
@@ -126,7 +167,16 @@ function Filters({ filters, hosts }: { filters: NetworkFilters; hosts: string[] 
       </label>
       <label className="flex flex-col gap-0.5">
         Slow threshold (s)
-        <input name="threshold" type="number" min={0} step="any" required value={threshold} onChange={(e) => setThreshold(e.target.value)} className={`${inputClass} w-28`} />
+        <input
+          name="threshold"
+          type="number"
+          min={0}
+          step="any"
+          required
+          value={threshold}
+          onChange={(e) => setThreshold(e.target.value)}
+          className={`${inputClass} w-28`}
+        />
       </label>
       <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
         Apply
@@ -159,11 +209,16 @@ export function OpsTable({ operations, label }: { operations: NetworkOp[]; label
               </td>
               <td className="py-1.5">{op.operation}</td>
               <td className="max-w-40 truncate py-1.5 font-mono text-xs">
-                <Link className="text-sky-700 hover:underline dark:text-sky-400" href={viewHref(`/events/${encodeURIComponent(op.task_id)}`, view)}>
+                <Link
+                  className="text-sky-700 hover:underline dark:text-sky-400"
+                  href={viewHref(`/events/${encodeURIComponent(op.task_id)}`, view)}
+                >
                   {op.task_id}
                 </Link>
               </td>
-              <td className="py-1.5 whitespace-nowrap text-zinc-500"><Time iso={op.start_time} /></td>
+              <td className="py-1.5 whitespace-nowrap text-zinc-500">
+                <Time iso={op.start_time} />
+              </td>
               <td className="py-1.5 text-right tabular-nums">{formatDuration(op.latency_ms)}</td>
               <td className="py-1.5 text-right tabular-nums">
                 {formatBytes(op.bytes_sent)} / {formatBytes(op.bytes_received)}
@@ -180,7 +235,13 @@ export function OpsTable({ operations, label }: { operations: NetworkOp[]; label
 function FailedOps({ filters }: { filters: NetworkFilters }) {
   const view = useView();
   return (
-    <ApiListPanel<NetworkOps> title="Failed operations" url={failedNetworkUrl(view, filters)} what="failed network operations" items={(data) => data.operations} empty="No network operation failed in this time range">
+    <ApiListPanel<NetworkOps>
+      title="Failed operations"
+      url={failedNetworkUrl(view, filters)}
+      what="failed network operations"
+      items={(data) => data.operations}
+      empty="No network operation failed in this time range"
+    >
       {({ operations }) => <OpsTable operations={operations} label="Failed operations" />}
     </ApiListPanel>
   );

@@ -42,7 +42,12 @@ function TaskRecord({ task }: { task: PipelineEvent }) {
   const hydrated = useHydrated();
   const traceId = linkedTraceId(task.attributes);
   const stuck = hydrated && isStuck(task, threshold, now);
-  const status = task.status === "failed" ? "text-red-600 dark:text-red-400" : task.status === "pending" ? "text-amber-600 dark:text-amber-400" : "text-emerald-600 dark:text-emerald-400";
+  const status =
+    task.status === "failed"
+      ? "text-red-600 dark:text-red-400"
+      : task.status === "pending"
+        ? "text-amber-600 dark:text-amber-400"
+        : "text-emerald-600 dark:text-emerald-400";
   return (
     <>
       <h1 className="text-2xl font-semibold tracking-tight">
@@ -53,7 +58,11 @@ function TaskRecord({ task }: { task: PipelineEvent }) {
           <dt className="text-zinc-500">Status</dt>
           <dd className={`font-medium ${status}`}>
             {task.status}
-            {stuck && <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-800 dark:bg-amber-950 dark:text-amber-300">stuck: pending for {formatDuration(now - Date.parse(task.start_time))}</span>}
+            {stuck && (
+              <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-800 dark:bg-amber-950 dark:text-amber-300">
+                stuck: pending for {formatDuration(now - Date.parse(task.start_time))}
+              </span>
+            )}
           </dd>
           <dt className="text-zinc-500">Error</dt>
           <dd className="break-words">{task.error ?? "–"}</dd>
@@ -62,7 +71,9 @@ function TaskRecord({ task }: { task: PipelineEvent }) {
           <dt className="text-zinc-500">Process</dt>
           <dd>{task.process_id ?? "–"}</dd>
           <dt className="text-zinc-500">Started</dt>
-          <dd><Time iso={task.start_time} /></dd>
+          <dd>
+            <Time iso={task.start_time} />
+          </dd>
           <dt className="text-zinc-500">Ended</dt>
           <dd>{task.end_time ? <Time iso={task.end_time} /> : "not yet"}</dd>
           <dt className="text-zinc-500">Duration</dt>
@@ -71,17 +82,26 @@ function TaskRecord({ task }: { task: PipelineEvent }) {
           <dd className="flex flex-wrap gap-3">
             {traceId ? (
               <>
-                <Link className="font-mono text-sky-700 hover:underline dark:text-sky-400" href={viewHref(`/traces/${traceId}`, view)}>
+                <Link
+                  className="font-mono text-sky-700 hover:underline dark:text-sky-400"
+                  href={viewHref(`/traces/${traceId}`, view)}
+                >
                   {traceId}
                 </Link>
-                <Link className="text-sky-700 hover:underline dark:text-sky-400" href={viewHref("/logs", view, { trace_id: traceId })}>
+                <Link
+                  className="text-sky-700 hover:underline dark:text-sky-400"
+                  href={viewHref("/logs", view, { trace_id: traceId })}
+                >
                   its logs
                 </Link>
               </>
             ) : (
               <span className="text-zinc-500">none named in the attributes</span>
             )}
-            <Link className="text-sky-700 hover:underline dark:text-sky-400" href={viewHref("/traces", view, { attr: `task.id:${task.task_id}` })}>
+            <Link
+              className="text-sky-700 hover:underline dark:text-sky-400"
+              href={viewHref("/traces", view, { attr: `task.id:${task.task_id}` })}
+            >
               traces with task.id = {task.task_id}
             </Link>
           </dd>

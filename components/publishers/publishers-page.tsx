@@ -17,8 +17,17 @@ import { Time } from "@/components/ui/time";
 
 /** What each type needs, as a starting point for its config (see the README for every option). */
 const TEMPLATES: Record<string, Record<string, unknown>> = {
-  elasticsearch: { url: "http://localhost:9200", index_prefix: "tracedeck", signals: ["pipeline_events", "network_ops"], api_key: "" },
-  grafana_cloud: { url: "https://prometheus-prod-01-eu-west-0.grafana.net/api/prom/push", instance_id: "", api_key: "" },
+  elasticsearch: {
+    url: "http://localhost:9200",
+    index_prefix: "tracedeck",
+    signals: ["pipeline_events", "network_ops"],
+    api_key: "",
+  },
+  grafana_cloud: {
+    url: "https://prometheus-prod-01-eu-west-0.grafana.net/api/prom/push",
+    instance_id: "",
+    api_key: "",
+  },
   prometheus: { url: "http://localhost:9090/api/v1/write" },
   webhook: { url: "https://example.com/hooks/tracedeck", secret: "", signals: ["pipeline_events", "network_ops"] },
   composite: { publishers: [{ name: "search", type: "elasticsearch", config: { url: "http://localhost:9200" } }] },
@@ -49,10 +58,18 @@ export function PublishersPage() {
       <div className="flex items-end justify-between gap-3">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Publishers</h1>
-          <p className="text-sm text-zinc-500">Where telemetry is forwarded (Elasticsearch, Prometheus, Grafana Cloud, webhooks), by this server or by your applications&apos; SDKs, and whether each is healthy.</p>
+          <p className="text-sm text-zinc-500">
+            Where telemetry is forwarded (Elasticsearch, Prometheus, Grafana Cloud, webhooks), by this server or by your
+            applications&apos; SDKs, and whether each is healthy.
+          </p>
         </div>
         {user.role === "admin" && !adding && (
-          <button type="button" disabled={!hydrated} onClick={() => setAdding(true)} className="rounded-md bg-sky-600 px-3 py-1.5 text-sm text-white hover:bg-sky-700">
+          <button
+            type="button"
+            disabled={!hydrated}
+            onClick={() => setAdding(true)}
+            className="rounded-md bg-sky-600 px-3 py-1.5 text-sm text-white hover:bg-sky-700"
+          >
             Add a publisher
           </button>
         )}
@@ -62,7 +79,8 @@ export function PublishersPage() {
         {({ publishers: list }) =>
           list.length === 0 ? (
             <EmptyState title="No publisher yet">
-              Add a server-side publisher{user.role === "admin" ? " above" : " (an admin can)"}, or let an SDK publisher report its status to <code>POST /api/v1/publishers/status</code>.
+              Add a server-side publisher{user.role === "admin" ? " above" : " (an admin can)"}, or let an SDK publisher
+              report its status to <code>POST /api/v1/publishers/status</code>.
             </EmptyState>
           ) : (
             <ul aria-label="Publishers" className="space-y-3">
@@ -90,12 +108,18 @@ function PublisherCard({ publisher, series }: { publisher: Publisher; series: Pu
   const points = series?.publishers.find((p) => p.id === publisher.id)?.points;
   const state = !publisher.enabled ? "disabled" : (publisher.state ?? null);
   return (
-    <li data-publisher={publisher.name} className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+    <li
+      data-publisher={publisher.name}
+      className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900"
+    >
       <div className="flex flex-wrap items-start gap-4">
         <div className="min-w-64 flex-1 space-y-1 text-sm">
           <p className="flex flex-wrap items-center gap-2">
             <span className="text-base font-semibold">{publisher.name}</span>
-            <span className={`rounded px-1.5 py-0.5 text-xs font-medium ${state ? STATE_STYLE[state] : STATE_STYLE.disabled}`} data-testid="publisher-state">
+            <span
+              className={`rounded px-1.5 py-0.5 text-xs font-medium ${state ? STATE_STYLE[state] : STATE_STYLE.disabled}`}
+              data-testid="publisher-state"
+            >
               {state ?? "no report yet"}
             </span>
             <span className="text-xs text-zinc-500">
@@ -124,19 +148,34 @@ function PublisherCard({ publisher, series }: { publisher: Publisher; series: Pu
             </dd>
             <dt className="text-zinc-500">Sent / failed</dt>
             <dd className="tabular-nums">
-              {formatCount(publisher.sent_count)} / <span className={publisher.failed_count ? "text-red-700 dark:text-red-400" : ""}>{formatCount(publisher.failed_count)}</span>
+              {formatCount(publisher.sent_count)} /{" "}
+              <span className={publisher.failed_count ? "text-red-700 dark:text-red-400" : ""}>
+                {formatCount(publisher.failed_count)}
+              </span>
             </dd>
             <dt className="text-zinc-500">Dropped</dt>
-            <dd className={`tabular-nums ${publisher.dropped_count ? "text-amber-700 dark:text-amber-400" : ""}`}>{formatCount(publisher.dropped_count)}</dd>
+            <dd className={`tabular-nums ${publisher.dropped_count ? "text-amber-700 dark:text-amber-400" : ""}`}>
+              {formatCount(publisher.dropped_count)}
+            </dd>
             <dt className="text-zinc-500">Backlog</dt>
             <dd className="tabular-nums">{formatCount(publisher.backlog)}</dd>
           </dl>
           {user.role === "admin" && publisher.origin === "server" && (
             <div className="flex gap-2 pt-1">
-              <button type="button" disabled={!hydrated || toggle.isPending} onClick={() => toggle.mutate()} className="rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700">
+              <button
+                type="button"
+                disabled={!hydrated || toggle.isPending}
+                onClick={() => toggle.mutate()}
+                className="rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700"
+              >
                 {publisher.enabled ? "Disable" : "Enable"}
               </button>
-              <button type="button" disabled={!hydrated} onClick={() => setEditing(!editing)} className="rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700">
+              <button
+                type="button"
+                disabled={!hydrated}
+                onClick={() => setEditing(!editing)}
+                className="rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700"
+              >
                 {editing ? "Cancel editing" : "Edit"}
               </button>
             </div>
@@ -174,7 +213,8 @@ function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: (
   const [problem, setProblem] = useState<string | null>(null);
   const [type, setType] = useState(TYPES[0]!);
   const save = useMutation({
-    mutationFn: (body: Record<string, unknown>) => (publisher ? sendApi("PATCH", publisherUrl(view, publisher.id), body) : sendApi("POST", publishersUrl(view), body)),
+    mutationFn: (body: Record<string, unknown>) =>
+      publisher ? sendApi("PATCH", publisherUrl(view, publisher.id), body) : sendApi("POST", publishersUrl(view), body),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: apiQueryKey(publishersUrl(view)) });
       onDone();
@@ -204,7 +244,11 @@ function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: (
   };
   return (
     <Panel title={publisher ? `Edit ${publisher.name}` : "New server-side publisher"}>
-      <form aria-label={publisher ? "Edit publisher" : "New publisher"} onSubmit={submit} className="grid gap-3 text-sm sm:grid-cols-2">
+      <form
+        aria-label={publisher ? "Edit publisher" : "New publisher"}
+        onSubmit={submit}
+        className="grid gap-3 text-sm sm:grid-cols-2"
+      >
         <label className="flex flex-col gap-0.5">
           Name
           <input name="name" required defaultValue={publisher?.name} className={inputClass} />
@@ -237,10 +281,18 @@ function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: (
           </label>
         )}
         <div className="flex gap-2 sm:col-span-2">
-          <button type="submit" disabled={save.isPending} className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700 disabled:opacity-50">
+          <button
+            type="submit"
+            disabled={save.isPending}
+            className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700 disabled:opacity-50"
+          >
             {publisher ? "Save" : "Add"}
           </button>
-          <button type="button" onClick={onDone} className="rounded-md border border-zinc-300 px-4 py-1.5 dark:border-zinc-700">
+          <button
+            type="button"
+            onClick={onDone}
+            className="rounded-md border border-zinc-300 px-4 py-1.5 dark:border-zinc-700"
+          >
             Cancel
           </button>
         </div>

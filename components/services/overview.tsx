@@ -40,7 +40,11 @@ export function ServicesOverview() {
         {(counts) => (
           <dl aria-label="Stored data" className="grid grid-cols-2 gap-2 sm:grid-cols-4 lg:grid-cols-7">
             {STORED.map(([key, label]) => (
-              <div key={key} data-signal={key} className="rounded-md border border-zinc-200 bg-white px-3 py-2 dark:border-zinc-800 dark:bg-zinc-900">
+              <div
+                key={key}
+                data-signal={key}
+                className="rounded-md border border-zinc-200 bg-white px-3 py-2 dark:border-zinc-800 dark:bg-zinc-900"
+              >
                 <dt className="text-xs text-zinc-500">{label}</dt>
                 <dd className="text-lg font-semibold tabular-nums">{formatCount(counts[key] ?? 0)}</dd>
               </div>
@@ -54,7 +58,9 @@ export function ServicesOverview() {
         <QueryState query={services} what="services">
           {({ services: list }) =>
             list.length === 0 ? (
-              <EmptyState title="No service handled requests in this time range">Choose a longer time range, or check that your services are sending spans.</EmptyState>
+              <EmptyState title="No service handled requests in this time range">
+                Choose a longer time range, or check that your services are sending spans.
+              </EmptyState>
             ) : (
               <ServicesTable services={byImpact(list)} series={series.data} />
             )
@@ -91,25 +97,62 @@ function ServicesTable({ services, series }: { services: Services["services"]; s
           {services.map((service) => {
             const rows = rowsOf.get(service.name) ?? [];
             return (
-              <tr key={service.name} data-service={service.name} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+              <tr
+                key={service.name}
+                data-service={service.name}
+                className="border-b border-zinc-100 last:border-0 dark:border-zinc-800"
+              >
                 <td className="px-3 py-2 font-medium">
-                  <Link className="text-sky-700 hover:underline dark:text-sky-400" href={viewHref(`/services/${encodeURIComponent(service.name)}`, view)}>
+                  <Link
+                    className="text-sky-700 hover:underline dark:text-sky-400"
+                    href={viewHref(`/services/${encodeURIComponent(service.name)}`, view)}
+                  >
                     {service.name}
                   </Link>
                 </td>
                 <td className="px-3 py-2 text-right tabular-nums" data-column="rate">
                   {formatRate(service.request_rate)}
                 </td>
-                <td className="px-1 py-1">{rows.length > 0 && <Sparkline rows={rows} dataKey="requestRate" color={COLORS.blue} label={`${service.name} requests over time`} />}</td>
-                <td className={`px-3 py-2 text-right tabular-nums ${service.error_rate > 0 ? "text-red-600 dark:text-red-400" : ""}`} data-column="error-rate">
+                <td className="px-1 py-1">
+                  {rows.length > 0 && (
+                    <Sparkline
+                      rows={rows}
+                      dataKey="requestRate"
+                      color={COLORS.blue}
+                      label={`${service.name} requests over time`}
+                    />
+                  )}
+                </td>
+                <td
+                  className={`px-3 py-2 text-right tabular-nums ${service.error_rate > 0 ? "text-red-600 dark:text-red-400" : ""}`}
+                  data-column="error-rate"
+                >
                   {formatPercent(service.error_rate)}
                 </td>
-                <td className="px-1 py-1">{rows.length > 0 && <Sparkline rows={rows} dataKey="errorRate" color={COLORS.red} label={`${service.name} error rate over time`} />}</td>
+                <td className="px-1 py-1">
+                  {rows.length > 0 && (
+                    <Sparkline
+                      rows={rows}
+                      dataKey="errorRate"
+                      color={COLORS.red}
+                      label={`${service.name} error rate over time`}
+                    />
+                  )}
+                </td>
                 <td className="px-3 py-2 text-right tabular-nums">{formatDuration(service.p50_ms)}</td>
                 <td className="px-3 py-2 text-right tabular-nums" data-column="p95">
                   {formatDuration(service.p95_ms)}
                 </td>
-                <td className="px-1 py-1">{rows.length > 0 && <Sparkline rows={rows} dataKey="p95" color={COLORS.violet} label={`${service.name} p95 latency over time`} />}</td>
+                <td className="px-1 py-1">
+                  {rows.length > 0 && (
+                    <Sparkline
+                      rows={rows}
+                      dataKey="p95"
+                      color={COLORS.violet}
+                      label={`${service.name} p95 latency over time`}
+                    />
+                  )}
+                </td>
                 <td className="px-3 py-2 text-right tabular-nums">{formatDuration(service.p99_ms)}</td>
               </tr>
             );

@@ -12,7 +12,10 @@ import { EmptyState, QueryState } from "@/components/ui/states";
 
 function Panel({ title, children }: { title: string; children: React.ReactNode }) {
   return (
-    <section aria-label={title} className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+    <section
+      aria-label={title}
+      className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900"
+    >
       <h2 className="mb-2 text-sm font-medium text-zinc-600 dark:text-zinc-300">{title}</h2>
       {children}
     </section>
@@ -36,7 +39,10 @@ export function ServicePage({ name }: { name: string }) {
           </p>
           <h1 className="text-2xl font-semibold tracking-tight">{name}</h1>
         </div>
-        <Link href={viewHref("/traces", view, { service: name })} className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800">
+        <Link
+          href={viewHref("/traces", view, { service: name })}
+          className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+        >
           Traces of {name}
         </Link>
       </div>
@@ -46,10 +52,22 @@ export function ServicePage({ name }: { name: string }) {
           return (
             <div className="grid gap-4 lg:grid-cols-3">
               <Panel title={`Requests per second (${data.step_seconds} s steps)`}>
-                <TimeChart label="Requests per second" kind="area" rows={rows} series={[{ key: "requestRate", label: "requests/s", color: COLORS.blue }]} format={formatRate} />
+                <TimeChart
+                  label="Requests per second"
+                  kind="area"
+                  rows={rows}
+                  series={[{ key: "requestRate", label: "requests/s", color: COLORS.blue }]}
+                  format={formatRate}
+                />
               </Panel>
               <Panel title="Error rate">
-                <TimeChart label="Error rate" kind="area" rows={rows} series={[{ key: "errorRate", label: "error rate", color: COLORS.red }]} format={formatPercent} />
+                <TimeChart
+                  label="Error rate"
+                  kind="area"
+                  rows={rows}
+                  series={[{ key: "errorRate", label: "error rate", color: COLORS.red }]}
+                  format={formatPercent}
+                />
               </Panel>
               <Panel title="Latency">
                 <TimeChart
@@ -89,13 +107,22 @@ export function ServicePage({ name }: { name: string }) {
                   {data.operations.map((op) => (
                     <tr key={op.name} className="border-t border-zinc-100 dark:border-zinc-800">
                       <td className="py-1.5">
-                        <Link className="text-sky-700 hover:underline dark:text-sky-400" href={viewHref("/traces", view, { service: name, operation: op.name })}>
+                        <Link
+                          className="text-sky-700 hover:underline dark:text-sky-400"
+                          href={viewHref("/traces", view, { service: name, operation: op.name })}
+                        >
                           {op.name}
                         </Link>
                       </td>
                       <td className="py-1.5 text-right tabular-nums">{op.span_count}</td>
-                      <td className="py-1.5 text-right tabular-nums">{op.request_count ? formatRate(op.request_rate) : "–"}</td>
-                      <td className={`py-1.5 text-right tabular-nums ${op.error_rate > 0 ? "text-red-600 dark:text-red-400" : ""}`}>{op.request_count ? formatPercent(op.error_rate) : "–"}</td>
+                      <td className="py-1.5 text-right tabular-nums">
+                        {op.request_count ? formatRate(op.request_rate) : "–"}
+                      </td>
+                      <td
+                        className={`py-1.5 text-right tabular-nums ${op.error_rate > 0 ? "text-red-600 dark:text-red-400" : ""}`}
+                      >
+                        {op.request_count ? formatPercent(op.error_rate) : "–"}
+                      </td>
                       <td className="py-1.5 text-right tabular-nums">{formatDuration(op.p50_ms)}</td>
                       <td className="py-1.5 text-right tabular-nums">{formatDuration(op.p95_ms)}</td>
                       <td className="py-1.5 text-right tabular-nums">{formatDuration(op.p99_ms)}</td>

@@ -29,12 +29,16 @@ export function KeysSettings() {
         <h2 className="text-lg font-semibold">
           API keys of project <span className="font-mono">{view.project}</span>
         </h2>
-        <p className="text-sm text-zinc-500">Applications and scripts authenticate with a key: its id and secret, joined by a colon.</p>
+        <p className="text-sm text-zinc-500">
+          Applications and scripts authenticate with a key: its id and secret, joined by a colon.
+        </p>
       </div>
       {user.role === "admin" ? (
         <ManageKeys />
       ) : (
-        <EmptyState title="Only admins manage API keys">Ask an admin of this Tracedeck for a key of project {view.project}.</EmptyState>
+        <EmptyState title="Only admins manage API keys">
+          Ask an admin of this Tracedeck for a key of project {view.project}.
+        </EmptyState>
       )}
     </div>
   );
@@ -49,7 +53,9 @@ function ManageKeys() {
       <QueryState query={keys} what="API keys">
         {({ keys: list }) =>
           list.length === 0 ? (
-            <EmptyState title="This project has no API keys yet">Create one above to send data or query the API.</EmptyState>
+            <EmptyState title="This project has no API keys yet">
+              Create one above to send data or query the API.
+            </EmptyState>
           ) : (
             <KeyTable keys={list} />
           )
@@ -87,13 +93,27 @@ function CreateKeyForm() {
       <form aria-label="New API key" onSubmit={submit} className="flex flex-wrap items-end gap-x-6 gap-y-3 text-sm">
         <label className="flex flex-col gap-0.5">
           Name
-          <input name="name" required maxLength={200} autoComplete="off" placeholder="checkout service" className={input} />
+          <input
+            name="name"
+            required
+            maxLength={200}
+            autoComplete="off"
+            placeholder="checkout service"
+            className={input}
+          />
         </label>
         <fieldset className="flex flex-wrap gap-x-4 gap-y-1">
           <legend className="mb-1">Scopes</legend>
           {SCOPES.map(({ scope, help }) => (
             <span key={scope} className="flex items-baseline gap-1.5">
-              <input id={`${helpId}-${scope}`} type="checkbox" name="scopes" value={scope} defaultChecked={scope === "ingest"} aria-describedby={`${helpId}-${scope}-help`} />
+              <input
+                id={`${helpId}-${scope}`}
+                type="checkbox"
+                name="scopes"
+                value={scope}
+                defaultChecked={scope === "ingest"}
+                aria-describedby={`${helpId}-${scope}-help`}
+              />
               <label htmlFor={`${helpId}-${scope}`} className="font-medium">
                 {scope}
               </label>
@@ -122,13 +142,19 @@ function CreateKeyForm() {
 function CreatedKey({ apiKey, onDone }: { apiKey: NewKey; onDone: () => void }) {
   const credential = `${apiKey.key_id}:${apiKey.secret}`;
   return (
-    <section aria-label="New key" className="space-y-2 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm dark:border-amber-800 dark:bg-amber-950/40">
+    <section
+      aria-label="New key"
+      className="space-y-2 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm dark:border-amber-800 dark:bg-amber-950/40"
+    >
       <p className="font-medium">
         Key “{apiKey.name}” created with {apiKey.scopes.join(", ")}.
       </p>
       <p className="text-amber-900 dark:text-amber-200">Copy it now: the secret will not be shown again.</p>
       <div className="flex items-start gap-2">
-        <code aria-label="Key id and secret" className="flex-1 break-all rounded bg-white p-2 font-mono text-xs dark:bg-zinc-900">
+        <code
+          aria-label="Key id and secret"
+          className="flex-1 break-all rounded bg-white p-2 font-mono text-xs dark:bg-zinc-900"
+        >
           {credential}
         </code>
         <CopyButton text={credential} />
@@ -176,17 +202,25 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(keysUrl(view)) }),
   });
   return (
-    <tr data-key-id={apiKey.key_id} className={`${tableRow} ${apiKey.revoked_at ? "text-zinc-400 dark:text-zinc-500" : ""}`}>
+    <tr
+      data-key-id={apiKey.key_id}
+      className={`${tableRow} ${apiKey.revoked_at ? "text-zinc-400 dark:text-zinc-500" : ""}`}
+    >
       <td className={`${cell} font-medium`}>{apiKey.name || <span className="text-zinc-400">unnamed</span>}</td>
       <td className={`${cell} font-mono text-xs`}>{apiKey.key_id}</td>
       <td className={cell}>{apiKey.scopes.join(", ")}</td>
-      <td className={`${cell} tabular-nums`}><Time iso={apiKey.created_at} precision="minute" /></td>
+      <td className={`${cell} tabular-nums`}>
+        <Time iso={apiKey.created_at} precision="minute" />
+      </td>
       <td className={`${cell} tabular-nums`} data-column="last-used">
         {apiKey.last_used_at ? <Time iso={apiKey.last_used_at} precision="minute" /> : "never"}
       </td>
       <td className={cell} data-column="status">
         {apiKey.revoked_at ? (
-          <span title={`revoked ${formatDate(apiKey.revoked_at, true)}`} className="rounded-full bg-red-50 px-2 py-0.5 text-xs text-red-700 dark:bg-red-950/60 dark:text-red-300">
+          <span
+            title={`revoked ${formatDate(apiKey.revoked_at, true)}`}
+            className="rounded-full bg-red-50 px-2 py-0.5 text-xs text-red-700 dark:bg-red-950/60 dark:text-red-300"
+          >
             revoked
           </span>
         ) : confirming ? (
@@ -208,7 +242,12 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
         ) : (
           <span className="flex items-center gap-2">
             <span className="text-xs text-emerald-700 dark:text-emerald-400">active</span>
-            <button type="button" aria-label={`Revoke ${apiKey.name || apiKey.key_id}`} onClick={() => setConfirming(true)} className={quietButton}>
+            <button
+              type="button"
+              aria-label={`Revoke ${apiKey.name || apiKey.key_id}`}
+              onClick={() => setConfirming(true)}
+              className={quietButton}
+            >
               Revoke
             </button>
           </span>

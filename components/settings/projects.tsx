@@ -26,7 +26,9 @@ export function ProjectsSettings() {
         <p className="text-sm text-zinc-500">Each project keeps its own telemetry and its own API keys.</p>
       </div>
       <QueryState query={projects} what="projects">
-        {({ projects: list }) => (list.length === 0 ? <EmptyState title="No projects yet" /> : <ProjectTable projects={list} admin={admin} />)}
+        {({ projects: list }) =>
+          list.length === 0 ? <EmptyState title="No projects yet" /> : <ProjectTable projects={list} admin={admin} />
+        }
       </QueryState>
       {admin && <NewProjectForm />}
     </div>
@@ -83,7 +85,15 @@ function ProjectRow({ project, admin }: { project: Project; admin: boolean }) {
       <td className={cell}>
         {renaming ? (
           <form aria-label={`Rename ${project.slug}`} onSubmit={submit} className="flex flex-wrap items-center gap-2">
-            <input name="name" aria-label="New name" defaultValue={project.name} required maxLength={200} autoFocus className={input} />
+            <input
+              name="name"
+              aria-label="New name"
+              defaultValue={project.name}
+              required
+              maxLength={200}
+              autoFocus
+              className={input}
+            />
             <button type="submit" disabled={rename.isPending} className={primaryButton}>
               Save
             </button>
@@ -101,15 +111,25 @@ function ProjectRow({ project, admin }: { project: Project; admin: boolean }) {
           </form>
         ) : (
           <span className="flex items-center gap-2">
-            <Link href={viewHref("/", { ...view, project: project.slug })} className="font-medium text-sky-700 hover:underline dark:text-sky-400" title={`Open ${project.name}`}>
+            <Link
+              href={viewHref("/", { ...view, project: project.slug })}
+              className="font-medium text-sky-700 hover:underline dark:text-sky-400"
+              title={`Open ${project.name}`}
+            >
               {project.name}
             </Link>
-            {current && <span className="rounded-full bg-zinc-100 px-2 py-0.5 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">current</span>}
+            {current && (
+              <span className="rounded-full bg-zinc-100 px-2 py-0.5 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
+                current
+              </span>
+            )}
           </span>
         )}
       </td>
       <td className={`${cell} font-mono text-xs`}>{project.slug}</td>
-      <td className={`${cell} tabular-nums text-zinc-600 dark:text-zinc-400`}><Time iso={project.created_at} precision="minute" /></td>
+      <td className={`${cell} tabular-nums text-zinc-600 dark:text-zinc-400`}>
+        <Time iso={project.created_at} precision="minute" />
+      </td>
       {admin && (
         <td className={cell}>
           <PublicMetricsToggle project={project} />
@@ -118,7 +138,12 @@ function ProjectRow({ project, admin }: { project: Project; admin: boolean }) {
       {admin && (
         <td className={`${cell} text-right`}>
           {!renaming && (
-            <button type="button" aria-label={`Rename ${project.name}`} onClick={() => setRenaming(true)} className={quietButton}>
+            <button
+              type="button"
+              aria-label={`Rename ${project.name}`}
+              onClick={() => setRenaming(true)}
+              className={quietButton}
+            >
               Rename
             </button>
           )}
@@ -136,7 +161,8 @@ function PublicMetricsToggle({ project }: { project: Project }) {
   const hydrated = useHydrated();
   const queryClient = useQueryClient();
   const toggle = useMutation({
-    mutationFn: (publicMetrics: boolean) => sendApi<Project>("PATCH", projectUrl(project.slug), { public_metrics: publicMetrics }),
+    mutationFn: (publicMetrics: boolean) =>
+      sendApi<Project>("PATCH", projectUrl(project.slug), { public_metrics: publicMetrics }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(projectsUrl()) }),
   });
   // The new state shows from the click on (set in the same event, so the box does not flip back
@@ -151,7 +177,13 @@ function PublicMetricsToggle({ project }: { project: Project }) {
   return (
     <div className="space-y-1">
       <span className="flex items-baseline gap-1.5">
-        <input id={id} type="checkbox" checked={on} disabled={!hydrated || toggle.isPending} onChange={(event) => change(event.target.checked)} />
+        <input
+          id={id}
+          type="checkbox"
+          checked={on}
+          disabled={!hydrated || toggle.isPending}
+          onChange={(event) => change(event.target.checked)}
+        />
         <label htmlFor={id}>
           Public /metrics <span className="text-xs text-zinc-500">(Prometheus can scrape it without a key)</span>
         </label>
@@ -179,7 +211,10 @@ function NewProjectForm() {
     event.preventDefault();
     const form = event.currentTarget;
     const data = new FormData(form);
-    create.mutate({ slug: String(data.get("slug") ?? "").trim(), name: String(data.get("name") ?? "") }, { onSuccess: () => form.reset() });
+    create.mutate(
+      { slug: String(data.get("slug") ?? "").trim(), name: String(data.get("name") ?? "") },
+      { onSuccess: () => form.reset() },
+    );
   };
 
   return (
@@ -190,26 +225,49 @@ function NewProjectForm() {
       <form aria-label="New project" onSubmit={submit} className="flex flex-wrap items-end gap-3 text-sm">
         <label className="flex flex-col gap-0.5">
           Slug
-          <input name="slug" required autoComplete="off" spellCheck={false} placeholder="shop-prod" className={`${input} font-mono`} />
+          <input
+            name="slug"
+            required
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="shop-prod"
+            className={`${input} font-mono`}
+          />
         </label>
         <label className="flex flex-col gap-0.5">
           Name
-          <input name="name" required maxLength={200} autoComplete="off" placeholder="Shop (production)" className={input} />
+          <input
+            name="name"
+            required
+            maxLength={200}
+            autoComplete="off"
+            placeholder="Shop (production)"
+            className={input}
+          />
         </label>
         <button type="submit" disabled={create.isPending} className={primaryButton}>
           Create project
         </button>
       </form>
-      <p className="text-xs text-zinc-500">The slug names the project in URLs and API calls and cannot be changed later: lowercase letters, digits and dashes.</p>
+      <p className="text-xs text-zinc-500">
+        The slug names the project in URLs and API calls and cannot be changed later: lowercase letters, digits and
+        dashes.
+      </p>
       {create.error && <ActionError action="create the project" error={create.error} />}
       {create.data && (
         <p role="status" className="text-sm">
           Created <b>{create.data.name}</b>.{" "}
-          <Link href={viewHref("/", { ...view, project: create.data.slug })} className="text-sky-700 hover:underline dark:text-sky-400">
+          <Link
+            href={viewHref("/", { ...view, project: create.data.slug })}
+            className="text-sky-700 hover:underline dark:text-sky-400"
+          >
             Switch to project {create.data.slug}
           </Link>{" "}
           or{" "}
-          <Link href={viewHref("/settings/keys", { ...view, project: create.data.slug })} className="text-sky-700 hover:underline dark:text-sky-400">
+          <Link
+            href={viewHref("/settings/keys", { ...view, project: create.data.slug })}
+            className="text-sky-700 hover:underline dark:text-sky-400"
+          >
             create its API keys
           </Link>
           .

@@ -21,9 +21,15 @@ export function UsersSettings() {
     <div className="space-y-6">
       <div>
         <h2 className="text-lg font-semibold">Users</h2>
-        <p className="text-sm text-zinc-500">Accounts that sign in to this dashboard. Admins manage projects, keys and accounts; viewers only read.</p>
+        <p className="text-sm text-zinc-500">
+          Accounts that sign in to this dashboard. Admins manage projects, keys and accounts; viewers only read.
+        </p>
       </div>
-      {user.role === "admin" ? <ManageAccounts /> : <EmptyState title="Only admins manage accounts">Ask an admin to invite someone or to change a role.</EmptyState>}
+      {user.role === "admin" ? (
+        <ManageAccounts />
+      ) : (
+        <EmptyState title="Only admins manage accounts">Ask an admin to invite someone or to change a role.</EmptyState>
+      )}
     </div>
   );
 }
@@ -88,7 +94,11 @@ function AccountRow({ account }: { account: Account }) {
     <tr data-account={account.email} className={tableRow}>
       <td className={cell}>
         <span className="font-medium">{account.email}</span>
-        {mine && <span className="ml-2 rounded-full bg-zinc-100 px-2 py-0.5 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">you</span>}
+        {mine && (
+          <span className="ml-2 rounded-full bg-zinc-100 px-2 py-0.5 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
+            you
+          </span>
+        )}
       </td>
       <td className={cell}>
         <select
@@ -103,7 +113,9 @@ function AccountRow({ account }: { account: Account }) {
         </select>
         {changeRole.error && <ActionError action="change the role" error={changeRole.error} />}
       </td>
-      <td className={`${cell} tabular-nums text-zinc-600 dark:text-zinc-400`}><Time iso={account.created_at} precision="minute" /></td>
+      <td className={`${cell} tabular-nums text-zinc-600 dark:text-zinc-400`}>
+        <Time iso={account.created_at} precision="minute" />
+      </td>
       <td className={`${cell} text-right`}>
         {confirming ? (
           <span className="inline-flex flex-wrap items-center gap-2">
@@ -122,7 +134,12 @@ function AccountRow({ account }: { account: Account }) {
             </button>
           </span>
         ) : (
-          <button type="button" aria-label={`Remove ${account.email}`} onClick={() => setConfirming(true)} className={quietButton}>
+          <button
+            type="button"
+            aria-label={`Remove ${account.email}`}
+            onClick={() => setConfirming(true)}
+            className={quietButton}
+          >
             Remove
           </button>
         )}
@@ -135,7 +152,8 @@ function AccountRow({ account }: { account: Account }) {
 function InviteForm() {
   const queryClient = useQueryClient();
   const invite = useMutation({
-    mutationFn: (account: { email: string; password: string; role: Role }) => sendApi<Account>("POST", usersUrl(), account),
+    mutationFn: (account: { email: string; password: string; role: Role }) =>
+      sendApi<Account>("POST", usersUrl(), account),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(usersUrl()) }),
   });
 
@@ -144,7 +162,11 @@ function InviteForm() {
     const form = event.currentTarget;
     const data = new FormData(form);
     invite.mutate(
-      { email: String(data.get("email") ?? ""), password: String(data.get("password") ?? ""), role: data.get("role") === "admin" ? "admin" : "viewer" },
+      {
+        email: String(data.get("email") ?? ""),
+        password: String(data.get("password") ?? ""),
+        role: data.get("role") === "admin" ? "admin" : "viewer",
+      },
       { onSuccess: () => form.reset() },
     );
   };
@@ -161,7 +183,14 @@ function InviteForm() {
         </label>
         <label className="flex flex-col gap-0.5">
           Initial password
-          <input name="password" type="password" required minLength={10} autoComplete="new-password" className={input} />
+          <input
+            name="password"
+            type="password"
+            required
+            minLength={10}
+            autoComplete="new-password"
+            className={input}
+          />
         </label>
         <label className="flex flex-col gap-0.5">
           Role
@@ -174,7 +203,10 @@ function InviteForm() {
           Invite
         </button>
       </form>
-      <p className="text-xs text-zinc-500">Passwords have at least 10 characters. Give the initial password to the person yourself; they sign in with it at /login.</p>
+      <p className="text-xs text-zinc-500">
+        Passwords have at least 10 characters. Give the initial password to the person yourself; they sign in with it at
+        /login.
+      </p>
       {invite.error && <ActionError action="invite" error={invite.error} />}
       {invite.data && (
         <p role="status" className="text-sm">

@@ -5,7 +5,8 @@ export function attributeText(value: unknown): string {
   if (typeof value === "string") return value;
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
     const record = value as Record<string, unknown>;
-    for (const tag of [INT_TAG, DOUBLE_TAG, BYTES_TAG]) if (tag in record && Object.keys(record).length === 1) return String(record[tag]);
+    for (const tag of [INT_TAG, DOUBLE_TAG, BYTES_TAG])
+      if (tag in record && Object.keys(record).length === 1) return String(record[tag]);
   }
   return JSON.stringify(value);
 }
@@ -23,7 +24,9 @@ export function AttributeTable({ attributes, label }: { attributes: Record<strin
               {key}
             </th>
             <td className="w-12 py-1 pr-2">
-              <span className="rounded bg-zinc-100 px-1 font-mono text-[10px] text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">{attributeType(value)}</span>
+              <span className="rounded bg-zinc-100 px-1 font-mono text-[10px] text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
+                {attributeType(value)}
+              </span>
             </td>
             <td className="break-words py-1 font-mono whitespace-pre-wrap">{attributeText(value)}</td>
           </tr>

@@ -1,7 +1,20 @@
 // A service keeps its colour everywhere: the same name always hashes to the same hue.
 
 // distinct hues, none of them the red that marks errors
-const PALETTE = ["#2563eb", "#9333ea", "#059669", "#d97706", "#db2777", "#0891b2", "#65a30d", "#92400e", "#4f46e5", "#0f766e", "#ca8a04", "#64748b"];
+const PALETTE = [
+  "#2563eb",
+  "#9333ea",
+  "#059669",
+  "#d97706",
+  "#db2777",
+  "#0891b2",
+  "#65a30d",
+  "#92400e",
+  "#4f46e5",
+  "#0f766e",
+  "#ca8a04",
+  "#64748b",
+];
 
 export function serviceColor(service: string): string {
   let hash = 2166136261;

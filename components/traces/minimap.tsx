@@ -10,7 +10,17 @@ const HEIGHT = 56;
  * Every span of the trace drawn small on a canvas (cheap for 100,000 spans); dragging across it
  * picks the time window the waterfall shows.
  */
-export function Minimap({ model, order, window, onWindow }: { model: TraceModel; order: number[]; window: [number, number]; onWindow: (window: [number, number] | null) => void }) {
+export function Minimap({
+  model,
+  order,
+  window,
+  onWindow,
+}: {
+  model: TraceModel;
+  order: number[];
+  window: [number, number];
+  onWindow: (window: [number, number] | null) => void;
+}) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [drag, setDrag] = useState<[number, number] | null>(null);
   const duration = model.durationMs || 1;
@@ -44,13 +54,27 @@ export function Minimap({ model, order, window, onWindow }: { model: TraceModel;
   const whole = !drag && from <= 0 && to >= duration;
 
   return (
-    <div className="relative select-none" style={{ height: HEIGHT }} aria-label="Trace minimap: drag to zoom the waterfall, double-click to reset" role="group">
+    <div
+      className="relative select-none"
+      style={{ height: HEIGHT }}
+      aria-label="Trace minimap: drag to zoom the waterfall, double-click to reset"
+      role="group"
+    >
       <canvas ref={canvas} className="h-full w-full rounded bg-zinc-100 dark:bg-zinc-800" />
       {!whole && (
         <>
-          <div className="pointer-events-none absolute inset-y-0 left-0 bg-zinc-900/25 dark:bg-black/50" style={{ width: `${(from / duration) * 100}%` }} />
-          <div className="pointer-events-none absolute inset-y-0 right-0 bg-zinc-900/25 dark:bg-black/50" style={{ width: `${100 - (to / duration) * 100}%` }} />
-          <div className="pointer-events-none absolute inset-y-0 border-x-2 border-sky-500" style={{ left: `${(from / duration) * 100}%`, width: `${((to - from) / duration) * 100}%` }} />
+          <div
+            className="pointer-events-none absolute inset-y-0 left-0 bg-zinc-900/25 dark:bg-black/50"
+            style={{ width: `${(from / duration) * 100}%` }}
+          />
+          <div
+            className="pointer-events-none absolute inset-y-0 right-0 bg-zinc-900/25 dark:bg-black/50"
+            style={{ width: `${100 - (to / duration) * 100}%` }}
+          />
+          <div
+            className="pointer-events-none absolute inset-y-0 border-x-2 border-sky-500"
+            style={{ left: `${(from / duration) * 100}%`, width: `${((to - from) / duration) * 100}%` }}
+          />
         </>
       )}
       <div

@@ -88,7 +88,9 @@ describe("trace model", () => {
   });
 
   it("handles a 100,000-deep chain and a parent cycle without recursion", () => {
-    const chain = Array.from({ length: 100_000 }, (_, i) => span(`s${i}`, i === 0 ? null : `s${i - 1}`, i / 1000, 200 - i / 1000));
+    const chain = Array.from({ length: 100_000 }, (_, i) =>
+      span(`s${i}`, i === 0 ? null : `s${i - 1}`, i / 1000, 200 - i / 1000),
+    );
     const deep = buildTraceModel(chain);
     expect(deep.nodes[99_999]!.depth).toBe(99_999);
     expect(visibleRows(deep, new Set()).length).toBe(100_000);

@@ -131,7 +131,14 @@ export interface Segment {
  * started, and so on; the gaps between them are the span's own time.
  */
 export function criticalPath(model: TraceModel): Segment[] {
-  const root = model.roots.reduce<number | undefined>((best, r) => (best === undefined || model.nodes[r]!.end - model.nodes[r]!.start > model.nodes[best]!.end - model.nodes[best]!.start ? r : best), undefined);
+  const root = model.roots.reduce<number | undefined>(
+    (best, r) =>
+      best === undefined ||
+      model.nodes[r]!.end - model.nodes[r]!.start > model.nodes[best]!.end - model.nodes[best]!.start
+        ? r
+        : best,
+    undefined,
+  );
   if (root === undefined) return [];
   const segments: Segment[] = [];
   const work: [number, number][] = [[root, model.nodes[root]!.end]];
@@ -167,7 +174,9 @@ export function searchSpans(model: TraceModel, text: string): number[] {
       span.service_name.toLowerCase().includes(needle) ||
       span.span_id.includes(needle) ||
       (span.status.message ?? "").toLowerCase().includes(needle) ||
-      Object.entries(span.attributes).some(([k, v]) => k.toLowerCase().includes(needle) || stringify(v).toLowerCase().includes(needle))
+      Object.entries(span.attributes).some(
+        ([k, v]) => k.toLowerCase().includes(needle) || stringify(v).toLowerCase().includes(needle),
+      )
     ) {
       found.push(node.index);
     }

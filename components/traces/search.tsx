@@ -7,14 +7,19 @@ import { DurationScatter } from "@/components/charts/chart";
 import { traceDots } from "@/components/charts/prepare";
 import { useApi, useSetParams, useView } from "@/components/data/hooks";
 import type { Operations, Services, TraceSearch, TraceSummary } from "@/components/data/types";
-import { operationsUrl, readTraceFilters, servicesUrl, traceSearchUrl, type TraceFilters } from "@/components/data/urls";
+import {
+  operationsUrl,
+  readTraceFilters,
+  servicesUrl,
+  traceSearchUrl,
+  type TraceFilters,
+} from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
 import { formatDuration } from "@/components/ui/format";
 import { inputClass } from "@/components/ui/panel";
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { serviceColor } from "./colors";
-
 
 export function TraceSearchPage() {
   const view = useView();
@@ -37,20 +42,34 @@ export function TraceSearchPage() {
             </EmptyState>
           ) : (
             <>
-              <section aria-label="Durations" className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900">
-                <DurationScatter {...traceDots(data.traces)} onOpen={(traceId) => router.push(viewHref(`/traces/${traceId}`, view))} />
+              <section
+                aria-label="Durations"
+                className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900"
+              >
+                <DurationScatter
+                  {...traceDots(data.traces)}
+                  onOpen={(traceId) => router.push(viewHref(`/traces/${traceId}`, view))}
+                />
               </section>
               <TraceList traces={data.traces} />
               <nav aria-label="Pages" className="flex justify-between text-sm">
                 {cursor ? (
-                  <button type="button" className="rounded-md border border-zinc-300 px-3 py-1.5 dark:border-zinc-700" onClick={() => setParams({ cursor: null })}>
+                  <button
+                    type="button"
+                    className="rounded-md border border-zinc-300 px-3 py-1.5 dark:border-zinc-700"
+                    onClick={() => setParams({ cursor: null })}
+                  >
                     ← Newest
                   </button>
                 ) : (
                   <span />
                 )}
                 {data.next_cursor && (
-                  <button type="button" className="rounded-md border border-zinc-300 px-3 py-1.5 dark:border-zinc-700" onClick={() => setParams({ cursor: data.next_cursor })}>
+                  <button
+                    type="button"
+                    className="rounded-md border border-zinc-300 px-3 py-1.5 dark:border-zinc-700"
+                    onClick={() => setParams({ cursor: data.next_cursor })}
+                  >
                     Older traces →
                   </button>
                 )}
@@ -90,7 +109,11 @@ function Filters({ filters }: { filters: TraceFilters }) {
   };
 
   return (
-    <form aria-label="Trace filters" onSubmit={submit} className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+    <form
+      aria-label="Trace filters"
+      onSubmit={submit}
+      className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900"
+    >
       <label className="flex flex-col gap-0.5">
         Service
         <select name="service" value={service} onChange={(e) => setService(e.target.value)} className={inputClass}>
@@ -105,9 +128,16 @@ function Filters({ filters }: { filters: TraceFilters }) {
       </label>
       <label className="flex flex-col gap-0.5">
         Operation
-        <select name="operation" defaultValue={filters.operation ?? ""} className={inputClass} disabled={!service && !filters.operation}>
+        <select
+          name="operation"
+          defaultValue={filters.operation ?? ""}
+          className={inputClass}
+          disabled={!service && !filters.operation}
+        >
           <option value="">Any operation</option>
-          {filters.operation && !operations.data?.operations.some((o) => o.name === filters.operation) && <option value={filters.operation}>{filters.operation}</option>}
+          {filters.operation && !operations.data?.operations.some((o) => o.name === filters.operation) && (
+            <option value={filters.operation}>{filters.operation}</option>
+          )}
           {operations.data?.operations.map((op) => (
             <option key={op.name} value={op.name}>
               {op.name}
@@ -125,11 +155,25 @@ function Filters({ filters }: { filters: TraceFilters }) {
       </label>
       <label className="flex flex-col gap-0.5">
         Min duration (ms)
-        <input name="min_duration_ms" type="number" min={0} step="any" defaultValue={filters.min_duration_ms} className={`${inputClass} w-28`} />
+        <input
+          name="min_duration_ms"
+          type="number"
+          min={0}
+          step="any"
+          defaultValue={filters.min_duration_ms}
+          className={`${inputClass} w-28`}
+        />
       </label>
       <label className="flex flex-col gap-0.5">
         Max duration (ms)
-        <input name="max_duration_ms" type="number" min={0} step="any" defaultValue={filters.max_duration_ms} className={`${inputClass} w-28`} />
+        <input
+          name="max_duration_ms"
+          type="number"
+          min={0}
+          step="any"
+          defaultValue={filters.max_duration_ms}
+          className={`${inputClass} w-28`}
+        />
       </label>
       <div className="flex flex-col gap-0.5">
         <label htmlFor="attribute-filter">Attribute (key:value)</label>
@@ -156,9 +200,17 @@ function Filters({ filters }: { filters: TraceFilters }) {
       {attributes.length > 0 && (
         <ul aria-label="Attribute filters" className="flex w-full flex-wrap gap-1">
           {attributes.map((pair, index) => (
-            <li key={`${pair}-${index}`} className="flex items-center gap-1 rounded-full bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800">
+            <li
+              key={`${pair}-${index}`}
+              className="flex items-center gap-1 rounded-full bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800"
+            >
               {pair}
-              <button type="button" aria-label={`Remove ${pair}`} onClick={() => setAttributes(attributes.filter((_, i) => i !== index))} className="text-zinc-500 hover:text-zinc-900">
+              <button
+                type="button"
+                aria-label={`Remove ${pair}`}
+                onClick={() => setAttributes(attributes.filter((_, i) => i !== index))}
+                className="text-zinc-500 hover:text-zinc-900"
+              >
                 ×
               </button>
             </li>
@@ -173,25 +225,43 @@ function TraceList({ traces }: { traces: TraceSummary[] }) {
   const view = useView();
   const longest = Math.max(...traces.map((t) => t.duration_ms), 1e-9);
   return (
-    <ol aria-label="Trace results" className="divide-y divide-zinc-100 rounded-lg border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900">
+    <ol
+      aria-label="Trace results"
+      className="divide-y divide-zinc-100 rounded-lg border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900"
+    >
       {traces.map((trace) => (
         <li key={trace.trace_id} data-trace-id={trace.trace_id}>
-          <Link href={viewHref(`/traces/${trace.trace_id}`, view)} className="block px-3 py-2 hover:bg-zinc-50 dark:hover:bg-zinc-800/60">
+          <Link
+            href={viewHref(`/traces/${trace.trace_id}`, view)}
+            className="block px-3 py-2 hover:bg-zinc-50 dark:hover:bg-zinc-800/60"
+          >
             <div className="flex items-baseline justify-between gap-4">
               <p className="truncate font-medium">
-                <span className="text-zinc-500">{trace.root_service ?? "?"}:</span> {trace.root_name ?? "(root span missing)"}
+                <span className="text-zinc-500">{trace.root_service ?? "?"}:</span>{" "}
+                {trace.root_name ?? "(root span missing)"}
               </p>
               <p className="shrink-0 text-sm tabular-nums">{formatDuration(trace.duration_ms)}</p>
             </div>
             <div className="mt-1 h-1.5 rounded bg-zinc-100 dark:bg-zinc-800">
-              <div className={`h-1.5 rounded ${trace.error_count ? "bg-red-500" : "bg-sky-500"}`} style={{ width: `${Math.max((trace.duration_ms / longest) * 100, 0.5)}%` }} />
+              <div
+                className={`h-1.5 rounded ${trace.error_count ? "bg-red-500" : "bg-sky-500"}`}
+                style={{ width: `${Math.max((trace.duration_ms / longest) * 100, 0.5)}%` }}
+              />
             </div>
             <div className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-zinc-500">
-              <span><Time iso={trace.start_time} /></span>
+              <span>
+                <Time iso={trace.start_time} />
+              </span>
               <span>{trace.span_count} spans</span>
-              {trace.error_count > 0 && <span className="font-medium text-red-600 dark:text-red-400">{trace.error_count} errors</span>}
+              {trace.error_count > 0 && (
+                <span className="font-medium text-red-600 dark:text-red-400">{trace.error_count} errors</span>
+              )}
               {trace.services.map((service) => (
-                <span key={service} className="rounded px-1.5 py-0.5 text-[11px] text-white" style={{ background: serviceColor(service) }}>
+                <span
+                  key={service}
+                  className="rounded px-1.5 py-0.5 text-[11px] text-white"
+                  style={{ background: serviceColor(service) }}
+                >
                   {service}
                 </span>
               ))}

@@ -33,21 +33,42 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-export function SpanDetail({ span, offsetMs, traceStartNanos, onClose }: { span: Span; offsetMs: number; traceStartNanos: bigint; onClose: () => void }) {
+export function SpanDetail({
+  span,
+  offsetMs,
+  traceStartNanos,
+  onClose,
+}: {
+  span: Span;
+  offsetMs: number;
+  traceStartNanos: bigint;
+  onClose: () => void;
+}) {
   const view = useView();
   const events = span.events as SpanEvent[];
   const links = span.links as SpanLink[];
   return (
-    <aside aria-label="Span detail" className="flex h-full flex-col overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+    <aside
+      aria-label="Span detail"
+      className="flex h-full flex-col overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900"
+    >
       <div className="flex items-start justify-between gap-2 border-b border-zinc-200 p-3 dark:border-zinc-800">
         <div className="min-w-0">
           <p className="flex items-center gap-1.5 text-xs text-zinc-500">
-            <span className="inline-block h-2.5 w-2.5 rounded-sm" style={{ background: serviceColor(span.service_name) }} />
+            <span
+              className="inline-block h-2.5 w-2.5 rounded-sm"
+              style={{ background: serviceColor(span.service_name) }}
+            />
             {span.service_name} · {span.kind}
           </p>
           <h2 className="break-words font-semibold">{span.name}</h2>
         </div>
-        <button type="button" onClick={onClose} aria-label="Close span detail" className="rounded px-2 text-lg leading-none text-zinc-500 hover:bg-zinc-100 dark:hover:bg-zinc-800">
+        <button
+          type="button"
+          onClick={onClose}
+          aria-label="Close span detail"
+          className="rounded px-2 text-lg leading-none text-zinc-500 hover:bg-zinc-100 dark:hover:bg-zinc-800"
+        >
           ×
         </button>
       </div>
@@ -69,7 +90,9 @@ export function SpanDetail({ span, offsetMs, traceStartNanos, onClose }: { span:
           <dt className="text-zinc-500">Parent</dt>
           <dd className="font-mono">
             {span.parent_span_id ?? "none (root)"}
-            {span.missing_parent && <span className="ml-1 font-sans text-amber-700 dark:text-amber-400">(never arrived)</span>}
+            {span.missing_parent && (
+              <span className="ml-1 font-sans text-amber-700 dark:text-amber-400">(never arrived)</span>
+            )}
           </dd>
           {span.trace_state && (
             <>
@@ -105,11 +128,21 @@ export function SpanDetail({ span, offsetMs, traceStartNanos, onClose }: { span:
             <ol className="space-y-2">
               {events.map((event, i) => (
                 <li key={i} className="text-xs">
-                  <p className={event.name === "exception" ? "font-medium text-red-600 dark:text-red-400" : "font-medium"}>
+                  <p
+                    className={
+                      event.name === "exception" ? "font-medium text-red-600 dark:text-red-400" : "font-medium"
+                    }
+                  >
                     {event.name ?? "(unnamed)"}
-                    {event.time_unix_nano && <span className="ml-2 font-normal text-zinc-500">+{formatDuration(Number(BigInt(event.time_unix_nano) - traceStartNanos) / 1e6)}</span>}
+                    {event.time_unix_nano && (
+                      <span className="ml-2 font-normal text-zinc-500">
+                        +{formatDuration(Number(BigInt(event.time_unix_nano) - traceStartNanos) / 1e6)}
+                      </span>
+                    )}
                   </p>
-                  {event.attributes && Object.keys(event.attributes).length > 0 && <AttributeTable attributes={event.attributes} label={`Event ${event.name ?? i} attributes`} />}
+                  {event.attributes && Object.keys(event.attributes).length > 0 && (
+                    <AttributeTable attributes={event.attributes} label={`Event ${event.name ?? i} attributes`} />
+                  )}
                 </li>
               ))}
             </ol>
@@ -123,13 +156,18 @@ export function SpanDetail({ span, offsetMs, traceStartNanos, onClose }: { span:
               {links.map((link, i) => (
                 <li key={i}>
                   {link.trace_id ? (
-                    <Link className="font-mono text-sky-700 hover:underline dark:text-sky-400" href={viewHref(`/traces/${link.trace_id}`, view, { span: link.span_id })}>
+                    <Link
+                      className="font-mono text-sky-700 hover:underline dark:text-sky-400"
+                      href={viewHref(`/traces/${link.trace_id}`, view, { span: link.span_id })}
+                    >
                       {link.trace_id} / {link.span_id}
                     </Link>
                   ) : (
                     <span className="font-mono">{JSON.stringify(link)}</span>
                   )}
-                  {link.attributes && Object.keys(link.attributes).length > 0 && <AttributeTable attributes={link.attributes} label={`Link ${i} attributes`} />}
+                  {link.attributes && Object.keys(link.attributes).length > 0 && (
+                    <AttributeTable attributes={link.attributes} label={`Link ${i} attributes`} />
+                  )}
                 </li>
               ))}
             </ul>

@@ -16,11 +16,24 @@ export function severityClass(severityNumber: number): string {
 }
 
 /** Logs that carry this trace's id; a log of a span selects that span. */
-export function TraceLogs({ traceId, startMs, endMs, onSpan }: { traceId: string; startMs: number; endMs: number; onSpan: (spanId: string) => void }) {
+export function TraceLogs({
+  traceId,
+  startMs,
+  endMs,
+  onSpan,
+}: {
+  traceId: string;
+  startMs: number;
+  endMs: number;
+  onSpan: (spanId: string) => void;
+}) {
   const view = useView();
   const logs = useApi<Logs>(traceLogsUrl(view, traceId, startMs, endMs));
   return (
-    <section aria-label="Logs of this trace" className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900">
+    <section
+      aria-label="Logs of this trace"
+      className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900"
+    >
       <h2 className="mb-2 text-sm font-medium">Logs of this trace</h2>
       <QueryState query={logs} what="the trace's logs">
         {({ logs: list, next_cursor }) =>
@@ -30,12 +43,20 @@ export function TraceLogs({ traceId, startMs, endMs, onSpan }: { traceId: string
             <ol className="divide-y divide-zinc-100 font-mono text-xs dark:divide-zinc-800">
               {[...list].reverse().map((log) => (
                 <li key={log.id} className="flex gap-2 py-1">
-                  <span className="shrink-0 text-zinc-500"><Time iso={log.time} /></span>
-                  <span className={`shrink-0 rounded px-1 ${severityClass(log.severity_number)}`}>{log.severity_text ?? log.severity_number}</span>
+                  <span className="shrink-0 text-zinc-500">
+                    <Time iso={log.time} />
+                  </span>
+                  <span className={`shrink-0 rounded px-1 ${severityClass(log.severity_number)}`}>
+                    {log.severity_text ?? log.severity_number}
+                  </span>
                   <span className="shrink-0 text-zinc-500">{log.service_name}</span>
                   <span className="min-w-0 flex-1 break-words whitespace-pre-wrap">{attributeText(log.body)}</span>
                   {log.span_id && (
-                    <button type="button" className="shrink-0 text-sky-700 hover:underline dark:text-sky-400" onClick={() => onSpan(log.span_id!)}>
+                    <button
+                      type="button"
+                      className="shrink-0 text-sky-700 hover:underline dark:text-sky-400"
+                      onClick={() => onSpan(log.span_id!)}
+                    >
                       span
                     </button>
                   )}

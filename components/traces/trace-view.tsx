@@ -14,7 +14,16 @@ import { QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { serviceColor } from "./colors";
 import { Minimap } from "./minimap";
-import { ancestors, buildTraceModel, criticalPath, rulerTicks, searchSpans, visibleRows, type Segment, type TraceModel } from "./model";
+import {
+  ancestors,
+  buildTraceModel,
+  criticalPath,
+  rulerTicks,
+  searchSpans,
+  visibleRows,
+  type Segment,
+  type TraceModel,
+} from "./model";
 import { SpanDetail } from "./span-detail";
 import { TraceLogs } from "./trace-logs";
 
@@ -59,7 +68,10 @@ function LoadedTrace({ trace }: { trace: Trace }) {
   const matches = useMemo(() => searchSpans(model, deferredSearch), [model, deferredSearch]);
   const matchSet = useMemo(() => new Set(matches), [matches]);
 
-  const rows = useMemo(() => (collapsed.size === 0 ? everyRow : visibleRows(model, collapsed)), [model, collapsed, everyRow]);
+  const rows = useMemo(
+    () => (collapsed.size === 0 ? everyRow : visibleRows(model, collapsed)),
+    [model, collapsed, everyRow],
+  );
   const rowOf = useMemo(() => {
     const positions = new Int32Array(model.nodes.length).fill(-1);
     rows.forEach((index, row) => (positions[index] = row));
@@ -72,7 +84,12 @@ function LoadedTrace({ trace }: { trace: Trace }) {
   const scroller = useRef<HTMLDivElement>(null);
   // the virtualizer is a mutable instance by design; this component re-renders from its state
   // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 20,
+  });
 
   const [from, to] = window ?? [0, model.durationMs || 1];
 
@@ -141,11 +158,15 @@ function LoadedTrace({ trace }: { trace: Trace }) {
             </div>
             <div className="flex gap-1">
               <dt>Errors</dt>
-              <dd className={trace.error_count ? "font-medium text-red-600 dark:text-red-400" : "font-medium"}>{trace.error_count}</dd>
+              <dd className={trace.error_count ? "font-medium text-red-600 dark:text-red-400" : "font-medium"}>
+                {trace.error_count}
+              </dd>
             </div>
             <div className="flex gap-1">
               <dt>Started</dt>
-              <dd><Time iso={trace.start_time} /></dd>
+              <dd>
+                <Time iso={trace.start_time} />
+              </dd>
             </div>
             <div className="flex items-center gap-1">
               <dt>Trace id</dt>
@@ -156,7 +177,10 @@ function LoadedTrace({ trace }: { trace: Trace }) {
         </div>
         <ul aria-label="Services in this trace" className="flex flex-wrap gap-1 text-xs">
           {trace.services.map((service) => (
-            <li key={service} className="flex items-center gap-1 rounded border border-zinc-200 px-1.5 py-0.5 dark:border-zinc-700">
+            <li
+              key={service}
+              className="flex items-center gap-1 rounded border border-zinc-200 px-1.5 py-0.5 dark:border-zinc-700"
+            >
               <span className="inline-block h-2.5 w-2.5 rounded-sm" style={{ background: serviceColor(service) }} />
               {service}
             </li>
@@ -184,20 +208,46 @@ function LoadedTrace({ trace }: { trace: Trace }) {
         />
         {deferredSearch.trim() && (
           <span aria-live="polite" className="text-zinc-500" data-testid="search-matches">
-            {matches.length === 0 ? "no match" : `${current >= 0 ? `${current + 1} of ` : ""}${matches.length} matching spans`}
+            {matches.length === 0
+              ? "no match"
+              : `${current >= 0 ? `${current + 1} of ` : ""}${matches.length} matching spans`}
           </span>
         )}
-        <button type="button" disabled={matches.length === 0} onClick={() => jump(-1)} className="rounded border border-zinc-300 px-2 py-0.5 disabled:opacity-40 dark:border-zinc-700">
+        <button
+          type="button"
+          disabled={matches.length === 0}
+          onClick={() => jump(-1)}
+          className="rounded border border-zinc-300 px-2 py-0.5 disabled:opacity-40 dark:border-zinc-700"
+        >
           Previous
         </button>
-        <button type="button" disabled={matches.length === 0} onClick={() => jump(1)} className="rounded border border-zinc-300 px-2 py-0.5 disabled:opacity-40 dark:border-zinc-700">
+        <button
+          type="button"
+          disabled={matches.length === 0}
+          onClick={() => jump(1)}
+          className="rounded border border-zinc-300 px-2 py-0.5 disabled:opacity-40 dark:border-zinc-700"
+        >
           Next
         </button>
         <span className="mx-2 h-4 w-px bg-zinc-300 dark:bg-zinc-700" />
-        <button type="button" onClick={() => setCollapsed(new Set())} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700">
+        <button
+          type="button"
+          onClick={() => setCollapsed(new Set())}
+          className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700"
+        >
           Expand all
         </button>
-        <button type="button" onClick={() => setCollapsed(new Set(model.roots.flatMap((r) => model.nodes[r]!.children.filter((c) => model.nodes[c]!.children.length > 0))))} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700">
+        <button
+          type="button"
+          onClick={() =>
+            setCollapsed(
+              new Set(
+                model.roots.flatMap((r) => model.nodes[r]!.children.filter((c) => model.nodes[c]!.children.length > 0)),
+              ),
+            )
+          }
+          className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700"
+        >
           Collapse all
         </button>
         <label className="ml-2 flex items-center gap-1">
@@ -205,24 +255,38 @@ function LoadedTrace({ trace }: { trace: Trace }) {
           Critical path
         </label>
         {window && (
-          <button type="button" onClick={() => setWindow(null)} className="rounded border border-sky-400 px-2 py-0.5 text-sky-700 dark:text-sky-400">
+          <button
+            type="button"
+            onClick={() => setWindow(null)}
+            className="rounded border border-sky-400 px-2 py-0.5 text-sky-700 dark:text-sky-400"
+          >
             Reset zoom ({formatDuration(window[0])} – {formatDuration(window[1])})
           </button>
         )}
       </div>
 
       <div className={`grid gap-3 ${selected ? "lg:grid-cols-[1fr_420px]" : ""}`}>
-        <section aria-label="Waterfall" className="min-w-0 rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+        <section
+          aria-label="Waterfall"
+          className="min-w-0 rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900"
+        >
           <div className="flex border-b border-zinc-200 dark:border-zinc-800">
             <div className="shrink-0 px-2 py-1 text-xs text-zinc-500" style={{ width: NAME_WIDTH }}>
-              {rows.length === model.nodes.length ? `${rows.length} spans` : `${rows.length} of ${model.nodes.length} spans shown`}
+              {rows.length === model.nodes.length
+                ? `${rows.length} spans`
+                : `${rows.length} of ${model.nodes.length} spans shown`}
             </div>
             <div className="relative min-w-0 flex-1 px-2 py-1">
               <Minimap model={model} order={everyRow} window={[from, to]} onWindow={setWindow} />
             </div>
           </div>
           <Ruler from={from} to={to} />
-          <div ref={scroller} className="relative overflow-auto" style={{ height: "min(70vh, 900px)" }} data-testid="waterfall-scroller">
+          <div
+            ref={scroller}
+            className="relative overflow-auto"
+            style={{ height: "min(70vh, 900px)" }}
+            data-testid="waterfall-scroller"
+          >
             <div role="tree" aria-label="Spans" style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
               {virtualizer.getVirtualItems().map((item) => {
                 const index = rows[item.index]!;
@@ -248,7 +312,12 @@ function LoadedTrace({ trace }: { trace: Trace }) {
         </section>
         {selected && (
           <div className="lg:sticky lg:top-16 lg:h-[calc(100vh-5rem)]">
-            <SpanDetail span={selected.span} offsetMs={selected.start} traceStartNanos={model.startNanos} onClose={() => select(null)} />
+            <SpanDetail
+              span={selected.span}
+              offsetMs={selected.start}
+              traceStartNanos={model.startNanos}
+              onClose={() => select(null)}
+            />
           </div>
         )}
       </div>
@@ -304,7 +373,19 @@ interface RowProps {
   onSelect: (spanId: string) => void;
 }
 
-const SpanRow = memo(function SpanRow({ model, index, top, from, to, collapsed, selected, matched, segments, onToggle, onSelect }: RowProps) {
+const SpanRow = memo(function SpanRow({
+  model,
+  index,
+  top,
+  from,
+  to,
+  collapsed,
+  selected,
+  matched,
+  segments,
+  onToggle,
+  onSelect,
+}: RowProps) {
   const node = model.nodes[index]!;
   const span = node.span;
   const width = to - from;
@@ -313,7 +394,11 @@ const SpanRow = memo(function SpanRow({ model, index, top, from, to, collapsed, 
   const color = serviceColor(span.service_name);
   const indent = Math.min(node.depth, MAX_INDENT_LEVELS) * 12;
   const hasChildren = node.children.length > 0;
-  const background = selected ? "bg-sky-100 dark:bg-sky-950" : matched ? "bg-yellow-100 dark:bg-yellow-900/40" : "hover:bg-zinc-50 dark:hover:bg-zinc-800/60";
+  const background = selected
+    ? "bg-sky-100 dark:bg-sky-950"
+    : matched
+      ? "bg-yellow-100 dark:bg-yellow-900/40"
+      : "hover:bg-zinc-50 dark:hover:bg-zinc-800/60";
   return (
     <div
       role="treeitem"
@@ -325,7 +410,10 @@ const SpanRow = memo(function SpanRow({ model, index, top, from, to, collapsed, 
       style={{ top, height: ROW_HEIGHT }}
       onClick={() => onSelect(span.span_id)}
     >
-      <div className="flex shrink-0 items-center gap-1 overflow-hidden pr-2" style={{ width: NAME_WIDTH, paddingLeft: 4 + indent }}>
+      <div
+        className="flex shrink-0 items-center gap-1 overflow-hidden pr-2"
+        style={{ width: NAME_WIDTH, paddingLeft: 4 + indent }}
+      >
         {hasChildren ? (
           <button
             type="button"
@@ -343,7 +431,11 @@ const SpanRow = memo(function SpanRow({ model, index, top, from, to, collapsed, 
         )}
         <span className="h-3 w-1 shrink-0 rounded-sm" style={{ background: color }} />
         {node.failed && (
-          <span title="error" aria-label="error" className="shrink-0 rounded-full bg-red-600 px-1 text-[9px] font-bold leading-3 text-white">
+          <span
+            title="error"
+            aria-label="error"
+            className="shrink-0 rounded-full bg-red-600 px-1 text-[9px] font-bold leading-3 text-white"
+          >
             !
           </span>
         )}
@@ -356,17 +448,29 @@ const SpanRow = memo(function SpanRow({ model, index, top, from, to, collapsed, 
       <div className="relative h-full min-w-0 flex-1 overflow-hidden">
         <div
           className={`absolute top-1.5 h-3 rounded-sm ${node.failed ? "ring-2 ring-red-500" : ""}`}
-          style={{ left: `${left}%`, width: `max(${barWidth}%, 2px)`, background: color, opacity: segments ? 0.45 : 0.85 }}
+          style={{
+            left: `${left}%`,
+            width: `max(${barWidth}%, 2px)`,
+            background: color,
+            opacity: segments ? 0.45 : 0.85,
+          }}
         />
         {segments?.map((s) => (
           <div
             key={s.start}
             data-critical
             className="absolute top-1.5 h-3"
-            style={{ left: `${((s.start - from) / width) * 100}%`, width: `max(${((s.end - s.start) / width) * 100}%, 1px)`, background: color }}
+            style={{
+              left: `${((s.start - from) / width) * 100}%`,
+              width: `max(${((s.end - s.start) / width) * 100}%, 1px)`,
+              background: color,
+            }}
           />
         ))}
-        <span className="absolute top-0.5 text-[10px] whitespace-nowrap text-zinc-600 dark:text-zinc-300" style={left + barWidth > 85 ? { right: `${100 - left + 0.5}%` } : { left: `calc(${left + barWidth}% + 4px)` }}>
+        <span
+          className="absolute top-0.5 text-[10px] whitespace-nowrap text-zinc-600 dark:text-zinc-300"
+          style={left + barWidth > 85 ? { right: `${100 - left + 0.5}%` } : { left: `calc(${left + barWidth}% + 4px)` }}
+        >
           {formatDuration(span.duration_ms)}
         </span>
       </div>

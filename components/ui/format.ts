@@ -30,7 +30,10 @@ export function formatPercent(ratio: number): string {
 }
 
 export function formatCount(n: number): string {
-  return new Intl.NumberFormat("en", { notation: n >= 10_000 ? "compact" : "standard", maximumFractionDigits: 1 }).format(n);
+  return new Intl.NumberFormat("en", {
+    notation: n >= 10_000 ? "compact" : "standard",
+    maximumFractionDigits: 1,
+  }).format(n);
 }
 
 export function formatBytes(bytes: number): string {
@@ -51,8 +54,24 @@ const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 /** The calendar fields of a time, in the viewer's zone or in UTC (before the page knows the viewer's zone). */
 function fields(date: Date, utc: boolean) {
   return utc
-    ? [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), date.getUTCMilliseconds()]
-    : [date.getFullYear(), date.getMonth() + 1, date.getDate(), date.getHours(), date.getMinutes(), date.getSeconds(), date.getMilliseconds()];
+    ? [
+        date.getUTCFullYear(),
+        date.getUTCMonth() + 1,
+        date.getUTCDate(),
+        date.getUTCHours(),
+        date.getUTCMinutes(),
+        date.getUTCSeconds(),
+        date.getUTCMilliseconds(),
+      ]
+    : [
+        date.getFullYear(),
+        date.getMonth() + 1,
+        date.getDate(),
+        date.getHours(),
+        date.getMinutes(),
+        date.getSeconds(),
+        date.getMilliseconds(),
+      ];
 }
 
 export function formatTime(iso: string, utc = false): string {

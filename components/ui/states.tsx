@@ -13,18 +13,29 @@ export function Loading({ what }: { what: string }) {
 }
 
 const reasonOf = (error: unknown) =>
-  error instanceof ApiRequestError ? `${error.message}${error.status ? ` (HTTP ${error.status})` : ""}` : error instanceof Error ? error.message : String(error);
+  error instanceof ApiRequestError
+    ? `${error.message}${error.status ? ` (HTTP ${error.status})` : ""}`
+    : error instanceof Error
+      ? error.message
+      : String(error);
 
 /** Says what failed and why, with a way to try again when trying again could help. */
 export function ErrorState({ what, error, onRetry }: { what: string; error: unknown; onRetry?: () => void }) {
   const reason = reasonOf(error);
   const retryable = !(error instanceof ApiRequestError && error.status >= 400 && error.status < 500);
   return (
-    <div role="alert" className="rounded-md border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-900 dark:bg-red-950/60 dark:text-red-200">
+    <div
+      role="alert"
+      className="rounded-md border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-900 dark:bg-red-950/60 dark:text-red-200"
+    >
       <p className="font-medium">Could not load {what}.</p>
       <p className="mt-1">{reason}</p>
       {retryable && onRetry && (
-        <button type="button" onClick={onRetry} className="mt-2 rounded border border-red-400 px-2 py-1 text-xs hover:bg-red-100 dark:hover:bg-red-900">
+        <button
+          type="button"
+          onClick={onRetry}
+          className="mt-2 rounded border border-red-400 px-2 py-1 text-xs hover:bg-red-100 dark:hover:bg-red-900"
+        >
           Try again
         </button>
       )}
@@ -49,7 +60,15 @@ interface QueryLike<T> {
 }
 
 /** Loading, error, or the data: every panel that reads the API goes through the same three states. */
-export function QueryState<T>({ query, what, children }: { query: QueryLike<T>; what: string; children: (data: T) => ReactNode }) {
+export function QueryState<T>({
+  query,
+  what,
+  children,
+}: {
+  query: QueryLike<T>;
+  what: string;
+  children: (data: T) => ReactNode;
+}) {
   if (query.data !== undefined) return <>{children(query.data)}</>;
   if (query.error) return <ErrorState what={what} error={query.error} onRetry={() => void query.refetch()} />;
   return <Loading what={what} />;

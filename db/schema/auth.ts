@@ -72,7 +72,9 @@ export const users = pgTable(
     email: text().notNull(),
     /** argon2id PHC string */
     passwordHash: text().notNull(),
-    role: text({ enum: ["admin", "viewer"] }).notNull().default("viewer"),
+    role: text({ enum: ["admin", "viewer"] })
+      .notNull()
+      .default("viewer"),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

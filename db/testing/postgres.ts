@@ -16,7 +16,9 @@ export async function createScratchDatabase(prefix: string): Promise<{ url: stri
     await admin.unsafe(`create database "${name}"`);
   } catch (error) {
     await admin.end();
-    throw new Error(`cannot create a test database on ${adminUrl} (set TRACEDECK_TEST_POSTGRES_URL): ${(error as Error).message}`);
+    throw new Error(
+      `cannot create a test database on ${adminUrl} (set TRACEDECK_TEST_POSTGRES_URL): ${(error as Error).message}`,
+    );
   }
   await admin.end();
   const url = new URL(adminUrl);

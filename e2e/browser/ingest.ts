@@ -19,7 +19,10 @@ export async function freshProject(request: APIRequestContext, slug: string): Pr
   const headers = { origin: process.env.TRACEDECK_E2E_URL! };
   const created = await request.post("/api/v1/projects", { headers, data: { slug, name: `Project ${slug}` } });
   expect(created.status(), await created.text()).toBe(201);
-  const key = await request.post(`/api/v1/keys?project=${slug}`, { headers, data: { name: "e2e", scopes: ["ingest"] } });
+  const key = await request.post(`/api/v1/keys?project=${slug}`, {
+    headers,
+    data: { name: "e2e", scopes: ["ingest"] },
+  });
   expect(key.status()).toBe(201);
   const body = (await key.json()) as { key_id: string; secret: string };
   return `${body.key_id}:${body.secret}`;

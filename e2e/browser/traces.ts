@@ -62,6 +62,7 @@ export async function sendSpans(url: string, key: string, spans: WireSpan[], bat
       body: JSON.stringify({ spans: spans.slice(i, i + batch) }),
     });
     const result = (await response.json()) as { accepted?: number; rejected?: number; errors?: unknown[] };
-    if (response.status !== 200 || result.rejected) throw new Error(`sending spans failed: ${response.status} ${JSON.stringify(result).slice(0, 500)}`);
+    if (response.status !== 200 || result.rejected)
+      throw new Error(`sending spans failed: ${response.status} ${JSON.stringify(result).slice(0, 500)}`);
   }
 }

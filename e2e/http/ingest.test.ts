@@ -37,12 +37,36 @@ describe.each([
     expect(before.spans).toBeDefined();
     const [id, secret] = key.split(":") as [string, string];
     const sends: [string, unknown, Record<string, string>?][] = [
-      ["/api/v1/spans", { spans: [{ name: "GET /", service_name: "web", start_time: "2025-11-22T05:00:00Z", duration_ms: 5 }, { name: "child", start_time: 1_763_787_600.001 }] }],
-      ["/api/v1/events", { events: [{ name: "deploy", attributes: { version: "1.4" } }] }, { authorization: "", "x-api-key": key }],
-      ["/api/v1/metrics", { metrics: [{ name: "queue.depth", value: 7 }] }, { authorization: "", "x-telemetryflow-key-id": id, "x-telemetryflow-key-secret": secret }],
+      [
+        "/api/v1/spans",
+        {
+          spans: [
+            { name: "GET /", service_name: "web", start_time: "2025-11-22T05:00:00Z", duration_ms: 5 },
+            { name: "child", start_time: 1_763_787_600.001 },
+          ],
+        },
+      ],
+      [
+        "/api/v1/events",
+        { events: [{ name: "deploy", attributes: { version: "1.4" } }] },
+        { authorization: "", "x-api-key": key },
+      ],
+      [
+        "/api/v1/metrics",
+        { metrics: [{ name: "queue.depth", value: 7 }] },
+        { authorization: "", "x-telemetryflow-key-id": id, "x-telemetryflow-key-secret": secret },
+      ],
       ["/api/v1/logs", [{ message: "started", severity: "INFO" }]],
-      ["/api/v1/pipeline/events", { events: [{ event_name: "resize", task_id: "t-1", start_time: 1_763_787_600, status: "pending" }] }],
-      ["/api/v1/pipeline/network", { operations: [{ task_id: "t-1", host: "s3", port: 443, start_time: 1_763_787_600, end_time: 1_763_787_600.2 }] }],
+      [
+        "/api/v1/pipeline/events",
+        { events: [{ event_name: "resize", task_id: "t-1", start_time: 1_763_787_600, status: "pending" }] },
+      ],
+      [
+        "/api/v1/pipeline/network",
+        {
+          operations: [{ task_id: "t-1", host: "s3", port: 443, start_time: 1_763_787_600, end_time: 1_763_787_600.2 }],
+        },
+      ],
     ];
     for (const [path, body, headers] of sends) {
       const response = await post(path, body, headers);
@@ -60,7 +84,11 @@ describe.each([
 
   it("accepts gzip bodies and does not duplicate a retried batch", async () => {
     const before = await storedCounts(server.url);
-    const batch = gzipSync(JSON.stringify({ spans: [{ trace_id: "1".repeat(32), span_id: "2".repeat(16), name: "retry me", start_time: 1_763_787_600 }] }));
+    const batch = gzipSync(
+      JSON.stringify({
+        spans: [{ trace_id: "1".repeat(32), span_id: "2".repeat(16), name: "retry me", start_time: 1_763_787_600 }],
+      }),
+    );
     for (let attempt = 0; attempt < 3; attempt++) {
       const response = await post("/api/v1/spans", batch, { "content-encoding": "gzip" });
       expect(response.status).toBe(200);
@@ -71,7 +99,9 @@ describe.each([
   });
 
   it("rejects invalid items by index and keeps the valid ones", async () => {
-    const response = await post("/api/v1/metrics", { metrics: [{ name: "ok", value: 1 }, { name: "bad", value: "NaN" }, { value: 2 }] });
+    const response = await post("/api/v1/metrics", {
+      metrics: [{ name: "ok", value: 1 }, { name: "bad", value: "NaN" }, { value: 2 }],
+    });
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body.accepted).toBe(1);
@@ -85,13 +115,43 @@ describe.each([
       ["not JSON", () => post("/api/v1/spans", "{not json"), 400, "invalid_json"],
       ["wrong shape", () => post("/api/v1/spans", { span: [] }), 400, "validation_failed"],
       ["empty body", () => post("/api/v1/spans", ""), 400, "invalid_json"],
-      ["wrong content type", () => post("/api/v1/spans", "name=x", { "content-type": "application/x-www-form-urlencoded" }), 415, "unsupported_media_type"],
-      ["unknown encoding", () => post("/api/v1/spans", "{}", { "content-encoding": "br" }), 415, "unsupported_media_type"],
-      ["corrupt gzip", () => post("/api/v1/spans", "definitely not gzip", { "content-encoding": "gzip" }), 400, "invalid_body"],
-      ["over 20 MiB", () => post("/api/v1/logs", JSON.stringify({ logs: [{ message: "x".repeat(21 * 1024 * 1024) }] })), 413, "payload_too_large"],
-      ["over 20 MiB after gzip", () => post("/api/v1/logs", gzipSync(Buffer.alloc(64 * 1024 * 1024, 32)), { "content-encoding": "gzip" }), 413, "payload_too_large"],
+      [
+        "wrong content type",
+        () => post("/api/v1/spans", "name=x", { "content-type": "application/x-www-form-urlencoded" }),
+        415,
+        "unsupported_media_type",
+      ],
+      [
+        "unknown encoding",
+        () => post("/api/v1/spans", "{}", { "content-encoding": "br" }),
+        415,
+        "unsupported_media_type",
+      ],
+      [
+        "corrupt gzip",
+        () => post("/api/v1/spans", "definitely not gzip", { "content-encoding": "gzip" }),
+        400,
+        "invalid_body",
+      ],
+      [
+        "over 20 MiB",
+        () => post("/api/v1/logs", JSON.stringify({ logs: [{ message: "x".repeat(21 * 1024 * 1024) }] })),
+        413,
+        "payload_too_large",
+      ],
+      [
+        "over 20 MiB after gzip",
+        () => post("/api/v1/logs", gzipSync(Buffer.alloc(64 * 1024 * 1024, 32)), { "content-encoding": "gzip" }),
+        413,
+        "payload_too_large",
+      ],
       ["no credentials", () => post("/api/v1/spans", [], { authorization: "" }), 401, "unauthorized"],
-      ["wrong secret", () => post("/api/v1/spans", [], { authorization: `Bearer ${key.split(":")[0]}:tfs_wrong` }), 401, "unauthorized"],
+      [
+        "wrong secret",
+        () => post("/api/v1/spans", [], { authorization: `Bearer ${key.split(":")[0]}:tfs_wrong` }),
+        401,
+        "unauthorized",
+      ],
     ];
     for (const [what, send, status, code] of cases) {
       const response = await send();

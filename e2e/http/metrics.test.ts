@@ -21,25 +21,60 @@ beforeAll(async () => {
   const ingestKey = await createKey(server.env, "ingest");
   const now = Date.now() / 1000;
   const post = async (path: string, body: unknown) => {
-    const response = await fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ingestKey}` }, body: JSON.stringify(body) });
+    const response = await fetch(server.url + path, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ingestKey}` },
+      body: JSON.stringify(body),
+    });
     expect(response.status).toBe(200);
   };
   await post("/api/v1/pipeline/events", [
-    { event_name: "resize", task_id: "m1", start_time: now - 10, end_time: now - 9.98, status: "completed", retry_count: 2 },
-    { event_name: "resize", task_id: "m2", start_time: now - 8, end_time: now - 5, status: "failed", error: "disk", retry_count: 1 },
+    {
+      event_name: "resize",
+      task_id: "m1",
+      start_time: now - 10,
+      end_time: now - 9.98,
+      status: "completed",
+      retry_count: 2,
+    },
+    {
+      event_name: "resize",
+      task_id: "m2",
+      start_time: now - 8,
+      end_time: now - 5,
+      status: "failed",
+      error: "disk",
+      retry_count: 1,
+    },
     { event_name: 'quote"and\\slash', task_id: "m3", start_time: now - 4, status: "pending" },
   ]);
-  await post("/api/v1/pipeline/network", [{ task_id: "m1", host: "s3.example.com", port: 443, operation: "PUT", start_time: now - 10, end_time: now - 9.96, bytes_sent: 2048, bytes_received: 100 }]);
+  await post("/api/v1/pipeline/network", [
+    {
+      task_id: "m1",
+      host: "s3.example.com",
+      port: 443,
+      operation: "PUT",
+      start_time: now - 10,
+      end_time: now - 9.96,
+      bytes_sent: 2048,
+      bytes_received: 100,
+    },
+  ]);
 }, 120_000);
 afterAll(async () => {
   prometheus?.kill();
   await server?.stop();
 });
 
-const scrape = (key?: string, query = "") => fetch(`${server.url}/metrics${query}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+const scrape = (key?: string, query = "") =>
+  fetch(`${server.url}/metrics${query}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
 
 const asAdmin = (method: "GET" | "POST" | "PATCH", path: string, body?: unknown) =>
-  fetch(server.url + path, { method, headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(server.url + path, {
+    method,
+    headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 async function setPublicMetrics(slug: string, on: boolean): Promise<void> {
   const response = await asAdmin("PATCH", `/api/v1/projects/${slug}`, { public_metrics: on });
@@ -49,7 +84,9 @@ async function setPublicMetrics(slug: string, on: boolean): Promise<void> {
 
 function promtool(text: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = execFile("promtool", ["check", "metrics"], (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }));
+    const child = execFile("promtool", ["check", "metrics"], (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    );
     child.stdin!.end(text);
   });
 }
@@ -89,8 +126,15 @@ describe("GET /metrics", () => {
     expect(await created.json()).toMatchObject({ slug: "private-shop", public_metrics: false });
 
     await setPublicMetrics("default", true);
-    const { projects } = (await (await asAdmin("GET", "/api/v1/projects")).json()) as { projects: { slug: string; public_metrics: boolean }[] };
-    expect(projects).toEqual(expect.arrayContaining([expect.objectContaining({ slug: "default", public_metrics: true }), expect.objectContaining({ slug: "private-shop", public_metrics: false })]));
+    const { projects } = (await (await asAdmin("GET", "/api/v1/projects")).json()) as {
+      projects: { slug: string; public_metrics: boolean }[];
+    };
+    expect(projects).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ slug: "default", public_metrics: true }),
+        expect.objectContaining({ slug: "private-shop", public_metrics: false }),
+      ]),
+    );
     for (const query of ["", "?project=default"]) {
       const response = await scrape(undefined, query);
       expect(response.status).toBe(200);
@@ -109,7 +153,9 @@ describe("GET /metrics", () => {
     for (const query of ["?project=Not%20A%20Slug", "?project=%00", `?project=${"x".repeat(100)}`]) {
       const response = await scrape(undefined, query);
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ error: { code: "validation_failed", details: [{ path: "project" }] } });
+      expect(await response.json()).toMatchObject({
+        error: { code: "validation_failed", details: [{ path: "project" }] },
+      });
     }
 
     await setPublicMetrics("default", false);
@@ -122,7 +168,9 @@ describe("GET /metrics", () => {
     for (const body of [{}, { public_metrics: "yes" }]) {
       const response = await asAdmin("PATCH", "/api/v1/projects/default", body);
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ error: { code: "validation_failed", message: expect.any(String) } });
+      expect(await response.json()).toMatchObject({
+        error: { code: "validation_failed", message: expect.any(String) },
+      });
     }
     const byReader = await fetch(`${server.url}/api/v1/projects/default`, {
       method: "PATCH",
@@ -157,9 +205,19 @@ describe("GET /metrics", () => {
         "",
       ].join("\n"),
     );
-    prometheus = spawn("prometheus", [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
+    prometheus = spawn(
+      "prometheus",
+      [
+        `--config.file=${path.join(dir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${path.join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: "ignore" },
+    );
     const retries = async (job: string) => {
-      const answer = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(`event_retries_total{job="${job}",event_name="resize"}`)}`)
+      const answer = await fetch(
+        `http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(`event_retries_total{job="${job}",event_name="resize"}`)}`,
+      )
         .then((r) => r.json() as Promise<{ data?: { result?: { value: [number, string] }[] } }>)
         .catch(() => undefined);
       return answer?.data?.result?.[0]?.value[1];
@@ -171,8 +229,14 @@ describe("GET /metrics", () => {
       values = [await retries("tracedeck"), await retries("tracedeck-public")];
     }
     expect(values).toEqual(["3", "3"]);
-    const health = (await (await fetch(`http://127.0.0.1:${port}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] } };
-    expect(health.data.activeTargets.map(({ labels, health, lastError }) => ({ job: labels.job, health, lastError })).sort((a, b) => a.job.localeCompare(b.job))).toEqual([
+    const health = (await (await fetch(`http://127.0.0.1:${port}/api/v1/targets`)).json()) as {
+      data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] };
+    };
+    expect(
+      health.data.activeTargets
+        .map(({ labels, health, lastError }) => ({ job: labels.job, health, lastError }))
+        .sort((a, b) => a.job.localeCompare(b.job)),
+    ).toEqual([
       { job: "tracedeck", health: "up", lastError: "" },
       { job: "tracedeck-public", health: "up", lastError: "" },
     ]);

@@ -11,7 +11,12 @@ import { OTLPTraceExporter as TracesOverHttp } from "@opentelemetry/exporter-tra
 import { OTLPTraceExporter as TracesOverProto } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { LoggerProvider, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
-import { AggregationTemporality, AggregationType, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import {
+  AggregationTemporality,
+  AggregationType,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -50,12 +55,20 @@ describe.each(["protobuf", "json"] as const)("OpenTelemetry SDK over OTLP/HTTP %
   const options = () =>
     encoding === "protobuf"
       ? { headers: { "x-api-key": key }, compression: CompressionAlgorithm.GZIP }
-      : (process.env.OTEL_EXPORTER_OTLP_HEADERS = `authorization=Bearer%20${encodeURIComponent(key)}`, {});
-  const resource = () => resourceFromAttributes({ "service.name": `checkout-${encoding}`, "deployment.environment": "test", "host.cores": 2 });
+      : ((process.env.OTEL_EXPORTER_OTLP_HEADERS = `authorization=Bearer%20${encodeURIComponent(key)}`), {});
+  const resource = () =>
+    resourceFromAttributes({
+      "service.name": `checkout-${encoding}`,
+      "deployment.environment": "test",
+      "host.cores": 2,
+    });
 
   it("stores spans with ids, parent links, exact times, kinds, status, events, links, attributes and their types", async () => {
     const exporter = new exporters[encoding].traces({ url: `${server.url}/v1/traces`, ...options() });
-    const provider = new BasicTracerProvider({ resource: resource(), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const provider = new BasicTracerProvider({
+      resource: resource(),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
     const tracer = provider.getTracer("shop-instrumentation", "1.2.3");
     const linked = tracer.startSpan("earlier", { startTime: [SECOND - 10, 0] });
     linked.end([SECOND - 9, 0]);
@@ -65,7 +78,11 @@ describe.each(["protobuf", "json"] as const)("OpenTelemetry SDK over OTLP/HTTP %
       attributes: { "http.route": "/checkout", retry: true, items: 42, ratio: 0.25, tags: ["a", "b"] },
       links: [{ context: linked.spanContext(), attributes: { reason: "follows" } }],
     });
-    const child = tracer.startSpan("SELECT orders", { kind: SpanKind.CLIENT, startTime: [SECOND, 200_000_001] }, trace.setSpan(context.active(), parent));
+    const child = tracer.startSpan(
+      "SELECT orders",
+      { kind: SpanKind.CLIENT, startTime: [SECOND, 200_000_001] },
+      trace.setSpan(context.active(), parent),
+    );
     child.addEvent("retrying", { attempt: 2 }, [SECOND, 300_000_002]);
     child.setStatus({ code: SpanStatusCode.ERROR, message: "deadlock detected" });
     child.end([SECOND, 400_000_003]);
@@ -90,16 +107,31 @@ describe.each(["protobuf", "json"] as const)("OpenTelemetry SDK over OTLP/HTTP %
     expect([p!.status_code, c!.status_code, c!.status_message]).toEqual(["ok", "error", "deadlock detected"]);
     expect(p!.service_name).toBe(`checkout-${encoding}`);
     expect(p!.attributes).toEqual({ "http.route": "/checkout", retry: true, items: 42, ratio: 0.25, tags: ["a", "b"] });
-    expect(p!.resource_attributes).toMatchObject({ "service.name": `checkout-${encoding}`, "deployment.environment": "test", "host.cores": 2 });
+    expect(p!.resource_attributes).toMatchObject({
+      "service.name": `checkout-${encoding}`,
+      "deployment.environment": "test",
+      "host.cores": 2,
+    });
     expect(p!.scope).toEqual({ name: "shop-instrumentation", version: "1.2.3", attributes: {} });
     expect(Number(p!.flags) & 0xff).toBe(1); // sampled (higher bits: OTLP's is-remote flags)
     expect(p!.links).toEqual([
-      expect.objectContaining({ trace_id: linked.spanContext().traceId, span_id: linked.spanContext().spanId, attributes: { reason: "follows" } }),
+      expect.objectContaining({
+        trace_id: linked.spanContext().traceId,
+        span_id: linked.spanContext().spanId,
+        attributes: { reason: "follows" },
+      }),
     ]);
-    expect(c!.events).toEqual([{ name: "retrying", time_unix_nano: String(ns(SECOND, 300_000_002)), attributes: { attempt: 2 } }]);
+    expect(c!.events).toEqual([
+      { name: "retrying", time_unix_nano: String(ns(SECOND, 300_000_002)), attributes: { attempt: 2 } },
+    ]);
 
     const [summary] = await sql`select * from traces where trace_id = ${traceId}`;
-    expect(summary).toMatchObject({ span_count: 2, error_count: 1, root_name: "POST /checkout", root_service_name: `checkout-${encoding}` });
+    expect(summary).toMatchObject({
+      span_count: 2,
+      error_count: 1,
+      root_name: "POST /checkout",
+      root_service_name: `checkout-${encoding}`,
+    });
   });
 
   it("stores counters, up-down counters, gauges, histograms and exponential histograms with their temporality", async () => {
@@ -112,13 +144,20 @@ describe.each(["protobuf", "json"] as const)("OpenTelemetry SDK over OTLP/HTTP %
     const provider = new MeterProvider({
       resource: resource(),
       readers: [reader],
-      views: [{ instrumentName: `payload.size.${encoding}`, aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }],
+      views: [
+        { instrumentName: `payload.size.${encoding}`, aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } },
+      ],
     });
     const meter = provider.getMeter("shop-metrics", "0.9.0");
-    meter.createCounter(`orders.${encoding}`, { unit: "{order}", description: "orders placed" }).add(3, { region: "eu" });
+    meter
+      .createCounter(`orders.${encoding}`, { unit: "{order}", description: "orders placed" })
+      .add(3, { region: "eu" });
     meter.createUpDownCounter(`queue.depth.${encoding}`).add(-2, { queue: "mail" });
     meter.createGauge(`temperature.${encoding}`, { unit: "Cel" }).record(21.5, { room: "lab" });
-    const latency = meter.createHistogram(`latency.${encoding}`, { unit: "ms", advice: { explicitBucketBoundaries: [10, 100, 1000] } });
+    const latency = meter.createHistogram(`latency.${encoding}`, {
+      unit: "ms",
+      advice: { explicitBucketBoundaries: [10, 100, 1000] },
+    });
     for (const v of [5, 50, 60, 500, 5000]) latency.record(v, { route: "/checkout" });
     const sizes = meter.createHistogram(`payload.size.${encoding}`, { unit: "By" });
     for (const v of [100, 200, 400, 800]) sizes.record(v);
@@ -132,7 +171,14 @@ describe.each(["protobuf", "json"] as const)("OpenTelemetry SDK over OTLP/HTTP %
       return { s: s!, p: points[0]! };
     };
     const orders = await series(`orders.${encoding}`);
-    expect(orders.s).toMatchObject({ type: "counter", temporality: "delta", unit: "{order}", description: "orders placed", tags: { region: "eu" }, service_name: `checkout-${encoding}` });
+    expect(orders.s).toMatchObject({
+      type: "counter",
+      temporality: "delta",
+      unit: "{order}",
+      description: "orders placed",
+      tags: { region: "eu" },
+      service_name: `checkout-${encoding}`,
+    });
     expect(orders.s.resource_attributes).toMatchObject({ "deployment.environment": "test" });
     expect(orders.s.scope).toMatchObject({ name: "shop-metrics", version: "0.9.0" });
     expect(orders.p.value).toBe(3);
@@ -161,7 +207,10 @@ describe.each(["protobuf", "json"] as const)("OpenTelemetry SDK over OTLP/HTTP %
 
   it("stores logs with severity, bodies of any type, typed attributes and their trace", async () => {
     const exporter = new exporters[encoding].logs({ url: `${server.url}/v1/logs`, ...options() });
-    const provider = new LoggerProvider({ resource: resource(), processors: [new SimpleLogRecordProcessor({ exporter })] });
+    const provider = new LoggerProvider({
+      resource: resource(),
+      processors: [new SimpleLogRecordProcessor({ exporter })],
+    });
     const logger = provider.getLogger("shop-logs", "3.0.0");
     const tracerProvider = new BasicTracerProvider();
     const span = tracerProvider.getTracer("t").startSpan("work");
@@ -171,7 +220,14 @@ describe.each(["protobuf", "json"] as const)("OpenTelemetry SDK over OTLP/HTTP %
       severityText: "WARN",
       body: `card declined ${marker}`,
       timestamp: [SECOND, 555_000_001],
-      attributes: { marker, attempt: 3, amount: 9.99, flagged: true, raw: new Uint8Array([1, 2, 3]), detail: { code: "E42", retry: false } },
+      attributes: {
+        marker,
+        attempt: 3,
+        amount: 9.99,
+        flagged: true,
+        raw: new Uint8Array([1, 2, 3]),
+        detail: { code: "E42", retry: false },
+      },
       context: trace.setSpan(context.active(), span),
     });
     logger.emit({ severityNumber: SeverityNumber.INFO, body: { order: 17, items: ["a"] }, attributes: { marker } });
@@ -181,11 +237,23 @@ describe.each(["protobuf", "json"] as const)("OpenTelemetry SDK over OTLP/HTTP %
     const rows = await sql`select * from logs where attributes ->> 'marker' = ${marker} order by severity_number desc`;
     expect(rows).toHaveLength(2);
     const [warn, info] = rows;
-    expect(warn).toMatchObject({ severity_number: 13, severity_text: "WARN", body: `card declined ${marker}`, service_name: `checkout-${encoding}` });
+    expect(warn).toMatchObject({
+      severity_number: 13,
+      severity_text: "WARN",
+      body: `card declined ${marker}`,
+      service_name: `checkout-${encoding}`,
+    });
     expect(warn!.time_unix_nano).toBe(ns(SECOND, 555_000_001));
     expect(warn!.trace_id).toBe(span.spanContext().traceId);
     expect(warn!.span_id).toBe(span.spanContext().spanId);
-    expect(warn!.attributes).toEqual({ marker, attempt: 3, amount: 9.99, flagged: true, raw: { "@bytes": "AQID" }, detail: { code: "E42", retry: false } });
+    expect(warn!.attributes).toEqual({
+      marker,
+      attempt: 3,
+      amount: 9.99,
+      flagged: true,
+      raw: { "@bytes": "AQID" },
+      detail: { code: "E42", retry: false },
+    });
     expect(warn!.scope).toMatchObject({ name: "shop-logs", version: "3.0.0" });
     expect(info!.body).toEqual({ order: 17, items: ["a"] });
     expect(info!.trace_id).toBeNull();
@@ -197,7 +265,14 @@ const post = (path: string, body: BodyInit, headers: Record<string, string>) =>
 
 describe("OTLP/HTTP answers as the specification says", () => {
   const jsonTraces = (spans: unknown[]) =>
-    JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "edge" } }] }, scopeSpans: [{ spans }] }] });
+    JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: "edge" } }] },
+          scopeSpans: [{ spans }],
+        },
+      ],
+    });
   const span = (spanId: string) => ({
     traceId: "5b8efff798038103d269b633813fc60c",
     spanId,
@@ -214,7 +289,9 @@ describe("OTLP/HTTP answers as the specification says", () => {
   });
 
   it("answers an empty JSON response without partial_success when everything is stored", async () => {
-    const response = await post("/v1/traces", jsonTraces([span("eee19b7ec3c1b174")]), { "content-type": "application/json" });
+    const response = await post("/v1/traces", jsonTraces([span("eee19b7ec3c1b174")]), {
+      "content-type": "application/json",
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     expect(await response.json()).toEqual({});
@@ -223,9 +300,13 @@ describe("OTLP/HTTP answers as the specification says", () => {
   });
 
   it("reports rejected spans in partial_success and stores the rest", async () => {
-    const response = await post("/v1/traces", jsonTraces([span("aaa19b7ec3c1b174"), span("not-hex"), { ...span("bbb19b7ec3c1b174"), startTimeUnixNano: "0" }]), {
-      "content-type": "application/json",
-    });
+    const response = await post(
+      "/v1/traces",
+      jsonTraces([span("aaa19b7ec3c1b174"), span("not-hex"), { ...span("bbb19b7ec3c1b174"), startTimeUnixNano: "0" }]),
+      {
+        "content-type": "application/json",
+      },
+    );
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body.partialSuccess.rejectedSpans).toBe("2");
@@ -240,7 +321,9 @@ describe("OTLP/HTTP answers as the specification says", () => {
     expect(empty.headers.get("content-type")).toBe("application/x-protobuf");
     expect(decodeResponse("metrics", new Uint8Array(await empty.arrayBuffer()))).toEqual({});
 
-    const garbage = await post("/v1/traces", new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), { "content-type": "application/x-protobuf" });
+    const garbage = await post("/v1/traces", new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), {
+      "content-type": "application/x-protobuf",
+    });
     expect(garbage.status).toBe(400);
     expect(garbage.headers.get("content-type")).toBe("application/x-protobuf");
     const status = decodeStatus(new Uint8Array(await garbage.arrayBuffer()));
@@ -251,7 +334,11 @@ describe("OTLP/HTTP answers as the specification says", () => {
   it("answers 400 to malformed JSON, 401 without a key, 415 to other content types", async () => {
     const cases: [string, Response, number][] = [
       ["not JSON", await post("/v1/logs", "{", { "content-type": "application/json" }), 400],
-      ["wrong structure", await post("/v1/logs", JSON.stringify({ resourceLogs: {} }), { "content-type": "application/json" }), 400],
+      [
+        "wrong structure",
+        await post("/v1/logs", JSON.stringify({ resourceLogs: {} }), { "content-type": "application/json" }),
+        400,
+      ],
       ["no key", await post("/v1/logs", "{}", { "content-type": "application/json", "x-api-key": "" }), 401],
       ["text", await post("/v1/logs", "hello", { "content-type": "text/plain" }), 415],
     ];
@@ -277,11 +364,15 @@ describe("OTLP/HTTP answers as the specification says", () => {
     expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
 
     const memory = (field: "VmRSS" | "VmHWM") =>
-      Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${server.child.pid}/status`, "utf8"))![1]) * 1024;
+      Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${server.child.pid}/status`, "utf8"))![1]) *
+      1024;
     // reset the server's peak-RSS mark, so the peak below is the peak of this request
     writeFileSync(`/proc/${server.child.pid}/clear_refs`, "5");
     const before = memory("VmRSS");
-    const response = await post("/v1/traces", bomb, { "content-type": "application/x-protobuf", "content-encoding": "gzip" });
+    const response = await post("/v1/traces", bomb, {
+      "content-type": "application/x-protobuf",
+      "content-encoding": "gzip",
+    });
     expect(response.status).toBe(413);
     expect(decodeStatus(new Uint8Array(await response.arrayBuffer())).message).toMatch(/exceeds/);
     expect(memory("VmHWM") - before).toBeLessThan(64 * 1024 * 1024);
@@ -323,7 +414,11 @@ describe("OTLP/HTTP answers as the specification says", () => {
       start_time_unix_nano: 1_763_787_600_000_123_000n,
       duration_nano: 2_500_000n,
     });
-    expect(row!.attributes).toMatchObject({ "http.method": "GET", "peer.service": "backend", "network.peer.port": 8080 });
+    expect(row!.attributes).toMatchObject({
+      "http.method": "GET",
+      "peer.service": "backend",
+      "network.peer.port": 8080,
+    });
     expect(row!.events).toEqual([{ name: "ws", time_unix_nano: "1763787600001000000", attributes: {} }]);
   });
 });

@@ -15,7 +15,17 @@ beforeAll(async () => {
   const response = await fetch(`${server.url}/api/v1/spans`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-    body: JSON.stringify({ spans: [{ name: "GET /prefetched-route", service_name: service, kind: "server", start_time: Date.now() / 1000 - 5, duration_ms: 7 }] }),
+    body: JSON.stringify({
+      spans: [
+        {
+          name: "GET /prefetched-route",
+          service_name: service,
+          kind: "server",
+          start_time: Date.now() / 1000 - 5,
+          duration_ms: 7,
+        },
+      ],
+    }),
   });
   expect(response.status).toBe(200);
 }, 120_000);
@@ -33,5 +43,7 @@ it("renders the overview's services and the trace list into the server's HTML", 
   expect(await page("/?from=now-15m")).toContain(service);
   expect(await page(`/traces?from=now-15m&service=${service}`)).toContain("GET /prefetched-route");
   // a range without data: the server's HTML says so, it does not show a loading state
-  expect(await page("/?from=2020-01-01T00:00:00Z&to=2020-01-01T01:00:00Z")).toContain("No service handled requests in this time range");
+  expect(await page("/?from=2020-01-01T00:00:00Z&to=2020-01-01T01:00:00Z")).toContain(
+    "No service handled requests in this time range",
+  );
 });

@@ -74,12 +74,26 @@ beforeAll(async () => {
   server = await startServer({
     env: {
       TRACEDECK_PUBLISHER_INTERVAL_MS: "200",
-      TRACEDECK_PUBLISHERS: JSON.stringify([{ name: "audit-hook", type: "webhook", config: { url: hookUrl, secret: "a-signing-secret-of-some-length", retry_initial_ms: 200, retry_max_ms: 400, flush_interval_ms: 100 } }]),
+      TRACEDECK_PUBLISHERS: JSON.stringify([
+        {
+          name: "audit-hook",
+          type: "webhook",
+          config: {
+            url: hookUrl,
+            secret: "a-signing-secret-of-some-length",
+            retry_initial_ms: 200,
+            retry_max_ms: 400,
+            flush_interval_ms: 100,
+          },
+        },
+      ]),
     },
   });
   admin = await createKey(server.env, "admin,read");
   ingest = await createKey(server.env, "ingest");
-  await until("Prometheus", async () => ((await fetch(`${prometheusUrl}/-/ready`, { headers: { authorization: basic } })).ok ? true : undefined));
+  await until("Prometheus", async () =>
+    (await fetch(`${prometheusUrl}/-/ready`, { headers: { authorization: basic } })).ok ? true : undefined,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -89,7 +103,11 @@ afterAll(async () => {
 });
 
 const api = (method: string, path: string, key: string, body?: unknown) =>
-  fetch(server.url + path, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  fetch(server.url + path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 
 interface PublisherView {
   name: string;
@@ -104,14 +122,23 @@ interface PublisherView {
 }
 
 async function publisher(name: string): Promise<PublisherView | undefined> {
-  const { publishers } = (await (await api("GET", "/api/v1/publishers", admin)).json()) as { publishers: PublisherView[] };
+  const { publishers } = (await (await api("GET", "/api/v1/publishers", admin)).json()) as {
+    publishers: PublisherView[];
+  };
   return publishers.find((p) => p.name === name);
 }
 
 async function ingestEvents(ids: string[]): Promise<void> {
   const now = Date.now() / 1000;
   const response = await api("POST", "/api/v1/pipeline/events", ingest, {
-    events: ids.map((task_id, i) => ({ event_name: "export", task_id, start_time: now - 10 + i, end_time: now - 9 + i, status: "completed", retry_count: 2 })),
+    events: ids.map((task_id, i) => ({
+      event_name: "export",
+      task_id,
+      start_time: now - 10 + i,
+      end_time: now - 9 + i,
+      status: "completed",
+      retry_count: 2,
+    })),
   });
   expect(response.status).toBe(200);
 }
@@ -122,35 +149,60 @@ describe("server-side publishers", () => {
     const created = await api("POST", "/api/v1/publishers", admin, {
       name: "grafana",
       type: "grafana_cloud",
-      config: { url: `${prometheusUrl}/api/v1/write`, instance_id: INSTANCE_ID, api_key: API_KEY, push_interval_ms: 300, external_labels: { env: "test" } },
+      config: {
+        url: `${prometheusUrl}/api/v1/write`,
+        instance_id: INSTANCE_ID,
+        api_key: API_KEY,
+        push_interval_ms: 300,
+        external_labels: { env: "test" },
+      },
     });
     expect(created.status).toBe(201);
     const wrongKey = await api("POST", "/api/v1/publishers", admin, {
       name: "grafana-wrong-key",
       type: "grafana_cloud",
-      config: { url: `${prometheusUrl}/api/v1/write`, instance_id: INSTANCE_ID, api_key: "not-the-key", push_interval_ms: 300 },
+      config: {
+        url: `${prometheusUrl}/api/v1/write`,
+        instance_id: INSTANCE_ID,
+        api_key: "not-the-key",
+        push_interval_ms: 300,
+      },
     });
     expect(wrongKey.status).toBe(201);
     // the plain Prometheus kind: any remote-write receiver, here with a web user
     const plain = await api("POST", "/api/v1/publishers", admin, {
       name: "prometheus",
       type: "prometheus",
-      config: { url: `${prometheusUrl}/api/v1/write`, username: INSTANCE_ID, password: API_KEY, push_interval_ms: 300, external_labels: { env: "plain" } },
+      config: {
+        url: `${prometheusUrl}/api/v1/write`,
+        username: INSTANCE_ID,
+        password: API_KEY,
+        push_interval_ms: 300,
+        external_labels: { env: "plain" },
+      },
     });
     expect(plain.status).toBe(201);
 
     const query = encodeURIComponent('event_retries_total{project="default",env="test",event_name="export"}');
     const value = await until("the remote-written series in Prometheus", async () => {
-      const answer = (await (await fetch(`${prometheusUrl}/api/v1/query?query=${query}`, { headers: { authorization: basic } })).json()) as { data: { result: { value: [number, string] }[] } };
+      const answer = (await (
+        await fetch(`${prometheusUrl}/api/v1/query?query=${query}`, { headers: { authorization: basic } })
+      ).json()) as { data: { result: { value: [number, string] }[] } };
       return answer.data.result[0]?.value[1];
     });
     expect(value).toBe("4");
-    const count = encodeURIComponent('event_duration_seconds_count{project="default",event_name="export",status="completed"}');
-    const answer = (await (await fetch(`${prometheusUrl}/api/v1/query?query=${count}`, { headers: { authorization: basic } })).json()) as { data: { result: { value: [number, string] }[] } };
+    const count = encodeURIComponent(
+      'event_duration_seconds_count{project="default",event_name="export",status="completed"}',
+    );
+    const answer = (await (
+      await fetch(`${prometheusUrl}/api/v1/query?query=${count}`, { headers: { authorization: basic } })
+    ).json()) as { data: { result: { value: [number, string] }[] } };
     expect(answer.data.result[0]?.value[1]).toBe("2");
     const plainQuery = encodeURIComponent('event_retries_total{project="default",env="plain",event_name="export"}');
     const plainValue = await until("the plain publisher's series", async () => {
-      const result = (await (await fetch(`${prometheusUrl}/api/v1/query?query=${plainQuery}`, { headers: { authorization: basic } })).json()) as { data: { result: { value: [number, string] }[] } };
+      const result = (await (
+        await fetch(`${prometheusUrl}/api/v1/query?query=${plainQuery}`, { headers: { authorization: basic } })
+      ).json()) as { data: { result: { value: [number, string] }[] } };
       return result.data.result[0]?.value[1];
     });
     expect(plainValue).toBe("4");
@@ -188,17 +240,29 @@ describe("server-side publishers", () => {
     expect(healthy).toMatchObject({ sent_count: ids.length, failed_count: 0, dropped_count: 0 });
     expect(hookTaskIds.sort()).toEqual(ids);
     // and its sends are on the chart's series
-    const series = (await (await api("GET", "/api/v1/publishers/series?from=now-1h", admin)).json()) as { publishers: { points: { sent: number }[] }[] };
-    expect(series.publishers.flatMap((p) => p.points).reduce((n, p) => n + p.sent, 0)).toBeGreaterThanOrEqual(ids.length);
+    const series = (await (await api("GET", "/api/v1/publishers/series?from=now-1h", admin)).json()) as {
+      publishers: { points: { sent: number }[] }[];
+    };
+    expect(series.publishers.flatMap((p) => p.points).reduce((n, p) => n + p.sent, 0)).toBeGreaterThanOrEqual(
+      ids.length,
+    );
   });
 
   it("refuses a config that would not work with a 400 and the error envelope", async () => {
-    const response = await api("POST", "/api/v1/publishers", admin, { name: "bad", type: "elasticsearch", config: { url: "not a url" } });
+    const response = await api("POST", "/api/v1/publishers", admin, {
+      name: "bad",
+      type: "elasticsearch",
+      config: { url: "not a url" },
+    });
     expect(response.status).toBe(400);
     const { error } = (await response.json()) as { error: { code: string; message: string } };
     expect(error.code).toBe("validation_failed");
     expect(error.message).toMatch(/url/);
-    const notJson = await fetch(`${server.url}/api/v1/publishers`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: "{" });
+    const notJson = await fetch(`${server.url}/api/v1/publishers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: "{",
+    });
     expect(notJson.status).toBe(400);
     expect(await publisher("bad")).toBeUndefined();
   });

@@ -19,9 +19,25 @@ beforeAll(async () => {
   adminKey = await createKey(server.env, "admin");
   const now = Date.now() / 1000;
   const post = (path: string, body: unknown) =>
-    fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json", "x-api-key": ingestKey }, body: JSON.stringify(body) });
-  await post("/api/v1/spans", [{ trace_id: traceId, span_id: "00f067aa0ba902b7", name: "GET /", service_name: "web", kind: "server", start_time: now - 5, duration_ms: 20 }]);
-  await post("/api/v1/pipeline/events", [{ event_name: "job", task_id: "task/1", start_time: now - 5, end_time: now - 1, status: "failed", error: "boom" }]);
+    fetch(server.url + path, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": ingestKey },
+      body: JSON.stringify(body),
+    });
+  await post("/api/v1/spans", [
+    {
+      trace_id: traceId,
+      span_id: "00f067aa0ba902b7",
+      name: "GET /",
+      service_name: "web",
+      kind: "server",
+      start_time: now - 5,
+      duration_ms: 20,
+    },
+  ]);
+  await post("/api/v1/pipeline/events", [
+    { event_name: "job", task_id: "task/1", start_time: now - 5, end_time: now - 1, status: "failed", error: "boom" },
+  ]);
 });
 afterAll(async () => {
   await server?.stop();
@@ -40,10 +56,15 @@ describe("query API over HTTP", () => {
     const gets = (Object.values(endpoints) as Endpoint[]).filter((e) => e.method === "get");
     expect(gets.length).toBeGreaterThan(15);
     for (const endpoint of gets) {
-      const response = await get(paths[endpoint.path] ?? endpoint.path, endpoint.scope === "admin" ? adminKey : readKey);
+      const response = await get(
+        paths[endpoint.path] ?? endpoint.path,
+        endpoint.scope === "admin" ? adminKey : readKey,
+      );
       expect(response.status, endpoint.path).toBe(200);
       // /metrics answers the Prometheus text format (tested in metrics.test.ts); the rest JSON
-      const body = response.headers.get("content-type")?.startsWith("text/plain") ? await response.text() : await response.json();
+      const body = response.headers.get("content-type")?.startsWith("text/plain")
+        ? await response.text()
+        : await response.json();
       expect(endpoint.response.safeParse(body).success, endpoint.path).toBe(true);
     }
     const trace = await (await get(`/api/v1/traces/${traceId}`)).json();
@@ -91,7 +112,18 @@ describe("query API over HTTP", () => {
       expect(document.paths[endpoint.path]?.[endpoint.method], `${endpoint.method} ${endpoint.path}`).toBeDefined();
     }
     expect(document.paths["/api/v1/traces"].get.parameters.map((p: { name: string }) => p.name)).toEqual(
-      expect.arrayContaining(["service", "operation", "status", "min_duration_ms", "max_duration_ms", "attr", "from", "to", "limit", "cursor"]),
+      expect.arrayContaining([
+        "service",
+        "operation",
+        "status",
+        "min_duration_ms",
+        "max_duration_ms",
+        "attr",
+        "from",
+        "to",
+        "limit",
+        "cursor",
+      ]),
     );
   });
 });

@@ -15,7 +15,11 @@ describe("embedded storage across restarts", () => {
       fetch(`${url}/api/v1/pipeline/events`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-api-key": key },
-        body: JSON.stringify({ events: [{ event_name: "nightly", task_id: `t-${Date.now()}-${Math.random()}`, start_time: Date.now() / 1000 }] }),
+        body: JSON.stringify({
+          events: [
+            { event_name: "nightly", task_id: `t-${Date.now()}-${Math.random()}`, start_time: Date.now() / 1000 },
+          ],
+        }),
       });
     expect((await send(first.url)).status).toBe(200);
     expect((await storedCounts(first.url)).pipeline_events).toBe(1);

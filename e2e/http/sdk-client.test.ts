@@ -39,13 +39,22 @@ describe("the SDK client against a real Tracedeck", () => {
   };
 
   it("reports the server healthy", async () => {
-    expect(await client.healthCheck()).toMatchObject({ healthy: true, status: "ok", database: "ok", version: expect.any(String) });
+    expect(await client.healthCheck()).toMatchObject({
+      healthy: true,
+      status: "ok",
+      database: "ok",
+      version: expect.any(String),
+    });
   });
 
   it("sends a trace whose root and children come back from GET /api/v1/traces/{id}", async () => {
     const trace = new Trace({ serviceName: service });
     const root = trace.startSpan("POST /checkout", { kind: SpanKind.SERVER, attributes: { "http.method": "POST" } });
-    const charge = trace.startSpan("charge card", { parent: root, kind: SpanKind.CLIENT, serviceName: `${service}-payments` });
+    const charge = trace.startSpan("charge card", {
+      parent: root,
+      kind: SpanKind.CLIENT,
+      serviceName: `${service}-payments`,
+    });
     charge.addEvent("card declined", { attempt: 1 }).setStatus(SpanStatus.ERROR, "declined");
     await new Promise((r) => setTimeout(r, 5));
     charge.finish();
@@ -58,7 +67,14 @@ describe("the SDK client against a real Tracedeck", () => {
       trace_id: string;
       root_span: { span_id: string; name: string; kind: string } | null;
       span_count: number;
-      spans: { span_id: string; parent_span_id: string | null; service_name: string; status: { code: string; message: string | null }; events: { name: string }[]; duration_ms: number }[];
+      spans: {
+        span_id: string;
+        parent_span_id: string | null;
+        service_name: string;
+        status: { code: string; message: string | null };
+        events: { name: string }[];
+        duration_ms: number;
+      }[];
     }>(`/api/v1/traces/${trace.traceId}`);
     expect(stored.trace_id).toBe(trace.traceId);
     expect(stored.span_count).toBe(3);
@@ -78,36 +94,78 @@ describe("the SDK client against a real Tracedeck", () => {
     const deploy = `deploy-${service}`;
     const metricName = `sdk_e2e.queue_depth_${Date.now()}`;
     const traceId = new Trace({ serviceName: service }).traceId;
-    expect(await client.sendEvents([new Event({ name: deploy, serviceName: service, attributes: { version: "1.4.2" } })])).toMatchObject({ accepted: 1 });
+    expect(
+      await client.sendEvents([new Event({ name: deploy, serviceName: service, attributes: { version: "1.4.2" } })]),
+    ).toMatchObject({ accepted: 1 });
     expect(
       await client.sendMetrics([
-        new Metric({ name: metricName, value: 7, metricType: MetricType.GAUGE, unit: "1", tags: { queue: "emails" }, serviceName: service }),
+        new Metric({
+          name: metricName,
+          value: 7,
+          metricType: MetricType.GAUGE,
+          unit: "1",
+          tags: { queue: "emails" },
+          serviceName: service,
+        }),
         new Metric({ name: metricName, value: 3, tags: { queue: "sms" }, serviceName: service }),
       ]),
     ).toMatchObject({ accepted: 2, rejected: 0 });
-    expect(await client.sendLogs([new LogRecord({ message: "payment declined", severity: Severity.WARN, serviceName: service, traceId, attributes: { order: 42 } })])).toMatchObject({
+    expect(
+      await client.sendLogs([
+        new LogRecord({
+          message: "payment declined",
+          severity: Severity.WARN,
+          serviceName: service,
+          traceId,
+          attributes: { order: 42 },
+        }),
+      ]),
+    ).toMatchObject({
       accepted: 1,
     });
 
-    const events = await read<{ events: { name: string; service_name: string; attributes: Record<string, unknown> }[] }>(`/api/v1/events?name=${encodeURIComponent(deploy)}`);
-    expect(events.events).toEqual([expect.objectContaining({ name: deploy, service_name: service, attributes: { version: "1.4.2" } })]);
+    const events = await read<{
+      events: { name: string; service_name: string; attributes: Record<string, unknown> }[];
+    }>(`/api/v1/events?name=${encodeURIComponent(deploy)}`);
+    expect(events.events).toEqual([
+      expect.objectContaining({ name: deploy, service_name: service, attributes: { version: "1.4.2" } }),
+    ]);
 
-    const metrics = await read<{ metrics: { name: string; type: string; unit: string | null; tag_keys: string[]; series_count: number }[] }>(
-      `/api/v1/metrics?q=${encodeURIComponent(metricName)}`,
-    );
-    expect(metrics.metrics).toEqual([expect.objectContaining({ name: metricName, type: "gauge", unit: "1", tag_keys: ["queue"], series_count: 2 })]);
+    const metrics = await read<{
+      metrics: { name: string; type: string; unit: string | null; tag_keys: string[]; series_count: number }[];
+    }>(`/api/v1/metrics?q=${encodeURIComponent(metricName)}`);
+    expect(metrics.metrics).toEqual([
+      expect.objectContaining({ name: metricName, type: "gauge", unit: "1", tag_keys: ["queue"], series_count: 2 }),
+    ]);
     const series = await read<{ series: { tags: Record<string, string>; points: [string, number][] }[] }>(
       `/api/v1/metrics/query?name=${encodeURIComponent(metricName)}&agg=max&group_by=queue`,
     );
     const latest = Object.fromEntries(series.series.map((s) => [s.tags.queue, s.points.at(-1)?.[1]]));
     expect(latest).toEqual({ emails: 7, sms: 3 });
 
-    const logs = await read<{ logs: { body: unknown; severity_text: string | null; service_name: string; attributes: Record<string, unknown> }[] }>(`/api/v1/logs?trace_id=${traceId}`);
-    expect(logs.logs).toEqual([expect.objectContaining({ body: "payment declined", severity_text: "WARN", service_name: service, attributes: { order: 42 } })]);
+    const logs = await read<{
+      logs: {
+        body: unknown;
+        severity_text: string | null;
+        service_name: string;
+        attributes: Record<string, unknown>;
+      }[];
+    }>(`/api/v1/logs?trace_id=${traceId}`);
+    expect(logs.logs).toEqual([
+      expect.objectContaining({
+        body: "payment declined",
+        severity_text: "WARN",
+        service_name: service,
+        attributes: { order: 42 },
+      }),
+    ]);
   });
 
   it("surfaces the items the server rejects, with their reason", async () => {
-    const result = await client.sendMetrics([new Metric({ name: "sdk_e2e.ok", value: 1 }), new Metric({ name: "", value: 2 })]);
+    const result = await client.sendMetrics([
+      new Metric({ name: "sdk_e2e.ok", value: 1 }),
+      new Metric({ name: "", value: 2 }),
+    ]);
     expect(result.accepted).toBe(1);
     expect(result.rejected).toBe(1);
     expect(result.errors).toEqual([expect.objectContaining({ index: 1, message: expect.stringMatching(/name/) })]);
@@ -117,20 +175,27 @@ describe("the SDK client against a real Tracedeck", () => {
   it("gzips a large batch and the server stores all of it", async () => {
     const trace = new Trace({ serviceName: service });
     const root = trace.startSpan("bulk import");
-    for (let i = 0; i < 200; i++) trace.startSpan(`row ${i}`, { parent: root, attributes: { row: i, table: "orders" } }).finish();
+    for (let i = 0; i < 200; i++)
+      trace.startSpan(`row ${i}`, { parent: root, attributes: { row: i, table: "orders" } }).finish();
     root.finish();
     expect(await client.sendSpans(trace)).toEqual({ accepted: 201, rejected: 0, errors: [] });
     expect((await read<{ span_count: number }>(`/api/v1/traces/${trace.traceId}`)).span_count).toBe(201);
   });
 
   it("a batch processor's items are all stored once its client closes", async () => {
-    const batching = new TracedeckClient({ endpoint: server.url, apiKey: key, config: { batchSize: 40, flushIntervalMs: 60_000, serviceName: service } });
+    const batching = new TracedeckClient({
+      endpoint: server.url,
+      apiKey: key,
+      config: { batchSize: 40, flushIntervalMs: 60_000, serviceName: service },
+    });
     const name = `batched-${service}`;
     const events = batching.createBatchProcessor("events");
     for (let i = 0; i < 100; i++) events.add(new Event({ name, attributes: { i } }));
     await batching.close();
     expect(events.exportedCount).toBe(100);
-    const stored = await read<{ events: { service_name: string }[] }>(`/api/v1/events?name=${encodeURIComponent(name)}&limit=500`);
+    const stored = await read<{ events: { service_name: string }[] }>(
+      `/api/v1/events?name=${encodeURIComponent(name)}&limit=500`,
+    );
     expect(stored.events).toHaveLength(100);
     expect(new Set(stored.events.map((e) => e.service_name))).toEqual(new Set([service]));
   });
@@ -144,16 +209,32 @@ describe("the SDK client against a real Tracedeck", () => {
 
   it("sends with an OAuth token from the server's token endpoint, and the revoked token is refused at once", async () => {
     const [clientId, clientSecret] = key.split(":") as [string, string];
-    const oauth = new OAuthProvider({ clientId, clientSecret, tokenUrl: `${server.url}/api/oauth/token`, revokeUrl: `${server.url}/api/oauth/revoke`, scopes: ["ingest"] });
+    const oauth = new OAuthProvider({
+      clientId,
+      clientSecret,
+      tokenUrl: `${server.url}/api/oauth/token`,
+      revokeUrl: `${server.url}/api/oauth/revoke`,
+      scopes: ["ingest"],
+    });
     const viaToken = new TracedeckClient({ endpoint: server.url, auth: oauth, config: {} });
     const event = new Event({ name: `oauth-${service}`, serviceName: service });
     expect(await viaToken.sendEvents([event])).toMatchObject({ accepted: 1, rejected: 0 });
     expect(oauth.grantedScopes).toEqual(["ingest"]);
     const token = await oauth.accessToken();
     // the token carries only the scope asked for
-    expect((await fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(403);
+    expect((await fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+      403,
+    );
     await oauth.revoke();
-    expect((await fetch(`${server.url}/api/v1/events`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "[]" })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${server.url}/api/v1/events`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: "[]",
+        })
+      ).status,
+    ).toBe(401);
     const events = await read<{ events: { name: string }[] }>(`/api/v1/events?from=now-10m`);
     expect(events.events.map((e) => e.name)).toContain(`oauth-${service}`);
     await viaToken.close();

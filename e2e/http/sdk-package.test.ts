@@ -40,6 +40,8 @@ console.log(JSON.stringify({ traceId, status: client.getStatus() }));`,
   const { stdout } = await run(process.execPath, ["app.js"], { cwd: app });
   const { traceId, status } = JSON.parse(stdout) as { traceId: string; status: { spansSent: number; failed: number } };
   expect(status).toMatchObject({ spansSent: 1, failed: 0 });
-  const trace = (await (await fetch(`${server.url}/api/v1/traces/${traceId}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { service_name: string; spans: { name: string }[] };
+  const trace = (await (
+    await fetch(`${server.url}/api/v1/traces/${traceId}`, { headers: { authorization: `Bearer ${key}` } })
+  ).json()) as { service_name: string; spans: { name: string }[] };
   expect(trace).toMatchObject({ service_name: "outside-app", spans: [{ name: "hello from outside" }] });
 });

@@ -1,6 +1,14 @@
 import { createServer } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventMetrics, GrafanaCloudPublisher, monitorEvents, NetworkMetrics, NetworkTelemetry, TelemetryLogger, TracedeckPublisher } from "@/lib/sdk/pipeline";
+import {
+  EventMetrics,
+  GrafanaCloudPublisher,
+  monitorEvents,
+  NetworkMetrics,
+  NetworkTelemetry,
+  TelemetryLogger,
+  TracedeckPublisher,
+} from "@/lib/sdk/pipeline";
 import { createKey, startServer, type RunningServer } from "./server";
 
 // The pipeline SDK against the real server: what TracedeckPublisher sends is what the query API
@@ -24,7 +32,14 @@ const get = async (path: string) => {
 };
 
 /** A finished task execution that started `secondsAgo` and ran for `seconds`. */
-function execution(eventName: string, taskId: string, secondsAgo: number, seconds: number, retries = 0, error?: string): EventMetrics {
+function execution(
+  eventName: string,
+  taskId: string,
+  secondsAgo: number,
+  seconds: number,
+  retries = 0,
+  error?: string,
+): EventMetrics {
   const m = new EventMetrics(eventName, taskId, Date.now() / 1000 - secondsAgo, 4242);
   m.endTime = m.startTime + seconds;
   m.status = error ? "failed" : "completed";
@@ -70,32 +85,74 @@ describe("pipeline SDK → Tracedeck", () => {
     expect(task).toMatchObject({ event_name: "thumbnail", status: "completed", process_id: process.pid, error: null });
 
     const failed = await get("/api/v1/pipeline/events?status=failed");
-    expect(failed.events.map((e: { task_id: string }) => e.task_id).sort()).toEqual(["sdk-task/failed", expect.stringMatching(/^unpack-/)]);
-    expect(failed.events.find((e: { task_id: string }) => e.task_id === "sdk-task/failed")).toMatchObject({ error: "S3 answered 503", retry_count: 2, duration_ms: 200 });
-    expect(failed.events.find((e: { event_name: string }) => e.event_name === "unpack")).toMatchObject({ error: "corrupt archive" });
+    expect(failed.events.map((e: { task_id: string }) => e.task_id).sort()).toEqual([
+      "sdk-task/failed",
+      expect.stringMatching(/^unpack-/),
+    ]);
+    expect(failed.events.find((e: { task_id: string }) => e.task_id === "sdk-task/failed")).toMatchObject({
+      error: "S3 answered 503",
+      retry_count: 2,
+      duration_ms: 200,
+    });
+    expect(failed.events.find((e: { event_name: string }) => e.event_name === "unpack")).toMatchObject({
+      error: "corrupt archive",
+    });
 
     const slowEvents = await get("/api/v1/pipeline/events/slow?threshold_seconds=1");
     expect(slowEvents.events).toEqual([expect.objectContaining({ task_id: "sdk-task/slow", duration_ms: 3500 })]);
 
     const stats = await get("/api/v1/pipeline/retry-stats");
     expect(stats).toMatchObject({ total_events: 6, events_retried: 2, total_retries: 3, max_retries: 2 });
-    expect(stats.by_event_name.find((s: { event_name: string }) => s.event_name === "upload")).toMatchObject({ runs: 2, failures: 1, retries: 3 });
+    expect(stats.by_event_name.find((s: { event_name: string }) => s.event_name === "upload")).toMatchObject({
+      runs: 2,
+      failures: 1,
+      retries: 3,
+    });
 
     const failedOps = await get("/api/v1/pipeline/network?failed=true");
     expect(failedOps.operations).toEqual([
-      expect.objectContaining({ task_id: "sdk-task/failed", host: "s3.example.com", port: 443, operation: "put_object", bytes_sent: 1024, error: "connection reset" }),
+      expect.objectContaining({
+        task_id: "sdk-task/failed",
+        host: "s3.example.com",
+        port: 443,
+        operation: "put_object",
+        bytes_sent: 1024,
+        error: "connection reset",
+      }),
     ]);
     const slowOps = await get("/api/v1/pipeline/network/slow?threshold_seconds=1");
-    expect(slowOps.operations).toEqual([expect.objectContaining({ task_id: "sdk-task/slow", host: "cdn.example.com", latency_ms: 2500, bytes_received: 1_000_000 })]);
+    expect(slowOps.operations).toEqual([
+      expect.objectContaining({
+        task_id: "sdk-task/slow",
+        host: "cdn.example.com",
+        latency_ms: 2500,
+        bytes_received: 1_000_000,
+      }),
+    ]);
 
     const { publishers } = await get("/api/v1/publishers");
     expect(publishers).toContainEqual(
-      expect.objectContaining({ name: "ingest-workers", origin: "sdk", type: "other", target: server.url, state: "healthy", sent_count: 11, failed_count: 0, backlog: 0, last_success_at: expect.any(String) }),
+      expect.objectContaining({
+        name: "ingest-workers",
+        origin: "sdk",
+        type: "other",
+        target: server.url,
+        state: "healthy",
+        sent_count: 11,
+        failed_count: 0,
+        backlog: 0,
+        last_success_at: expect.any(String),
+      }),
     );
   });
 
   it("reports a publisher whose records the server rejected as degraded, with the reason", async () => {
-    const tracedeck = new TracedeckPublisher({ url: server.url, key, name: "rejecting-workers", flushIntervalMs: 60_000 });
+    const tracedeck = new TracedeckPublisher({
+      url: server.url,
+      key,
+      name: "rejecting-workers",
+      flushIntervalMs: 60_000,
+    });
     const impossible = execution("upload", "sdk-task/impossible", 5, 1);
     impossible.endTime = impossible.startTime - 1;
     tracedeck.publishEventMetrics(impossible);
@@ -112,7 +169,12 @@ describe("pipeline SDK → Tracedeck", () => {
     const tracedeck = new TracedeckPublisher({ url: server.url, key: "tfk_nope:tfs_nope", flushIntervalMs: 60_000 });
     tracedeck.publishEventMetrics(execution("upload", "sdk-task/unauthorized", 5, 1));
     await tracedeck.close();
-    expect(tracedeck.status()).toMatchObject({ state: "failing", sent_count: 0, failed_count: 1, last_error: expect.stringMatching(/401/) });
+    expect(tracedeck.status()).toMatchObject({
+      state: "failing",
+      sent_count: 0,
+      failed_count: 1,
+      last_error: expect.stringMatching(/401/),
+    });
   });
 
   it("pushes OTLP/HTTP JSON that Tracedeck's own OTLP receiver accepts (Grafana Cloud publisher, protocol otlp)", async () => {
@@ -126,13 +188,21 @@ describe("pipeline SDK → Tracedeck", () => {
           headers: { "content-type": request.headers["content-type"] ?? "", authorization: `Bearer ${key}` },
           body: Buffer.concat(chunks),
         });
-        response.writeHead(forwarded.status, { "content-type": forwarded.headers.get("content-type") ?? "" }).end(await forwarded.text());
+        response
+          .writeHead(forwarded.status, { "content-type": forwarded.headers.get("content-type") ?? "" })
+          .end(await forwarded.text());
       });
     });
     await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
     try {
       const port = (relay.address() as { port: number }).port;
-      const grafana = new GrafanaCloudPublisher({ endpoint: `http://127.0.0.1:${port}/otlp/v1/metrics`, protocol: "otlp", instanceId: "1", apiKey: "k", pushIntervalMs: 60_000 });
+      const grafana = new GrafanaCloudPublisher({
+        endpoint: `http://127.0.0.1:${port}/otlp/v1/metrics`,
+        protocol: "otlp",
+        instanceId: "1",
+        apiKey: "k",
+        pushIntervalMs: 60_000,
+      });
       grafana.publishEventMetrics(execution("otlp_job", "sdk-task/otlp-1", 5, 1, 4));
       const op = new NetworkMetrics("sdk-task/otlp-1", "otlp-host", 443, "fetch", Date.now() / 1000 - 5);
       op.endTime = op.startTime + 0.1;
@@ -143,10 +213,16 @@ describe("pipeline SDK → Tracedeck", () => {
 
       const { series } = await get("/api/v1/metrics/query?name=event_retries_total&agg=max&group_by=event_name");
       expect(series).toContainEqual(expect.objectContaining({ tags: { event_name: "otlp_job" } }));
-      const points = series.find((s: { tags: Record<string, string> }) => s.tags.event_name === "otlp_job").points as [string, number | null][];
+      const points = series.find((s: { tags: Record<string, string> }) => s.tags.event_name === "otlp_job").points as [
+        string,
+        number | null,
+      ][];
       expect(points.some(([, value]) => value === 4)).toBe(true);
       const bytes = await get("/api/v1/metrics/query?name=network_bytes_total&agg=max&group_by=direction");
-      expect(bytes.series.map((s: { tags: Record<string, string> }) => s.tags.direction).sort()).toEqual(["received", "sent"]);
+      expect(bytes.series.map((s: { tags: Record<string, string> }) => s.tags.direction).sort()).toEqual([
+        "received",
+        "sent",
+      ]);
     } finally {
       await new Promise((resolve) => relay.close(resolve));
     }

@@ -2,7 +2,15 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TraceContext } from "@/lib/sdk/context";
-import { instrumentFetch, Protocol, SeverityLevel, SpanKind, TelemetryBuilder, tracedHandler, type TelemetryClient } from "@/lib/sdk/telemetry";
+import {
+  instrumentFetch,
+  Protocol,
+  SeverityLevel,
+  SpanKind,
+  TelemetryBuilder,
+  tracedHandler,
+  type TelemetryClient,
+} from "@/lib/sdk/telemetry";
 import { createKey, startServer, type RunningServer } from "./server";
 
 // The SDK's telemetry client against a real Tracedeck server: what it sends over each protocol is
@@ -29,7 +37,14 @@ const read = async <T>(path: string): Promise<T> => {
 };
 
 const clientFor = (service: string, protocol: Protocol): TelemetryClient =>
-  new TelemetryBuilder().withApiKey(...key).withEndpoint(server.url).withService(service, "1.2.3").withEnvironment("test").withProtocol(protocol).withCustomAttribute("team", "sdk").build();
+  new TelemetryBuilder()
+    .withApiKey(...key)
+    .withEndpoint(server.url)
+    .withService(service, "1.2.3")
+    .withEnvironment("test")
+    .withProtocol(protocol)
+    .withCustomAttribute("team", "sdk")
+    .build();
 
 describe.each([Protocol.HTTP, Protocol.OTLP])("the telemetry client over %s", (protocol) => {
   it("sends spans, logs, counters, gauges and histograms that the query API returns", async () => {
@@ -62,30 +77,64 @@ describe.each([Protocol.HTTP, Protocol.OTLP])("the telemetry client over %s", (p
     await client.shutdown(10_000);
     expect(client.getStatus()).toMatchObject({ failed: 0, spansSent: 3, logsSent: 5 });
 
-    const trace = await read<{ spans: { name: string; parent_span_id: string | null; status: { code: string; message: string | null }; events: { name: string }[]; resource_attributes: Record<string, unknown> }[] }>(`/api/v1/traces/${traceId}`);
+    const trace = await read<{
+      spans: {
+        name: string;
+        parent_span_id: string | null;
+        status: { code: string; message: string | null };
+        events: { name: string }[];
+        resource_attributes: Record<string, unknown>;
+      }[];
+    }>(`/api/v1/traces/${traceId}`);
     expect(trace.spans.map((s) => s.name).sort()).toEqual(["POST /orders", "SELECT orders", "charge card"]);
     const root = trace.spans.find((s) => s.name === "POST /orders")!;
     expect(root.parent_span_id).toBeNull();
     expect(root.events.map((e) => e.name)).toEqual(["validated"]);
-    expect(root.resource_attributes).toMatchObject({ "service.name": service, "service.version": "1.2.3", "deployment.environment": "test", team: "sdk" });
+    expect(root.resource_attributes).toMatchObject({
+      "service.name": service,
+      "service.version": "1.2.3",
+      "deployment.environment": "test",
+      team: "sdk",
+    });
     const failed = trace.spans.find((s) => s.name === "charge card")!;
     expect(failed.status).toEqual({ code: "error", message: "card declined" });
     expect(failed.events.map((e) => e.name)).toEqual(["exception"]);
 
     const logs = await read<{ logs: { body: unknown; trace_id: string | null }[] }>(`/api/v1/logs?service=${service}`);
-    expect(logs.logs.map((l) => l.body).sort()).toEqual(["cache warm", "custom level", "order accepted", "out of memory soon", "payment provider slow"]);
-    const severities = await read<{ logs: { body: unknown; severity_text: string | null }[] }>(`/api/v1/logs?service=${service}&severity=warn`);
-    expect(severities.logs.map((l) => l.body).sort()).toEqual(["custom level", "out of memory soon", "payment provider slow"]);
+    expect(logs.logs.map((l) => l.body).sort()).toEqual([
+      "cache warm",
+      "custom level",
+      "order accepted",
+      "out of memory soon",
+      "payment provider slow",
+    ]);
+    const severities = await read<{ logs: { body: unknown; severity_text: string | null }[] }>(
+      `/api/v1/logs?service=${service}&severity=warn`,
+    );
+    expect(severities.logs.map((l) => l.body).sort()).toEqual([
+      "custom level",
+      "out of memory soon",
+      "payment provider slow",
+    ]);
     expect(logs.logs.find((l) => l.body === "order accepted")!.trace_id).toBe(traceId);
 
-    const counter = await read<{ series: { points: [string, number][] }[] }>(`/api/v1/metrics/query?name=orders.created.${protocol}&agg=sum&from=now-5m&step=5m&tag=channel:web`);
+    const counter = await read<{ series: { points: [string, number][] }[] }>(
+      `/api/v1/metrics/query?name=orders.created.${protocol}&agg=sum&from=now-5m&step=5m&tag=channel:web`,
+    );
     expect(counter.series.flatMap((s) => s.points.map((p) => p[1])).reduce((a, b) => a + b, 0)).toBe(3);
-    const gauge = await read<{ series: { points: [string, number][] }[] }>(`/api/v1/metrics/query?name=queue.depth.${protocol}&agg=max&from=now-5m&step=5m`);
+    const gauge = await read<{ series: { points: [string, number][] }[] }>(
+      `/api/v1/metrics/query?name=queue.depth.${protocol}&agg=max&from=now-5m&step=5m`,
+    );
     expect(gauge.series[0]!.points.some((p) => p[1] === 7)).toBe(true);
-    const metric = await read<{ unit: string | null; series: { tags: Record<string, string>; points: [string, number][] }[] }>(`/api/v1/metrics/query?name=cart.value.${protocol}&agg=max&from=now-5m&step=5m`);
+    const metric = await read<{
+      unit: string | null;
+      series: { tags: Record<string, string>; points: [string, number][] }[];
+    }>(`/api/v1/metrics/query?name=cart.value.${protocol}&agg=max&from=now-5m&step=5m`);
     expect(metric.unit).toBe("EUR");
     expect(metric.series[0]!.points.some((p) => p[1] === 59.5)).toBe(true);
-    const histogram = await read<{ type: string; series: { points: [string, number][] }[] }>(`/api/v1/metrics/query?name=db.query.duration.${protocol}&agg=count&from=now-5m&step=5m`);
+    const histogram = await read<{ type: string; series: { points: [string, number][] }[] }>(
+      `/api/v1/metrics/query?name=db.query.duration.${protocol}&agg=count&from=now-5m&step=5m`,
+    );
     expect(histogram.type).toBe("histogram");
     expect(histogram.series.flatMap((s) => s.points.map((p) => p[1])).reduce((a, b) => a + b, 0)).toBe(1);
   });
@@ -119,7 +168,15 @@ describe("tracing across services", () => {
 
     expect(seenTraceparent).toMatch(new RegExp(`^00-${rootTrace}-[0-9a-f]{16}-01$`));
     expect(serverSideTrace).toBe(rootTrace);
-    const trace = await read<{ spans: { name: string; span_id: string; parent_span_id: string | null; kind: string; attributes: Record<string, unknown> }[] }>(`/api/v1/traces/${rootTrace}`);
+    const trace = await read<{
+      spans: {
+        name: string;
+        span_id: string;
+        parent_span_id: string | null;
+        kind: string;
+        attributes: Record<string, unknown>;
+      }[];
+    }>(`/api/v1/traces/${rootTrace}`);
     const byName = Object.fromEntries(trace.spans.map((s) => [s.name, s]));
     expect(Object.keys(byName).sort()).toEqual(["POST /orders", `POST 127.0.0.1:${port}`, "checkout"].sort());
     expect(byName[`POST 127.0.0.1:${port}`]!.parent_span_id).toBe(byName.checkout!.span_id);
@@ -133,14 +190,21 @@ describe("tracing across services", () => {
       arrivals.push(Date.now());
       req.resume();
       if (arrivals.length === 1) {
-        res.writeHead(503, { "retry-after": "1", "content-type": "application/json" }).end('{"error":{"code":"unavailable","message":"busy"}}');
+        res
+          .writeHead(503, { "retry-after": "1", "content-type": "application/json" })
+          .end('{"error":{"code":"unavailable","message":"busy"}}');
       } else {
         res.writeHead(200, { "content-type": "application/json" }).end('{"accepted":1,"rejected":0,"errors":[]}');
       }
     });
     await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
     const { port } = flaky.address() as AddressInfo;
-    const client = new TelemetryBuilder().withApiKey(...key).withEndpoint(`http://127.0.0.1:${port}`).withService("retrying").withRetry(true, 2, 10).build();
+    const client = new TelemetryBuilder()
+      .withApiKey(...key)
+      .withEndpoint(`http://127.0.0.1:${port}`)
+      .withService("retrying")
+      .withRetry(true, 2, 10)
+      .build();
     client.initialize();
     client.logWarn("once");
     await client.flush();

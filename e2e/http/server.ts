@@ -28,7 +28,11 @@ export interface RunningServer {
 }
 
 /** Starts `next start` on a free port with its own storage: an embedded data directory, or DATABASE_URL; `env` adds settings. */
-export async function startServer(storage: { databaseUrl?: string; dataDir?: string; env?: Record<string, string> }): Promise<RunningServer> {
+export async function startServer(storage: {
+  databaseUrl?: string;
+  dataDir?: string;
+  env?: Record<string, string>;
+}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = storage.dataDir ?? mkdtempSync(path.join(tmpdir(), "tracedeck-http-"));
   const env: NodeJS.ProcessEnv = {
@@ -39,7 +43,10 @@ export async function startServer(storage: { databaseUrl?: string; dataDir?: str
     NEXT_TELEMETRY_DISABLED: "1",
     ...storage.env,
   };
-  const child = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
@@ -75,9 +82,15 @@ export async function startServer(storage: { databaseUrl?: string; dataDir?: str
 }
 
 /** Runs the keys CLI against the same storage as the server. */
-export function keysCli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export function keysCli(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve("tsx/cli"), "scripts/keys.ts", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [require.resolve("tsx/cli"), "scripts/keys.ts", ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -18,7 +18,10 @@ const errorResponses = (endpoint: Endpoint) => {
   if (endpoint.body) statuses.push("400", "413", "415");
   if (endpoint.params) statuses.push("404");
   return Object.fromEntries(
-    [...new Set(statuses)].map((status) => [status, { description: `error (${status})`, content: { "application/json": { schema: ErrorEnvelope } } }]),
+    [...new Set(statuses)].map((status) => [
+      status,
+      { description: `error (${status})`, content: { "application/json": { schema: ErrorEnvelope } } },
+    ]),
   );
 };
 
@@ -37,14 +40,31 @@ export function openApiDocument(): unknown {
       ...(endpoint.description ? { description: endpoint.description } : {}),
       tags: [endpoint.tag],
       // {} last: the endpoint also answers some requests without credentials
-      security: endpoint.scope ? [{ bearerKey: [] }, { apiKey: [] }, { telemetryFlowKey: [], telemetryFlowSecret: [] }, ...(endpoint.anonymous ? [{}] : [])] : [],
-      requestParams: { ...(endpoint.query ? { query: endpoint.query } : {}), ...(endpoint.params ? { path: endpoint.params } : {}) },
+      security: endpoint.scope
+        ? [
+            { bearerKey: [] },
+            { apiKey: [] },
+            { telemetryFlowKey: [], telemetryFlowSecret: [] },
+            ...(endpoint.anonymous ? [{}] : []),
+          ]
+        : [],
+      requestParams: {
+        ...(endpoint.query ? { query: endpoint.query } : {}),
+        ...(endpoint.params ? { path: endpoint.params } : {}),
+      },
       ...(endpoint.body
-        ? { requestBody: { required: true, content: Object.fromEntries(contentTypes.map((t) => [t, { schema: endpoint.body! }])) } }
+        ? {
+            requestBody: {
+              required: true,
+              content: Object.fromEntries(contentTypes.map((t) => [t, { schema: endpoint.body! }])),
+            },
+          }
         : {}),
       responses: {
         [String(endpoint.status ?? 200)]:
-          endpoint.status === 204 ? { description: "done" } : { description: "success", content: { [contentTypes[0]!]: { schema: endpoint.response } } },
+          endpoint.status === 204
+            ? { description: "done" }
+            : { description: "success", content: { [contentTypes[0]!]: { schema: endpoint.response } } },
         ...errorResponses(endpoint),
       },
     };

@@ -10,7 +10,8 @@ describe("relative times", () => {
     expect(parseRelativeTime("now-1w", nowMs)).toBe(BigInt(nowMs - 604_800_000) * 1_000_000n);
   });
   it("leaves everything else to the absolute parser", () => {
-    for (const value of ["now-", "now-5", "now+5m", "now-5y", "yesterday", "2026-11-22T12:00:00Z"]) expect(parseRelativeTime(value, nowMs)).toBeUndefined();
+    for (const value of ["now-", "now-5", "now+5m", "now-5y", "yesterday", "2026-11-22T12:00:00Z"])
+      expect(parseRelativeTime(value, nowMs)).toBeUndefined();
   });
   it("is accepted by the range parameters, and a wrong one names what is allowed", () => {
     const before = BigInt(Date.now() - 3_600_000) * 1_000_000n;

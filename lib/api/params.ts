@@ -22,7 +22,9 @@ const Time = z
   .meta({ description: "RFC 3339 time, epoch milliseconds, `now` or `now-<n><s|m|h|d|w>` (e.g. now-1h)" })
   .transform((value, ctx) => {
     const trimmed = value.trim();
-    const nanos = parseRelativeTime(trimmed, Date.now()) ?? parseTime(/^\d+$/.test(trimmed) && trimmed.length <= 13 ? Number(trimmed) : trimmed);
+    const nanos =
+      parseRelativeTime(trimmed, Date.now()) ??
+      parseTime(/^\d+$/.test(trimmed) && trimmed.length <= 13 ? Number(trimmed) : trimmed);
     if (nanos === undefined) {
       ctx.addIssue({ code: "custom", message: "must be an RFC 3339 time, epoch milliseconds or now[-<n><s|m|h|d|w>]" });
       return z.NEVER;
@@ -36,7 +38,13 @@ export const RangeParams = {
 };
 
 export const PageParams = {
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(100).meta({ description: `page size, at most ${MAX_LIMIT}` }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_LIMIT)
+    .default(100)
+    .meta({ description: `page size, at most ${MAX_LIMIT}` }),
   cursor: z.string().max(500).optional().meta({ description: "next_cursor of the previous page" }),
 };
 
@@ -49,7 +57,10 @@ export interface Range {
 export function resolveRange(input: { from?: bigint; to?: bigint }, now: Date): Range {
   const to = input.to ?? BigInt(now.getTime()) * 1_000_000n;
   const from = input.from ?? to - DEFAULT_WINDOW_NANOS;
-  if (from > to) throw new ApiError("validation_failed", "invalid query parameter: from: must not be after to", [{ path: "from", message: "must not be after to" }]);
+  if (from > to)
+    throw new ApiError("validation_failed", "invalid query parameter: from: must not be after to", [
+      { path: "from", message: "must not be after to" },
+    ]);
   return { from, to };
 }
 
@@ -63,19 +74,29 @@ export function encodeCursor(key: (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
 }
 
-export function decodeCursor(cursor: string | undefined, shape: ("string" | "number")[]): (string | number)[] | undefined {
+export function decodeCursor(
+  cursor: string | undefined,
+  shape: ("string" | "number")[],
+): (string | number)[] | undefined {
   if (cursor === undefined) return undefined;
   try {
     const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (Array.isArray(key) && key.length === shape.length && key.every((v, i) => typeof v === shape[i])) return key as (string | number)[];
+    if (Array.isArray(key) && key.length === shape.length && key.every((v, i) => typeof v === shape[i]))
+      return key as (string | number)[];
   } catch {
     // fall through to the 400
   }
-  throw new ApiError("validation_failed", "invalid query parameter: cursor: not a cursor this endpoint gave out", [{ path: "cursor", message: "invalid cursor" }]);
+  throw new ApiError("validation_failed", "invalid query parameter: cursor: not a cursor this endpoint gave out", [
+    { path: "cursor", message: "invalid cursor" },
+  ]);
 }
 
 /** Splits the extra row a page query fetched into the page and the cursor for the next one. */
-export function page<T>(rows: T[], limit: number, key: (row: T) => (string | number)[]): { items: T[]; next_cursor: string | null } {
+export function page<T>(
+  rows: T[],
+  limit: number,
+  key: (row: T) => (string | number)[],
+): { items: T[]; next_cursor: string | null } {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, next_cursor: rows.length > limit && last ? encodeCursor(key(last)) : null };
@@ -106,7 +127,13 @@ export function defaultStepSeconds(rangeSecondsValue: number): number {
 }
 
 export const StepParam = {
-  step_seconds: z.coerce.number().int().min(1).max(86_400).optional().meta({ description: "bucket width (default: the range in about 60 buckets)" }),
+  step_seconds: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .optional()
+    .meta({ description: "bucket width (default: the range in about 60 buckets)" }),
 };
 
 export interface Buckets {
@@ -123,6 +150,10 @@ export function buckets(range: Range, stepSeconds: number | undefined): Buckets 
   const stepNanos = BigInt(step) * 1_000_000_000n;
   const first = (range.from / stepNanos) * stepNanos;
   const count = Number((range.to - first) / stepNanos) + 1;
-  if (count > 10_000) throw new ApiError("unprocessable", `the range holds more than 10,000 steps of ${step} s; choose a larger step_seconds`);
+  if (count > 10_000)
+    throw new ApiError(
+      "unprocessable",
+      `the range holds more than 10,000 steps of ${step} s; choose a larger step_seconds`,
+    );
   return { step, first, stepNanos, count };
 }

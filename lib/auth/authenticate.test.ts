@@ -8,9 +8,14 @@ describe("readCredentials", () => {
 
   it("reads every accepted header form", () => {
     expect(readCredentials(new Headers({ authorization: "Bearer tfk_abc:tfs_def" }))).toEqual(pair);
-    expect(readCredentials(new Headers({ "x-telemetryflow-key-id": "tfk_abc", "x-telemetryflow-key-secret": "tfs_def" }))).toEqual(pair);
+    expect(
+      readCredentials(new Headers({ "x-telemetryflow-key-id": "tfk_abc", "x-telemetryflow-key-secret": "tfs_def" })),
+    ).toEqual(pair);
     expect(readCredentials(new Headers({ "x-api-key": "tfk_abc:tfs_def" }))).toEqual(pair);
-    expect(readCredentials(new Headers({ authorization: "bearer opaque-token" }))).toEqual({ kind: "token", token: "opaque-token" });
+    expect(readCredentials(new Headers({ authorization: "bearer opaque-token" }))).toEqual({
+      kind: "token",
+      token: "opaque-token",
+    });
   });
 
   it("finds nothing in absent or malformed headers", () => {

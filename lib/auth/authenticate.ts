@@ -90,7 +90,14 @@ async function principalForToken(db: Db, token: string, now: Date): Promise<Prin
     .select({ projectId: oauthTokens.projectId, scopes: oauthTokens.scopes })
     .from(oauthTokens)
     .leftJoin(apiKeys, eq(apiKeys.id, oauthTokens.apiKeyId))
-    .where(and(eq(oauthTokens.tokenHash, sha256Hex(token)), isNull(oauthTokens.revokedAt), gt(oauthTokens.expiresAt, now), isNull(apiKeys.revokedAt)));
+    .where(
+      and(
+        eq(oauthTokens.tokenHash, sha256Hex(token)),
+        isNull(oauthTokens.revokedAt),
+        gt(oauthTokens.expiresAt, now),
+        isNull(apiKeys.revokedAt),
+      ),
+    );
   return row ? { projectId: row.projectId, scopes: row.scopes as Scope[] } : undefined;
 }
 
@@ -129,7 +136,10 @@ function assertSameOrigin(request: RequestLike): void {
  * a malformed slug is a 400 before any lookup.
  */
 function requestedProjectSlug(request: RequestLike): string {
-  const slug = new URL(request.url).searchParams.get("project") ?? request.headers.get("x-tracedeck-project") ?? DEFAULT_PROJECT_SLUG;
+  const slug =
+    new URL(request.url).searchParams.get("project") ??
+    request.headers.get("x-tracedeck-project") ??
+    DEFAULT_PROJECT_SLUG;
   const parsed = ProjectSlug.safeParse(slug);
   if (!parsed.success) {
     const reason = describeZodError(parsed.error);
@@ -154,7 +164,13 @@ export type Anonymous = "public_metrics";
  * It holds no scope: only endpoints declared `anonymous: "public_metrics"` ask for it. Unknown
  * and private projects alike give nothing, so the 401 does not tell which projects exist.
  */
-async function publicMetricsPrincipal({ db, request }: { db: Db; request: RequestLike }): Promise<Principal | undefined> {
+async function publicMetricsPrincipal({
+  db,
+  request,
+}: {
+  db: Db;
+  request: RequestLike;
+}): Promise<Principal | undefined> {
   const slug = requestedProjectSlug(request);
   const [project] = await db
     .select({ id: projects.id })
@@ -205,7 +221,10 @@ export async function authenticate({
     );
   }
   if (!hasScope(principal.scopes, scope)) {
-    throw new ApiError("forbidden", principal.user ? `a ${principal.user.role} session may not do this` : `this key lacks the "${scope}" scope`);
+    throw new ApiError(
+      "forbidden",
+      principal.user ? `a ${principal.user.role} session may not do this` : `this key lacks the "${scope}" scope`,
+    );
   }
   return principal;
 }

@@ -26,7 +26,12 @@ async function status(promise: Promise<unknown>): Promise<number> {
 }
 
 const auth = (headers: Record<string, string>, scope: "ingest" | "read" | "admin" = "ingest") =>
-  authenticate({ db: database.db, request: new Request("http://localhost/api/v1/spans", { method: "POST", headers }), scope, now: new Date() });
+  authenticate({
+    db: database.db,
+    request: new Request("http://localhost/api/v1/spans", { method: "POST", headers }),
+    scope,
+    now: new Date(),
+  });
 
 describe("API keys", () => {
   it("stores only a SHA-256 of the secret", async () => {
@@ -80,7 +85,10 @@ describe("API keys", () => {
     const b = await createTestProject(database);
     const keyB = await createApiKey({ db: database.db, input: { project: b.slug, scopes: ["ingest"] } });
     const principal = await auth({ "x-api-key": `${keyB.keyId}:${keyB.secret}` });
-    await ingestSpans({ ctx: { ...a, projectId: principal.projectId }, input: [{ name: "from-b", start_time: 1_763_787_600 }] });
+    await ingestSpans({
+      ctx: { ...a, projectId: principal.projectId },
+      input: [{ name: "from-b", start_time: 1_763_787_600 }],
+    });
     const inA = await database.db.select().from(spans).where(eq(spans.projectId, a.projectId));
     const inB = await database.db.select().from(spans).where(eq(spans.projectId, b.projectId));
     expect(inA).toHaveLength(0);
@@ -88,6 +96,8 @@ describe("API keys", () => {
   });
 
   it("cannot be made for a project that does not exist", async () => {
-    expect(await status(createApiKey({ db: database.db, input: { project: "no-such-project", scopes: ["read"] } }))).toBe(404);
+    expect(
+      await status(createApiKey({ db: database.db, input: { project: "no-such-project", scopes: ["read"] } })),
+    ).toBe(404);
   });
 });

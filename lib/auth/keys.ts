@@ -58,7 +58,13 @@ export async function insertApiKey(db: Db, projectId: string, scopes: Scope[], n
   return { ...pair, row: row! };
 }
 
-export async function createApiKey({ db, input }: { db: Db; input: z.input<typeof CreateApiKeyInput> }): Promise<CreatedApiKey> {
+export async function createApiKey({
+  db,
+  input,
+}: {
+  db: Db;
+  input: z.input<typeof CreateApiKeyInput>;
+}): Promise<CreatedApiKey> {
   const { project, scopes, name } = CreateApiKeyInput.parse(input);
   const { keyId, secret } = await insertApiKey(db, await projectIdBySlug(db, project), scopes, name);
   return { keyId, secret, project, scopes, name };
@@ -105,7 +111,12 @@ export async function revokeApiKey({ db, input }: { db: Db; input: { keyId: stri
 
 /** What the keys CLI asks: run on its own database, or by the server that owns the embedded one. */
 export const KeysCommand = z.discriminatedUnion("command", [
-  z.object({ command: z.literal("create"), project: z.string().min(1), scopes: z.array(Scope).min(1), name: z.string().default("") }),
+  z.object({
+    command: z.literal("create"),
+    project: z.string().min(1),
+    scopes: z.array(Scope).min(1),
+    name: z.string().default(""),
+  }),
   z.object({ command: z.literal("list"), project: z.string().optional() }),
   z.object({ command: z.literal("revoke"), keyId: z.string().min(1) }),
 ]);

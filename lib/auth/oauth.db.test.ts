@@ -19,10 +19,17 @@ const form = (fields: Record<string, string>, headers: Record<string, string> = 
     headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
     body: new URLSearchParams(fields).toString(),
   });
-const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}` });
+const basic = (id: string, secret: string) => ({
+  authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`,
+});
 
 async function bearer(token: string, scope: "ingest" | "read" | "admin" = "read") {
-  return authenticate({ db: database.db, request: new Request("http://localhost/api/v1/traces", { headers: { authorization: `Bearer ${token}` } }), scope, now: new Date() });
+  return authenticate({
+    db: database.db,
+    request: new Request("http://localhost/api/v1/traces", { headers: { authorization: `Bearer ${token}` } }),
+    scope,
+    now: new Date(),
+  });
 }
 
 async function newKey(scopes: ("ingest" | "read" | "admin")[]) {
@@ -33,14 +40,30 @@ async function newKey(scopes: ("ingest" | "read" | "admin")[]) {
 describe("client-credentials tokens", () => {
   it("are issued for a key, by Basic auth or form fields, and act for its project with its scopes", async () => {
     const { project, key } = await newKey(["ingest", "read"]);
-    const response = await tokenRequest({ db: database.db, request: form({ grant_type: "client_credentials" }, basic(key.keyId, key.secret)) });
+    const response = await tokenRequest({
+      db: database.db,
+      request: form({ grant_type: "client_credentials" }, basic(key.keyId, key.secret)),
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
-    const body = (await response.json()) as { access_token: string; token_type: string; expires_in: number; scope: string };
+    const body = (await response.json()) as {
+      access_token: string;
+      token_type: string;
+      expires_in: number;
+      scope: string;
+    };
     expect(body).toMatchObject({ token_type: "Bearer", expires_in: TOKEN_LIFETIME_SECONDS, scope: "ingest read" });
     expect((await bearer(body.access_token)).projectId).toBe(project.projectId);
 
-    const narrowed = await tokenRequest({ db: database.db, request: form({ grant_type: "client_credentials", scope: "ingest", client_id: key.keyId, client_secret: key.secret }) });
+    const narrowed = await tokenRequest({
+      db: database.db,
+      request: form({
+        grant_type: "client_credentials",
+        scope: "ingest",
+        client_id: key.keyId,
+        client_secret: key.secret,
+      }),
+    });
     const { access_token, scope } = (await narrowed.json()) as { access_token: string; scope: string };
     expect(scope).toBe("ingest");
     await expect(bearer(access_token, "read")).rejects.toMatchObject({ status: 403 });
@@ -54,8 +77,20 @@ describe("client-credentials tokens", () => {
       [form({ grant_type: "client_credentials" }), 401, "invalid_client"],
       [form({ grant_type: "password" }, basic(key.keyId, key.secret)), 400, "unsupported_grant_type"],
       [form({}, basic(key.keyId, key.secret)), 400, "invalid_request"],
-      [form({ grant_type: "client_credentials", scope: "ingest admin" }, basic(key.keyId, key.secret)), 400, "invalid_scope"],
-      [new Request("http://localhost/api/oauth/token", { method: "POST", headers: { "content-type": "application/json", ...basic(key.keyId, key.secret) }, body: "{}" }), 415, "invalid_request"],
+      [
+        form({ grant_type: "client_credentials", scope: "ingest admin" }, basic(key.keyId, key.secret)),
+        400,
+        "invalid_scope",
+      ],
+      [
+        new Request("http://localhost/api/oauth/token", {
+          method: "POST",
+          headers: { "content-type": "application/json", ...basic(key.keyId, key.secret) },
+          body: "{}",
+        }),
+        415,
+        "invalid_request",
+      ],
     ];
     for (const [request, status, error] of cases) {
       const response = await tokenRequest({ db: database.db, request });
@@ -68,12 +103,27 @@ describe("client-credentials tokens", () => {
   it("stop working at once when revoked, when their key is revoked, or when they expire", async () => {
     const { key } = await newKey(["read"]);
     const issue = async (now?: Date) =>
-      ((await (await tokenRequest({ db: database.db, request: form({ grant_type: "client_credentials" }, basic(key.keyId, key.secret)), now })).json()) as { access_token: string }).access_token;
+      (
+        (await (
+          await tokenRequest({
+            db: database.db,
+            request: form({ grant_type: "client_credentials" }, basic(key.keyId, key.secret)),
+            now,
+          })
+        ).json()) as { access_token: string }
+      ).access_token;
 
     const token = await issue();
     await bearer(token);
     const revoke = (value: string, id = key.keyId, secret = key.secret) =>
-      revokeRequest({ db: database.db, request: new Request("http://localhost/api/oauth/revoke", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...basic(id, secret) }, body: `token=${encodeURIComponent(value)}` }) });
+      revokeRequest({
+        db: database.db,
+        request: new Request("http://localhost/api/oauth/revoke", {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", ...basic(id, secret) },
+          body: `token=${encodeURIComponent(value)}`,
+        }),
+      });
     expect((await revoke(token)).status).toBe(200);
     await expect(bearer(token)).rejects.toMatchObject({ status: 401 });
     expect((await revoke("tfa_never-issued")).status).toBe(200);

@@ -14,7 +14,13 @@ import { Scope } from "./scopes";
 export const TOKEN_PREFIX = "tfa_";
 export const TOKEN_LIFETIME_SECONDS = 3600;
 
-type OAuthErrorCode = "invalid_request" | "invalid_client" | "unsupported_grant_type" | "invalid_scope" | "server_error" | "temporarily_unavailable";
+type OAuthErrorCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "unsupported_grant_type"
+  | "invalid_scope"
+  | "server_error"
+  | "temporarily_unavailable";
 
 class OAuthError extends Error {
   constructor(
@@ -33,7 +39,8 @@ function oauthErrorResponse(error: unknown): Response {
     const api = toApiError(error);
     // a bad body (size, type) is the client's mistake; anything else is ours
     if (api.status < 500) error = new OAuthError("invalid_request", api.message, api.status);
-    else error = new OAuthError(api.status === 503 ? "temporarily_unavailable" : "server_error", api.message, api.status);
+    else
+      error = new OAuthError(api.status === 503 ? "temporarily_unavailable" : "server_error", api.message, api.status);
   }
   const e = error as OAuthError;
   const headers: Record<string, string> = { ...NO_STORE };
@@ -42,7 +49,10 @@ function oauthErrorResponse(error: unknown): Response {
 }
 
 async function readForm(request: Request): Promise<URLSearchParams> {
-  const { bytes } = await readBody(request, { maxBytes: 16 * 1024, contentTypes: ["application/x-www-form-urlencoded"] });
+  const { bytes } = await readBody(request, {
+    maxBytes: 16 * 1024,
+    contentTypes: ["application/x-www-form-urlencoded"],
+  });
   return new URLSearchParams(bytes.toString("utf8"));
 }
 
@@ -66,7 +76,11 @@ function clientCredentials(request: Request, form: URLSearchParams): { clientId:
   }
   const clientId = form.get("client_id");
   const clientSecret = form.get("client_secret");
-  if (!clientId || !clientSecret) throw new OAuthError("invalid_client", "client authentication required: HTTP Basic with the key id and secret, or client_id and client_secret");
+  if (!clientId || !clientSecret)
+    throw new OAuthError(
+      "invalid_client",
+      "client authentication required: HTTP Basic with the key id and secret, or client_id and client_secret",
+    );
   return { clientId, clientSecret };
 }
 
@@ -77,22 +91,33 @@ async function authenticateClient(db: Db, request: Request, form: URLSearchParam
     .select({ id: apiKeys.id, projectId: apiKeys.projectId, secretHash: apiKeys.secretHash, scopes: apiKeys.scopes })
     .from(apiKeys)
     .where(and(eq(apiKeys.keyId, clientId), isNull(apiKeys.revokedAt)));
-  if (!key || !secretMatches(clientSecret, key.secretHash)) throw new OAuthError("invalid_client", "unknown client or wrong secret");
+  if (!key || !secretMatches(clientSecret, key.secretHash))
+    throw new OAuthError("invalid_client", "unknown client or wrong secret");
   return key;
 }
 
 /** POST /api/oauth/token: an access token for an API key, with the key's scopes or fewer. */
-export async function tokenRequest({ db, request, now = new Date() }: { db: Db; request: Request; now?: Date }): Promise<Response> {
+export async function tokenRequest({
+  db,
+  request,
+  now = new Date(),
+}: {
+  db: Db;
+  request: Request;
+  now?: Date;
+}): Promise<Response> {
   try {
     const form = await readForm(request);
     const key = await authenticateClient(db, request, form);
     const grant = form.get("grant_type");
     if (!grant) throw new OAuthError("invalid_request", "grant_type is required");
-    if (grant !== "client_credentials") throw new OAuthError("unsupported_grant_type", `grant_type "${grant}" is not supported; use client_credentials`);
+    if (grant !== "client_credentials")
+      throw new OAuthError("unsupported_grant_type", `grant_type "${grant}" is not supported; use client_credentials`);
     const requested = (form.get("scope") ?? "").split(" ").filter(Boolean);
     const granted = requested.length ? requested : key.scopes;
     for (const scope of granted) {
-      if (!Scope.safeParse(scope).success || !key.scopes.includes(scope)) throw new OAuthError("invalid_scope", `scope "${scope}" is not one this key has (${key.scopes.join(" ")})`);
+      if (!Scope.safeParse(scope).success || !key.scopes.includes(scope))
+        throw new OAuthError("invalid_scope", `scope "${scope}" is not one this key has (${key.scopes.join(" ")})`);
     }
     const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
     await db.insert(oauthTokens).values({
@@ -104,7 +129,12 @@ export async function tokenRequest({ db, request, now = new Date() }: { db: Db; 
       expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_SECONDS * 1000),
     });
     return Response.json(
-      { access_token: token, token_type: "Bearer", expires_in: TOKEN_LIFETIME_SECONDS, scope: [...new Set(granted)].join(" ") },
+      {
+        access_token: token,
+        token_type: "Bearer",
+        expires_in: TOKEN_LIFETIME_SECONDS,
+        scope: [...new Set(granted)].join(" "),
+      },
       { headers: NO_STORE },
     );
   } catch (error) {
@@ -113,7 +143,15 @@ export async function tokenRequest({ db, request, now = new Date() }: { db: Db; 
 }
 
 /** POST /api/oauth/revoke: the client's own token stops working at once; unknown tokens are not an error (RFC 7009 §2.2). */
-export async function revokeRequest({ db, request, now = new Date() }: { db: Db; request: Request; now?: Date }): Promise<Response> {
+export async function revokeRequest({
+  db,
+  request,
+  now = new Date(),
+}: {
+  db: Db;
+  request: Request;
+  now?: Date;
+}): Promise<Response> {
   try {
     const form = await readForm(request);
     const key = await authenticateClient(db, request, form);
@@ -122,7 +160,13 @@ export async function revokeRequest({ db, request, now = new Date() }: { db: Db;
     await db
       .update(oauthTokens)
       .set({ revokedAt: now })
-      .where(and(eq(oauthTokens.tokenHash, sha256Hex(token)), eq(oauthTokens.apiKeyId, key.id), isNull(oauthTokens.revokedAt)));
+      .where(
+        and(
+          eq(oauthTokens.tokenHash, sha256Hex(token)),
+          eq(oauthTokens.apiKeyId, key.id),
+          isNull(oauthTokens.revokedAt),
+        ),
+      );
     return new Response(null, { status: 200, headers: NO_STORE });
   } catch (error) {
     return oauthErrorResponse(error);

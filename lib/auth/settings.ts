@@ -14,7 +14,9 @@ import { Credentials } from "./users";
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** What names a project in URLs, API calls and the CLI; checked before any lookup, so a malformed value is a 400. */
-export const ProjectSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and dashes, at most 63");
+export const ProjectSlug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and dashes, at most 63");
 
 export const ProjectView = z
   .object({
@@ -29,9 +31,15 @@ export const ProjectCreate = z.object({ slug: ProjectSlug, name: z.string().trim
 export const ProjectUpdate = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
-    public_metrics: z.boolean().optional().meta({ description: "let Prometheus scrape GET /metrics?project=<slug> without a key" }),
+    public_metrics: z
+      .boolean()
+      .optional()
+      .meta({ description: "let Prometheus scrape GET /metrics?project=<slug> without a key" }),
   })
-  .refine((update) => update.name !== undefined || update.public_metrics !== undefined, "send name, public_metrics or both");
+  .refine(
+    (update) => update.name !== undefined || update.public_metrics !== undefined,
+    "send name, public_metrics or both",
+  );
 export const ProjectParams = z.object({ slug: ProjectSlug });
 
 const projectView = (p: { slug: string; name: string; publicMetrics: boolean; createdAt: Date }) => ({
@@ -46,17 +54,37 @@ export async function listProjects({ ctx }: { ctx: Ctx }): Promise<z.output<type
   return { projects: rows.map(projectView) };
 }
 
-export async function createProject({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<z.output<typeof ProjectView>> {
+export async function createProject({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: unknown;
+}): Promise<z.output<typeof ProjectView>> {
   const { slug, name } = ProjectCreate.parse(input);
-  const [created] = await ctx.db.insert(projects).values({ slug, name }).onConflictDoNothing({ target: projects.slug }).returning();
+  const [created] = await ctx.db
+    .insert(projects)
+    .values({ slug, name })
+    .onConflictDoNothing({ target: projects.slug })
+    .returning();
   if (!created) throw new ApiError("unprocessable", `a project "${slug}" exists already`);
   return projectView(created);
 }
 
 /** Renames a project and/or makes its GET /metrics public (or private again). */
-export async function updateProject({ ctx, input }: { ctx: Ctx; input: { slug: string; body: unknown } }): Promise<z.output<typeof ProjectView>> {
+export async function updateProject({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { slug: string; body: unknown };
+}): Promise<z.output<typeof ProjectView>> {
   const { name, public_metrics: publicMetrics } = ProjectUpdate.parse(input.body);
-  const [updated] = await ctx.db.update(projects).set({ name, publicMetrics }).where(eq(projects.slug, input.slug)).returning();
+  const [updated] = await ctx.db
+    .update(projects)
+    .set({ name, publicMetrics })
+    .where(eq(projects.slug, input.slug))
+    .returning();
   if (!updated) throw new ApiError("not_found", `no project "${input.slug}"`);
   return projectView(updated);
 }
@@ -73,12 +101,18 @@ export const KeyView = z
   .meta({ id: "ApiKey" });
 export const KeyList = z.object({ keys: z.array(KeyView) });
 export const KeyCreate = z.object({ name: z.string().trim().max(200).default(""), scopes: z.array(Scope).min(1) });
-export const CreatedKey = KeyView.extend({ secret: z.string().meta({ description: "shown once; only its SHA-256 is kept" }) }).meta({ id: "CreatedApiKey" });
+export const CreatedKey = KeyView.extend({
+  secret: z.string().meta({ description: "shown once; only its SHA-256 is kept" }),
+}).meta({ id: "CreatedApiKey" });
 export const KeyParams = z.object({ key_id: z.string().min(1) });
 
 /** The current project's keys, newest first. */
 export async function listProjectKeys({ ctx }: { ctx: Ctx }): Promise<z.output<typeof KeyList>> {
-  const rows = await ctx.db.select().from(apiKeys).where(eq(apiKeys.projectId, ctx.projectId)).orderBy(desc(apiKeys.createdAt));
+  const rows = await ctx.db
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.projectId, ctx.projectId))
+    .orderBy(desc(apiKeys.createdAt));
   return {
     keys: rows.map((k) => ({
       key_id: k.keyId,
@@ -91,10 +125,24 @@ export async function listProjectKeys({ ctx }: { ctx: Ctx }): Promise<z.output<t
   };
 }
 
-export async function createProjectKey({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<z.output<typeof CreatedKey>> {
+export async function createProjectKey({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: unknown;
+}): Promise<z.output<typeof CreatedKey>> {
   const { name, scopes } = KeyCreate.parse(input);
   const { secret, row } = await insertApiKey(ctx.db, ctx.projectId, scopes, name);
-  return { key_id: row.keyId, secret, name: row.name, scopes: row.scopes, created_at: row.createdAt.toISOString(), last_used_at: null, revoked_at: null };
+  return {
+    key_id: row.keyId,
+    secret,
+    name: row.name,
+    scopes: row.scopes,
+    created_at: row.createdAt.toISOString(),
+    last_used_at: null,
+    revoked_at: null,
+  };
 }
 
 /** Revokes a key of the current project; keys of other projects are not found. */
@@ -104,16 +152,26 @@ export async function revokeProjectKey({ ctx, input }: { ctx: Ctx; input: z.outp
     .from(apiKeys)
     .where(and(eq(apiKeys.keyId, input.key_id), eq(apiKeys.projectId, ctx.projectId)));
   if (!key) throw new ApiError("not_found", `no API key ${input.key_id} in this project`);
-  await ctx.db.update(apiKeys).set({ revokedAt: sql`now()` }).where(and(eq(apiKeys.id, key.id), isNull(apiKeys.revokedAt)));
+  await ctx.db
+    .update(apiKeys)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiKeys.id, key.id), isNull(apiKeys.revokedAt)));
 }
 
-export const UserView = z.object({ id: z.string(), email: z.string(), role: z.enum(["admin", "viewer"]), created_at: z.string() }).meta({ id: "Account" });
+export const UserView = z
+  .object({ id: z.string(), email: z.string(), role: z.enum(["admin", "viewer"]), created_at: z.string() })
+  .meta({ id: "Account" });
 export const UserList = z.object({ users: z.array(UserView) });
 export const UserCreate = Credentials.extend({ role: z.enum(["admin", "viewer"]).default("viewer") });
 export const UserUpdate = z.object({ role: z.enum(["admin", "viewer"]) });
 export const UserParams = z.object({ id: z.uuid() });
 
-const userView = (u: { id: string; email: string; role: "admin" | "viewer"; createdAt: Date }) => ({ id: u.id, email: u.email, role: u.role, created_at: u.createdAt.toISOString() });
+const userView = (u: { id: string; email: string; role: "admin" | "viewer"; createdAt: Date }) => ({
+  id: u.id,
+  email: u.email,
+  role: u.role,
+  created_at: u.createdAt.toISOString(),
+});
 
 export async function listUsers({ ctx }: { ctx: Ctx }): Promise<z.output<typeof UserList>> {
   const rows = await ctx.db.select().from(users).orderBy(users.createdAt);
@@ -124,11 +182,7 @@ export async function listUsers({ ctx }: { ctx: Ctx }): Promise<z.output<typeof 
 export async function createUser({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<z.output<typeof UserView>> {
   const { email, password, role } = UserCreate.parse(input);
   const passwordHash = await hash(password);
-  const [created] = await ctx.db
-    .insert(users)
-    .values({ email, passwordHash, role })
-    .onConflictDoNothing()
-    .returning();
+  const [created] = await ctx.db.insert(users).values({ email, passwordHash, role }).onConflictDoNothing().returning();
   if (!created) throw new ApiError("unprocessable", `an account for ${email} exists already`);
   return userView(created);
 }
@@ -141,7 +195,13 @@ async function assertAnotherAdminRemains(ctx: Ctx, userId: string): Promise<void
   if (Number(row?.n ?? 0) === 0) throw new ApiError("unprocessable", "the last admin cannot be demoted or removed");
 }
 
-export async function updateUser({ ctx, input }: { ctx: Ctx; input: { id: string; body: unknown } }): Promise<z.output<typeof UserView>> {
+export async function updateUser({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { id: string; body: unknown };
+}): Promise<z.output<typeof UserView>> {
   const { role } = UserUpdate.parse(input.body);
   if (role !== "admin") await assertAnotherAdminRemains(ctx, input.id);
   const [updated] = await ctx.db.update(users).set({ role }).where(eq(users.id, input.id)).returning();

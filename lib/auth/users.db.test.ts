@@ -22,30 +22,53 @@ afterAll(async () => {
 const status = (promise: Promise<unknown>) =>
   promise.then(
     () => 200,
-    (e: unknown) => (e instanceof ApiError ? e.status : e instanceof Error && e.name === "ZodError" ? 400 : Promise.reject(e)),
+    (e: unknown) =>
+      e instanceof ApiError ? e.status : e instanceof Error && e.name === "ZodError" ? 400 : Promise.reject(e),
   );
 
 describe("accounts and sessions", () => {
   it("creates the first admin once, with an argon2id hash, and signs them in", async () => {
     const now = new Date();
-    expect(await status(createFirstAdmin({ db: database.db, input: { email: "ops@example.com", password: "short" }, now }))).toBe(400);
-    const { user, token } = await createFirstAdmin({ db: database.db, input: { email: " Ops@Example.com ", password: "correct horse battery" }, now });
+    expect(
+      await status(createFirstAdmin({ db: database.db, input: { email: "ops@example.com", password: "short" }, now })),
+    ).toBe(400);
+    const { user, token } = await createFirstAdmin({
+      db: database.db,
+      input: { email: " Ops@Example.com ", password: "correct horse battery" },
+      now,
+    });
     expect(user).toMatchObject({ email: "ops@example.com", role: "admin" });
     const [row] = await database.db.select().from(users).where(eq(users.id, user.id));
     expect(row!.passwordHash).toMatch(/^\$argon2id\$/);
     expect(await sessionUser({ db: database.db, token, now })).toEqual(user);
     const [stored] = await database.db.select().from(sessions).where(eq(sessions.userId, user.id));
     expect(stored!.tokenHash).toBe(sha256Hex(token));
-    expect(await status(createFirstAdmin({ db: database.db, input: { email: "other@example.com", password: "another long one" }, now }))).toBe(403);
+    expect(
+      await status(
+        createFirstAdmin({ db: database.db, input: { email: "other@example.com", password: "another long one" }, now }),
+      ),
+    ).toBe(403);
     expect(await userCount(database.db)).toBe(1);
-    expect(await ensureAdminFromEnv({ db: database.db, email: "env@example.com", password: "from the environment" })).toBe(false);
+    expect(
+      await ensureAdminFromEnv({ db: database.db, email: "env@example.com", password: "from the environment" }),
+    ).toBe(false);
   });
 
   it("signs in with the right password only, and ends sessions on sign-out and expiry", async () => {
     const now = new Date();
-    expect(await status(signIn({ db: database.db, input: { email: "ops@example.com", password: "wrong password!" }, now }))).toBe(401);
-    expect(await status(signIn({ db: database.db, input: { email: "nobody@example.com", password: "correct horse battery" }, now }))).toBe(401);
-    const { token } = await signIn({ db: database.db, input: { email: "OPS@example.com", password: "correct horse battery" }, now });
+    expect(
+      await status(signIn({ db: database.db, input: { email: "ops@example.com", password: "wrong password!" }, now })),
+    ).toBe(401);
+    expect(
+      await status(
+        signIn({ db: database.db, input: { email: "nobody@example.com", password: "correct horse battery" }, now }),
+      ),
+    ).toBe(401);
+    const { token } = await signIn({
+      db: database.db,
+      input: { email: "OPS@example.com", password: "correct horse battery" },
+      now,
+    });
     expect(await sessionUser({ db: database.db, token, now })).toMatchObject({ email: "ops@example.com" });
     const later = new Date(now.getTime() + 31 * 86_400_000);
     expect(await sessionUser({ db: database.db, token, now: later })).toBeUndefined();
@@ -59,17 +82,28 @@ describe("accounts managed by an admin", () => {
     const ctx = await createTestProject(database);
     const viewer = await createUser({ ctx, input: { email: "viewer@example.com", password: "viewer password 1" } });
     expect(viewer.role).toBe("viewer");
-    await expect(createUser({ ctx, input: { email: "VIEWER@example.com", password: "viewer password 1" } })).rejects.toMatchObject({ status: 422 });
+    await expect(
+      createUser({ ctx, input: { email: "VIEWER@example.com", password: "viewer password 1" } }),
+    ).rejects.toMatchObject({ status: 422 });
     const { users: all } = await listUsers({ ctx });
     const ops = all.find((u) => u.email === "ops@example.com")!;
-    expect(all.map((u) => [u.email, u.role])).toEqual([["ops@example.com", "admin"], ["viewer@example.com", "viewer"]]);
+    expect(all.map((u) => [u.email, u.role])).toEqual([
+      ["ops@example.com", "admin"],
+      ["viewer@example.com", "viewer"],
+    ]);
 
-    await expect(updateUser({ ctx, input: { id: ops.id, body: { role: "viewer" } } })).rejects.toMatchObject({ status: 422 });
+    await expect(updateUser({ ctx, input: { id: ops.id, body: { role: "viewer" } } })).rejects.toMatchObject({
+      status: 422,
+    });
     await expect(removeUser({ ctx, input: { id: ops.id } })).rejects.toMatchObject({ status: 422 });
     expect((await updateUser({ ctx, input: { id: viewer.id, body: { role: "admin" } } })).role).toBe("admin");
     expect((await updateUser({ ctx, input: { id: ops.id, body: { role: "viewer" } } })).role).toBe("viewer");
 
-    const { token } = await signIn({ db: database.db, input: { email: "viewer@example.com", password: "viewer password 1" }, now: new Date() });
+    const { token } = await signIn({
+      db: database.db,
+      input: { email: "viewer@example.com", password: "viewer password 1" },
+      now: new Date(),
+    });
     await updateUser({ ctx, input: { id: ops.id, body: { role: "admin" } } });
     await removeUser({ ctx, input: { id: viewer.id } });
     expect((await listUsers({ ctx })).users.map((u) => u.email)).toEqual(["ops@example.com"]);

@@ -46,7 +46,15 @@ async function newSession(db: Db, userId: string, now: Date): Promise<string> {
 }
 
 /** First run: the first account, an admin. Refused once any account exists. */
-export async function createFirstAdmin({ db, input, now }: { db: Db; input: unknown; now: Date }): Promise<{ user: SessionUser; token: string }> {
+export async function createFirstAdmin({
+  db,
+  input,
+  now,
+}: {
+  db: Db;
+  input: unknown;
+  now: Date;
+}): Promise<{ user: SessionUser; token: string }> {
   const { email, password } = Credentials.parse(input);
   const passwordHash = await hash(password);
   const user = await db.transaction(async (tx) => {
@@ -54,15 +62,28 @@ export async function createFirstAdmin({ db, input, now }: { db: Db; input: unkn
     await tx.execute(sql`select pg_advisory_xact_lock(7464636, 1)`);
     const [existing] = await tx.select({ n: count() }).from(users);
     if (Number(existing?.n ?? 0) > 0) return undefined;
-    const [created] = await tx.insert(users).values({ email, passwordHash, role: "admin" }).returning({ id: users.id, email: users.email, role: users.role });
+    const [created] = await tx
+      .insert(users)
+      .values({ email, passwordHash, role: "admin" })
+      .returning({ id: users.id, email: users.email, role: users.role });
     return created;
   });
   if (!user) throw new ApiError("forbidden", "setup is done: an account exists; sign in instead");
   return { user, token: await newSession(db, user.id, now) };
 }
 
-export async function signIn({ db, input, now }: { db: Db; input: unknown; now: Date }): Promise<{ user: SessionUser; token: string }> {
-  const { email, password } = Credentials.omit({ password: true }).extend({ password: z.string().max(1024) }).parse(input);
+export async function signIn({
+  db,
+  input,
+  now,
+}: {
+  db: Db;
+  input: unknown;
+  now: Date;
+}): Promise<{ user: SessionUser; token: string }> {
+  const { email, password } = Credentials.omit({ password: true })
+    .extend({ password: z.string().max(1024) })
+    .parse(input);
   const [user] = await db
     .select({ id: users.id, email: users.email, role: users.role, passwordHash: users.passwordHash })
     .from(users)
@@ -80,9 +101,23 @@ export async function signOut({ db, token }: { db: Db; token: string }): Promise
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 /** The account a session cookie belongs to, while the session lasts. */
-export async function sessionUser({ db, token, now }: { db: Db; token: string; now: Date }): Promise<SessionUser | undefined> {
+export async function sessionUser({
+  db,
+  token,
+  now,
+}: {
+  db: Db;
+  token: string;
+  now: Date;
+}): Promise<SessionUser | undefined> {
   const [row] = await db
-    .select({ id: users.id, email: users.email, role: users.role, sessionId: sessions.id, lastSeenAt: sessions.lastSeenAt })
+    .select({
+      id: users.id,
+      email: users.email,
+      role: users.role,
+      sessionId: sessions.id,
+      lastSeenAt: sessions.lastSeenAt,
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(eq(sessions.tokenHash, sha256Hex(token)), gt(sessions.expiresAt, now)));
@@ -97,7 +132,15 @@ export async function sessionUser({ db, token, now }: { db: Db; token: string; n
 }
 
 /** TRACEDECK_ADMIN_EMAIL and TRACEDECK_ADMIN_PASSWORD create the first admin at start. */
-export async function ensureAdminFromEnv({ db, email, password }: { db: Db; email?: string; password?: string }): Promise<boolean> {
+export async function ensureAdminFromEnv({
+  db,
+  email,
+  password,
+}: {
+  db: Db;
+  email?: string;
+  password?: string;
+}): Promise<boolean> {
   if (!email || !password || (await userCount(db)) > 0) return false;
   await createFirstAdmin({ db, input: { email, password }, now: new Date() });
   return true;

@@ -4,7 +4,12 @@ import { ApiError } from "./errors";
 import { readBody, readJson } from "./body";
 
 const request = (body: BodyInit, headers: Record<string, string> = {}) =>
-  new Request("http://localhost/x", { method: "POST", body, headers: { "content-type": "application/json", ...headers }, duplex: "half" } as RequestInit);
+  new Request("http://localhost/x", {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", ...headers },
+    duplex: "half",
+  } as RequestInit);
 
 async function failure(promise: Promise<unknown>): Promise<ApiError> {
   const error = await promise.then(
@@ -23,7 +28,9 @@ describe("readJson", () => {
 
   it("answers 400 for a body that is not JSON, and for a corrupt gzip body", async () => {
     expect((await failure(readJson(request("{nope"), 1000))).status).toBe(400);
-    expect((await failure(readJson(request("not gzip at all", { "content-encoding": "gzip" }), 1000))).status).toBe(400);
+    expect((await failure(readJson(request("not gzip at all", { "content-encoding": "gzip" }), 1000))).status).toBe(
+      400,
+    );
   });
 
   it("answers 415 for other content types and encodings", async () => {
@@ -36,7 +43,12 @@ describe("readJson", () => {
     expect((await failure(readJson(request(big), 1000))).status).toBe(413);
     const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 32)); // 50 MiB of spaces, ~50 kB compressed
     expect(bomb.length).toBeLessThan(100_000);
-    const error = await failure(readBody(request(bomb, { "content-encoding": "gzip" }), { maxBytes: 1024 * 1024, contentTypes: ["application/json"] }));
+    const error = await failure(
+      readBody(request(bomb, { "content-encoding": "gzip" }), {
+        maxBytes: 1024 * 1024,
+        contentTypes: ["application/json"],
+      }),
+    );
     expect(error.status).toBe(413);
   });
 

@@ -44,7 +44,10 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<v
  * Reads a request body: checks the content type, inflates gzip/deflate while counting, and stops
  * at maxBytes (after decompression) without buffering more than that.
  */
-export async function readBody(request: Request, options: BodyOptions): Promise<{ bytes: Buffer; contentType: string }> {
+export async function readBody(
+  request: Request,
+  options: BodyOptions,
+): Promise<{ bytes: Buffer; contentType: string }> {
   const contentType = mediaType(request);
   if (!options.contentTypes.includes(contentType)) {
     throw new ApiError(
@@ -54,7 +57,10 @@ export async function readBody(request: Request, options: BodyOptions): Promise<
   }
   const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
   if (!["identity", "gzip", "x-gzip", "deflate", ""].includes(encoding)) {
-    throw new ApiError("unsupported_media_type", `content encoding "${encoding}" is not supported; send gzip, deflate or identity`);
+    throw new ApiError(
+      "unsupported_media_type",
+      `content encoding "${encoding}" is not supported; send gzip, deflate or identity`,
+    );
   }
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (encoding === "identity" || encoding === "") {
@@ -65,7 +71,8 @@ export async function readBody(request: Request, options: BodyOptions): Promise<
   }
   if (!request.body) return { bytes: Buffer.alloc(0), contentType };
 
-  const inflater = encoding === "gzip" || encoding === "x-gzip" ? createGunzip() : encoding === "deflate" ? createInflate() : null;
+  const inflater =
+    encoding === "gzip" || encoding === "x-gzip" ? createGunzip() : encoding === "deflate" ? createInflate() : null;
   const chunks: Buffer[] = [];
   let total = 0;
   const keep = (chunk: Buffer) => {
@@ -89,7 +96,10 @@ export async function readBody(request: Request, options: BodyOptions): Promise<
           reject(
             error instanceof ApiError
               ? error
-              : new ApiError("invalid_body", `the ${encoding} body could not be decompressed: ${(error as Error).message}`),
+              : new ApiError(
+                  "invalid_body",
+                  `the ${encoding} body could not be decompressed: ${(error as Error).message}`,
+                ),
           );
         };
         inflater.on("data", (chunk: Buffer) => {
@@ -157,7 +167,12 @@ export function storable(value: unknown): unknown {
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      Object.defineProperty(out, storable(k) as string, { value: storable(v), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, storable(k) as string, {
+        value: storable(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }

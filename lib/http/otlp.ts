@@ -13,7 +13,12 @@ const CONTENT_TYPE: Record<OtlpFormat, string> = { protobuf: "application/x-prot
 /** gRPC status codes for the Status body, by HTTP status. */
 const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
 
-function respond(body: Uint8Array | string, status: number, format: OtlpFormat, headers: Record<string, string> = {}): Response {
+function respond(
+  body: Uint8Array | string,
+  status: number,
+  format: OtlpFormat,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(typeof body === "string" ? body : Buffer.from(body), {
     status,
     headers: { "content-type": CONTENT_TYPE[format], ...headers },
@@ -33,7 +38,10 @@ export function otlpRoute(signal: Signal) {
         throw new ApiError("unsupported_media_type", "OTLP/HTTP takes application/x-protobuf or application/json");
       }
       const ctx = await authenticatedContext(request, "ingest");
-      const { bytes } = await readBody(request, { maxBytes: config().maxBodyBytes, contentTypes: Object.keys(OTLP_CONTENT_TYPES) });
+      const { bytes } = await readBody(request, {
+        maxBytes: config().maxBodyBytes,
+        contentTypes: Object.keys(OTLP_CONTENT_TYPES),
+      });
       const result = await receiveOtlp({ ctx, input: { signal, bytes, format } });
       return respond(encodeResponse(signal, result.rejected, result.errorMessage, format), 200, format);
     } catch (error) {

@@ -33,7 +33,11 @@ function parseParameters(schema: z.ZodType | undefined, input: unknown, where: s
   if (!schema) return undefined;
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    throw new ApiError("validation_failed", `invalid ${where} parameter: ${describeZodError(parsed.error)}`, zodDetails(parsed.error));
+    throw new ApiError(
+      "validation_failed",
+      `invalid ${where} parameter: ${describeZodError(parsed.error)}`,
+      zodDetails(parsed.error),
+    );
   }
   return parsed.data;
 }
@@ -50,7 +54,10 @@ export async function authenticatedContext(request: Request, scope: Scope, anony
  * parsing with the endpoint's schemas, and the error envelope. A handler returns data (sent as
  * JSON) or a Response.
  */
-export function route<E extends Endpoint & { scope: Scope }>(endpoint: E, handler: (args: HandlerArgs<E>) => Promise<unknown> | unknown) {
+export function route<E extends Endpoint & { scope: Scope }>(
+  endpoint: E,
+  handler: (args: HandlerArgs<E>) => Promise<unknown> | unknown,
+) {
   return async (request: Request, context?: RouteContext): Promise<Response> => {
     try {
       const ctx = await authenticatedContext(request, endpoint.scope, endpoint.anonymous);
@@ -67,7 +74,9 @@ export function route<E extends Endpoint & { scope: Scope }>(endpoint: E, handle
 
       const result = await handler({ ctx, query: query as never, params: params as never, body, request });
       if (result instanceof Response) return result;
-      return endpoint.status === 204 ? new Response(null, { status: 204 }) : Response.json(result, { status: endpoint.status ?? 200 });
+      return endpoint.status === 204
+        ? new Response(null, { status: 204 })
+        : Response.json(result, { status: endpoint.status ?? 200 });
     } catch (error) {
       return errorResponse(toApiError(error));
     }

@@ -60,5 +60,10 @@ export const ingestSpans = ingestWith("spans", SpanIn, (spans) => ({ spans }));
 export const ingestEvents = ingestWith("events", EventIn, (events) => ({ events }));
 export const ingestLogs = ingestWith("logs", LogIn, (logs) => ({ logs }));
 export const ingestMetrics = ingestWith("metrics", MetricIn, (metrics) => ({ metrics }));
-export const ingestPipelineEvents = ingestWith("events", PipelineEventIn, (pipelineEvents) => ({ pipelineEvents }), "pipeline_events");
+export const ingestPipelineEvents = ingestWith(
+  "events",
+  PipelineEventIn,
+  (pipelineEvents) => ({ pipelineEvents }),
+  "pipeline_events",
+);
 export const ingestNetworkOps = ingestWith("operations", NetworkOpIn, (networkOps) => ({ networkOps }), "network_ops");

@@ -13,7 +13,12 @@ interface SelfMetrics {
 
 function create(): SelfMetrics {
   const registry = new Registry();
-  const records = new Counter({ name: "tracedeck_ingest_records_total", help: "Records received, by signal and outcome (accepted or rejected)", labelNames: ["signal", "outcome"], registers: [registry] });
+  const records = new Counter({
+    name: "tracedeck_ingest_records_total",
+    help: "Records received, by signal and outcome (accepted or rejected)",
+    labelNames: ["signal", "outcome"],
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: "tracedeck_ingest_request_duration_seconds",
     help: "Time from a decoded ingest request to its committed answer, by signal",

@@ -2,7 +2,17 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestProject, openTestDatabase } from "@/db/testing";
 import { newTraceId } from "@/lib/model/ids";
-import { events, logs, metricPoints, metricSeries, networkOps, pipelineEvents, spans, traces, type Database } from "@/db/testing/tables";
+import {
+  events,
+  logs,
+  metricPoints,
+  metricSeries,
+  networkOps,
+  pipelineEvents,
+  spans,
+  traces,
+  type Database,
+} from "@/db/testing/tables";
 import { ingestNetworkOps, ingestPipelineEvents, ingestSpans, ingestLogs, ingestMetrics } from "./native";
 import { IngestWriter, ingestWriter } from "./writer";
 
@@ -23,20 +33,41 @@ describe("spans and trace summaries", () => {
     const trace = traceId();
     const input = {
       spans: [
-        { trace_id: trace, span_id: "a000000000000001", name: "GET /orders", service_name: "web", kind: "SERVER", status: "OK",
-          start_time: "2025-11-22T05:00:00.000000001Z", end_time: "2025-11-22T05:00:00.250000003Z",
+        {
+          trace_id: trace,
+          span_id: "a000000000000001",
+          name: "GET /orders",
+          service_name: "web",
+          kind: "SERVER",
+          status: "OK",
+          start_time: "2025-11-22T05:00:00.000000001Z",
+          end_time: "2025-11-22T05:00:00.250000003Z",
           attributes: { "http.status_code": 200, retry: false, tags: ["a", "b"], nested: { k: 1.5 } },
           resource_attributes: { "service.version": "1.2.3" },
-          events: [{ name: "cache miss", timestamp: "2025-11-22T05:00:00.1Z", attributes: { key: "o:1" } }] },
-        { trace_id: trace, span_id: "a000000000000002", parent_span_id: "a000000000000001", name: "SELECT orders",
-          service_name: "db", kind: "client", status: "error", status_message: "deadlock",
-          start_time: "2025-11-22T05:00:00.010Z", duration_ms: 200 },
+          events: [{ name: "cache miss", timestamp: "2025-11-22T05:00:00.1Z", attributes: { key: "o:1" } }],
+        },
+        {
+          trace_id: trace,
+          span_id: "a000000000000002",
+          parent_span_id: "a000000000000001",
+          name: "SELECT orders",
+          service_name: "db",
+          kind: "client",
+          status: "error",
+          status_message: "deadlock",
+          start_time: "2025-11-22T05:00:00.010Z",
+          duration_ms: 200,
+        },
       ],
     };
     const result = await ingestSpans({ ctx, input });
     expect(result).toEqual({ accepted: 2, rejected: 0, errors: [] });
 
-    const stored = await database.db.select().from(spans).where(eq(spans.projectId, ctx.projectId)).orderBy(spans.spanId);
+    const stored = await database.db
+      .select()
+      .from(spans)
+      .where(eq(spans.projectId, ctx.projectId))
+      .orderBy(spans.spanId);
     expect(stored).toHaveLength(2);
     const [root, child] = stored;
     expect(root!.startTimeUnixNano).toBe(T0 + 1n);
@@ -45,12 +76,17 @@ describe("spans and trace summaries", () => {
     expect(root!.kind).toBe("server");
     expect(root!.attributes).toEqual({ "http.status_code": 200, retry: false, tags: ["a", "b"], nested: { k: 1.5 } });
     expect(root!.resourceAttributes).toEqual({ "service.version": "1.2.3" });
-    expect(root!.events).toEqual([{ name: "cache miss", time_unix_nano: String(T0 + 100_000_000n), attributes: { key: "o:1" } }]);
+    expect(root!.events).toEqual([
+      { name: "cache miss", time_unix_nano: String(T0 + 100_000_000n), attributes: { key: "o:1" } },
+    ]);
     expect(child!.parentSpanId).toBe("a000000000000001");
     expect([child!.statusCode, child!.statusMessage]).toEqual(["error", "deadlock"]);
     expect(child!.durationNano).toBe(200_000_000n);
 
-    const [summary] = await database.db.select().from(traces).where(and(eq(traces.projectId, ctx.projectId), eq(traces.traceId, trace)));
+    const [summary] = await database.db
+      .select()
+      .from(traces)
+      .where(and(eq(traces.projectId, ctx.projectId), eq(traces.traceId, trace)));
     expect(summary).toMatchObject({
       spanCount: 2,
       errorCount: 1,
@@ -66,7 +102,14 @@ describe("spans and trace summaries", () => {
   it("does not duplicate spans or recount them when a batch is retried", async () => {
     const ctx = await createTestProject(database);
     const trace = traceId();
-    const input = { spans: [1, 2, 3].map((i) => ({ trace_id: trace, span_id: `b00000000000000${i}`, name: `s${i}`, start_time: 1_763_787_600 + i })) };
+    const input = {
+      spans: [1, 2, 3].map((i) => ({
+        trace_id: trace,
+        span_id: `b00000000000000${i}`,
+        name: `s${i}`,
+        start_time: 1_763_787_600 + i,
+      })),
+    };
     await ingestSpans({ ctx, input });
     const again = await ingestSpans({ ctx, input });
     expect(again.accepted).toBe(3);
@@ -79,12 +122,43 @@ describe("spans and trace summaries", () => {
   it("extends a trace's summary as later spans arrive, and takes the root when it comes last", async () => {
     const ctx = await createTestProject(database);
     const trace = traceId();
-    await ingestSpans({ ctx, input: [{ trace_id: trace, span_id: "c000000000000002", parent_span_id: "c000000000000001", name: "child", service_name: "worker", start_time: 1_763_787_601, duration_ms: 500 }] });
+    await ingestSpans({
+      ctx,
+      input: [
+        {
+          trace_id: trace,
+          span_id: "c000000000000002",
+          parent_span_id: "c000000000000001",
+          name: "child",
+          service_name: "worker",
+          start_time: 1_763_787_601,
+          duration_ms: 500,
+        },
+      ],
+    });
     let [summary] = await database.db.select().from(traces).where(eq(traces.projectId, ctx.projectId));
     expect(summary!.rootName).toBeNull();
-    await ingestSpans({ ctx, input: [{ trace_id: trace, span_id: "c000000000000001", name: "root", service_name: "api", start_time: 1_763_787_600, duration_ms: 3000 }] });
+    await ingestSpans({
+      ctx,
+      input: [
+        {
+          trace_id: trace,
+          span_id: "c000000000000001",
+          name: "root",
+          service_name: "api",
+          start_time: 1_763_787_600,
+          duration_ms: 3000,
+        },
+      ],
+    });
     [summary] = await database.db.select().from(traces).where(eq(traces.projectId, ctx.projectId));
-    expect(summary).toMatchObject({ spanCount: 2, rootName: "root", rootServiceName: "api", services: ["api", "worker"], durationNano: 3_000_000_000n });
+    expect(summary).toMatchObject({
+      spanCount: 2,
+      rootName: "root",
+      rootServiceName: "api",
+      services: ["api", "worker"],
+      durationNano: 3_000_000_000n,
+    });
   });
 
   it("groups concurrent batches into shared transactions and stores all of them", async () => {
@@ -92,7 +166,11 @@ describe("spans and trace summaries", () => {
     const writer = ingestWriter(database);
     const before = { ...writer.stats };
     const batches = Array.from({ length: 30 }, (_, b) => ({
-      spans: Array.from({ length: 20 }, (_, i) => ({ name: `op${i}`, service_name: `svc${b % 3}`, start_time: 1_763_787_600 + i })),
+      spans: Array.from({ length: 20 }, (_, i) => ({
+        name: `op${i}`,
+        service_name: `svc${b % 3}`,
+        start_time: 1_763_787_600 + i,
+      })),
     }));
     const results = await Promise.all(batches.map((input) => ingestSpans({ ctx, input })));
     expect(results.every((r) => r.accepted === 20)).toBe(true);
@@ -108,7 +186,16 @@ describe("back-pressure", () => {
   it("answers 503 with Retry-After once the queue is full, and stores what it accepted", async () => {
     const ctx = await createTestProject(database);
     const writer = new IngestWriter(database.db, 1, 150);
-    const batch = (n: number) => ({ events: Array.from({ length: n }, (_, i) => ({ name: `e${i}`, time: 1_763_787_600_000_000_000n, serviceName: null, traceId: null, spanId: null, attributes: {} })) });
+    const batch = (n: number) => ({
+      events: Array.from({ length: n }, (_, i) => ({
+        name: `e${i}`,
+        time: 1_763_787_600_000_000_000n,
+        serviceName: null,
+        traceId: null,
+        spanId: null,
+        attributes: {},
+      })),
+    });
     const first = writer.write(ctx.projectId, batch(100)); // taken at once by the first transaction
     const second = writer.write(ctx.projectId, batch(100)); // waits in the queue
     const third = writer.write(ctx.projectId, batch(100)); // would overflow it
@@ -124,16 +211,31 @@ describe("pipeline events", () => {
     const ctx = await createTestProject(database);
     const base = { event_name: "resize", task_id: "task-1", start_time: 1_763_787_600, process_id: 4242 };
     await ingestPipelineEvents({ ctx, input: { events: [{ ...base, status: "pending" }] } });
-    await ingestPipelineEvents({ ctx, input: { events: [{ ...base, status: "failed", end_time: 1_763_787_602.5, error: "disk full", retry_count: 2 }] } });
+    await ingestPipelineEvents({
+      ctx,
+      input: { events: [{ ...base, status: "failed", end_time: 1_763_787_602.5, error: "disk full", retry_count: 2 }] },
+    });
     // a late, stale report: older pending with fewer retries
     await ingestPipelineEvents({ ctx, input: { events: [{ ...base, status: "pending", retry_count: 1 }] } });
     const [row] = await database.db.select().from(pipelineEvents).where(eq(pipelineEvents.projectId, ctx.projectId));
-    expect(row).toMatchObject({ taskId: "task-1", status: "failed", error: "disk full", retryCount: 2, processId: 4242, durationMs: 2500 });
+    expect(row).toMatchObject({
+      taskId: "task-1",
+      status: "failed",
+      error: "disk full",
+      retryCount: 2,
+      processId: 4242,
+      durationMs: 2500,
+    });
 
     // a retry starts (pending, more retries), then completes
     await ingestPipelineEvents({
       ctx,
-      input: { events: [{ ...base, status: "pending", retry_count: 3 }, { ...base, status: "completed", end_time: 1_763_787_610, retry_count: 3 }] },
+      input: {
+        events: [
+          { ...base, status: "pending", retry_count: 3 },
+          { ...base, status: "completed", end_time: 1_763_787_610, retry_count: 3 },
+        ],
+      },
     });
     const rows = await database.db.select().from(pipelineEvents).where(eq(pipelineEvents.projectId, ctx.projectId));
     expect(rows).toHaveLength(1);
@@ -158,21 +260,52 @@ describe("network operations", () => {
 describe("metrics and logs", () => {
   it("stores points under one series per name, service and tags", async () => {
     const ctx = await createTestProject(database);
-    const m = (value: number, tags: Record<string, string>) => ({ name: "http.requests", metric_type: "counter", value, tags, unit: "1", service_name: "web", timestamp: 1_763_787_600 + value });
-    await ingestMetrics({ ctx, input: { metrics: [m(1, { route: "/a" }), m(2, { route: "/b" }), m(3, { route: "/a" })] } });
+    const m = (value: number, tags: Record<string, string>) => ({
+      name: "http.requests",
+      metric_type: "counter",
+      value,
+      tags,
+      unit: "1",
+      service_name: "web",
+      timestamp: 1_763_787_600 + value,
+    });
+    await ingestMetrics({
+      ctx,
+      input: { metrics: [m(1, { route: "/a" }), m(2, { route: "/b" }), m(3, { route: "/a" })] },
+    });
     await ingestMetrics({ ctx, input: { metrics: [m(4, { route: "/a" })] } });
     const series = await database.db.select().from(metricSeries).where(eq(metricSeries.projectId, ctx.projectId));
-    expect(series.map((s) => s.tags).sort((a, b) => a.route!.localeCompare(b.route!))).toEqual([{ route: "/a" }, { route: "/b" }]);
+    expect(series.map((s) => s.tags).sort((a, b) => a.route!.localeCompare(b.route!))).toEqual([
+      { route: "/a" },
+      { route: "/b" },
+    ]);
     expect(series.every((s) => s.type === "counter" && s.unit === "1")).toBe(true);
     const a = series.find((s) => s.tags.route === "/a")!;
-    const points = await database.db.select().from(metricPoints).where(and(eq(metricPoints.projectId, ctx.projectId), eq(metricPoints.seriesId, a.id))).orderBy(metricPoints.time);
+    const points = await database.db
+      .select()
+      .from(metricPoints)
+      .where(and(eq(metricPoints.projectId, ctx.projectId), eq(metricPoints.seriesId, a.id)))
+      .orderBy(metricPoints.time);
     expect(points.map((p) => p.value)).toEqual([1, 3, 4]);
   });
 
   it("keeps a log body's JSON type", async () => {
     const ctx = await createTestProject(database);
-    await ingestLogs({ ctx, input: { logs: [{ message: "plain", timestamp: 1 }, { body: { order: 7, items: [1, 2] }, timestamp: 2 }, { body: 42, timestamp: 3 }] } });
-    const rows = await database.db.select().from(logs).where(eq(logs.projectId, ctx.projectId)).orderBy(logs.timeUnixNano);
+    await ingestLogs({
+      ctx,
+      input: {
+        logs: [
+          { message: "plain", timestamp: 1 },
+          { body: { order: 7, items: [1, 2] }, timestamp: 2 },
+          { body: 42, timestamp: 3 },
+        ],
+      },
+    });
+    const rows = await database.db
+      .select()
+      .from(logs)
+      .where(eq(logs.projectId, ctx.projectId))
+      .orderBy(logs.timeUnixNano);
     expect(rows.map((r) => r.body)).toEqual(["plain", { order: 7, items: [1, 2] }, 42]);
   });
 });
@@ -182,7 +315,15 @@ describe("bad items", () => {
     const ctx = await createTestProject(database);
     const result = await ingestSpans({
       ctx,
-      input: { spans: [{ name: "ok", start_time: 1_763_787_600 }, { name: "" }, "not a span", { name: "ok2", start_time: 1_763_787_600, kind: "weird" }, { name: "ok3", start_time: 1_763_787_600 }] },
+      input: {
+        spans: [
+          { name: "ok", start_time: 1_763_787_600 },
+          { name: "" },
+          "not a span",
+          { name: "ok2", start_time: 1_763_787_600, kind: "weird" },
+          { name: "ok3", start_time: 1_763_787_600 },
+        ],
+      },
     });
     expect(result.accepted).toBe(2);
     expect(result.rejected).toBe(3);

@@ -342,7 +342,10 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
 }
 
 const DEADLOCK_RETRIES = 3;
-const isDeadlock = (error: unknown) => ["40P01", "40001"].includes(String((error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code));
+const isDeadlock = (error: unknown) =>
+  ["40P01", "40001"].includes(
+    String((error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code),
+  );
 
 /** Told of every committed batch (server-side publishers forward from here); must return at once and never throw. */
 export type CommitListener = (projectId: string, batch: RecordBatch) => void;
@@ -460,7 +463,10 @@ export class IngestWriter {
 
 // on globalThis: the server's start-up code and its route handlers may load this module apart,
 // and must share one writer per database (the publishers listen to it)
-const slot = globalThis as { __tracedeckWriters?: WeakMap<Database, IngestWriter>; __tracedeckLiveWriters?: Set<IngestWriter> };
+const slot = globalThis as {
+  __tracedeckWriters?: WeakMap<Database, IngestWriter>;
+  __tracedeckLiveWriters?: Set<IngestWriter>;
+};
 const writers = (slot.__tracedeckWriters ??= new WeakMap<Database, IngestWriter>());
 /** every writer of this process, for the queue-depth metric */
 export const liveWriters = (slot.__tracedeckLiveWriters ??= new Set<IngestWriter>());

@@ -9,7 +9,10 @@ const Hex = (lengths: number[]) =>
   z
     .string()
     .transform((s) => s.toLowerCase())
-    .refine((s) => /^[0-9a-f]+$/.test(s) && lengths.includes(s.length) && !/^0+$/.test(s), `must be ${lengths.join(" or ")} hex characters`);
+    .refine(
+      (s) => /^[0-9a-f]+$/.test(s) && lengths.includes(s.length) && !/^0+$/.test(s),
+      `must be ${lengths.join(" or ")} hex characters`,
+    );
 
 const Endpoint = z
   .object({
@@ -53,7 +56,8 @@ export const ZipkinSpan = z
     if (s.shared) attributes["zipkin.shared"] = true;
     const serviceName = s.localEndpoint?.serviceName || "unknown_service";
     const resourceAttributes: Attributes = { "service.name": serviceName };
-    if (s.localEndpoint?.ipv4 || s.localEndpoint?.ipv6) resourceAttributes["host.ip"] = s.localEndpoint.ipv4 ?? s.localEndpoint.ipv6;
+    if (s.localEndpoint?.ipv4 || s.localEndpoint?.ipv6)
+      resourceAttributes["host.ip"] = s.localEndpoint.ipv4 ?? s.localEndpoint.ipv6;
     return {
       traceId: s.traceId.padStart(32, "0"),
       spanId: s.id,
@@ -68,7 +72,11 @@ export const ZipkinSpan = z
       traceState: null,
       attributes,
       resourceAttributes,
-      events: (s.annotations ?? []).map((a) => ({ name: a.value, time_unix_nano: (BigInt(a.timestamp) * 1000n).toString(), attributes: {} })),
+      events: (s.annotations ?? []).map((a) => ({
+        name: a.value,
+        time_unix_nano: (BigInt(a.timestamp) * 1000n).toString(),
+        attributes: {},
+      })),
       links: [],
       scope: null,
       flags: null,

@@ -14,7 +14,9 @@ export const BYTES_TAG = "@bytes";
 
 export function encodeInt(value: string | number | bigint): unknown {
   const big = BigInt(value);
-  return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : { [INT_TAG]: big.toString() };
+  return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(big)
+    : { [INT_TAG]: big.toString() };
 }
 
 export function encodeDouble(value: number | string): unknown {
@@ -31,7 +33,9 @@ function tagOf(value: object): [string, unknown] | undefined {
   const keys = Object.keys(value);
   if (keys.length !== 1) return undefined;
   const key = keys[0]!;
-  return key === INT_TAG || key === DOUBLE_TAG || key === BYTES_TAG ? [key, (value as Record<string, unknown>)[key]] : undefined;
+  return key === INT_TAG || key === DOUBLE_TAG || key === BYTES_TAG
+    ? [key, (value as Record<string, unknown>)[key]]
+    : undefined;
 }
 
 /** The OpenTelemetry type of a stored attribute value. */

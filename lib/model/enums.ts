@@ -47,12 +47,26 @@ export const PIPELINE_STATUSES = ["pending", "completed", "failed"] as const;
 export type PipelineStatus = (typeof PIPELINE_STATUSES)[number];
 export const readPipelineStatus = enumReader<PipelineStatus>({
   values: PIPELINE_STATUSES,
-  aliases: { running: "pending", started: "pending", success: "completed", succeeded: "completed", ok: "completed", error: "failed" },
+  aliases: {
+    running: "pending",
+    started: "pending",
+    success: "completed",
+    succeeded: "completed",
+    ok: "completed",
+    error: "failed",
+  },
 });
 
 /** OpenTelemetry severity numbers: the first of each range of four. */
 export const SEVERITY_NUMBERS = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 } as const;
-const SEVERITY_ALIASES: Record<string, number> = { warning: 13, critical: 21, notice: 9, verbose: 1, err: 17, panic: 21 };
+const SEVERITY_ALIASES: Record<string, number> = {
+  warning: 13,
+  critical: 21,
+  notice: 9,
+  verbose: 1,
+  err: 17,
+  panic: 21,
+};
 
 /** A severity name (INFO, warn, SEVERITY_NUMBER_ERROR, ERROR2) or number to 1…24. */
 export function readSeverityNumber(input: unknown): number | undefined {

@@ -24,7 +24,18 @@ describe("parseTime", () => {
   });
 
   it("refuses what is not a time", () => {
-    for (const bad of ["yesterday", "2025-02-30T00:00:00Z", "2025-13-01T00:00:00Z", -5, Number.NaN, Infinity, {}, null, true, "99999999999999999999"]) {
+    for (const bad of [
+      "yesterday",
+      "2025-02-30T00:00:00Z",
+      "2025-13-01T00:00:00Z",
+      -5,
+      Number.NaN,
+      Infinity,
+      {},
+      null,
+      true,
+      "99999999999999999999",
+    ]) {
       expect(parseTime(bad), String(bad)).toBeUndefined();
     }
   });
@@ -38,9 +49,20 @@ describe("formatting", () => {
   });
 
   it("agrees with Date for times on either side of seconds, days and years, in any order", () => {
-    const viaDate = (nanos: bigint) => `${new Date(Number(nanos / 1_000_000n)).toISOString().slice(0, 23)}${(nanos % 1_000_000n).toString().padStart(6, "0")}Z`;
-    const edges = [0n, 999_999_999n, 1_000_000_000n, 1_767_225_599_999_999_999n, 1_767_225_600_000_000_000n, 4_102_444_800_000_000_000n];
-    const random = Array.from({ length: 2000 }, () => BigInt(Math.floor(Math.random() * 4e9)) * 1_000_000_000n + BigInt(Math.floor(Math.random() * 1e9)));
+    const viaDate = (nanos: bigint) =>
+      `${new Date(Number(nanos / 1_000_000n)).toISOString().slice(0, 23)}${(nanos % 1_000_000n).toString().padStart(6, "0")}Z`;
+    const edges = [
+      0n,
+      999_999_999n,
+      1_000_000_000n,
+      1_767_225_599_999_999_999n,
+      1_767_225_600_000_000_000n,
+      4_102_444_800_000_000_000n,
+    ];
+    const random = Array.from(
+      { length: 2000 },
+      () => BigInt(Math.floor(Math.random() * 4e9)) * 1_000_000_000n + BigInt(Math.floor(Math.random() * 1e9)),
+    );
     for (const nanos of [...edges, ...random, ...edges.reverse()]) {
       expect(nanosToIso(nanos)).toBe(viaDate(nanos));
       expect(nanosToIsoMicros(nanos)).toBe(viaDate(nanos).slice(0, 26) + "Z");

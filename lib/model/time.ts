@@ -32,7 +32,8 @@ function fromRfc3339(text: string): bigint | undefined {
   const [, y, mo, d, h, mi, s, frac, , sign, oh, om] = m;
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60)
+    return undefined;
   const ms = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Math.min(Number(s), 59));
   if (Number.isNaN(ms)) return undefined;
   // a date that rolled over (Feb 30) is not a date

@@ -14,14 +14,22 @@ describe("SpanIn", () => {
   });
 
   it("lower-cases given ids and treats an empty parent as none", () => {
-    const span = SpanIn.parse({ name: "w", start_time: start, trace_id: "0AF7651916CD43DD8448EB211C80319C", span_id: "B7AD6B7169203331", parent_span_id: "" });
+    const span = SpanIn.parse({
+      name: "w",
+      start_time: start,
+      trace_id: "0AF7651916CD43DD8448EB211C80319C",
+      span_id: "B7AD6B7169203331",
+      parent_span_id: "",
+    });
     expect(span.traceId).toBe("0af7651916cd43dd8448eb211c80319c");
     expect(span.spanId).toBe("b7ad6b7169203331");
     expect(span.parentSpanId).toBeNull();
   });
 
   it("derives the end from duration_ms, and prefers end_time when both are given", () => {
-    expect(SpanIn.parse({ name: "w", start_time: start, duration_ms: 12.5 }).endTimeUnixNano).toBe(startNs + 12_500_000n);
+    expect(SpanIn.parse({ name: "w", start_time: start, duration_ms: 12.5 }).endTimeUnixNano).toBe(
+      startNs + 12_500_000n,
+    );
     const both = SpanIn.parse({ name: "w", start_time: start, end_time: "2025-11-22T05:00:01Z", duration_ms: 3 });
     expect(both.endTimeUnixNano).toBe(startNs + 1_000_000_000n);
     const fromEnd = SpanIn.parse({ name: "w", end_time: "2025-11-22T05:00:01Z", duration_ms: 250 });
@@ -33,12 +41,18 @@ describe("SpanIn", () => {
     expect(SpanIn.parse({ name: "w", start_time: start, kind: "span_kind_client" }).kind).toBe("client");
     expect(SpanIn.parse({ name: "w", start_time: start, kind: 5 }).kind).toBe("consumer");
     expect(SpanIn.parse({ name: "w", start_time: start, status: "Error" }).statusCode).toBe("error");
-    const status = SpanIn.parse({ name: "w", start_time: start, status: { code: "STATUS_CODE_ERROR", message: "timeout" } });
+    const status = SpanIn.parse({
+      name: "w",
+      start_time: start,
+      status: { code: "STATUS_CODE_ERROR", message: "timeout" },
+    });
     expect([status.statusCode, status.statusMessage]).toEqual(["error", "timeout"]);
   });
 
   it("takes the service from resource attributes when service_name is absent", () => {
-    expect(SpanIn.parse({ name: "w", start_time: start, resource_attributes: { "service.name": "api" } }).serviceName).toBe("api");
+    expect(
+      SpanIn.parse({ name: "w", start_time: start, resource_attributes: { "service.name": "api" } }).serviceName,
+    ).toBe("api");
     expect(SpanIn.parse({ name: "w", start_time: start }).serviceName).toBe("unknown_service");
   });
 

@@ -99,7 +99,8 @@ const SpanStatus = z.union([
   StatusCode.transform((code) => ({ code, message: undefined, description: undefined })),
 ]);
 
-const addIssue = (ctx: z.RefinementCtx, path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+const addIssue = (ctx: z.RefinementCtx, path: string, message: string) =>
+  ctx.addIssue({ code: "custom", path: [path], message });
 
 export const SpanIn = z
   .object({
@@ -138,19 +139,21 @@ export const SpanIn = z
       return z.NEVER;
     }
     const resourceService = s.resource_attributes["service.name"];
-    const events = s.events.map(
-      (e): SpanEventRecord => ({
-        name: e.name,
-        time_unix_nano: String(e.timestamp ?? e.time_unix_nano ?? start),
-        attributes: e.attributes,
-      }),
-    );
+    const events = s.events.map((e): SpanEventRecord => ({
+      name: e.name,
+      time_unix_nano: String(e.timestamp ?? e.time_unix_nano ?? start),
+      attributes: e.attributes,
+    }));
     return {
       traceId: s.trace_id ?? newTraceId(),
       spanId: s.span_id ?? newSpanId(),
       parentSpanId: s.parent_span_id ?? null,
       name: s.name,
-      serviceName: s.service_name ?? (typeof resourceService === "string" && resourceService ? resourceService.slice(0, MAX_NAME_LENGTH) : "unknown_service"),
+      serviceName:
+        s.service_name ??
+        (typeof resourceService === "string" && resourceService
+          ? resourceService.slice(0, MAX_NAME_LENGTH)
+          : "unknown_service"),
       kind: s.kind ?? "internal",
       statusCode: s.status?.code ?? "unset",
       statusMessage: s.status_message ?? s.status?.message ?? s.status?.description ?? null,
@@ -176,16 +179,14 @@ export const EventIn = z
     span_id: opt(SpanId),
     attributes: Attributes,
   })
-  .transform(
-    (e): EventRecord => ({
-      name: e.name,
-      time: e.timestamp ?? BigInt(Date.now()) * 1_000_000n,
-      serviceName: e.service_name ?? null,
-      traceId: e.trace_id ?? null,
-      spanId: e.span_id ?? null,
-      attributes: e.attributes,
-    }),
-  );
+  .transform((e): EventRecord => ({
+    name: e.name,
+    time: e.timestamp ?? BigInt(Date.now()) * 1_000_000n,
+    serviceName: e.service_name ?? null,
+    traceId: e.trace_id ?? null,
+    spanId: e.span_id ?? null,
+    attributes: e.attributes,
+  }));
 
 const Severity = enumOf(readSeverityNumber, "TRACE, DEBUG, INFO, WARN, ERROR, FATAL or 0–24");
 
@@ -213,7 +214,8 @@ export const LogIn = z
     const now = BigInt(Date.now()) * 1_000_000n;
     const severityNumber = l.severity_number ?? l.severity ?? 9;
     const severityText =
-      l.severity_text ?? (typeof l.severity === "number" || l.severity === undefined ? severityName(severityNumber) : null);
+      l.severity_text ??
+      (typeof l.severity === "number" || l.severity === undefined ? severityName(severityNumber) : null);
     return {
       timeUnixNano: l.timestamp ?? l.observed_timestamp ?? now,
       observedTimeUnixNano: l.observed_timestamp ?? now,
@@ -246,25 +248,23 @@ export const MetricIn = z
     service_name: opt(Name),
     description: opt(Text),
   })
-  .transform(
-    (m): MetricPointRecord => ({
-      name: m.name,
-      type: m.metric_type ?? "gauge",
-      unit: m.unit || null,
-      description: m.description || null,
-      serviceName: m.service_name ?? null,
-      temporality: null,
-      tags: m.tags,
-      resourceAttributes: {},
-      scope: null,
-      time: m.timestamp ?? BigInt(Date.now()) * 1_000_000n,
-      startTime: null,
-      flags: null,
-      exemplars: null,
-      value: m.value,
-      ...SINGLE_VALUE,
-    }),
-  );
+  .transform((m): MetricPointRecord => ({
+    name: m.name,
+    type: m.metric_type ?? "gauge",
+    unit: m.unit || null,
+    description: m.description || null,
+    serviceName: m.service_name ?? null,
+    temporality: null,
+    tags: m.tags,
+    resourceAttributes: {},
+    scope: null,
+    time: m.timestamp ?? BigInt(Date.now()) * 1_000_000n,
+    startTime: null,
+    flags: null,
+    exemplars: null,
+    value: m.value,
+    ...SINGLE_VALUE,
+  }));
 
 const PipelineStatus = enumOf(readPipelineStatus, "pending, completed or failed");
 const Count = z.number().int().min(0).max(2_147_483_647);

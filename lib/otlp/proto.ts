@@ -199,14 +199,24 @@ const RPC_STATUS = type("RpcStatus");
  */
 export function decodeRequest(signal: Signal, bytes: Uint8Array): Record<string, unknown> {
   const message = REQUEST[signal].decode(bytes);
-  return REQUEST[signal].toObject(message, { longs: String, bytes: String, enums: Number, defaults: false }) as Record<string, unknown>;
+  return REQUEST[signal].toObject(message, { longs: String, bytes: String, enums: Number, defaults: false }) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** The export response: `partial_success` only when something was rejected. */
-export function encodeResponse(signal: Signal, rejected: number, errorMessage: string, format: "protobuf" | "json"): Uint8Array | string {
+export function encodeResponse(
+  signal: Signal,
+  rejected: number,
+  errorMessage: string,
+  format: "protobuf" | "json",
+): Uint8Array | string {
   const partialSuccess = rejected > 0 ? { [REJECTED_FIELD[signal]]: rejected, errorMessage } : undefined;
   if (format === "json") {
-    return JSON.stringify(partialSuccess ? { partialSuccess: { ...partialSuccess, [REJECTED_FIELD[signal]]: String(rejected) } } : {});
+    return JSON.stringify(
+      partialSuccess ? { partialSuccess: { ...partialSuccess, [REJECTED_FIELD[signal]]: String(rejected) } } : {},
+    );
   }
   const type = RESPONSE[signal];
   return type.encode(type.fromObject(partialSuccess ? { partialSuccess } : {})).finish();

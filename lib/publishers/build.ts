@@ -74,9 +74,14 @@ class CompositePublisher implements RunningPublisher {
   }
   status(): ForwarderStatus {
     const statuses = this.members.map((m) => ({ name: m.name, status: m.publisher.status() }));
-    const lastFailure = statuses.filter((s) => s.status.lastErrorAt).sort((a, b) => b.status.lastErrorAt!.getTime() - a.status.lastErrorAt!.getTime())[0];
+    const lastFailure = statuses
+      .filter((s) => s.status.lastErrorAt)
+      .sort((a, b) => b.status.lastErrorAt!.getTime() - a.status.lastErrorAt!.getTime())[0];
     return {
-      state: statuses.reduce<ForwarderState>((worst, s) => (SEVERITY[s.status.state] > SEVERITY[worst] ? s.status.state : worst), "healthy"),
+      state: statuses.reduce<ForwarderState>(
+        (worst, s) => (SEVERITY[s.status.state] > SEVERITY[worst] ? s.status.state : worst),
+        "healthy",
+      ),
       lastSuccessAt: latest(statuses.map((s) => s.status.lastSuccessAt)),
       lastError: lastFailure ? `${lastFailure.name}: ${lastFailure.status.lastError}` : null,
       lastErrorAt: lastFailure?.status.lastErrorAt ?? null,
@@ -102,13 +107,21 @@ class CompositePublisher implements RunningPublisher {
 }
 
 /** Starts a publisher from its stored type and config; undefined for a type that forwards nothing ("other"). */
-export function buildPublisher(type: PublisherType, rawConfig: Record<string, unknown>, context: BuildContext): RunningPublisher | undefined {
+export function buildPublisher(
+  type: PublisherType,
+  rawConfig: Record<string, unknown>,
+  context: BuildContext,
+): RunningPublisher | undefined {
   const config = validateConfig(type, rawConfig);
   switch (type) {
     case "elasticsearch": {
       const c = config as PublisherConfig<"elasticsearch">;
       const options = forwarderOptions(c);
-      const auth = c.api_key ? { apiKey: c.api_key } : c.username !== undefined ? { username: c.username, password: c.password ?? "" } : undefined;
+      const auth = c.api_key
+        ? { apiKey: c.api_key }
+        : c.username !== undefined
+          ? { username: c.username, password: c.password ?? "" }
+          : undefined;
       const target = new ElasticsearchTarget({
         nodes: c.hosts ?? [c.url!],
         indexPrefix: c.index_prefix,
@@ -120,14 +133,23 @@ export function buildPublisher(type: PublisherType, rawConfig: Record<string, un
     }
     case "webhook": {
       const c = config as PublisherConfig<"webhook">;
-      const target = new WebhookTarget({ url: c.url, project: context.projectSlug, publisher: context.name, ...(c.secret ? { secret: c.secret } : {}) });
+      const target = new WebhookTarget({
+        url: c.url,
+        project: context.projectSlug,
+        publisher: context.name,
+        ...(c.secret ? { secret: c.secret } : {}),
+      });
       return new RecordPublisher(new Set(c.signals), new Forwarder(target, forwarderOptions(c)));
     }
     case "grafana_cloud":
     case "prometheus": {
       const c = config as PublisherConfig<"grafana_cloud"> | PublisherConfig<"prometheus">;
       const basicAuth =
-        "instance_id" in c ? { username: c.instance_id, password: c.api_key } : c.username !== undefined ? { username: c.username, password: c.password ?? "" } : undefined;
+        "instance_id" in c
+          ? { username: c.instance_id, password: c.api_key }
+          : c.username !== undefined
+            ? { username: c.username, password: c.password ?? "" }
+            : undefined;
       const options = forwarderOptions(c);
       const pusher = new MetricPusher(() => pipelineSeries(context.db, context.projectId), {
         url: c.url,

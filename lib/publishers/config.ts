@@ -7,7 +7,14 @@ import { FORWARDED_SIGNALS } from "./records";
 // page, the admin API or TRACEDECK_PUBLISHERS), so a typo is a 400 at once rather than a publisher
 // that silently never sends. Unknown keys are refused for the same reason.
 
-export const PUBLISHER_TYPES = ["elasticsearch", "prometheus", "grafana_cloud", "composite", "webhook", "other"] as const;
+export const PUBLISHER_TYPES = [
+  "elasticsearch",
+  "prometheus",
+  "grafana_cloud",
+  "composite",
+  "webhook",
+  "other",
+] as const;
 export type PublisherType = (typeof PUBLISHER_TYPES)[number];
 
 const HttpUrl = z
@@ -15,15 +22,48 @@ const HttpUrl = z
   .refine((url) => !/^https?:\/\/[^/]*@/.test(url), "must not carry credentials: give them in their own fields");
 
 /** An optional setting left empty (as the page's templates leave credentials) is the same as absent. */
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" || v === null ? undefined : v), schema.optional());
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" || v === null ? undefined : v), schema.optional());
 
 const Tuning = {
   batch_size: z.number().int().min(1).max(10_000).optional().meta({ description: "records per request (default 500)" }),
-  max_queue: z.number().int().min(1).max(1_000_000).optional().meta({ description: "records held while the target is down; past it the oldest are dropped and counted (default 10 000)" }),
-  flush_interval_ms: z.number().int().min(10).max(3_600_000).optional().meta({ description: "milliseconds between sends of a partial batch (default 1000)" }),
-  retry_initial_ms: z.number().int().min(10).max(3_600_000).optional().meta({ description: "first backoff after a failure, doubled per failure (default 1000)" }),
-  retry_max_ms: z.number().int().min(10).max(3_600_000).optional().meta({ description: "longest backoff (default 60 000)" }),
-  timeout_ms: z.number().int().min(100).max(300_000).optional().meta({ description: "milliseconds a request may take (default 10 000)" }),
+  max_queue: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .meta({
+      description: "records held while the target is down; past it the oldest are dropped and counted (default 10 000)",
+    }),
+  flush_interval_ms: z
+    .number()
+    .int()
+    .min(10)
+    .max(3_600_000)
+    .optional()
+    .meta({ description: "milliseconds between sends of a partial batch (default 1000)" }),
+  retry_initial_ms: z
+    .number()
+    .int()
+    .min(10)
+    .max(3_600_000)
+    .optional()
+    .meta({ description: "first backoff after a failure, doubled per failure (default 1000)" }),
+  retry_max_ms: z
+    .number()
+    .int()
+    .min(10)
+    .max(3_600_000)
+    .optional()
+    .meta({ description: "longest backoff (default 60 000)" }),
+  timeout_ms: z
+    .number()
+    .int()
+    .min(100)
+    .max(300_000)
+    .optional()
+    .meta({ description: "milliseconds a request may take (default 10 000)" }),
 };
 
 const Signals = z
@@ -34,8 +74,17 @@ const Signals = z
 
 const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "must be a Prometheus label name");
 const Push = {
-  push_interval_ms: z.number().int().min(100).max(3_600_000).default(15_000).meta({ description: "milliseconds between pushes (default 15 000)" }),
-  external_labels: z.record(LabelName, z.string()).default({}).meta({ description: "labels added to every series (project is always added)" }),
+  push_interval_ms: z
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(15_000)
+    .meta({ description: "milliseconds between pushes (default 15 000)" }),
+  external_labels: z
+    .record(LabelName, z.string())
+    .default({})
+    .meta({ description: "labels added to every series (project is always added)" }),
 };
 
 export const ElasticsearchConfig = z
@@ -53,7 +102,10 @@ export const ElasticsearchConfig = z
     ...Tuning,
   })
   .refine((c) => c.url !== undefined || c.hosts !== undefined, { message: "give url (or hosts)", path: ["url"] })
-  .refine((c) => (c.username === undefined) === (c.password === undefined), { message: "give username and password together", path: ["password"] });
+  .refine((c) => (c.username === undefined) === (c.password === undefined), {
+    message: "give username and password together",
+    path: ["password"],
+  });
 
 export const WebhookConfig = z.strictObject({
   url: HttpUrl,
@@ -63,7 +115,10 @@ export const WebhookConfig = z.strictObject({
 });
 
 export const GrafanaCloudConfig = z.strictObject({
-  url: HttpUrl.meta({ description: "the stack's Prometheus remote-write URL (…/api/prom/push), or with protocol otlp its OTLP metrics URL" }),
+  url: HttpUrl.meta({
+    description:
+      "the stack's Prometheus remote-write URL (…/api/prom/push), or with protocol otlp its OTLP metrics URL",
+  }),
   protocol: z.enum(["remote_write", "otlp"]).default("remote_write"),
   instance_id: z.string().trim().min(1),
   api_key: z.string().min(1),
@@ -83,12 +138,21 @@ export const PrometheusConfig = z
     retry_max_ms: Tuning.retry_max_ms,
     timeout_ms: Tuning.timeout_ms,
   })
-  .refine((c) => (c.username === undefined) === (c.password === undefined), { message: "give username and password together", path: ["password"] });
+  .refine((c) => (c.username === undefined) === (c.password === undefined), {
+    message: "give username and password together",
+    path: ["password"],
+  });
 
 const MEMBER_TYPES = ["elasticsearch", "prometheus", "grafana_cloud", "webhook"] as const;
 export const CompositeConfig = z.strictObject({
   publishers: z
-    .array(z.strictObject({ name: z.string().trim().min(1).max(200).optional(), type: z.enum(MEMBER_TYPES), config: z.record(z.string(), z.unknown()) }))
+    .array(
+      z.strictObject({
+        name: z.string().trim().min(1).max(200).optional(),
+        type: z.enum(MEMBER_TYPES),
+        config: z.record(z.string(), z.unknown()),
+      }),
+    )
     .min(1)
     .max(20),
 });
@@ -105,15 +169,26 @@ const SCHEMAS = {
 export type PublisherConfig<T extends PublisherType> = z.output<(typeof SCHEMAS)[T]>;
 
 /** A config checked for its type, with defaults filled in (what is stored); a composite's members are checked too. */
-export function validateConfig(type: PublisherType, config: Record<string, unknown>, path = "config"): Record<string, unknown> {
+export function validateConfig(
+  type: PublisherType,
+  config: Record<string, unknown>,
+  path = "config",
+): Record<string, unknown> {
   const parsed = SCHEMAS[type].safeParse(config);
   if (!parsed.success) {
-    throw new ApiError("validation_failed", `invalid ${type} ${path}: ${describeZodError(parsed.error)}`, zodDetails(parsed.error));
+    throw new ApiError(
+      "validation_failed",
+      `invalid ${type} ${path}: ${describeZodError(parsed.error)}`,
+      zodDetails(parsed.error),
+    );
   }
   if (type !== "composite") return parsed.data as Record<string, unknown>;
   const composite = parsed.data as z.output<typeof CompositeConfig>;
   return {
-    publishers: composite.publishers.map((member, i) => ({ ...member, config: validateConfig(member.type, member.config, `config.publishers[${i}].config`) })),
+    publishers: composite.publishers.map((member, i) => ({
+      ...member,
+      config: validateConfig(member.type, member.config, `config.publishers[${i}].config`),
+    })),
   };
 }
 

@@ -8,7 +8,12 @@ import type { ForwardedRecord, ForwardedSignal } from "./records";
 // each record: indexed, refused for good (mapping conflicts, bad documents), or sent again later
 // (429 / 5xx: the cluster is overloaded or a shard is unavailable).
 
-const INDEX_PART: Record<ForwardedSignal, string> = { pipeline_events: "pipeline-events", network_ops: "network-ops", spans: "spans", logs: "logs" };
+const INDEX_PART: Record<ForwardedSignal, string> = {
+  pipeline_events: "pipeline-events",
+  network_ops: "network-ops",
+  spans: "spans",
+  logs: "logs",
+};
 
 /** The UTC day as daily index names spell it. */
 const day = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10).replaceAll("-", ".");

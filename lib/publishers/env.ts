@@ -27,7 +27,13 @@ export async function applyEnvPublishers(db: Db, json: string): Promise<{ saved:
     return { saved: 0, problems: [`TRACEDECK_PUBLISHERS is not JSON: ${errorMessage(error)}`] };
   }
   const list = EnvPublishers.safeParse(Array.isArray(parsed) ? parsed : [parsed]);
-  if (!list.success) return { saved: 0, problems: [`TRACEDECK_PUBLISHERS: ${list.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`] };
+  if (!list.success)
+    return {
+      saved: 0,
+      problems: [
+        `TRACEDECK_PUBLISHERS: ${list.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      ],
+    };
   const problems: string[] = [];
   let saved = 0;
   for (const p of list.data) {
@@ -39,8 +45,15 @@ export async function applyEnvPublishers(db: Db, json: string): Promise<{ saved:
         .select({ id: publishers.id })
         .from(publishers)
         .where(and(eq(publishers.projectId, project.id), eq(publishers.origin, "server"), eq(publishers.name, p.name)));
-      if (existing) await db.update(publishers).set({ type: p.type, config, enabled: p.enabled, updatedAt: new Date() }).where(eq(publishers.id, existing.id));
-      else await db.insert(publishers).values({ projectId: project.id, name: p.name, type: p.type, origin: "server", config, enabled: p.enabled });
+      if (existing)
+        await db
+          .update(publishers)
+          .set({ type: p.type, config, enabled: p.enabled, updatedAt: new Date() })
+          .where(eq(publishers.id, existing.id));
+      else
+        await db
+          .insert(publishers)
+          .values({ projectId: project.id, name: p.name, type: p.type, origin: "server", config, enabled: p.enabled });
       saved += 1;
     } catch (error) {
       problems.push(`TRACEDECK_PUBLISHERS ${p.name}: ${errorMessage(error)}`);

@@ -6,7 +6,14 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((f) => f.close()));
 });
 
-const OPTIONS: ForwarderOptions = { batchSize: 3, maxQueue: 10, flushIntervalMs: 60_000, retryInitialMs: 1000, retryMaxMs: 8000, timeoutMs: 1000 };
+const OPTIONS: ForwarderOptions = {
+  batchSize: 3,
+  maxQueue: 10,
+  flushIntervalMs: 60_000,
+  retryInitialMs: 1000,
+  retryMaxMs: 8000,
+  timeoutMs: 1000,
+};
 
 /** A target that answers as `answer` says and records every batch it was offered. */
 function target(answer: (batch: number[]) => Delivery | Error) {
@@ -31,7 +38,9 @@ function forwarder(t: Target<number>, clock: { now: number }, options: Partial<F
 describe("backoffMs", () => {
   it("doubles from the first delay up to the cap, within ±20%", () => {
     const middle = () => 0.5;
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, 1000, 8000, middle))).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, 1000, 8000, middle))).toEqual([
+      1000, 2000, 4000, 8000, 8000, 8000,
+    ]);
     expect(backoffMs(1, 1000, 8000, () => 0)).toBe(800);
     expect(backoffMs(1, 1000, 8000, () => 0.999999)).toBe(1200);
     expect(backoffMs(500, 1000, 8000, middle)).toBe(8000);
@@ -79,7 +88,11 @@ describe("Forwarder", () => {
   });
 
   it("counts refused records as failed and is degraded for a while after; a target refusing everything is failing", async () => {
-    const { t } = target((batch) => (batch.includes(99) ? { rejected: batch.length, error: "401 unauthorized" } : { rejected: 1, error: "mapping conflict" }));
+    const { t } = target((batch) =>
+      batch.includes(99)
+        ? { rejected: batch.length, error: "401 unauthorized" }
+        : { rejected: 1, error: "mapping conflict" },
+    );
     const clock = { now: 0 };
     const f = forwarder(t, clock);
     f.offer([1, 2, 3]);
@@ -91,7 +104,13 @@ describe("Forwarder", () => {
     expect(f.status().state).toBe("healthy");
     f.offer([99]);
     await f.flush();
-    expect(f.status()).toMatchObject({ state: "failing", sent: 2, failed: 2, backlog: 0, lastError: "401 unauthorized" });
+    expect(f.status()).toMatchObject({
+      state: "failing",
+      sent: 2,
+      failed: 2,
+      backlog: 0,
+      lastError: "401 unauthorized",
+    });
   });
 
   it("keeps at most its bound, dropping the oldest and counting them", async () => {
@@ -107,7 +126,9 @@ describe("Forwarder", () => {
 
   it("sends again only the records the target was too busy for", async () => {
     let calls = 0;
-    const { t, batches } = target(() => (calls++ === 0 ? { rejected: 0, retry: [1], retryError: "429 busy" } : { rejected: 0 }));
+    const { t, batches } = target(() =>
+      calls++ === 0 ? { rejected: 0, retry: [1], retryError: "429 busy" } : { rejected: 0 },
+    );
     const clock = { now: 0 };
     const f = forwarder(t, clock);
     f.offer([1, 2, 3]);

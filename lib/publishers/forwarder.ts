@@ -61,7 +61,6 @@ export const DEFAULT_FORWARDER_OPTIONS: ForwarderOptions = {
   timeoutMs: 10_000,
 };
 
-
 /** The backoff before the n-th consecutive retry (n ≥ 1): exponential, capped, with ±20% jitter so many nodes do not retry in step. */
 export function backoffMs(failures: number, initialMs: number, maxMs: number, random = Math.random): number {
   const base = Math.min(maxMs, initialMs * 2 ** Math.min(failures - 1, 30));
@@ -214,7 +213,8 @@ export class Forwarder<T> {
 
   private fail(error: string): void {
     this.health.attemptFailed(error);
-    this.openUntil = this.now() + backoffMs(this.health.consecutiveFailures, this.options.retryInitialMs, this.options.retryMaxMs);
+    this.openUntil =
+      this.now() + backoffMs(this.health.consecutiveFailures, this.options.retryInitialMs, this.options.retryMaxMs);
   }
 
   /** Puts records back at the front; if newer ones filled the queue meanwhile, the oldest go. */

@@ -17,7 +17,8 @@ export const PUBLISHER_STATES = ["healthy", "degraded", "failing", "disabled"] a
 const SECRET_KEY = /secret|password|token|api[_-]?key|credential|auth/i;
 export const REDACTED = "••••••";
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The config with every credential, at any depth (a composite's members), replaced by ••••••. */
 export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
@@ -33,13 +34,17 @@ export function redactConfig(config: Record<string, unknown>): Record<string, un
 }
 
 /** An edited config keeps a stored secret wherever the editor sent it back redacted (or left it out); members of a list are matched by position. */
-export function mergeSecrets(stored: Record<string, unknown>, edited: Record<string, unknown>): Record<string, unknown> {
+export function mergeSecrets(
+  stored: Record<string, unknown>,
+  edited: Record<string, unknown>,
+): Record<string, unknown> {
   const merged = { ...edited };
   for (const [key, value] of Object.entries(stored)) {
     const next = merged[key];
     if (SECRET_KEY.test(key) && !isObject(value) && (next === REDACTED || !(key in merged))) merged[key] = value;
     else if (isObject(value) && isObject(next)) merged[key] = mergeSecrets(value, next);
-    else if (Array.isArray(value) && Array.isArray(next)) merged[key] = next.map((item, i) => (isObject(item) && isObject(value[i]) ? mergeSecrets(value[i], item) : item));
+    else if (Array.isArray(value) && Array.isArray(next))
+      merged[key] = next.map((item, i) => (isObject(item) && isObject(value[i]) ? mergeSecrets(value[i], item) : item));
   }
   return merged;
 }
@@ -59,8 +64,14 @@ export const PublisherCreate = z.object({
   enabled: z.boolean().default(true),
 });
 export const PublisherUpdate = z
-  .object({ name: z.string().trim().min(1).max(200).optional(), config: Config.optional(), enabled: z.boolean().optional() })
-  .refine((u) => u.name !== undefined || u.config !== undefined || u.enabled !== undefined, { message: "give name, config or enabled" });
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    config: Config.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .refine((u) => u.name !== undefined || u.config !== undefined || u.enabled !== undefined, {
+    message: "give name, config or enabled",
+  });
 export const PublisherParams = z.object({ id: z.uuid({ message: "must be a publisher id (a UUID)" }) });
 
 export async function createPublisher({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<{ id: string }> {
@@ -75,21 +86,30 @@ export async function createPublisher({ ctx, input }: { ctx: Ctx; input: unknown
   return created;
 }
 
-export async function updatePublisher({ ctx, input }: { ctx: Ctx; input: { id: string; body: unknown } }): Promise<{ id: string }> {
+export async function updatePublisher({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { id: string; body: unknown };
+}): Promise<{ id: string }> {
   const update = PublisherUpdate.parse(input.body);
   const [stored] = await ctx.db
     .select()
     .from(publishers)
     .where(and(eq(publishers.id, input.id), eq(publishers.projectId, ctx.projectId)));
   if (!stored) throw new ApiError("not_found", `no publisher ${input.id}`);
-  if (stored.origin !== "server") throw new ApiError("unprocessable", "an SDK's publisher is configured in its application, not here");
+  if (stored.origin !== "server")
+    throw new ApiError("unprocessable", "an SDK's publisher is configured in its application, not here");
   try {
     await ctx.db
       .update(publishers)
       .set({
         ...(update.name !== undefined ? { name: update.name } : {}),
         ...(update.enabled !== undefined ? { enabled: update.enabled } : {}),
-        ...(update.config !== undefined ? { config: validateConfig(stored.type, mergeSecrets(stored.config, update.config)) } : {}),
+        ...(update.config !== undefined
+          ? { config: validateConfig(stored.type, mergeSecrets(stored.config, update.config)) }
+          : {}),
         updatedAt: new Date(),
       })
       .where(eq(publishers.id, stored.id));
@@ -134,7 +154,13 @@ export async function ingestPublisherStatus({ ctx, input }: { ctx: Ctx; input: u
   for (const item of items) {
     const [publisher] = await ctx.db
       .insert(publishers)
-      .values({ projectId: ctx.projectId, name: item.name, type: item.type, origin: "sdk", config: item.target ? { target: item.target } : {} })
+      .values({
+        projectId: ctx.projectId,
+        name: item.name,
+        type: item.type,
+        origin: "sdk",
+        config: item.target ? { target: item.target } : {},
+      })
       .onConflictDoUpdate({
         target: [publishers.projectId, publishers.origin, publishers.name],
         set: { type: item.type, config: item.target ? { target: item.target } : {}, updatedAt: now },
@@ -164,7 +190,16 @@ export async function ingestPublisherStatus({ ctx, input }: { ctx: Ctx; input: u
           lastErrorAt: sql`coalesce(excluded.last_error_at, ${publisherStatus.lastErrorAt})`,
         },
       });
-    await ctx.db.insert(publisherSamples).values({ publisherId: publisher!.id, time: now, sentCount: item.sent_count, failedCount: item.failed_count, droppedCount: item.dropped_count, backlog: item.backlog });
+    await ctx.db
+      .insert(publisherSamples)
+      .values({
+        publisherId: publisher!.id,
+        time: now,
+        sentCount: item.sent_count,
+        failedCount: item.failed_count,
+        droppedCount: item.dropped_count,
+        backlog: item.backlog,
+      });
   }
   return { accepted: items.length, rejected: errors.length, errors: errors.slice(0, MAX_REPORTED_ERRORS) };
 }

@@ -63,20 +63,28 @@ export class MetricPusher {
         method: "POST",
         headers: {
           ...push.headers,
-          ...(basicAuth ? { authorization: `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString("base64")}` } : {}),
+          ...(basicAuth
+            ? {
+                authorization: `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString("base64")}`,
+              }
+            : {}),
           "user-agent": "tracedeck",
         },
         body: push.body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       const text = await response.text().catch(() => "");
-      if (!response.ok) throw new Error(`${otlp ? "OTLP export" : "remote write"} answered ${response.status}${text ? `: ${text.trim().slice(0, 300)}` : ""}`);
+      if (!response.ok)
+        throw new Error(
+          `${otlp ? "OTLP export" : "remote write"} answered ${response.status}${text ? `: ${text.trim().slice(0, 300)}` : ""}`,
+        );
       this.waiting = 0;
       this.health.succeeded(count);
     } catch (error) {
       this.waiting = count;
       this.health.attemptFailed(errorMessage(error));
-      this.openUntil = Date.now() + backoffMs(this.health.consecutiveFailures, this.options.retryInitialMs, this.options.retryMaxMs);
+      this.openUntil =
+        Date.now() + backoffMs(this.health.consecutiveFailures, this.options.retryInitialMs, this.options.retryMaxMs);
     }
   }
 

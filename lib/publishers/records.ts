@@ -22,7 +22,11 @@ const ms = (nanos: bigint) => Number(nanos / 1_000_000n);
 const seconds = (nanos: bigint) => Number(nanos / 1000n) / 1e6;
 
 /** The records of one committed batch, for the signals some publisher of the project forwards. */
-export function forwardedRecords(batch: RecordBatch, signals: ReadonlySet<ForwardedSignal>, project: string): ForwardedRecord[] {
+export function forwardedRecords(
+  batch: RecordBatch,
+  signals: ReadonlySet<ForwardedSignal>,
+  project: string,
+): ForwardedRecord[] {
   const out: ForwardedRecord[] = [];
   if (signals.has("pipeline_events")) {
     for (const e of batch.pipelineEvents ?? []) {

@@ -47,7 +47,14 @@ function runtime(ctx: Ctx, options: { elasticsearch?: Mock } = {}): PublisherRun
 }
 
 const events = (ids: string[], start = DAY) => ({
-  events: ids.map((task_id, i) => ({ event_name: "resize", task_id, start_time: start + i, end_time: start + i + 0.5, status: "completed", retry_count: 1 })),
+  events: ids.map((task_id, i) => ({
+    event_name: "resize",
+    task_id,
+    start_time: start + i,
+    end_time: start + i + 0.5,
+    status: "completed",
+    retry_count: 1,
+  })),
 });
 
 async function statusOf(id: string) {
@@ -73,7 +80,8 @@ async function receiver(status: () => number = () => 200) {
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  const taskIds = () => received.flatMap((r) => (JSON.parse(r.body) as { records: { task_id: string }[] }).records.map((x) => x.task_id));
+  const taskIds = () =>
+    received.flatMap((r) => (JSON.parse(r.body) as { records: { task_id: string }[] }).records.map((x) => x.task_id));
   return { url, received, taskIds };
 }
 
@@ -87,18 +95,64 @@ describe("Elasticsearch publisher", () => {
     mock.add({ method: "POST", path: "/_bulk" }, (params) => {
       const lines = params.body as BulkLine[];
       bodies.push(lines);
-      return { errors: false, took: 1, items: lines.filter((l) => l.index).map((l) => ({ index: { _index: l.index!._index, _id: l.index!._id, status: 201 } })) };
+      return {
+        errors: false,
+        took: 1,
+        items: lines
+          .filter((l) => l.index)
+          .map((l) => ({ index: { _index: l.index!._index, _id: l.index!._id, status: 201 } })),
+      };
     });
     const { id } = await createPublisher({
       ctx,
-      input: { name: "search", type: "elasticsearch", config: { url: "http://es.internal:9200", index_prefix: "td", signals: ["pipeline_events", "network_ops", "spans", "logs"], api_key: "k", ...FAST } },
+      input: {
+        name: "search",
+        type: "elasticsearch",
+        config: {
+          url: "http://es.internal:9200",
+          index_prefix: "td",
+          signals: ["pipeline_events", "network_ops", "spans", "logs"],
+          api_key: "k",
+          ...FAST,
+        },
+      },
     });
     const r = runtime(ctx, { elasticsearch: mock });
     await r.tick();
 
     await ingestPipelineEvents({ ctx, input: events(["t1", "t2"]) });
-    await ingestNetworkOps({ ctx, input: { operations: [{ task_id: "t1", host: "db", port: 5432, operation: "query", start_time: DAY + 86_400, end_time: DAY + 86_400.25, bytes_sent: 10, bytes_received: 20 }] } });
-    await ingestSpans({ ctx, input: { spans: [{ trace_id: "a".repeat(32), span_id: "b".repeat(16), name: "GET /", service_name: "web", start_time: DAY, end_time: DAY + 0.1 }] } });
+    await ingestNetworkOps({
+      ctx,
+      input: {
+        operations: [
+          {
+            task_id: "t1",
+            host: "db",
+            port: 5432,
+            operation: "query",
+            start_time: DAY + 86_400,
+            end_time: DAY + 86_400.25,
+            bytes_sent: 10,
+            bytes_received: 20,
+          },
+        ],
+      },
+    });
+    await ingestSpans({
+      ctx,
+      input: {
+        spans: [
+          {
+            trace_id: "a".repeat(32),
+            span_id: "b".repeat(16),
+            name: "GET /",
+            service_name: "web",
+            start_time: DAY,
+            end_time: DAY + 0.1,
+          },
+        ],
+      },
+    });
     const log = { message: "resized", severity: "info", service_name: "worker", timestamp: DAY + 1 };
     await ingestLogs({ ctx, input: { logs: [log] } });
     await ingestLogs({ ctx, input: { logs: [log] } }); // the same line again: same id, so it overwrites
@@ -119,14 +173,33 @@ describe("Elasticsearch publisher", () => {
     const logIds = actions.filter((a) => a!._index.startsWith("td-logs")).map((a) => a!._id);
     expect(logIds[0]).toBe(logIds[1]);
     const logDoc = lines[lines.findIndex((l) => l.index?._index.startsWith("td-logs")) + 1];
-    expect(logDoc).toMatchObject({ signal: "logs", body: "resized", severity_text: expect.stringMatching(/info/i), service_name: "worker" });
+    expect(logDoc).toMatchObject({
+      signal: "logs",
+      body: "resized",
+      severity_text: expect.stringMatching(/info/i),
+      service_name: "worker",
+    });
     const t1 = lines[lines.findIndex((l) => l.index?._id === "pipeline_event:t1") + 1];
-    expect(t1).toMatchObject({ "@timestamp": "2026-03-14T12:00:00.000Z", signal: "pipeline_events", project: ctx.slug, event_name: "resize", status: "completed", duration_seconds: 0.5, retry_count: 1 });
+    expect(t1).toMatchObject({
+      "@timestamp": "2026-03-14T12:00:00.000Z",
+      signal: "pipeline_events",
+      project: ctx.slug,
+      event_name: "resize",
+      status: "completed",
+      duration_seconds: 0.5,
+      retry_count: 1,
+    });
     const op = lines[lines.findIndex((l) => String(l.index?._id).startsWith("network_op")) + 1];
     expect(op).toMatchObject({ host: "db", port: 5432, latency_seconds: 0.25, bytes_sent: 10, bytes_received: 20 });
 
     await r.writeStatus();
-    expect(await statusOf(id)).toMatchObject({ state: "healthy", sentCount: 6, failedCount: 0, droppedCount: 0, backlog: 0 });
+    expect(await statusOf(id)).toMatchObject({
+      state: "healthy",
+      sentCount: 6,
+      failedCount: 0,
+      droppedCount: 0,
+      backlog: 0,
+    });
   });
 
   it("counts documents Elasticsearch refuses as failed and sends again the ones it was too busy for", async () => {
@@ -145,14 +218,31 @@ describe("Elasticsearch publisher", () => {
           .filter((l) => l.index)
           .map(({ index }) =>
             index!._id === "pipeline_event:bad"
-              ? { index: { _index: index!._index, _id: index!._id, status: 400, error: { type: "mapper_parsing_exception", reason: "failed to parse field [attributes.size]" } } }
+              ? {
+                  index: {
+                    _index: index!._index,
+                    _id: index!._id,
+                    status: 400,
+                    error: { type: "mapper_parsing_exception", reason: "failed to parse field [attributes.size]" },
+                  },
+                }
               : index!._id === "pipeline_event:busy" && busy
-                ? { index: { _index: index!._index, _id: index!._id, status: 429, error: { type: "es_rejected_execution_exception", reason: "rejected execution" } } }
+                ? {
+                    index: {
+                      _index: index!._index,
+                      _id: index!._id,
+                      status: 429,
+                      error: { type: "es_rejected_execution_exception", reason: "rejected execution" },
+                    },
+                  }
                 : { index: { _index: index!._index, _id: index!._id, status: 201 } },
           ),
       };
     });
-    const { id } = await createPublisher({ ctx, input: { name: "search", type: "elasticsearch", config: { url: "http://es.internal:9200", ...FAST } } });
+    const { id } = await createPublisher({
+      ctx,
+      input: { name: "search", type: "elasticsearch", config: { url: "http://es.internal:9200", ...FAST } },
+    });
     const r = runtime(ctx, { elasticsearch: mock });
     await r.tick();
     await ingestPipelineEvents({ ctx, input: events(["ok", "bad", "busy"]) });
@@ -163,7 +253,10 @@ describe("Elasticsearch publisher", () => {
 
     await sleep(60); // past the backoff
     await r.flush();
-    expect(attempts).toEqual([["pipeline_event:ok", "pipeline_event:bad", "pipeline_event:busy"], ["pipeline_event:busy"]]);
+    expect(attempts).toEqual([
+      ["pipeline_event:ok", "pipeline_event:bad", "pipeline_event:busy"],
+      ["pipeline_event:busy"],
+    ]);
     await r.writeStatus();
     // sent on, and degraded for a while: a document was refused
     expect(await statusOf(id)).toMatchObject({ sentCount: 2, failedCount: 1, backlog: 0, state: "degraded" });
@@ -175,7 +268,10 @@ describe("webhook publisher", () => {
     const ctx = await createTestProject(database);
     const hook = await receiver();
     const secret = "a-signing-secret-of-some-length";
-    await createPublisher({ ctx, input: { name: "hook", type: "webhook", config: { url: hook.url, secret, ...FAST } } });
+    await createPublisher({
+      ctx,
+      input: { name: "hook", type: "webhook", config: { url: hook.url, secret, ...FAST } },
+    });
     const r = runtime(ctx);
     await r.tick();
     await ingestPipelineEvents({ ctx, input: events(["w1", "w2"]) });
@@ -183,14 +279,20 @@ describe("webhook publisher", () => {
 
     expect(hook.received).toHaveLength(1);
     const [request] = hook.received;
-    const body = JSON.parse(request!.body) as { publisher: string; project: string; records: Record<string, unknown>[] };
+    const body = JSON.parse(request!.body) as {
+      publisher: string;
+      project: string;
+      records: Record<string, unknown>[];
+    };
     expect(body).toMatchObject({ publisher: "hook", project: ctx.slug });
     expect(body.records.map((x) => x.task_id)).toEqual(["w1", "w2"]);
     expect(body.records[0]).toMatchObject({ signal: "pipeline_events", id: "pipeline_event:w1", status: "completed" });
     const timestamp = String(request!.headers["x-tracedeck-timestamp"]);
     expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
     expect(request!.headers["x-tracedeck-signature"]).toBe(signature(secret, timestamp, request!.body));
-    expect(request!.headers["x-tracedeck-signature"]).not.toBe(signature("another-secret-entirely", timestamp, request!.body));
+    expect(request!.headers["x-tracedeck-signature"]).not.toBe(
+      signature("another-secret-entirely", timestamp, request!.body),
+    );
   });
 
   it("is failing while its target is down, backs off, and when the target recovers everything queued arrives once", async () => {
@@ -198,7 +300,14 @@ describe("webhook publisher", () => {
     let up = false;
     let requests = 0;
     const hook = await receiver(() => (requests++, up ? 200 : 503));
-    const { id } = await createPublisher({ ctx, input: { name: "hook", type: "webhook", config: { url: hook.url, batch_size: 2, flush_interval_ms: 60_000, retry_initial_ms: 200, retry_max_ms: 200 } } });
+    const { id } = await createPublisher({
+      ctx,
+      input: {
+        name: "hook",
+        type: "webhook",
+        config: { url: hook.url, batch_size: 2, flush_interval_ms: 60_000, retry_initial_ms: 200, retry_max_ms: 200 },
+      },
+    });
     const r = runtime(ctx);
     await r.tick();
 
@@ -220,15 +329,29 @@ describe("webhook publisher", () => {
     await r.flush();
     expect(hook.taskIds().sort()).toEqual([...ids].sort());
     await r.writeStatus();
-    expect(await statusOf(id)).toMatchObject({ state: "healthy", sentCount: 5, failedCount: 0, droppedCount: 0, backlog: 0 });
-    expect((await listPublishers({ ctx })).publishers[0]).toMatchObject({ name: "hook", state: "healthy", sent_count: 5, backlog: 0 });
+    expect(await statusOf(id)).toMatchObject({
+      state: "healthy",
+      sentCount: 5,
+      failedCount: 0,
+      droppedCount: 0,
+      backlog: 0,
+    });
+    expect((await listPublishers({ ctx })).publishers[0]).toMatchObject({
+      name: "hook",
+      state: "healthy",
+      sent_count: 5,
+      backlog: 0,
+    });
   });
 
   it("drops the oldest records past its queue bound, counts them, and delivers the rest once the target is back", async () => {
     const ctx = await createTestProject(database);
     let up = false;
     const hook = await receiver(() => (up ? 200 : 502));
-    const { id } = await createPublisher({ ctx, input: { name: "hook", type: "webhook", config: { url: hook.url, max_queue: 4, batch_size: 10, ...FAST } } });
+    const { id } = await createPublisher({
+      ctx,
+      input: { name: "hook", type: "webhook", config: { url: hook.url, max_queue: 4, batch_size: 10, ...FAST } },
+    });
     const r = runtime(ctx);
     await r.tick();
     await ingestPipelineEvents({ ctx, input: events(["q0", "q1", "q2"]) });
@@ -257,7 +380,16 @@ describe("webhook publisher", () => {
     await once(server, "listening");
     await createPublisher({
       ctx,
-      input: { name: "slow", type: "webhook", config: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, batch_size: 1, timeout_ms: 5000, ...FAST } },
+      input: {
+        name: "slow",
+        type: "webhook",
+        config: {
+          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+          batch_size: 1,
+          timeout_ms: 5000,
+          ...FAST,
+        },
+      },
     });
     const r = runtime(ctx);
     await r.tick();
@@ -281,34 +413,81 @@ describe("metric publishers", () => {
     const gateway = await receiver();
     const { id } = await createPublisher({
       ctx,
-      input: { name: "grafana-otlp", type: "grafana_cloud", config: { url: gateway.url, protocol: "otlp", instance_id: "777", api_key: "glc_secret", push_interval_ms: 60_000 } },
+      input: {
+        name: "grafana-otlp",
+        type: "grafana_cloud",
+        config: {
+          url: gateway.url,
+          protocol: "otlp",
+          instance_id: "777",
+          api_key: "glc_secret",
+          push_interval_ms: 60_000,
+        },
+      },
     });
     const r = runtime(ctx);
     await r.tick();
     await ingestPipelineEvents({ ctx, input: events(["g1", "g2"]) });
-    await ingestNetworkOps({ ctx, input: { operations: [{ task_id: "g1", host: "api", port: 443, operation: "GET", start_time: DAY, end_time: DAY + 0.03, bytes_sent: 5, bytes_received: 7 }] } });
+    await ingestNetworkOps({
+      ctx,
+      input: {
+        operations: [
+          {
+            task_id: "g1",
+            host: "api",
+            port: 443,
+            operation: "GET",
+            start_time: DAY,
+            end_time: DAY + 0.03,
+            bytes_sent: 5,
+            bytes_received: 7,
+          },
+        ],
+      },
+    });
     await r.flush();
 
     expect(gateway.received).toHaveLength(1);
     const [push] = gateway.received;
     expect(push!.headers.authorization).toBe(`Basic ${Buffer.from("777:glc_secret").toString("base64")}`);
     expect(push!.headers["content-type"]).toBe("application/json");
-    type Point = { attributes: { key: string; value: { stringValue: string } }[]; asDouble?: number; count?: string; bucketCounts?: string[]; explicitBounds?: number[] };
-    type Metric = { name: string; unit: string; sum?: { isMonotonic: boolean; dataPoints: Point[] }; histogram?: { dataPoints: Point[] } };
+    type Point = {
+      attributes: { key: string; value: { stringValue: string } }[];
+      asDouble?: number;
+      count?: string;
+      bucketCounts?: string[];
+      explicitBounds?: number[];
+    };
+    type Metric = {
+      name: string;
+      unit: string;
+      sum?: { isMonotonic: boolean; dataPoints: Point[] };
+      histogram?: { dataPoints: Point[] };
+    };
     const body = JSON.parse(push!.body) as { resourceMetrics: { scopeMetrics: { metrics: Metric[] }[] }[] };
     const metrics = body.resourceMetrics[0]!.scopeMetrics[0]!.metrics;
     const byName = Object.fromEntries(metrics.map((m) => [m.name, m]));
-    expect(Object.keys(byName).sort()).toEqual(["event_duration_seconds", "event_retries_total", "network_bytes_total", "network_latency_seconds"]);
+    expect(Object.keys(byName).sort()).toEqual([
+      "event_duration_seconds",
+      "event_retries_total",
+      "network_bytes_total",
+      "network_latency_seconds",
+    ]);
     const labels = (p: Point) => Object.fromEntries(p.attributes.map((a) => [a.key, a.value.stringValue]));
     const retries = byName.event_retries_total!.sum!;
     expect(retries.isMonotonic).toBe(true);
-    expect(retries.dataPoints.map((p) => [labels(p), p.asDouble])).toEqual([[{ project: ctx.slug, event_name: "resize" }, 2]]);
+    expect(retries.dataPoints.map((p) => [labels(p), p.asDouble])).toEqual([
+      [{ project: ctx.slug, event_name: "resize" }, 2],
+    ]);
     const duration = byName.event_duration_seconds!.histogram!.dataPoints[0]!;
     expect(labels(duration)).toEqual({ project: ctx.slug, event_name: "resize", status: "completed" });
     expect(duration.count).toBe("2");
     // OTLP buckets count each range: both 0.5 s executions fall in (0.25, 0.5]
     expect(duration.bucketCounts![duration.explicitBounds!.indexOf(0.5)]).toBe("2");
-    expect(byName.network_bytes_total!.sum!.dataPoints.map((p) => [labels(p).direction, p.asDouble])).toEqual([["sent", 5], ["received", 7]]);
+    expect(byName.network_bytes_total!.sum!.dataPoints.map((p) => [labels(p).direction, p.asDouble])).toEqual([
+      ["sent", 5],
+      ["received", 7],
+    ]);
     await r.writeStatus();
     expect(await statusOf(id)).toMatchObject({ state: "healthy", backlog: 0 });
   });
@@ -351,21 +530,53 @@ describe("composite publisher", () => {
 describe("configuration", () => {
   it("is checked when saved: unknown keys, missing settings and credentials in URLs are 400s", async () => {
     const ctx = await createTestProject(database);
-    const refused = (type: string, config: Record<string, unknown>) => createPublisher({ ctx, input: { name: uniqueName("p"), type, config } });
-    await expect(refused("elasticsearch", { index_prefix: "td" })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/url/) });
-    await expect(refused("elasticsearch", { url: "http://es:9200", index_prefx: "td" })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/index_prefx/) });
-    await expect(refused("elasticsearch", { url: "http://es:9200", index_prefix: "Bad Prefix" })).rejects.toMatchObject({ status: 400 });
-    await expect(refused("webhook", { url: "http://user:pw@hooks.example.com/" })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/credentials/) });
+    const refused = (type: string, config: Record<string, unknown>) =>
+      createPublisher({ ctx, input: { name: uniqueName("p"), type, config } });
+    await expect(refused("elasticsearch", { index_prefix: "td" })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/url/),
+    });
+    await expect(refused("elasticsearch", { url: "http://es:9200", index_prefx: "td" })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/index_prefx/),
+    });
+    await expect(refused("elasticsearch", { url: "http://es:9200", index_prefix: "Bad Prefix" })).rejects.toMatchObject(
+      { status: 400 },
+    );
+    await expect(refused("webhook", { url: "http://user:pw@hooks.example.com/" })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/credentials/),
+    });
     await expect(refused("webhook", { url: "ftp://hooks.example.com/" })).rejects.toMatchObject({ status: 400 });
-    await expect(refused("grafana_cloud", { url: "https://prometheus.grafana.net/api/prom/push", instance_id: "123" })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/api_key/) });
-    await expect(refused("composite", { publishers: [{ type: "webhook", config: { url: "nope" } }] })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/publishers\[0\]/) });
+    await expect(
+      refused("grafana_cloud", { url: "https://prometheus.grafana.net/api/prom/push", instance_id: "123" }),
+    ).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/api_key/) });
+    await expect(
+      refused("composite", { publishers: [{ type: "webhook", config: { url: "nope" } }] }),
+    ).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/publishers\[0\]/) });
     // a valid one is stored with its defaults filled in
-    const { id } = await createPublisher({ ctx, input: { name: "es", type: "elasticsearch", config: { url: "http://es:9200" } } });
+    const { id } = await createPublisher({
+      ctx,
+      input: { name: "es", type: "elasticsearch", config: { url: "http://es:9200" } },
+    });
     const [row] = await database.db.select().from(publishers).where(eq(publishers.id, id));
-    expect(row?.config).toMatchObject({ url: "http://es:9200", index_prefix: "tracedeck", signals: ["pipeline_events", "network_ops"] });
-    await expect(updatePublisher({ ctx, input: { id, body: { config: { url: "http://es:9200", batch_size: 0 } } } })).rejects.toMatchObject({ status: 400 });
+    expect(row?.config).toMatchObject({
+      url: "http://es:9200",
+      index_prefix: "tracedeck",
+      signals: ["pipeline_events", "network_ops"],
+    });
+    await expect(
+      updatePublisher({ ctx, input: { id, body: { config: { url: "http://es:9200", batch_size: 0 } } } }),
+    ).rejects.toMatchObject({ status: 400 });
     // credentials left empty, as the page's templates leave them, are absent rather than wrong
-    const template = await createPublisher({ ctx, input: { name: "from-template", type: "elasticsearch", config: { url: "http://es:9200", api_key: "", username: "" } } });
+    const template = await createPublisher({
+      ctx,
+      input: {
+        name: "from-template",
+        type: "elasticsearch",
+        config: { url: "http://es:9200", api_key: "", username: "" },
+      },
+    });
     const [saved] = await database.db.select().from(publishers).where(eq(publishers.id, template.id));
     expect(saved?.config).not.toHaveProperty("api_key");
   });
@@ -382,8 +593,20 @@ describe("configuration", () => {
       ]),
     );
     expect(first.saved).toBe(1);
-    expect(first.problems).toEqual([expect.stringMatching(/broken: .*url/), expect.stringMatching(/no project "no-such-project"/)]);
-    await applyEnvPublishers(database.db, JSON.stringify({ project: ctx.slug, name, type: "webhook", config: { url: "http://127.0.0.1:9/b" }, enabled: false }));
+    expect(first.problems).toEqual([
+      expect.stringMatching(/broken: .*url/),
+      expect.stringMatching(/no project "no-such-project"/),
+    ]);
+    await applyEnvPublishers(
+      database.db,
+      JSON.stringify({
+        project: ctx.slug,
+        name,
+        type: "webhook",
+        config: { url: "http://127.0.0.1:9/b" },
+        enabled: false,
+      }),
+    );
     const listed = (await listPublishers({ ctx })).publishers;
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ name, origin: "server", enabled: false, target: "http://127.0.0.1:9/b" });
@@ -394,7 +617,10 @@ describe("configuration", () => {
     const ctx = await createTestProject(database);
     const hook = await receiver(() => 503);
     const moved = await receiver();
-    const { id } = await createPublisher({ ctx, input: { name: "hook", type: "webhook", config: { url: hook.url, ...FAST } } });
+    const { id } = await createPublisher({
+      ctx,
+      input: { name: "hook", type: "webhook", config: { url: hook.url, ...FAST } },
+    });
     const r = runtime(ctx);
     await r.tick();
     await ingestPipelineEvents({ ctx, input: events(["m1", "m2"]) });

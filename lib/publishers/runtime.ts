@@ -154,7 +154,13 @@ export class PublisherRuntime {
         }
       }
       // counts carry on across restarts: from the running publisher, or from the stored status at start
-      let base: Counts = current ? { ...current.base } : { sent: Number(r.sent_count ?? 0), failed: Number(r.failed_count ?? 0), dropped: Number(r.dropped_count ?? 0) };
+      let base: Counts = current
+        ? { ...current.base }
+        : {
+            sent: Number(r.sent_count ?? 0),
+            failed: Number(r.failed_count ?? 0),
+            dropped: Number(r.dropped_count ?? 0),
+          };
       if (current?.publisher) {
         const { sent, failed, dropped } = current.publisher.status();
         base = { sent: base.sent + sent, failed: base.failed + failed, dropped: base.dropped + dropped };
@@ -202,7 +208,12 @@ export class PublisherRuntime {
         continue;
       }
       const own = publisher.status();
-      const status = { ...own, sent: entry.base.sent + own.sent, failed: entry.base.failed + own.failed, dropped: entry.base.dropped + own.dropped };
+      const status = {
+        ...own,
+        sent: entry.base.sent + own.sent,
+        failed: entry.base.failed + own.failed,
+        dropped: entry.base.dropped + own.dropped,
+      };
       await this.upsertStatus(row.id, {
         state: status.state,
         lastSuccessAt: status.lastSuccessAt,
@@ -216,16 +227,30 @@ export class PublisherRuntime {
       });
       entry.statusWritten = true;
       const key = `${status.sent}/${status.failed}/${status.dropped}/${status.backlog}`;
-      if (!entry.lastSample || entry.lastSample.key !== key || now.getTime() - entry.lastSample.at >= SAMPLE_HEARTBEAT_MS) {
+      if (
+        !entry.lastSample ||
+        entry.lastSample.key !== key ||
+        now.getTime() - entry.lastSample.at >= SAMPLE_HEARTBEAT_MS
+      ) {
         await this.database.db
           .insert(publisherSamples)
-          .values({ publisherId: row.id, time: now, sentCount: status.sent, failedCount: status.failed, droppedCount: status.dropped, backlog: status.backlog });
+          .values({
+            publisherId: row.id,
+            time: now,
+            sentCount: status.sent,
+            failedCount: status.failed,
+            droppedCount: status.dropped,
+            backlog: status.backlog,
+          });
         entry.lastSample = { at: now.getTime(), key };
       }
     }
   }
 
-  private async upsertStatus(publisherId: string, status: Omit<typeof publisherStatus.$inferInsert, "publisherId">): Promise<void> {
+  private async upsertStatus(
+    publisherId: string,
+    status: Omit<typeof publisherStatus.$inferInsert, "publisherId">,
+  ): Promise<void> {
     try {
       await this.database.db
         .insert(publisherStatus)

@@ -36,7 +36,9 @@ export class WebhookTarget implements Target<ForwardedRecord> {
       headers: {
         "content-type": "application/json",
         "user-agent": "tracedeck-webhook",
-        ...(this.options.secret ? { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature(this.options.secret, timestamp, body) } : {}),
+        ...(this.options.secret
+          ? { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature(this.options.secret, timestamp, body) }
+          : {}),
       },
       body,
       signal,

@@ -27,7 +27,10 @@ const number = (value: number) => (Number.isInteger(value) ? String(value) : Str
 /** `count(*) filter (where <column> <= bound)` for every bucket: cumulative counts, as Prometheus wants them. */
 const bucketColumns = (column: string, bounds: number[], scale: number) =>
   sql.join(
-    bounds.map((bound, i) => sql`(count(*) filter (where ${sql.raw(column)} <= ${bound * scale}))::float8 as ${sql.raw(`b${i}`)}`),
+    bounds.map(
+      (bound, i) =>
+        sql`(count(*) filter (where ${sql.raw(column)} <= ${bound * scale}))::float8 as ${sql.raw(`b${i}`)}`,
+    ),
     sql`, `,
   );
 
@@ -43,7 +46,12 @@ const HELP: Record<string, string> = {
   network_latency_seconds: "Latency of finished network operations, by host and operation",
 };
 
-function histogramSeries(name: string, bounds: number[], rows: Record<string, unknown>[], labelNames: string[]): HistogramSeries[] {
+function histogramSeries(
+  name: string,
+  bounds: number[],
+  rows: Record<string, unknown>[],
+  labelNames: string[],
+): HistogramSeries[] {
   return rows.map((r) => ({
     name,
     labels: Object.fromEntries(labelNames.map((l) => [l, String(r[l])])),
@@ -60,7 +68,9 @@ export async function pipelineSeries(db: Db, projectId: string): Promise<Pipelin
   const [durations, retries, bytes, latencies] = await Promise.all([
     rows(sql`select event_name, status, count(*)::float8 as count, coalesce(sum(duration_ms), 0)::float8 as sum, ${bucketColumns("duration_ms", DURATION_BUCKETS, 1000)}
       from pipeline_events where ${project} and duration_ms is not null group by event_name, status order by event_name, status`),
-    rows(sql`select event_name, coalesce(sum(retry_count), 0)::float8 as retries from pipeline_events where ${project} group by event_name order by event_name`),
+    rows(
+      sql`select event_name, coalesce(sum(retry_count), 0)::float8 as retries from pipeline_events where ${project} group by event_name order by event_name`,
+    ),
     rows(sql`select host, operation, coalesce(sum(bytes_sent), 0)::float8 as sent, coalesce(sum(bytes_received), 0)::float8 as received
       from network_ops where ${project} group by host, operation order by host, operation`),
     rows(sql`select host, operation, count(*)::float8 as count, coalesce(sum(latency_ms), 0)::float8 as sum, ${bucketColumns("latency_ms", LATENCY_BUCKETS, 1000)}
@@ -68,10 +78,22 @@ export async function pipelineSeries(db: Db, projectId: string): Promise<Pipelin
   ]);
   return {
     counters: [
-      ...retries.map((r) => ({ name: "event_retries_total", labels: { event_name: String(r.event_name) }, value: num(r.retries) })),
+      ...retries.map((r) => ({
+        name: "event_retries_total",
+        labels: { event_name: String(r.event_name) },
+        value: num(r.retries),
+      })),
       ...bytes.flatMap((r) => [
-        { name: "network_bytes_total", labels: { host: String(r.host), operation: String(r.operation), direction: "sent" }, value: num(r.sent) },
-        { name: "network_bytes_total", labels: { host: String(r.host), operation: String(r.operation), direction: "received" }, value: num(r.received) },
+        {
+          name: "network_bytes_total",
+          labels: { host: String(r.host), operation: String(r.operation), direction: "sent" },
+          value: num(r.sent),
+        },
+        {
+          name: "network_bytes_total",
+          labels: { host: String(r.host), operation: String(r.operation), direction: "received" },
+          value: num(r.received),
+        },
       ]),
     ],
     histograms: [
@@ -92,7 +114,11 @@ export function renderSeries({ counters, histograms }: PipelineSeries): string[]
       0,
       {},
     );
-    for (const { labels: { __name__, ...rest }, value } of samples) lines.push(`${__name__}${labels(Object.entries(rest))} ${number(value)}`);
+    for (const {
+      labels: { __name__, ...rest },
+      value,
+    } of samples)
+      lines.push(`${__name__}${labels(Object.entries(rest))} ${number(value)}`);
   };
   family("event_duration_seconds", "histogram");
   family("event_retries_total", "counter");

@@ -15,7 +15,10 @@ const Severity = z.string().transform((value, ctx) => {
   }
   return n;
 });
-const TraceId = z.string().regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex characters").transform((s) => s.toLowerCase());
+const TraceId = z
+  .string()
+  .regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex characters")
+  .transform((s) => s.toLowerCase());
 
 export const LogSearchQuery = z.object({
   service: z.string().optional(),
@@ -46,9 +49,19 @@ export const LogView = z
 export const LogSearchResult = z.object({ logs: z.array(LogView), next_cursor: z.string().nullable() });
 
 /** Log records, newest first. */
-export async function searchLogs({ ctx, input }: { ctx: Ctx; input: z.output<typeof LogSearchQuery> }): Promise<z.output<typeof LogSearchResult>> {
+export async function searchLogs({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof LogSearchQuery>;
+}): Promise<z.output<typeof LogSearchResult>> {
   const range = resolveRange(input, ctx.now());
-  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, sql`time_unix_nano >= ${range.from}`, sql`time_unix_nano <= ${range.to}`];
+  const where: SQL[] = [
+    sql`project_id = ${ctx.projectId}`,
+    sql`time_unix_nano >= ${range.from}`,
+    sql`time_unix_nano <= ${range.to}`,
+  ];
   if (input.service) where.push(sql`service_name = ${input.service}`);
   if (input.severity !== undefined) where.push(sql`severity_number >= ${input.severity}`);
   if (input.q) where.push(sql`body::text ilike ${containsPattern(input.q)}`);
@@ -102,12 +115,23 @@ export const EventView = z
 export const EventSearchResult = z.object({ events: z.array(EventView), next_cursor: z.string().nullable() });
 
 /** Standalone events, newest first. */
-export async function searchEvents({ ctx, input }: { ctx: Ctx; input: z.output<typeof EventSearchQuery> }): Promise<z.output<typeof EventSearchResult>> {
+export async function searchEvents({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof EventSearchQuery>;
+}): Promise<z.output<typeof EventSearchResult>> {
   const range = resolveRange(input, ctx.now());
-  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, sql`time >= ${nanosToTimestamp(range.from)}`, sql`time <= ${nanosToTimestamp(range.to)}`];
+  const where: SQL[] = [
+    sql`project_id = ${ctx.projectId}`,
+    sql`time >= ${nanosToTimestamp(range.from)}`,
+    sql`time <= ${nanosToTimestamp(range.to)}`,
+  ];
   if (input.name) where.push(sql`name = ${input.name}`);
   if (input.service) where.push(sql`service_name = ${input.service}`);
-  if (input.q) where.push(sql`(name ilike ${containsPattern(input.q)} or attributes::text ilike ${containsPattern(input.q)})`);
+  if (input.q)
+    where.push(sql`(name ilike ${containsPattern(input.q)} or attributes::text ilike ${containsPattern(input.q)})`);
   if (input.trace_id) where.push(sql`trace_id = ${input.trace_id}`);
   const after = decodeCursor(input.cursor, ["number", "string"]);
   if (after) where.push(sql`(extract(epoch from time)::float8 * 1e6, id::text) < (${after[0]}::float8, ${after[1]})`);

@@ -83,7 +83,18 @@ interface Cell {
   buckets: number[] | null;
 }
 
-const newCell = (): Cell => ({ values: [], sum: 0, count: 0, min: Infinity, max: -Infinity, increase: 0, histSum: 0, histCount: 0, bounds: null, buckets: null });
+const newCell = (): Cell => ({
+  values: [],
+  sum: 0,
+  count: 0,
+  min: Infinity,
+  max: -Infinity,
+  increase: 0,
+  histSum: 0,
+  histCount: 0,
+  bounds: null,
+  buckets: null,
+});
 
 const sameBounds = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -92,7 +103,13 @@ const sameBounds = (a: number[], b: number[]) => a.length === b.length && a.ever
  * reset-aware: a cumulative value that goes down starts again from zero. Cumulative histograms
  * contribute the difference between consecutive points.
  */
-export function aggregate(series: SeriesInfo[], points: PointRow[], agg: Agg, bucketing: Bucketing, groupBy: string[]): OutputSeries[] {
+export function aggregate(
+  series: SeriesInfo[],
+  points: PointRow[],
+  agg: Agg,
+  bucketing: Bucketing,
+  groupBy: string[],
+): OutputSeries[] {
   const info = new Map(series.map((s) => [s.id, s]));
   const groups = new Map<string, { tags: Record<string, string>; cells: Map<number, Cell> }>();
   const bySeries = new Map<number, PointRow[]>();
@@ -125,7 +142,8 @@ export function aggregate(series: SeriesInfo[], points: PointRow[], agg: Agg, bu
         cell.max = Math.max(cell.max, p.value);
         // native counters without temporality carry increments, as OTLP delta points do
         if (s.temporality === "cumulative") {
-          if (prev?.value !== null && prev?.value !== undefined) cell.increase += p.value >= prev.value ? p.value - prev.value : p.value;
+          if (prev?.value !== null && prev?.value !== undefined)
+            cell.increase += p.value >= prev.value ? p.value - prev.value : p.value;
         } else cell.increase += p.value;
       }
       if (p.count !== null) {
@@ -135,7 +153,10 @@ export function aggregate(series: SeriesInfo[], points: PointRow[], agg: Agg, bu
         cell.histSum += cumulative && !reset ? (p.sum ?? 0) - (prev!.sum ?? 0) : (p.sum ?? 0);
       }
       if (p.bounds && p.bucketCounts && p.bucketCounts.length === p.bounds.length + 1) {
-        const prevCounts = s.temporality === "cumulative" && prev?.bucketCounts && prev.bounds && sameBounds(prev.bounds, p.bounds) ? prev.bucketCounts : null;
+        const prevCounts =
+          s.temporality === "cumulative" && prev?.bucketCounts && prev.bounds && sameBounds(prev.bounds, p.bounds)
+            ? prev.bucketCounts
+            : null;
         const reset = prevCounts?.some((c, i) => p.bucketCounts![i]! < c) ?? false;
         const delta = p.bucketCounts.map((c, i) => (prevCounts && !reset ? c - prevCounts[i]! : c));
         if (!cell.bounds) {
@@ -157,10 +178,12 @@ export function aggregate(series: SeriesInfo[], points: PointRow[], agg: Agg, bu
       const time = bucketing.from + index * bucketing.stepMs;
       const q = QUANTILE[agg];
       let v: number | null;
-      if (q !== undefined) v = cell.buckets ? quantileOfBuckets(cell.bounds!, cell.buckets, q) : quantileOfValues(cell.values, q);
+      if (q !== undefined)
+        v = cell.buckets ? quantileOfBuckets(cell.bounds!, cell.buckets, q) : quantileOfValues(cell.values, q);
       else if (agg === "rate") v = cell.increase / stepSeconds;
       else if (agg === "count") v = cell.histCount > 0 ? cell.histCount : cell.count;
-      else if (agg === "avg") v = cell.histCount > 0 ? cell.histSum / cell.histCount : cell.count ? cell.sum / cell.count : null;
+      else if (agg === "avg")
+        v = cell.histCount > 0 ? cell.histSum / cell.histCount : cell.count ? cell.sum / cell.count : null;
       else if (agg === "sum") v = cell.histCount > 0 ? cell.histSum : cell.sum;
       else if (agg === "min") v = cell.count ? cell.min : null;
       else v = cell.count ? cell.max : null;

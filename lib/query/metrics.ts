@@ -4,7 +4,15 @@ import { queryRows } from "@/db";
 import { KeyValueParam, RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/http/errors";
-import { AGGS, aggregate, exponentialAsExplicit, type Agg, type ExponentialDistribution, type PointRow, type SeriesInfo } from "./metric-math";
+import {
+  AGGS,
+  aggregate,
+  exponentialAsExplicit,
+  type Agg,
+  type ExponentialDistribution,
+  type PointRow,
+  type SeriesInfo,
+} from "./metric-math";
 import { nanosToTimestamp, numOrNull } from "./sql";
 
 export const MetricInfo = z
@@ -21,7 +29,13 @@ export const MetricListQuery = z.object({ q: z.string().optional().meta({ descri
 export const MetricListResult = z.object({ metrics: z.array(MetricInfo) });
 
 /** Metric names with their type, unit, description and tag keys. */
-export async function listMetrics({ ctx, input }: { ctx: Ctx; input: z.output<typeof MetricListQuery> }): Promise<z.output<typeof MetricListResult>> {
+export async function listMetrics({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof MetricListQuery>;
+}): Promise<z.output<typeof MetricListResult>> {
   const rows = await queryRows<Record<string, unknown>>(
     ctx.db,
     sql`select name, type, unit, description, tags from metric_series where project_id = ${ctx.projectId}
@@ -32,7 +46,15 @@ export async function listMetrics({ ctx, input }: { ctx: Ctx; input: z.output<ty
     const name = String(r.name);
     let m = byName.get(name);
     if (!m) {
-      m = { name, type: String(r.type), unit: (r.unit as string | null) ?? null, description: (r.description as string | null) ?? null, tag_keys: [], series_count: 0, keys: new Set() };
+      m = {
+        name,
+        type: String(r.type),
+        unit: (r.unit as string | null) ?? null,
+        description: (r.description as string | null) ?? null,
+        tag_keys: [],
+        series_count: 0,
+        keys: new Set(),
+      };
       byName.set(name, m);
     }
     m.series_count += 1;
@@ -61,7 +83,14 @@ export const MetricQuery = z.object({
   group_by: z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(",").map((k) => k.trim()).filter(Boolean) : []))
+    .transform((v) =>
+      v
+        ? v
+            .split(",")
+            .map((k) => k.trim())
+            .filter(Boolean)
+        : [],
+    )
     .meta({ description: "comma-separated tag keys" }),
   ...RangeParams,
 });
@@ -73,7 +102,9 @@ export const MetricQueryResult = z
     unit: z.string().nullable(),
     agg: z.string(),
     step_seconds: z.number(),
-    series: z.array(z.object({ tags: z.record(z.string(), z.string()), points: z.array(z.tuple([z.string(), z.number()])) })),
+    series: z.array(
+      z.object({ tags: z.record(z.string(), z.string()), points: z.array(z.tuple([z.string(), z.number()])) }),
+    ),
   })
   .meta({ id: "MetricQueryResult" });
 
@@ -84,13 +115,23 @@ function stepMs(step: string | undefined, rangeMs: number): number {
 }
 
 /** A metric's series bucketed by step, aggregated, filtered by tags and grouped by tag keys. */
-export async function queryMetric({ ctx, input }: { ctx: Ctx; input: z.output<typeof MetricQuery> }): Promise<z.output<typeof MetricQueryResult>> {
+export async function queryMetric({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof MetricQuery>;
+}): Promise<z.output<typeof MetricQueryResult>> {
   const range = resolveRange(input, ctx.now());
   const fromMs = Number(range.from / 1_000_000n);
   const toMs = Number(range.to / 1_000_000n);
   const step = stepMs(input.step, toMs - fromMs);
   if (step <= 0 || (toMs - fromMs) / step > MAX_BUCKETS) {
-    throw new ApiError("validation_failed", `invalid query parameter: step: gives more than ${MAX_BUCKETS} buckets over the range`, [{ path: "step", message: "too small for the range" }]);
+    throw new ApiError(
+      "validation_failed",
+      `invalid query parameter: step: gives more than ${MAX_BUCKETS} buckets over the range`,
+      [{ path: "step", message: "too small for the range" }],
+    );
   }
   const where: SQL[] = [sql`project_id = ${ctx.projectId}`, sql`name = ${input.name}`];
   for (const { key, value } of input.tag) where.push(sql`tags ->> ${key} = ${value}`);
@@ -111,16 +152,25 @@ export async function queryMetric({ ctx, input }: { ctx: Ctx; input: z.output<ty
       ctx.db,
       sql`select series_id, extract(epoch from time)::float8 * 1000 as time_ms, value, count, sum, bounds, bucket_counts, distribution
           from metric_points
-          where project_id = ${ctx.projectId} and series_id in (${sql.join(series.map((s) => sql`${s.id}`), sql`, `)})
+          where project_id = ${ctx.projectId} and series_id in (${sql.join(
+            series.map((s) => sql`${s.id}`),
+            sql`, `,
+          )})
             and time >= ${nanosToTimestamp(range.from)} - ${`${step} milliseconds`}::interval and time <= ${nanosToTimestamp(range.to)}
           order by time
           limit ${MAX_POINTS_READ + 1}`,
     );
     if (rows.length > MAX_POINTS_READ) {
-      throw new ApiError("unprocessable", `the query reads more than ${MAX_POINTS_READ} points; narrow the range or filter by tags`);
+      throw new ApiError(
+        "unprocessable",
+        `the query reads more than ${MAX_POINTS_READ} points; narrow the range or filter by tags`,
+      );
     }
     points = rows.map((r) => {
-      const exponential = (r.distribution as ExponentialDistribution | null)?.positive !== undefined ? (r.distribution as ExponentialDistribution) : null;
+      const exponential =
+        (r.distribution as ExponentialDistribution | null)?.positive !== undefined
+          ? (r.distribution as ExponentialDistribution)
+          : null;
       const explicit = exponential ? exponentialAsExplicit(exponential) : null;
       return {
         seriesId: Number(r.series_id),
@@ -129,18 +179,28 @@ export async function queryMetric({ ctx, input }: { ctx: Ctx; input: z.output<ty
         count: numOrNull(r.count),
         sum: numOrNull(r.sum),
         bounds: explicit?.bounds ?? (r.bounds as number[] | null) ?? null,
-        bucketCounts: explicit?.counts ?? (r.bucket_counts ? (r.bucket_counts as (number | bigint)[]).map(Number) : null),
+        bucketCounts:
+          explicit?.counts ?? (r.bucket_counts ? (r.bucket_counts as (number | bigint)[]).map(Number) : null),
       };
     });
   }
   // buckets start at multiples of the step, so queries of the same range agree on their times
-  const output = aggregate(series, points, input.agg, { from: Math.floor(fromMs / step) * step, to: toMs, stepMs: step }, input.group_by);
+  const output = aggregate(
+    series,
+    points,
+    input.agg,
+    { from: Math.floor(fromMs / step) * step, to: toMs, stepMs: step },
+    input.group_by,
+  );
   return {
     name: input.name,
     type: series[0]?.type ?? null,
     unit: (seriesRows[0]?.unit as string | null) ?? null,
     agg: input.agg,
     step_seconds: step / 1000,
-    series: output.map((s) => ({ tags: s.tags, points: s.points.map(([t, v]) => [new Date(t).toISOString(), v] as [string, number]) })),
+    series: output.map((s) => ({
+      tags: s.tags,
+      points: s.points.map(([t, v]) => [new Date(t).toISOString(), v] as [string, number]),
+    })),
   };
 }

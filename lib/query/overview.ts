@@ -22,7 +22,10 @@ export async function projectStats({ ctx }: { ctx: Ctx }): Promise<z.output<type
   const [row] = await queryRows<Record<string, unknown>>(
     ctx.db,
     sql`select ${sql.join(
-      TABLES.map((table) => sql`(select count(*) from ${sql.identifier(table)} where project_id = ${ctx.projectId})::float8 as ${sql.identifier(table)}`),
+      TABLES.map(
+        (table) =>
+          sql`(select count(*) from ${sql.identifier(table)} where project_id = ${ctx.projectId})::float8 as ${sql.identifier(table)}`,
+      ),
       sql`, `,
     )}`,
   );

@@ -1,7 +1,17 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
-import { PageParams, RangeParams, StepParam, buckets, decodeCursor, page, resolveRange, type Buckets, type Range } from "@/lib/api/params";
+import {
+  PageParams,
+  RangeParams,
+  StepParam,
+  buckets,
+  decodeCursor,
+  page,
+  resolveRange,
+  type Buckets,
+  type Range,
+} from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/http/errors";
 import { dateToNanos, nanosToIso } from "@/lib/model/time";
@@ -52,17 +62,27 @@ export const PipelineEventsQuery = z.object({
   ...RangeParams,
   ...PageParams,
 });
-export const PipelineEventsResult = z.object({ events: z.array(PipelineEventView), next_cursor: z.string().nullable() });
+export const PipelineEventsResult = z.object({
+  events: z.array(PipelineEventView),
+  next_cursor: z.string().nullable(),
+});
 
 /** Task executions started in the range, newest first (`status=failed` for failed events). */
-export async function listPipelineEvents({ ctx, input }: { ctx: Ctx; input: z.output<typeof PipelineEventsQuery> }): Promise<z.output<typeof PipelineEventsResult>> {
+export async function listPipelineEvents({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof PipelineEventsQuery>;
+}): Promise<z.output<typeof PipelineEventsResult>> {
   const range = resolveRange(input, ctx.now());
   const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range)];
   if (input.status) where.push(sql`status = ${input.status}`);
   if (input.event_name) where.push(sql`event_name = ${input.event_name}`);
   if (input.error) where.push(sql`error ilike ${containsPattern(input.error)}`);
   const after = decodeCursor(input.cursor, ["number", "string"]);
-  if (after) where.push(sql`(extract(epoch from start_time)::float8 * 1e6, task_id) < (${after[0]}::float8, ${after[1]})`);
+  if (after)
+    where.push(sql`(extract(epoch from start_time)::float8 * 1e6, task_id) < (${after[0]}::float8, ${after[1]})`);
   const rows = await queryRows<Record<string, unknown>>(
     ctx.db,
     sql`select ${eventColumns} from pipeline_events where ${sql.join(where, sql` and `)}
@@ -80,9 +100,19 @@ export const SlowQuery = z.object({
 });
 
 /** Events that took longer than the threshold, slowest first. */
-export async function listSlowEvents({ ctx, input }: { ctx: Ctx; input: z.output<typeof SlowQuery> }): Promise<z.output<typeof PipelineEventsResult>> {
+export async function listSlowEvents({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof SlowQuery>;
+}): Promise<z.output<typeof PipelineEventsResult>> {
   const range = resolveRange(input, ctx.now());
-  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range), sql`duration_ms > ${input.threshold_seconds * 1000}`];
+  const where: SQL[] = [
+    sql`project_id = ${ctx.projectId}`,
+    inRange("start_time", range),
+    sql`duration_ms > ${input.threshold_seconds * 1000}`,
+  ];
   if (input.event_name) where.push(sql`event_name = ${input.event_name}`);
   const after = decodeCursor(input.cursor, ["number", "string"]);
   if (after) where.push(sql`(duration_ms, task_id) < (${after[0]}::float8, ${after[1]})`);
@@ -97,7 +127,13 @@ export async function listSlowEvents({ ctx, input }: { ctx: Ctx; input: z.output
 
 export const TaskParams = z.object({ task_id: z.string().min(1) });
 
-export async function getTask({ ctx, input }: { ctx: Ctx; input: z.output<typeof TaskParams> }): Promise<z.output<typeof PipelineEventView>> {
+export async function getTask({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof TaskParams>;
+}): Promise<z.output<typeof PipelineEventView>> {
   const [row] = await queryRows<Record<string, unknown>>(
     ctx.db,
     sql`select ${eventColumns} from pipeline_events where project_id = ${ctx.projectId} and task_id = ${input.task_id}`,
@@ -126,7 +162,13 @@ export const RetryStats = z
   })
   .meta({ id: "RetryStats" });
 
-export async function retryStats({ ctx, input }: { ctx: Ctx; input: z.output<typeof RetryStatsQuery> }): Promise<z.output<typeof RetryStats>> {
+export async function retryStats({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof RetryStatsQuery>;
+}): Promise<z.output<typeof RetryStats>> {
   const range = resolveRange(input, ctx.now());
   const rows = await queryRows<Record<string, unknown>>(
     ctx.db,
@@ -207,7 +249,13 @@ export const NetworkQuery = z.object({
 });
 export const NetworkResult = z.object({ operations: z.array(NetworkOpView), next_cursor: z.string().nullable() });
 
-export async function listNetworkOps({ ctx, input }: { ctx: Ctx; input: z.output<typeof NetworkQuery> }): Promise<z.output<typeof NetworkResult>> {
+export async function listNetworkOps({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof NetworkQuery>;
+}): Promise<z.output<typeof NetworkResult>> {
   const range = resolveRange(input, ctx.now());
   const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range)];
   if (input.failed === true) where.push(sql`error is not null`);
@@ -215,7 +263,8 @@ export async function listNetworkOps({ ctx, input }: { ctx: Ctx; input: z.output
   if (input.host) where.push(sql`host = ${input.host}`);
   if (input.task_id) where.push(sql`task_id = ${input.task_id}`);
   const after = decodeCursor(input.cursor, ["number", "string"]);
-  if (after) where.push(sql`(extract(epoch from start_time)::float8 * 1e6, id::text) < (${after[0]}::float8, ${after[1]})`);
+  if (after)
+    where.push(sql`(extract(epoch from start_time)::float8 * 1e6, id::text) < (${after[0]}::float8, ${after[1]})`);
   const rows = await queryRows<Record<string, unknown>>(
     ctx.db,
     sql`select ${networkColumns} from network_ops where ${sql.join(where, sql` and `)}
@@ -225,11 +274,25 @@ export async function listNetworkOps({ ctx, input }: { ctx: Ctx; input: z.output
   return { operations: items.map(networkView), next_cursor };
 }
 
-export const SlowNetworkQuery = z.object({ threshold_seconds: z.coerce.number().min(0).default(1), ...RangeParams, ...PageParams });
+export const SlowNetworkQuery = z.object({
+  threshold_seconds: z.coerce.number().min(0).default(1),
+  ...RangeParams,
+  ...PageParams,
+});
 
-export async function listSlowNetworkOps({ ctx, input }: { ctx: Ctx; input: z.output<typeof SlowNetworkQuery> }): Promise<z.output<typeof NetworkResult>> {
+export async function listSlowNetworkOps({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof SlowNetworkQuery>;
+}): Promise<z.output<typeof NetworkResult>> {
   const range = resolveRange(input, ctx.now());
-  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range), sql`latency_ms > ${input.threshold_seconds * 1000}`];
+  const where: SQL[] = [
+    sql`project_id = ${ctx.projectId}`,
+    inRange("start_time", range),
+    sql`latency_ms > ${input.threshold_seconds * 1000}`,
+  ];
   const after = decodeCursor(input.cursor, ["number", "string"]);
   if (after) where.push(sql`(latency_ms, id::text) < (${after[0]}::float8, ${after[1]})`);
   const rows = await queryRows<Record<string, unknown>>(
@@ -256,7 +319,13 @@ export const HostStats = z
   .meta({ id: "HostStats" });
 export const HostsResult = z.object({ hosts: z.array(HostStats) });
 
-export async function networkHosts({ ctx, input }: { ctx: Ctx; input: z.output<typeof HostsQuery> }): Promise<z.output<typeof HostsResult>> {
+export async function networkHosts({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof HostsQuery>;
+}): Promise<z.output<typeof HostsResult>> {
   const range = resolveRange(input, ctx.now());
   const rows = await queryRows<Record<string, unknown>>(
     ctx.db,
@@ -290,7 +359,11 @@ const bucketTime = (b: Buckets, bucket: number) => nanosToIso(b.first + BigInt(b
 
 export const PipelineSummaryQuery = z.object({
   event_name: z.string().optional(),
-  threshold_seconds: z.coerce.number().min(0).default(1).meta({ description: "pending tasks running longer than this are stuck" }),
+  threshold_seconds: z.coerce
+    .number()
+    .min(0)
+    .default(1)
+    .meta({ description: "pending tasks running longer than this are stuck" }),
   ...StepParam,
   ...RangeParams,
 });
@@ -307,12 +380,20 @@ export const PipelineSummary = z
     p95_ms: z.number().nullable(),
     step_seconds: z.number(),
     series: z.array(z.object({ time: z.string(), runs: z.number(), failed: z.number(), retried: z.number() })),
-    retry_distribution: z.array(z.object({ retry_count: z.number(), runs: z.number() })).meta({ description: "how many runs were retried 0, 1, 2, … times" }),
+    retry_distribution: z
+      .array(z.object({ retry_count: z.number(), runs: z.number() }))
+      .meta({ description: "how many runs were retried 0, 1, 2, … times" }),
   })
   .meta({ id: "PipelineSummary" });
 
 /** The Events page's tiles and charts: totals, runs and failures over time, and how often runs were retried. */
-export async function pipelineSummary({ ctx, input }: { ctx: Ctx; input: z.output<typeof PipelineSummaryQuery> }): Promise<z.output<typeof PipelineSummary>> {
+export async function pipelineSummary({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof PipelineSummaryQuery>;
+}): Promise<z.output<typeof PipelineSummary>> {
   const range = resolveRange(input, ctx.now());
   const b = buckets(range, input.step_seconds);
   const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range)];
@@ -335,7 +416,10 @@ export async function pipelineSummary({ ctx, input }: { ctx: Ctx; input: z.outpu
             (count(*) filter (where retry_count > 0))::float8 as retried
           from pipeline_events where ${filter} group by 1`,
     ),
-    queryRows<Record<string, unknown>>(ctx.db, sql`select retry_count, count(*)::float8 as runs from pipeline_events where ${filter} group by retry_count order by retry_count`),
+    queryRows<Record<string, unknown>>(
+      ctx.db,
+      sql`select retry_count, count(*)::float8 as runs from pipeline_events where ${filter} group by retry_count order by retry_count`,
+    ),
   ]);
   const t = totals[0] ?? {};
   const byBucket = new Map(series.map((r) => [num(r.bucket), r]));
@@ -377,7 +461,13 @@ export const NetworkSeries = z.object({
 });
 
 /** Latency, bytes and errors over time per host:port. */
-export async function networkSeries({ ctx, input }: { ctx: Ctx; input: z.output<typeof NetworkSeriesQuery> }): Promise<z.output<typeof NetworkSeries>> {
+export async function networkSeries({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof NetworkSeriesQuery>;
+}): Promise<z.output<typeof NetworkSeries>> {
   const range = resolveRange(input, ctx.now());
   const b = buckets(range, input.step_seconds);
   const rows = await queryRows<Record<string, unknown>>(

@@ -15,7 +15,9 @@ export const PublisherView = z
     origin: z.enum(["server", "sdk"]),
     enabled: z.boolean(),
     target: z.string().nullable().meta({ description: "where it sends (URL or host); never a secret" }),
-    config: z.record(z.string(), z.unknown()).meta({ description: "its settings, with every credential replaced by ••••••" }),
+    config: z
+      .record(z.string(), z.unknown())
+      .meta({ description: "its settings, with every credential replaced by ••••••" }),
     state: z.enum(["healthy", "degraded", "failing", "disabled"]).nullable(),
     last_success_at: z.string().nullable(),
     last_error: z.string().nullable(),
@@ -70,7 +72,15 @@ export const PublisherSeries = z.object({
   publishers: z.array(
     z.object({
       id: z.string(),
-      points: z.array(z.object({ time: z.string(), sent: z.number(), failed: z.number(), dropped: z.number(), backlog: z.number().nullable() })),
+      points: z.array(
+        z.object({
+          time: z.string(),
+          sent: z.number(),
+          failed: z.number(),
+          dropped: z.number(),
+          backlog: z.number().nullable(),
+        }),
+      ),
     }),
   ),
 });
@@ -79,7 +89,13 @@ export const PublisherSeries = z.object({
  * Sends and failures per time bucket, from the publishers' reported counters: the growth of the
  * counters between reports (a counter that went down started again from zero).
  */
-export async function publisherSeries({ ctx, input }: { ctx: Ctx; input: z.output<typeof PublisherSeriesQuery> }): Promise<z.output<typeof PublisherSeries>> {
+export async function publisherSeries({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof PublisherSeriesQuery>;
+}): Promise<z.output<typeof PublisherSeries>> {
   const range = resolveRange(input, ctx.now());
   const b = buckets(range, input.step_seconds);
   const rows = await queryRows<Record<string, unknown>>(
@@ -89,11 +105,20 @@ export async function publisherSeries({ ctx, input }: { ctx: Ctx; input: z.outpu
         where p.project_id = ${ctx.projectId} and s.time >= ${nanosToTimestamp(range.from)} and s.time <= ${nanosToTimestamp(range.to)}
         order by s.publisher_id, s.time`,
   );
-  const byPublisher = new Map<string, { sent: number[]; failed: number[]; dropped: number[]; backlog: (number | null)[] }>();
+  const byPublisher = new Map<
+    string,
+    { sent: number[]; failed: number[]; dropped: number[]; backlog: (number | null)[] }
+  >();
   const previous = new Map<string, { sent: number; failed: number; dropped: number }>();
   for (const r of rows) {
     const id = String(r.publisher_id);
-    if (!byPublisher.has(id)) byPublisher.set(id, { sent: Array(b.count).fill(0), failed: Array(b.count).fill(0), dropped: Array(b.count).fill(0), backlog: Array(b.count).fill(null) });
+    if (!byPublisher.has(id))
+      byPublisher.set(id, {
+        sent: Array(b.count).fill(0),
+        failed: Array(b.count).fill(0),
+        dropped: Array(b.count).fill(0),
+        backlog: Array(b.count).fill(null),
+      });
     const series = byPublisher.get(id)!;
     const bucket = Number((BigInt(Math.round(num(r.time_us))) * 1000n - b.first) / b.stepNanos);
     const sent = num(r.sent_count);
@@ -113,7 +138,13 @@ export async function publisherSeries({ ctx, input }: { ctx: Ctx; input: z.outpu
     step_seconds: b.step,
     publishers: [...byPublisher.entries()].map(([id, s]) => ({
       id,
-      points: s.sent.map((sent, i) => ({ time: nanosToIso(b.first + BigInt(i) * b.stepNanos), sent, failed: s.failed[i]!, dropped: s.dropped[i]!, backlog: s.backlog[i]! })),
+      points: s.sent.map((sent, i) => ({
+        time: nanosToIso(b.first + BigInt(i) * b.stepNanos),
+        sent,
+        failed: s.failed[i]!,
+        dropped: s.dropped[i]!,
+        backlog: s.backlog[i]!,
+      })),
     })),
   };
 }

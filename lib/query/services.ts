@@ -53,7 +53,13 @@ const redColumns = sql`
   (percentile_cont(0.99) within group (order by duration_nano) filter (where kind in ('server', 'consumer'))) / 1e6 as p99_ms`;
 
 /** Every service with spans in the range, busiest first. */
-export async function listServices({ ctx, input }: { ctx: Ctx; input: z.output<typeof ServicesQuery> }): Promise<z.output<typeof ServicesResult>> {
+export async function listServices({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof ServicesQuery>;
+}): Promise<z.output<typeof ServicesResult>> {
   const range = resolveRange(input, ctx.now());
   const rows = await queryRows<Record<string, unknown>>(
     ctx.db,
@@ -64,7 +70,9 @@ export async function listServices({ ctx, input }: { ctx: Ctx; input: z.output<t
   );
   const seconds = rangeSeconds(range);
   const services = rows.map((r) => red(r, seconds));
-  services.sort((a, b) => b.request_count - a.request_count || b.span_count - a.span_count || a.name.localeCompare(b.name));
+  services.sort(
+    (a, b) => b.request_count - a.request_count || b.span_count - a.span_count || a.name.localeCompare(b.name),
+  );
   return { services };
 }
 
@@ -87,7 +95,9 @@ export async function listOperations({
   );
   const seconds = rangeSeconds(range);
   const operations = rows.map((r) => red(r, seconds));
-  operations.sort((a, b) => b.request_count - a.request_count || b.span_count - a.span_count || a.name.localeCompare(b.name));
+  operations.sort(
+    (a, b) => b.request_count - a.request_count || b.span_count - a.span_count || a.name.localeCompare(b.name),
+  );
   return { service: input.name, operations };
 }
 
@@ -116,7 +126,13 @@ export const ServiceSeriesResult = z.object({
 });
 
 /** RED of requests over time per service: every bucket of the range is present, empty ones as zeros. */
-export async function serviceSeries({ ctx, input }: { ctx: Ctx; input: z.output<typeof ServiceSeriesQuery> }): Promise<z.output<typeof ServiceSeriesResult>> {
+export async function serviceSeries({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof ServiceSeriesQuery>;
+}): Promise<z.output<typeof ServiceSeriesResult>> {
   const range = resolveRange(input, ctx.now());
   const { step, stepNanos, first, count } = buckets(range, input.step_seconds);
   const rows = await queryRows<Record<string, unknown>>(

@@ -36,7 +36,13 @@ export const TraceSearchResult = z.object({ traces: z.array(TraceSummary), next_
 const msToNanos = (ms: number) => BigInt(Math.round(ms * 1e6));
 
 /** Trace summaries matching the filters, newest first. Reads `traces`; spans only for operation/attr. */
-export async function searchTraces({ ctx, input }: { ctx: Ctx; input: z.output<typeof TraceSearchQuery> }): Promise<z.output<typeof TraceSearchResult>> {
+export async function searchTraces({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof TraceSearchQuery>;
+}): Promise<z.output<typeof TraceSearchResult>> {
   const range = resolveRange(input, ctx.now());
   const where: SQL[] = [
     sql`t.project_id = ${ctx.projectId}`,
@@ -127,7 +133,9 @@ export const TraceView = z
 export const TraceIdParams = z.object({ trace_id: z.string().regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex characters") });
 
 const isoNanos = (column: string) =>
-  sql.raw(`to_char(to_timestamp((${column} / 1000000000)::float8) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad((${column} % 1000000000)::text, 9, '0') || 'Z'`);
+  sql.raw(
+    `to_char(to_timestamp((${column} / 1000000000)::float8) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad((${column} % 1000000000)::text, 9, '0') || 'Z'`,
+  );
 
 type StoredSpan = Omit<z.output<typeof SpanView>, "missing_parent">;
 
@@ -136,7 +144,13 @@ type StoredSpan = Omit<z.output<typeof SpanView>, "missing_parent">;
  * The database builds the spans' JSON itself: one text value instead of a row per span is
  * several times faster to hand over on large traces (10,000 spans and more).
  */
-export async function getTrace({ ctx, input }: { ctx: Ctx; input: z.output<typeof TraceIdParams> }): Promise<z.output<typeof TraceView>> {
+export async function getTrace({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof TraceIdParams>;
+}): Promise<z.output<typeof TraceView>> {
   const traceId = input.trace_id.toLowerCase();
   const [row] = await queryRows<{ spans: string | null }>(
     ctx.db,
@@ -156,12 +170,18 @@ export async function getTrace({ ctx, input }: { ctx: Ctx; input: z.output<typeo
   const ids = new Set(stored.map((span) => span.span_id));
   const spans = stored.map((span): z.output<typeof SpanView> => {
     if (span.events.length > 0) {
-      span.events = (span.events as { time_unix_nano?: string }[]).map((e) => ({ ...e, time: e.time_unix_nano ? nanosToIso(BigInt(e.time_unix_nano)) : null }));
+      span.events = (span.events as { time_unix_nano?: string }[]).map((e) => ({
+        ...e,
+        time: e.time_unix_nano ? nanosToIso(BigInt(e.time_unix_nano)) : null,
+      }));
     }
     return { ...span, missing_parent: span.parent_span_id !== null && !ids.has(span.parent_span_id) };
   });
   const root = spans.find((s) => s.parent_span_id === null) ?? null;
-  const start = spans.reduce((min, s) => (BigInt(s.start_time_unix_nano) < min ? BigInt(s.start_time_unix_nano) : min), BigInt(spans[0]!.start_time_unix_nano));
+  const start = spans.reduce(
+    (min, s) => (BigInt(s.start_time_unix_nano) < min ? BigInt(s.start_time_unix_nano) : min),
+    BigInt(spans[0]!.start_time_unix_nano),
+  );
   const end = spans.reduce((max, s) => (BigInt(s.end_time_unix_nano) > max ? BigInt(s.end_time_unix_nano) : max), 0n);
   return {
     trace_id: traceId,

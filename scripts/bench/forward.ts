@@ -19,7 +19,8 @@ const CLIENTS = 8;
 const ROUNDS = 3;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+const rssMiB = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
 async function ingestEvents(url: string, key: string, prefix: string): Promise<number> {
   const start = Date.now() / 1000 - 3600;
@@ -40,7 +41,11 @@ async function ingestEvents(url: string, key: string, prefix: string): Promise<n
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (next < bodies.length) {
-        const response = await fetch(`${url}/api/v1/pipeline/events`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodies[next++]! });
+        const response = await fetch(`${url}/api/v1/pipeline/events`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+          body: bodies[next++]!,
+        });
         const body = (await response.json()) as { accepted?: number };
         if (body.accepted !== BATCH) throw new Error(`ingest answered ${response.status}: ${JSON.stringify(body)}`);
       }
@@ -75,14 +80,30 @@ export async function benchForward(): Promise<void> {
     const admin = await createKey(server.env, "admin,read");
     const ingest = await createKey(server.env, "ingest");
     const api = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(server.url + path, { method, headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const response = await fetch(server.url + path, {
+        method,
+        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
       if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
       return response.json() as Promise<Record<string, unknown>>;
     };
     const create = async (name: string, url: string) =>
-      ((await api("POST", "/api/v1/publishers", { name, type: "webhook", enabled: false, config: { url, timeout_ms: 60_000 } })) as { id: string }).id;
-    const ids = { dead: await create("bench-dead", urlOf(dead)), healthy: await create("bench-healthy", urlOf(healthy)) };
-    console.log(`${EVENTS} pipeline events per round, ${BATCH} per request, ${CLIENTS} concurrent clients, Postgres; ${ROUNDS} rounds per mode, modes interleaved`);
+      (
+        (await api("POST", "/api/v1/publishers", {
+          name,
+          type: "webhook",
+          enabled: false,
+          config: { url, timeout_ms: 60_000 },
+        })) as { id: string }
+      ).id;
+    const ids = {
+      dead: await create("bench-dead", urlOf(dead)),
+      healthy: await create("bench-healthy", urlOf(healthy)),
+    };
+    console.log(
+      `${EVENTS} pipeline events per round, ${BATCH} per request, ${CLIENTS} concurrent clients, Postgres; ${ROUNDS} rounds per mode, modes interleaved`,
+    );
 
     await ingestEvents(server.url, ingest, "warm-up");
     const modes: Record<string, { dead: boolean; healthy: boolean }> = {
@@ -106,22 +127,31 @@ export async function benchForward(): Promise<void> {
         if (mode === "healthy target") {
           healthyEvents += EVENTS;
           const waitStarted = performance.now();
-          while (delivered < healthyEvents && performance.now() - waitStarted < 60_000) await new Promise((r) => setTimeout(r, 10));
+          while (delivered < healthyEvents && performance.now() - waitStarted < 60_000)
+            await new Promise((r) => setTimeout(r, 10));
           lag = Math.max(lag, performance.now() - waitStarted);
         }
         // the server's CPU for the round, forwarding included (µs per event)
         serverCpu[mode] = (serverCpu[mode] ?? 0) + ((cpuTicks(isServer) - ticksBefore) * 10_000) / (EVENTS * ROUNDS);
       }
     }
-    const { publishers } = (await api("GET", "/api/v1/publishers")) as { publishers: { name: string; dropped_count: number; sent_count: number }[] };
+    const { publishers } = (await api("GET", "/api/v1/publishers")) as {
+      publishers: { name: string; dropped_count: number; sent_count: number }[];
+    };
     const hook = publishers.find((p) => p.name === "bench-dead");
     const base = median(rates["no publisher"]!);
     for (const mode of Object.keys(modes)) {
       const m = median(rates[mode]!);
-      console.log(`${mode.padEnd(15)}: ${Math.round(m).toLocaleString("en")} events/s median (${rates[mode]!.map((r) => Math.round(r).toLocaleString("en")).join(", ")}), ${(m / base).toFixed(2)} × no publisher; server CPU ${serverCpu[mode]!.toFixed(1)} µs/event; server RSS ≤ ${rss[mode]!.toFixed(0)} MiB`);
+      console.log(
+        `${mode.padEnd(15)}: ${Math.round(m).toLocaleString("en")} events/s median (${rates[mode]!.map((r) => Math.round(r).toLocaleString("en")).join(", ")}), ${(m / base).toFixed(2)} × no publisher; server CPU ${serverCpu[mode]!.toFixed(1)} µs/event; server RSS ≤ ${rss[mode]!.toFixed(0)} MiB`,
+      );
     }
-    console.log(`healthy target : received ${delivered.toLocaleString("en")} of ${healthyEvents.toLocaleString("en")} events; the last arrived ≤ ${lag.toFixed(0)} ms after its round's ingest finished`);
-    console.log(`dead target    : ${hanging.length} request(s) left hanging; ${hook?.dropped_count.toLocaleString("en")} events dropped past its 10,000-record queue and counted (status as last written)`);
+    console.log(
+      `healthy target : received ${delivered.toLocaleString("en")} of ${healthyEvents.toLocaleString("en")} events; the last arrived ≤ ${lag.toFixed(0)} ms after its round's ingest finished`,
+    );
+    console.log(
+      `dead target    : ${hanging.length} request(s) left hanging; ${hook?.dropped_count.toLocaleString("en")} events dropped past its 10,000-record queue and counted (status as last written)`,
+    );
   } finally {
     for (const response of hanging) response.destroy();
     await server.stop();

@@ -5,7 +5,13 @@ import { benchQuery } from "./query";
 import { benchSdk } from "./sdk";
 import { benchWaterfall } from "./waterfall";
 
-const BENCHES: Record<string, () => Promise<void>> = { ingest: benchIngest, forward: benchForward, query: benchQuery, sdk: benchSdk, waterfall: benchWaterfall };
+const BENCHES: Record<string, () => Promise<void>> = {
+  ingest: benchIngest,
+  forward: benchForward,
+  query: benchQuery,
+  sdk: benchSdk,
+  waterfall: benchWaterfall,
+};
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = names.filter((n) => !BENCHES[n]);

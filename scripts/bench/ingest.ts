@@ -52,7 +52,14 @@ function generate(total: number): GeneratedSpan[] {
       status: i % 97 === 0 ? "ERROR" : "OK",
       start_time: start.toString(),
       end_time: (start + BigInt(1 + (i % 500)) * 100_000n).toString(),
-      attributes: { "http.method": "GET", "http.route": `/op/${i % 50}`, "http.status_code": 200, "net.peer.port": 5432, "db.system": "postgresql", retry: false },
+      attributes: {
+        "http.method": "GET",
+        "http.route": `/op/${i % 50}`,
+        "http.status_code": 200,
+        "net.peer.port": 5432,
+        "db.system": "postgresql",
+        retry: false,
+      },
       resource_attributes: { "service.name": service, "service.version": "1.4.2", "host.name": `node-${i % 7}` },
     });
   }
@@ -94,14 +101,19 @@ async function ingestOverHttp(url: string, key: string, bodies: string[]): Promi
           path: "/api/v1/spans",
           method: "POST",
           agent,
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${key}` },
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+            authorization: `Bearer ${key}`,
+          },
         },
         (response) => {
           let text = "";
           response.setEncoding("utf8");
           response.on("data", (chunk: string) => (text += chunk));
           response.on("end", () => {
-            const accepted = response.statusCode === 200 ? (JSON.parse(text) as { accepted?: number }).accepted : undefined;
+            const accepted =
+              response.statusCode === 200 ? (JSON.parse(text) as { accepted?: number }).accepted : undefined;
             if (accepted !== BATCH) reject(new Error(`ingest answered ${response.statusCode}: ${text}`));
             else resolve();
           });
@@ -128,8 +140,20 @@ async function copyRows(sql: postgres.Sql, projectId: string, spans: GeneratedSp
     for (const s of spans) {
       chunk +=
         [
-          projectId, s.trace_id, s.span_id, s.parent_span_id, s.name, s.service_name, kind(s.kind), s.status.toLowerCase(),
-          s.start_time, s.end_time, JSON.stringify(s.attributes), JSON.stringify(s.resource_attributes), "[]", "[]",
+          projectId,
+          s.trace_id,
+          s.span_id,
+          s.parent_span_id,
+          s.name,
+          s.service_name,
+          kind(s.kind),
+          s.status.toLowerCase(),
+          s.start_time,
+          s.end_time,
+          JSON.stringify(s.attributes),
+          JSON.stringify(s.resource_attributes),
+          "[]",
+          "[]",
         ]
           .map(copyText)
           .join("\t") + "\n";
@@ -146,7 +170,10 @@ async function copyRows(sql: postgres.Sql, projectId: string, spans: GeneratedSp
   return (performance.now() - started) / 1000;
 }
 
-const cpuCount = () => readFileSync("/proc/cpuinfo", "utf8").split("\n").filter((l) => l.startsWith("processor")).length;
+const cpuCount = () =>
+  readFileSync("/proc/cpuinfo", "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("processor")).length;
 
 export async function benchIngest(): Promise<void> {
   await ensureBuild();
@@ -158,11 +185,17 @@ export async function benchIngest(): Promise<void> {
     const spans = generate(TOTAL_SPANS);
     const bodies: string[] = [];
     for (let i = 0; i < spans.length; i += BATCH) bodies.push(JSON.stringify({ spans: spans.slice(i, i + BATCH) }));
-    console.log(`${TOTAL_SPANS} spans, ${bodies.length} requests of ${BATCH} spans (${(bodies[0]!.length / BATCH).toFixed(0)} B/span JSON), ${CLIENTS} concurrent clients, Postgres`);
+    console.log(
+      `${TOTAL_SPANS} spans, ${bodies.length} requests of ${BATCH} spans (${(bodies[0]!.length / BATCH).toFixed(0)} B/span JSON), ${CLIENTS} concurrent clients, Postgres`,
+    );
 
     // warm the server's code paths and connections with other spans, then start from empty tables
     const warmUp = generate(20 * BATCH);
-    await ingestOverHttp(server.url, key, Array.from({ length: 20 }, (_, i) => JSON.stringify({ spans: warmUp.slice(i * BATCH, (i + 1) * BATCH) })));
+    await ingestOverHttp(
+      server.url,
+      key,
+      Array.from({ length: 20 }, (_, i) => JSON.stringify({ spans: warmUp.slice(i * BATCH, (i + 1) * BATCH) })),
+    );
     await sql`truncate spans, traces`;
 
     const serverPid = server.child.pid!;
@@ -182,15 +215,23 @@ export async function benchIngest(): Promise<void> {
     const [{ n: traceRows }] = (await sql`select count(*)::int as n from traces`) as unknown as [{ n: number }];
     const ingestRate = TOTAL_SPANS / httpSeconds;
 
-    const [{ id: projectId }] = (await sql`select id from projects where slug = 'default'`) as unknown as [{ id: string }];
+    const [{ id: projectId }] = (await sql`select id from projects where slug = 'default'`) as unknown as [
+      { id: string },
+    ];
     await sql`truncate spans, traces`;
     await sql`checkpoint`;
     const copySeconds = await copyRows(sql, projectId, spans);
     const copyRate = TOTAL_SPANS / copySeconds;
 
-    console.log(`ingest over HTTP : ${Math.round(ingestRate).toLocaleString("en")} spans/s committed (${httpSeconds.toFixed(2)} s; ${traceRows} trace summaries kept)`);
-    console.log(`  CPU per span   : server ${cpu.server} µs, postgres ${cpu.postgres} µs, load client ${cpu.client} µs (${cpuCount()} cores)`);
-    console.log(`raw COPY         : ${Math.round(copyRate).toLocaleString("en")} spans/s (${copySeconds.toFixed(2)} s, same rows, same table and indexes, no summaries)`);
+    console.log(
+      `ingest over HTTP : ${Math.round(ingestRate).toLocaleString("en")} spans/s committed (${httpSeconds.toFixed(2)} s; ${traceRows} trace summaries kept)`,
+    );
+    console.log(
+      `  CPU per span   : server ${cpu.server} µs, postgres ${cpu.postgres} µs, load client ${cpu.client} µs (${cpuCount()} cores)`,
+    );
+    console.log(
+      `raw COPY         : ${Math.round(copyRate).toLocaleString("en")} spans/s (${copySeconds.toFixed(2)} s, same rows, same table and indexes, no summaries)`,
+    );
     console.log(`ratio            : ${(ingestRate / copyRate).toFixed(2)} × COPY (target ≥ 0.50)`);
   } finally {
     await sql.end();

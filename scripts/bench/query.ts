@@ -6,7 +6,14 @@ import { openDatabase } from "@/db";
 import { ensureDefaultProject } from "@/db/seed";
 import { createScratchDatabase } from "@/db/testing/postgres";
 import type { Ctx } from "@/lib/auth/context";
-import { listSlowEvents, listPipelineEvents, retryStats, PipelineEventsQuery, RetryStatsQuery, SlowQuery } from "@/lib/query/pipeline";
+import {
+  listSlowEvents,
+  listPipelineEvents,
+  retryStats,
+  PipelineEventsQuery,
+  RetryStatsQuery,
+  SlowQuery,
+} from "@/lib/query/pipeline";
 import { listServices, ServicesQuery } from "@/lib/query/services";
 import { getTrace, searchTraces, TraceSearchQuery } from "@/lib/query/traces";
 
@@ -24,9 +31,14 @@ const SERVICES = Array.from({ length: 10 }, (_, i) => `service-${i}`);
 const OPERATIONS = Array.from({ length: 50 }, (_, i) => `operation-${i}`);
 const EVENT_NAMES = ["resize", "thumbnail", "email", "invoice", "index", "export", "import", "sync"];
 
-const copyText = (v: string | number | null) => (v === null ? "\\N" : String(v).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n"));
+const copyText = (v: string | number | null) =>
+  v === null ? "\\N" : String(v).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n");
 
-async function copy(sql: postgres.Sql, statement: string, rows: () => Generator<(string | number | null)[]>): Promise<void> {
+async function copy(
+  sql: postgres.Sql,
+  statement: string,
+  rows: () => Generator<(string | number | null)[]>,
+): Promise<void> {
   const lines = function* () {
     let chunk = "";
     for (const row of rows()) {
@@ -62,10 +74,20 @@ async function load(sql: postgres.Sql, projectId: string, now: number): Promise<
           const duration = s === 0 ? rootDuration : rootDuration / 20n;
           const error = Math.random() < 0.02;
           yield [
-            projectId, traceId, s === 0 ? rootId : randomBytes(8).toString("hex"), s === 0 ? null : rootId,
-            OPERATIONS[(t + s) % OPERATIONS.length]!, SERVICES[(t + s) % SERVICES.length]!, s === 0 ? "server" : "client",
-            error ? "error" : "ok", String(spanStart), String(spanStart + duration),
-            JSON.stringify({ "http.status_code": error ? 500 : 200, "customer.id": `c${t % 1000}` }), JSON.stringify({ "service.version": "1.0" }), "[]", "[]",
+            projectId,
+            traceId,
+            s === 0 ? rootId : randomBytes(8).toString("hex"),
+            s === 0 ? null : rootId,
+            OPERATIONS[(t + s) % OPERATIONS.length]!,
+            SERVICES[(t + s) % SERVICES.length]!,
+            s === 0 ? "server" : "client",
+            error ? "error" : "ok",
+            String(spanStart),
+            String(spanStart + duration),
+            JSON.stringify({ "http.status_code": error ? 500 : 200, "customer.id": `c${t % 1000}` }),
+            JSON.stringify({ "service.version": "1.0" }),
+            "[]",
+            "[]",
           ];
         }
       }
@@ -88,8 +110,16 @@ async function load(sql: postgres.Sql, projectId: string, now: number): Promise<
         const failed = !pending && Math.random() < 0.05;
         const duration = Math.random() < 0.1 ? 1000 + Math.random() * 20_000 : Math.random() * 1000;
         yield [
-          projectId, `task-${i}`, EVENT_NAMES[i % EVENT_NAMES.length]!, isoMicros(start), pending ? null : isoMicros(start + duration),
-          pending ? "pending" : failed ? "failed" : "completed", failed ? `error ${i % 17}` : null, Math.random() < 0.1 ? 1 + (i % 4) : 0, 1000 + (i % 8), "{}",
+          projectId,
+          `task-${i}`,
+          EVENT_NAMES[i % EVENT_NAMES.length]!,
+          isoMicros(start),
+          pending ? null : isoMicros(start + duration),
+          pending ? "pending" : failed ? "failed" : "completed",
+          failed ? `error ${i % 17}` : null,
+          Math.random() < 0.1 ? 1 + (i % 4) : 0,
+          1000 + (i % 8),
+          "{}",
         ];
       }
     },
@@ -100,7 +130,18 @@ async function load(sql: postgres.Sql, projectId: string, now: number): Promise<
     function* () {
       for (let i = 0; i < NETWORK_OPS; i++) {
         const start = now - Math.random() * DAY_MS;
-        yield [projectId, `task-${i}`, `host-${i % 20}`, 443, "remote_call", isoMicros(start), isoMicros(start + Math.random() * 3000), 100 + (i % 1000), 1000 + (i % 5000), Math.random() < 0.03 ? "timeout" : null];
+        yield [
+          projectId,
+          `task-${i}`,
+          `host-${i % 20}`,
+          443,
+          "remote_call",
+          isoMicros(start),
+          isoMicros(start + Math.random() * 3000),
+          100 + (i % 1000),
+          1000 + (i % 5000),
+          Math.random() < 0.03 ? "timeout" : null,
+        ];
       }
     },
   );
@@ -119,7 +160,9 @@ async function measure(label: string, run: (i: number) => Promise<unknown>, targ
   times.sort((a, b) => a - b);
   const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
   const p95 = p(0.95);
-  console.log(`${label.padEnd(44)} p50 ${p(0.5).toFixed(1).padStart(7)} ms   p95 ${p95.toFixed(1).padStart(7)} ms   (target p95 ≤ ${target} ms${p95 <= target ? "" : ", MISSED"})`);
+  console.log(
+    `${label.padEnd(44)} p50 ${p(0.5).toFixed(1).padStart(7)} ms   p95 ${p95.toFixed(1).padStart(7)} ms   (target p95 ≤ ${target} ms${p95 <= target ? "" : ", MISSED"})`,
+  );
 }
 
 export async function benchQuery(): Promise<void> {
@@ -129,20 +172,47 @@ export async function benchQuery(): Promise<void> {
   try {
     await database.migrate();
     await ensureDefaultProject(database.db);
-    const [{ id: projectId }] = (await sql`select id from projects where slug = 'default'`) as unknown as [{ id: string }];
+    const [{ id: projectId }] = (await sql`select id from projects where slug = 'default'`) as unknown as [
+      { id: string },
+    ];
     const now = Date.now();
     const loadStarted = performance.now();
     const traceIds = await load(sql, projectId, now);
-    console.log(`loaded ${SPANS.toLocaleString("en")} spans (${traceIds.length.toLocaleString("en")} traces), ${PIPELINE_EVENTS.toLocaleString("en")} pipeline events, ${NETWORK_OPS.toLocaleString("en")} network operations over 24 h in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
+    console.log(
+      `loaded ${SPANS.toLocaleString("en")} spans (${traceIds.length.toLocaleString("en")} traces), ${PIPELINE_EVENTS.toLocaleString("en")} pipeline events, ${NETWORK_OPS.toLocaleString("en")} network operations over 24 h in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
+    );
 
     const ctx: Ctx = { database, db: database.db, projectId, scopes: ["read"], now: () => new Date(now) };
     const lastHour = { from: String(now - 3_600_000), to: String(now) };
-    await measure("trace by id", (i) => getTrace({ ctx, input: { trace_id: traceIds[(i * 7919) % traceIds.length]! } }), 10);
-    await measure("trace search (service + min duration, 1 h)", (i) =>
-      searchTraces({ ctx, input: TraceSearchQuery.parse({ ...lastHour, service: SERVICES[i % SERVICES.length], min_duration_ms: "500" }) }), 50);
+    await measure(
+      "trace by id",
+      (i) => getTrace({ ctx, input: { trace_id: traceIds[(i * 7919) % traceIds.length]! } }),
+      10,
+    );
+    await measure(
+      "trace search (service + min duration, 1 h)",
+      (i) =>
+        searchTraces({
+          ctx,
+          input: TraceSearchQuery.parse({
+            ...lastHour,
+            service: SERVICES[i % SERVICES.length],
+            min_duration_ms: "500",
+          }),
+        }),
+      50,
+    );
     await measure("services RED (1 h)", () => listServices({ ctx, input: ServicesQuery.parse(lastHour) }), 300);
-    await measure("failed events (1 h)", () => listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ ...lastHour, status: "failed" }) }), 50);
-    await measure("slow events > 1 s (1 h)", () => listSlowEvents({ ctx, input: SlowQuery.parse({ ...lastHour, threshold_seconds: "1" }) }), 50);
+    await measure(
+      "failed events (1 h)",
+      () => listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ ...lastHour, status: "failed" }) }),
+      50,
+    );
+    await measure(
+      "slow events > 1 s (1 h)",
+      () => listSlowEvents({ ctx, input: SlowQuery.parse({ ...lastHour, threshold_seconds: "1" }) }),
+      50,
+    );
     await measure("retry stats (1 h)", () => retryStats({ ctx, input: RetryStatsQuery.parse(lastHour) }), 300);
   } finally {
     await sql.end();

@@ -2,7 +2,12 @@
 // the other has shaped: prints the median µs per span of ROUNDS rounds.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { BatchSpanProcessor, BasicTracerProvider, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
+import {
+  BatchSpanProcessor,
+  BasicTracerProvider,
+  type ReadableSpan,
+  type SpanExporter,
+} from "@opentelemetry/sdk-trace-base";
 import { TelemetryBuilder, TelemetryClient, type TelemetryExporter } from "@/lib/sdk/telemetry";
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 100_000);
@@ -19,7 +24,13 @@ class NoopExporter implements SpanExporter {
   }
 }
 
-const noop: TelemetryExporter = { counts: { spans: 0, logs: 0, metrics: 0, failed: 0 }, lastError: undefined, exportSpans: async () => {}, exportLogs: async () => {}, exportMetrics: async () => {} };
+const noop: TelemetryExporter = {
+  counts: { spans: 0, logs: 0, metrics: 0, failed: 0 },
+  lastError: undefined,
+  exportSpans: async () => {},
+  exportLogs: async () => {},
+  exportMetrics: async () => {},
+};
 
 /** Like an application: spans in bursts of a batch, the event loop free between them for exports. */
 async function spans(one: (i: number) => void): Promise<void> {
@@ -33,24 +44,44 @@ async function variant(name: string): Promise<{ run: () => Promise<void>; close:
   if (name === "otel") {
     const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new NoopExporter())] });
     const tracer = provider.getTracer("bench");
-    return { run: async () => (await spans((i) => tracer.startSpan("work", { attributes: { i } }).end()), await provider.forceFlush()), close: () => provider.shutdown() };
+    return {
+      run: async () => (
+        await spans((i) => tracer.startSpan("work", { attributes: { i } }).end()),
+        await provider.forceFlush()
+      ),
+      close: () => provider.shutdown(),
+    };
   }
-  const builder = new TelemetryBuilder().withApiKey(...KEY).withService("bench").withTracesOnly();
+  const builder = new TelemetryBuilder()
+    .withApiKey(...KEY)
+    .withService("bench")
+    .withTracesOnly();
   if (name === "sdk") {
     const client = new TelemetryClient(builder.build().config, noop);
     client.initialize();
-    return { run: async () => (await spans((i) => client.endSpan(client.startSpan("work", undefined, { i }))), await client.flush()), close: () => client.shutdown(1000) };
+    return {
+      run: async () => (
+        await spans((i) => client.endSpan(client.startSpan("work", undefined, { i }))),
+        await client.flush()
+      ),
+      close: () => client.shutdown(1000),
+    };
   }
   // the SDK's own exporter: JSON, gzip, HTTP to a loopback server that answers at once
   const sink = http.createServer((req, res) => {
     req.resume();
-    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end('{"accepted":0,"rejected":0,"errors":[]}'));
+    req.on("end", () =>
+      res.writeHead(200, { "content-type": "application/json" }).end('{"accepted":0,"rejected":0,"errors":[]}'),
+    );
   });
   await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve));
   const client = builder.withEndpoint(`http://127.0.0.1:${(sink.address() as AddressInfo).port}`).build();
   client.initialize();
   return {
-    run: async () => (await spans((i) => client.endSpan(client.startSpan("work", undefined, { i }))), await client.flush()),
+    run: async () => (
+      await spans((i) => client.endSpan(client.startSpan("work", undefined, { i }))),
+      await client.flush()
+    ),
     close: async () => {
       await client.shutdown(10_000);
       sink.close();

@@ -10,7 +10,14 @@ import { ensureBuild } from "../next-bin";
 
 const SIZES = [10_000, 100_000];
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -27,7 +34,10 @@ export async function benchWaterfall(): Promise<void> {
       traces.set(size, spans[0]!.trace_id);
     }
 
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+      args: CHROMIUM_ARGS,
+    });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const [name, value] = cookie.split("=") as [string, string];
     await context.addCookies([{ name, value, url: server.url }]);
@@ -37,7 +47,9 @@ export async function benchWaterfall(): Promise<void> {
       const observer = new MutationObserver(() => {
         if (!document.querySelector("[role=treeitem]")) return;
         observer.disconnect();
-        requestAnimationFrame(() => setTimeout(() => ((window as unknown as { __rowsPainted: number }).__rowsPainted = performance.now())));
+        requestAnimationFrame(() =>
+          setTimeout(() => ((window as unknown as { __rowsPainted: number }).__rowsPainted = performance.now())),
+        );
       });
       observer.observe(document, { childList: true, subtree: true });
     });
@@ -61,20 +73,35 @@ export async function benchWaterfall(): Promise<void> {
         await page.goto(`${server.url}/traces/${traceId}`);
         await page.locator("[role=treeitem]").first().waitFor({ timeout: 300_000 });
         opened.push(performance.now() - started);
-        painted.push(await page.waitForFunction(() => (window as unknown as { __rowsPainted?: number }).__rowsPainted).then((handle) => handle.jsonValue() as Promise<number>));
+        painted.push(
+          await page
+            .waitForFunction(() => (window as unknown as { __rowsPainted?: number }).__rowsPainted)
+            .then((handle) => handle.jsonValue() as Promise<number>),
+        );
 
         started = performance.now();
-        await page.getByTestId("waterfall-scroller").evaluate((element) => (element.scrollTop = element.scrollHeight / 2));
-        await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>("[role=treeitem]")].some((row) => parseFloat(row.style.top) > 100_000));
+        await page
+          .getByTestId("waterfall-scroller")
+          .evaluate((element) => (element.scrollTop = element.scrollHeight / 2));
+        await page.waitForFunction(() =>
+          [...document.querySelectorAll<HTMLElement>("[role=treeitem]")].some(
+            (row) => parseFloat(row.style.top) > 100_000,
+          ),
+        );
         scrolled.push(performance.now() - started);
 
         const target = `step ${size - 7}`;
         started = performance.now();
         await page.getByRole("searchbox", { name: "Search in this trace" }).fill(target);
         await page.getByRole("searchbox", { name: "Search in this trace" }).press("Enter");
-        await page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: target, exact: true }).waitFor();
+        await page
+          .getByRole("complementary", { name: "Span detail" })
+          .getByRole("heading", { name: target, exact: true })
+          .waitFor();
         found.push(performance.now() - started);
-        heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
+        heap = await page.evaluate(
+          () => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0,
+        );
       }
       console.log(
         `${size.toLocaleString("en")} spans (${(bytes / 1e6).toFixed(1)} MB JSON): API ${median(api).toFixed(0)} ms · rows painted ${median(painted).toFixed(0)} ms after navigation start (${median(opened).toFixed(0)} ms as the test driver sees it) · scrolled to the middle ${median(scrolled).toFixed(0)} ms · search + jump ${median(found).toFixed(0)} ms · page JS heap ${(heap / 2 ** 20).toFixed(0)} MiB`,

@@ -173,7 +173,9 @@ async function main(): Promise<number> {
 
   const started = Date.now();
   const rand = new Random(options.seed, started);
-  console.log(`Sending a shop's telemetry to ${options.url} (seed ${options.seed}; --seed ${options.seed} repeats it).`);
+  console.log(
+    `Sending a shop's telemetry to ${options.url} (seed ${options.seed}; --seed ${options.seed} repeats it).`,
+  );
   const traffic = new ShopTraffic(rand, started - options.backfillMinutes * 60_000, started);
 
   if (options.backfillMinutes > 0) {
@@ -186,7 +188,9 @@ async function main(): Promise<number> {
         traffic.advance(Math.min(t + 60_000, until));
         await deliver(traffic, ingest, Math.min(t + 60_000, until));
       }
-      console.log(`  history ${clock(from)}–${clock(until)}: ${count(traffic.traces - tracesBefore)} traces (${count(ingest.accepted.spans)} spans accepted so far)`);
+      console.log(
+        `  history ${clock(from)}–${clock(until)}: ${count(traffic.traces - tracesBefore)} traces (${count(ingest.accepted.spans)} spans accepted so far)`,
+      );
     }
     await ingest.drain();
     console.log(`History of ${options.backfillMinutes} min sent in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
@@ -202,7 +206,9 @@ async function main(): Promise<number> {
       traffic.advance(now);
       await deliver(traffic, ingest, now);
       if (now - lastReport >= 15_000) {
-        console.log(`  live ${clock(now)}: ${count(traffic.traces - tracesAtReport)} traces in ${Math.round((now - lastReport) / 1000)} s`);
+        console.log(
+          `  live ${clock(now)}: ${count(traffic.traces - tracesAtReport)} traces in ${Math.round((now - lastReport) / 1000)} s`,
+        );
         lastReport = now;
         tracesAtReport = traffic.traces;
       }
@@ -242,9 +248,13 @@ try {
   process.exitCode = await main();
 } catch (error) {
   if (error instanceof ServerUnreachable) {
-    console.error(`${error.message}.\nStart the server first with \`npm start\`, or point the demo at it with --url (or TRACEDECK_URL).`);
+    console.error(
+      `${error.message}.\nStart the server first with \`npm start\`, or point the demo at it with --url (or TRACEDECK_URL).`,
+    );
   } else if (error instanceof KeyRefused) {
-    console.error(`${error.message}.\nPass a key of this server with --key key_id:secret (npm run keys -- create --scopes ingest,read).`);
+    console.error(
+      `${error.message}.\nPass a key of this server with --key key_id:secret (npm run keys -- create --scopes ingest,read).`,
+    );
   } else if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
     console.error(`${(error as Error).message}\n${USAGE}`);
   } else {

@@ -36,7 +36,10 @@ async function createOnPostgres(url: string, project: string): Promise<CreatedKe
   try {
     await database.migrate();
     await ensureDefaultProject(database.db);
-    return (await runKeysCommand({ db: database.db, input: { command: "create", project, scopes: SCOPES, name: "demo" } })) as CreatedKey;
+    return (await runKeysCommand({
+      db: database.db,
+      input: { command: "create", project, scopes: SCOPES, name: "demo" },
+    })) as CreatedKey;
   } finally {
     await database.close();
   }
@@ -50,7 +53,8 @@ async function createViaServer(ownerUrl: string, token: string, project: string)
     body: JSON.stringify({ command: "create", project, scopes: SCOPES, name: "demo" }),
   });
   const body = (await response.json()) as CreatedKey & { error?: { message: string } };
-  if (!response.ok) throw new Error(`the server at ${ownerUrl} could not create a key: ${body.error?.message ?? response.status}`);
+  if (!response.ok)
+    throw new Error(`the server at ${ownerUrl} could not create a key: ${body.error?.message ?? response.status}`);
   return body;
 }
 
@@ -67,11 +71,14 @@ export async function createDemoKey(url: string, project: string): Promise<DemoK
         `Run the demo with the server's TRACEDECK_DATA_DIR (or DATABASE_URL), or pass --key key_id:secret (npm run keys -- create).`,
     );
   }
-  if (!owner.url || !owner.localToken) throw new Error(`the data directory ${cfg.dataDir} is in use by process ${owner.pid}; stop it first`);
+  if (!owner.url || !owner.localToken)
+    throw new Error(`the data directory ${cfg.dataDir} is in use by process ${owner.pid}; stop it first`);
   const target = new URL(url);
   const ownerUrl = new URL(owner.url);
   if (!isLoopback(target.hostname) || target.port !== ownerUrl.port) {
-    console.warn(`note: the key comes from the server at ${owner.url}, which owns ${cfg.dataDir}; the demo sends to ${url}`);
+    console.warn(
+      `note: the key comes from the server at ${owner.url}, which owns ${cfg.dataDir}; the demo sends to ${url}`,
+    );
   }
   return createViaServer(owner.url, owner.localToken, project);
 }

@@ -1,5 +1,12 @@
 import type { Random } from "./random";
-import { serviceResource, SHOP_SERVICES, type OrderSample, type RequestSample, type ServiceName, type ShopTrace } from "./shop";
+import {
+  serviceResource,
+  SHOP_SERVICES,
+  type OrderSample,
+  type RequestSample,
+  type ServiceName,
+  type ShopTrace,
+} from "./shop";
 import { micros, type WireMetric } from "./wire";
 
 // The shop's metrics, derived from the requests its traces describe, as an SDK with a periodic
@@ -39,7 +46,12 @@ export interface OtlpMetricsRequest {
     resource: { attributes: OtlpKeyValue[] };
     scopeMetrics: {
       scope: { name: string; version: string };
-      metrics: { name: string; unit: string; description: string; histogram: { aggregationTemporality: 1; dataPoints: OtlpHistogramPoint[] } }[];
+      metrics: {
+        name: string;
+        unit: string;
+        description: string;
+        histogram: { aggregationTemporality: 1; dataPoints: OtlpHistogramPoint[] };
+      }[];
     }[];
   }[];
 }
@@ -114,7 +126,9 @@ export class ShopMetrics {
     const resourceMetrics = [...histograms].map(([service, dataPoints]) => {
       histogramPoints += dataPoints.length;
       return {
-        resource: { attributes: Object.entries(serviceResource(service)).map(([key, value]) => keyValue(key, String(value))) },
+        resource: {
+          attributes: Object.entries(serviceResource(service)).map(([key, value]) => keyValue(key, String(value))),
+        },
         scopeMetrics: [
           {
             scope: { name: "@opentelemetry/instrumentation-http", version: "0.57.0" },
@@ -194,7 +208,8 @@ export class ShopMetrics {
     }
     for (const service of Object.keys(SHOP_SERVICES) as ServiceName[]) {
       const hosts = SHOP_SERVICES[service].hosts;
-      const perSecond = window.requests.filter((r) => r.service === service).length / (METRIC_WINDOW_MS / 1000) / hosts.length;
+      const perSecond =
+        window.requests.filter((r) => r.service === service).length / (METRIC_WINDOW_MS / 1000) / hosts.length;
       for (const host of hosts) {
         const utilization = CPU[service].idle + CPU[service].perRequest * perSecond + this.rand.between(-0.02, 0.04);
         points.push({
@@ -203,7 +218,8 @@ export class ShopMetrics {
           metric_type: "gauge",
           timestamp: time,
           unit: "1",
-          description: "Difference in process.cpu.time since the last measurement, divided by the elapsed time and number of CPUs available to the process.",
+          description:
+            "Difference in process.cpu.time since the last measurement, divided by the elapsed time and number of CPUs available to the process.",
           tags: { "service.name": service, "host.name": host },
           service_name: service,
         });

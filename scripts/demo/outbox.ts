@@ -29,7 +29,8 @@ export class Outbox {
 
   addTasks(reports: TaskReport[], networkOps: WireNetworkOp[]): void {
     for (const { at, report } of reports) this.waiting.push({ at, signal: "pipelineEvents", item: report });
-    for (const op of networkOps) this.waiting.push({ at: op.end_time ?? op.start_time, signal: "networkOps", item: op });
+    for (const op of networkOps)
+      this.waiting.push({ at: op.end_time ?? op.start_time, signal: "networkOps", item: op });
   }
 
   /** Takes the records due by `time` (all of them without a time), per signal, oldest first. */

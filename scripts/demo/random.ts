@@ -15,7 +15,10 @@ function mulberry32(seed: number): () => number {
 
 function hexOf(next: () => number, bytes: number): string {
   let out = "";
-  for (let i = 0; i < bytes; i++) out += Math.floor(next() * 256).toString(16).padStart(2, "0");
+  for (let i = 0; i < bytes; i++)
+    out += Math.floor(next() * 256)
+      .toString(16)
+      .padStart(2, "0");
   return out;
 }
 

@@ -52,7 +52,9 @@ export async function checkServer(baseUrl: string): Promise<void> {
   }
   const health = (await response.json().catch(() => ({}))) as { status?: string; database?: string };
   if (!response.ok || health.status !== "ok") {
-    throw new Error(`Tracedeck at ${baseUrl} is not ready (HTTP ${response.status}, database ${health.database ?? "unknown"})`);
+    throw new Error(
+      `Tracedeck at ${baseUrl} is not ready (HTTP ${response.status}, database ${health.database ?? "unknown"})`,
+    );
   }
 }
 
@@ -66,9 +68,23 @@ interface IngestAnswer {
 }
 
 export class Ingest {
-  readonly accepted: Record<Signal, number> = { spans: 0, logs: 0, metrics: 0, events: 0, pipelineEvents: 0, networkOps: 0 };
+  readonly accepted: Record<Signal, number> = {
+    spans: 0,
+    logs: 0,
+    metrics: 0,
+    events: 0,
+    pipelineEvents: 0,
+    networkOps: 0,
+  };
   /** items the server rejected or never got, per signal */
-  readonly lost: Record<Signal, number> = { spans: 0, logs: 0, metrics: 0, events: 0, pipelineEvents: 0, networkOps: 0 };
+  readonly lost: Record<Signal, number> = {
+    spans: 0,
+    logs: 0,
+    metrics: 0,
+    events: 0,
+    pipelineEvents: 0,
+    networkOps: 0,
+  };
   requests = 0;
   problems = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -82,7 +98,8 @@ export class Ingest {
 
   /** Checks that the key may ingest, with an empty batch. */
   async checkKey(): Promise<void> {
-    if (!(await this.post(ENDPOINTS.events.path, { events: [] }))) throw new Error("the server could not take an empty test batch; see above");
+    if (!(await this.post(ENDPOINTS.events.path, { events: [] })))
+      throw new Error("the server could not take an empty test batch; see above");
   }
 
   /** Queues `items` in batches; resolves once they are all on their way. */
@@ -120,7 +137,9 @@ export class Ingest {
       this.accepted.metrics += points - rejected;
       if (rejected > 0) {
         this.lost.metrics += rejected;
-        this.problem(`POST ${OTLP_METRICS_PATH}: ${rejected} of ${points} data points rejected — ${answer.partialSuccess?.errorMessage ?? ""}`);
+        this.problem(
+          `POST ${OTLP_METRICS_PATH}: ${rejected} of ${points} data points rejected — ${answer.partialSuccess?.errorMessage ?? ""}`,
+        );
       }
     });
   }

@@ -27,7 +27,10 @@ const rootOf = (trace: ShopTrace): WireSpan => trace.spans.find((s) => s.parent_
 const duration = (span: WireSpan) => span.end_time - span.start_time;
 
 /** The messages of the items a schema refuses, at most a few. */
-function refusals(schema: { safeParse: (v: unknown) => { success: boolean; error?: { message: string } } }, items: unknown[]): string[] {
+function refusals(
+  schema: { safeParse: (v: unknown) => { success: boolean; error?: { message: string } } },
+  items: unknown[],
+): string[] {
   return items
     .map((item) => schema.safeParse(item))
     .filter((r) => !r.success)
@@ -37,16 +40,35 @@ function refusals(schema: { safeParse: (v: unknown) => { success: boolean; error
 
 describe("the demo shop", () => {
   it("makes records the server's wire schemas accept, every one", () => {
-    expect(refusals(SpanIn, traces.flatMap((t) => t.spans))).toEqual([]);
-    expect(refusals(LogIn, traces.flatMap((t) => t.logs))).toEqual([]);
+    expect(
+      refusals(
+        SpanIn,
+        traces.flatMap((t) => t.spans),
+      ),
+    ).toEqual([]);
+    expect(
+      refusals(
+        LogIn,
+        traces.flatMap((t) => t.logs),
+      ),
+    ).toEqual([]);
     expect(refusals(EventIn, [...traces.flatMap((t) => t.events), deployEvent(new Random(1), START)])).toEqual([]);
     const stuck = stuckTasks(new Random(1), START, { processId: 4100, host: "worker-1" });
-    expect(refusals(PipelineEventIn, [...traces.flatMap((t) => t.taskReports.map((r) => r.report)), ...stuck.reports.map((r) => r.report)])).toEqual([]);
+    expect(
+      refusals(PipelineEventIn, [
+        ...traces.flatMap((t) => t.taskReports.map((r) => r.report)),
+        ...stuck.reports.map((r) => r.report),
+      ]),
+    ).toEqual([]);
     expect(refusals(NetworkOpIn, [...traces.flatMap((t) => t.networkOps), ...stuck.networkOps])).toEqual([]);
     // and the kinds of record a newcomer should find
     expect(traces.some((t) => t.events.some((e) => e.name === "cart.abandoned"))).toBe(true);
-    expect(new Set(traces.flatMap((t) => t.logs.map((l) => l.severity)))).toEqual(new Set(["DEBUG", "INFO", "WARN", "ERROR"]));
-    expect(new Set(traces.flatMap((t) => t.spans.map((s) => s.kind)))).toEqual(new Set(["SERVER", "CLIENT", "PRODUCER", "CONSUMER", "INTERNAL"]));
+    expect(new Set(traces.flatMap((t) => t.logs.map((l) => l.severity)))).toEqual(
+      new Set(["DEBUG", "INFO", "WARN", "ERROR"]),
+    );
+    expect(new Set(traces.flatMap((t) => t.spans.map((s) => s.kind)))).toEqual(
+      new Set(["SERVER", "CLIENT", "PRODUCER", "CONSUMER", "INTERNAL"]),
+    );
   });
 
   it("makes metric points the native schema and the OTLP mapping accept", () => {
@@ -60,7 +82,9 @@ describe("the demo shop", () => {
     expect(mapped.flatMap((m) => m.reasons)).toEqual([]);
     expect(mapped.map((m) => m.batch.metrics!.length)).toEqual([firstHalf.histogramPoints, rest.histogramPoints]);
     // every request is in a histogram bucket, and every order in the counter, once
-    const counted = mapped.flatMap((m) => m.batch.metrics!).reduce((sum, p) => sum + (p.bucketCounts ?? []).reduce((a, b) => a + b, 0), 0);
+    const counted = mapped
+      .flatMap((m) => m.batch.metrics!)
+      .reduce((sum, p) => sum + (p.bucketCounts ?? []).reduce((a, b) => a + b, 0), 0);
     expect(counted).toBe(traces.flatMap((t) => t.requests).length);
     const orders = points.filter((p) => p.name === "shop.orders.created").reduce((sum, p) => sum + p.value, 0);
     expect(orders).toBe(traces.flatMap((t) => t.orders).length);
@@ -105,7 +129,11 @@ describe("the demo shop", () => {
       const exceptions = trace.spans.flatMap((s) => s.events ?? []).filter((e) => e.name === "exception");
       expect(exceptions.length).toBeGreaterThan(0);
       for (const e of exceptions) {
-        expect(Object.keys(e.attributes).sort()).toEqual(["exception.message", "exception.stacktrace", "exception.type"]);
+        expect(Object.keys(e.attributes).sort()).toEqual([
+          "exception.message",
+          "exception.stacktrace",
+          "exception.type",
+        ]);
       }
       expect(trace.logs.some((l) => l.severity === "ERROR")).toBe(true);
     }
@@ -172,10 +200,17 @@ describe("the demo shop", () => {
   it("makes the same shop from the same seed, with other ids in another run", () => {
     expect(JSON.stringify(shop(99, 50))).toBe(JSON.stringify(shop(99, 50)));
     expect(JSON.stringify(shop(99, 50))).not.toBe(JSON.stringify(shop(100, 50)));
-    const withoutIds = (traces: ShopTrace[]) => traces.flatMap((t) => t.spans.map((s) => [s.name, s.service_name, s.start_time, s.end_time, s.status]));
+    const withoutIds = (traces: ShopTrace[]) =>
+      traces.flatMap((t) => t.spans.map((s) => [s.name, s.service_name, s.start_time, s.end_time, s.status]));
     const [run, rerun] = [shop(99, 50, 1), shop(99, 50, 2)];
     expect(withoutIds(rerun)).toEqual(withoutIds(run));
-    const ids = new Set(run.flatMap((t) => [t.traceId, ...t.spans.map((s) => s.span_id), ...t.taskReports.map((r) => r.report.task_id)]));
-    expect(rerun.flatMap((t) => [t.traceId, ...t.spans.map((s) => s.span_id), ...t.taskReports.map((r) => r.report.task_id)]).filter((id) => ids.has(id))).toEqual([]);
+    const ids = new Set(
+      run.flatMap((t) => [t.traceId, ...t.spans.map((s) => s.span_id), ...t.taskReports.map((r) => r.report.task_id)]),
+    );
+    expect(
+      rerun
+        .flatMap((t) => [t.traceId, ...t.spans.map((s) => s.span_id), ...t.taskReports.map((r) => r.report.task_id)])
+        .filter((id) => ids.has(id)),
+    ).toEqual([]);
   });
 });

@@ -20,8 +20,16 @@ const BATCH_JOB_RATE = 0.004;
 export type ServiceName = "frontend" | "api" | "worker";
 
 export const SHOP_SERVICES: Record<ServiceName, { version: string; previousVersion: string; hosts: string[] }> = {
-  frontend: { version: "3.8.1", previousVersion: "3.8.0", hosts: ["frontend-7c9d4b8f6-k2x9q", "frontend-7c9d4b8f6-p8w3m"] },
-  api: { version: "2.14.0", previousVersion: "2.13.2", hosts: ["api-5f6b7d9c8-4hzrt", "api-5f6b7d9c8-9vq2n", "api-5f6b7d9c8-xc7lw"] },
+  frontend: {
+    version: "3.8.1",
+    previousVersion: "3.8.0",
+    hosts: ["frontend-7c9d4b8f6-k2x9q", "frontend-7c9d4b8f6-p8w3m"],
+  },
+  api: {
+    version: "2.14.0",
+    previousVersion: "2.13.2",
+    hosts: ["api-5f6b7d9c8-4hzrt", "api-5f6b7d9c8-9vq2n", "api-5f6b7d9c8-xc7lw"],
+  },
   worker: { version: "1.6.3", previousVersion: "1.6.2", hosts: ["worker-6d8f5c4b7-m4jdz", "worker-6d8f5c4b7-t7ngs"] },
 };
 
@@ -37,7 +45,10 @@ export function serviceResource(service: ServiceName): Attributes {
   };
 }
 
-const resourceOf = (service: ServiceName, host: string): Attributes => ({ ...serviceResource(service), "host.name": host });
+const resourceOf = (service: ServiceName, host: string): Attributes => ({
+  ...serviceResource(service),
+  "host.name": host,
+});
 
 /** A worker's process id, stable per host, as a pipeline report carries it. */
 export const workerProcessId = (host: string): number => 4100 + SHOP_SERVICES.worker.hosts.indexOf(host) * 37;
@@ -159,7 +170,14 @@ class TraceDraft {
     return this.plan.notFound;
   }
 
-  span(service: ServiceName, parent: WireSpan | undefined, kind: WireSpan["kind"], name: string, start: number, attributes: Attributes): WireSpan {
+  span(
+    service: ServiceName,
+    parent: WireSpan | undefined,
+    kind: WireSpan["kind"],
+    name: string,
+    start: number,
+    attributes: Attributes,
+  ): WireSpan {
     const span: WireSpan = {
       trace_id: this.traceId,
       span_id: this.rand.id(8),
@@ -190,13 +208,23 @@ class TraceDraft {
         {
           name: "exception",
           timestamp: span.end_time,
-          attributes: { "exception.type": exception.type, "exception.message": exception.message, "exception.stacktrace": exception.stacktrace },
+          attributes: {
+            "exception.type": exception.type,
+            "exception.message": exception.message,
+            "exception.stacktrace": exception.stacktrace,
+          },
         },
       ];
     }
   }
 
-  log(span: WireSpan, severity: WireLog["severity"], message: string, attributes: Attributes = {}, at = span.end_time): void {
+  log(
+    span: WireSpan,
+    severity: WireLog["severity"],
+    message: string,
+    attributes: Attributes = {},
+    at = span.end_time,
+  ): void {
     this.logs.push({
       timestamp: micros(at),
       severity,
@@ -273,7 +301,13 @@ function databaseException(t: TraceDraft): Exception {
  * A postgres query. `slowable`: the query this request's slow call would be; `canFail`: the
  * caller handles this query's failure, so this request's database failure may happen here.
  */
-function dbQuery(t: TraceDraft, parent: WireSpan, start: number, query: Query, options: { slowable?: boolean; canFail?: boolean } = {}): Step {
+function dbQuery(
+  t: TraceDraft,
+  parent: WireSpan,
+  start: number,
+  query: Query,
+  options: { slowable?: boolean; canFail?: boolean } = {},
+): Step {
   const service = parent.service_name as ServiceName;
   const span = t.span(service, parent, "CLIENT", `${query.operation} ${query.table}`, start, {
     "db.system": "postgresql",
@@ -308,7 +342,14 @@ function dbQuery(t: TraceDraft, parent: WireSpan, start: number, query: Query, o
  * A redis command, named in lower case as the ioredis instrumentation does. `canFail`: the caller
  * handles its failure, so this request's cache failure may happen here.
  */
-function cacheCall(t: TraceDraft, parent: WireSpan, start: number, command: string, key: string, options: { args?: string; canFail?: boolean } = {}): Step {
+function cacheCall(
+  t: TraceDraft,
+  parent: WireSpan,
+  start: number,
+  command: string,
+  key: string,
+  options: { args?: string; canFail?: boolean } = {},
+): Step {
   const service = parent.service_name as ServiceName;
   const span = t.span(service, parent, "CLIENT", command.toLowerCase(), start, {
     "db.system": "redis",
@@ -344,7 +385,14 @@ function httpCall(
   t: TraceDraft,
   parent: WireSpan,
   start: number,
-  request: { method: string; host: string; port: number; path: string; scheme: "http" | "https"; latency: [number, number] },
+  request: {
+    method: string;
+    host: string;
+    port: number;
+    path: string;
+    scheme: "http" | "https";
+    latency: [number, number];
+  },
 ): WireSpan {
   const service = parent.service_name as ServiceName;
   const port = request.port === (request.scheme === "https" ? 443 : 80) ? "" : `:${request.port}`;
@@ -361,14 +409,23 @@ function httpCall(
   return span;
 }
 
-function internal(t: TraceDraft, parent: WireSpan, start: number, name: string, latency: [number, number], attributes: Attributes = {}): WireSpan {
+function internal(
+  t: TraceDraft,
+  parent: WireSpan,
+  start: number,
+  name: string,
+  latency: [number, number],
+  attributes: Attributes = {},
+): WireSpan {
   const span = t.span(parent.service_name as ServiceName, parent, "INTERNAL", name, start, attributes);
   t.end(span, start + t.rand.latency(...latency));
   return span;
 }
 
 const failed = (step: Step, t: TraceDraft): Outcome | undefined =>
-  step.exception ? { end: step.span.end_time + t.rand.between(0.2, 2), status: 500, exception: step.exception } : undefined;
+  step.exception
+    ? { end: step.span.end_time + t.rand.between(0.2, 2), status: 500, exception: step.exception }
+    : undefined;
 
 /** The gap between two calls a handler makes one after the other, ms. */
 const gap = (t: TraceDraft) => t.rand.between(0.05, 0.6);
@@ -407,23 +464,42 @@ function apiCall(
     "network.protocol.version": "1.1",
     "user_agent.original": "node-fetch/3.3.2 (+https://github.com/node-fetch/node-fetch)",
   });
-  t.site = `${request.handler} (/app/dist/routes/${request.handler.split(".")[0]!.replace(/Controller$/, "").toLowerCase()}.js:${t.rand.int(20, 180)}:${t.rand.int(5, 40)})`;
+  t.site = `${request.handler} (/app/dist/routes/${request.handler
+    .split(".")[0]!
+    .replace(/Controller$/, "")
+    .toLowerCase()}.js:${t.rand.int(20, 180)}:${t.rand.int(5, 40)})`;
   const outcome = handle(server, arrive + t.rand.between(0.05, 0.4));
   t.end(server, outcome.end + t.rand.between(0.1, 0.8));
   server.attributes["http.response.status_code"] = outcome.status;
   if (outcome.status >= 500) {
     server.attributes["error.type"] = outcome.exception?.type ?? String(outcome.status);
     t.fail(server, outcome.exception?.message ?? "Internal Server Error", outcome.exception);
-    t.log(server, "ERROR", `${request.method} ${request.route} failed: ${outcome.exception?.message ?? "Internal Server Error"}`, {
-      "http.request.method": request.method,
-      "http.route": request.route,
-      "http.response.status_code": outcome.status,
-      ...(outcome.exception
-        ? { "exception.type": outcome.exception.type, "exception.message": outcome.exception.message, "exception.stacktrace": outcome.exception.stacktrace }
-        : {}),
-    });
+    t.log(
+      server,
+      "ERROR",
+      `${request.method} ${request.route} failed: ${outcome.exception?.message ?? "Internal Server Error"}`,
+      {
+        "http.request.method": request.method,
+        "http.route": request.route,
+        "http.response.status_code": outcome.status,
+        ...(outcome.exception
+          ? {
+              "exception.type": outcome.exception.type,
+              "exception.message": outcome.exception.message,
+              "exception.stacktrace": outcome.exception.stacktrace,
+            }
+          : {}),
+      },
+    );
   }
-  t.requests.push({ service: "api", method: request.method, route: request.route, status: outcome.status, start: server.start_time, end: server.end_time });
+  t.requests.push({
+    service: "api",
+    method: request.method,
+    route: request.route,
+    status: outcome.status,
+    start: server.start_time,
+    end: server.end_time,
+  });
   t.end(client, server.end_time + t.rand.between(0.3, 1.5));
   client.attributes["http.response.status_code"] = outcome.status;
   // an HTTP client counts every 4xx and 5xx answer as an error
@@ -466,14 +542,26 @@ function page(
     t.fail(root, outcome.exception?.message ?? "Internal Server Error", outcome.exception);
   }
   const duration = Math.round(root.end_time - root.start_time);
-  t.log(root, outcome.status >= 500 ? "ERROR" : outcome.status >= 400 ? "WARN" : "INFO", `${request.method} ${request.path} ${outcome.status} ${duration} ms`, {
-    "http.request.method": request.method,
-    "http.route": request.route,
-    "http.response.status_code": outcome.status,
-    "duration_ms": duration,
-    "enduser.id": userId,
+  t.log(
+    root,
+    outcome.status >= 500 ? "ERROR" : outcome.status >= 400 ? "WARN" : "INFO",
+    `${request.method} ${request.path} ${outcome.status} ${duration} ms`,
+    {
+      "http.request.method": request.method,
+      "http.route": request.route,
+      "http.response.status_code": outcome.status,
+      duration_ms: duration,
+      "enduser.id": userId,
+    },
+  );
+  t.requests.push({
+    service: "frontend",
+    method: request.method,
+    route: request.route,
+    status: outcome.status,
+    start: root.start_time,
+    end: root.end_time,
   });
-  t.requests.push({ service: "frontend", method: request.method, route: request.route, status: outcome.status, start: root.start_time, end: root.end_time });
 }
 
 /** What the storefront does when the API failed: render the error page and say why. */
@@ -485,7 +573,10 @@ function upstreamFailure(t: TraceDraft, call: { client: WireSpan; status: number
     exception: {
       type: "ApiError",
       message,
-      stacktrace: stack(`ApiError: ${message}`, ["apiFetch (/app/.next/server/chunks/lib_api-client.js:1:2841)", `async ${t.pageSite}`]),
+      stacktrace: stack(`ApiError: ${message}`, [
+        "apiFetch (/app/.next/server/chunks/lib_api-client.js:1:2841)",
+        `async ${t.pageSite}`,
+      ]),
     },
   };
 }
@@ -502,7 +593,14 @@ const USER_AGENTS = [
   "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
 ];
 const CATEGORIES = ["shoes", "jackets", "backpacks", "tents", "socks", "headlamps"];
-const SEARCHES = ["rain jacket", "trail running shoes", "merino socks", "2 person tent", "headlamp", "hiking boots waterproof"];
+const SEARCHES = [
+  "rain jacket",
+  "trail running shoes",
+  "merino socks",
+  "2 person tent",
+  "headlamp",
+  "hiking boots waterproof",
+];
 const PAYMENT_METHODS = [
   ["card", 7],
   ["paypal", 2],
@@ -521,130 +619,170 @@ function productList(t: TraceDraft, start: number): void {
     [2, 3],
     [3, 1],
   ] as const);
-  page(t, start, { method: "GET", route: "/products", path: `/products?category=${category}&page=${pageNumber}`, component: "ProductListPage" }, (root, at) => {
-    const list = apiCall(
-      t,
-      root,
-      at,
-      { method: "GET", route: "/api/products", path: `/api/products?category=${category}&page=${pageNumber}`, handler: "ProductsController.list" },
-      (api, c) => {
-        const key = `products:${category}:${pageNumber}`;
-        const cached = cacheCall(t, api, c, "GET", key, { canFail: true });
-        const cacheFailure = failed(cached, t);
-        if (cacheFailure) return cacheFailure;
-        c = cached.span.end_time + gap(t);
-        const miss = t.slowPending || t.expects("db") || t.rand.chance(0.3);
-        t.log(api, "DEBUG", `cache ${miss ? "miss" : "hit"} for ${key}`, { "cache.key": key, "cache.hit": !miss }, c);
-        if (miss) {
-          const products = dbQuery(
-            t,
-            api,
-            c,
-            {
-              operation: "SELECT",
-              table: "products",
-              statement: "SELECT id, name, price_cents, currency, stock FROM products WHERE category_id = $1 AND active ORDER BY popularity DESC LIMIT 24 OFFSET $2",
-              latency: [6, 40],
-            },
-            { slowable: true, canFail: true },
-          );
-          const dbFailure = failed(products, t);
-          if (dbFailure) return dbFailure;
-          c = cacheCall(t, api, products.span.end_time + gap(t), "SET", key, { args: "EX 300" }).span.end_time;
-        }
-        return { end: c + t.rand.between(0.3, 3), status: 200 };
-      },
-    );
-    // the cart badge in the header loads alongside the list
-    const badge = apiCall(t, root, at + t.rand.between(0.1, 1), { method: "GET", route: "/api/cart/summary", path: "/api/cart/summary", handler: "CartController.summary" }, (api, c) => {
-      const count = cacheCall(t, api, c, "HLEN", cartKey(t));
-      return { end: count.span.end_time + t.rand.between(0.1, 1), status: 200 };
-    });
-    const loaded = Math.max(list.client.end_time, badge.client.end_time);
-    if (list.status >= 500) return upstreamFailure(t, list, loaded + t.rand.between(1, 5));
-    return { end: render(t, root, loaded + gap(t), "ProductListPage").end_time, status: 200 };
-  });
+  page(
+    t,
+    start,
+    {
+      method: "GET",
+      route: "/products",
+      path: `/products?category=${category}&page=${pageNumber}`,
+      component: "ProductListPage",
+    },
+    (root, at) => {
+      const list = apiCall(
+        t,
+        root,
+        at,
+        {
+          method: "GET",
+          route: "/api/products",
+          path: `/api/products?category=${category}&page=${pageNumber}`,
+          handler: "ProductsController.list",
+        },
+        (api, c) => {
+          const key = `products:${category}:${pageNumber}`;
+          const cached = cacheCall(t, api, c, "GET", key, { canFail: true });
+          const cacheFailure = failed(cached, t);
+          if (cacheFailure) return cacheFailure;
+          c = cached.span.end_time + gap(t);
+          const miss = t.slowPending || t.expects("db") || t.rand.chance(0.3);
+          t.log(api, "DEBUG", `cache ${miss ? "miss" : "hit"} for ${key}`, { "cache.key": key, "cache.hit": !miss }, c);
+          if (miss) {
+            const products = dbQuery(
+              t,
+              api,
+              c,
+              {
+                operation: "SELECT",
+                table: "products",
+                statement:
+                  "SELECT id, name, price_cents, currency, stock FROM products WHERE category_id = $1 AND active ORDER BY popularity DESC LIMIT 24 OFFSET $2",
+                latency: [6, 40],
+              },
+              { slowable: true, canFail: true },
+            );
+            const dbFailure = failed(products, t);
+            if (dbFailure) return dbFailure;
+            c = cacheCall(t, api, products.span.end_time + gap(t), "SET", key, { args: "EX 300" }).span.end_time;
+          }
+          return { end: c + t.rand.between(0.3, 3), status: 200 };
+        },
+      );
+      // the cart badge in the header loads alongside the list
+      const badge = apiCall(
+        t,
+        root,
+        at + t.rand.between(0.1, 1),
+        { method: "GET", route: "/api/cart/summary", path: "/api/cart/summary", handler: "CartController.summary" },
+        (api, c) => {
+          const count = cacheCall(t, api, c, "HLEN", cartKey(t));
+          return { end: count.span.end_time + t.rand.between(0.1, 1), status: 200 };
+        },
+      );
+      const loaded = Math.max(list.client.end_time, badge.client.end_time);
+      if (list.status >= 500) return upstreamFailure(t, list, loaded + t.rand.between(1, 5));
+      return { end: render(t, root, loaded + gap(t), "ProductListPage").end_time, status: 200 };
+    },
+  );
 }
 
 function productDetail(t: TraceDraft, start: number): void {
   const id = productId(t);
-  page(t, start, { method: "GET", route: "/products/{id}", path: `/products/${id}`, component: "ProductPage" }, (root, at) => {
-    const product = apiCall(
-      t,
-      root,
-      at,
-      { method: "GET", route: "/api/products/{id}", path: `/api/products/${id}`, handler: "ProductsController.show" },
-      (api, c) => {
-        const key = `product:${id}`;
-        const cached = cacheCall(t, api, c, "GET", key);
-        c = cached.span.end_time + gap(t);
-        const miss = t.notFound || t.slowPending || t.expects("db") || t.rand.chance(0.35);
-        t.log(api, "DEBUG", `cache ${miss ? "miss" : "hit"} for ${key}`, { "cache.key": key, "cache.hit": !miss }, c);
-        if (miss) {
-          const row = dbQuery(
-            t,
-            api,
-            c,
-            {
-              operation: "SELECT",
-              table: "products",
-              statement: "SELECT p.*, array_agg(i.url) AS images FROM products p LEFT JOIN product_images i ON i.product_id = p.id WHERE p.id = $1 GROUP BY p.id",
-              latency: [3, 30],
-            },
-            { slowable: true, canFail: true },
-          );
-          const dbFailure = failed(row, t);
-          if (dbFailure) return dbFailure;
-          c = row.span.end_time + gap(t);
-          if (t.notFound) {
-            t.log(api, "WARN", `product ${id} not found`, { "product.id": id, "http.response.status_code": 404 }, c);
-            return { end: c + t.rand.between(0.2, 1), status: 404 };
+  page(
+    t,
+    start,
+    { method: "GET", route: "/products/{id}", path: `/products/${id}`, component: "ProductPage" },
+    (root, at) => {
+      const product = apiCall(
+        t,
+        root,
+        at,
+        { method: "GET", route: "/api/products/{id}", path: `/api/products/${id}`, handler: "ProductsController.show" },
+        (api, c) => {
+          const key = `product:${id}`;
+          const cached = cacheCall(t, api, c, "GET", key);
+          c = cached.span.end_time + gap(t);
+          const miss = t.notFound || t.slowPending || t.expects("db") || t.rand.chance(0.35);
+          t.log(api, "DEBUG", `cache ${miss ? "miss" : "hit"} for ${key}`, { "cache.key": key, "cache.hit": !miss }, c);
+          if (miss) {
+            const row = dbQuery(
+              t,
+              api,
+              c,
+              {
+                operation: "SELECT",
+                table: "products",
+                statement:
+                  "SELECT p.*, array_agg(i.url) AS images FROM products p LEFT JOIN product_images i ON i.product_id = p.id WHERE p.id = $1 GROUP BY p.id",
+                latency: [3, 30],
+              },
+              { slowable: true, canFail: true },
+            );
+            const dbFailure = failed(row, t);
+            if (dbFailure) return dbFailure;
+            c = row.span.end_time + gap(t);
+            if (t.notFound) {
+              t.log(api, "WARN", `product ${id} not found`, { "product.id": id, "http.response.status_code": 404 }, c);
+              return { end: c + t.rand.between(0.2, 1), status: 404 };
+            }
+            c = cacheCall(t, api, c, "SET", key, { args: "EX 600" }).span.end_time + gap(t);
           }
-          c = cacheCall(t, api, c, "SET", key, { args: "EX 600" }).span.end_time + gap(t);
-        }
-        const reviews = dbQuery(t, api, c, {
-          operation: "SELECT",
-          table: "reviews",
-          statement: "SELECT rating, title, body, created_at FROM reviews WHERE product_id = $1 ORDER BY created_at DESC LIMIT 10",
-          latency: [4, 30],
-        });
-        c = reviews.span.end_time + gap(t);
-        const view = internal(t, api, c, "ProductView.from", [0.6, 6]);
-        if (t.failsWith("bug")) {
-          const message = "Cannot read properties of undefined (reading 'priceCents')";
-          const exception: Exception = {
-            type: "TypeError",
-            message,
-            stacktrace: stack(`TypeError: ${message}`, ["ProductView.from (/app/dist/views/product.js:27:41)", t.site]),
-          };
-          view.attributes["error.type"] = exception.type;
-          t.fail(view, message, exception);
-          return { end: view.end_time + t.rand.between(0.2, 2), status: 500, exception };
-        }
-        return { end: view.end_time + t.rand.between(0.2, 2), status: 200 };
-      },
-    );
-    if (product.status >= 500) return upstreamFailure(t, product, product.client.end_time + t.rand.between(1, 5));
-    if (product.status === 404) return { end: render(t, root, product.client.end_time + gap(t), "NotFoundPage").end_time, status: 404 };
-    const recommendations = apiCall(
-      t,
-      root,
-      product.client.end_time + gap(t),
-      { method: "GET", route: "/api/recommendations", path: `/api/recommendations?product_id=${id}&limit=8`, handler: "RecommendationsController.list" },
-      (api, c) => {
-        const bought = dbQuery(t, api, c, {
-          operation: "SELECT",
-          table: "order_items",
-          statement:
-            "SELECT b.product_id, count(*) AS n FROM order_items a JOIN order_items b ON b.order_id = a.order_id AND b.product_id <> a.product_id WHERE a.product_id = $1 GROUP BY 1 ORDER BY n DESC LIMIT 20",
-          latency: [9, 60],
-        });
-        const ranked = internal(t, api, bought.span.end_time + gap(t), "rank recommendations", [1.5, 12], { "recommendations.count": 8 });
-        return { end: ranked.end_time + t.rand.between(0.2, 1), status: 200 };
-      },
-    );
-    return { end: render(t, root, recommendations.client.end_time + gap(t), "ProductPage").end_time, status: 200 };
-  });
+          const reviews = dbQuery(t, api, c, {
+            operation: "SELECT",
+            table: "reviews",
+            statement:
+              "SELECT rating, title, body, created_at FROM reviews WHERE product_id = $1 ORDER BY created_at DESC LIMIT 10",
+            latency: [4, 30],
+          });
+          c = reviews.span.end_time + gap(t);
+          const view = internal(t, api, c, "ProductView.from", [0.6, 6]);
+          if (t.failsWith("bug")) {
+            const message = "Cannot read properties of undefined (reading 'priceCents')";
+            const exception: Exception = {
+              type: "TypeError",
+              message,
+              stacktrace: stack(`TypeError: ${message}`, [
+                "ProductView.from (/app/dist/views/product.js:27:41)",
+                t.site,
+              ]),
+            };
+            view.attributes["error.type"] = exception.type;
+            t.fail(view, message, exception);
+            return { end: view.end_time + t.rand.between(0.2, 2), status: 500, exception };
+          }
+          return { end: view.end_time + t.rand.between(0.2, 2), status: 200 };
+        },
+      );
+      if (product.status >= 500) return upstreamFailure(t, product, product.client.end_time + t.rand.between(1, 5));
+      if (product.status === 404)
+        return { end: render(t, root, product.client.end_time + gap(t), "NotFoundPage").end_time, status: 404 };
+      const recommendations = apiCall(
+        t,
+        root,
+        product.client.end_time + gap(t),
+        {
+          method: "GET",
+          route: "/api/recommendations",
+          path: `/api/recommendations?product_id=${id}&limit=8`,
+          handler: "RecommendationsController.list",
+        },
+        (api, c) => {
+          const bought = dbQuery(t, api, c, {
+            operation: "SELECT",
+            table: "order_items",
+            statement:
+              "SELECT b.product_id, count(*) AS n FROM order_items a JOIN order_items b ON b.order_id = a.order_id AND b.product_id <> a.product_id WHERE a.product_id = $1 GROUP BY 1 ORDER BY n DESC LIMIT 20",
+            latency: [9, 60],
+          });
+          const ranked = internal(t, api, bought.span.end_time + gap(t), "rank recommendations", [1.5, 12], {
+            "recommendations.count": 8,
+          });
+          return { end: ranked.end_time + t.rand.between(0.2, 1), status: 200 };
+        },
+      );
+      return { end: render(t, root, recommendations.client.end_time + gap(t), "ProductPage").end_time, status: 200 };
+    },
+  );
 }
 
 function cart(t: TraceDraft, start: number): void {
@@ -652,35 +790,58 @@ function cart(t: TraceDraft, start: number): void {
     const key = cartKey(t);
     const items = t.rand.int(1, 6);
     let value = 0;
-    const contents = apiCall(t, root, at, { method: "GET", route: "/api/cart", path: "/api/cart", handler: "CartController.show" }, (api, c) => {
-      const stored = cacheCall(t, api, c, "HGETALL", key, { canFail: true });
-      const cacheFailure = failed(stored, t);
-      if (cacheFailure) return cacheFailure;
-      const prices = dbQuery(
-        t,
-        api,
-        stored.span.end_time + gap(t),
-        { operation: "SELECT", table: "products", statement: "SELECT id, name, price_cents, stock FROM products WHERE id = ANY($1)", latency: [3, 25] },
-        { slowable: true, canFail: true },
-      );
-      const dbFailure = failed(prices, t);
-      if (dbFailure) return dbFailure;
-      const totals = internal(t, api, prices.span.end_time + gap(t), "compute cart totals", [0.3, 4], { "cart.items": items });
-      if (t.failsWith("bug")) {
-        const message = "Cannot read properties of null (reading 'rate')";
-        const exception: Exception = {
-          type: "TypeError",
-          message,
-          stacktrace: stack(`TypeError: ${message}`, ["taxFor (/app/dist/cart/totals.js:58:29)", "computeTotals (/app/dist/cart/totals.js:21:17)", t.site]),
-        };
-        totals.attributes["error.type"] = exception.type;
-        t.fail(totals, message, exception);
-        return { end: totals.end_time + t.rand.between(0.2, 2), status: 500, exception };
-      }
-      value = Math.round(items * t.rand.between(12, 140) * 100) / 100;
-      t.log(api, "DEBUG", `cart ${key} holds ${items} items worth ${value.toFixed(2)} EUR`, { "cart.id": key, "cart.items": items, "cart.value": value }, totals.end_time);
-      return { end: totals.end_time + t.rand.between(0.2, 1), status: 200 };
-    });
+    const contents = apiCall(
+      t,
+      root,
+      at,
+      { method: "GET", route: "/api/cart", path: "/api/cart", handler: "CartController.show" },
+      (api, c) => {
+        const stored = cacheCall(t, api, c, "HGETALL", key, { canFail: true });
+        const cacheFailure = failed(stored, t);
+        if (cacheFailure) return cacheFailure;
+        const prices = dbQuery(
+          t,
+          api,
+          stored.span.end_time + gap(t),
+          {
+            operation: "SELECT",
+            table: "products",
+            statement: "SELECT id, name, price_cents, stock FROM products WHERE id = ANY($1)",
+            latency: [3, 25],
+          },
+          { slowable: true, canFail: true },
+        );
+        const dbFailure = failed(prices, t);
+        if (dbFailure) return dbFailure;
+        const totals = internal(t, api, prices.span.end_time + gap(t), "compute cart totals", [0.3, 4], {
+          "cart.items": items,
+        });
+        if (t.failsWith("bug")) {
+          const message = "Cannot read properties of null (reading 'rate')";
+          const exception: Exception = {
+            type: "TypeError",
+            message,
+            stacktrace: stack(`TypeError: ${message}`, [
+              "taxFor (/app/dist/cart/totals.js:58:29)",
+              "computeTotals (/app/dist/cart/totals.js:21:17)",
+              t.site,
+            ]),
+          };
+          totals.attributes["error.type"] = exception.type;
+          t.fail(totals, message, exception);
+          return { end: totals.end_time + t.rand.between(0.2, 2), status: 500, exception };
+        }
+        value = Math.round(items * t.rand.between(12, 140) * 100) / 100;
+        t.log(
+          api,
+          "DEBUG",
+          `cart ${key} holds ${items} items worth ${value.toFixed(2)} EUR`,
+          { "cart.id": key, "cart.items": items, "cart.value": value },
+          totals.end_time,
+        );
+        return { end: totals.end_time + t.rand.between(0.2, 1), status: 200 };
+      },
+    );
     if (contents.status >= 500) return upstreamFailure(t, contents, contents.client.end_time + t.rand.between(1, 5));
     const rendered = render(t, root, contents.client.end_time + gap(t), "CartPage");
     if (t.rand.chance(0.08)) {
@@ -691,7 +852,13 @@ function cart(t: TraceDraft, start: number): void {
         service_name: "api",
         trace_id: t.traceId,
         span_id: root.span_id,
-        attributes: { "cart.id": key, "cart.items": items, "cart.value": value, currency: "EUR", "enduser.id": String(root.attributes["enduser.id"]) },
+        attributes: {
+          "cart.id": key,
+          "cart.items": items,
+          "cart.value": value,
+          currency: "EUR",
+          "enduser.id": String(root.attributes["enduser.id"]),
+        },
       });
     }
     return { end: rendered.end_time, status: 200 };
@@ -706,24 +873,44 @@ function addToCart(t: TraceDraft, start: number): void {
       [2, 2],
       [3, 1],
     ] as const);
-    const added = apiCall(t, root, at, { method: "POST", route: "/api/cart/items", path: "/api/cart/items", handler: "CartController.add" }, (api, c) => {
-      const stock = dbQuery(
-        t,
-        api,
-        c,
-        { operation: "SELECT", table: "inventory", statement: "SELECT quantity, reserved FROM inventory WHERE sku = $1", latency: [2, 20] },
-        { slowable: true, canFail: true },
-      );
-      const dbFailure = failed(stock, t);
-      if (dbFailure) return dbFailure;
-      const key = cartKey(t);
-      const stored = cacheCall(t, api, stock.span.end_time + gap(t), "HINCRBY", key, { args: `${sku} ${quantity}`, canFail: true });
-      const cacheFailure = failed(stored, t);
-      if (cacheFailure) return cacheFailure;
-      const expire = cacheCall(t, api, stored.span.end_time + gap(t), "EXPIRE", key, { args: "604800" });
-      t.log(api, "INFO", `added ${quantity} × ${sku} to ${key}`, { "cart.id": key, "product.sku": sku, quantity }, expire.span.end_time);
-      return { end: expire.span.end_time + t.rand.between(0.2, 1), status: 201 };
-    });
+    const added = apiCall(
+      t,
+      root,
+      at,
+      { method: "POST", route: "/api/cart/items", path: "/api/cart/items", handler: "CartController.add" },
+      (api, c) => {
+        const stock = dbQuery(
+          t,
+          api,
+          c,
+          {
+            operation: "SELECT",
+            table: "inventory",
+            statement: "SELECT quantity, reserved FROM inventory WHERE sku = $1",
+            latency: [2, 20],
+          },
+          { slowable: true, canFail: true },
+        );
+        const dbFailure = failed(stock, t);
+        if (dbFailure) return dbFailure;
+        const key = cartKey(t);
+        const stored = cacheCall(t, api, stock.span.end_time + gap(t), "HINCRBY", key, {
+          args: `${sku} ${quantity}`,
+          canFail: true,
+        });
+        const cacheFailure = failed(stored, t);
+        if (cacheFailure) return cacheFailure;
+        const expire = cacheCall(t, api, stored.span.end_time + gap(t), "EXPIRE", key, { args: "604800" });
+        t.log(
+          api,
+          "INFO",
+          `added ${quantity} × ${sku} to ${key}`,
+          { "cart.id": key, "product.sku": sku, quantity },
+          expire.span.end_time,
+        );
+        return { end: expire.span.end_time + t.rand.between(0.2, 1), status: 201 };
+      },
+    );
     if (added.status >= 500) return upstreamFailure(t, added, added.client.end_time + t.rand.between(1, 5));
     return { end: added.client.end_time + t.rand.between(0.5, 3), status: 200 };
   });
@@ -736,59 +923,78 @@ function checkout(t: TraceDraft, start: number): void {
   // set when the order made it onto the queue
   const queued: { producer?: WireSpan } = {};
   page(t, start, { method: "POST", route: "/checkout", path: "/checkout", component: "placeOrder" }, (root, at) => {
-    const placed = apiCall(t, root, at, { method: "POST", route: "/api/checkout", path: "/api/checkout", handler: "CheckoutController.placeOrder" }, (api, c) => {
-      const key = cartKey(t);
-      const stored = cacheCall(t, api, c, "HGETALL", key);
-      const validated = internal(t, api, stored.span.end_time + gap(t), "validate cart", [0.8, 6]);
-      c = validated.end_time + gap(t);
-      const locked = dbQuery(t, api, c, {
-        operation: "SELECT",
-        table: "products",
-        statement: "SELECT id, price_cents, stock FROM products WHERE id = ANY($1) FOR UPDATE",
-        latency: [3, 25],
-      });
-      c = locked.span.end_time + gap(t);
-      const payment = httpCall(t, api, c, { method: "POST", host: "payments.example.com", port: 443, path: "/v1/payment_intents", scheme: "https", latency: [190, 560] });
-      if (t.failsWith("payment")) {
-        const message = "payments.example.com answered 502 Bad Gateway";
-        const exception: Exception = {
-          type: "PaymentGatewayError",
-          message,
-          stacktrace: stack(`PaymentGatewayError: ${message}`, [
-            "PaymentsClient.request (/app/dist/payments/client.js:77:13)",
-            "async PaymentsClient.authorize (/app/dist/payments/client.js:41:20)",
-            `async ${t.site}`,
-          ]),
-        };
-        payment.attributes["http.response.status_code"] = 502;
-        payment.attributes["error.type"] = "502";
-        t.fail(payment, "HTTP 502");
-        return { end: payment.end_time + t.rand.between(0.5, 3), status: 500, exception };
-      }
-      payment.attributes["http.response.status_code"] = 200;
-      c = payment.end_time + gap(t);
-      for (const query of CHECKOUT_WRITES) {
-        const step = dbQuery(t, api, c, query, { slowable: query.table === "inventory", canFail: true });
-        const dbFailure = failed(step, t);
-        if (dbFailure) return dbFailure;
-        c = step.span.end_time + gap(t);
-      }
-      const producer = t.span("api", api, "PRODUCER", "publish orders", c, {
-        "messaging.system": "rabbitmq",
-        "messaging.destination.name": "orders",
-        "messaging.operation.type": "publish",
-        "messaging.message.id": t.rand.hex(8),
-        "server.address": "queue.internal",
-        "server.port": 5672,
-        "peer.service": "queue",
-      });
-      c = t.end(producer, c + t.rand.latency(1.2, 9)) + gap(t);
-      queued.producer = producer;
-      c = cacheCall(t, api, c, "DEL", key).span.end_time;
-      t.log(api, "INFO", `order ${orderId} created: ${total.toFixed(2)} EUR by ${paymentMethod}`, { "order.id": orderId, "order.total": total, currency: "EUR", "payment.method": paymentMethod }, c);
-      t.orders.push({ time: c, paymentMethod });
-      return { end: c + t.rand.between(0.3, 2), status: 201 };
-    });
+    const placed = apiCall(
+      t,
+      root,
+      at,
+      { method: "POST", route: "/api/checkout", path: "/api/checkout", handler: "CheckoutController.placeOrder" },
+      (api, c) => {
+        const key = cartKey(t);
+        const stored = cacheCall(t, api, c, "HGETALL", key);
+        const validated = internal(t, api, stored.span.end_time + gap(t), "validate cart", [0.8, 6]);
+        c = validated.end_time + gap(t);
+        const locked = dbQuery(t, api, c, {
+          operation: "SELECT",
+          table: "products",
+          statement: "SELECT id, price_cents, stock FROM products WHERE id = ANY($1) FOR UPDATE",
+          latency: [3, 25],
+        });
+        c = locked.span.end_time + gap(t);
+        const payment = httpCall(t, api, c, {
+          method: "POST",
+          host: "payments.example.com",
+          port: 443,
+          path: "/v1/payment_intents",
+          scheme: "https",
+          latency: [190, 560],
+        });
+        if (t.failsWith("payment")) {
+          const message = "payments.example.com answered 502 Bad Gateway";
+          const exception: Exception = {
+            type: "PaymentGatewayError",
+            message,
+            stacktrace: stack(`PaymentGatewayError: ${message}`, [
+              "PaymentsClient.request (/app/dist/payments/client.js:77:13)",
+              "async PaymentsClient.authorize (/app/dist/payments/client.js:41:20)",
+              `async ${t.site}`,
+            ]),
+          };
+          payment.attributes["http.response.status_code"] = 502;
+          payment.attributes["error.type"] = "502";
+          t.fail(payment, "HTTP 502");
+          return { end: payment.end_time + t.rand.between(0.5, 3), status: 500, exception };
+        }
+        payment.attributes["http.response.status_code"] = 200;
+        c = payment.end_time + gap(t);
+        for (const query of CHECKOUT_WRITES) {
+          const step = dbQuery(t, api, c, query, { slowable: query.table === "inventory", canFail: true });
+          const dbFailure = failed(step, t);
+          if (dbFailure) return dbFailure;
+          c = step.span.end_time + gap(t);
+        }
+        const producer = t.span("api", api, "PRODUCER", "publish orders", c, {
+          "messaging.system": "rabbitmq",
+          "messaging.destination.name": "orders",
+          "messaging.operation.type": "publish",
+          "messaging.message.id": t.rand.hex(8),
+          "server.address": "queue.internal",
+          "server.port": 5672,
+          "peer.service": "queue",
+        });
+        c = t.end(producer, c + t.rand.latency(1.2, 9)) + gap(t);
+        queued.producer = producer;
+        c = cacheCall(t, api, c, "DEL", key).span.end_time;
+        t.log(
+          api,
+          "INFO",
+          `order ${orderId} created: ${total.toFixed(2)} EUR by ${paymentMethod}`,
+          { "order.id": orderId, "order.total": total, currency: "EUR", "payment.method": paymentMethod },
+          c,
+        );
+        t.orders.push({ time: c, paymentMethod });
+        return { end: c + t.rand.between(0.3, 2), status: 201 };
+      },
+    );
     if (placed.status >= 500) return upstreamFailure(t, placed, placed.client.end_time + t.rand.between(1, 5));
     // the browser follows the redirect to the order confirmation page
     return { end: placed.client.end_time + t.rand.between(0.5, 3), status: 303 };
@@ -797,30 +1003,70 @@ function checkout(t: TraceDraft, start: number): void {
 }
 
 const CHECKOUT_WRITES: Query[] = [
-  { operation: "INSERT", table: "orders", statement: "INSERT INTO orders (id, user_id, total_cents, currency, status) VALUES ($1, $2, $3, $4, 'placed')", latency: [3, 20] },
-  { operation: "INSERT", table: "order_items", statement: "INSERT INTO order_items (order_id, product_id, quantity, price_cents) SELECT $1, unnest($2::int[]), unnest($3::int[]), unnest($4::int[])", latency: [3, 25] },
-  { operation: "UPDATE", table: "inventory", statement: "UPDATE inventory SET reserved = reserved + $2 WHERE sku = $1 AND quantity - reserved >= $2", latency: [3, 30] },
+  {
+    operation: "INSERT",
+    table: "orders",
+    statement: "INSERT INTO orders (id, user_id, total_cents, currency, status) VALUES ($1, $2, $3, $4, 'placed')",
+    latency: [3, 20],
+  },
+  {
+    operation: "INSERT",
+    table: "order_items",
+    statement:
+      "INSERT INTO order_items (order_id, product_id, quantity, price_cents) SELECT $1, unnest($2::int[]), unnest($3::int[]), unnest($4::int[])",
+    latency: [3, 25],
+  },
+  {
+    operation: "UPDATE",
+    table: "inventory",
+    statement: "UPDATE inventory SET reserved = reserved + $2 WHERE sku = $1 AND quantity - reserved >= $2",
+    latency: [3, 30],
+  },
 ];
 
 /** The worker takes the order off the queue after the visitor already has the answer. */
 function orderWorker(t: TraceDraft, producer: WireSpan, orderId: string, paymentMethod: string): void {
-  const consumer = t.span("worker", producer, "CONSUMER", "process orders", producer.end_time + t.rand.latency(15, 400), {
-    "messaging.system": "rabbitmq",
-    "messaging.destination.name": "orders",
-    "messaging.operation.type": "process",
-    "messaging.message.id": String(producer.attributes["messaging.message.id"]),
-    "messaging.consumer.group.name": "order-workers",
-    "order.id": orderId,
-  });
+  const consumer = t.span(
+    "worker",
+    producer,
+    "CONSUMER",
+    "process orders",
+    producer.end_time + t.rand.latency(15, 400),
+    {
+      "messaging.system": "rabbitmq",
+      "messaging.destination.name": "orders",
+      "messaging.operation.type": "process",
+      "messaging.message.id": String(producer.attributes["messaging.message.id"]),
+      "messaging.consumer.group.name": "order-workers",
+      "order.id": orderId,
+    },
+  );
   t.site = `OrderConsumer.handle (/app/dist/consumers/orders.js:${t.rand.int(20, 90)}:9)`;
   t.log(consumer, "INFO", `processing order ${orderId}`, { "order.id": orderId }, consumer.start_time);
   let c = consumer.start_time + t.rand.between(0.2, 1);
-  c = dbQuery(t, consumer, c, { operation: "SELECT", table: "orders", statement: "SELECT * FROM orders WHERE id = $1", latency: [2, 15] }).span.end_time + gap(t);
-  const reservation = httpCall(t, consumer, c, { method: "POST", host: "inventory.internal", port: 8080, path: "/v1/reservations", scheme: "http", latency: [35, 300] });
+  c =
+    dbQuery(t, consumer, c, {
+      operation: "SELECT",
+      table: "orders",
+      statement: "SELECT * FROM orders WHERE id = $1",
+      latency: [2, 15],
+    }).span.end_time + gap(t);
+  const reservation = httpCall(t, consumer, c, {
+    method: "POST",
+    host: "inventory.internal",
+    port: 8080,
+    path: "/v1/reservations",
+    scheme: "http",
+    latency: [35, 300],
+  });
   reservation.attributes["http.response.status_code"] = 201;
   c = reservation.end_time + gap(t);
-  c = dbQuery(t, consumer, c, { operation: "UPDATE", table: "orders", statement: "UPDATE orders SET status = 'confirmed', updated_at = now() WHERE id = $1", latency: [2, 15] })
-    .span.end_time;
+  c = dbQuery(t, consumer, c, {
+    operation: "UPDATE",
+    table: "orders",
+    statement: "UPDATE orders SET status = 'confirmed', updated_at = now() WHERE id = $1",
+    latency: [2, 15],
+  }).span.end_time;
   t.end(consumer, c + t.rand.between(0.2, 2));
   t.log(consumer, "INFO", `order ${orderId} confirmed`, { "order.id": orderId });
 
@@ -829,41 +1075,61 @@ function orderWorker(t: TraceDraft, producer: WireSpan, orderId: string, payment
   if (processing.status === "failed") return;
   const followUp = processing.end + t.rand.between(1, 20);
   t.runTask("payment.capture", followUp, consumer, attributes);
-  t.runTask("email.send", followUp + t.rand.between(0.5, 5), consumer, { ...attributes, "email.template": "order-confirmation" });
+  t.runTask("email.send", followUp + t.rand.between(0.5, 5), consumer, {
+    ...attributes,
+    "email.template": "order-confirmation",
+  });
 }
 
 function search(t: TraceDraft, start: number): void {
   const q = t.rand.pick(SEARCHES);
   const encoded = encodeURIComponent(q).replace(/%20/g, "+");
-  page(t, start, { method: "GET", route: "/search", path: `/search?q=${encoded}`, component: "SearchPage" }, (root, at) => {
-    const results = apiCall(t, root, at, { method: "GET", route: "/api/search", path: `/api/search?q=${encoded}&limit=24`, handler: "SearchController.query" }, (api, c) => {
-      const key = `search:${q}`;
-      const cached = cacheCall(t, api, c, "GET", key);
-      c = cached.span.end_time + gap(t);
-      const miss = t.slowPending || t.expects("db") || t.rand.chance(0.6);
-      t.log(api, "DEBUG", `cache ${miss ? "miss" : "hit"} for ${key}`, { "cache.key": key, "cache.hit": !miss }, c);
-      if (miss) {
-        const found = dbQuery(
-          t,
-          api,
-          c,
-          {
-            operation: "SELECT",
-            table: "products",
-            statement: "SELECT id, name, price_cents, ts_rank(search_vector, q) AS rank FROM products, plainto_tsquery('english', $1) q WHERE search_vector @@ q ORDER BY rank DESC LIMIT 24",
-            latency: [12, 90],
-          },
-          { slowable: true, canFail: true },
-        );
-        const dbFailure = failed(found, t);
-        if (dbFailure) return dbFailure;
-        c = cacheCall(t, api, found.span.end_time + gap(t), "SET", key, { args: "EX 120" }).span.end_time;
-      }
-      return { end: c + t.rand.between(0.3, 3), status: 200 };
-    });
-    if (results.status >= 500) return upstreamFailure(t, results, results.client.end_time + t.rand.between(1, 5));
-    return { end: render(t, root, results.client.end_time + gap(t), "SearchPage").end_time, status: 200 };
-  });
+  page(
+    t,
+    start,
+    { method: "GET", route: "/search", path: `/search?q=${encoded}`, component: "SearchPage" },
+    (root, at) => {
+      const results = apiCall(
+        t,
+        root,
+        at,
+        {
+          method: "GET",
+          route: "/api/search",
+          path: `/api/search?q=${encoded}&limit=24`,
+          handler: "SearchController.query",
+        },
+        (api, c) => {
+          const key = `search:${q}`;
+          const cached = cacheCall(t, api, c, "GET", key);
+          c = cached.span.end_time + gap(t);
+          const miss = t.slowPending || t.expects("db") || t.rand.chance(0.6);
+          t.log(api, "DEBUG", `cache ${miss ? "miss" : "hit"} for ${key}`, { "cache.key": key, "cache.hit": !miss }, c);
+          if (miss) {
+            const found = dbQuery(
+              t,
+              api,
+              c,
+              {
+                operation: "SELECT",
+                table: "products",
+                statement:
+                  "SELECT id, name, price_cents, ts_rank(search_vector, q) AS rank FROM products, plainto_tsquery('english', $1) q WHERE search_vector @@ q ORDER BY rank DESC LIMIT 24",
+                latency: [12, 90],
+              },
+              { slowable: true, canFail: true },
+            );
+            const dbFailure = failed(found, t);
+            if (dbFailure) return dbFailure;
+            c = cacheCall(t, api, found.span.end_time + gap(t), "SET", key, { args: "EX 120" }).span.end_time;
+          }
+          return { end: c + t.rand.between(0.3, 3), status: 200 };
+        },
+      );
+      if (results.status >= 500) return upstreamFailure(t, results, results.client.end_time + t.rand.between(1, 5));
+      return { end: render(t, root, results.client.end_time + gap(t), "SearchPage").end_time, status: 200 };
+    },
+  );
 }
 
 interface PageKind {
@@ -897,19 +1163,42 @@ function inventorySync(t: TraceDraft, start: number): void {
   const pages = t.rand.int(8, 11);
   let updated = 0;
   for (let p = 1; p <= pages; p++) {
-    const fetched = httpCall(t, root, c, { method: "GET", host: "inventory.internal", port: 8080, path: `/v1/stock?page=${p}&per_page=20`, scheme: "http", latency: [45, 300] });
+    const fetched = httpCall(t, root, c, {
+      method: "GET",
+      host: "inventory.internal",
+      port: 8080,
+      path: `/v1/stock?page=${p}&per_page=20`,
+      scheme: "http",
+      latency: [45, 300],
+    });
     fetched.attributes["http.response.status_code"] = 200;
     c = fetched.end_time + gap(t);
     const skus = p === pages ? t.rand.int(5, 20) : 20;
     for (let i = 0; i < skus; i++) {
-      c = dbQuery(t, root, c, { operation: "UPDATE", table: "inventory", statement: "UPDATE inventory SET quantity = $2, synced_at = now() WHERE sku = $1", latency: [0.9, 6] }).span.end_time + gap(t);
+      c =
+        dbQuery(t, root, c, {
+          operation: "UPDATE",
+          table: "inventory",
+          statement: "UPDATE inventory SET quantity = $2, synced_at = now() WHERE sku = $1",
+          latency: [0.9, 6],
+        }).span.end_time + gap(t);
       updated += 1;
     }
-    if (t.rand.chance(0.15)) t.log(root, "WARN", `SKU-${productId(t)} is unknown to the catalogue; skipped`, { "job.name": "inventory.sync", "inventory.page": p }, c);
+    if (t.rand.chance(0.15))
+      t.log(
+        root,
+        "WARN",
+        `SKU-${productId(t)} is unknown to the catalogue; skipped`,
+        { "job.name": "inventory.sync", "inventory.page": p },
+        c,
+      );
   }
   c = cacheCall(t, root, c, "UNLINK", "products:*").span.end_time;
   t.end(root, c + t.rand.between(0.5, 3));
-  t.log(root, "INFO", `inventory sync updated ${updated} SKUs in ${Math.round(root.end_time - start)} ms`, { "job.name": "inventory.sync", "inventory.updated": updated });
+  t.log(root, "INFO", `inventory sync updated ${updated} SKUs in ${Math.round(root.end_time - start)} ms`, {
+    "job.name": "inventory.sync",
+    "inventory.updated": updated,
+  });
   t.runTask("inventory.sync", start, root, { "job.name": "inventory.sync" });
 }
 
@@ -926,7 +1215,8 @@ export function generateTrace(rand: Random, start: number): ShopTrace {
   const plan: Plan = {
     failure: roll < ERROR_RATE ? rand.pick(kind.failures) : undefined,
     slow: roll >= ERROR_RATE && roll < ERROR_RATE + SLOW_RATE,
-    notFound: kind.notFound === true && roll >= ERROR_RATE + SLOW_RATE && roll < ERROR_RATE + SLOW_RATE + NOT_FOUND_RATE,
+    notFound:
+      kind.notFound === true && roll >= ERROR_RATE + SLOW_RATE && roll < ERROR_RATE + SLOW_RATE + NOT_FOUND_RATE,
   };
   const t = new TraceDraft(rand, plan);
   kind.generate(t, start);

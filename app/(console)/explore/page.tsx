@@ -3,7 +3,11 @@ import { metricQueryUrls, metricsListUrl, readMetricFilters } from "@/components
 import { paramsOf, readView } from "@/components/data/view";
 import { Prefetch } from "../prefetch";
 
-export default async function ExploreRoute({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function ExploreRoute({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const params = paramsOf(await searchParams);
   const view = readView(params);
   const filters = readMetricFilters(params);

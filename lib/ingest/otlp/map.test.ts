@@ -21,7 +21,24 @@ describe("attribute values keep their OpenTelemetry type", () => {
     kv("bytes", { bytesValue: "AAEC" }),
     kv("empty", {}),
   ];
-  const { batch } = mapLogs({ resourceLogs: [{ resource, scopeLogs: [{ logRecords: [{ timeUnixNano: "1", attributes, body: { kvlistValue: { values: [kv("k", { intValue: 7 })] } } }] }] }] }, "hex", 5n);
+  const { batch } = mapLogs(
+    {
+      resourceLogs: [
+        {
+          resource,
+          scopeLogs: [
+            {
+              logRecords: [
+                { timeUnixNano: "1", attributes, body: { kvlistValue: { values: [kv("k", { intValue: 7 })] } } },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+    "hex",
+    5n,
+  );
   const stored = batch.logs![0]!.attributes;
 
   it("encodes each type so it reads back as that type", () => {
@@ -39,7 +56,19 @@ describe("attribute values keep their OpenTelemetry type", () => {
       empty: null,
     });
     const types = Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, attributeType(v)]));
-    expect(types).toEqual({ s: "string", b: "bool", i: "int", bigint: "int", d: "double", whole: "double", nan: "double", arr: "array", kv: "kvlist", bytes: "bytes", empty: "empty" });
+    expect(types).toEqual({
+      s: "string",
+      b: "bool",
+      i: "int",
+      bigint: "int",
+      d: "double",
+      whole: "double",
+      nan: "double",
+      arr: "array",
+      kv: "kvlist",
+      bytes: "bytes",
+      empty: "empty",
+    });
     expect(batch.logs![0]!.body).toEqual({ k: 7 });
     expect(batch.logs![0]!.serviceName).toBe("api");
   });
@@ -54,21 +83,41 @@ describe("traces", () => {
     endTimeUnixNano: "1763787600000000002",
     ...over,
   });
-  const request = (spans: unknown[]) => ({ resourceSpans: [{ resource, scopeSpans: [{ scope: { name: "lib", version: "1" }, spans }] }] });
+  const request = (spans: unknown[]) => ({
+    resourceSpans: [{ resource, scopeSpans: [{ scope: { name: "lib", version: "1" }, spans }] }],
+  });
 
   it("keeps dropped counts, trace state and an unset end as the start", () => {
     const { batch, rejected } = mapTraces(
-      request([span({ traceState: "vendor=1", droppedAttributesCount: 2, droppedLinksCount: 1, endTimeUnixNano: "0", kind: "SPAN_KIND_PRODUCER" })]),
+      request([
+        span({
+          traceState: "vendor=1",
+          droppedAttributesCount: 2,
+          droppedLinksCount: 1,
+          endTimeUnixNano: "0",
+          kind: "SPAN_KIND_PRODUCER",
+        }),
+      ]),
       "hex",
     );
     expect(rejected).toBe(0);
-    expect(batch.spans![0]).toMatchObject({ traceState: "vendor=1", dropped: { attributes: 2, links: 1 }, kind: "producer", endTimeUnixNano: 1763787600000000001n });
+    expect(batch.spans![0]).toMatchObject({
+      traceState: "vendor=1",
+      dropped: { attributes: 2, links: 1 },
+      kind: "producer",
+      endTimeUnixNano: 1763787600000000001n,
+    });
     expect(batch.spans![0]!.scope).toEqual({ name: "lib", version: "1", attributes: {} });
   });
 
   it("rejects spans it cannot store and says why", () => {
     const { batch, rejected, reasons } = mapTraces(
-      request([span({}), span({ traceId: "00000000000000000000000000000000" }), span({ spanId: "abc" }), span({ endTimeUnixNano: "5" })]),
+      request([
+        span({}),
+        span({ traceId: "00000000000000000000000000000000" }),
+        span({ spanId: "abc" }),
+        span({ endTimeUnixNano: "5" }),
+      ]),
       "hex",
     );
     expect(batch.spans).toHaveLength(1);
@@ -77,7 +126,15 @@ describe("traces", () => {
   });
 
   it("reads ids as base64 when the request came as protobuf", () => {
-    const { batch } = mapTraces(request([span({ traceId: Buffer.from("5b8efff798038103d269b633813fc60c", "hex").toString("base64"), spanId: Buffer.from("eee19b7ec3c1b174", "hex").toString("base64") })]), "base64");
+    const { batch } = mapTraces(
+      request([
+        span({
+          traceId: Buffer.from("5b8efff798038103d269b633813fc60c", "hex").toString("base64"),
+          spanId: Buffer.from("eee19b7ec3c1b174", "hex").toString("base64"),
+        }),
+      ]),
+      "base64",
+    );
     expect(batch.spans![0]!.traceId).toBe("5b8efff798038103d269b633813fc60c");
   });
 
@@ -88,22 +145,70 @@ describe("traces", () => {
 });
 
 describe("metrics", () => {
-  const metric = (m: Record<string, unknown>) => ({ resourceMetrics: [{ resource, scopeMetrics: [{ metrics: [m] }] }] });
+  const metric = (m: Record<string, unknown>) => ({
+    resourceMetrics: [{ resource, scopeMetrics: [{ metrics: [m] }] }],
+  });
 
   it("stores summaries with their quantiles", () => {
     const { batch } = mapMetrics(
-      metric({ name: "rpc.latency", summary: { dataPoints: [{ timeUnixNano: "1763787600000000000", count: "10", sum: 42, quantileValues: [{ quantile: 0.5, value: 3 }, { quantile: 0.99, value: 9 }] }] } }),
+      metric({
+        name: "rpc.latency",
+        summary: {
+          dataPoints: [
+            {
+              timeUnixNano: "1763787600000000000",
+              count: "10",
+              sum: 42,
+              quantileValues: [
+                { quantile: 0.5, value: 3 },
+                { quantile: 0.99, value: 9 },
+              ],
+            },
+          ],
+        },
+      }),
       "hex",
     );
-    expect(batch.metrics![0]).toMatchObject({ type: "summary", count: 10, sum: 42, distribution: { quantile_values: [{ quantile: 0.5, value: 3 }, { quantile: 0.99, value: 9 }] } });
+    expect(batch.metrics![0]).toMatchObject({
+      type: "summary",
+      count: 10,
+      sum: 42,
+      distribution: {
+        quantile_values: [
+          { quantile: 0.5, value: 3 },
+          { quantile: 0.99, value: 9 },
+        ],
+      },
+    });
   });
 
   it("marks monotonic sums as counters with their temporality, and stringifies typed tags", () => {
     const { batch } = mapMetrics(
-      metric({ name: "hits", sum: { isMonotonic: true, aggregationTemporality: 2, dataPoints: [{ timeUnixNano: "2", startTimeUnixNano: "1", asInt: "5", attributes: [kv("code", { intValue: 200 }), kv("route", { stringValue: "/" })] }] } }),
+      metric({
+        name: "hits",
+        sum: {
+          isMonotonic: true,
+          aggregationTemporality: 2,
+          dataPoints: [
+            {
+              timeUnixNano: "2",
+              startTimeUnixNano: "1",
+              asInt: "5",
+              attributes: [kv("code", { intValue: 200 }), kv("route", { stringValue: "/" })],
+            },
+          ],
+        },
+      }),
       "hex",
     );
-    expect(batch.metrics![0]).toMatchObject({ type: "counter", temporality: "cumulative", value: 5, tags: { code: "200", route: "/" }, startTime: 1n, resourceAttributes: { "host.name": "h1" } });
+    expect(batch.metrics![0]).toMatchObject({
+      type: "counter",
+      temporality: "cumulative",
+      value: 5,
+      tags: { code: "200", route: "/" },
+      startTime: 1n,
+      resourceAttributes: { "host.name": "h1" },
+    });
   });
 
   it("rejects histogram points whose buckets do not fit their bounds, and points without a time", () => {
@@ -132,7 +237,9 @@ describe("protobuf", () => {
     const bytes = encodeResponse("logs", 3, "bad ids", "protobuf") as Uint8Array;
     expect(bytes.length).toBeGreaterThan(0);
     expect(encodeResponse("logs", 0, "", "protobuf")).toHaveLength(0);
-    expect(JSON.parse(encodeResponse("logs", 3, "bad ids", "json") as string)).toEqual({ partialSuccess: { rejectedLogRecords: "3", errorMessage: "bad ids" } });
+    expect(JSON.parse(encodeResponse("logs", 3, "bad ids", "json") as string)).toEqual({
+      partialSuccess: { rejectedLogRecords: "3", errorMessage: "bad ids" },
+    });
   });
 
   it("decodes 64-bit times exactly", () => {

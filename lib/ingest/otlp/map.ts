@@ -1,7 +1,28 @@
 import { readSpanKind, readStatusCode, severityName } from "@/lib/model/enums";
-import { SINGLE_VALUE, type DroppedCounts, type LogRecord, type MetricPointRecord, type RecordBatch, type SpanEventRecord, type SpanRecord } from "@/lib/model/records";
+import {
+  SINGLE_VALUE,
+  type DroppedCounts,
+  type LogRecord,
+  type MetricPointRecord,
+  type RecordBatch,
+  type SpanEventRecord,
+  type SpanRecord,
+} from "@/lib/model/records";
 import { MAX_NAME_LENGTH } from "@/lib/model/wire";
-import { anyValue, id, isObject, keyValues, list, MalformedOtlp, numberField, resource, scope, text, uint64, type IdEncoding } from "./values";
+import {
+  anyValue,
+  id,
+  isObject,
+  keyValues,
+  list,
+  MalformedOtlp,
+  numberField,
+  resource,
+  scope,
+  text,
+  uint64,
+  type IdEncoding,
+} from "./values";
 
 // OTLP export requests (the OTLP/JSON object shape) → Tracedeck records. A request whose structure
 // is wrong throws MalformedOtlp (400); a single span, data point or log record that cannot be
@@ -206,11 +227,16 @@ export function mapMetrics(request: Record<string, unknown>, ids: IdEncoding): M
       for (const metric of list(sm.metrics, "metrics")) {
         if (!isObject(metric)) throw new MalformedOtlp("metrics items must be objects");
         const name = String(metric.name ?? "");
-        const kind = (["gauge", "sum", "histogram", "exponentialHistogram", "summary"] as const).find((k) => isObject(metric[k]));
+        const kind = (["gauge", "sum", "histogram", "exponentialHistogram", "summary"] as const).find((k) =>
+          isObject(metric[k]),
+        );
         const data = kind ? (metric[kind] as Record<string, unknown>) : undefined;
         const dataPoints = data ? list(data.dataPoints, `${name}.dataPoints`) : [];
         if (!name || name.length > MAX_NAME_LENGTH) {
-          rejected.add(name ? "a metric name is longer than 1024 characters" : "a metric has no name", dataPoints.length);
+          rejected.add(
+            name ? "a metric name is longer than 1024 characters" : "a metric has no name",
+            dataPoints.length,
+          );
           continue;
         }
         if (!kind || !data) {
@@ -218,7 +244,13 @@ export function mapMetrics(request: Record<string, unknown>, ids: IdEncoding): M
           continue;
         }
         const type =
-          kind === "sum" ? (data.isMonotonic === true ? "counter" : "gauge") : kind === "exponentialHistogram" ? "exponential_histogram" : kind;
+          kind === "sum"
+            ? data.isMonotonic === true
+              ? "counter"
+              : "gauge"
+            : kind === "exponentialHistogram"
+              ? "exponential_histogram"
+              : kind;
         const base = {
           name,
           type,
@@ -256,15 +288,21 @@ export function mapMetrics(request: Record<string, unknown>, ids: IdEncoding): M
             point.min = numberField(dp.min, "min");
             point.max = numberField(dp.max, "max");
             if (kind === "histogram") {
-              point.bounds = list(dp.explicitBounds, "explicitBounds").map((b) => numberField(b, "explicitBounds") ?? 0);
+              point.bounds = list(dp.explicitBounds, "explicitBounds").map(
+                (b) => numberField(b, "explicitBounds") ?? 0,
+              );
               point.bucketCounts = counts(dp.bucketCounts, "bucketCounts");
               if (point.bucketCounts.length > 0 && point.bucketCounts.length !== point.bounds.length + 1) {
-                rejected.add(`a histogram point of ${name} has ${point.bucketCounts.length} buckets for ${point.bounds.length} bounds`);
+                rejected.add(
+                  `a histogram point of ${name} has ${point.bucketCounts.length} buckets for ${point.bounds.length} bounds`,
+                );
                 continue;
               }
             } else if (kind === "exponentialHistogram") {
               const buckets = (b: unknown) =>
-                isObject(b) ? { offset: Number(b.offset ?? 0), bucket_counts: counts(b.bucketCounts, "bucketCounts") } : null;
+                isObject(b)
+                  ? { offset: Number(b.offset ?? 0), bucket_counts: counts(b.bucketCounts, "bucketCounts") }
+                  : null;
               point.distribution = {
                 scale: Number(dp.scale ?? 0),
                 zero_count: Number(uint64(dp.zeroCount, "zeroCount")),

@@ -22,7 +22,10 @@ function parse(signal: Signal, bytes: Buffer, format: OtlpFormat): Record<string
     try {
       decoded = decodeRequest(signal, bytes);
     } catch (error) {
-      throw new ApiError("invalid_body", `the body is not a valid OTLP ${signal} protobuf message: ${(error as Error).message}`);
+      throw new ApiError(
+        "invalid_body",
+        `the body is not a valid OTLP ${signal} protobuf message: ${(error as Error).message}`,
+      );
     }
     // protobuf strings may hold NUL or broken UTF-8, which Postgres does not store
     return storable(decoded) as Record<string, unknown>;
@@ -39,7 +42,8 @@ function map(signal: Signal, request: Record<string, unknown>, format: OtlpForma
     if (signal === "metrics") return mapMetrics(request, ids);
     return mapLogs(request, ids, now);
   } catch (error) {
-    if (error instanceof MalformedOtlp) throw new ApiError("invalid_body", `malformed OTLP ${signal} request: ${error.message}`);
+    if (error instanceof MalformedOtlp)
+      throw new ApiError("invalid_body", `malformed OTLP ${signal} request: ${error.message}`);
     throw error;
   }
 }

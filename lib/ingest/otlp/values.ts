@@ -52,7 +52,12 @@ export function keyValues(value: unknown, depth = 0): Attributes {
   const out: Attributes = {};
   for (const kv of list(value, "attributes")) {
     if (!isObject(kv) || typeof kv.key !== "string") throw new MalformedOtlp("an attribute needs a string key");
-    Object.defineProperty(out, kv.key, { value: anyValue(kv.value, depth), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, kv.key, {
+      value: anyValue(kv.value, depth),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -109,5 +114,8 @@ export function scope(value: unknown): Scope | null {
 export function resource(value: unknown): { attributes: Attributes; serviceName: string } {
   const attributes = isObject(value) ? keyValues(value.attributes) : {};
   const service = attributes["service.name"];
-  return { attributes, serviceName: typeof service === "string" && service ? service.slice(0, 1024) : "unknown_service" };
+  return {
+    attributes,
+    serviceName: typeof service === "string" && service ? service.slice(0, 1024) : "unknown_service",
+  };
 }

@@ -6,7 +6,9 @@ import { startFakeServer, type FakeAnswer, type FakeServer, type RecordedRequest
 describe("ApiKeyAuth", () => {
   it("sends the key as a bearer pair", async () => {
     expect(await new ApiKeyAuth("tfk_abc", "tfs_def").headers()).toEqual({ authorization: "Bearer tfk_abc:tfs_def" });
-    expect(await ApiKeyAuth.fromString("tfk_abc:tfs_def").headers()).toEqual({ authorization: "Bearer tfk_abc:tfs_def" });
+    expect(await ApiKeyAuth.fromString("tfk_abc:tfs_def").headers()).toEqual({
+      authorization: "Bearer tfk_abc:tfs_def",
+    });
   });
 
   it("refuses keys of the wrong shape, and never echoes the secret", () => {
@@ -18,7 +20,9 @@ describe("ApiKeyAuth", () => {
 });
 
 /** A token endpoint per RFC 6749 §4.4 and a revocation endpoint per RFC 7009, for the client "tfk_app" / "tfs_secret". */
-function tokenServer(options: { expiresIn?: number; delayMs?: number; answer?: (r: RecordedRequest) => FakeAnswer | undefined } = {}) {
+function tokenServer(
+  options: { expiresIn?: number; delayMs?: number; answer?: (r: RecordedRequest) => FakeAnswer | undefined } = {},
+) {
   let issued = 0;
   const revoked = new Set<string>();
   return {
@@ -28,17 +32,30 @@ function tokenServer(options: { expiresIn?: number; delayMs?: number; answer?: (
         const custom = options.answer?.(request);
         if (custom) return custom;
         const basic = /^Basic (.+)$/.exec(request.headers.authorization ?? "")?.[1];
-        const [id, secret] = Buffer.from(basic ?? "", "base64").toString().split(":");
-        if (id !== "tfk_app" || secret !== "tfs_secret") return { status: 401, body: { error: "invalid_client", error_description: "unknown client" } };
+        const [id, secret] = Buffer.from(basic ?? "", "base64")
+          .toString()
+          .split(":");
+        if (id !== "tfk_app" || secret !== "tfs_secret")
+          return { status: 401, body: { error: "invalid_client", error_description: "unknown client" } };
         const form = new URLSearchParams(request.body);
         if (request.path === "/api/oauth/revoke") {
           revoked.add(form.get("token") ?? "");
           return { status: 200 };
         }
-        if (form.get("grant_type") !== "client_credentials") return { status: 400, body: { error: "unsupported_grant_type" } };
+        if (form.get("grant_type") !== "client_credentials")
+          return { status: 400, body: { error: "unsupported_grant_type" } };
         if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
         issued += 1;
-        return { status: 200, headers: { "cache-control": "no-store" }, body: { access_token: `token-${issued}`, token_type: "Bearer", expires_in: options.expiresIn ?? 3600, scope: form.get("scope") ?? "ingest read" } };
+        return {
+          status: 200,
+          headers: { "cache-control": "no-store" },
+          body: {
+            access_token: `token-${issued}`,
+            token_type: "Bearer",
+            expires_in: options.expiresIn ?? 3600,
+            scope: form.get("scope") ?? "ingest read",
+          },
+        };
       }),
   };
 }
@@ -51,7 +68,12 @@ describe("OAuthProvider", () => {
   });
 
   const provider = (extra: Partial<ConstructorParameters<typeof OAuthProvider>[0]> = {}) =>
-    new OAuthProvider({ clientId: "tfk_app", clientSecret: "tfs_secret", tokenUrl: `${server!.url}/api/oauth/token`, ...extra });
+    new OAuthProvider({
+      clientId: "tfk_app",
+      clientSecret: "tfs_secret",
+      tokenUrl: `${server!.url}/api/oauth/token`,
+      ...extra,
+    });
   const tokenRequests = () => server!.requests.filter((r) => r.path === "/api/oauth/token");
 
   it("asks for a token with the client credentials grant and sends it as a bearer token", async () => {
@@ -61,7 +83,10 @@ describe("OAuthProvider", () => {
     const [request] = tokenRequests();
     expect(request?.method).toBe("POST");
     expect(request?.headers["content-type"]).toBe("application/x-www-form-urlencoded");
-    expect(Object.fromEntries(new URLSearchParams(request?.body))).toEqual({ grant_type: "client_credentials", scope: "ingest read" });
+    expect(Object.fromEntries(new URLSearchParams(request?.body))).toEqual({
+      grant_type: "client_credentials",
+      scope: "ingest read",
+    });
     expect(auth.grantedScopes).toEqual(["ingest", "read"]);
     expect(auth.isValid()).toBe(true);
   });
@@ -122,7 +147,9 @@ describe("OAuthProvider", () => {
   });
 
   it("revoke reports a failed revocation; close does not fail because of one", async () => {
-    server = await tokenServer({ answer: (r) => (r.path === "/api/oauth/revoke" ? { status: 500 } : undefined) }).start();
+    server = await tokenServer({
+      answer: (r) => (r.path === "/api/oauth/revoke" ? { status: 500 } : undefined),
+    }).start();
     const auth = provider();
     await auth.headers();
     await expect(auth.revoke()).rejects.toThrow(/revoking the token failed with 500/);
@@ -133,21 +160,31 @@ describe("OAuthProvider", () => {
 
   it("turns the server's refusal into an AuthenticationError with its error code", async () => {
     server = await tokenServer().start();
-    const auth = new OAuthProvider({ clientId: "tfk_app", clientSecret: "tfs_wrong", tokenUrl: `${server.url}/api/oauth/token` });
+    const auth = new OAuthProvider({
+      clientId: "tfk_app",
+      clientSecret: "tfs_wrong",
+      tokenUrl: `${server.url}/api/oauth/token`,
+    });
     const error = await auth.headers().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toMatch(/401 \(invalid_client: unknown client\)/);
   });
 
   it("marks a busy token server as retryable, with its Retry-After", async () => {
-    server = await tokenServer({ answer: () => ({ status: 503, headers: { "retry-after": "2" }, body: { error: "temporarily_unavailable" } }) }).start();
-    const error = await provider().headers().catch((e: unknown) => e);
+    server = await tokenServer({
+      answer: () => ({ status: 503, headers: { "retry-after": "2" }, body: { error: "temporarily_unavailable" } }),
+    }).start();
+    const error = await provider()
+      .headers()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryableError);
     expect(error).toMatchObject({ status: 503, retryAfterMs: 2000 });
   });
 
   it("refuses a token type it cannot send", async () => {
-    server = await tokenServer({ answer: () => ({ status: 200, body: { access_token: "x", token_type: "mac" } }) }).start();
+    server = await tokenServer({
+      answer: () => ({ status: 200, body: { access_token: "x", token_type: "mac" } }),
+    }).start();
     await expect(provider().headers()).rejects.toThrow(/only Bearer/);
   });
 });

@@ -21,7 +21,8 @@ export class ApiKeyAuth implements AuthProvider {
   /** Checks the shapes now, so a key pasted into the wrong variable fails at start-up, not at the first send. */
   constructor(keyId: string, keySecret: string) {
     if (!KEY_ID.test(keyId)) throw new ConfigError("the key id must look like tfk_… (letters, digits, _ and -)");
-    if (!KEY_SECRET.test(keySecret)) throw new ConfigError("the key secret must look like tfs_… (letters, digits, _ and -)");
+    if (!KEY_SECRET.test(keySecret))
+      throw new ConfigError("the key secret must look like tfs_… (letters, digits, _ and -)");
     this.keyId = keyId;
     this.#keySecret = keySecret;
   }
@@ -70,16 +71,21 @@ async function tokenError(response: Response, what: string): Promise<TracedeckEr
   let detail = text.slice(0, 200);
   try {
     const body = JSON.parse(text) as { error?: unknown; error_description?: unknown };
-    if (typeof body.error === "string") detail = typeof body.error_description === "string" ? `${body.error}: ${body.error_description}` : body.error;
+    if (typeof body.error === "string")
+      detail = typeof body.error_description === "string" ? `${body.error}: ${body.error_description}` : body.error;
   } catch {
     // not JSON: the raw text says what went wrong
   }
   const message = `${what} failed with ${response.status}${detail ? ` (${detail})` : ""}`;
   if (RETRYABLE_STATUSES.has(response.status)) {
-    return new RetryableError(message, { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get("retry-after")) });
+    return new RetryableError(message, {
+      status: response.status,
+      retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+    });
   }
   // 400 invalid_client / unauthorized_client / invalid_scope and 401 are all about the credentials
-  if (response.status === 400 || response.status === 401 || response.status === 403) return new AuthenticationError(message, { status: response.status });
+  if (response.status === 400 || response.status === 401 || response.status === 403)
+    return new AuthenticationError(message, { status: response.status });
   return new TracedeckError(message, { status: response.status });
 }
 
@@ -90,13 +96,17 @@ async function tokenError(response: Response, what: string): Promise<TracedeckEr
  * refreshed wait for the same refresh instead of each asking for a token.
  */
 export class OAuthProvider implements AuthProvider {
-  readonly #options: Required<Omit<OAuthProviderOptions, "scopes" | "revokeUrl">> & { scopes: string[]; revokeUrl: string };
+  readonly #options: Required<Omit<OAuthProviderOptions, "scopes" | "revokeUrl">> & {
+    scopes: string[];
+    revokeUrl: string;
+  };
   #token: CachedToken | undefined;
   #refreshing: Promise<CachedToken> | undefined;
   #closed = false;
 
   constructor(options: OAuthProviderOptions) {
-    if (!options.clientId || !options.clientSecret) throw new ConfigError("OAuth needs a client id and a client secret (the key id and key secret)");
+    if (!options.clientId || !options.clientSecret)
+      throw new ConfigError("OAuth needs a client id and a client secret (the key id and key secret)");
     let tokenUrl: URL;
     try {
       tokenUrl = new URL(options.tokenUrl);
@@ -144,7 +154,10 @@ export class OAuthProvider implements AuthProvider {
     const token = this.#token;
     this.#token = undefined;
     if (!token) return;
-    const response = await this.#post(this.#options.revokeUrl, { token: token.accessToken, token_type_hint: "access_token" });
+    const response = await this.#post(this.#options.revokeUrl, {
+      token: token.accessToken,
+      token_type_hint: "access_token",
+    });
     // RFC 7009 §2.2: an unknown or expired token also answers 200, so any other status is a real failure
     if (!response.ok) throw await tokenError(response, "revoking the token");
     await response.body?.cancel();
@@ -167,10 +180,18 @@ export class OAuthProvider implements AuthProvider {
     const requestedAt = this.#options.now();
     const response = await this.#post(this.#options.tokenUrl, params);
     if (!response.ok) throw await tokenError(response, "the token request");
-    const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; token_type?: unknown; expires_in?: unknown; scope?: unknown };
-    if (typeof body.access_token !== "string" || !body.access_token) throw new TracedeckError("the token server answered without an access_token");
+    const body = (await response.json().catch(() => ({}))) as {
+      access_token?: unknown;
+      token_type?: unknown;
+      expires_in?: unknown;
+      scope?: unknown;
+    };
+    if (typeof body.access_token !== "string" || !body.access_token)
+      throw new TracedeckError("the token server answered without an access_token");
     if (typeof body.token_type !== "string" || body.token_type.toLowerCase() !== "bearer") {
-      throw new TracedeckError(`the token server gave a ${String(body.token_type)} token; only Bearer tokens are supported`);
+      throw new TracedeckError(
+        `the token server gave a ${String(body.token_type)} token; only Bearer tokens are supported`,
+      );
     }
     const lifetimeMs = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in * 1000 : undefined;
     // a short-lived token refreshes at half its life rather than on every call
@@ -186,10 +207,16 @@ export class OAuthProvider implements AuthProvider {
 
   /** A form POST with the client authenticated by HTTP Basic (RFC 6749 §2.3.1: each part form-encoded first). */
   #post(url: string, params: Record<string, string>): Promise<Response> {
-    const basic = btoa(`${encodeURIComponent(this.#options.clientId)}:${encodeURIComponent(this.#options.clientSecret)}`);
+    const basic = btoa(
+      `${encodeURIComponent(this.#options.clientId)}:${encodeURIComponent(this.#options.clientSecret)}`,
+    );
     return fetch(url, {
       method: "POST",
-      headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      headers: {
+        authorization: `Basic ${basic}`,
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+      },
       body: new URLSearchParams(params).toString(),
       signal: AbortSignal.timeout(this.#options.timeoutMs),
     });

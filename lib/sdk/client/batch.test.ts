@@ -21,7 +21,12 @@ describe("BatchProcessor", () => {
     const r = recorder();
     const processor = new BatchProcessor<number>({ exportBatch: r.exportBatch, batchSize: 3, flushIntervalMs: 60_000 });
     processor.addMany([1, 2, 3, 4, 5, 6, 7]);
-    await vi.waitFor(() => expect(r.batches).toEqual([[1, 2, 3], [4, 5, 6]]));
+    await vi.waitFor(() =>
+      expect(r.batches).toEqual([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    );
     expect(processor.queueLength).toBe(1);
     await processor.shutdown();
     expect(r.batches).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
@@ -42,7 +47,13 @@ describe("BatchProcessor", () => {
     const r = recorder();
     let release!: () => void;
     const blocked = new Promise<void>((resolve) => (release = resolve));
-    const processor = new BatchProcessor<number>({ exportBatch: () => blocked, batchSize: 2, maxQueueSize: 4, flushIntervalMs: 60_000, onDrop: r.onDrop });
+    const processor = new BatchProcessor<number>({
+      exportBatch: () => blocked,
+      batchSize: 2,
+      maxQueueSize: 4,
+      flushIntervalMs: 60_000,
+      onDrop: r.onDrop,
+    });
     expect(processor.addMany([1, 2])).toBe(2); // taken by the (blocked) export
     await wait(0);
     expect(processor.addMany([3, 4, 5, 6, 7])).toBe(4);
@@ -90,7 +101,12 @@ describe("BatchProcessor", () => {
 
   it("shutdown exports what is left, then refuses new items", async () => {
     const r = recorder();
-    const processor = new BatchProcessor<number>({ exportBatch: r.exportBatch, batchSize: 10, flushIntervalMs: 60_000, onDrop: r.onDrop });
+    const processor = new BatchProcessor<number>({
+      exportBatch: r.exportBatch,
+      batchSize: 10,
+      flushIntervalMs: 60_000,
+      onDrop: r.onDrop,
+    });
     processor.addMany([1, 2, 3]);
     await expect(processor.shutdown(1000)).resolves.toBe(true);
     expect(r.batches).toEqual([[1, 2, 3]]);

@@ -39,7 +39,8 @@ export class BatchProcessor<T> {
     this.#batchSize = options.batchSize ?? 512;
     this.#maxQueueSize = options.maxQueueSize ?? 10_000;
     this.#onDrop = options.onDrop;
-    if (!(this.#batchSize > 0 && this.#maxQueueSize >= this.#batchSize)) throw new RangeError("batchSize must be > 0 and at most maxQueueSize");
+    if (!(this.#batchSize > 0 && this.#maxQueueSize >= this.#batchSize))
+      throw new RangeError("batchSize must be > 0 and at most maxQueueSize");
     this.#timer = setInterval(() => {
       if (this.#queue.length > 0) void this.flush();
     }, options.flushIntervalMs ?? 5_000);

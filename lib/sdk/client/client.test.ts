@@ -54,7 +54,10 @@ describe("TracedeckClient", () => {
     server = await startFakeServer(acceptAll);
     connect({ config: { compressionThresholdBytes: 2048 } });
     const small = [new Metric({ name: "m", value: 1 })];
-    const large = Array.from({ length: 100 }, (_, i) => new Metric({ name: "requests", value: i, tags: { route: "/orders/{id}" } }));
+    const large = Array.from(
+      { length: 100 },
+      (_, i) => new Metric({ name: "requests", value: i, tags: { route: "/orders/{id}" } }),
+    );
     await client!.sendMetrics(small);
     await client!.sendMetrics(large);
     const [plain, zipped] = server.requests;
@@ -67,11 +70,19 @@ describe("TracedeckClient", () => {
   it("waits the Retry-After of a 503, tells onRetry, and then succeeds", async () => {
     let calls = 0;
     server = await startFakeServer((request) =>
-      calls++ === 0 ? { status: 503, headers: { "retry-after": "1" }, body: { error: { code: "unavailable", message: "starting" } } } : acceptAll(request),
+      calls++ === 0
+        ? {
+            status: 503,
+            headers: { "retry-after": "1" },
+            body: { error: { code: "unavailable", message: "starting" } },
+          }
+        : acceptAll(request),
     );
     const retries: RetryInfo[] = [];
     connect({ onRetry: (info) => retries.push(info) });
-    await expect(client!.sendEvents([{ name: "deploy", timestamp: new Date().toISOString(), attributes: {} }])).resolves.toMatchObject({ accepted: 1 });
+    await expect(
+      client!.sendEvents([{ name: "deploy", timestamp: new Date().toISOString(), attributes: {} }]),
+    ).resolves.toMatchObject({ accepted: 1 });
     expect(server.requests).toHaveLength(2);
     expect(server.requests[1]!.receivedAt - server.requests[0]!.receivedAt).toBeGreaterThanOrEqual(950);
     expect(retries).toHaveLength(1);
@@ -89,16 +100,26 @@ describe("TracedeckClient", () => {
   });
 
   it("throws AuthenticationError for refused credentials, without retrying", async () => {
-    server = await startFakeServer(() => ({ status: 401, body: { error: { code: "unauthenticated", message: "invalid API key" } } }));
+    server = await startFakeServer(() => ({
+      status: 401,
+      body: { error: { code: "unauthenticated", message: "invalid API key" } },
+    }));
     connect();
     const error = await client!.sendSpans([new Span({ name: "x", serviceName: "web" })]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
-    expect(error).toMatchObject({ status: 401, code: "unauthenticated", message: expect.stringContaining("invalid API key") });
+    expect(error).toMatchObject({
+      status: 401,
+      code: "unauthenticated",
+      message: expect.stringContaining("invalid API key"),
+    });
     expect(server.requests).toHaveLength(1);
   });
 
   it("throws TracedeckError with the server's code for a refused batch", async () => {
-    server = await startFakeServer(() => ({ status: 413, body: { error: { code: "payload_too_large", message: "body over 10 MB" } } }));
+    server = await startFakeServer(() => ({
+      status: 413,
+      body: { error: { code: "payload_too_large", message: "body over 10 MB" } },
+    }));
     connect();
     const error = await client!.sendMetrics([new Metric({ name: "m", value: 1 })]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TracedeckError);
@@ -107,12 +128,19 @@ describe("TracedeckClient", () => {
   });
 
   it("hands back the items the server rejected, with the reason", async () => {
-    server = await startFakeServer(() => ({ status: 200, body: { accepted: 1, rejected: 1, errors: [{ index: 1, message: "value: expected number" }] } }));
+    server = await startFakeServer(() => ({
+      status: 200,
+      body: { accepted: 1, rejected: 1, errors: [{ index: 1, message: "value: expected number" }] },
+    }));
     connect();
     const bad = { name: "bad", value: Number.NaN } as unknown as Metric;
     const good = new Metric({ name: "ok", value: 1 });
     const result = await client!.sendMetrics([good, bad]);
-    expect(result).toEqual({ accepted: 1, rejected: 1, errors: [{ index: 1, message: "value: expected number", item: bad }] });
+    expect(result).toEqual({
+      accepted: 1,
+      rejected: 1,
+      errors: [{ index: 1, message: "value: expected number", item: bad }],
+    });
   });
 
   it("sends nothing for an empty batch", async () => {
@@ -123,7 +151,12 @@ describe("TracedeckClient", () => {
   });
 
   it("times out a request that gets no answer, and retries it", async () => {
-    server = await startFakeServer(() => new Promise<FakeAnswer>((resolve) => setTimeout(() => resolve({ status: 200, body: { accepted: 1, rejected: 0, errors: [] } }), 400)));
+    server = await startFakeServer(
+      () =>
+        new Promise<FakeAnswer>((resolve) =>
+          setTimeout(() => resolve({ status: 200, body: { accepted: 1, rejected: 0, errors: [] } }), 400),
+        ),
+    );
     connect({ timeoutMs: 50, maxRetries: 1 });
     const error = await client!.sendEvents([new Event({ name: "slow" })]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryableError);
@@ -136,27 +169,43 @@ describe("TracedeckClient", () => {
     connect();
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error("request cancelled")), 50);
-    await expect(client!.sendLogs([new LogRecord({ message: "x" })], { signal: controller.signal })).rejects.toThrow("request cancelled");
+    await expect(client!.sendLogs([new LogRecord({ message: "x" })], { signal: controller.signal })).rejects.toThrow(
+      "request cancelled",
+    );
   });
 
   it("gets a fresh OAuth token once when the server refuses the cached one", async () => {
     let issued = 0;
     server = await startFakeServer((request) => {
-      if (request.path === "/api/oauth/token") return { status: 200, body: { access_token: `t${++issued}`, token_type: "Bearer", expires_in: 3600 } };
+      if (request.path === "/api/oauth/token")
+        return { status: 200, body: { access_token: `t${++issued}`, token_type: "Bearer", expires_in: 3600 } };
       if (request.path === "/api/oauth/revoke") return { status: 200 };
-      return request.headers.authorization === "Bearer t2" ? acceptAll(request) : { status: 401, body: { error: { code: "unauthenticated", message: "token revoked" } } };
+      return request.headers.authorization === "Bearer t2"
+        ? acceptAll(request)
+        : { status: 401, body: { error: { code: "unauthenticated", message: "token revoked" } } };
     });
-    const auth = new OAuthProvider({ clientId: "tfk_abc", clientSecret: "tfs_def", tokenUrl: `${server.url}/api/oauth/token` });
+    const auth = new OAuthProvider({
+      clientId: "tfk_abc",
+      clientSecret: "tfs_def",
+      tokenUrl: `${server.url}/api/oauth/token`,
+    });
     connect({ apiKey: undefined, auth });
     await expect(client!.sendEvents([new Event({ name: "e" })])).resolves.toMatchObject({ accepted: 1 });
-    expect(server.requests.map((r) => r.path)).toEqual(["/api/oauth/token", "/api/v1/events", "/api/oauth/token", "/api/v1/events"]);
+    expect(server.requests.map((r) => r.path)).toEqual([
+      "/api/oauth/token",
+      "/api/v1/events",
+      "/api/oauth/token",
+      "/api/v1/events",
+    ]);
     await client!.close();
     expect(server.requests.at(-1)?.path).toBe("/api/oauth/revoke");
   });
 
   it("reports health without throwing", async () => {
     server = await startFakeServer((request) =>
-      request.path === "/api/v1/health" ? { status: 200, body: { status: "ok", version: "0.1.0", database: "ok" } } : { status: 404 },
+      request.path === "/api/v1/health"
+        ? { status: 200, body: { status: "ok", version: "0.1.0", database: "ok" } }
+        : { status: 404 },
     );
     connect();
     expect(await client!.healthCheck()).toEqual({ healthy: true, status: "ok", version: "0.1.0", database: "ok" });
@@ -171,7 +220,11 @@ describe("TracedeckClient", () => {
   it("reports an unhealthy database", async () => {
     server = await startFakeServer(() => ({ status: 503, body: { status: "degraded", database: "unavailable" } }));
     connect();
-    expect(await client!.healthCheck()).toMatchObject({ healthy: false, database: "unavailable", error: "the server answered 503" });
+    expect(await client!.healthCheck()).toMatchObject({
+      healthy: false,
+      database: "unavailable",
+      error: "the server answered 503",
+    });
   });
 
   it("needs credentials to send, and refuses to send once closed", async () => {
@@ -197,7 +250,14 @@ describe("TracedeckClient", () => {
     server = await startFakeServer((request) => {
       const { logs } = JSON.parse(request.body) as { logs: { message: string }[] };
       const bad = logs.findIndex((l) => l.message === "");
-      return { status: 200, body: { accepted: logs.length - (bad < 0 ? 0 : 1), rejected: bad < 0 ? 0 : 1, errors: bad < 0 ? [] : [{ index: bad, message: "message: must not be empty" }] } };
+      return {
+        status: 200,
+        body: {
+          accepted: logs.length - (bad < 0 ? 0 : 1),
+          rejected: bad < 0 ? 0 : 1,
+          errors: bad < 0 ? [] : [{ index: bad, message: "message: must not be empty" }],
+        },
+      };
     });
     connect({ config: { batchSize: 2, flushIntervalMs: 60_000 } });
     const rejected: string[] = [];
@@ -216,11 +276,16 @@ describe("TracedeckClient", () => {
   it("takes its settings from the environment by default", async () => {
     server = await startFakeServer(acceptAll);
     const saved = { ...process.env };
-    Object.assign(process.env, { TRACEDECK_ENDPOINT: server.url, TRACEDECK_KEY_ID: "tfk_env", TRACEDECK_KEY_SECRET: "tfs_env" });
+    Object.assign(process.env, {
+      TRACEDECK_ENDPOINT: server.url,
+      TRACEDECK_KEY_ID: "tfk_env",
+      TRACEDECK_KEY_SECRET: "tfs_env",
+    });
     try {
       client = new TracedeckClient();
     } finally {
-      for (const name of ["TRACEDECK_ENDPOINT", "TRACEDECK_KEY_ID", "TRACEDECK_KEY_SECRET"]) if (!(name in saved)) delete process.env[name];
+      for (const name of ["TRACEDECK_ENDPOINT", "TRACEDECK_KEY_ID", "TRACEDECK_KEY_SECRET"])
+        if (!(name in saved)) delete process.env[name];
     }
     await client.sendLogs([new LogRecord({ message: "x" })]);
     expect(server.requests[0]?.headers.authorization).toBe("Bearer tfk_env:tfs_env");

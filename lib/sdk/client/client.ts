@@ -72,7 +72,13 @@ export interface SendOptions {
 function authFromConfig(config: Config): AuthProvider | undefined {
   if (config.keyId === undefined || config.keySecret === undefined) return undefined;
   if (config.oauthTokenUrl) {
-    return new OAuthProvider({ clientId: config.keyId, clientSecret: config.keySecret, tokenUrl: config.oauthTokenUrl, scopes: config.oauthScopes, timeoutMs: config.timeoutMs });
+    return new OAuthProvider({
+      clientId: config.keyId,
+      clientSecret: config.keySecret,
+      tokenUrl: config.oauthTokenUrl,
+      scopes: config.oauthScopes,
+      timeoutMs: config.timeoutMs,
+    });
   }
   return new ApiKeyAuth(config.keyId, config.keySecret);
 }
@@ -82,7 +88,10 @@ function describeError(status: number, text: string): { message: string; code?: 
   try {
     const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
     if (typeof body.error?.message === "string") {
-      return { message: `${status}: ${body.error.message}`, code: typeof body.error.code === "string" ? body.error.code : undefined };
+      return {
+        message: `${status}: ${body.error.message}`,
+        code: typeof body.error.code === "string" ? body.error.code : undefined,
+      };
     }
   } catch {
     // not the JSON envelope (a proxy's error page): show the text itself
@@ -104,14 +113,27 @@ export class TracedeckClient {
   #closed = false;
 
   constructor(options: TracedeckClientOptions = {}) {
-    const base = options.config instanceof Config ? options.config : options.config ? new Config(options.config) : Config.fromEnv();
-    this.config = base.merge({ endpoint: options.endpoint, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, compression: options.compression });
+    const base =
+      options.config instanceof Config
+        ? options.config
+        : options.config
+          ? new Config(options.config)
+          : Config.fromEnv();
+    this.config = base.merge({
+      endpoint: options.endpoint,
+      timeoutMs: options.timeoutMs,
+      maxRetries: options.maxRetries,
+      compression: options.compression,
+    });
     this.#auth = options.auth ?? (options.apiKey ? ApiKeyAuth.fromString(options.apiKey) : authFromConfig(this.config));
     this.#onRetry = options.onRetry;
   }
 
   /** Spans, or every span of a trace. */
-  sendSpans(spans: readonly (Span | SpanJSON)[] | Trace, options?: SendOptions): Promise<IngestResult<Span | SpanJSON>> {
+  sendSpans(
+    spans: readonly (Span | SpanJSON)[] | Trace,
+    options?: SendOptions,
+  ): Promise<IngestResult<Span | SpanJSON>> {
     return this.#send("spans", "spans" in spans ? spans.spans : spans, options);
   }
 
@@ -132,7 +154,10 @@ export class TracedeckClient {
    * batchSize, flushIntervalMs and maxQueueSize: `add` from the hot path, the sends happen in the
    * background. `close()` flushes it.
    */
-  createBatchProcessor<K extends Signal>(signal: K, options: ClientBatchProcessorOptions<SignalItems[K]> = {}): BatchProcessor<SignalItems[K]> {
+  createBatchProcessor<K extends Signal>(
+    signal: K,
+    options: ClientBatchProcessorOptions<SignalItems[K]> = {},
+  ): BatchProcessor<SignalItems[K]> {
     const processor: BatchProcessor<SignalItems[K]> = new BatchProcessor<SignalItems[K]>({
       exportBatch: async (items, { signal: abort }) => {
         const result = await this.#send(signal, items, { signal: abort });
@@ -150,8 +175,15 @@ export class TracedeckClient {
   /** Asks the server whether it and its database are up; one attempt, and it never throws. */
   async healthCheck(options: SendOptions = {}): Promise<HealthStatus> {
     try {
-      const response = await fetch(`${this.config.endpoint}/api/v1/health`, { headers: { accept: "application/json" }, signal: this.#signal(options.signal) });
-      const body = (await response.json().catch(() => ({}))) as { status?: unknown; version?: unknown; database?: unknown };
+      const response = await fetch(`${this.config.endpoint}/api/v1/health`, {
+        headers: { accept: "application/json" },
+        signal: this.#signal(options.signal),
+      });
+      const body = (await response.json().catch(() => ({}))) as {
+        status?: unknown;
+        version?: unknown;
+        database?: unknown;
+      };
       const health: HealthStatus = {
         healthy: response.ok && body.status === "ok",
         ...(typeof body.status === "string" && { status: body.status }),
@@ -160,7 +192,11 @@ export class TracedeckClient {
       };
       return health.healthy ? health : { ...health, error: `the server answered ${response.status}` };
     } catch (error) {
-      return { healthy: false, error: error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error) };
+      return {
+        healthy: false,
+        error:
+          error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error),
+      };
     }
   }
 
@@ -182,11 +218,17 @@ export class TracedeckClient {
 
   async #send<T>(signal: Signal, items: readonly T[], options: SendOptions = {}): Promise<IngestResult<T>> {
     if (this.#closed) throw new TracedeckError("the client is closed");
-    if (!this.#auth) throw new ConfigError("no credentials: give apiKey or auth, or set TRACEDECK_KEY_ID and TRACEDECK_KEY_SECRET");
+    if (!this.#auth)
+      throw new ConfigError("no credentials: give apiKey or auth, or set TRACEDECK_KEY_ID and TRACEDECK_KEY_SECRET");
     if (items.length === 0) return { accepted: 0, rejected: 0, errors: [] };
     const path = `/api/v1/${signal}`;
     // spans always carry their own service name; the other signals may leave it to the configuration
-    const json = JSON.stringify({ [signal]: this.config.serviceName === undefined || signal === "spans" ? items : items.map((item) => this.#withService(item)) });
+    const json = JSON.stringify({
+      [signal]:
+        this.config.serviceName === undefined || signal === "spans"
+          ? items
+          : items.map((item) => this.#withService(item)),
+    });
     const compress = this.config.compression && Buffer.byteLength(json) >= this.config.compressionThresholdBytes;
     const body = compress ? await gzip(json) : json;
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
@@ -199,7 +241,12 @@ export class TracedeckClient {
         } catch (error) {
           // a cached token the server no longer accepts (revoked, or expired early) is worth one
           // fresh token before giving up
-          if (error instanceof AuthenticationError && error.status === 401 && this.#auth?.invalidate && !refreshedCredentials) {
+          if (
+            error instanceof AuthenticationError &&
+            error.status === 401 &&
+            this.#auth?.invalidate &&
+            !refreshedCredentials
+          ) {
             refreshedCredentials = true;
             this.#auth.invalidate();
             return await this.#post(path, body, headers, options.signal);
@@ -218,7 +265,9 @@ export class TracedeckClient {
 
   /** The item's wire form with the configured service name when it has none of its own. */
   #withService(item: unknown): unknown {
-    const wire = (typeof (item as { toJSON?: unknown }).toJSON === "function" ? (item as { toJSON: () => unknown }).toJSON() : item) as Record<string, unknown>;
+    const wire = (
+      typeof (item as { toJSON?: unknown }).toJSON === "function" ? (item as { toJSON: () => unknown }).toJSON() : item
+    ) as Record<string, unknown>;
     return wire.service_name === undefined ? { ...wire, service_name: this.config.serviceName } : wire;
   }
 
@@ -236,25 +285,41 @@ export class TracedeckClient {
       text = await response.text();
     } catch (error) {
       if (caller?.aborted) throw caller.reason;
-      const reason = error instanceof Error ? (error.name === "TimeoutError" ? `no answer within ${this.config.timeoutMs} ms` : error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+      const reason =
+        error instanceof Error
+          ? error.name === "TimeoutError"
+            ? `no answer within ${this.config.timeoutMs} ms`
+            : error.cause instanceof Error
+              ? error.cause.message
+              : error.message
+          : String(error);
       throw new RetryableError(`POST ${path} failed: ${reason}`, { cause: error });
     }
     if (!response.ok) {
       const { message, code } = describeError(response.status, text);
       const what = `POST ${path} failed with ${message}`;
-      if (response.status === 401 || response.status === 403) throw new AuthenticationError(what, { status: response.status, code });
+      if (response.status === 401 || response.status === 403)
+        throw new AuthenticationError(what, { status: response.status, code });
       if (RETRYABLE_STATUSES.has(response.status)) {
-        throw new RetryableError(what, { status: response.status, code, retryAfterMs: parseRetryAfter(response.headers.get("retry-after")) });
+        throw new RetryableError(what, {
+          status: response.status,
+          code,
+          retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+        });
       }
       throw new TracedeckError(what, { status: response.status, code });
     }
     try {
       const answer = JSON.parse(text) as { accepted?: unknown; rejected?: unknown; errors?: unknown };
-      if (typeof answer.accepted !== "number" || typeof answer.rejected !== "number") throw new Error("no accepted/rejected counts");
+      if (typeof answer.accepted !== "number" || typeof answer.rejected !== "number")
+        throw new Error("no accepted/rejected counts");
       const errors = Array.isArray(answer.errors) ? (answer.errors as { index: number; message: string }[]) : [];
       return { accepted: answer.accepted, rejected: answer.rejected, errors };
     } catch (error) {
-      throw new TracedeckError(`POST ${path} answered ${response.status} with an unexpected body: ${text.slice(0, 200)}`, { status: response.status, cause: error });
+      throw new TracedeckError(
+        `POST ${path} answered ${response.status} with an unexpected body: ${text.slice(0, 200)}`,
+        { status: response.status, cause: error },
+      );
     }
   }
 }

@@ -57,24 +57,52 @@ describe("Config", () => {
       TELEMETRYFLOW_API_KEY_SECRET: "tfs_ref",
       TELEMETRYFLOW_SERVICE_NAME: "legacy",
     });
-    expect(config).toMatchObject({ endpoint: "http://127.0.0.1:4000", keyId: "tfk_ref", keySecret: "tfs_ref", serviceName: "legacy" });
-    expect(Config.fromEnv({ TELEMETRYFLOW_ENDPOINT: "collector.internal:4318" }).endpoint).toBe("https://collector.internal:4318");
-    expect(Config.fromEnv({ TRACEDECK_API_KEY: "tfk_one:tfs_two" })).toMatchObject({ keyId: "tfk_one", keySecret: "tfs_two" });
+    expect(config).toMatchObject({
+      endpoint: "http://127.0.0.1:4000",
+      keyId: "tfk_ref",
+      keySecret: "tfs_ref",
+      serviceName: "legacy",
+    });
+    expect(Config.fromEnv({ TELEMETRYFLOW_ENDPOINT: "collector.internal:4318" }).endpoint).toBe(
+      "https://collector.internal:4318",
+    );
+    expect(Config.fromEnv({ TRACEDECK_API_KEY: "tfk_one:tfs_two" })).toMatchObject({
+      keyId: "tfk_one",
+      keySecret: "tfs_two",
+    });
   });
 
   it("refuses unreadable variables", () => {
     expect(() => Config.fromEnv({ TRACEDECK_BATCH_SIZE: "lots" })).toThrow(/TRACEDECK_BATCH_SIZE must be a number/);
-    expect(() => Config.fromEnv({ TRACEDECK_COMPRESSION: "maybe" })).toThrow(/TRACEDECK_COMPRESSION must be true or false/);
+    expect(() => Config.fromEnv({ TRACEDECK_COMPRESSION: "maybe" })).toThrow(
+      /TRACEDECK_COMPRESSION must be true or false/,
+    );
     expect(() => Config.fromEnv({ TRACEDECK_API_KEY: "tfk_only" })).toThrow(/key_id:key_secret/);
   });
 
   it("reads a JSON file with snake_case or camelCase keys", async () => {
-    const file = await configFile(JSON.stringify({ endpoint: "http://localhost:9000", key_id: "tfk_a", keySecret: "tfs_b", batch_size: 100, extra: { team: "payments" } }));
-    expect(await Config.fromFile(file)).toMatchObject({ endpoint: "http://localhost:9000", keyId: "tfk_a", keySecret: "tfs_b", batchSize: 100, extra: { team: "payments" } });
+    const file = await configFile(
+      JSON.stringify({
+        endpoint: "http://localhost:9000",
+        key_id: "tfk_a",
+        keySecret: "tfs_b",
+        batch_size: 100,
+        extra: { team: "payments" },
+      }),
+    );
+    expect(await Config.fromFile(file)).toMatchObject({
+      endpoint: "http://localhost:9000",
+      keyId: "tfk_a",
+      keySecret: "tfs_b",
+      batchSize: 100,
+      extra: { team: "payments" },
+    });
   });
 
   it("refuses a file with a misspelt setting or that is not JSON", async () => {
-    await expect(Config.fromFile(await configFile(JSON.stringify({ endpont: "http://x" })))).rejects.toThrow(/unknown settings endpont/);
+    await expect(Config.fromFile(await configFile(JSON.stringify({ endpont: "http://x" })))).rejects.toThrow(
+      /unknown settings endpont/,
+    );
     await expect(Config.fromFile(await configFile("endpoint: http://x"))).rejects.toThrow(ConfigError);
     await expect(Config.fromFile("/nonexistent/tracedeck.json")).rejects.toThrow(/cannot read/);
   });
@@ -82,7 +110,12 @@ describe("Config", () => {
   it("merge applies the set overrides, keeps the rest, and merges extra", () => {
     const base = new Config({ endpoint: "http://localhost:1", maxRetries: 5, extra: { a: 1 } });
     const merged = base.merge({ maxRetries: 0, timeoutMs: undefined, extra: { b: 2 } });
-    expect(merged).toMatchObject({ endpoint: "http://localhost:1", maxRetries: 0, timeoutMs: 30_000, extra: { a: 1, b: 2 } });
+    expect(merged).toMatchObject({
+      endpoint: "http://localhost:1",
+      maxRetries: 0,
+      timeoutMs: 30_000,
+      extra: { a: 1, b: 2 },
+    });
     expect(base.maxRetries).toBe(5);
     expect(() => base.merge({ batchSize: -1 })).toThrow(ConfigError);
   });

@@ -63,27 +63,33 @@ function validate(options: ConfigOptions): ConfigOptions {
   let endpoint = options.endpoint;
   try {
     const url = new URL(withScheme(String(endpoint)));
-    if (url.protocol !== "http:" && url.protocol !== "https:") problems.push(`endpoint must be http or https, not ${url.protocol}`);
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      problems.push(`endpoint must be http or https, not ${url.protocol}`);
     endpoint = url.toString().replace(/\/+$/, "");
   } catch {
     problems.push(`endpoint is not a URL: ${String(endpoint)}`);
   }
   for (const key of COUNTS) {
     const v = options[key];
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) problems.push(`${key} must be a whole number ≥ 0, not ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+      problems.push(`${key} must be a whole number ≥ 0, not ${JSON.stringify(v)}`);
   }
   for (const key of POSITIVE) {
     const v = options[key];
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) problems.push(`${key} must be a number > 0, not ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0)
+      problems.push(`${key} must be a number > 0, not ${JSON.stringify(v)}`);
   }
   for (const key of OPTIONAL_TEXT) {
     const v = options[key];
     if (v !== undefined && (typeof v !== "string" || v === "")) problems.push(`${key} must be a non-empty string`);
   }
   if (typeof options.compression !== "boolean") problems.push("compression must be true or false");
-  if (!Array.isArray(options.oauthScopes) || options.oauthScopes.some((s) => typeof s !== "string")) problems.push("oauthScopes must be a list of strings");
-  if (typeof options.extra !== "object" || options.extra === null || Array.isArray(options.extra)) problems.push("extra must be an object");
-  if ((options.keyId === undefined) !== (options.keySecret === undefined)) problems.push("keyId and keySecret go together: give both or neither");
+  if (!Array.isArray(options.oauthScopes) || options.oauthScopes.some((s) => typeof s !== "string"))
+    problems.push("oauthScopes must be a list of strings");
+  if (typeof options.extra !== "object" || options.extra === null || Array.isArray(options.extra))
+    problems.push("extra must be an object");
+  if ((options.keyId === undefined) !== (options.keySecret === undefined))
+    problems.push("keyId and keySecret go together: give both or neither");
   if (options.batchSize > options.maxQueueSize) problems.push("batchSize must not exceed maxQueueSize");
   if (problems.length > 0) throw new ConfigError(`invalid Tracedeck configuration: ${problems.join("; ")}`);
   return { ...options, endpoint };
@@ -116,7 +122,8 @@ function envBoolean(env: Record<string, string | undefined>, name: string): bool
   throw new ConfigError(`${name} must be true or false, not ${JSON.stringify(raw)}`);
 }
 
-const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const defined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /**
  * The client's settings, validated when built: a bad value fails at start-up with every problem
@@ -156,7 +163,8 @@ export class Config implements Readonly<ConfigOptions> {
   static fromEnv(env: Record<string, string | undefined> = process.env): Config {
     const apiKey = readEnv(env, "TRACEDECK_API_KEY");
     const colon = apiKey?.indexOf(":") ?? -1;
-    if (apiKey !== undefined && colon < 0) throw new ConfigError("TRACEDECK_API_KEY is written key_id:key_secret (tfk_…:tfs_…)");
+    if (apiKey !== undefined && colon < 0)
+      throw new ConfigError("TRACEDECK_API_KEY is written key_id:key_secret (tfk_…:tfs_…)");
     const scopes = readEnv(env, "TRACEDECK_OAUTH_SCOPES");
     return new Config({
       endpoint: readEnv(env, "TRACEDECK_ENDPOINT", "TRACEDECK_URL", "TELEMETRYFLOW_ENDPOINT"),
@@ -185,9 +193,12 @@ export class Config implements Readonly<ConfigOptions> {
     try {
       parsed = JSON.parse(await readFile(path, "utf8"));
     } catch (error) {
-      throw new ConfigError(`cannot read the configuration file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ConfigError(
+        `cannot read the configuration file ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${path} must hold a JSON object`);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      throw new ConfigError(`${path} must hold a JSON object`);
     const options: Record<string, unknown> = {};
     const unknown: string[] = [];
     for (const [key, value] of Object.entries(parsed)) {
@@ -195,7 +206,8 @@ export class Config implements Readonly<ConfigOptions> {
       if ((KEYS as string[]).includes(name)) options[name] = value === null ? undefined : value;
       else unknown.push(key);
     }
-    if (unknown.length > 0) throw new ConfigError(`${path}: unknown settings ${unknown.join(", ")} (your own settings go under "extra")`);
+    if (unknown.length > 0)
+      throw new ConfigError(`${path}: unknown settings ${unknown.join(", ")} (your own settings go under "extra")`);
     return new Config(options as Partial<ConfigOptions>);
   }
 

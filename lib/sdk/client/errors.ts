@@ -29,7 +29,10 @@ export class RetryableError extends TracedeckError {
   /** How long the server asked us to wait (its `Retry-After`), in milliseconds. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(message: string, options: { status?: number; code?: string; cause?: unknown; retryAfterMs?: number } = {}) {
+  constructor(
+    message: string,
+    options: { status?: number; code?: string; cause?: unknown; retryAfterMs?: number } = {},
+  ) {
     super(message, options);
     this.name = "RetryableError";
     this.retryAfterMs = options.retryAfterMs;

@@ -32,4 +32,11 @@ export {
   type SpanJSON,
   type SpanOptions,
 } from "./models";
-export { RETRYABLE_STATUSES, isNetworkError, parseRetryAfter, retryWithBackoff, type RetryInfo, type RetryOptions } from "./retry";
+export {
+  RETRYABLE_STATUSES,
+  isNetworkError,
+  parseRetryAfter,
+  retryWithBackoff,
+  type RetryInfo,
+  type RetryOptions,
+} from "./retry";

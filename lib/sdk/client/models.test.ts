@@ -40,8 +40,17 @@ describe("Span", () => {
   });
 
   it("serializes to the snake_case wire shape", () => {
-    const parent = new Span({ name: "GET /orders", serviceName: "web", kind: SpanKind.SERVER, startTime: start, resourceAttributes: { "host.name": "a" } });
-    const child = parent.startChild("SELECT orders", { kind: SpanKind.CLIENT, startTime: new Date(start.getTime() + 1) });
+    const parent = new Span({
+      name: "GET /orders",
+      serviceName: "web",
+      kind: SpanKind.SERVER,
+      startTime: start,
+      resourceAttributes: { "host.name": "a" },
+    });
+    const child = parent.startChild("SELECT orders", {
+      kind: SpanKind.CLIENT,
+      startTime: new Date(start.getTime() + 1),
+    });
     child.setAttribute("db.system", "postgresql").setAttributes({ "db.rows": 3 });
     child.addEvent("cache miss", { key: "orders:1" }, new Date(start.getTime() + 2));
     child.setStatus(SpanStatus.ERROR, "deadlock").finish(new Date(start.getTime() + 5));
@@ -72,7 +81,11 @@ describe("Trace", () => {
     expect(trace.rootSpan).toBeUndefined();
     expect(trace.durationMs).toBeUndefined();
     const root = trace.startSpan("POST /pay", { kind: SpanKind.SERVER, startTime: new Date(t0) });
-    const charge = trace.startSpan("charge card", { parent: root, serviceName: "payments", startTime: new Date(t0 + 10) });
+    const charge = trace.startSpan("charge card", {
+      parent: root,
+      serviceName: "payments",
+      startTime: new Date(t0 + 10),
+    });
     charge.finish(new Date(t0 + 300));
     root.finish(new Date(t0 + 120));
     expect(trace.rootSpan).toBe(root);
@@ -100,7 +113,17 @@ describe("Event, Metric and LogRecord", () => {
       timestamp: "2026-11-22T08:00:00.000Z",
       tags: {},
     });
-    expect(new Metric({ name: "requests", value: 1, metricType: MetricType.COUNTER, unit: "1", tags: { route: "/" }, serviceName: "web", timestamp: at }).toJSON()).toMatchObject({
+    expect(
+      new Metric({
+        name: "requests",
+        value: 1,
+        metricType: MetricType.COUNTER,
+        unit: "1",
+        tags: { route: "/" },
+        serviceName: "web",
+        timestamp: at,
+      }).toJSON(),
+    ).toMatchObject({
       metric_type: "counter",
       unit: "1",
       tags: { route: "/" },
@@ -113,7 +136,14 @@ describe("Event, Metric and LogRecord", () => {
       attributes: {},
       resource_attributes: {},
     });
-    expect(new LogRecord({ message: "failed", severity: Severity.ERROR, traceId: "a".repeat(32), spanId: "b".repeat(16) }).toJSON()).toMatchObject({
+    expect(
+      new LogRecord({
+        message: "failed",
+        severity: Severity.ERROR,
+        traceId: "a".repeat(32),
+        spanId: "b".repeat(16),
+      }).toJSON(),
+    ).toMatchObject({
       severity: "error",
       trace_id: "a".repeat(32),
       span_id: "b".repeat(16),

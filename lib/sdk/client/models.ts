@@ -5,7 +5,13 @@ import { newSpanId, newTraceId } from "./ids";
 
 export type Attributes = Record<string, unknown>;
 
-export const SpanKind = { INTERNAL: "internal", SERVER: "server", CLIENT: "client", PRODUCER: "producer", CONSUMER: "consumer" } as const;
+export const SpanKind = {
+  INTERNAL: "internal",
+  SERVER: "server",
+  CLIENT: "client",
+  PRODUCER: "producer",
+  CONSUMER: "consumer",
+} as const;
 export type SpanKind = (typeof SpanKind)[keyof typeof SpanKind];
 
 export const SpanStatus = { UNSET: "unset", OK: "ok", ERROR: "error" } as const;
@@ -14,7 +20,14 @@ export type SpanStatus = (typeof SpanStatus)[keyof typeof SpanStatus];
 export const MetricType = { COUNTER: "counter", GAUGE: "gauge", HISTOGRAM: "histogram", SUMMARY: "summary" } as const;
 export type MetricType = (typeof MetricType)[keyof typeof MetricType];
 
-export const Severity = { TRACE: "trace", DEBUG: "debug", INFO: "info", WARN: "warn", ERROR: "error", FATAL: "fatal" } as const;
+export const Severity = {
+  TRACE: "trace",
+  DEBUG: "debug",
+  INFO: "info",
+  WARN: "warn",
+  ERROR: "error",
+  FATAL: "fatal",
+} as const;
 export type Severity = (typeof Severity)[keyof typeof Severity];
 
 export interface EventJSON {
@@ -36,7 +49,14 @@ export class Event {
   traceId: string | undefined;
   spanId: string | undefined;
 
-  constructor(options: { name: string; timestamp?: Date; attributes?: Attributes; serviceName?: string; traceId?: string; spanId?: string }) {
+  constructor(options: {
+    name: string;
+    timestamp?: Date;
+    attributes?: Attributes;
+    serviceName?: string;
+    traceId?: string;
+    spanId?: string;
+  }) {
     this.name = options.name;
     this.timestamp = options.timestamp ?? new Date();
     this.attributes = { ...options.attributes };
@@ -113,8 +133,17 @@ export class Span {
   }
 
   /** A span for work done on behalf of this one: same trace, this span as its parent. */
-  startChild(name: string, options: Omit<SpanOptions, "name" | "traceId" | "parentSpanId" | "serviceName"> & { serviceName?: string } = {}): Span {
-    return new Span({ serviceName: this.serviceName, ...options, name, traceId: this.traceId, parentSpanId: this.spanId });
+  startChild(
+    name: string,
+    options: Omit<SpanOptions, "name" | "traceId" | "parentSpanId" | "serviceName"> & { serviceName?: string } = {},
+  ): Span {
+    return new Span({
+      serviceName: this.serviceName,
+      ...options,
+      name,
+      traceId: this.traceId,
+      parentSpanId: this.spanId,
+    });
   }
 
   addEvent(name: string, attributes: Attributes = {}, timestamp?: Date): this {
@@ -167,7 +196,11 @@ export class Span {
       start_time: this.startTime.toISOString(),
       ...(this.endTime !== undefined && { end_time: this.endTime.toISOString() }),
       attributes: this.attributes,
-      events: this.events.map((e) => ({ name: e.name, timestamp: e.timestamp.toISOString(), attributes: e.attributes })),
+      events: this.events.map((e) => ({
+        name: e.name,
+        timestamp: e.timestamp.toISOString(),
+        attributes: e.attributes,
+      })),
       resource_attributes: this.resourceAttributes,
     };
   }
@@ -187,9 +220,21 @@ export class Trace {
   }
 
   /** Starts a span in this trace: the root when no parent is given, else a child of `parent`. */
-  startSpan(name: string, options: Omit<SpanOptions, "name" | "traceId" | "parentSpanId" | "serviceName"> & { parent?: Span; serviceName?: string } = {}): Span {
+  startSpan(
+    name: string,
+    options: Omit<SpanOptions, "name" | "traceId" | "parentSpanId" | "serviceName"> & {
+      parent?: Span;
+      serviceName?: string;
+    } = {},
+  ): Span {
     const { parent, ...rest } = options;
-    const span = new Span({ serviceName: this.serviceName, ...rest, name, traceId: this.traceId, parentSpanId: parent?.spanId });
+    const span = new Span({
+      serviceName: this.serviceName,
+      ...rest,
+      name,
+      traceId: this.traceId,
+      parentSpanId: parent?.spanId,
+    });
     this.spans.push(span);
     return span;
   }

@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from "vitest";
 import { RetryableError, TracedeckError } from "./errors";
 import { isNetworkError, parseRetryAfter, retryWithBackoff, type RetryInfo } from "./retry";
 
-const failWith = (status: number, retryAfterMs?: number) => new RetryableError(`answered ${status}`, { status, retryAfterMs });
+const failWith = (status: number, retryAfterMs?: number) =>
+  new RetryableError(`answered ${status}`, { status, retryAfterMs });
 
 describe("parseRetryAfter", () => {
   const now = Date.parse("2026-11-22T08:00:00Z");
@@ -25,7 +26,9 @@ describe("retryWithBackoff", () => {
       if (attempt < 3) throw failWith(attempt === 1 ? 503 : 429);
       return "stored";
     });
-    await expect(retryWithBackoff(fn, { baseDelayMs: 1, onRetry: (info) => retries.push(info) })).resolves.toBe("stored");
+    await expect(retryWithBackoff(fn, { baseDelayMs: 1, onRetry: (info) => retries.push(info) })).resolves.toBe(
+      "stored",
+    );
     expect(fn).toHaveBeenCalledTimes(3);
     expect(retries.map((r) => [r.attempt, (r.error as TracedeckError).status])).toEqual([
       [1, 503],
@@ -54,10 +57,25 @@ describe("retryWithBackoff", () => {
     const fn = async () => {
       throw failWith(502);
     };
-    await expect(retryWithBackoff(fn, { maxAttempts: 5, baseDelayMs: 4, maxDelayMs: 10, random: () => 0.999, onRetry: (i) => delays.push(i.delayMs) })).rejects.toThrow();
+    await expect(
+      retryWithBackoff(fn, {
+        maxAttempts: 5,
+        baseDelayMs: 4,
+        maxDelayMs: 10,
+        random: () => 0.999,
+        onRetry: (i) => delays.push(i.delayMs),
+      }),
+    ).rejects.toThrow();
     expect(delays).toEqual([3, 7, 9, 9]);
     const none: number[] = [];
-    await expect(retryWithBackoff(fn, { maxAttempts: 3, baseDelayMs: 1000, random: () => 0, onRetry: (i) => none.push(i.delayMs) })).rejects.toThrow();
+    await expect(
+      retryWithBackoff(fn, {
+        maxAttempts: 3,
+        baseDelayMs: 1000,
+        random: () => 0,
+        onRetry: (i) => none.push(i.delayMs),
+      }),
+    ).rejects.toThrow();
     expect(none).toEqual([0, 0]);
   });
 

@@ -42,7 +42,20 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 }
 
 /** Codes Node's fetch (undici) gives a lost or refused connection: the request may never have arrived. */
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
 
 /** A failure of the connection itself (fetch's TypeError, a socket error, a request timeout) rather than an answer. */
 export function isNetworkError(error: unknown): boolean {
@@ -102,7 +115,9 @@ export async function retryWithBackoff<T>(fn: (attempt: number) => Promise<T>, o
       const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
       if (typeof retryAfterMs === "number" && retryAfterMs > maxRetryAfterMs) throw error;
       const delayMs =
-        typeof retryAfterMs === "number" ? retryAfterMs : Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
+        typeof retryAfterMs === "number"
+          ? retryAfterMs
+          : Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
       options.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, options.signal);
     }

@@ -82,7 +82,9 @@ describe("W3CTracePropagator.extract", () => {
   });
 
   it("joins several tracestate values into one list", () => {
-    expect(propagator.extract({ traceparent: TRACEPARENT, tracestate: ["a=1", "b=2"] })?.traceState.serialize()).toBe("a=1,b=2");
+    expect(propagator.extract({ traceparent: TRACEPARENT, tracestate: ["a=1", "b=2"] })?.traceState.serialize()).toBe(
+      "a=1,b=2",
+    );
   });
 
   it("ignores a request with two traceparent headers, as array values or as spellings in different cases", () => {
@@ -102,7 +104,9 @@ describe("W3CTracePropagator.extract", () => {
   it("returns undefined without a traceparent, and ignores a tracestate on its own", () => {
     expect(propagator.extract({})).toBeUndefined();
     expect(propagator.extract({ traceparent: undefined, tracestate: "a=1" })).toBeUndefined();
-    expect(propagator.extract({ traceparent: `00-${"0".repeat(32)}-${SPAN_ID}-01`, tracestate: "a=1" })).toBeUndefined();
+    expect(
+      propagator.extract({ traceparent: `00-${"0".repeat(32)}-${SPAN_ID}-01`, tracestate: "a=1" }),
+    ).toBeUndefined();
   });
 
   it("keeps the traceparent when the tracestate is discarded", () => {
@@ -141,7 +145,9 @@ describe("W3CTracePropagator.inject", () => {
   });
 
   it("round-trips through a carrier", () => {
-    const sent = TraceContext.newRoot().child().withTraceState(TraceState.empty.set("tracedeck", "t1").set("other@vendor", "x"));
+    const sent = TraceContext.newRoot()
+      .child()
+      .withTraceState(TraceState.empty.set("tracedeck", "t1").set("other@vendor", "x"));
     const received = propagator.extract(ourInject(sent));
     expect(received?.traceId).toBe(sent.traceId);
     expect(received?.spanId).toBe(sent.spanId);
@@ -157,14 +163,23 @@ describe("W3CTracePropagator.inject", () => {
 describe("agreement with OpenTelemetry's W3CTraceContextPropagator", () => {
   it.each([
     { rule: "traceparent alone", headers: { traceparent: TRACEPARENT } },
-    { rule: "with tracestate", headers: { traceparent: TRACEPARENT, tracestate: "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE" } },
-    { rule: "tracestate with whitespace and empty members", headers: { traceparent: TRACEPARENT, tracestate: " a=1 ,, b=2\t" } },
+    {
+      rule: "with tracestate",
+      headers: { traceparent: TRACEPARENT, tracestate: "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE" },
+    },
+    {
+      rule: "tracestate with whitespace and empty members",
+      headers: { traceparent: TRACEPARENT, tracestate: " a=1 ,, b=2\t" },
+    },
     { rule: "multi-tenant keys", headers: { traceparent: TRACEPARENT, tracestate: "t1@sys=x,a0_-*/=y" } },
     { rule: "tracestate as two values", headers: { traceparent: TRACEPARENT, tracestate: ["a=1", "b=2"] } },
     { rule: "32 members", headers: { traceparent: TRACEPARENT, tracestate: members(32) } },
     { rule: "empty tracestate", headers: { traceparent: TRACEPARENT, tracestate: "" } },
     { rule: "tracestate without traceparent", headers: { tracestate: "a=1" } },
-    { rule: "invalid traceparent with tracestate", headers: { traceparent: `00-${TRACE_ID}-${SPAN_ID}-1`, tracestate: "a=1" } },
+    {
+      rule: "invalid traceparent with tracestate",
+      headers: { traceparent: `00-${TRACE_ID}-${SPAN_ID}-1`, tracestate: "a=1" },
+    },
     { rule: "later version", headers: { traceparent: `cc-${TRACE_ID}-${SPAN_ID}-01-extra`, tracestate: "a=1" } },
   ])("extracts the same: $rule", ({ headers }) => {
     expect(ourExtract(headers)).toEqual(otelExtract(headers));
@@ -204,7 +219,10 @@ describe("agreement with OpenTelemetry's W3CTraceContextPropagator", () => {
     { rule: "with tracestate", traceparent: TRACEPARENT, tracestate: "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE" },
     { rule: "with 32 members", traceparent: TRACEPARENT, tracestate: members(32) },
   ])("injects the same: $rule", ({ traceparent, tracestate }) => {
-    const ctx = TraceContext.fromTraceparent(traceparent, tracestate === undefined ? undefined : TraceState.parse(tracestate))!;
+    const ctx = TraceContext.fromTraceparent(
+      traceparent,
+      tracestate === undefined ? undefined : TraceState.parse(tracestate),
+    )!;
     expect(ourInject(ctx)).toEqual(otelInject(ctx, tracestate));
   });
 

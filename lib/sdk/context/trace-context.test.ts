@@ -59,7 +59,12 @@ describe("TraceContext is immutable", () => {
     const updated = ctx.withTraceState(ctx.traceState.set("vendor", "v"));
     expect(updated.traceState.serialize()).toBe("vendor=v");
     expect(ctx.traceState.serialize()).toBe("");
-    expect([updated.traceId, updated.spanId, updated.parentSpanId, updated.traceFlags]).toEqual([ctx.traceId, ctx.spanId, ctx.parentSpanId, ctx.traceFlags]);
+    expect([updated.traceId, updated.spanId, updated.parentSpanId, updated.traceFlags]).toEqual([
+      ctx.traceId,
+      ctx.spanId,
+      ctx.parentSpanId,
+      ctx.traceFlags,
+    ]);
   });
 
   it.each([
@@ -193,7 +198,9 @@ describe("the current context", () => {
   it("a listener emitted later from a timer still sees the context the timer was set in", async () => {
     const emitter = new EventEmitter();
     const ctx = TraceContext.newRoot();
-    const heard = new Promise<TraceContext | undefined>((resolve) => emitter.once("done", () => resolve(TraceContext.get())));
+    const heard = new Promise<TraceContext | undefined>((resolve) =>
+      emitter.once("done", () => resolve(TraceContext.get())),
+    );
     TraceContext.run(ctx, () => setTimeout(() => emitter.emit("done"), 1));
     expect(await heard).toBe(ctx);
   });

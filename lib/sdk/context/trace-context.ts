@@ -66,12 +66,15 @@ export class TraceContext {
   }
 
   private static check(traceId: string, spanId: string, parentSpanId: string | undefined, traceFlags: number): void {
-    if (!TRACE_ID.test(traceId) || traceId === INVALID_TRACE_ID) throw new RangeError(`invalid trace id: ${JSON.stringify(traceId)}`);
-    if (!SPAN_ID.test(spanId) || spanId === INVALID_SPAN_ID) throw new RangeError(`invalid span id: ${JSON.stringify(spanId)}`);
+    if (!TRACE_ID.test(traceId) || traceId === INVALID_TRACE_ID)
+      throw new RangeError(`invalid trace id: ${JSON.stringify(traceId)}`);
+    if (!SPAN_ID.test(spanId) || spanId === INVALID_SPAN_ID)
+      throw new RangeError(`invalid span id: ${JSON.stringify(spanId)}`);
     if (parentSpanId !== undefined && (!SPAN_ID.test(parentSpanId) || parentSpanId === INVALID_SPAN_ID)) {
       throw new RangeError(`invalid parent span id: ${JSON.stringify(parentSpanId)}`);
     }
-    if (!Number.isInteger(traceFlags) || traceFlags < 0 || traceFlags > 0xff) throw new RangeError(`invalid trace flags: ${traceFlags}`);
+    if (!Number.isInteger(traceFlags) || traceFlags < 0 || traceFlags > 0xff)
+      throw new RangeError(`invalid trace flags: ${traceFlags}`);
   }
 
   get sampled(): boolean {
@@ -80,18 +83,24 @@ export class TraceContext {
 
   /** Starts a new trace with random ids. */
   static newRoot({ sampled = true }: { sampled?: boolean } = {}): TraceContext {
-    return new TraceContext({ traceId: randomId(16), spanId: randomId(8), traceFlags: sampled ? SAMPLED_FLAG : 0 }, GENERATED);
+    return new TraceContext(
+      { traceId: randomId(16), spanId: randomId(8), traceFlags: sampled ? SAMPLED_FLAG : 0 },
+      GENERATED,
+    );
   }
 
   /** A new span in the same trace whose parent is this span; flags and trace state carry over. */
   child(): TraceContext {
-    return new TraceContext({
-      traceId: this.traceId,
-      spanId: randomId(8),
-      parentSpanId: this.spanId,
-      traceFlags: this.traceFlags,
-      traceState: this.traceState,
-    }, GENERATED);
+    return new TraceContext(
+      {
+        traceId: this.traceId,
+        spanId: randomId(8),
+        parentSpanId: this.spanId,
+        traceFlags: this.traceFlags,
+        traceState: this.traceState,
+      },
+      GENERATED,
+    );
   }
 
   /** The same span with other vendor entries, e.g. `ctx.withTraceState(ctx.traceState.set("vendor", "v"))`. */

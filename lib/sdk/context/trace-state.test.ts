@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { TraceState } from "./trace-state";
 
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String.fromCharCode(from + i)).join("");
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => String.fromCharCode(from + i)).join("");
 const KEY_CHARS = `${range(0x61, 0x7a)}0123456789_-*/`;
 const SYSTEM_CHARS = "a-z0-9_-*/";
 /** Printable ASCII without `,` (0x2c) and `=` (0x3d), starting with a space: only a trailing space is forbidden. */
@@ -11,19 +12,55 @@ const members = (count: number, prefix = "k") => Array.from({ length: count }, (
 describe("TraceState.parse", () => {
   it.each([
     { rule: "one member", header: "congo=t61rcWkgMzE", entries: [["congo", "t61rcWkgMzE"]] },
-    { rule: "order is kept", header: "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", entries: [["rojo", "00f067aa0ba902b7"], ["congo", "t61rcWkgMzE"]] },
-    { rule: "spaces and tabs around members", header: " a=1 ,\tb=2\t", entries: [["a", "1"], ["b", "2"]] },
-    { rule: "empty members are skipped", header: "a=1,,  ,b=2,", entries: [["a", "1"], ["b", "2"]] },
+    {
+      rule: "order is kept",
+      header: "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE",
+      entries: [
+        ["rojo", "00f067aa0ba902b7"],
+        ["congo", "t61rcWkgMzE"],
+      ],
+    },
+    {
+      rule: "spaces and tabs around members",
+      header: " a=1 ,\tb=2\t",
+      entries: [
+        ["a", "1"],
+        ["b", "2"],
+      ],
+    },
+    {
+      rule: "empty members are skipped",
+      header: "a=1,,  ,b=2,",
+      entries: [
+        ["a", "1"],
+        ["b", "2"],
+      ],
+    },
     { rule: "empty header", header: "", entries: [] },
     { rule: "key with every allowed character", header: "a0_-*/=x", entries: [["a0_-*/", "x"]] },
     { rule: "multi-tenant key", header: "tenant1@vendor_x=x", entries: [["tenant1@vendor_x", "x"]] },
-    { rule: "multi-tenant key whose tenant starts with a digit", header: "1tenant@vendor=x", entries: [["1tenant@vendor", "x"]] },
+    {
+      rule: "multi-tenant key whose tenant starts with a digit",
+      header: "1tenant@vendor=x",
+      entries: [["1tenant@vendor", "x"]],
+    },
     { rule: "value with inner spaces and punctuation", header: "a=hello world!~", entries: [["a", "hello world!~"]] },
     { rule: "value starting with a space", header: "a= x", entries: [["a", " x"]] },
     { rule: "key of 256 characters", header: `${"k".repeat(256)}=v`, entries: [["k".repeat(256), "v"]] },
     { rule: "value of 256 characters", header: `a=${"v".repeat(256)}`, entries: [["a", "v".repeat(256)]] },
-    { rule: "spaces and tabs mixed around commas", header: "a=1 \t , \t b=2", entries: [["a", "1"], ["b", "2"]] },
-    { rule: "every character a key and a value may hold", header: `${KEY_CHARS}@${SYSTEM_CHARS}=${VALUE_CHARS}`, entries: [[`${KEY_CHARS}@${SYSTEM_CHARS}`, VALUE_CHARS]] },
+    {
+      rule: "spaces and tabs mixed around commas",
+      header: "a=1 \t , \t b=2",
+      entries: [
+        ["a", "1"],
+        ["b", "2"],
+      ],
+    },
+    {
+      rule: "every character a key and a value may hold",
+      header: `${KEY_CHARS}@${SYSTEM_CHARS}=${VALUE_CHARS}`,
+      entries: [[`${KEY_CHARS}@${SYSTEM_CHARS}`, VALUE_CHARS]],
+    },
     { rule: "exactly 32 members", header: members(32).join(","), entries: members(32).map((m) => m.split("=")) },
   ])("accepts $rule", ({ header, entries }) => {
     expect(TraceState.parse(header)?.entries()).toEqual(entries);
@@ -56,7 +93,11 @@ describe("TraceState.parse", () => {
   });
 
   it("reads several header values as one list", () => {
-    expect(TraceState.parse(["a=1", "b=2, c=3"])?.entries()).toEqual([["a", "1"], ["b", "2"], ["c", "3"]]);
+    expect(TraceState.parse(["a=1", "b=2, c=3"])?.entries()).toEqual([
+      ["a", "1"],
+      ["b", "2"],
+      ["c", "3"],
+    ]);
     expect(TraceState.parse(["", "a=1"])?.entries()).toEqual([["a", "1"]]);
     expect(TraceState.parse(["a=1", "a=2"])).toBeUndefined();
     expect(TraceState.parse([members(20).join(","), members(13, "x").join(",")])).toBeUndefined();
@@ -108,14 +149,27 @@ describe("TraceState.serialize", () => {
     const large = (key: string) => `${key}=${"x".repeat(150)}`;
     const small = (key: string) => `${key}=${"y".repeat(60)}`;
     // 3 large (153 each) + 5 small (63 each) + 7 commas = 781
-    const header = [large("l1"), small("s1"), large("l2"), small("s2"), small("s3"), large("l3"), small("s4"), small("s5")].join(",");
+    const header = [
+      large("l1"),
+      small("s1"),
+      large("l2"),
+      small("s2"),
+      small("s3"),
+      large("l3"),
+      small("s4"),
+      small("s5"),
+    ].join(",");
     const state = TraceState.parse(header)!;
     // removing l3 then l2 leaves 153 + 315 + 5 = 473, which fits: l1 stays, the small ones all stay
-    expect(state.serialize()).toBe([large("l1"), small("s1"), small("s2"), small("s3"), small("s4"), small("s5")].join(","));
+    expect(state.serialize()).toBe(
+      [large("l1"), small("s1"), small("s2"), small("s3"), small("s4"), small("s5")].join(","),
+    );
   });
 
   it("drops small members from the end once no large ones are left", () => {
-    const header = members(9, "key").map((member) => `${member}${"z".repeat(60)}`).join(",");
+    const header = members(9, "key")
+      .map((member) => `${member}${"z".repeat(60)}`)
+      .join(",");
     const sent = TraceState.parse(header)!.serialize();
     expect(sent.length).toBeLessThanOrEqual(512);
     expect(sent).toBe(header.split(",").slice(0, 7).join(","));

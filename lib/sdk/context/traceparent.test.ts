@@ -24,7 +24,11 @@ const TRACEPARENT_CASES: TraceparentCase[] = [
   { rule: "one leading space (OWS)", header: ` ${VALID}`, expected: parsed(1) },
   { rule: "one trailing tab (OWS)", header: `${VALID}\t`, expected: parsed(1) },
   { rule: "later version, exactly 55 characters", header: `cc-${TRACE_ID}-${SPAN_ID}-01`, expected: parsed(1) },
-  { rule: "later version, extra fields ignored", header: `cc-${TRACE_ID}-${SPAN_ID}-01-what-the-future-holds`, expected: parsed(1) },
+  {
+    rule: "later version, extra fields ignored",
+    header: `cc-${TRACE_ID}-${SPAN_ID}-01-what-the-future-holds`,
+    expected: parsed(1),
+  },
   { rule: "later version, empty extra field", header: `01-${TRACE_ID}-${SPAN_ID}-00-`, expected: parsed(0) },
   { rule: "version fe is the last valid one", header: `fe-${TRACE_ID}-${SPAN_ID}-01`, expected: parsed(1) },
 
@@ -37,7 +41,11 @@ const TRACEPARENT_CASES: TraceparentCase[] = [
   { rule: "version uppercase", header: `0A-${TRACE_ID}-${SPAN_ID}-01`, expected: undefined },
   { rule: "version 00 with an extra field", header: `${VALID}-extra`, expected: undefined },
   { rule: "version 00 with a trailing dash", header: `${VALID}-`, expected: undefined },
-  { rule: "later version, flags followed by a non-dash", header: `cc-${TRACE_ID}-${SPAN_ID}-01.extra`, expected: undefined },
+  {
+    rule: "later version, flags followed by a non-dash",
+    header: `cc-${TRACE_ID}-${SPAN_ID}-01.extra`,
+    expected: undefined,
+  },
   { rule: "later version shorter than 55 characters", header: `cc-${TRACE_ID}-${SPAN_ID}-1`, expected: undefined },
   { rule: "trace id uppercase", header: `00-${TRACE_ID.toUpperCase()}-${SPAN_ID}-01`, expected: undefined },
   { rule: "parent id uppercase", header: `00-${TRACE_ID}-${SPAN_ID.toUpperCase()}-01`, expected: undefined },
@@ -60,7 +68,9 @@ const TRACEPARENT_CASES: TraceparentCase[] = [
 function otelParse(header: string) {
   const extracted = propagation.extract(ROOT_CONTEXT, { traceparent: header }, defaultTextMapGetter);
   const spanContext = trace.getSpanContext(extracted);
-  return spanContext && { traceId: spanContext.traceId, spanId: spanContext.spanId, traceFlags: spanContext.traceFlags };
+  return (
+    spanContext && { traceId: spanContext.traceId, spanId: spanContext.spanId, traceFlags: spanContext.traceFlags }
+  );
 }
 
 function ourParse(header: string) {

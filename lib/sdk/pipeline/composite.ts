@@ -1,5 +1,19 @@
-import { formatMetrics, type EventMetrics, type FormattedEvent, type FormattedNetworkOp, type NetworkMetrics } from "./metrics";
-import { errorMessage, Health, StatusReporter, type MetricsPublisher, type PublisherOptions, type PublisherState, type PublisherStatus } from "./publisher";
+import {
+  formatMetrics,
+  type EventMetrics,
+  type FormattedEvent,
+  type FormattedNetworkOp,
+  type NetworkMetrics,
+} from "./metrics";
+import {
+  errorMessage,
+  Health,
+  StatusReporter,
+  type MetricsPublisher,
+  type PublisherOptions,
+  type PublisherState,
+  type PublisherStatus,
+} from "./publisher";
 
 const SEVERITY: Record<PublisherState, number> = { healthy: 0, degraded: 1, failing: 2 };
 
@@ -19,7 +33,11 @@ export class CompositePublisher implements MetricsPublisher {
   ) {
     this.name = options.name ?? "composite";
     if (options.statusReporting) {
-      this.reporter = new StatusReporter(options.statusReporting, () => [this.status(), ...this.publishers.map((p) => p.status())], () => this.health.reported());
+      this.reporter = new StatusReporter(
+        options.statusReporting,
+        () => [this.status(), ...this.publishers.map((p) => p.status())],
+        () => this.health.reported(),
+      );
     }
   }
 
@@ -50,8 +68,14 @@ export class CompositePublisher implements MetricsPublisher {
 
   status(): PublisherStatus {
     const statuses = this.publishers.map((p) => p.status());
-    const own = this.health.snapshot({ name: this.name, type: "composite", target: this.publishers.map((p) => p.name).join(",") }, 0);
-    const worst = statuses.reduce<PublisherState>((state, s) => (SEVERITY[s.state] > SEVERITY[state] ? s.state : state), own.state);
+    const own = this.health.snapshot(
+      { name: this.name, type: "composite", target: this.publishers.map((p) => p.name).join(",") },
+      0,
+    );
+    const worst = statuses.reduce<PublisherState>(
+      (state, s) => (SEVERITY[s.state] > SEVERITY[state] ? s.state : state),
+      own.state,
+    );
     return {
       ...own,
       state: worst,

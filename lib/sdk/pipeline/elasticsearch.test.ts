@@ -40,7 +40,11 @@ describe("ElasticsearchPublisher", () => {
     mock.add({ method: "POST", path: "/_bulk" }, (params) => {
       const lines = params.body as BulkLine[];
       bodies.push(lines);
-      return { errors: false, took: 1, items: lines.filter((_, i) => i % 2 === 0).map(() => ({ index: { _index: "x", status: 201 } })) };
+      return {
+        errors: false,
+        took: 1,
+        items: lines.filter((_, i) => i % 2 === 0).map(() => ({ index: { _index: "x", status: 201 } })),
+      };
     });
     const es = publisher(mock);
     es.publishEventMetrics(event("t1", Date.UTC(2026, 2, 14, 23, 59) / 1000));
@@ -52,10 +56,31 @@ describe("ElasticsearchPublisher", () => {
     expect(bodies).toHaveLength(1);
     const [action1, doc1, action2, doc2] = bodies[0]!;
     expect(action1).toEqual({ index: { _index: "pipeline-2026.03.14", _id: "event:t1" } });
-    expect(doc1).toMatchObject({ metric_type: "event", event_name: "resize", task_id: "t1", status: "completed", duration_seconds: 2, "@timestamp": "2026-03-14T23:59:00.000Z" });
+    expect(doc1).toMatchObject({
+      metric_type: "event",
+      event_name: "resize",
+      task_id: "t1",
+      status: "completed",
+      duration_seconds: 2,
+      "@timestamp": "2026-03-14T23:59:00.000Z",
+    });
     expect(action2?.index?._index).toBe("pipeline-2026.03.15");
-    expect(doc2).toMatchObject({ metric_type: "network", host: "db", port: 5432, operation: "query", latency_seconds: 0.5 });
-    expect(es.status()).toMatchObject({ name: "elasticsearch", type: "elasticsearch", state: "healthy", sent_count: 2, failed_count: 0, backlog: 0, target: "http://localhost:9200" });
+    expect(doc2).toMatchObject({
+      metric_type: "network",
+      host: "db",
+      port: 5432,
+      operation: "query",
+      latency_seconds: 0.5,
+    });
+    expect(es.status()).toMatchObject({
+      name: "elasticsearch",
+      type: "elasticsearch",
+      state: "healthy",
+      sent_count: 2,
+      failed_count: 0,
+      backlog: 0,
+      target: "http://localhost:9200",
+    });
   });
 
   it("counts the documents a bulk request rejected one by one, and reports degraded", async () => {
@@ -65,9 +90,21 @@ describe("ElasticsearchPublisher", () => {
       took: 1,
       items: [
         { index: { _index: "pipeline-2026.03.14", status: 201 } },
-        { index: { _index: "pipeline-2026.03.14", status: 400, error: { type: "mapper_parsing_exception", reason: "failed to parse field [port]" } } },
+        {
+          index: {
+            _index: "pipeline-2026.03.14",
+            status: 400,
+            error: { type: "mapper_parsing_exception", reason: "failed to parse field [port]" },
+          },
+        },
         { index: { _index: "pipeline-2026.03.14", status: 201 } },
-        { index: { _index: "pipeline-2026.03.14", status: 429, error: { type: "es_rejected_execution_exception", reason: "queue full" } } },
+        {
+          index: {
+            _index: "pipeline-2026.03.14",
+            status: 429,
+            error: { type: "es_rejected_execution_exception", reason: "queue full" },
+          },
+        },
       ],
     }));
     const es = publisher(mock);
@@ -87,10 +124,21 @@ describe("ElasticsearchPublisher", () => {
     let up = false;
     const received: number[] = [];
     mock.add({ method: "POST", path: "/_bulk" }, (params) => {
-      if (!up) return new errors.ResponseError({ body: { error: "unavailable", status: 503 }, statusCode: 503, headers: {}, warnings: null, meta: {} as never });
+      if (!up)
+        return new errors.ResponseError({
+          body: { error: "unavailable", status: 503 },
+          statusCode: 503,
+          headers: {},
+          warnings: null,
+          meta: {} as never,
+        });
       const lines = params.body as BulkLine[];
       received.push(lines.length / 2);
-      return { errors: false, took: 1, items: lines.filter((_, i) => i % 2 === 0).map(() => ({ index: { _index: "x", status: 201 } })) };
+      return {
+        errors: false,
+        took: 1,
+        items: lines.filter((_, i) => i % 2 === 0).map(() => ({ index: { _index: "x", status: 201 } })),
+      };
     });
     const es = publisher(mock, { maxQueue: 3 });
     for (const id of ["a", "b"]) es.publishEventMetrics(event(id, Date.UTC(2026, 2, 14) / 1000));
@@ -102,6 +150,12 @@ describe("ElasticsearchPublisher", () => {
     up = true;
     await es.flush();
     expect(received).toEqual([3]);
-    expect(es.status()).toMatchObject({ state: "degraded", backlog: 0, sent_count: 3, failed_count: 0, dropped_count: 2 });
+    expect(es.status()).toMatchObject({
+      state: "degraded",
+      backlog: 0,
+      sent_count: 3,
+      failed_count: 0,
+      dropped_count: 2,
+    });
   });
 });

@@ -1,5 +1,12 @@
 import type { Client, ClientOptions } from "@elastic/elasticsearch";
-import { BatchingPublisher, errorMessage, type BatchingOptions, type BatchResult, type PublisherType, type QueuedRecord } from "./publisher";
+import {
+  BatchingPublisher,
+  errorMessage,
+  type BatchingOptions,
+  type BatchResult,
+  type PublisherType,
+  type QueuedRecord,
+} from "./publisher";
 
 export interface ElasticsearchPublisherOptions extends BatchingOptions {
   /** Elasticsearch nodes, e.g. `["http://localhost:9200"]`. */
@@ -59,7 +66,11 @@ export class ElasticsearchPublisher extends BatchingPublisher {
     const client = await this.connect();
     const operations = batch.flatMap((queued) => [
       { index: { _index: `${this.indexPrefix}-${day(queued.record.start_time)}`, _id: documentId(queued) } },
-      { ...queued.record, metric_type: queued.kind, "@timestamp": new Date(queued.record.start_time * 1000).toISOString() },
+      {
+        ...queued.record,
+        metric_type: queued.kind,
+        "@timestamp": new Date(queued.record.start_time * 1000).toISOString(),
+      },
     ]);
     const response = await client.bulk({ operations });
     if (!response.errors) return { rejected: 0 };

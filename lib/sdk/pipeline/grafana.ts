@@ -1,8 +1,29 @@
-import { formatMetrics, type EventMetrics, type FormattedEvent, type FormattedNetworkOp, type NetworkMetrics } from "./metrics";
-import { errorMessage, Health, REQUEST_TIMEOUT_MS, StatusReporter, type MetricsPublisher, type PublisherOptions, type PublisherStatus } from "./publisher";
+import {
+  formatMetrics,
+  type EventMetrics,
+  type FormattedEvent,
+  type FormattedNetworkOp,
+  type NetworkMetrics,
+} from "./metrics";
+import {
+  errorMessage,
+  Health,
+  REQUEST_TIMEOUT_MS,
+  StatusReporter,
+  type MetricsPublisher,
+  type PublisherOptions,
+  type PublisherStatus,
+} from "./publisher";
 import { metricsPush } from "./otlp";
 import type { CounterSeries, HistogramSeries } from "./remote-write";
-import { DURATION_BUCKETS, EVENT_DURATION, EVENT_RETRIES, LATENCY_BUCKETS, NETWORK_BYTES, NETWORK_LATENCY } from "./series";
+import {
+  DURATION_BUCKETS,
+  EVENT_DURATION,
+  EVENT_RETRIES,
+  LATENCY_BUCKETS,
+  NETWORK_BYTES,
+  NETWORK_LATENCY,
+} from "./series";
 
 export interface GrafanaCloudPublisherOptions extends PublisherOptions {
   /**
@@ -26,7 +47,8 @@ export interface GrafanaCloudPublisherOptions extends PublisherOptions {
 
 export type { CounterSeries, HistogramSeries };
 
-const seriesKey = (name: string, labels: Record<string, string>) => JSON.stringify([name, ...Object.entries(labels).sort()]);
+const seriesKey = (name: string, labels: Record<string, string>) =>
+  JSON.stringify([name, ...Object.entries(labels).sort()]);
 
 /** Cumulative counters and histograms, as Prometheus would hold them, with a cap on label sets. */
 class SeriesSet {
@@ -108,7 +130,11 @@ export class GrafanaCloudPublisher implements MetricsPublisher {
     this.timer = setInterval(() => void this.push(), options.pushIntervalMs ?? 15_000);
     this.timer.unref();
     if (options.statusReporting) {
-      this.reporter = new StatusReporter(options.statusReporting, () => [this.status()], () => this.health.reported());
+      this.reporter = new StatusReporter(
+        options.statusReporting,
+        () => [this.status()],
+        () => this.health.reported(),
+      );
     }
   }
 
@@ -122,7 +148,12 @@ export class GrafanaCloudPublisher implements MetricsPublisher {
     const event = formatMetrics(metrics);
     if (event.duration_seconds === undefined) return;
     this.record([
-      this.series.observe(EVENT_DURATION.name, { event_name: event.event_name, status: event.status }, DURATION_BUCKETS, event.duration_seconds),
+      this.series.observe(
+        EVENT_DURATION.name,
+        { event_name: event.event_name, status: event.status },
+        DURATION_BUCKETS,
+        event.duration_seconds,
+      ),
       this.series.add(EVENT_RETRIES.name, { event_name: event.event_name }, event.retry_count),
     ]);
   }
@@ -140,7 +171,11 @@ export class GrafanaCloudPublisher implements MetricsPublisher {
 
   private record(kept: boolean[]): void {
     if (kept.every(Boolean)) this.unpushed++;
-    else this.health.droppedRecords(1, `more than ${this.options.maxSeries ?? 10_000} series: dropped an observation for a new label set`);
+    else
+      this.health.droppedRecords(
+        1,
+        `more than ${this.options.maxSeries ?? 10_000} series: dropped an observation for a new label set`,
+      );
   }
 
   /** Pushes the current totals now; never rejects. */
@@ -154,19 +189,28 @@ export class GrafanaCloudPublisher implements MetricsPublisher {
     const observations = this.unpushed;
     try {
       const otlp = this.options.protocol === "otlp";
-      const push = metricsPush(this.options.protocol ?? "remote_write", [...this.series.counterSeries()], [...this.series.histogramSeries()], {
-        startNanos: this.startedAt,
-        nowMs: Date.now(),
-        labels: this.options.externalLabels ?? {},
-      });
+      const push = metricsPush(
+        this.options.protocol ?? "remote_write",
+        [...this.series.counterSeries()],
+        [...this.series.histogramSeries()],
+        {
+          startNanos: this.startedAt,
+          nowMs: Date.now(),
+          labels: this.options.externalLabels ?? {},
+        },
+      );
       const response = await fetch(this.options.endpoint, {
         method: "POST",
-        headers: { ...push.headers, authorization: `Basic ${Buffer.from(`${this.options.instanceId}:${this.options.apiKey}`).toString("base64")}` },
+        headers: {
+          ...push.headers,
+          authorization: `Basic ${Buffer.from(`${this.options.instanceId}:${this.options.apiKey}`).toString("base64")}`,
+        },
         body: push.body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       const text = await response.text();
-      if (!response.ok) throw new Error(`${otlp ? "OTLP export" : "remote write"} answered ${response.status}: ${text.slice(0, 500)}`);
+      if (!response.ok)
+        throw new Error(`${otlp ? "OTLP export" : "remote write"} answered ${response.status}: ${text.slice(0, 500)}`);
       this.unpushed -= observations;
       this.health.succeeded(observations);
     } catch (error) {

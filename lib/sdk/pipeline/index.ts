@@ -17,7 +17,15 @@ export {
   monitorEvents,
 } from "./utilities";
 export type { CollectedMetrics, EventNameRetryStats, MonitorOptions, RetryStats } from "./utilities";
-export type { BatchingOptions, MetricsPublisher, PublisherOptions, PublisherState, PublisherStatus, PublisherType, StatusReporting } from "./publisher";
+export type {
+  BatchingOptions,
+  MetricsPublisher,
+  PublisherOptions,
+  PublisherState,
+  PublisherStatus,
+  PublisherType,
+  StatusReporting,
+} from "./publisher";
 export { TracedeckPublisher } from "./tracedeck";
 export type { TracedeckPublisherOptions } from "./tracedeck";
 export { PrometheusPublisher } from "./prometheus";

@@ -12,7 +12,13 @@ describe("TelemetryLogger", () => {
     at("2026-01-01T00:00:00Z");
     const logger = new TelemetryLogger();
     const started = logger.startEvent("resize", "task-1", 42);
-    expect(started).toMatchObject({ eventName: "resize", taskId: "task-1", status: "pending", processId: 42, retryCount: 0 });
+    expect(started).toMatchObject({
+      eventName: "resize",
+      taskId: "task-1",
+      status: "pending",
+      processId: 42,
+      retryCount: 0,
+    });
     expect(started.duration()).toBeUndefined();
     at("2026-01-01T00:00:02.500Z");
     logger.endEvent("task-1");
@@ -100,7 +106,15 @@ describe("NetworkTelemetry", () => {
 describe("formatMetrics", () => {
   it("spells an event as the wire contract does, leaving unset fields out", () => {
     const running = new EventMetrics("resize", "t1", 1_700_000_000.5, 7, { tenant: "acme" });
-    expect(formatMetrics(running)).toEqual({ event_name: "resize", task_id: "t1", start_time: 1_700_000_000.5, status: "pending", retry_count: 0, process_id: 7, attributes: { tenant: "acme" } });
+    expect(formatMetrics(running)).toEqual({
+      event_name: "resize",
+      task_id: "t1",
+      start_time: 1_700_000_000.5,
+      status: "pending",
+      retry_count: 0,
+      process_id: 7,
+      attributes: { tenant: "acme" },
+    });
     const failed = new EventMetrics("resize", "t2", 1_700_000_000);
     failed.endTime = 1_700_000_003;
     failed.status = "failed";
@@ -121,10 +135,23 @@ describe("formatMetrics", () => {
 
   it("spells a network operation as the wire contract does", () => {
     const op = new NetworkMetrics("t1", "api.example.com", 443, "upload", 1_700_000_000);
-    expect(formatMetrics(op)).toEqual({ task_id: "t1", host: "api.example.com", port: 443, operation: "upload", start_time: 1_700_000_000, bytes_sent: 0, bytes_received: 0 });
+    expect(formatMetrics(op)).toEqual({
+      task_id: "t1",
+      host: "api.example.com",
+      port: 443,
+      operation: "upload",
+      start_time: 1_700_000_000,
+      bytes_sent: 0,
+      bytes_received: 0,
+    });
     op.endTime = 1_700_000_000.25;
     op.bytesSent = 10;
     op.error = "reset";
-    expect(formatMetrics(op)).toMatchObject({ end_time: 1_700_000_000.25, latency_seconds: 0.25, bytes_sent: 10, error: "reset" });
+    expect(formatMetrics(op)).toMatchObject({
+      end_time: 1_700_000_000.25,
+      latency_seconds: 0.25,
+      bytes_sent: 10,
+      error: "reset",
+    });
   });
 });

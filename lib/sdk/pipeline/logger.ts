@@ -62,9 +62,17 @@ export class TelemetryLogger {
    * task id again is a new attempt of the same task: it runs from now, but keeps the retries
    * counted so far.
    */
-  startEvent(eventName: string, taskId: string, processId: number | undefined = process.pid, attributes: EventAttributes = {}): EventMetrics {
+  startEvent(
+    eventName: string,
+    taskId: string,
+    processId: number | undefined = process.pid,
+    attributes: EventAttributes = {},
+  ): EventMetrics {
     const previous = this.events.get(taskId);
-    const metrics = new EventMetrics(eventName, taskId, nowSeconds(), processId, { ...previous?.attributes, ...attributes });
+    const metrics = new EventMetrics(eventName, taskId, nowSeconds(), processId, {
+      ...previous?.attributes,
+      ...attributes,
+    });
     metrics.retryCount = previous?.retryCount ?? 0;
     this.events.set(taskId, metrics);
     return metrics;
@@ -143,12 +151,22 @@ export class NetworkTelemetry {
 
   /** Operations that ended with an error, by task id. */
   getFailedOperations(): Map<string, NetworkMetrics> {
-    return new Map(this.operations.values().filter((m) => m.error !== undefined).map((m) => [m.taskId, m]));
+    return new Map(
+      this.operations
+        .values()
+        .filter((m) => m.error !== undefined)
+        .map((m) => [m.taskId, m]),
+    );
   }
 
   /** Finished operations whose latency exceeded the threshold, by task id. */
   getSlowOperations(thresholdSeconds = 1): Map<string, NetworkMetrics> {
-    return new Map(this.operations.values().filter((m) => (m.latency() ?? 0) > thresholdSeconds).map((m) => [m.taskId, m]));
+    return new Map(
+      this.operations
+        .values()
+        .filter((m) => (m.latency() ?? 0) > thresholdSeconds)
+        .map((m) => [m.taskId, m]),
+    );
   }
 
   /** Operations forgotten because the cap was reached. */

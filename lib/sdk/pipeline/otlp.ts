@@ -6,10 +6,13 @@ import { EVENT_DURATION, EVENT_RETRIES, NETWORK_BYTES, NETWORK_LATENCY } from ".
 // as the OTLP JSON mapping spells them.
 
 const CUMULATIVE = 2;
-const DESCRIPTIONS: Record<string, string> = Object.fromEntries([EVENT_DURATION, EVENT_RETRIES, NETWORK_BYTES, NETWORK_LATENCY].map((s) => [s.name, s.help]));
+const DESCRIPTIONS: Record<string, string> = Object.fromEntries(
+  [EVENT_DURATION, EVENT_RETRIES, NETWORK_BYTES, NETWORK_LATENCY].map((s) => [s.name, s.help]),
+);
 const SECONDS = new Set<string>([EVENT_DURATION.name, NETWORK_LATENCY.name]);
 
-const attributes = (labels: Record<string, string>) => Object.entries(labels).map(([key, value]) => ({ key, value: { stringValue: value } }));
+const attributes = (labels: Record<string, string>) =>
+  Object.entries(labels).map(([key, value]) => ({ key, value: { stringValue: value } }));
 
 interface OtlpMetric {
   name: string;
@@ -36,7 +39,9 @@ export function encodeMetricsRequest(
         name,
         description: DESCRIPTIONS[name] ?? "",
         unit: SECONDS.has(name) ? "s" : name === NETWORK_BYTES.name ? "By" : "1",
-        ...(kind === "sum" ? { sum: { aggregationTemporality: CUMULATIVE, isMonotonic: true, dataPoints: [] } } : { histogram: { aggregationTemporality: CUMULATIVE, dataPoints: [] } }),
+        ...(kind === "sum"
+          ? { sum: { aggregationTemporality: CUMULATIVE, isMonotonic: true, dataPoints: [] } }
+          : { histogram: { aggregationTemporality: CUMULATIVE, dataPoints: [] } }),
       };
       metrics.set(name, metric);
     }
@@ -44,7 +49,11 @@ export function encodeMetricsRequest(
   };
   const times = { startTimeUnixNano: String(startNanos), timeUnixNano: String(nowNanos) };
   for (const c of counters) {
-    metricOf(c.name, "sum").sum?.dataPoints.push({ attributes: attributes({ ...extraLabels, ...c.labels }), ...times, asDouble: c.value });
+    metricOf(c.name, "sum").sum?.dataPoints.push({
+      attributes: attributes({ ...extraLabels, ...c.labels }),
+      ...times,
+      asDouble: c.value,
+    });
   }
   for (const h of histograms) {
     const cumulative = h.buckets;
@@ -60,7 +69,9 @@ export function encodeMetricsRequest(
     });
   }
   return {
-    resourceMetrics: [{ resource: { attributes: [] }, scopeMetrics: [{ scope: { name: scopeName }, metrics: [...metrics.values()] }] }],
+    resourceMetrics: [
+      { resource: { attributes: [] }, scopeMetrics: [{ scope: { name: scopeName }, metrics: [...metrics.values()] }] },
+    ],
   };
 }
 
@@ -79,12 +90,27 @@ export function metricsPush(
   options: { startNanos: bigint; nowMs: number; labels: Record<string, string>; scopeName?: string },
 ): MetricsPush {
   if (protocol === "otlp") {
-    const body = encodeMetricsRequest(counters, histograms, options.startNanos, BigInt(options.nowMs) * 1_000_000n, options.labels, options.scopeName);
-    return { headers: { "content-type": "application/json" }, body: JSON.stringify(body), points: counters.length + histograms.length };
+    const body = encodeMetricsRequest(
+      counters,
+      histograms,
+      options.startNanos,
+      BigInt(options.nowMs) * 1_000_000n,
+      options.labels,
+      options.scopeName,
+    );
+    return {
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      points: counters.length + histograms.length,
+    };
   }
   const samples = seriesSamples(counters, histograms, options.nowMs, options.labels);
   return {
-    headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy", "x-prometheus-remote-write-version": "0.1.0" },
+    headers: {
+      "content-type": "application/x-protobuf",
+      "content-encoding": "snappy",
+      "x-prometheus-remote-write-version": "0.1.0",
+    },
     body: encodeWriteRequest(samples),
     points: samples.length,
   };

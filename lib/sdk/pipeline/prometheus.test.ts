@@ -56,13 +56,20 @@ describe("PrometheusPublisher", () => {
     expect(text).toContain('network_bytes_total{host="db.local",operation="query",direction="received"} 2048');
     expect(text).toContain('network_latency_seconds_bucket{le="0.025",host="db.local",operation="query"} 1');
     expect((await fetch(`http://127.0.0.1:${prometheus.port()}/other`)).status).toBe(404);
-    expect(prometheus.status()).toMatchObject({ type: "prometheus", state: "healthy", sent_count: 3, target: `127.0.0.1:${prometheus.port()}/metrics` });
+    expect(prometheus.status()).toMatchObject({
+      type: "prometheus",
+      state: "healthy",
+      sent_count: 3,
+      target: `127.0.0.1:${prometheus.port()}/metrics`,
+    });
 
     const checked = await promtool(text);
     if (!checked) {
       // CI installs it (.ci/run); a developer's machine may not have it
       if (process.env.CI) throw new Error("promtool is not installed: apt-get install prometheus");
-      console.warn("promtool is not installed (Debian: apt-get install prometheus): the exposition was not validated by promtool");
+      console.warn(
+        "promtool is not installed (Debian: apt-get install prometheus): the exposition was not validated by promtool",
+      );
       return;
     }
     expect(checked, checked.output).toEqual({ code: 0, output: "" });
@@ -74,7 +81,9 @@ describe("PrometheusPublisher", () => {
     open.push(prometheus);
     await prometheus.ready;
     prometheus.publishEventMetrics(finished("export", 1, "completed", 0));
-    expect(await registry.getSingleMetricAsString("event_retries_total")).toContain('event_retries_total{event_name="export"} 0');
+    expect(await registry.getSingleMetricAsString("event_retries_total")).toContain(
+      'event_retries_total{event_name="export"} 0',
+    );
   });
 
   it("reports failing, and does not throw, when its port is taken", async () => {
@@ -86,7 +95,11 @@ describe("PrometheusPublisher", () => {
       open.push(prometheus);
       await expect(prometheus.ready).rejects.toThrow(/EADDRINUSE/);
       prometheus.publishEventMetrics(finished("x", 1, "completed", 0));
-      expect(prometheus.status()).toMatchObject({ state: "failing", failed_count: 1, last_error: expect.stringMatching(/EADDRINUSE/) });
+      expect(prometheus.status()).toMatchObject({
+        state: "failing",
+        failed_count: 1,
+        last_error: expect.stringMatching(/EADDRINUSE/),
+      });
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }

@@ -1,8 +1,28 @@
 import { createServer, type Server } from "node:http";
 import type { Counter, Histogram, Registry } from "prom-client";
-import { formatMetrics, type EventMetrics, type FormattedEvent, type FormattedNetworkOp, type NetworkMetrics } from "./metrics";
-import { errorMessage, Health, StatusReporter, type MetricsPublisher, type PublisherOptions, type PublisherStatus } from "./publisher";
-import { DURATION_BUCKETS, EVENT_DURATION, EVENT_RETRIES, LATENCY_BUCKETS, NETWORK_BYTES, NETWORK_LATENCY } from "./series";
+import {
+  formatMetrics,
+  type EventMetrics,
+  type FormattedEvent,
+  type FormattedNetworkOp,
+  type NetworkMetrics,
+} from "./metrics";
+import {
+  errorMessage,
+  Health,
+  StatusReporter,
+  type MetricsPublisher,
+  type PublisherOptions,
+  type PublisherStatus,
+} from "./publisher";
+import {
+  DURATION_BUCKETS,
+  EVENT_DURATION,
+  EVENT_RETRIES,
+  LATENCY_BUCKETS,
+  NETWORK_BYTES,
+  NETWORK_LATENCY,
+} from "./series";
 
 export interface PrometheusPublisherOptions extends PublisherOptions {
   /** Port to serve `/metrics` on (0 picks a free one; see `port()`). */
@@ -52,7 +72,11 @@ export class PrometheusPublisher implements MetricsPublisher {
       if (waiting > 0) this.health.lost(waiting, this.unavailable);
     });
     if (options.statusReporting) {
-      this.reporter = new StatusReporter(options.statusReporting, () => [this.status()], () => this.health.reported());
+      this.reporter = new StatusReporter(
+        options.statusReporting,
+        () => [this.status()],
+        () => this.health.reported(),
+      );
     }
   }
 
@@ -63,10 +87,24 @@ export class PrometheusPublisher implements MetricsPublisher {
     const registry = this.options.registry ?? new prom.Registry();
     const instruments: Instruments = {
       registry,
-      duration: new prom.Histogram({ ...EVENT_DURATION, labelNames: ["event_name", "status"], buckets: DURATION_BUCKETS, registers: [registry] }),
+      duration: new prom.Histogram({
+        ...EVENT_DURATION,
+        labelNames: ["event_name", "status"],
+        buckets: DURATION_BUCKETS,
+        registers: [registry],
+      }),
       retries: new prom.Counter({ ...EVENT_RETRIES, labelNames: ["event_name"], registers: [registry] }),
-      bytes: new prom.Counter({ ...NETWORK_BYTES, labelNames: ["host", "operation", "direction"], registers: [registry] }),
-      latency: new prom.Histogram({ ...NETWORK_LATENCY, labelNames: ["host", "operation"], buckets: LATENCY_BUCKETS, registers: [registry] }),
+      bytes: new prom.Counter({
+        ...NETWORK_BYTES,
+        labelNames: ["host", "operation", "direction"],
+        registers: [registry],
+      }),
+      latency: new prom.Histogram({
+        ...NETWORK_LATENCY,
+        labelNames: ["host", "operation"],
+        buckets: LATENCY_BUCKETS,
+        registers: [registry],
+      }),
     };
     const server = createServer((request, response) => {
       if (request.method !== "GET" || request.url?.split("?")[0] !== "/metrics") {
@@ -145,7 +183,10 @@ export class PrometheusPublisher implements MetricsPublisher {
   }
 
   status(): PublisherStatus {
-    return this.health.snapshot({ name: this.name, type: "prometheus", ...(this.servedOn ? { target: this.servedOn } : {}) }, this.early.length);
+    return this.health.snapshot(
+      { name: this.name, type: "prometheus", ...(this.servedOn ? { target: this.servedOn } : {}) },
+      this.early.length,
+    );
   }
 
   /** Stops serving `/metrics` and reports a last status. */

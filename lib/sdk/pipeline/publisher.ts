@@ -1,4 +1,10 @@
-import { formatMetrics, type EventMetrics, type FormattedEvent, type FormattedNetworkOp, type NetworkMetrics } from "./metrics";
+import {
+  formatMetrics,
+  type EventMetrics,
+  type FormattedEvent,
+  type FormattedNetworkOp,
+  type NetworkMetrics,
+} from "./metrics";
 
 /** Where a publisher sends pipeline metrics. Publishing only enqueues or records: it never throws and never waits on the network. */
 export interface MetricsPublisher {
@@ -215,7 +221,11 @@ export abstract class BatchingPublisher implements MetricsPublisher {
     }, options.flushIntervalMs ?? 1000);
     this.timer.unref();
     if (options.statusReporting) {
-      this.reporter = new StatusReporter(options.statusReporting, () => [this.status()], () => this.health.reported());
+      this.reporter = new StatusReporter(
+        options.statusReporting,
+        () => [this.status()],
+        () => this.health.reported(),
+      );
     }
   }
 
@@ -237,7 +247,10 @@ export abstract class BatchingPublisher implements MetricsPublisher {
   }
 
   status(): PublisherStatus {
-    return this.health.snapshot({ name: this.name, type: this.type, ...(this.target ? { target: this.target } : {}) }, this.queue.length);
+    return this.health.snapshot(
+      { name: this.name, type: this.type, ...(this.target ? { target: this.target } : {}) },
+      this.queue.length,
+    );
   }
 
   private enqueue(records: QueuedRecord[], atFront = false): void {
@@ -287,7 +300,8 @@ export abstract class BatchingPublisher implements MetricsPublisher {
     clearInterval(this.timer);
     await this.flush();
     this.closed = true;
-    if (this.queue.length > 0) this.health.lost(this.queue.splice(0).length, "not sent before close: the target did not take them");
+    if (this.queue.length > 0)
+      this.health.lost(this.queue.splice(0).length, "not sent before close: the target did not take them");
     await this.closeTarget();
     await this.reporter?.close();
   }

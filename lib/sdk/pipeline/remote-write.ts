@@ -8,7 +8,12 @@ const root = protobuf.Root.fromJSON({
     prometheus: {
       nested: {
         WriteRequest: { fields: { timeseries: { rule: "repeated", type: "TimeSeries", id: 1 } } },
-        TimeSeries: { fields: { labels: { rule: "repeated", type: "Label", id: 1 }, samples: { rule: "repeated", type: "Sample", id: 2 } } },
+        TimeSeries: {
+          fields: {
+            labels: { rule: "repeated", type: "Label", id: 1 },
+            samples: { rule: "repeated", type: "Sample", id: 2 },
+          },
+        },
         Label: { fields: { name: { type: "string", id: 1 }, value: { type: "string", id: 2 } } },
         Sample: { fields: { value: { type: "double", id: 1 }, timestamp: { type: "int64", id: 2 } } },
       },
@@ -53,13 +58,25 @@ export interface HistogramSeries {
 }
 
 /** Every series as samples at one time: histograms as `_bucket` (with `le`), `_sum` and `_count`. */
-export function seriesSamples(counters: Iterable<CounterSeries>, histograms: Iterable<HistogramSeries>, timestamp: number, extra: Record<string, string>): Sample[] {
+export function seriesSamples(
+  counters: Iterable<CounterSeries>,
+  histograms: Iterable<HistogramSeries>,
+  timestamp: number,
+  extra: Record<string, string>,
+): Sample[] {
   const samples: Sample[] = [];
-  for (const c of counters) samples.push({ labels: { ...extra, ...c.labels, __name__: c.name }, value: c.value, timestamp });
+  for (const c of counters)
+    samples.push({ labels: { ...extra, ...c.labels, __name__: c.name }, value: c.value, timestamp });
   for (const h of histograms) {
     const labels = { ...extra, ...h.labels };
     const count = h.buckets[h.bounds.length] ?? 0;
-    h.bounds.forEach((bound, i) => samples.push({ labels: { ...labels, __name__: `${h.name}_bucket`, le: String(bound) }, value: h.buckets[i] ?? 0, timestamp }));
+    h.bounds.forEach((bound, i) =>
+      samples.push({
+        labels: { ...labels, __name__: `${h.name}_bucket`, le: String(bound) },
+        value: h.buckets[i] ?? 0,
+        timestamp,
+      }),
+    );
     samples.push({ labels: { ...labels, __name__: `${h.name}_bucket`, le: "+Inf" }, value: count, timestamp });
     samples.push({ labels: { ...labels, __name__: `${h.name}_sum` }, value: h.sum, timestamp });
     samples.push({ labels: { ...labels, __name__: `${h.name}_count` }, value: count, timestamp });

@@ -19,13 +19,22 @@ afterEach(async () => {
   for (const close of cleanup.splice(0).reverse()) await close();
 });
 
-async function fakeTracedeck(answer: (r: Received) => { status: number; body?: unknown } = (r) => ({ status: 200, body: { accepted: Object.values(r.body)[0]?.length ?? 0, rejected: 0, errors: [] } })) {
+async function fakeTracedeck(
+  answer: (r: Received) => { status: number; body?: unknown } = (r) => ({
+    status: 200,
+    body: { accepted: Object.values(r.body)[0]?.length ?? 0, rejected: 0, errors: [] },
+  }),
+) {
   const received: Received[] = [];
   const server: Server = createServer((request, response) => {
     let text = "";
     request.on("data", (c: Buffer) => (text += c.toString()));
     request.on("end", () => {
-      const r = { path: request.url ?? "", authorization: request.headers.authorization, body: JSON.parse(text) as Record<string, unknown[]> };
+      const r = {
+        path: request.url ?? "",
+        authorization: request.headers.authorization,
+        body: JSON.parse(text) as Record<string, unknown[]>,
+      };
       received.push(r);
       const { status, body } = answer(r);
       response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body ?? {}));
@@ -46,61 +55,152 @@ function event(taskId: string): EventMetrics {
 describe("TracedeckPublisher", () => {
   it("posts events and network operations to the native pipeline endpoints with the key, in batches", async () => {
     const server = await fakeTracedeck();
-    const tracedeck = new TracedeckPublisher({ url: `${server.url}/`, key: "tfk_1:tfs_2", batchSize: 2, flushIntervalMs: 60_000, reportStatus: false });
+    const tracedeck = new TracedeckPublisher({
+      url: `${server.url}/`,
+      key: "tfk_1:tfs_2",
+      batchSize: 2,
+      flushIntervalMs: 60_000,
+      reportStatus: false,
+    });
     cleanup.push(() => tracedeck.close());
     tracedeck.publishEventMetrics(event("a"));
     tracedeck.publishNetworkMetrics(new NetworkMetrics("a", "db", 5432, "query", 1_700_000_000));
     tracedeck.publishEventMetrics(event("b"));
     await tracedeck.flush();
 
-    expect(server.received.map((r) => r.path)).toEqual(["/api/v1/pipeline/events", "/api/v1/pipeline/network", "/api/v1/pipeline/events"]);
+    expect(server.received.map((r) => r.path)).toEqual([
+      "/api/v1/pipeline/events",
+      "/api/v1/pipeline/network",
+      "/api/v1/pipeline/events",
+    ]);
     expect(server.received.every((r) => r.authorization === "Bearer tfk_1:tfs_2")).toBe(true);
-    expect(server.received[0]?.body.events).toEqual([{ event_name: "resize", task_id: "a", start_time: 1_700_000_000, end_time: 1_700_000_001, duration_seconds: 1, status: "completed", retry_count: 0, process_id: 7, attributes: {} }]);
-    expect(server.received[1]?.body.operations).toEqual([{ task_id: "a", host: "db", port: 5432, operation: "query", start_time: 1_700_000_000, bytes_sent: 0, bytes_received: 0 }]);
-    expect(tracedeck.status()).toMatchObject({ name: "tracedeck", state: "healthy", sent_count: 3, failed_count: 0, backlog: 0 });
+    expect(server.received[0]?.body.events).toEqual([
+      {
+        event_name: "resize",
+        task_id: "a",
+        start_time: 1_700_000_000,
+        end_time: 1_700_000_001,
+        duration_seconds: 1,
+        status: "completed",
+        retry_count: 0,
+        process_id: 7,
+        attributes: {},
+      },
+    ]);
+    expect(server.received[1]?.body.operations).toEqual([
+      {
+        task_id: "a",
+        host: "db",
+        port: 5432,
+        operation: "query",
+        start_time: 1_700_000_000,
+        bytes_sent: 0,
+        bytes_received: 0,
+      },
+    ]);
+    expect(tracedeck.status()).toMatchObject({
+      name: "tracedeck",
+      state: "healthy",
+      sent_count: 3,
+      failed_count: 0,
+      backlog: 0,
+    });
   });
 
   it("counts records the server rejects, and does not send them again", async () => {
-    const server = await fakeTracedeck(() => ({ status: 200, body: { accepted: 1, rejected: 1, errors: [{ index: 1, message: "end_time: is before start_time" }] } }));
-    const tracedeck = new TracedeckPublisher({ url: server.url, key: "k", flushIntervalMs: 60_000, reportStatus: false });
+    const server = await fakeTracedeck(() => ({
+      status: 200,
+      body: { accepted: 1, rejected: 1, errors: [{ index: 1, message: "end_time: is before start_time" }] },
+    }));
+    const tracedeck = new TracedeckPublisher({
+      url: server.url,
+      key: "k",
+      flushIntervalMs: 60_000,
+      reportStatus: false,
+    });
     cleanup.push(() => tracedeck.close());
     tracedeck.publishEventMetrics(event("a"));
     tracedeck.publishEventMetrics(event("b"));
     await tracedeck.flush();
     await tracedeck.flush();
     expect(server.received).toHaveLength(1);
-    expect(tracedeck.status()).toMatchObject({ state: "degraded", sent_count: 1, failed_count: 1, last_error: "/api/v1/pipeline/events: record 1: end_time: is before start_time" });
+    expect(tracedeck.status()).toMatchObject({
+      state: "degraded",
+      sent_count: 1,
+      failed_count: 1,
+      last_error: "/api/v1/pipeline/events: record 1: end_time: is before start_time",
+    });
   });
 
   it("reports failing, and drops the batch instead of resending it, when the server refuses the key", async () => {
-    const server = await fakeTracedeck(() => ({ status: 401, body: { error: { code: "unauthorized", message: "invalid API key" } } }));
-    const tracedeck = new TracedeckPublisher({ url: server.url, key: "k", flushIntervalMs: 60_000, reportStatus: false });
+    const server = await fakeTracedeck(() => ({
+      status: 401,
+      body: { error: { code: "unauthorized", message: "invalid API key" } },
+    }));
+    const tracedeck = new TracedeckPublisher({
+      url: server.url,
+      key: "k",
+      flushIntervalMs: 60_000,
+      reportStatus: false,
+    });
     cleanup.push(() => tracedeck.close());
     tracedeck.publishEventMetrics(event("a"));
     await tracedeck.flush();
     await tracedeck.flush();
     expect(server.received).toHaveLength(1);
-    expect(tracedeck.status()).toMatchObject({ state: "failing", sent_count: 0, failed_count: 1, backlog: 0, last_error: expect.stringMatching(/answered 401/) });
+    expect(tracedeck.status()).toMatchObject({
+      state: "failing",
+      sent_count: 0,
+      failed_count: 1,
+      backlog: 0,
+      last_error: expect.stringMatching(/answered 401/),
+    });
   });
 
   it("holds batches while the server is unavailable, bounded, and delivers them once it is back", async () => {
     let up = false;
-    const server = await fakeTracedeck((r) => (up ? { status: 200, body: { accepted: r.body.events?.length, rejected: 0 } } : { status: 503, body: { error: { code: "unavailable" } } }));
-    const tracedeck = new TracedeckPublisher({ url: server.url, key: "k", flushIntervalMs: 60_000, maxQueue: 3, reportStatus: false });
+    const server = await fakeTracedeck((r) =>
+      up
+        ? { status: 200, body: { accepted: r.body.events?.length, rejected: 0 } }
+        : { status: 503, body: { error: { code: "unavailable" } } },
+    );
+    const tracedeck = new TracedeckPublisher({
+      url: server.url,
+      key: "k",
+      flushIntervalMs: 60_000,
+      maxQueue: 3,
+      reportStatus: false,
+    });
     cleanup.push(() => tracedeck.close());
     for (const id of ["a", "b", "c", "d", "e"]) tracedeck.publishEventMetrics(event(id));
     await tracedeck.flush();
-    expect(tracedeck.status()).toMatchObject({ state: "failing", backlog: 3, failed_count: 0, dropped_count: 2, sent_count: 0 });
+    expect(tracedeck.status()).toMatchObject({
+      state: "failing",
+      backlog: 3,
+      failed_count: 0,
+      dropped_count: 2,
+      sent_count: 0,
+    });
     expect(tracedeck.status().last_error).toMatch(/answered 503/);
     up = true;
     await tracedeck.flush();
-    expect(server.received.at(-1)?.body.events?.map((e) => (e as { task_id: string }).task_id)).toEqual(["c", "d", "e"]);
+    expect(server.received.at(-1)?.body.events?.map((e) => (e as { task_id: string }).task_id)).toEqual([
+      "c",
+      "d",
+      "e",
+    ]);
     expect(tracedeck.status()).toMatchObject({ backlog: 0, sent_count: 3, failed_count: 0, dropped_count: 2 });
   });
 
   it("does not retry a down server on every publish: full batches wait for the next tick", async () => {
     const server = await fakeTracedeck(() => ({ status: 503 }));
-    const tracedeck = new TracedeckPublisher({ url: server.url, key: "k", batchSize: 1, flushIntervalMs: 60_000, reportStatus: false });
+    const tracedeck = new TracedeckPublisher({
+      url: server.url,
+      key: "k",
+      batchSize: 1,
+      flushIntervalMs: 60_000,
+      reportStatus: false,
+    });
     cleanup.push(() => tracedeck.close());
     tracedeck.publishEventMetrics(event("first"));
     await expect.poll(() => tracedeck.status().state).toBe("failing");
@@ -111,7 +211,12 @@ describe("TracedeckPublisher", () => {
   });
 
   it("never throws into the application when the server cannot be reached", async () => {
-    const tracedeck = new TracedeckPublisher({ url: "http://127.0.0.1:1", key: "k", flushIntervalMs: 60_000, reportStatus: false });
+    const tracedeck = new TracedeckPublisher({
+      url: "http://127.0.0.1:1",
+      key: "k",
+      flushIntervalMs: 60_000,
+      reportStatus: false,
+    });
     tracedeck.publishEventMetrics(event("a"));
     await tracedeck.flush();
     expect(tracedeck.status()).toMatchObject({ state: "failing", backlog: 1 });
@@ -124,19 +229,43 @@ describe("TracedeckPublisher", () => {
 
   it("reports its health to /api/v1/publishers/status on close", async () => {
     const server = await fakeTracedeck();
-    const tracedeck = new TracedeckPublisher({ url: server.url, key: "tfk_1:tfs_2", name: "pipeline-a", flushIntervalMs: 60_000 });
+    const tracedeck = new TracedeckPublisher({
+      url: server.url,
+      key: "tfk_1:tfs_2",
+      name: "pipeline-a",
+      flushIntervalMs: 60_000,
+    });
     tracedeck.publishEventMetrics(event("a"));
     await tracedeck.close();
     const report = server.received.find((r) => r.path === "/api/v1/publishers/status");
     expect(report?.authorization).toBe("Bearer tfk_1:tfs_2");
-    expect(report?.body.publishers).toEqual([{ name: "pipeline-a", type: "other", target: server.url, state: "healthy", last_success_at: expect.any(String), sent_count: 1, failed_count: 0, dropped_count: 0, backlog: 0 }]);
+    expect(report?.body.publishers).toEqual([
+      {
+        name: "pipeline-a",
+        type: "other",
+        target: server.url,
+        state: "healthy",
+        last_success_at: expect.any(String),
+        sent_count: 1,
+        failed_count: 0,
+        dropped_count: 0,
+        backlog: 0,
+      },
+    ]);
   });
 
   it("reports its health periodically", async () => {
     const server = await fakeTracedeck();
-    const tracedeck = new TracedeckPublisher({ url: server.url, key: "k", flushIntervalMs: 60_000, statusIntervalMs: 20 });
+    const tracedeck = new TracedeckPublisher({
+      url: server.url,
+      key: "k",
+      flushIntervalMs: 60_000,
+      statusIntervalMs: 20,
+    });
     cleanup.push(() => tracedeck.close());
-    await expect.poll(() => server.received.filter((r) => r.path === "/api/v1/publishers/status").length).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => server.received.filter((r) => r.path === "/api/v1/publishers/status").length)
+      .toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -152,7 +281,15 @@ describe("CompositePublisher", () => {
       },
       publishNetworkMetrics: (m) => got.push(`net:${m.taskId}`),
       formatMetrics: (() => ({})) as unknown as MetricsPublisher["formatMetrics"],
-      status: () => ({ name, type: "other", state, sent_count: got.length, failed_count: 0, dropped_count: 0, backlog: 1 }),
+      status: () => ({
+        name,
+        type: "other",
+        state,
+        sent_count: got.length,
+        failed_count: 0,
+        dropped_count: 0,
+        backlog: 1,
+      }),
       close: async () => {
         closed = true;
         if (fail) throw new Error("close failed");
@@ -168,14 +305,24 @@ describe("CompositePublisher", () => {
     composite.publishEventMetrics(event("a"));
     composite.publishNetworkMetrics(new NetworkMetrics("a", "h", 1, "op", 1));
     expect(second.got).toEqual(["a", "net:a"]);
-    expect(composite.status()).toMatchObject({ name: "composite", type: "composite", state: "degraded", failed_count: 1, sent_count: 3, backlog: 2, last_error: "first: exploded" });
+    expect(composite.status()).toMatchObject({
+      name: "composite",
+      type: "composite",
+      state: "degraded",
+      failed_count: 1,
+      sent_count: 3,
+      backlog: 2,
+      last_error: "first: exploded",
+    });
     await composite.close();
     expect(first.closed() && second.closed()).toBe(true);
   });
 
   it("reports the worst state of its publishers, and each of them, to Tracedeck", async () => {
     const server = await fakeTracedeck();
-    const composite = new CompositePublisher([fake("ok", "healthy").publisher, fake("down", "failing").publisher], { statusReporting: { url: server.url, key: "k" } });
+    const composite = new CompositePublisher([fake("ok", "healthy").publisher, fake("down", "failing").publisher], {
+      statusReporting: { url: server.url, key: "k" },
+    });
     expect(composite.status().state).toBe("failing");
     await composite.close();
     const names = (server.received.at(-1)?.body.publishers as PublisherStatus[]).map((p) => [p.name, p.state]);

@@ -1,4 +1,12 @@
-import { BatchingPublisher, joinUrl, REQUEST_TIMEOUT_MS, type BatchingOptions, type BatchResult, type PublisherType, type QueuedRecord } from "./publisher";
+import {
+  BatchingPublisher,
+  joinUrl,
+  REQUEST_TIMEOUT_MS,
+  type BatchingOptions,
+  type BatchResult,
+  type PublisherType,
+  type QueuedRecord,
+} from "./publisher";
 
 export interface TracedeckPublisherOptions extends BatchingOptions {
   /** The Tracedeck server, e.g. `https://tracedeck.example.com`. */
@@ -34,7 +42,11 @@ export class TracedeckPublisher extends BatchingPublisher {
   constructor(private readonly options: TracedeckPublisherOptions) {
     super({
       ...options,
-      statusReporting: options.statusReporting ?? (options.reportStatus === false ? undefined : { url: options.url, key: options.key, intervalMs: options.statusIntervalMs }),
+      statusReporting:
+        options.statusReporting ??
+        (options.reportStatus === false
+          ? undefined
+          : { url: options.url, key: options.key, intervalMs: options.statusIntervalMs }),
     });
     this.name = options.name ?? "tracedeck";
     this.target = options.url;
@@ -66,6 +78,9 @@ export class TracedeckPublisher extends BatchingPublisher {
     if (!response.ok) return { rejected: count, error: `${path} answered ${response.status}: ${text.slice(0, 500)}` };
     const answer = JSON.parse(text) as IngestAnswer;
     const first = answer.errors?.[0];
-    return { rejected: answer.rejected, ...(first ? { error: `${path}: record ${first.index}: ${first.message}` } : {}) };
+    return {
+      rejected: answer.rejected,
+      ...(first ? { error: `${path}: record ${first.index}: ${first.message}` } : {}),
+    };
   }
 }

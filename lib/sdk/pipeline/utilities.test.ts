@@ -25,7 +25,8 @@ function recordingPublisher(name = "recording") {
   const published: { status: string; taskId: string; retryCount: number }[] = [];
   const publisher = {
     name,
-    publishEventMetrics: (m: EventMetrics) => published.push({ status: m.status, taskId: m.taskId, retryCount: m.retryCount }),
+    publishEventMetrics: (m: EventMetrics) =>
+      published.push({ status: m.status, taskId: m.taskId, retryCount: m.retryCount }),
     publishNetworkMetrics: () => undefined,
   } as unknown as MetricsPublisher;
   return { publisher, published };
@@ -91,7 +92,12 @@ describe("monitorEvents", () => {
 
   it("keeps publishing to the others when one publisher throws, and never lets it reach the caller", () => {
     const logger = new TelemetryLogger();
-    const broken = { name: "broken", publishEventMetrics: () => { throw new Error("down"); } } as unknown as MetricsPublisher;
+    const broken = {
+      name: "broken",
+      publishEventMetrics: () => {
+        throw new Error("down");
+      },
+    } as unknown as MetricsPublisher;
     const { publisher, published } = recordingPublisher();
     const job = monitorEvents({ logger, publishers: [broken, publisher] })(() => "done", "job");
     expect(job()).toBe("done");
@@ -134,7 +140,12 @@ describe("queries over a logger", () => {
   it("finds failed and slow events, slowest first", () => {
     const { logger } = pipeline();
     expect(getFailedEvents(logger).map((e) => e.task_id)).toEqual(["i2"]);
-    expect(getFailedEvents(logger)[0]).toMatchObject({ status: "failed", error: "timeout", retry_count: 1, duration_seconds: 2 });
+    expect(getFailedEvents(logger)[0]).toMatchObject({
+      status: "failed",
+      error: "timeout",
+      retry_count: 1,
+      duration_seconds: 2,
+    });
     expect(getSlowEvents(1, logger).map((e) => e.task_id)).toEqual(["e1", "i2", "i3"]);
     expect(getSlowEvents(3, logger).map((e) => e.task_id)).toEqual(["e1"]);
   });
@@ -158,7 +169,18 @@ describe("queries over a logger", () => {
   it("finds failed and slow network operations by task id", () => {
     const { network } = pipeline();
     expect(getFailedNetworkOps(network)).toEqual({
-      i2: { task_id: "i2", host: "api", port: 443, operation: "remote_call", start_time: 1767225600, end_time: 1767225602, latency_seconds: 2, bytes_sent: 5, bytes_received: 0, error: "reset by peer" },
+      i2: {
+        task_id: "i2",
+        host: "api",
+        port: 443,
+        operation: "remote_call",
+        start_time: 1767225600,
+        end_time: 1767225602,
+        latency_seconds: 2,
+        bytes_sent: 5,
+        bytes_received: 0,
+        error: "reset by peer",
+      },
     });
     expect(Object.keys(getSlowNetworkOps(1, network)).sort()).toEqual(["i1", "i2"]);
     expect(getSlowNetworkOps(5, network)).toEqual({});

@@ -47,7 +47,10 @@ export function monitorEvents(options: MonitorOptions = {}) {
     }
   };
 
-  return <A extends unknown[], R>(fn: (...args: A) => R, eventName: string = fn.name || "anonymous"): ((...args: A) => R) => {
+  return <A extends unknown[], R>(
+    fn: (...args: A) => R,
+    eventName: string = fn.name || "anonymous",
+  ): ((...args: A) => R) => {
     const taskIdOf = options.taskId as ((...args: A) => string) | undefined;
     return (...args: A): R => {
       const taskId = taskIdOf?.(...args) ?? `${eventName}-${crypto.randomUUID()}`;
@@ -92,7 +95,10 @@ export interface CollectedMetrics {
 }
 
 /** Everything collected, as a JSON string (events and network operations, oldest first). */
-export function getMetrics(logger: TelemetryLogger = defaultLogger, network: NetworkTelemetry = defaultNetworkTelemetry): string {
+export function getMetrics(
+  logger: TelemetryLogger = defaultLogger,
+  network: NetworkTelemetry = defaultNetworkTelemetry,
+): string {
   const collected: CollectedMetrics = {
     events: logger.getAllMetrics().map((m) => formatMetrics(m)),
     operations: network.getAllMetrics().map((m) => formatMetrics(m)),
@@ -172,17 +178,31 @@ export function getRetryStats(logger: TelemetryLogger = defaultLogger): RetrySta
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([eventName, s]) => {
         const sorted = s.durationsMs.sort((a, b) => a - b);
-        return { event_name: eventName, runs: s.runs, failures: s.failures, retries: s.retries, p50_ms: percentile(sorted, 0.5), p95_ms: percentile(sorted, 0.95) };
+        return {
+          event_name: eventName,
+          runs: s.runs,
+          failures: s.failures,
+          retries: s.retries,
+          p50_ms: percentile(sorted, 0.5),
+          p95_ms: percentile(sorted, 0.95),
+        };
       }),
   };
 }
 
 /** Network operations that failed, by task id. */
-export function getFailedNetworkOps(network: NetworkTelemetry = defaultNetworkTelemetry): Record<string, FormattedNetworkOp> {
+export function getFailedNetworkOps(
+  network: NetworkTelemetry = defaultNetworkTelemetry,
+): Record<string, FormattedNetworkOp> {
   return Object.fromEntries([...network.getFailedOperations()].map(([taskId, m]) => [taskId, formatMetrics(m)]));
 }
 
 /** Network operations slower than the threshold, by task id. */
-export function getSlowNetworkOps(thresholdSeconds = 1, network: NetworkTelemetry = defaultNetworkTelemetry): Record<string, FormattedNetworkOp> {
-  return Object.fromEntries([...network.getSlowOperations(thresholdSeconds)].map(([taskId, m]) => [taskId, formatMetrics(m)]));
+export function getSlowNetworkOps(
+  thresholdSeconds = 1,
+  network: NetworkTelemetry = defaultNetworkTelemetry,
+): Record<string, FormattedNetworkOp> {
+  return Object.fromEntries(
+    [...network.getSlowOperations(thresholdSeconds)].map(([taskId, m]) => [taskId, formatMetrics(m)]),
+  );
 }

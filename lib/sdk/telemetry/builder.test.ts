@@ -16,7 +16,11 @@ describe("credentials", () => {
   it("accept only Tracedeck key pairs and never print the secret", () => {
     const credentials = Credentials.create(...KEY);
     expect(credentials.authorizationHeader()).toBe(`Bearer ${KEY[0]}:${KEY[1]}`);
-    expect(credentials.authHeaders()).toEqual({ Authorization: `Bearer ${KEY[0]}:${KEY[1]}`, "X-TelemetryFlow-Key-ID": KEY[0], "X-TelemetryFlow-Key-Secret": KEY[1] });
+    expect(credentials.authHeaders()).toEqual({
+      Authorization: `Bearer ${KEY[0]}:${KEY[1]}`,
+      "X-TelemetryFlow-Key-ID": KEY[0],
+      "X-TelemetryFlow-Key-Secret": KEY[1],
+    });
     expect(credentials.equals(Credentials.create(...KEY))).toBe(true);
     expect(credentials.equals(undefined)).toBe(false);
     expect(`${credentials} ${JSON.stringify(credentials)}`).not.toContain(KEY[1]);
@@ -61,10 +65,15 @@ describe("the builder", () => {
       batch: { timeoutMs: 2000, maxSize: 100 },
       rateLimit: 1000,
     });
-    expect(builder().withEndpoint("collector.internal:3000").build().config.endpoint).toBe("https://collector.internal:3000");
+    expect(builder().withEndpoint("collector.internal:3000").build().config.endpoint).toBe(
+      "https://collector.internal:3000",
+    );
     expect(builder().withMetricsOnly().build().config.signals).toEqual({ metrics: true, logs: false, traces: false });
     expect(builder().withTracesOnly().withHttp().build().config.protocol).toBe(Protocol.HTTP);
-    expect(builder().withLogsOnly().withOtlp().build().config).toMatchObject({ protocol: Protocol.OTLP, signals: { metrics: false, logs: true, traces: false } });
+    expect(builder().withLogsOnly().withOtlp().build().config).toMatchObject({
+      protocol: Protocol.OTLP,
+      signals: { metrics: false, logs: true, traces: false },
+    });
     expect(builder().withProtocol(Protocol.OTLP).withInsecure(false).build().config.insecure).toBe(false);
     expect(builder().mustBuild().config.serviceName).toBe("checkout");
   });
@@ -80,7 +89,14 @@ describe("the builder", () => {
     vi.stubEnv("ENV", "qa");
     vi.stubEnv("TELEMETRYFLOW_COLLECTOR_ID", "c-1");
     const { config } = new TelemetryBuilder().withAutoConfiguration().build();
-    expect(config).toMatchObject({ endpoint: "http://localhost:3999", serviceName: "billing", serviceVersion: "9.9.9", serviceNamespace: "fin", environment: "qa", collectorId: "c-1" });
+    expect(config).toMatchObject({
+      endpoint: "http://localhost:3999",
+      serviceName: "billing",
+      serviceVersion: "9.9.9",
+      serviceNamespace: "fin",
+      environment: "qa",
+      collectorId: "c-1",
+    });
     expect(config.credentials.keyId).toBe(KEY[0]);
   });
 
@@ -89,7 +105,9 @@ describe("the builder", () => {
     expect(() => new TelemetryBuilder().withApiKey("nope", KEY[1]).withService("x").build()).toThrow(BuilderError);
     expect(() => new TelemetryBuilder().withApiKey(...KEY).build()).toThrow(/service name/);
     expect(() => builder().withEndpoint("ftp://files").build()).toThrow(/http or https/);
-    expect(() => builder().withSignals({ metrics: false, logs: false, traces: false }).build()).toThrow(/at least one signal/);
+    expect(() => builder().withSignals({ metrics: false, logs: false, traces: false }).build()).toThrow(
+      /at least one signal/,
+    );
     expect(() => builder().withProtocol("carrier-pigeon" as Protocol)).toThrow(BuilderError);
   });
 });

@@ -7,7 +7,8 @@ import { BuilderError } from "./errors";
 type Duration = number | { milliseconds?: number; seconds?: number; minutes?: number };
 
 /** Milliseconds of a number of milliseconds or a { seconds, … } object (Python's timedelta). */
-const ms = (d: Duration): number => (typeof d === "number" ? d : (d.milliseconds ?? 0) + (d.seconds ?? 0) * 1000 + (d.minutes ?? 0) * 60_000);
+const ms = (d: Duration): number =>
+  typeof d === "number" ? d : (d.milliseconds ?? 0) + (d.seconds ?? 0) * 1000 + (d.minutes ?? 0) * 60_000;
 
 const env = (...names: string[]): string | undefined => {
   for (const name of names) {
@@ -104,7 +105,8 @@ export class TelemetryBuilder {
   }
 
   withProtocol(protocol: Protocol): this {
-    if (!Object.values(Protocol).includes(protocol)) throw new BuilderError(`protocol must be one of ${Object.values(Protocol).join(", ")}`);
+    if (!Object.values(Protocol).includes(protocol))
+      throw new BuilderError(`protocol must be one of ${Object.values(Protocol).join(", ")}`);
     this.protocol = protocol;
     return this;
   }
@@ -199,11 +201,19 @@ export class TelemetryBuilder {
 
   /** Every *FromEnv at once. */
   withAutoConfiguration(): this {
-    return this.withApiKeyFromEnv().withEndpointFromEnv().withServiceFromEnv().withServiceNamespaceFromEnv().withEnvironmentFromEnv().withCollectorIdFromEnv();
+    return this.withApiKeyFromEnv()
+      .withEndpointFromEnv()
+      .withServiceFromEnv()
+      .withServiceNamespaceFromEnv()
+      .withEnvironmentFromEnv()
+      .withCollectorIdFromEnv();
   }
 
   build(): TelemetryClient {
-    if (!this.keyId || !this.keySecret) throw new BuilderError("an API key is required: withApiKey(keyId, secret), or TELEMETRYFLOW_API_KEY_ID and _SECRET");
+    if (!this.keyId || !this.keySecret)
+      throw new BuilderError(
+        "an API key is required: withApiKey(keyId, secret), or TELEMETRYFLOW_API_KEY_ID and _SECRET",
+      );
     try {
       const config = validateConfig({
         credentials: Credentials.create(this.keyId, this.keySecret),

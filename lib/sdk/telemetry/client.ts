@@ -3,7 +3,16 @@ import { generatedContext, randomId } from "../context/trace-context";
 import { Protocol, SignalType, type TelemetryConfig } from "./config";
 import { NotInitializedError } from "./errors";
 import { Exporter } from "./exporter";
-import { defaultBounds, nowMicros, SeverityLevel, SpanKind, type Attributes, type LogData, type MetricData, type SpanData } from "./records";
+import {
+  defaultBounds,
+  nowMicros,
+  SeverityLevel,
+  SpanKind,
+  type Attributes,
+  type LogData,
+  type MetricData,
+  type SpanData,
+} from "./records";
 
 export const SDK_VERSION = "0.1.0";
 const MAX_IN_FLIGHT = 4;
@@ -31,7 +40,14 @@ const NO_EVENTS: SpanData["events"] = Object.freeze([]) as unknown as SpanData["
 const UNSET = Object.freeze({ code: "unset" as const });
 
 type Series =
-  | { kind: "counter" | "gauge" | "metric"; name: string; unit: string; attributes: Attributes; startMicros: number; value: number }
+  | {
+      kind: "counter" | "gauge" | "metric";
+      name: string;
+      unit: string;
+      attributes: Attributes;
+      startMicros: number;
+      value: number;
+    }
   | (Extract<MetricData, { kind: "histogram" }> & { kind: "histogram" });
 
 export interface TelemetryStatus {
@@ -161,7 +177,20 @@ export class TelemetryClient {
     if (!series) {
       if (!this.admit()) return;
       const bounds = defaultBounds(unit);
-      series = { kind: "histogram", name, unit, attributes, startMicros: this.windowStart, timeMicros: 0, count: 0, sum: 0, min: Infinity, max: -Infinity, bounds, bucketCounts: Array(bounds.length + 1).fill(0) };
+      series = {
+        kind: "histogram",
+        name,
+        unit,
+        attributes,
+        startMicros: this.windowStart,
+        timeMicros: 0,
+        count: 0,
+        sum: 0,
+        min: Infinity,
+        max: -Infinity,
+        bounds,
+        bucketCounts: Array(bounds.length + 1).fill(0),
+      };
       this.series.set(key, series);
     }
     if (series.kind !== "histogram") return;
@@ -172,11 +201,18 @@ export class TelemetryClient {
     const bucket = series.bounds.findIndex((bound) => value <= bound);
     series.bucketCounts[bucket === -1 ? series.bounds.length : bucket]!++;
     const active = TraceContext.get();
-    if (this.config.exemplars && active) series.exemplar = { value, timeMicros: nowMicros(), traceId: active.traceId, spanId: active.spanId };
+    if (this.config.exemplars && active)
+      series.exemplar = { value, timeMicros: nowMicros(), traceId: active.traceId, spanId: active.spanId };
     this.afterRecord();
   }
 
-  private recordValue(kind: "counter" | "gauge" | "metric", name: string, value: number, unit: string, attributes: Attributes): void {
+  private recordValue(
+    kind: "counter" | "gauge" | "metric",
+    name: string,
+    value: number,
+    unit: string,
+    attributes: Attributes,
+  ): void {
     if (!this.enabled(SignalType.METRICS) || !Number.isFinite(value)) return;
     const key = seriesKey(kind, name, unit, attributes);
     const series = this.series.get(key);
@@ -194,7 +230,14 @@ export class TelemetryClient {
   log(message: string, severity: SeverityLevel = SeverityLevel.INFO, attributes: Attributes = {}): void {
     if (!this.enabled(SignalType.LOGS) || !this.admit()) return;
     const active = TraceContext.get();
-    this.logs.push({ timeMicros: nowMicros(), severity, message, attributes, traceId: active?.traceId, spanId: active?.spanId });
+    this.logs.push({
+      timeMicros: nowMicros(),
+      severity,
+      message,
+      attributes,
+      traceId: active?.traceId,
+      spanId: active?.spanId,
+    });
     this.afterRecord();
   }
 
@@ -223,7 +266,12 @@ export class TelemetryClient {
    * Starts a span, a child of the active one (or of `parent`), and returns its id. The span does
    * not become active: use `span(name, fn)` for that.
    */
-  startSpan(name: string, kind: SpanKind = SpanKind.INTERNAL, attributes: Attributes = {}, parent: TraceContext | undefined = TraceContext.get()): string {
+  startSpan(
+    name: string,
+    kind: SpanKind = SpanKind.INTERNAL,
+    attributes: Attributes = {},
+    parent: TraceContext | undefined = TraceContext.get(),
+  ): string {
     this.ensureInitialized();
     let traceId: string;
     let spanId: string;
@@ -266,7 +314,13 @@ export class TelemetryClient {
   spanContext(spanId: string): TraceContext | undefined {
     const span = this.open.get(spanId);
     if (!span) return undefined;
-    span.context ??= generatedContext({ traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId, traceFlags: span.traceFlags, traceState: span.parent?.traceState });
+    span.context ??= generatedContext({
+      traceId: span.traceId,
+      spanId: span.spanId,
+      parentSpanId: span.parentSpanId,
+      traceFlags: span.traceFlags,
+      traceState: span.parent?.traceState,
+    });
     return span.context;
   }
 
@@ -290,7 +344,18 @@ export class TelemetryClient {
     if (error !== undefined && error !== null) {
       const e = error instanceof Error ? error : new Error(String(error));
       span.status = { code: "error", message: e.message };
-      span.events = [...span.events, { name: "exception", timeMicros: endMicros, attributes: { "exception.type": e.name, "exception.message": e.message, ...(e.stack ? { "exception.stacktrace": e.stack } : {}) } }];
+      span.events = [
+        ...span.events,
+        {
+          name: "exception",
+          timeMicros: endMicros,
+          attributes: {
+            "exception.type": e.name,
+            "exception.message": e.message,
+            ...(e.stack ? { "exception.stacktrace": e.stack } : {}),
+          },
+        },
+      ];
     }
     // an unsampled trace is propagated but not recorded
     if (!this.enabled(SignalType.TRACES) || (span.traceFlags & SAMPLED_FLAG) === 0 || !this.admit()) return;
@@ -341,7 +406,9 @@ export class TelemetryClient {
     const spans = this.spans;
     const logs = this.logs;
     const timeMicros = nowMicros();
-    const metrics: MetricData[] = [...this.series.values()].map((s) => (s.kind === "histogram" ? { ...s, timeMicros } : { ...s, timeMicros }));
+    const metrics: MetricData[] = [...this.series.values()].map((s) =>
+      s.kind === "histogram" ? { ...s, timeMicros } : { ...s, timeMicros },
+    );
     this.spans = [];
     this.logs = [];
     this.series = new Map();
@@ -351,7 +418,11 @@ export class TelemetryClient {
 
   /** Sends a batch; failures end up in the exporter's counts, never thrown. */
   private send(batch: ReturnType<TelemetryClient["takeBatch"]>): Promise<void> {
-    const sending = Promise.all([this.exporter.exportSpans(batch.spans), this.exporter.exportLogs(batch.logs), this.exporter.exportMetrics(batch.metrics)])
+    const sending = Promise.all([
+      this.exporter.exportSpans(batch.spans),
+      this.exporter.exportLogs(batch.logs),
+      this.exporter.exportMetrics(batch.metrics),
+    ])
       .then(() => undefined)
       .catch((error: unknown) => {
         this.exporter.lastError = (error as Error).message;

@@ -65,15 +65,19 @@ export function normalizeEndpoint(endpoint: string, insecure: boolean): string {
   } catch {
     throw new ConfigError(`endpoint "${endpoint}" is neither host:port nor a URL`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`endpoint "${endpoint}" must be http or https`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ConfigError(`endpoint "${endpoint}" must be http or https`);
   return url.toString().replace(/\/+$/, "");
 }
 
 export function validateConfig(config: TelemetryConfig): TelemetryConfig {
-  if (!config.serviceName.trim()) throw new ConfigError("a service name is required (withService, or TELEMETRYFLOW_SERVICE_NAME)");
-  if (!Object.values(config.signals).some(Boolean)) throw new ConfigError("at least one signal (metrics, logs, traces) must be enabled");
+  if (!config.serviceName.trim())
+    throw new ConfigError("a service name is required (withService, or TELEMETRYFLOW_SERVICE_NAME)");
+  if (!Object.values(config.signals).some(Boolean))
+    throw new ConfigError("at least one signal (metrics, logs, traces) must be enabled");
   if (!(config.timeoutMs > 0)) throw new ConfigError("the timeout must be positive");
-  if (!(config.batch.maxSize > 0) || !(config.batch.timeoutMs > 0)) throw new ConfigError("batch size and timeout must be positive");
+  if (!(config.batch.maxSize > 0) || !(config.batch.timeoutMs > 0))
+    throw new ConfigError("batch size and timeout must be positive");
   if (config.retry.maxRetries < 0) throw new ConfigError("maxRetries must not be negative");
   if (config.rateLimit < 0) throw new ConfigError("the rate limit must not be negative");
   return { ...config, endpoint: normalizeEndpoint(config.endpoint, config.insecure) };

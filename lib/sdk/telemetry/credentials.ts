@@ -11,7 +11,8 @@ export class Credentials {
   static create(keyId: string, keySecret: string): Credentials {
     const id = keyId.trim();
     const secret = keySecret.trim();
-    if (!KEY_ID.test(id)) throw new CredentialsError("the key id must start with tfk_ (as `npm run keys -- create` prints it)");
+    if (!KEY_ID.test(id))
+      throw new CredentialsError("the key id must start with tfk_ (as `npm run keys -- create` prints it)");
     if (!KEY_SECRET.test(secret)) throw new CredentialsError("the key secret must start with tfs_");
     return new Credentials(id, secret);
   }
@@ -22,7 +23,11 @@ export class Credentials {
 
   /** Every header form Tracedeck accepts, for proxies that strip Authorization. */
   authHeaders(): Record<string, string> {
-    return { Authorization: this.authorizationHeader(), "X-TelemetryFlow-Key-ID": this.keyId, "X-TelemetryFlow-Key-Secret": this.keySecret };
+    return {
+      Authorization: this.authorizationHeader(),
+      "X-TelemetryFlow-Key-ID": this.keyId,
+      "X-TelemetryFlow-Key-Secret": this.keySecret,
+    };
   }
 
   equals(other: Credentials | null | undefined): boolean {

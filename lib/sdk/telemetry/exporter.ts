@@ -29,7 +29,8 @@ function anyValue(value: unknown): Record<string, unknown> {
   return { stringValue: String(value) };
 }
 
-const keyValues = (attributes: Attributes) => Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
+const keyValues = (attributes: Attributes) =>
+  Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
 const hexBytes = (hex: string) => Buffer.from(hex, "hex");
 
 export class Exporter {
@@ -62,7 +63,8 @@ export class Exporter {
       if (metrics.length) await this.otlp("metrics", this.otlpMetrics(metrics), metrics.length, "metrics");
       return;
     }
-    if (values.length) await this.native("/api/v1/metrics", { metrics: values.map((m) => this.nativeMetric(m)) }, "metrics");
+    if (values.length)
+      await this.native("/api/v1/metrics", { metrics: values.map((m) => this.nativeMetric(m)) }, "metrics");
     if (histograms.length) await this.otlp("metrics", this.otlpMetrics(histograms), histograms.length, "metrics");
   }
 
@@ -79,7 +81,11 @@ export class Exporter {
       start_time: nanosText(s.startMicros),
       end_time: nanosText(s.endMicros),
       attributes: s.attributes,
-      events: s.events.map((e) => ({ name: e.name, time_unix_nano: nanosText(e.timeMicros), attributes: e.attributes })),
+      events: s.events.map((e) => ({
+        name: e.name,
+        time_unix_nano: nanosText(e.timeMicros),
+        attributes: e.attributes,
+      })),
       resource_attributes: this.resource,
     };
   }
@@ -98,7 +104,12 @@ export class Exporter {
   }
 
   private nativeMetric(m: Exclude<MetricData, { kind: "histogram" }>) {
-    const tags = Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : JSON.stringify(v)]));
+    const tags = Object.fromEntries(
+      Object.entries(m.attributes).map(([k, v]) => [
+        k,
+        typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : JSON.stringify(v),
+      ]),
+    );
     return {
       name: m.name,
       value: m.value,
@@ -132,7 +143,11 @@ export class Exporter {
                 startTimeUnixNano: nanosText(s.startMicros),
                 endTimeUnixNano: nanosText(s.endMicros),
                 attributes: keyValues(s.attributes),
-                events: s.events.map((e) => ({ name: e.name, timeUnixNano: nanosText(e.timeMicros), attributes: keyValues(e.attributes) })),
+                events: s.events.map((e) => ({
+                  name: e.name,
+                  timeUnixNano: nanosText(e.timeMicros),
+                  attributes: keyValues(e.attributes),
+                })),
                 status: { code: STATUS_NUMBER[s.status.code], message: s.status.message },
               })),
             },
@@ -177,22 +192,52 @@ export class Exporter {
             {
               scope: this.scope(),
               metrics: metrics.map((m) => {
-                const base = { attributes: keyValues(m.attributes), startTimeUnixNano: nanosText(m.startMicros), timeUnixNano: nanosText(m.timeMicros) };
+                const base = {
+                  attributes: keyValues(m.attributes),
+                  startTimeUnixNano: nanosText(m.startMicros),
+                  timeUnixNano: nanosText(m.timeMicros),
+                };
                 if (m.kind === "histogram") {
                   const exemplars = m.exemplar
-                    ? [{ asDouble: m.exemplar.value, timeUnixNano: nanosText(m.exemplar.timeMicros), traceId: hexBytes(m.exemplar.traceId), spanId: hexBytes(m.exemplar.spanId) }]
+                    ? [
+                        {
+                          asDouble: m.exemplar.value,
+                          timeUnixNano: nanosText(m.exemplar.timeMicros),
+                          traceId: hexBytes(m.exemplar.traceId),
+                          spanId: hexBytes(m.exemplar.spanId),
+                        },
+                      ]
                     : [];
                   return {
                     name: m.name,
                     unit: m.unit,
                     histogram: {
                       aggregationTemporality: DELTA,
-                      dataPoints: [{ ...base, count: String(m.count), sum: m.sum, min: m.min, max: m.max, explicitBounds: m.bounds, bucketCounts: m.bucketCounts.map(String), exemplars }],
+                      dataPoints: [
+                        {
+                          ...base,
+                          count: String(m.count),
+                          sum: m.sum,
+                          min: m.min,
+                          max: m.max,
+                          explicitBounds: m.bounds,
+                          bucketCounts: m.bucketCounts.map(String),
+                          exemplars,
+                        },
+                      ],
                     },
                   };
                 }
                 if (m.kind === "counter") {
-                  return { name: m.name, unit: m.unit, sum: { aggregationTemporality: DELTA, isMonotonic: true, dataPoints: [{ ...base, asDouble: m.value }] } };
+                  return {
+                    name: m.name,
+                    unit: m.unit,
+                    sum: {
+                      aggregationTemporality: DELTA,
+                      isMonotonic: true,
+                      dataPoints: [{ ...base, asDouble: m.value }],
+                    },
+                  };
                 }
                 return { name: m.name, unit: m.unit, gauge: { dataPoints: [{ ...base, asDouble: m.value }] } };
               }),
@@ -207,7 +252,11 @@ export class Exporter {
     const items = (body as Record<string, unknown[]>)[counted === "metrics" ? "metrics" : counted]!.length;
     const response = await this.post(path, Buffer.from(JSON.stringify(body)), "application/json", items);
     if (!response) return;
-    const answer = (await response.json().catch(() => ({}))) as { accepted?: number; rejected?: number; errors?: { message: string }[] };
+    const answer = (await response.json().catch(() => ({}))) as {
+      accepted?: number;
+      rejected?: number;
+      errors?: { message: string }[];
+    };
     this.counts[counted] += answer.accepted ?? items;
     if (answer.rejected) {
       this.counts.failed += answer.rejected;
@@ -215,8 +264,18 @@ export class Exporter {
     }
   }
 
-  private async otlp(signal: Signal, request: Record<string, unknown>, items: number, counted: "spans" | "logs" | "metrics"): Promise<void> {
-    const response = await this.post(`/v1/${signal}`, Buffer.from(encodeRequest(signal, request)), "application/x-protobuf", items);
+  private async otlp(
+    signal: Signal,
+    request: Record<string, unknown>,
+    items: number,
+    counted: "spans" | "logs" | "metrics",
+  ): Promise<void> {
+    const response = await this.post(
+      `/v1/${signal}`,
+      Buffer.from(encodeRequest(signal, request)),
+      "application/x-protobuf",
+      items,
+    );
     if (response) this.counts[counted] += items;
   }
 
@@ -233,13 +292,25 @@ export class Exporter {
     try {
       return await retryWithBackoff(
         async () => {
-          const response = await fetch(`${this.config.endpoint}${path}`, { method: "POST", headers, body: new Uint8Array(body), signal: AbortSignal.timeout(this.config.timeoutMs) });
+          const response = await fetch(`${this.config.endpoint}${path}`, {
+            method: "POST",
+            headers,
+            body: new Uint8Array(body),
+            signal: AbortSignal.timeout(this.config.timeoutMs),
+          });
           if (response.ok) return response;
           const text = await response.text().catch(() => "");
-          throw new RetryableError(`${path} answered ${response.status}: ${text.slice(0, 300)}`, { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get("retry-after")) });
+          throw new RetryableError(`${path} answered ${response.status}: ${text.slice(0, 300)}`, {
+            status: response.status,
+            retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+          });
         },
         // a background exporter waits at most 30 s for a server that asks it to
-        { maxAttempts: this.config.retry.enabled ? this.config.retry.maxRetries + 1 : 1, baseDelayMs: this.config.retry.backoffMs, maxRetryAfterMs: 30_000 },
+        {
+          maxAttempts: this.config.retry.enabled ? this.config.retry.maxRetries + 1 : 1,
+          baseDelayMs: this.config.retry.backoffMs,
+          maxRetryAfterMs: 30_000,
+        },
       );
     } catch (error) {
       this.lastError = error instanceof TracedeckError ? error.message : `${path}: ${(error as Error).message}`;

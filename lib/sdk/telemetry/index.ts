@@ -3,5 +3,12 @@ export { SDK_VERSION, TelemetryClient, type TelemetryExporter, type TelemetrySta
 export { Protocol, SignalType, type TelemetryConfig } from "./config";
 export { Credentials } from "./credentials";
 export { BuilderError, ConfigError, CredentialsError, NotInitializedError, TelemetryError } from "./errors";
-export { httpMiddleware, installFetchInstrumentation, instrumentFetch, traceRouteHandler, tracedHandler, type ServerTracingOptions } from "./middleware";
+export {
+  httpMiddleware,
+  installFetchInstrumentation,
+  instrumentFetch,
+  traceRouteHandler,
+  tracedHandler,
+  type ServerTracingOptions,
+} from "./middleware";
 export { SeverityLevel, SpanKind, type Attributes, type LogData, type MetricData, type SpanData } from "./records";

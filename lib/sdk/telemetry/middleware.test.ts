@@ -19,7 +19,10 @@ function capturing() {
 }
 
 const config = (maxQueueSize?: number) => {
-  const built = new TelemetryBuilder().withApiKey("tfk_0123456789abcdef", "tfs_secret").withService("web").build().config;
+  const built = new TelemetryBuilder()
+    .withApiKey("tfk_0123456789abcdef", "tfs_secret")
+    .withService("web")
+    .build().config;
   return maxQueueSize ? { ...built, maxQueueSize } : built;
 };
 
@@ -29,21 +32,30 @@ describe("Next.js route handlers", () => {
     const client = new TelemetryClient(config(), exporter);
     client.initialize();
     let inside: string | undefined;
-    const GET = traceRouteHandler(client, async (request: Request) => {
-      const url = new URL(request.url);
-      if (url.searchParams.has("fail")) return new Response("no", { status: 503 });
-      if (url.pathname === "/health") return new Response("ok");
-      inside = TraceContext.get()?.traceId;
-      client.recordHistogram("work.seconds", 0.2, "s");
-      return Response.json({ ok: true });
-    }, { excludedPaths: ["/health"] });
+    const GET = traceRouteHandler(
+      client,
+      async (request: Request) => {
+        const url = new URL(request.url);
+        if (url.searchParams.has("fail")) return new Response("no", { status: 503 });
+        if (url.pathname === "/health") return new Response("ok");
+        inside = TraceContext.get()?.traceId;
+        client.recordHistogram("work.seconds", 0.2, "s");
+        return Response.json({ ok: true });
+      },
+      { excludedPaths: ["/health"] },
+    );
 
     const caller = TraceContext.newRoot();
-    const ok = await GET(new Request("http://shop.test/api/cart", { headers: { traceparent: caller.toTraceparent() } }), {});
+    const ok = await GET(
+      new Request("http://shop.test/api/cart", { headers: { traceparent: caller.toTraceparent() } }),
+      {},
+    );
     expect(ok.status).toBe(200);
     await GET(new Request("http://shop.test/api/cart?fail=1"), {});
     await GET(new Request("http://shop.test/health"), {});
-    await expect(traceRouteHandler(client, () => Promise.reject(new Error("kaput")))(new Request("http://shop.test/boom"), {})).rejects.toThrow("kaput");
+    await expect(
+      traceRouteHandler(client, () => Promise.reject(new Error("kaput")))(new Request("http://shop.test/boom"), {}),
+    ).rejects.toThrow("kaput");
     await client.flush();
 
     expect(inside).toBe(caller.traceId);
@@ -52,7 +64,11 @@ describe("Next.js route handlers", () => {
       ["GET /api/cart", "server", "error"],
       ["GET /boom", "server", "error"],
     ]);
-    expect(kept.spans[0]).toMatchObject({ traceId: caller.traceId, parentSpanId: caller.spanId, attributes: { "http.response.status_code": 200 } });
+    expect(kept.spans[0]).toMatchObject({
+      traceId: caller.traceId,
+      parentSpanId: caller.spanId,
+      attributes: { "http.response.status_code": 200 },
+    });
     const requests = kept.metrics.filter((m) => m.name === "http.server.requests");
     expect(requests.reduce((n, m) => n + (m.kind === "counter" ? m.value : 0), 0)).toBe(3);
     expect(kept.metrics.filter((m) => m.name === "http.server.errors").length).toBe(2);
@@ -62,7 +78,13 @@ describe("Next.js route handlers", () => {
   });
 
   it("keep memory bounded while the server is unreachable: the queue stops at its limit and counts the rest", async () => {
-    const client = new TelemetryClient(config(100), { counts: { spans: 0, logs: 0, metrics: 0, failed: 0 }, lastError: undefined, exportSpans: () => new Promise(() => {}), exportLogs: () => new Promise(() => {}), exportMetrics: () => new Promise(() => {}) });
+    const client = new TelemetryClient(config(100), {
+      counts: { spans: 0, logs: 0, metrics: 0, failed: 0 },
+      lastError: undefined,
+      exportSpans: () => new Promise(() => {}),
+      exportLogs: () => new Promise(() => {}),
+      exportMetrics: () => new Promise(() => {}),
+    });
     client.initialize();
     for (let i = 0; i < 10_000; i++) client.logInfo(`line ${i}`);
     const status = client.getStatus();

@@ -18,16 +18,30 @@ export interface ServerTracingOptions {
   spanName?: (method: string, path: string) => string;
 }
 
-const excluded = (path: string, patterns: string[] = []) => patterns.some((p) => (p.endsWith("*") ? path.startsWith(p.slice(0, -1)) : path === p));
+const excluded = (path: string, patterns: string[] = []) =>
+  patterns.some((p) => (p.endsWith("*") ? path.startsWith(p.slice(0, -1)) : path === p));
 
 /** Records the request's RED metrics and ends its span. */
-function finishServerSpan(client: TelemetryClient, spanId: string, options: ServerTracingOptions, attrs: { method: string; route: string }, status: number | undefined, startedAt: number, error?: unknown) {
+function finishServerSpan(
+  client: TelemetryClient,
+  spanId: string,
+  options: ServerTracingOptions,
+  attrs: { method: string; route: string },
+  status: number | undefined,
+  startedAt: number,
+  error?: unknown,
+) {
   const failed = error !== undefined || (status !== undefined && status >= 500);
   if (status !== undefined) client.setSpanAttributes(spanId, { "http.response.status_code": status });
   if (failed && error === undefined) client.setSpanStatus(spanId, "error", `HTTP ${status}`);
   client.endSpan(spanId, error);
-  const labels = { "http.request.method": attrs.method, "http.route": attrs.route, ...(status !== undefined ? { "http.response.status_code": status } : {}) };
-  if (options.recordRequestDuration !== false) client.recordHistogram("http.server.request.duration", (performance.now() - startedAt) / 1000, "s", labels);
+  const labels = {
+    "http.request.method": attrs.method,
+    "http.route": attrs.route,
+    ...(status !== undefined ? { "http.response.status_code": status } : {}),
+  };
+  if (options.recordRequestDuration !== false)
+    client.recordHistogram("http.server.request.duration", (performance.now() - startedAt) / 1000, "s", labels);
   if (options.recordRequestCount !== false) client.incrementCounter("http.server.requests", 1, labels);
   if (failed && options.recordErrorCount !== false) client.incrementCounter("http.server.errors", 1, labels);
 }
@@ -36,12 +50,21 @@ function finishServerSpan(client: TelemetryClient, spanId: string, options: Serv
  * Wraps a Next.js route handler: each request becomes a SERVER span, a child of the caller's
  * `traceparent`, active while the handler runs.
  */
-export function traceRouteHandler<C>(client: TelemetryClient, handler: (request: Request, context: C) => Response | Promise<Response>, options: ServerTracingOptions = {}) {
+export function traceRouteHandler<C>(
+  client: TelemetryClient,
+  handler: (request: Request, context: C) => Response | Promise<Response>,
+  options: ServerTracingOptions = {},
+) {
   return async (request: Request, context: C): Promise<Response> => {
     const path = new URL(request.url).pathname;
     if (!client.isInitialized() || excluded(path, options.excludedPaths)) return handler(request, context);
     const name = options.spanName?.(request.method, path) ?? `${request.method} ${path}`;
-    const spanId = client.startSpan(name, SpanKind.SERVER, { "http.request.method": request.method, "url.path": path, "url.full": request.url }, propagator.extract(request.headers));
+    const spanId = client.startSpan(
+      name,
+      SpanKind.SERVER,
+      { "http.request.method": request.method, "url.path": path, "url.full": request.url },
+      propagator.extract(request.headers),
+    );
     const startedAt = performance.now();
     try {
       const response = await TraceContext.run(client.spanContext(spanId)!, () => handler(request, context));
@@ -77,14 +100,27 @@ export function httpMiddleware(client: TelemetryClient, options: ServerTracingOp
     const method = req.method ?? "GET";
     if (!client.isInitialized() || excluded(path, options.excludedPaths)) return next();
     const name = options.spanName?.(method, path) ?? `${method} ${path}`;
-    const spanId = client.startSpan(name, SpanKind.SERVER, { "http.request.method": method, "url.path": path }, propagator.extract(req.headers));
+    const spanId = client.startSpan(
+      name,
+      SpanKind.SERVER,
+      { "http.request.method": method, "url.path": path },
+      propagator.extract(req.headers),
+    );
     const startedAt = performance.now();
     let ended = false;
     const end = (error?: unknown) => {
       if (ended) return;
       ended = true;
       // Express sets req.route once a route matched: a lower-cardinality name than the path
-      finishServerSpan(client, spanId, options, { method, route: req.route?.path ?? path }, error ? undefined : res.statusCode, startedAt, error);
+      finishServerSpan(
+        client,
+        spanId,
+        options,
+        { method, route: req.route?.path ?? path },
+        error ? undefined : res.statusCode,
+        startedAt,
+        error,
+      );
     };
     res.on("finish", () => end());
     res.on("close", () => {
@@ -95,7 +131,11 @@ export function httpMiddleware(client: TelemetryClient, options: ServerTracingOp
 }
 
 /** A Node http request listener with tracing: `http.createServer(tracedHandler(client, handler))`. */
-export function tracedHandler(client: TelemetryClient, handler: (req: IncomingMessage, res: ServerResponse) => void, options?: ServerTracingOptions) {
+export function tracedHandler(
+  client: TelemetryClient,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  options?: ServerTracingOptions,
+) {
   const middleware = httpMiddleware(client, options);
   return (req: IncomingMessage, res: ServerResponse) => middleware(req, res, () => handler(req, res));
 }

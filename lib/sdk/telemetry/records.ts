@@ -10,7 +10,14 @@ export const SeverityLevel = Severity;
 export type SeverityLevel = Severity;
 
 /** OTLP severity numbers: the first of each level's four. */
-export const SEVERITY_NUMBER: Record<SeverityLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
+export const SEVERITY_NUMBER: Record<SeverityLevel, number> = {
+  trace: 1,
+  debug: 5,
+  info: 9,
+  warn: 13,
+  error: 17,
+  fatal: 21,
+};
 
 export type Attributes = Record<string, unknown>;
 
@@ -52,7 +59,15 @@ export interface Exemplar {
 
 /** One series' value over an export window: counters as the window's sum, gauges as the last value. */
 export type MetricData =
-  | { kind: "counter" | "gauge" | "metric"; name: string; unit: string; attributes: Attributes; startMicros: number; timeMicros: number; value: number }
+  | {
+      kind: "counter" | "gauge" | "metric";
+      name: string;
+      unit: string;
+      attributes: Attributes;
+      startMicros: number;
+      timeMicros: number;
+      value: number;
+    }
   | {
       kind: "histogram";
       name: string;

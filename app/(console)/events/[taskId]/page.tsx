@@ -3,7 +3,13 @@ import { taskUrl } from "@/components/data/urls";
 import { paramsOf, pathParam, readView } from "@/components/data/view";
 import { Prefetch } from "../../prefetch";
 
-export default async function TaskRoute({ params, searchParams }: { params: Promise<{ taskId: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function TaskRoute({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ taskId: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const taskId = pathParam((await params).taskId);
   const view = readView(paramsOf(await searchParams));
   return (

@@ -28,7 +28,9 @@ export interface FakeServer {
 }
 
 /** A server on loopback that records every request and answers with `answer(request)`: tests play the Tracedeck or token server. */
-export async function startFakeServer(answer: (request: RecordedRequest) => FakeAnswer | Promise<FakeAnswer>): Promise<FakeServer> {
+export async function startFakeServer(
+  answer: (request: RecordedRequest) => FakeAnswer | Promise<FakeAnswer>,
+): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -36,7 +38,14 @@ export async function startFakeServer(answer: (request: RecordedRequest) => Fake
     req.on("end", async () => {
       const raw = Buffer.concat(chunks);
       const decoded = req.headers["content-encoding"] === "gzip" ? await gunzipAsync(raw) : raw;
-      const request: RecordedRequest = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: decoded.toString("utf8"), wireBytes: raw.length, receivedAt: Date.now() };
+      const request: RecordedRequest = {
+        method: req.method ?? "",
+        path: req.url ?? "",
+        headers: req.headers,
+        body: decoded.toString("utf8"),
+        wireBytes: raw.length,
+        receivedAt: Date.now(),
+      };
       requests.push(request);
       const { status, headers = {}, body } = await answer(request);
       res.writeHead(status, { "content-type": "application/json", ...headers });
