@@ -190,16 +190,14 @@ export async function ingestPublisherStatus({ ctx, input }: { ctx: Ctx; input: u
           lastErrorAt: sql`coalesce(excluded.last_error_at, ${publisherStatus.lastErrorAt})`,
         },
       });
-    await ctx.db
-      .insert(publisherSamples)
-      .values({
-        publisherId: publisher!.id,
-        time: now,
-        sentCount: item.sent_count,
-        failedCount: item.failed_count,
-        droppedCount: item.dropped_count,
-        backlog: item.backlog,
-      });
+    await ctx.db.insert(publisherSamples).values({
+      publisherId: publisher!.id,
+      time: now,
+      sentCount: item.sent_count,
+      failedCount: item.failed_count,
+      droppedCount: item.dropped_count,
+      backlog: item.backlog,
+    });
   }
   return { accepted: items.length, rejected: errors.length, errors: errors.slice(0, MAX_REPORTED_ERRORS) };
 }

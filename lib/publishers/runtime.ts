@@ -232,16 +232,14 @@ export class PublisherRuntime {
         entry.lastSample.key !== key ||
         now.getTime() - entry.lastSample.at >= SAMPLE_HEARTBEAT_MS
       ) {
-        await this.database.db
-          .insert(publisherSamples)
-          .values({
-            publisherId: row.id,
-            time: now,
-            sentCount: status.sent,
-            failedCount: status.failed,
-            droppedCount: status.dropped,
-            backlog: status.backlog,
-          });
+        await this.database.db.insert(publisherSamples).values({
+          publisherId: row.id,
+          time: now,
+          sentCount: status.sent,
+          failedCount: status.failed,
+          droppedCount: status.dropped,
+          backlog: status.backlog,
+        });
         entry.lastSample = { at: now.getTime(), key };
       }
     }

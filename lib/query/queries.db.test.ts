@@ -563,16 +563,14 @@ describe("publishers", () => {
         config: { url: "http://es:9200", password: "hunter2-secret" },
       })
       .returning({ id: publishers.id });
-    await database.db
-      .insert(publisherStatus)
-      .values({
-        publisherId: p!.id,
-        state: "failing",
-        lastError: "connection refused",
-        sentCount: 10,
-        failedCount: 3,
-        backlog: 5,
-      });
+    await database.db.insert(publisherStatus).values({
+      publisherId: p!.id,
+      state: "failing",
+      lastError: "connection refused",
+      sentCount: 10,
+      failedCount: 3,
+      backlog: 5,
+    });
     const { publishers: list } = await listPublishers({ ctx });
     expect(list).toEqual([
       expect.objectContaining({
