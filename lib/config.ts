@@ -22,6 +22,9 @@ const Env = z.object({
   TRACEDECK_PUBLISHERS: optional(z.string()),
   /** milliseconds between publisher config re-reads and status writes */
   TRACEDECK_PUBLISHER_INTERVAL_MS: optional(z.coerce.number().int().min(50).max(600_000)),
+  /** check every API answer against its endpoint's response schema (default: outside production) */
+  TRACEDECK_CHECK_ANSWERS: optional(z.enum(["true", "false", "1", "0"])),
+  NODE_ENV: optional(z.string()),
 });
 
 export interface Config {
@@ -35,6 +38,7 @@ export interface Config {
   adminPassword: string | undefined;
   publishers: string | undefined;
   publisherIntervalMs: number;
+  checkAnswers: boolean;
 }
 
 let cached: Config | undefined;
@@ -59,6 +63,9 @@ export function config(): Config {
     adminPassword: env.TRACEDECK_ADMIN_PASSWORD,
     publishers: env.TRACEDECK_PUBLISHERS,
     publisherIntervalMs: env.TRACEDECK_PUBLISHER_INTERVAL_MS ?? 5000,
+    checkAnswers: env.TRACEDECK_CHECK_ANSWERS
+      ? ["true", "1"].includes(env.TRACEDECK_CHECK_ANSWERS)
+      : env.NODE_ENV !== "production",
   };
   return cached;
 }

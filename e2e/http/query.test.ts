@@ -1,6 +1,7 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endpoints, type Endpoint } from "@/lib/api/endpoints";
+import type { Endpoint } from "@/lib/api/endpoint";
+import { endpoints } from "@/lib/api/endpoints";
 import { createKey, startServer, type RunningServer } from "./server";
 
 // The query API over HTTP: every GET endpoint answers a read key, parameters are checked, and the

@@ -41,6 +41,8 @@ export async function startServer(storage: {
     TRACEDECK_DATA_DIR: dataDir,
     DATABASE_URL: storage.databaseUrl ?? "",
     NEXT_TELEMETRY_DISABLED: "1",
+    // every answer of every HTTP and browser test is checked against its endpoint's response schema
+    TRACEDECK_CHECK_ANSWERS: "true",
     ...storage.env,
   };
   const child = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], {

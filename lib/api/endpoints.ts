@@ -1,6 +1,48 @@
 import { z } from "zod";
-import type { Anonymous } from "@/lib/auth/authenticate";
-import type { Scope } from "@/lib/auth/scopes";
+import type { Ctx } from "@/lib/auth/context";
+import { loginRequest, logoutRequest, meRequest, setupRequest } from "@/lib/auth/session-api";
+import {
+  createProject,
+  createProjectKey,
+  createUser,
+  listProjectKeys,
+  listProjects,
+  listUsers,
+  removeUser,
+  revokeProjectKey,
+  updateProject,
+  updateUser,
+} from "@/lib/auth/settings";
+import {
+  ingestEvents,
+  ingestLogs,
+  ingestMetrics,
+  ingestNetworkOps,
+  ingestPipelineEvents,
+  ingestSpans,
+} from "@/lib/ingest/native";
+import { ingestZipkinSpans } from "@/lib/ingest/zipkin";
+import { createPublisher, ingestPublisherStatus, updatePublisher } from "@/lib/publishers/manage";
+import { EXPOSITION_CONTENT_TYPE, renderExposition } from "@/lib/query/exposition";
+import { searchEvents, searchLogs } from "@/lib/query/logs";
+import { listMetrics, queryMetric } from "@/lib/query/metrics";
+import { projectStats } from "@/lib/query/overview";
+import {
+  getTask,
+  listNetworkOps,
+  listPipelineEvents,
+  listSlowEvents,
+  listSlowNetworkOps,
+  networkHosts,
+  networkSeries,
+  pipelineSummary,
+  retryStats,
+} from "@/lib/query/pipeline";
+import { listPublishers, publisherSeries } from "@/lib/query/publishers";
+import { listOperations, listServices, serviceSeries } from "@/lib/query/services";
+import { getTrace, searchTraces } from "@/lib/query/traces";
+import { documented, endpoint, publicEndpoint, type Endpoint } from "./endpoint";
+import type { EndpointName } from "./routes";
 import { EventIn, LogIn, MetricIn, NetworkOpIn, PipelineEventIn, SpanIn } from "@/lib/model/wire";
 import { ZipkinSpan } from "@/lib/ingest/zipkin";
 import { LogSearchQuery, LogSearchResult, EventSearchQuery, EventSearchResult } from "@/lib/query/logs";
@@ -53,28 +95,9 @@ import {
 } from "@/lib/query/services";
 import { TraceIdParams, TraceSearchQuery, TraceSearchResult, TraceView } from "@/lib/query/traces";
 
-// Every REST endpoint, declared once: the route handlers take scope and schemas from here, and
-// the OpenAPI document is generated from the same declarations.
-
-export interface Endpoint {
-  method: "get" | "post" | "patch" | "delete";
-  path: string;
-  summary: string;
-  /** more than the summary says: shown under it in the OpenAPI document */
-  description?: string;
-  tag: string;
-  scope: Scope | null;
-  /** who may call it without credentials, though it declares a scope */
-  anonymous?: Anonymous;
-  query?: z.ZodObject;
-  params?: z.ZodObject;
-  /** documents the request body; the handler validates it */
-  body?: z.ZodType;
-  /** content types of the body, when not JSON */
-  bodyContentTypes?: string[];
-  response: z.ZodType;
-  status?: number;
-}
+// Every REST endpoint, declared once with its schemas and the verb that serves it: route handlers
+// (`route(endpoints.x)`), the dashboard's server prefetch and the OpenAPI document are all made
+// from these declarations.
 
 const IngestResult = z
   .object({
@@ -86,15 +109,17 @@ const IngestResult = z
 
 const batch = (key: string, item: z.ZodType) => z.union([z.object({ [key]: z.array(item) }), z.array(item)]);
 
-const ingest = (path: string, key: string, item: z.ZodType, summary: string): Endpoint & { scope: "ingest" } => ({
-  method: "post",
-  path,
-  summary,
-  tag: "Ingest",
-  scope: "ingest",
-  body: batch(key, item),
-  response: IngestResult,
-});
+type IngestVerb = (args: { ctx: Ctx; input: unknown }) => Promise<z.input<typeof IngestResult>>;
+
+const ingest = <N extends EndpointName>(name: N, key: string, item: z.ZodType, summary: string, verb: IngestVerb) =>
+  endpoint(name, {
+    summary,
+    tag: "Ingest",
+    scope: "ingest",
+    body: batch(key, item),
+    response: IngestResult,
+    serve: ({ ctx, body }) => verb({ ctx, input: body }),
+  });
 
 export const Health = z.object({
   status: z.enum(["ok", "unavailable"]),
@@ -103,72 +128,59 @@ export const Health = z.object({
   driver: z.enum(["pglite", "postgres"]).optional(),
 });
 
-const OtlpBody = z
-  .unknown()
-  .meta({
-    description:
-      "ExportTraceServiceRequest / ExportMetricsServiceRequest / ExportLogsServiceRequest, protobuf or OTLP/JSON",
-  });
-const otlp = (signal: string): Endpoint & { scope: "ingest" } => ({
-  method: "post",
-  path: `/v1/${signal}`,
-  summary: `OTLP/HTTP ${signal} export (protobuf or JSON, gzip accepted)`,
-  tag: "OpenTelemetry",
-  scope: "ingest",
-  body: OtlpBody,
-  bodyContentTypes: ["application/x-protobuf", "application/json"],
-  response: z.object({
-    partialSuccess: z
-      .object({ errorMessage: z.string() })
-      .catchall(z.union([z.string(), z.number()]))
-      .optional(),
-  }),
+const OtlpBody = z.unknown().meta({
+  description:
+    "ExportTraceServiceRequest / ExportMetricsServiceRequest / ExportLogsServiceRequest, protobuf or OTLP/JSON",
 });
+const otlp = <N extends EndpointName>(name: N, signal: string) =>
+  documented(name, {
+    summary: `OTLP/HTTP ${signal} export (protobuf or JSON, gzip accepted)`,
+    tag: "OpenTelemetry",
+    scope: "ingest",
+    body: OtlpBody,
+    bodyContentTypes: ["application/x-protobuf", "application/json"],
+    response: z.object({
+      partialSuccess: z
+        .object({ errorMessage: z.string() })
+        .catchall(z.union([z.string(), z.number()]))
+        .optional(),
+    }),
+  });
 
 const User = z.object({ id: z.string(), email: z.string(), role: z.enum(["admin", "viewer"]) }).meta({ id: "User" });
 const CredentialsBody = z.object({ email: z.string(), password: z.string() });
 
 export const endpoints = {
-  authSetup: {
-    method: "post",
-    path: "/api/v1/auth/setup",
+  authSetup: publicEndpoint("authSetup", {
     summary: "First run: create the first admin and sign in (only while no account exists)",
     tag: "Accounts",
-    scope: null,
     body: CredentialsBody,
     response: z.object({ user: User }),
     status: 201,
-  },
-  authLogin: {
-    method: "post",
-    path: "/api/v1/auth/login",
+    serve: setupRequest,
+  }),
+  authLogin: publicEndpoint("authLogin", {
     summary: "Sign in; sets the session cookie",
     tag: "Accounts",
-    scope: null,
     body: CredentialsBody,
     response: z.object({ user: User }),
-  },
-  authLogout: {
-    method: "post",
-    path: "/api/v1/auth/logout",
+    serve: loginRequest,
+  }),
+  authLogout: publicEndpoint("authLogout", {
     summary: "Sign out; ends the session",
     tag: "Accounts",
-    scope: null,
-    response: z.null(),
+    response: z.void(),
     status: 204,
-  },
-  authMe: {
-    method: "get",
-    path: "/api/v1/auth/me",
+    serve: logoutRequest,
+  }),
+  authMe: publicEndpoint("authMe", {
     summary: "The signed-in account, and whether first-run setup is needed",
     tag: "Accounts",
-    scope: null,
     response: z.object({ user: User.nullable(), setup_required: z.boolean() }),
-  },
+    serve: meRequest,
+  }),
 
-  oauthToken: {
-    method: "post",
-    path: "/api/oauth/token",
+  oauthToken: documented("oauthToken", {
     summary:
       "OAuth 2.0 client-credentials grant (RFC 6749 §4.4): the client id and secret are an API key's id and secret (HTTP Basic or form fields); `scope` may narrow the key's scopes. Errors as RFC 6749 §5.2.",
     tag: "OAuth",
@@ -186,10 +198,8 @@ export const endpoints = {
       expires_in: z.number(),
       scope: z.string(),
     }),
-  },
-  oauthRevoke: {
-    method: "post",
-    path: "/api/oauth/revoke",
+  }),
+  oauthRevoke: documented("oauthRevoke", {
     summary: "OAuth 2.0 token revocation (RFC 7009): the token stops working at once",
     tag: "OAuth",
     scope: null,
@@ -201,34 +211,35 @@ export const endpoints = {
     }),
     bodyContentTypes: ["application/x-www-form-urlencoded"],
     response: z.null(),
-  },
-  health: {
-    method: "get",
-    path: "/api/v1/health",
+  }),
+  health: documented("health", {
     summary: "Server and database health (no credentials)",
     tag: "Health",
     scope: null,
     response: Health,
-  },
-  ingestSpans: ingest("/api/v1/spans", "spans", SpanIn, "Send spans"),
-  ingestEvents: ingest("/api/v1/events", "events", EventIn, "Send events"),
-  ingestMetrics: ingest("/api/v1/metrics", "metrics", MetricIn, "Send metric points"),
-  ingestLogs: ingest("/api/v1/logs", "logs", LogIn, "Send logs"),
+  }),
+  ingestSpans: ingest("ingestSpans", "spans", SpanIn, "Send spans", ingestSpans),
+  ingestEvents: ingest("ingestEvents", "events", EventIn, "Send events", ingestEvents),
+  ingestMetrics: ingest("ingestMetrics", "metrics", MetricIn, "Send metric points", ingestMetrics),
+  ingestLogs: ingest("ingestLogs", "logs", LogIn, "Send logs", ingestLogs),
   ingestPipelineEvents: ingest(
-    "/api/v1/pipeline/events",
+    "ingestPipelineEvents",
     "events",
     PipelineEventIn,
     "Send task executions (pipeline events)",
+    ingestPipelineEvents,
   ),
-  ingestNetworkOps: ingest("/api/v1/pipeline/network", "operations", NetworkOpIn, "Send network operations"),
-  ingestZipkin: { ...ingest("/api/v2/spans", "spans", ZipkinSpan, "Zipkin v2 JSON spans"), tag: "Zipkin", status: 202 },
-  otlpTraces: otlp("traces"),
-  otlpMetrics: otlp("metrics"),
-  otlpLogs: otlp("logs"),
+  ingestNetworkOps: ingest("ingestNetworkOps", "operations", NetworkOpIn, "Send network operations", ingestNetworkOps),
+  ingestZipkin: {
+    ...ingest("ingestZipkin", "spans", ZipkinSpan, "Zipkin v2 JSON spans", ingestZipkinSpans),
+    tag: "Zipkin",
+    status: 202,
+  },
+  otlpTraces: otlp("otlpTraces", "traces"),
+  otlpMetrics: otlp("otlpMetrics", "metrics"),
+  otlpLogs: otlp("otlpLogs", "logs"),
 
-  prometheusMetrics: {
-    method: "get",
-    path: "/metrics",
+  prometheusMetrics: endpoint("prometheusMetrics", {
     summary:
       "Prometheus text exposition of the project: event_duration_seconds, event_retries_total, network_bytes_total, network_latency_seconds, and Tracedeck's own ingest metrics",
     description:
@@ -242,207 +253,187 @@ export const endpoints = {
       }),
     }),
     response: z.string().meta({ description: "text/plain; version=0.0.4" }),
-  },
-  projectStats: {
-    method: "get",
-    path: "/api/v1/stats",
+    serve: async ({ ctx }) =>
+      new Response(await renderExposition({ ctx }), { headers: { "content-type": EXPOSITION_CONTENT_TYPE } }),
+  }),
+  projectStats: endpoint("projectStats", {
     summary:
       "How many spans, traces, metric points, logs, events, pipeline events and network operations the project holds",
     tag: "Health",
     scope: "read",
     response: ProjectStats,
-  },
-  searchTraces: {
-    method: "get",
-    path: "/api/v1/traces",
+    serve: ({ ctx }) => projectStats({ ctx }),
+  }),
+  searchTraces: endpoint("searchTraces", {
     summary: "Search traces, newest first",
     tag: "Traces",
     scope: "read",
     query: TraceSearchQuery,
     response: TraceSearchResult,
-  },
-  getTrace: {
-    method: "get",
-    path: "/api/v1/traces/{trace_id}",
+    serve: ({ ctx, query }) => searchTraces({ ctx, input: query }),
+  }),
+  getTrace: endpoint("getTrace", {
     summary: "A whole trace",
     tag: "Traces",
     scope: "read",
     params: TraceIdParams,
     response: TraceView,
-  },
-  listServices: {
-    method: "get",
-    path: "/api/v1/services",
+    serve: ({ ctx, params }) => getTrace({ ctx, input: params }),
+  }),
+  listServices: endpoint("listServices", {
     summary: "RED per service",
     tag: "Services",
     scope: "read",
     query: ServicesQuery,
     response: ServicesResult,
-  },
-  serviceSeries: {
-    method: "get",
-    path: "/api/v1/services/series",
+    serve: ({ ctx, query }) => listServices({ ctx, input: query }),
+  }),
+  serviceSeries: endpoint("serviceSeries", {
     summary: "RED of requests over time, per service",
     tag: "Services",
     scope: "read",
     query: ServiceSeriesQuery,
     response: ServiceSeriesResult,
-  },
-  listOperations: {
-    method: "get",
-    path: "/api/v1/services/{name}/operations",
+    serve: ({ ctx, query }) => serviceSeries({ ctx, input: query }),
+  }),
+  listOperations: endpoint("listOperations", {
     summary: "RED per operation of a service",
     tag: "Services",
     scope: "read",
     query: ServicesQuery,
     params: ServiceParams,
     response: OperationsResult,
-  },
-  listMetrics: {
-    method: "get",
-    path: "/api/v1/metrics",
+    serve: ({ ctx, query, params }) => listOperations({ ctx, input: { ...query, ...params } }),
+  }),
+  listMetrics: endpoint("listMetrics", {
     summary: "Metric names with type, unit, description and tag keys",
     tag: "Metrics",
     scope: "read",
     query: MetricListQuery,
     response: MetricListResult,
-  },
-  queryMetric: {
-    method: "get",
-    path: "/api/v1/metrics/query",
+    serve: ({ ctx, query }) => listMetrics({ ctx, input: query }),
+  }),
+  queryMetric: endpoint("queryMetric", {
     summary: "A metric's series, bucketed and aggregated",
     tag: "Metrics",
     scope: "read",
     query: MetricQuery,
     response: MetricQueryResult,
-  },
-  searchLogs: {
-    method: "get",
-    path: "/api/v1/logs",
+    serve: ({ ctx, query }) => queryMetric({ ctx, input: query }),
+  }),
+  searchLogs: endpoint("searchLogs", {
     summary: "Search logs, newest first",
     tag: "Logs",
     scope: "read",
     query: LogSearchQuery,
     response: LogSearchResult,
-  },
-  searchEvents: {
-    method: "get",
-    path: "/api/v1/events",
+    serve: ({ ctx, query }) => searchLogs({ ctx, input: query }),
+  }),
+  searchEvents: endpoint("searchEvents", {
     summary: "Search events, newest first",
     tag: "Events",
     scope: "read",
     query: EventSearchQuery,
     response: EventSearchResult,
-  },
-  listPipelineEvents: {
-    method: "get",
-    path: "/api/v1/pipeline/events",
+    serve: ({ ctx, query }) => searchEvents({ ctx, input: query }),
+  }),
+  listPipelineEvents: endpoint("listPipelineEvents", {
     summary: "Task executions (status=failed for failed events)",
     tag: "Pipeline",
     scope: "read",
     query: PipelineEventsQuery,
     response: PipelineEventsResult,
-  },
-  listSlowEvents: {
-    method: "get",
-    path: "/api/v1/pipeline/events/slow",
+    serve: ({ ctx, query }) => listPipelineEvents({ ctx, input: query }),
+  }),
+  listSlowEvents: endpoint("listSlowEvents", {
     summary: "Events slower than threshold_seconds, slowest first",
     tag: "Pipeline",
     scope: "read",
     query: SlowQuery,
     response: PipelineEventsResult,
-  },
-  getTask: {
-    method: "get",
-    path: "/api/v1/pipeline/events/{task_id}",
+    serve: ({ ctx, query }) => listSlowEvents({ ctx, input: query }),
+  }),
+  getTask: endpoint("getTask", {
     summary: "A task's record",
     tag: "Pipeline",
     scope: "read",
     params: TaskParams,
     response: PipelineEventView,
-  },
-  pipelineSummary: {
-    method: "get",
-    path: "/api/v1/pipeline/summary",
+    serve: ({ ctx, params }) => getTask({ ctx, input: params }),
+  }),
+  pipelineSummary: endpoint("pipelineSummary", {
     summary: "Runs, failures, retries and stuck tasks: totals, over time, and the distribution of retry counts",
     tag: "Pipeline",
     scope: "read",
     query: PipelineSummaryQuery,
     response: PipelineSummary,
-  },
-  networkSeries: {
-    method: "get",
-    path: "/api/v1/pipeline/network/series",
+    serve: ({ ctx, query }) => pipelineSummary({ ctx, input: query }),
+  }),
+  networkSeries: endpoint("networkSeries", {
     summary: "Operations, errors, bytes and latency over time per host:port",
     tag: "Pipeline",
     scope: "read",
     query: NetworkSeriesQuery,
     response: NetworkSeries,
-  },
-  retryStats: {
-    method: "get",
-    path: "/api/v1/pipeline/retry-stats",
+    serve: ({ ctx, query }) => networkSeries({ ctx, input: query }),
+  }),
+  retryStats: endpoint("retryStats", {
     summary: "Retry statistics",
     tag: "Pipeline",
     scope: "read",
     query: RetryStatsQuery,
     response: RetryStats,
-  },
-  listNetworkOps: {
-    method: "get",
-    path: "/api/v1/pipeline/network",
+    serve: ({ ctx, query }) => retryStats({ ctx, input: query }),
+  }),
+  listNetworkOps: endpoint("listNetworkOps", {
     summary: "Network operations (failed=true for failed ones)",
     tag: "Pipeline",
     scope: "read",
     query: NetworkQuery,
     response: NetworkResult,
-  },
-  listSlowNetworkOps: {
-    method: "get",
-    path: "/api/v1/pipeline/network/slow",
+    serve: ({ ctx, query }) => listNetworkOps({ ctx, input: query }),
+  }),
+  listSlowNetworkOps: endpoint("listSlowNetworkOps", {
     summary: "Network operations slower than threshold_seconds",
     tag: "Pipeline",
     scope: "read",
     query: SlowNetworkQuery,
     response: NetworkResult,
-  },
-  networkHosts: {
-    method: "get",
-    path: "/api/v1/pipeline/network/hosts",
+    serve: ({ ctx, query }) => listSlowNetworkOps({ ctx, input: query }),
+  }),
+  networkHosts: endpoint("networkHosts", {
     summary: "Totals per host:port",
     tag: "Pipeline",
     scope: "read",
     query: HostsQuery,
     response: HostsResult,
-  },
+    serve: ({ ctx, query }) => networkHosts({ ctx, input: query }),
+  }),
   ingestPublisherStatus: ingest(
-    "/api/v1/publishers/status",
+    "ingestPublisherStatus",
     "publishers",
     PublisherStatusIn,
     "SDK publishers report their status (heartbeats)",
+    ingestPublisherStatus,
   ),
-  publisherSeries: {
-    method: "get",
-    path: "/api/v1/publishers/series",
+  publisherSeries: endpoint("publisherSeries", {
     summary: "Sends and failures per time bucket, per publisher",
     tag: "Publishers",
     scope: "read",
     query: PublisherSeriesQuery,
     response: PublisherSeries,
-  },
-  createPublisher: {
-    method: "post",
-    path: "/api/v1/publishers",
+    serve: ({ ctx, query }) => publisherSeries({ ctx, input: query }),
+  }),
+  createPublisher: endpoint("createPublisher", {
     summary: "Add a server-side publisher",
     tag: "Publishers",
     scope: "admin",
     body: PublisherCreate,
     response: z.object({ id: z.string() }),
     status: 201,
-  },
-  updatePublisher: {
-    method: "patch",
-    path: "/api/v1/publishers/{id}",
+    serve: ({ ctx, body }) => createPublisher({ ctx, input: body }),
+  }),
+  updatePublisher: endpoint("updatePublisher", {
     summary:
       "Rename, reconfigure, enable or disable a server-side publisher (credentials sent back as •••••• are kept)",
     tag: "Publishers",
@@ -450,36 +441,32 @@ export const endpoints = {
     params: PublisherParams,
     body: PublisherUpdate,
     response: z.object({ id: z.string() }),
-  },
-  listPublishers: {
-    method: "get",
-    path: "/api/v1/publishers",
+    serve: ({ ctx, params, body }) => updatePublisher({ ctx, input: { id: params.id, body } }),
+  }),
+  listPublishers: endpoint("listPublishers", {
     summary: "Publishers and their status",
     tag: "Publishers",
     scope: "read",
     response: PublishersResult,
-  },
-  listProjects: {
-    method: "get",
-    path: "/api/v1/projects",
+    serve: ({ ctx }) => listPublishers({ ctx }),
+  }),
+  listProjects: endpoint("listProjects", {
     summary: "Projects",
     tag: "Settings",
     scope: "read",
     response: ProjectList,
-  },
-  createProject: {
-    method: "post",
-    path: "/api/v1/projects",
+    serve: ({ ctx }) => listProjects({ ctx }),
+  }),
+  createProject: endpoint("createProject", {
     summary: "Create a project",
     tag: "Settings",
     scope: "admin",
     body: ProjectCreate,
     response: ProjectView,
     status: 201,
-  },
-  updateProject: {
-    method: "patch",
-    path: "/api/v1/projects/{slug}",
+    serve: ({ ctx, body }) => createProject({ ctx, input: body }),
+  }),
+  updateProject: endpoint("updateProject", {
     summary: "Rename a project, or make its /metrics public",
     description:
       "Send `name`, `public_metrics` or both. With `public_metrics: true`, GET /metrics?project=<slug> answers without credentials, so a Prometheus that cannot send a key can scrape it; `false` makes it need a key with the read scope again.",
@@ -488,79 +475,71 @@ export const endpoints = {
     params: ProjectParams,
     body: ProjectUpdate,
     response: ProjectView,
-  },
-  listKeys: {
-    method: "get",
-    path: "/api/v1/keys",
+    serve: ({ ctx, params, body }) => updateProject({ ctx, input: { slug: params.slug, body } }),
+  }),
+  listKeys: endpoint("listKeys", {
     summary: "The project's API keys (no secrets)",
     tag: "Settings",
     scope: "admin",
     response: KeyList,
-  },
-  createKey: {
-    method: "post",
-    path: "/api/v1/keys",
+    serve: ({ ctx }) => listProjectKeys({ ctx }),
+  }),
+  createKey: endpoint("createKey", {
     summary: "Create an API key; the secret is in this answer only",
     tag: "Settings",
     scope: "admin",
     body: KeyCreate,
     response: CreatedKey,
     status: 201,
-  },
-  revokeKey: {
-    method: "delete",
-    path: "/api/v1/keys/{key_id}",
+    serve: ({ ctx, body }) => createProjectKey({ ctx, input: body }),
+  }),
+  revokeKey: endpoint("revokeKey", {
     summary: "Revoke an API key of the project",
     tag: "Settings",
     scope: "admin",
     params: KeyParams,
-    response: z.null(),
+    response: z.void(),
     status: 204,
-  },
-  listUsers: {
-    method: "get",
-    path: "/api/v1/users",
+    serve: ({ ctx, params }) => revokeProjectKey({ ctx, input: params }),
+  }),
+  listUsers: endpoint("listUsers", {
     summary: "Accounts",
     tag: "Settings",
     scope: "admin",
     response: UserList,
-  },
-  createUser: {
-    method: "post",
-    path: "/api/v1/users",
+    serve: ({ ctx }) => listUsers({ ctx }),
+  }),
+  createUser: endpoint("createUser", {
     summary: "Create an account (invite with a password)",
     tag: "Settings",
     scope: "admin",
     body: UserCreate,
     response: UserView,
     status: 201,
-  },
-  updateUser: {
-    method: "patch",
-    path: "/api/v1/users/{id}",
+    serve: ({ ctx, body }) => createUser({ ctx, input: body }),
+  }),
+  updateUser: endpoint("updateUser", {
     summary: "Change an account's role",
     tag: "Settings",
     scope: "admin",
     params: UserParams,
     body: UserUpdate,
     response: UserView,
-  },
-  removeUser: {
-    method: "delete",
-    path: "/api/v1/users/{id}",
+    serve: ({ ctx, params, body }) => updateUser({ ctx, input: { id: params.id, body } }),
+  }),
+  removeUser: endpoint("removeUser", {
     summary: "Remove an account and end its sessions",
     tag: "Settings",
     scope: "admin",
     params: UserParams,
-    response: z.null(),
+    response: z.void(),
     status: 204,
-  },
-  openapi: {
-    method: "get",
-    path: "/api/v1/openapi.json",
+    serve: ({ ctx, params }) => removeUser({ ctx, input: params }),
+  }),
+  openapi: documented("openapi", {
     summary: "This document",
     tag: "Health",
     scope: null,
     response: z.record(z.string(), z.unknown()),
-  },
-} satisfies Record<string, Endpoint>;
+  }),
+} satisfies { [N in EndpointName]: Endpoint & { name: N } };

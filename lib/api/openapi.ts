@@ -1,7 +1,8 @@
 import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
 import { z } from "zod";
 import pkg from "@/package.json";
-import { endpoints, type Endpoint } from "./endpoints";
+import type { Endpoint } from "./endpoint";
+import { endpoints } from "./endpoints";
 
 const ErrorEnvelope = z
   .object({

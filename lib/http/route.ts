@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { getDatabase, type Database } from "@/db";
-import type { Endpoint } from "@/lib/api/endpoints";
+import { getDatabase } from "@/db";
+import type { PublicServeArgs, ServedEndpoint } from "@/lib/api/endpoint";
 import { authenticate, type Anonymous } from "@/lib/auth/authenticate";
 import type { Ctx } from "@/lib/auth/context";
 import type { Scope } from "@/lib/auth/scopes";
@@ -8,15 +8,8 @@ import { config } from "@/lib/config";
 import { readJson } from "./body";
 import { ApiError, describeZodError, errorResponse, toApiError, zodDetails } from "./errors";
 
-type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
-
-interface HandlerArgs<E extends Endpoint> {
-  ctx: Ctx;
-  query: Output<E["query"]>;
-  params: Output<E["params"]>;
-  body: unknown;
-  request: Request;
-}
+/** Sign-in and first-run bodies are a few fields: a small cap before any account exists. */
+const PUBLIC_BODY_BYTES = 64 * 1024;
 
 type RouteContext = { params?: Promise<Record<string, string | string[]>> };
 
@@ -50,16 +43,40 @@ export async function authenticatedContext(request: Request, scope: Scope, anony
 }
 
 /**
- * The one wrapper every API route handler uses: authentication and scope, path, query and body
- * parsing with the endpoint's schemas, and the error envelope. A handler returns data (sent as
- * JSON) or a Response.
+ * An endpoint's answer checked against its response schema (in development and tests): a handler
+ * that answers what the schema does not describe fails loudly instead of drifting from the
+ * OpenAPI document and the dashboard's types.
  */
-export function route<E extends Endpoint & { scope: Scope }>(
-  endpoint: E,
-  handler: (args: HandlerArgs<E>) => Promise<unknown> | unknown,
-) {
+function checkAnswer(endpoint: ServedEndpoint, answer: unknown): void {
+  const checked = endpoint.response.safeParse(answer);
+  if (!checked.success) {
+    throw new Error(
+      `the answer of ${endpoint.name} does not match its response schema: ${describeZodError(checked.error)}`,
+    );
+  }
+}
+
+function answer(endpoint: ServedEndpoint, result: unknown): Response {
+  if (result instanceof Response) return result;
+  if (endpoint.status === 204) return new Response(null, { status: 204 });
+  if (config().checkAnswers) checkAnswer(endpoint, result);
+  return Response.json(result, { status: endpoint.status ?? 200 });
+}
+
+/**
+ * The one wrapper every API route handler uses: authentication and scope (or none, for sign-in
+ * and first run), path, query and body parsing with the endpoint's schemas, the endpoint's verb,
+ * and the error envelope. The verb answers data (sent as JSON) or a Response.
+ */
+export function route(endpoint: ServedEndpoint) {
   return async (request: Request, context?: RouteContext): Promise<Response> => {
     try {
+      if (endpoint.scope === null) {
+        const database = await getDatabase();
+        const body = endpoint.body ? await readJson(request, PUBLIC_BODY_BYTES) : undefined;
+        const serve = endpoint.serve as (args: PublicServeArgs) => unknown;
+        return answer(endpoint, await serve({ database, body, request }));
+      }
       const ctx = await authenticatedContext(request, endpoint.scope, endpoint.anonymous);
 
       const rawParams = (await context?.params) ?? {};
@@ -72,28 +89,14 @@ export function route<E extends Endpoint & { scope: Scope }>(
       const query = parseParameters(endpoint.query, searchParamsObject(new URL(request.url)), "query");
       const body = endpoint.body ? await readJson(request, config().maxBodyBytes) : undefined;
 
-      const result = await handler({ ctx, query: query as never, params: params as never, body, request });
-      if (result instanceof Response) return result;
-      return endpoint.status === 204
-        ? new Response(null, { status: 204 })
-        : Response.json(result, { status: endpoint.status ?? 200 });
-    } catch (error) {
-      return errorResponse(toApiError(error));
-    }
-  };
-}
-
-/** Endpoints without credentials (sign-in, setup): the same body parsing and error envelope. */
-export function publicRoute<E extends Endpoint & { scope: null }>(
-  endpoint: E,
-  handler: (args: { database: Database; body: unknown; request: Request }) => Promise<unknown> | unknown,
-) {
-  return async (request: Request): Promise<Response> => {
-    try {
-      const database = await getDatabase();
-      const body = endpoint.body ? await readJson(request, 64 * 1024) : undefined;
-      const result = await handler({ database, body, request });
-      return result instanceof Response ? result : Response.json(result, { status: endpoint.status ?? 200 });
+      const serve = endpoint.serve as (args: {
+        ctx: Ctx;
+        query: unknown;
+        params: unknown;
+        body: unknown;
+        request: Request;
+      }) => unknown;
+      return answer(endpoint, await serve({ ctx, query, params, body, request }));
     } catch (error) {
       return errorResponse(toApiError(error));
     }

@@ -1,10 +1,7 @@
-import { searchLogs } from "@/lib/query/logs";
-import { ingestLogs } from "@/lib/ingest/native";
-import { route } from "@/lib/http/route";
 import { endpoints } from "@/lib/api/endpoints";
-
-// POST /api/v1/logs — logs, native JSON
-export const POST = route(endpoints.ingestLogs, ({ ctx, body }) => ingestLogs({ ctx, input: body }));
+import { route } from "@/lib/http/route";
 
 // GET /api/v1/logs — search, newest first
-export const GET = route(endpoints.searchLogs, ({ ctx, query }) => searchLogs({ ctx, input: query }));
+export const GET = route(endpoints.searchLogs);
+// POST /api/v1/logs — logs, native JSON
+export const POST = route(endpoints.ingestLogs);

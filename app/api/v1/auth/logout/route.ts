@@ -1,6 +1,5 @@
 import { endpoints } from "@/lib/api/endpoints";
-import { logoutRequest } from "@/lib/auth/session-api";
-import { publicRoute } from "@/lib/http/route";
+import { route } from "@/lib/http/route";
 
 // POST /api/v1/auth/logout
-export const POST = publicRoute(endpoints.authLogout, logoutRequest);
+export const POST = route(endpoints.authLogout);

@@ -1,0 +1,188 @@
+import { request } from "./api";
+import type { View } from "./view";
+
+// The API calls each page makes, built the same way by the server's prefetch and the browser:
+// each names its endpoint, so its parameters and answer are typed by the endpoint's declaration.
+
+const scoped = (view: View) => ({ project: view.project });
+const ranged = (view: View) => ({ project: view.project, from: view.from, to: view.to });
+
+export const statsRequest = (view: View) => request("projectStats", { query: scoped(view) });
+export const servicesRequest = (view: View) => request("listServices", { query: ranged(view) });
+export const serviceSeriesRequest = (view: View, service?: string) =>
+  request("serviceSeries", { query: { ...ranged(view), service } });
+export const operationsRequest = (view: View, service: string) =>
+  request("listOperations", { params: { name: service }, query: ranged(view) });
+export const keysRequest = (view: View) => request("listKeys", { query: scoped(view) });
+export const usersRequest = () => request("listUsers", {});
+export const projectsRequest = () => request("listProjects", {});
+
+export interface TraceFilters {
+  service?: string;
+  operation?: string;
+  status?: string;
+  min_duration_ms?: string;
+  max_duration_ms?: string;
+  attr: string[];
+}
+
+export function readTraceFilters(params: {
+  get(name: string): string | null;
+  getAll(name: string): string[];
+}): TraceFilters {
+  const get = (name: string) => params.get(name) || undefined;
+  return {
+    service: get("service"),
+    operation: get("operation"),
+    status: get("status"),
+    min_duration_ms: get("min_duration_ms"),
+    max_duration_ms: get("max_duration_ms"),
+    attr: params.getAll("attr").filter(Boolean),
+  };
+}
+
+export const TRACE_PAGE_SIZE = 50;
+
+export const traceSearchRequest = (view: View, filters: TraceFilters, cursor?: string) =>
+  request("searchTraces", { query: { ...ranged(view), ...filters, limit: TRACE_PAGE_SIZE, cursor } });
+
+export const traceRequest = (view: View, traceId: string) =>
+  request("getTrace", { params: { trace_id: traceId }, query: scoped(view) });
+
+/** Logs of a trace: its own time, a minute either side, whatever range the page shows. */
+export const traceLogsRequest = (view: View, traceId: string, startMs: number, endMs: number) =>
+  request("searchLogs", {
+    query: {
+      ...scoped(view),
+      trace_id: traceId,
+      from: new Date(startMs - 60_000).toISOString(),
+      to: new Date(endMs + 60_000).toISOString(),
+      limit: 500,
+    },
+  });
+
+export interface LogFilters {
+  q?: string;
+  severity?: string;
+  service?: string;
+  trace_id?: string;
+}
+
+export function readLogFilters(params: { get(name: string): string | null }): LogFilters {
+  const get = (name: string) => params.get(name) || undefined;
+  return { q: get("q"), severity: get("severity"), service: get("service"), trace_id: get("trace_id") };
+}
+
+export const logsRequest = (view: View, filters: LogFilters) =>
+  request("searchLogs", { query: { ...ranged(view), ...filters, limit: 100 } });
+
+export interface EventFilters {
+  event_name?: string;
+  error?: string;
+  /** the slow threshold, seconds (also when a pending task counts as stuck) */
+  threshold: string;
+}
+
+export function readEventFilters(params: { get(name: string): string | null }): EventFilters {
+  const get = (name: string) => params.get(name) || undefined;
+  return { event_name: get("event_name"), error: get("error"), threshold: get("threshold") ?? "1" };
+}
+
+export const pipelineSummaryRequest = (view: View, f: EventFilters) =>
+  request("pipelineSummary", { query: { ...ranged(view), event_name: f.event_name, threshold_seconds: f.threshold } });
+export const failedEventsRequest = (view: View, f: EventFilters) =>
+  request("listPipelineEvents", {
+    query: {
+      ...ranged(view),
+      status: "failed",
+      event_name: f.event_name,
+      error: f.error,
+      limit: 50,
+    },
+  });
+export const slowEventsRequest = (view: View, f: EventFilters) =>
+  request("listSlowEvents", {
+    query: {
+      ...ranged(view),
+      event_name: f.event_name,
+      threshold_seconds: f.threshold,
+      limit: 50,
+    },
+  });
+export const pendingEventsRequest = (view: View, f: EventFilters) =>
+  request("listPipelineEvents", { query: { ...ranged(view), status: "pending", event_name: f.event_name, limit: 50 } });
+export const retryStatsRequest = (view: View) => request("retryStats", { query: ranged(view) });
+export const taskRequest = (view: View, taskId: string) =>
+  request("getTask", { params: { task_id: taskId }, query: scoped(view) });
+/** A task's network operations: any time (a task's record is not bound to the page's range). */
+export const taskNetworkRequest = (view: View, taskId: string, startMs: number) =>
+  request("listNetworkOps", {
+    query: {
+      ...scoped(view),
+      task_id: taskId,
+      from: new Date(startMs - 3_600_000).toISOString(),
+      to: "now",
+      limit: 200,
+    },
+  });
+
+export interface NetworkFilters {
+  host?: string;
+  threshold: string;
+}
+
+export function readNetworkFilters(params: { get(name: string): string | null }): NetworkFilters {
+  return { host: params.get("host") || undefined, threshold: params.get("threshold") || "1" };
+}
+
+export const hostsRequest = (view: View) => request("networkHosts", { query: ranged(view) });
+export const networkSeriesRequest = (view: View, f: NetworkFilters) =>
+  request("networkSeries", { query: { ...ranged(view), host: f.host } });
+export const failedNetworkRequest = (view: View, f: NetworkFilters) =>
+  request("listNetworkOps", { query: { ...ranged(view), failed: "true", host: f.host, limit: 50 } });
+export const slowNetworkRequest = (view: View, f: NetworkFilters) =>
+  request("listSlowNetworkOps", { query: { ...ranged(view), threshold_seconds: f.threshold, limit: 50 } });
+
+export const metricsListRequest = (view: View) => request("listMetrics", { query: scoped(view) });
+
+export interface MetricFilters {
+  metric?: string;
+  agg?: string;
+  step?: string;
+  tag: string[];
+  group_by?: string;
+}
+
+export function readMetricFilters(params: {
+  get(name: string): string | null;
+  getAll(name: string): string[];
+}): MetricFilters {
+  const get = (name: string) => params.get(name) || undefined;
+  return {
+    metric: get("metric"),
+    agg: get("agg"),
+    step: get("step"),
+    tag: params.getAll("tag").filter(Boolean),
+    group_by: get("group_by"),
+  };
+}
+
+/** `percentiles` is the explorer's own choice: p50, p95 and p99 side by side. */
+export const PERCENTILES = ["p50", "p95", "p99"];
+
+export const metricQueryRequests = (view: View, f: MetricFilters, agg: string) =>
+  (agg === "percentiles" ? PERCENTILES : [agg]).map((one) =>
+    request("queryMetric", {
+      query: {
+        ...ranged(view),
+        name: f.metric,
+        agg: one,
+        step: f.step,
+        tag: f.tag,
+        group_by: f.group_by,
+      },
+    }),
+  );
+
+export const publishersRequest = (view: View) => request("listPublishers", { query: scoped(view) });
+export const publisherSeriesRequest = (view: View) => request("publisherSeries", { query: ranged(view) });
