@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { Suspense, type ReactNode } from "react";
 import { SignOutButton } from "@/components/auth/sign-out-button";
 import { QueryProvider } from "@/components/data/providers";
-import { projectsUrl } from "@/components/data/urls";
+import { projectsRequest } from "@/components/data/requests";
 import { Nav } from "@/components/layout/nav";
 import { ProjectSwitcher } from "@/components/layout/project-switcher";
 import { SessionProvider } from "@/components/layout/session";
@@ -31,7 +31,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
               <div className="ml-auto flex flex-wrap items-center gap-2">
                 <Suspense>
                   {/* with the list in hand on the server, the switcher hydrates the same whether or not the page reads it too */}
-                  <Prefetch urls={[projectsUrl()]}>
+                  <Prefetch requests={[projectsRequest()]}>
                     <ProjectSwitcher />
                   </Prefetch>
                   <TimeRangePicker />

@@ -1,5 +1,5 @@
 import { ServicesOverview } from "@/components/services/overview";
-import { serviceSeriesUrl, servicesUrl, statsUrl } from "@/components/data/urls";
+import { serviceSeriesRequest, servicesRequest, statsRequest } from "@/components/data/requests";
 import { paramsOf, readView } from "@/components/data/view";
 import { Prefetch } from "./prefetch";
 
@@ -10,7 +10,7 @@ export default async function OverviewPage({
 }) {
   const view = readView(paramsOf(await searchParams));
   return (
-    <Prefetch urls={[statsUrl(view), servicesUrl(view), serviceSeriesUrl(view)]}>
+    <Prefetch requests={[statsRequest(view), servicesRequest(view), serviceSeriesRequest(view)]}>
       <ServicesOverview />
     </Prefetch>
   );

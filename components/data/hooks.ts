@@ -3,26 +3,51 @@
 import { useInfiniteQuery, useQuery, type UseQueryOptions } from "@tanstack/react-query";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useMemo } from "react";
-import { apiPagesQueryKey, apiQueryKey, fetchApi, pageUrl } from "./api";
+import type { EndpointName } from "@/lib/api/routes";
+import {
+  apiPagesQueryKey,
+  endpointKey,
+  endpointUrl,
+  fetchApi,
+  pageUrl,
+  type AnswerOf,
+  type EndpointRequest,
+  type PagedEndpoint,
+} from "./api";
 import { readView, type View } from "./view";
 
-/** An API answer by URL; the server prefetched the first screen under the same key. */
-export function useApi<T>(url: string | null, options: Partial<UseQueryOptions<T>> = {}) {
-  return useQuery<T>({
-    queryKey: apiQueryKey(url ?? ""),
-    queryFn: ({ signal }) => fetchApi<T>(url!, { signal }),
-    enabled: url !== null,
+/**
+ * An endpoint's answer, typed by its declaration; `null` waits. The server prefetched the first
+ * screen under the same key.
+ */
+export function useEndpoint<N extends EndpointName>(
+  call: EndpointRequest<N> | null,
+  options: Partial<UseQueryOptions<AnswerOf<N>>> = {},
+) {
+  return useQuery<AnswerOf<N>>({
+    ...(call ? endpointQuery(call) : { queryKey: ["api", null] }),
+    enabled: call !== null,
     ...options,
   });
 }
 
-/** A list the API pages with cursors, read page after page. */
-export function useApiPages<T extends { next_cursor: string | null }>(url: string) {
+/** The react-query key and fetch of a request (for `useQueries` over several requests of one endpoint). */
+export function endpointQuery<N extends EndpointName>(call: EndpointRequest<N>) {
+  const url = endpointUrl(call);
+  return {
+    queryKey: endpointKey(call),
+    queryFn: ({ signal }: { signal: AbortSignal }) => fetchApi<AnswerOf<N>>(url, { signal }),
+  };
+}
+
+/** A list the API pages with cursors, read page after page (endless scroll). */
+export function useEndpointPages<N extends PagedEndpoint>(call: EndpointRequest<N>) {
+  const url = endpointUrl(call);
   return useInfiniteQuery({
     queryKey: apiPagesQueryKey(url),
-    queryFn: ({ pageParam, signal }) => fetchApi<T>(pageUrl(url, pageParam), { signal }),
+    queryFn: ({ pageParam, signal }) => fetchApi<AnswerOf<N>>(pageUrl(url, pageParam), { signal }),
     initialPageParam: null as string | null,
-    getNextPageParam: (last: T) => last.next_cursor,
+    getNextPageParam: (last: AnswerOf<N>): string | null => last.next_cursor,
   });
 }
 

@@ -1,13 +1,12 @@
 "use client";
 
-import { useApi, useSetParams, useView } from "@/components/data/hooks";
-import type { Projects } from "@/components/data/types";
-import { projectsUrl } from "@/components/data/urls";
+import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
+import { projectsRequest } from "@/components/data/requests";
 
 export function ProjectSwitcher() {
   const view = useView();
   const setParams = useSetParams();
-  const projects = useApi<Projects>(projectsUrl());
+  const projects = useEndpoint(projectsRequest());
   const list = projects.data?.projects ?? [];
   const known = list.some((p) => p.slug === view.project);
   return (

@@ -1,10 +1,9 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { sendApi } from "@/components/data/api";
+import { endpointKey, request, sendEndpoint } from "@/components/data/api";
 import { useView } from "@/components/data/hooks";
-import type { NewKey } from "@/components/data/types";
-import { keysUrl } from "@/components/data/urls";
+import { keysRequest } from "@/components/data/requests";
 import { useOrigin } from "@/components/ui/browser";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ActionError } from "@/components/ui/states";
@@ -31,8 +30,9 @@ export function SendDataGuide() {
   const origin = useOrigin();
   const queryClient = useQueryClient();
   const createKey = useMutation({
-    mutationFn: () => sendApi<NewKey>("POST", keysUrl(view), { name: "ingest", scopes: ["ingest"] }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["api", keysUrl(view)] }),
+    mutationFn: () =>
+      sendEndpoint(request("createKey", { query: { project: view.project } }), { name: "ingest", scopes: ["ingest"] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: endpointKey(keysRequest(view)) }),
   });
   const key = createKey.data ? `${createKey.data.key_id}:${createKey.data.secret}` : "<key_id>:<key_secret>";
 

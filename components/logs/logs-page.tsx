@@ -3,9 +3,9 @@
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { useApi, useApiPages, useSetParams, useView } from "@/components/data/hooks";
-import type { LogRecord, Logs, Services } from "@/components/data/types";
-import { logsUrl, readLogFilters, servicesUrl, type LogFilters } from "@/components/data/urls";
+import { useEndpoint, useEndpointPages, useSetParams, useView } from "@/components/data/hooks";
+import type { LogRecord } from "@/components/data/types";
+import { logsRequest, readLogFilters, servicesRequest, type LogFilters } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 
 import { inputClass } from "@/components/ui/panel";
@@ -20,7 +20,7 @@ export function LogsPage() {
   const view = useView();
   const params = useSearchParams();
   const filters = readLogFilters(params);
-  const logs = useApiPages<Logs>(logsUrl(view, filters));
+  const logs = useEndpointPages(logsRequest(view, filters));
   const sentinel = useRef<HTMLDivElement>(null);
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = logs;
 
@@ -118,7 +118,7 @@ function LogLine({ log }: { log: LogRecord }) {
 function Filters({ filters }: { filters: LogFilters }) {
   const view = useView();
   const setParams = useSetParams();
-  const services = useApi<Services>(servicesUrl(view));
+  const services = useEndpoint(servicesRequest(view));
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);

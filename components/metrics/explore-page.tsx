@@ -5,16 +5,16 @@ import { useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { SeriesLegend, TimeChart } from "@/components/charts/chart";
 import { chartKind, defaultAggregation, metricRows } from "@/components/charts/prepare";
-import { apiQueryKey, fetchApi } from "@/components/data/api";
-import { useApi, useSetParams, useView } from "@/components/data/hooks";
-import type { MetricInfo, MetricList, MetricQueryAnswer } from "@/components/data/types";
+import { endpointUrl } from "@/components/data/api";
+import { endpointQuery, useEndpoint, useSetParams, useView } from "@/components/data/hooks";
+import type { MetricInfo } from "@/components/data/types";
 import {
-  metricQueryUrls,
-  metricsListUrl,
+  metricQueryRequests,
+  metricsListRequest,
   PERCENTILES,
   readMetricFilters,
   type MetricFilters,
-} from "@/components/data/urls";
+} from "@/components/data/requests";
 import { useOrigin } from "@/components/ui/browser";
 import { CopyButton } from "@/components/ui/copy-button";
 import { formatCount } from "@/components/ui/format";
@@ -41,7 +41,7 @@ export function ExplorePage() {
   const view = useView();
   const params = useSearchParams();
   const filters = readMetricFilters(params);
-  const list = useApi<MetricList>(metricsListUrl(view));
+  const list = useEndpoint(metricsListRequest(view));
   const [search, setSearch] = useState("");
   const metrics = list.data?.metrics ?? [];
   const chosen = metrics.find((m) => m.name === filters.metric);
@@ -109,13 +109,9 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
   const view = useView();
   const setParams = useSetParams();
   const agg = filters.agg ?? defaultAggregation(info?.type);
-  const urls = metricQueryUrls(view, filters, agg);
-  const answers = useQueries({
-    queries: urls.map((url) => ({
-      queryKey: apiQueryKey(url),
-      queryFn: ({ signal }: { signal: AbortSignal }) => fetchApi<MetricQueryAnswer>(url, { signal }),
-    })),
-  });
+  const calls = metricQueryRequests(view, filters, agg);
+  const urls = calls.map(endpointUrl);
+  const answers = useQueries({ queries: calls.map(endpointQuery) });
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const origin = useOrigin();
   const isHistogram = info?.type === "histogram" || info?.type === "exponential_histogram" || info?.type === "summary";

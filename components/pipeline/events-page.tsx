@@ -5,17 +5,17 @@ import { useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { CategoryBars, COLORS, TimeChart } from "@/components/charts/chart";
 import { countRows, isStuck, retryBars } from "@/components/charts/prepare";
-import { useApi, useSetParams, useView } from "@/components/data/hooks";
-import type { PipelineEvent, PipelineEvents, PipelineSummary, RetryStats } from "@/components/data/types";
+import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
+import type { PipelineEvent, PipelineSummary, RetryStats } from "@/components/data/types";
 import {
-  failedEventsUrl,
-  pendingEventsUrl,
-  pipelineSummaryUrl,
+  failedEventsRequest,
+  pendingEventsRequest,
+  pipelineSummaryRequest,
   readEventFilters,
-  retryStatsUrl,
-  slowEventsUrl,
+  retryStatsRequest,
+  slowEventsRequest,
   type EventFilters,
-} from "@/components/data/urls";
+} from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { formatCount, formatDuration, formatPercent } from "@/components/ui/format";
 import { headClass, inputClass, Panel, rowClass, tableClass, Tiles } from "@/components/ui/panel";
@@ -28,8 +28,8 @@ export function EventsPage() {
   const view = useView();
   const params = useSearchParams();
   const filters = readEventFilters(params);
-  const summary = useApi<PipelineSummary>(pipelineSummaryUrl(view, filters));
-  const retries = useApi<RetryStats>(retryStatsUrl(view));
+  const summary = useEndpoint(pipelineSummaryRequest(view, filters));
+  const retries = useEndpoint(retryStatsRequest(view));
 
   return (
     <div className="mx-auto max-w-7xl space-y-4">
@@ -222,9 +222,9 @@ function EventTable({ events, label, stuckAfter }: { events: PipelineEvent[]; la
 function FailedEvents({ filters }: { filters: EventFilters }) {
   const view = useView();
   return (
-    <ApiListPanel<PipelineEvents>
+    <ApiListPanel
       title="Failed events"
-      url={failedEventsUrl(view, filters)}
+      call={failedEventsRequest(view, filters)}
       what="failed events"
       items={(data) => data.events}
       empty={
@@ -250,9 +250,9 @@ function FailedEvents({ filters }: { filters: EventFilters }) {
 function SlowEvents({ filters }: { filters: EventFilters }) {
   const view = useView();
   return (
-    <ApiListPanel<PipelineEvents>
+    <ApiListPanel
       title={`Slow events (over ${filters.threshold} s)`}
-      url={slowEventsUrl(view, filters)}
+      call={slowEventsRequest(view, filters)}
       what="slow events"
       items={(data) => data.events}
       empty={`No event took longer than ${filters.threshold} s`}
@@ -265,9 +265,9 @@ function SlowEvents({ filters }: { filters: EventFilters }) {
 function StuckTasks({ filters }: { filters: EventFilters }) {
   const view = useView();
   return (
-    <ApiListPanel<PipelineEvents>
+    <ApiListPanel
       title="Pending tasks"
-      url={pendingEventsUrl(view, filters)}
+      call={pendingEventsRequest(view, filters)}
       what="pending tasks"
       items={(data) => data.events}
       empty="No task is pending"

@@ -5,16 +5,16 @@ import { useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { TimeChart } from "@/components/charts/chart";
 import { perHostRows } from "@/components/charts/prepare";
-import { useApi, useSetParams, useView } from "@/components/data/hooks";
-import type { Hosts, NetworkOp, NetworkOps, NetworkSeries } from "@/components/data/types";
+import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
+import type { NetworkOp } from "@/components/data/types";
 import {
-  failedNetworkUrl,
-  hostsUrl,
-  networkSeriesUrl,
+  failedNetworkRequest,
+  hostsRequest,
+  networkSeriesRequest,
   readNetworkFilters,
-  slowNetworkUrl,
+  slowNetworkRequest,
   type NetworkFilters,
-} from "@/components/data/urls";
+} from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { formatBytes, formatCount, formatDuration, formatPercent } from "@/components/ui/format";
 import { headClass, inputClass, Panel, rowClass, tableClass } from "@/components/ui/panel";
@@ -27,8 +27,8 @@ export function NetworkPage() {
   const view = useView();
   const params = useSearchParams();
   const filters = readNetworkFilters(params);
-  const hosts = useApi<Hosts>(hostsUrl(view));
-  const series = useApi<NetworkSeries>(networkSeriesUrl(view, filters));
+  const hosts = useEndpoint(hostsRequest(view));
+  const series = useEndpoint(networkSeriesRequest(view, filters));
 
   return (
     <div className="mx-auto max-w-7xl space-y-4">
@@ -235,9 +235,9 @@ export function OpsTable({ operations, label }: { operations: NetworkOp[]; label
 function FailedOps({ filters }: { filters: NetworkFilters }) {
   const view = useView();
   return (
-    <ApiListPanel<NetworkOps>
+    <ApiListPanel
       title="Failed operations"
-      url={failedNetworkUrl(view, filters)}
+      call={failedNetworkRequest(view, filters)}
       what="failed network operations"
       items={(data) => data.operations}
       empty="No network operation failed in this time range"
@@ -250,9 +250,9 @@ function FailedOps({ filters }: { filters: NetworkFilters }) {
 function SlowOps({ filters }: { filters: NetworkFilters }) {
   const view = useView();
   return (
-    <ApiListPanel<NetworkOps>
+    <ApiListPanel
       title={`Slow operations (over ${filters.threshold} s)`}
-      url={slowNetworkUrl(view, filters)}
+      call={slowNetworkRequest(view, filters)}
       what="slow network operations"
       items={(data) => data.operations}
       empty={`No operation took longer than ${filters.threshold} s`}

@@ -4,9 +4,9 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { isStuck, linkedTraceId } from "@/components/charts/prepare";
-import { useApi, useView } from "@/components/data/hooks";
-import type { NetworkOps, PipelineEvent } from "@/components/data/types";
-import { readEventFilters, taskNetworkUrl, taskUrl } from "@/components/data/urls";
+import { useEndpoint, useView } from "@/components/data/hooks";
+import type { PipelineEvent } from "@/components/data/types";
+import { readEventFilters, taskNetworkRequest, taskRequest } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { AttributeTable } from "@/components/traces/attributes";
 import { ApiListPanel } from "@/components/ui/api-panel";
@@ -19,7 +19,7 @@ import { OpsTable } from "./network-page";
 
 export function TaskPage({ taskId }: { taskId: string }) {
   const view = useView();
-  const task = useApi<PipelineEvent>(taskUrl(view, taskId));
+  const task = useEndpoint(taskRequest(view, taskId));
   return (
     <div className="mx-auto max-w-6xl space-y-4">
       <p className="text-sm text-zinc-500">
@@ -110,9 +110,9 @@ function TaskRecord({ task }: { task: PipelineEvent }) {
       <Panel title="Attributes">
         <AttributeTable attributes={task.attributes} label="Task attributes" />
       </Panel>
-      <ApiListPanel<NetworkOps>
+      <ApiListPanel
         title="Network operations"
-        url={taskNetworkUrl(view, task.task_id, Date.parse(task.start_time))}
+        call={taskNetworkRequest(view, task.task_id, Date.parse(task.start_time))}
         what="the task's network operations"
         items={(data) => data.operations}
         empty="This task made no network operations"

@@ -4,10 +4,11 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { COLORS, TimeChart } from "@/components/charts/chart";
 import { countRows } from "@/components/charts/prepare";
-import { apiQueryKey, sendApi } from "@/components/data/api";
-import { useApi, useView } from "@/components/data/hooks";
-import type { Publisher, Publishers, PublisherSeries } from "@/components/data/types";
-import { publisherSeriesUrl, publishersUrl, publisherUrl } from "@/components/data/urls";
+import { endpointKey, request, sendEndpoint, type BodyOf } from "@/components/data/api";
+import { useEndpoint, useView } from "@/components/data/hooks";
+import type { Publisher, PublisherSeries } from "@/components/data/types";
+import { publisherSeriesRequest, publishersRequest } from "@/components/data/requests";
+import type { View } from "@/components/data/view";
 import { useSessionUser } from "@/components/layout/session";
 import { useHydrated } from "@/components/ui/browser";
 import { formatCount } from "@/components/ui/format";
@@ -16,7 +17,9 @@ import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 
 /** What each type needs, as a starting point for its config (see the README for every option). */
-const TEMPLATES: Record<string, Record<string, unknown>> = {
+type PublisherType = BodyOf<"createPublisher">["type"];
+
+const TEMPLATES: Record<PublisherType, Record<string, unknown>> = {
   elasticsearch: {
     url: "http://localhost:9200",
     index_prefix: "tracedeck",
@@ -33,7 +36,7 @@ const TEMPLATES: Record<string, Record<string, unknown>> = {
   composite: { publishers: [{ name: "search", type: "elasticsearch", config: { url: "http://localhost:9200" } }] },
   other: {},
 };
-const TYPES = Object.keys(TEMPLATES);
+const TYPES: PublisherType[] = ["elasticsearch", "grafana_cloud", "prometheus", "webhook", "composite", "other"];
 const REFRESH_MS = 5000;
 
 const STATE_STYLE: Record<string, string> = {
@@ -47,8 +50,8 @@ export function PublishersPage() {
   const view = useView();
   const user = useSessionUser();
   // statuses move on their own (forwarders retry, SDKs report): the page follows them
-  const publishers = useApi<Publishers>(publishersUrl(view), { refetchInterval: REFRESH_MS });
-  const series = useApi<PublisherSeries>(publisherSeriesUrl(view), { refetchInterval: REFRESH_MS });
+  const publishers = useEndpoint(publishersRequest(view), { refetchInterval: REFRESH_MS });
+  const series = useEndpoint(publisherSeriesRequest(view), { refetchInterval: REFRESH_MS });
   const [adding, setAdding] = useState(false);
   // buttons wait for hydration: a click before it would do nothing
   const hydrated = useHydrated();
@@ -102,8 +105,8 @@ function PublisherCard({ publisher, series }: { publisher: Publisher; series: Pu
   const [editing, setEditing] = useState(false);
   const hydrated = useHydrated();
   const toggle = useMutation({
-    mutationFn: () => sendApi("PATCH", publisherUrl(view, publisher.id), { enabled: !publisher.enabled }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(publishersUrl(view)) }),
+    mutationFn: () => sendEndpoint(publisherUpdate(view, publisher.id), { enabled: !publisher.enabled }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: endpointKey(publishersRequest(view)) }),
   });
   const points = series?.publishers.find((p) => p.id === publisher.id)?.points;
   const state = !publisher.enabled ? "disabled" : (publisher.state ?? null);
@@ -211,12 +214,14 @@ function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: (
   const view = useView();
   const queryClient = useQueryClient();
   const [problem, setProblem] = useState<string | null>(null);
-  const [type, setType] = useState(TYPES[0]!);
+  const [type, setType] = useState<PublisherType>(TYPES[0]!);
   const save = useMutation({
-    mutationFn: (body: Record<string, unknown>) =>
-      publisher ? sendApi("PATCH", publisherUrl(view, publisher.id), body) : sendApi("POST", publishersUrl(view), body),
+    mutationFn: (body: BodyOf<"createPublisher">) =>
+      publisher
+        ? sendEndpoint(publisherUpdate(view, publisher.id), { name: body.name, config: body.config })
+        : sendEndpoint(request("createPublisher", { query: { project: view.project } }), body),
     onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: apiQueryKey(publishersUrl(view)) });
+      await queryClient.invalidateQueries({ queryKey: endpointKey(publishersRequest(view)) });
       onDone();
     },
   });
@@ -230,17 +235,12 @@ function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: (
       setProblem("The configuration is not valid JSON.");
       return;
     }
-    if (!config || typeof config !== "object" || Array.isArray(config)) {
+    if (!isJsonObject(config)) {
       setProblem("The configuration must be a JSON object.");
       return;
     }
     setProblem(null);
-    const body: Record<string, unknown> = { name: String(form.get("name") ?? ""), config };
-    if (!publisher) {
-      body.type = String(form.get("type"));
-      body.enabled = form.get("enabled") === "on";
-    }
-    save.mutate(body);
+    save.mutate({ name: String(form.get("name") ?? ""), config, type, enabled: form.get("enabled") === "on" });
   };
   return (
     <Panel title={publisher ? `Edit ${publisher.name}` : "New server-side publisher"}>
@@ -256,7 +256,12 @@ function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: (
         {!publisher && (
           <label className="flex flex-col gap-0.5">
             Type
-            <select name="type" value={type} onChange={(event) => setType(event.target.value)} className={inputClass}>
+            <select
+              name="type"
+              value={type}
+              onChange={(event) => setType(TYPES.find((t) => t === event.target.value) ?? type)}
+              className={inputClass}
+            >
               {TYPES.map((type) => (
                 <option key={type} value={type}>
                   {type}
@@ -310,3 +315,9 @@ function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: (
     </Panel>
   );
 }
+
+const publisherUpdate = (view: View, id: string) =>
+  request("updatePublisher", { params: { id }, query: { project: view.project } });
+
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);

@@ -3,17 +3,16 @@
 import Link from "next/link";
 import { COLORS, Sparkline } from "@/components/charts/chart";
 import { byImpact, redRows, type RedRow } from "@/components/charts/prepare";
-import { useApi, useView } from "@/components/data/hooks";
+import type { AnswerOf } from "@/components/data/api";
+import { useEndpoint, useView } from "@/components/data/hooks";
 import type { ServiceSeries, Services } from "@/components/data/types";
-import { serviceSeriesUrl, servicesUrl, statsUrl } from "@/components/data/urls";
+import { serviceSeriesRequest, servicesRequest, statsRequest } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { SendDataGuide } from "@/components/layout/send-data";
 import { formatCount, formatDuration, formatPercent, formatRate } from "@/components/ui/format";
 import { EmptyState, QueryState } from "@/components/ui/states";
 
-type Stats = Record<string, number>;
-
-const STORED: [string, string][] = [
+const STORED: [keyof AnswerOf<"projectStats">, string][] = [
   ["spans", "Spans"],
   ["traces", "Traces"],
   ["metric_points", "Metric points"],
@@ -25,9 +24,9 @@ const STORED: [string, string][] = [
 
 export function ServicesOverview() {
   const view = useView();
-  const stats = useApi<Stats>(statsUrl(view));
-  const services = useApi<Services>(servicesUrl(view));
-  const series = useApi<ServiceSeries>(serviceSeriesUrl(view));
+  const stats = useEndpoint(statsRequest(view));
+  const services = useEndpoint(servicesRequest(view));
+  const series = useEndpoint(serviceSeriesRequest(view));
   const empty = stats.data !== undefined && Object.values(stats.data).every((n) => n === 0);
 
   return (
@@ -46,7 +45,7 @@ export function ServicesOverview() {
                 className="rounded-md border border-zinc-200 bg-white px-3 py-2 dark:border-zinc-800 dark:bg-zinc-900"
               >
                 <dt className="text-xs text-zinc-500">{label}</dt>
-                <dd className="text-lg font-semibold tabular-nums">{formatCount(counts[key] ?? 0)}</dd>
+                <dd className="text-lg font-semibold tabular-nums">{formatCount(counts[key])}</dd>
               </div>
             ))}
           </dl>

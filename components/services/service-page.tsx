@@ -3,9 +3,8 @@
 import Link from "next/link";
 import { COLORS, TimeChart } from "@/components/charts/chart";
 import { redRows } from "@/components/charts/prepare";
-import { useApi, useView } from "@/components/data/hooks";
-import type { Operations, ServiceSeries } from "@/components/data/types";
-import { operationsUrl, serviceSeriesUrl } from "@/components/data/urls";
+import { useEndpoint, useView } from "@/components/data/hooks";
+import { operationsRequest, serviceSeriesRequest } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { formatDuration, formatPercent, formatRate } from "@/components/ui/format";
 import { EmptyState, QueryState } from "@/components/ui/states";
@@ -24,8 +23,8 @@ function Panel({ title, children }: { title: string; children: React.ReactNode }
 
 export function ServicePage({ name }: { name: string }) {
   const view = useView();
-  const series = useApi<ServiceSeries>(serviceSeriesUrl(view, name));
-  const operations = useApi<Operations>(operationsUrl(view, name));
+  const series = useEndpoint(serviceSeriesRequest(view, name));
+  const operations = useEndpoint(operationsRequest(view, name));
 
   return (
     <div className="mx-auto max-w-7xl space-y-6">

@@ -2,10 +2,10 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
-import { apiQueryKey, sendApi } from "@/components/data/api";
-import { useApi, useView } from "@/components/data/hooks";
-import type { ApiKey, Keys, NewKey } from "@/components/data/types";
-import { keysUrl, keyUrl } from "@/components/data/urls";
+import { endpointKey, request, sendEndpoint, type BodyOf } from "@/components/data/api";
+import { useEndpoint, useView } from "@/components/data/hooks";
+import type { ApiKey, NewKey } from "@/components/data/types";
+import { keysRequest } from "@/components/data/requests";
 import { useSessionUser } from "@/components/layout/session";
 import { CopyButton } from "@/components/ui/copy-button";
 
@@ -46,7 +46,7 @@ export function KeysSettings() {
 
 function ManageKeys() {
   const view = useView();
-  const keys = useApi<Keys>(keysUrl(view));
+  const keys = useEndpoint(keysRequest(view));
   return (
     <>
       <CreateKeyForm />
@@ -71,15 +71,17 @@ function CreateKeyForm() {
   const [noScope, setNoScope] = useState(false);
   const helpId = useId();
   const create = useMutation({
-    mutationFn: (key: { name: string; scopes: string[] }) => sendApi<NewKey>("POST", keysUrl(view), key),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(keysUrl(view)) }),
+    mutationFn: (key: BodyOf<"createKey">) =>
+      sendEndpoint(request("createKey", { query: { project: view.project } }), key),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: endpointKey(keysRequest(view)) }),
   });
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = event.currentTarget;
     const data = new FormData(form);
-    const scopes = data.getAll("scopes").map(String);
+    const picked = data.getAll("scopes").map(String);
+    const scopes = SCOPES.map(({ scope }) => scope).filter((scope) => picked.includes(scope));
     setNoScope(scopes.length === 0);
     if (scopes.length === 0) return;
     create.mutate({ name: String(data.get("name") ?? ""), scopes }, { onSuccess: () => form.reset() });
@@ -198,8 +200,9 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
   const revoke = useMutation({
-    mutationFn: () => sendApi<null>("DELETE", keyUrl(view, apiKey.key_id)),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(keysUrl(view)) }),
+    mutationFn: () =>
+      sendEndpoint(request("revokeKey", { params: { key_id: apiKey.key_id }, query: { project: view.project } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: endpointKey(keysRequest(view)) }),
   });
   return (
     <tr

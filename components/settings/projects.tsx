@@ -3,10 +3,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useId, useState, type FormEvent } from "react";
-import { apiQueryKey, sendApi } from "@/components/data/api";
-import { useApi, useView } from "@/components/data/hooks";
-import type { Project, Projects } from "@/components/data/types";
-import { projectsUrl, projectUrl } from "@/components/data/urls";
+import { endpointKey, request, sendEndpoint } from "@/components/data/api";
+import { useEndpoint, useView } from "@/components/data/hooks";
+import type { Project } from "@/components/data/types";
+import { projectsRequest } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { useSessionUser } from "@/components/layout/session";
 import { useHydrated, useOrigin } from "@/components/ui/browser";
@@ -17,7 +17,7 @@ import { cell, input, panel, primaryButton, quietButton, tableHead, tableRow } f
 
 export function ProjectsSettings() {
   const user = useSessionUser();
-  const projects = useApi<Projects>(projectsUrl());
+  const projects = useEndpoint(projectsRequest());
   const admin = user.role === "admin";
   return (
     <div className="space-y-6">
@@ -67,9 +67,9 @@ function ProjectRow({ project, admin }: { project: Project; admin: boolean }) {
   const queryClient = useQueryClient();
   const [renaming, setRenaming] = useState(false);
   const rename = useMutation({
-    mutationFn: (name: string) => sendApi<Project>("PATCH", projectUrl(project.slug), { name }),
+    mutationFn: (name: string) => sendEndpoint(projectUpdate(project.slug), { name }),
     onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: apiQueryKey(projectsUrl()) });
+      await queryClient.invalidateQueries({ queryKey: endpointKey(projectsRequest()) });
       setRenaming(false);
     },
   });
@@ -162,8 +162,8 @@ function PublicMetricsToggle({ project }: { project: Project }) {
   const queryClient = useQueryClient();
   const toggle = useMutation({
     mutationFn: (publicMetrics: boolean) =>
-      sendApi<Project>("PATCH", projectUrl(project.slug), { public_metrics: publicMetrics }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(projectsUrl()) }),
+      sendEndpoint(projectUpdate(project.slug), { public_metrics: publicMetrics }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: endpointKey(projectsRequest()) }),
   });
   // The new state shows from the click on (set in the same event, so the box does not flip back
   // before the mutation's own state arrives) until it is saved and the list is read again.
@@ -173,7 +173,7 @@ function PublicMetricsToggle({ project }: { project: Project }) {
     setChosen(publicMetrics);
     toggle.mutate(publicMetrics, { onSettled: () => setChosen(null) });
   };
-  const scrapeUrl = `${origin}/metrics?project=${encodeURIComponent(project.slug)}`;
+  const scrapeRequest = `${origin}/metrics?project=${encodeURIComponent(project.slug)}`;
   return (
     <div className="space-y-1">
       <span className="flex items-baseline gap-1.5">
@@ -190,8 +190,8 @@ function PublicMetricsToggle({ project }: { project: Project }) {
       </span>
       {on && (
         <span className="flex flex-wrap items-center gap-2 text-xs">
-          <code className="font-mono">{scrapeUrl}</code>
-          <CopyButton text={scrapeUrl} label="Copy URL" />
+          <code className="font-mono">{scrapeRequest}</code>
+          <CopyButton text={scrapeRequest} label="Copy URL" />
         </span>
       )}
       {toggle.error && <ActionError action="change public /metrics" error={toggle.error} />}
@@ -203,8 +203,8 @@ function NewProjectForm() {
   const view = useView();
   const queryClient = useQueryClient();
   const create = useMutation({
-    mutationFn: (project: { slug: string; name: string }) => sendApi<Project>("POST", projectsUrl(), project),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(projectsUrl()) }),
+    mutationFn: (project: { slug: string; name: string }) => sendEndpoint(request("createProject", {}), project),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: endpointKey(projectsRequest()) }),
   });
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -276,3 +276,5 @@ function NewProjectForm() {
     </section>
   );
 }
+
+const projectUpdate = (slug: string) => request("updateProject", { params: { slug } });

@@ -3,10 +3,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { apiQueryKey, sendApi } from "@/components/data/api";
-import { useApi } from "@/components/data/hooks";
-import type { Account, Users } from "@/components/data/types";
-import { usersUrl, userUrl } from "@/components/data/urls";
+import { endpointKey, request, sendEndpoint } from "@/components/data/api";
+import { useEndpoint } from "@/components/data/hooks";
+import type { Account } from "@/components/data/types";
+import { usersRequest } from "@/components/data/requests";
 import { useSessionUser } from "@/components/layout/session";
 
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
@@ -35,7 +35,7 @@ export function UsersSettings() {
 }
 
 function ManageAccounts() {
-  const accounts = useApi<Users>(usersUrl());
+  const accounts = useEndpoint(usersRequest());
   return (
     <>
       <QueryState query={accounts} what="accounts">
@@ -77,16 +77,16 @@ function AccountRow({ account }: { account: Account }) {
   const [confirming, setConfirming] = useState(false);
   const mine = account.id === me.id;
   const afterChange = async () => {
-    await queryClient.invalidateQueries({ queryKey: apiQueryKey(usersUrl()) });
+    await queryClient.invalidateQueries({ queryKey: endpointKey(usersRequest()) });
     // the console's own session changed: the server renders it again (a removed account signs out)
     if (mine) router.refresh();
   };
   const changeRole = useMutation({
-    mutationFn: (role: Role) => sendApi<Account>("PATCH", userUrl(account.id), { role }),
+    mutationFn: (role: Role) => sendEndpoint(request("updateUser", { params: { id: account.id } }), { role }),
     onSuccess: afterChange,
   });
   const remove = useMutation({
-    mutationFn: () => sendApi<null>("DELETE", userUrl(account.id)),
+    mutationFn: () => sendEndpoint(request("removeUser", { params: { id: account.id } })),
     onSuccess: afterChange,
   });
 
@@ -153,8 +153,8 @@ function InviteForm() {
   const queryClient = useQueryClient();
   const invite = useMutation({
     mutationFn: (account: { email: string; password: string; role: Role }) =>
-      sendApi<Account>("POST", usersUrl(), account),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiQueryKey(usersUrl()) }),
+      sendEndpoint(request("createUser", {}), account),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: endpointKey(usersRequest()) }),
   });
 
   const submit = (event: FormEvent<HTMLFormElement>) => {

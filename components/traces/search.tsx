@@ -5,15 +5,15 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { DurationScatter } from "@/components/charts/chart";
 import { traceDots } from "@/components/charts/prepare";
-import { useApi, useSetParams, useView } from "@/components/data/hooks";
-import type { Operations, Services, TraceSearch, TraceSummary } from "@/components/data/types";
+import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
+import type { TraceSummary } from "@/components/data/types";
 import {
-  operationsUrl,
+  operationsRequest,
   readTraceFilters,
-  servicesUrl,
-  traceSearchUrl,
+  servicesRequest,
+  traceSearchRequest,
   type TraceFilters,
-} from "@/components/data/urls";
+} from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { formatDuration } from "@/components/ui/format";
 import { inputClass } from "@/components/ui/panel";
@@ -26,7 +26,7 @@ export function TraceSearchPage() {
   const params = useSearchParams();
   const filters = readTraceFilters(params);
   const cursor = params.get("cursor") ?? undefined;
-  const results = useApi<TraceSearch>(traceSearchUrl(view, filters, cursor));
+  const results = useEndpoint(traceSearchRequest(view, filters, cursor));
   const router = useRouter();
   const setParams = useSetParams();
 
@@ -88,8 +88,8 @@ function Filters({ filters }: { filters: TraceFilters }) {
   const [service, setService] = useState(filters.service ?? "");
   const [attributes, setAttributes] = useState<string[]>(filters.attr);
   const [attribute, setAttribute] = useState("");
-  const services = useApi<Services>(servicesUrl(view));
-  const operations = useApi<Operations>(service ? operationsUrl(view, service) : null);
+  const services = useEndpoint(servicesRequest(view));
+  const operations = useEndpoint(service ? operationsRequest(view, service) : null);
   const serviceNames = services.data?.services.map((s) => s.name) ?? [];
 
   const submit = (event: FormEvent<HTMLFormElement>) => {

@@ -1,8 +1,7 @@
 "use client";
 
-import { useApi, useView } from "@/components/data/hooks";
-import type { Logs } from "@/components/data/types";
-import { traceLogsUrl } from "@/components/data/urls";
+import { useEndpoint, useView } from "@/components/data/hooks";
+import { traceLogsRequest } from "@/components/data/requests";
 
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
@@ -28,7 +27,7 @@ export function TraceLogs({
   onSpan: (spanId: string) => void;
 }) {
   const view = useView();
-  const logs = useApi<Logs>(traceLogsUrl(view, traceId, startMs, endMs));
+  const logs = useEndpoint(traceLogsRequest(view, traceId, startMs, endMs));
   return (
     <section
       aria-label="Logs of this trace"

@@ -4,9 +4,9 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { memo, useCallback, useDeferredValue, useMemo, useRef, useState } from "react";
-import { useApi, useSetParams, useView } from "@/components/data/hooks";
+import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
 import type { Trace } from "@/components/data/types";
-import { traceUrl } from "@/components/data/urls";
+import { traceRequest } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { CopyButton } from "@/components/ui/copy-button";
 import { formatDuration } from "@/components/ui/format";
@@ -33,7 +33,7 @@ const MAX_INDENT_LEVELS = 40;
 
 export function TraceView({ traceId }: { traceId: string }) {
   const view = useView();
-  const trace = useApi<Trace>(traceUrl(view, traceId), { staleTime: Infinity });
+  const trace = useEndpoint(traceRequest(view, traceId), { staleTime: Infinity });
   return (
     <div className="mx-auto max-w-[1800px]">
       <QueryState query={trace} what={`trace ${traceId}`}>

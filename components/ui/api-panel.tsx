@@ -1,27 +1,29 @@
 "use client";
 
 import type { ReactNode } from "react";
-import { useApi } from "@/components/data/hooks";
+import type { AnswerOf, EndpointRequest } from "@/components/data/api";
+import { useEndpoint } from "@/components/data/hooks";
+import type { EndpointName } from "@/lib/api/routes";
 import { Panel } from "./panel";
 import { EmptyState, QueryState } from "./states";
 
 /** A titled panel showing one API list: loading, the error, what to say when empty, or the list. */
-export function ApiListPanel<T>({
+export function ApiListPanel<N extends EndpointName>({
   title,
-  url,
+  call,
   what,
   items,
   empty,
   children,
 }: {
   title: string;
-  url: string;
+  call: EndpointRequest<N>;
   what: string;
-  items: (data: T) => unknown[];
+  items: (data: AnswerOf<N>) => unknown[];
   empty: string;
-  children: (data: T) => ReactNode;
+  children: (data: AnswerOf<N>) => ReactNode;
 }) {
-  const query = useApi<T>(url);
+  const query = useEndpoint(call);
   return (
     <Panel title={title}>
       <QueryState query={query} what={what}>

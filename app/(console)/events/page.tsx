@@ -1,12 +1,12 @@
 import { EventsPage } from "@/components/pipeline/events-page";
 import {
-  failedEventsUrl,
-  pendingEventsUrl,
-  pipelineSummaryUrl,
+  failedEventsRequest,
+  pendingEventsRequest,
+  pipelineSummaryRequest,
   readEventFilters,
-  retryStatsUrl,
-  slowEventsUrl,
-} from "@/components/data/urls";
+  retryStatsRequest,
+  slowEventsRequest,
+} from "@/components/data/requests";
 import { paramsOf, readView } from "@/components/data/view";
 import { Prefetch } from "../prefetch";
 
@@ -20,12 +20,12 @@ export default async function EventsRoute({
   const filters = readEventFilters(params);
   return (
     <Prefetch
-      urls={[
-        pipelineSummaryUrl(view, filters),
-        retryStatsUrl(view),
-        failedEventsUrl(view, filters),
-        slowEventsUrl(view, filters),
-        pendingEventsUrl(view, filters),
+      requests={[
+        pipelineSummaryRequest(view, filters),
+        retryStatsRequest(view),
+        failedEventsRequest(view, filters),
+        slowEventsRequest(view, filters),
+        pendingEventsRequest(view, filters),
       ]}
     >
       <EventsPage />

@@ -1,5 +1,5 @@
 import { ExplorePage } from "@/components/metrics/explore-page";
-import { metricQueryUrls, metricsListUrl, readMetricFilters } from "@/components/data/urls";
+import { metricQueryRequests, metricsListRequest, readMetricFilters } from "@/components/data/requests";
 import { paramsOf, readView } from "@/components/data/view";
 import { Prefetch } from "../prefetch";
 
@@ -12,9 +12,9 @@ export default async function ExploreRoute({
   const view = readView(params);
   const filters = readMetricFilters(params);
   // the default aggregation depends on the metric's type, which the browser learns from the list
-  const queries = filters.metric && filters.agg ? metricQueryUrls(view, filters, filters.agg) : [];
+  const queries = filters.metric && filters.agg ? metricQueryRequests(view, filters, filters.agg) : [];
   return (
-    <Prefetch urls={[metricsListUrl(view), ...queries]}>
+    <Prefetch requests={[metricsListRequest(view), ...queries]}>
       <ExplorePage />
     </Prefetch>
   );

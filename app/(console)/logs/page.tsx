@@ -1,5 +1,5 @@
 import { LogsPage } from "@/components/logs/logs-page";
-import { logsUrl, readLogFilters, servicesUrl } from "@/components/data/urls";
+import { logsRequest, readLogFilters, servicesRequest } from "@/components/data/requests";
 import { paramsOf, readView } from "@/components/data/view";
 import { Prefetch } from "../prefetch";
 
@@ -11,7 +11,7 @@ export default async function LogsRoute({
   const params = paramsOf(await searchParams);
   const view = readView(params);
   return (
-    <Prefetch urls={[servicesUrl(view)]} pagedUrls={[logsUrl(view, readLogFilters(params))]}>
+    <Prefetch requests={[servicesRequest(view)]} pagedRequests={[logsRequest(view, readLogFilters(params))]}>
       <LogsPage />
     </Prefetch>
   );

@@ -1,11 +1,11 @@
 import { NetworkPage } from "@/components/pipeline/network-page";
 import {
-  failedNetworkUrl,
-  hostsUrl,
-  networkSeriesUrl,
+  failedNetworkRequest,
+  hostsRequest,
+  networkSeriesRequest,
   readNetworkFilters,
-  slowNetworkUrl,
-} from "@/components/data/urls";
+  slowNetworkRequest,
+} from "@/components/data/requests";
 import { paramsOf, readView } from "@/components/data/view";
 import { Prefetch } from "../prefetch";
 
@@ -19,11 +19,11 @@ export default async function NetworkRoute({
   const filters = readNetworkFilters(params);
   return (
     <Prefetch
-      urls={[
-        hostsUrl(view),
-        networkSeriesUrl(view, filters),
-        failedNetworkUrl(view, filters),
-        slowNetworkUrl(view, filters),
+      requests={[
+        hostsRequest(view),
+        networkSeriesRequest(view, filters),
+        failedNetworkRequest(view, filters),
+        slowNetworkRequest(view, filters),
       ]}
     >
       <NetworkPage />

@@ -1,5 +1,5 @@
 import { PublishersPage } from "@/components/publishers/publishers-page";
-import { publisherSeriesUrl, publishersUrl } from "@/components/data/urls";
+import { publisherSeriesRequest, publishersRequest } from "@/components/data/requests";
 import { paramsOf, readView } from "@/components/data/view";
 import { Prefetch } from "../prefetch";
 
@@ -10,7 +10,7 @@ export default async function PublishersRoute({
 }) {
   const view = readView(paramsOf(await searchParams));
   return (
-    <Prefetch urls={[publishersUrl(view), publisherSeriesUrl(view)]}>
+    <Prefetch requests={[publishersRequest(view), publisherSeriesRequest(view)]}>
       <PublishersPage />
     </Prefetch>
   );

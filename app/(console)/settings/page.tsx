@@ -1,10 +1,10 @@
 import { ProjectsSettings } from "@/components/settings/projects";
-import { projectsUrl } from "@/components/data/urls";
+import { projectsRequest } from "@/components/data/requests";
 import { Prefetch } from "../prefetch";
 
 export default function ProjectsSettingsRoute() {
   return (
-    <Prefetch urls={[projectsUrl()]}>
+    <Prefetch requests={[projectsRequest()]}>
       <ProjectsSettings />
     </Prefetch>
   );

@@ -1,5 +1,5 @@
 import { TraceSearchPage } from "@/components/traces/search";
-import { readTraceFilters, servicesUrl, traceSearchUrl } from "@/components/data/urls";
+import { readTraceFilters, servicesRequest, traceSearchRequest } from "@/components/data/requests";
 import { paramsOf, readView } from "@/components/data/view";
 import { Prefetch } from "../prefetch";
 
@@ -12,7 +12,10 @@ export default async function TracesRoute({
   const view = readView(params);
   return (
     <Prefetch
-      urls={[traceSearchUrl(view, readTraceFilters(params), params.get("cursor") ?? undefined), servicesUrl(view)]}
+      requests={[
+        traceSearchRequest(view, readTraceFilters(params), params.get("cursor") ?? undefined),
+        servicesRequest(view),
+      ]}
     >
       <TraceSearchPage />
     </Prefetch>

@@ -1,5 +1,5 @@
 import { TaskPage } from "@/components/pipeline/task-page";
-import { taskUrl } from "@/components/data/urls";
+import { taskRequest } from "@/components/data/requests";
 import { paramsOf, pathParam, readView } from "@/components/data/view";
 import { Prefetch } from "../../prefetch";
 
@@ -13,7 +13,7 @@ export default async function TaskRoute({
   const taskId = pathParam((await params).taskId);
   const view = readView(paramsOf(await searchParams));
   return (
-    <Prefetch urls={[taskUrl(view, taskId)]}>
+    <Prefetch requests={[taskRequest(view, taskId)]}>
       <TaskPage taskId={taskId} />
     </Prefetch>
   );

@@ -1,5 +1,5 @@
 import { ServicePage } from "@/components/services/service-page";
-import { operationsUrl, serviceSeriesUrl } from "@/components/data/urls";
+import { operationsRequest, serviceSeriesRequest } from "@/components/data/requests";
 import { paramsOf, pathParam, readView } from "@/components/data/view";
 import { Prefetch } from "../../prefetch";
 
@@ -13,7 +13,7 @@ export default async function ServiceRoute({
   const name = pathParam((await params).name);
   const view = readView(paramsOf(await searchParams));
   return (
-    <Prefetch urls={[serviceSeriesUrl(view, name), operationsUrl(view, name)]}>
+    <Prefetch requests={[serviceSeriesRequest(view, name), operationsRequest(view, name)]}>
       <ServicePage name={name} />
     </Prefetch>
   );

@@ -1,5 +1,5 @@
 import { KeysSettings } from "@/components/settings/keys";
-import { keysUrl } from "@/components/data/urls";
+import { keysRequest } from "@/components/data/requests";
 import { paramsOf, readView } from "@/components/data/view";
 import { Prefetch } from "../../prefetch";
 import { signedInAsAdmin } from "../../session";
@@ -11,7 +11,7 @@ export default async function KeysSettingsRoute({
 }) {
   const view = readView(paramsOf(await searchParams));
   return (
-    <Prefetch urls={(await signedInAsAdmin()) ? [keysUrl(view)] : []}>
+    <Prefetch requests={(await signedInAsAdmin()) ? [keysRequest(view)] : []}>
       <KeysSettings />
     </Prefetch>
   );

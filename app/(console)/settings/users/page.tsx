@@ -1,11 +1,11 @@
 import { UsersSettings } from "@/components/settings/users";
-import { usersUrl } from "@/components/data/urls";
+import { usersRequest } from "@/components/data/requests";
 import { Prefetch } from "../../prefetch";
 import { signedInAsAdmin } from "../../session";
 
 export default async function UsersSettingsRoute() {
   return (
-    <Prefetch urls={(await signedInAsAdmin()) ? [usersUrl()] : []}>
+    <Prefetch requests={(await signedInAsAdmin()) ? [usersRequest()] : []}>
       <UsersSettings />
     </Prefetch>
   );
