@@ -18,7 +18,9 @@ import {
 } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
 import { formatCount, formatDuration, formatPercent } from "@/components/ui/format";
-import { headClass, inputClass, Panel, rowClass, tableClass, Tiles } from "@/components/ui/panel";
+import { Button } from "@/components/ui/button";
+import { Input, Select } from "@/components/ui/input";
+import { headClass, Panel, rowClass, tableClass, Tiles } from "@/components/ui/panel";
 import { ApiListPanel } from "@/components/ui/api-panel";
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { useHydrated } from "@/components/ui/browser";
@@ -116,7 +118,7 @@ function Filters({ filters, eventNames }: { filters: EventFilters; eventNames: s
     >
       <label className="flex flex-col gap-0.5">
         Event name
-        <select name="event_name" defaultValue={filters.event_name ?? ""} className={inputClass}>
+        <Select name="event_name" defaultValue={filters.event_name ?? ""}>
           <option value="">Every event</option>
           {filters.event_name && !eventNames.includes(filters.event_name) && (
             <option value={filters.event_name}>{filters.event_name}</option>
@@ -126,21 +128,15 @@ function Filters({ filters, eventNames }: { filters: EventFilters; eventNames: s
               {name}
             </option>
           ))}
-        </select>
+        </Select>
       </label>
       <label className="flex flex-1 flex-col gap-0.5">
         Error text
-        <input
-          name="error"
-          type="search"
-          defaultValue={filters.error}
-          placeholder="e.g. timeout"
-          className={inputClass}
-        />
+        <Input name="error" type="search" defaultValue={filters.error} placeholder="e.g. timeout" />
       </label>
       <label className="flex flex-col gap-0.5">
         Slow threshold (s)
-        <input
+        <Input
           name="threshold"
           type="number"
           min={0}
@@ -148,12 +144,10 @@ function Filters({ filters, eventNames }: { filters: EventFilters; eventNames: s
           required
           value={threshold}
           onChange={(e) => setThreshold(e.target.value)}
-          className={`${inputClass} w-28`}
+          className="w-28"
         />
       </label>
-      <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
-        Apply
-      </button>
+      <Button type="submit">Apply</Button>
     </form>
   );
 }

@@ -17,7 +17,9 @@ import {
 } from "@/components/data/urls";
 import { viewHref } from "@/components/data/view";
 import { formatBytes, formatCount, formatDuration, formatPercent } from "@/components/ui/format";
-import { headClass, inputClass, Panel, rowClass, tableClass } from "@/components/ui/panel";
+import { Button } from "@/components/ui/button";
+import { Input, Select } from "@/components/ui/input";
+import { headClass, Panel, rowClass, tableClass } from "@/components/ui/panel";
 import { ApiListPanel } from "@/components/ui/api-panel";
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
@@ -155,7 +157,7 @@ function Filters({ filters, hosts }: { filters: NetworkFilters; hosts: string[] 
     >
       <label className="flex flex-col gap-0.5">
         Host
-        <select name="host" defaultValue={filters.host ?? ""} className={inputClass}>
+        <Select name="host" defaultValue={filters.host ?? ""}>
           <option value="">Every host</option>
           {filters.host && !hosts.includes(filters.host) && <option value={filters.host}>{filters.host}</option>}
           {hosts.map((host) => (
@@ -163,11 +165,11 @@ function Filters({ filters, hosts }: { filters: NetworkFilters; hosts: string[] 
               {host}
             </option>
           ))}
-        </select>
+        </Select>
       </label>
       <label className="flex flex-col gap-0.5">
         Slow threshold (s)
-        <input
+        <Input
           name="threshold"
           type="number"
           min={0}
@@ -175,12 +177,10 @@ function Filters({ filters, hosts }: { filters: NetworkFilters; hosts: string[] 
           required
           value={threshold}
           onChange={(e) => setThreshold(e.target.value)}
-          className={`${inputClass} w-28`}
+          className="w-28"
         />
       </label>
-      <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
-        Apply
-      </button>
+      <Button type="submit">Apply</Button>
     </form>
   );
 }

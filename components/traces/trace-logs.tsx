@@ -4,6 +4,7 @@ import { useApi, useView } from "@/components/data/hooks";
 import type { Logs } from "@/components/data/types";
 import { traceLogsUrl } from "@/components/data/urls";
 
+import { Button } from "@/components/ui/button";
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { attributeText } from "./attributes";
@@ -52,13 +53,9 @@ export function TraceLogs({
                   <span className="shrink-0 text-zinc-500">{log.service_name}</span>
                   <span className="min-w-0 flex-1 break-words whitespace-pre-wrap">{attributeText(log.body)}</span>
                   {log.span_id && (
-                    <button
-                      type="button"
-                      className="shrink-0 text-sky-700 hover:underline dark:text-sky-400"
-                      onClick={() => onSpan(log.span_id!)}
-                    >
+                    <Button variant="link" className="shrink-0" onClick={() => onSpan(log.span_id!)}>
                       span
-                    </button>
+                    </Button>
                   )}
                 </li>
               ))}
