@@ -2,6 +2,8 @@
 
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
 
 interface Props {
   /** the API endpoint the form posts to */
@@ -41,22 +43,21 @@ export function CredentialsForm({ action, submitLabel, passwordAutoComplete }: P
     }
   }
 
-  const input = "mt-1 w-full rounded border border-zinc-300 bg-white px-3 py-2 dark:border-zinc-700 dark:bg-zinc-900";
   return (
     <form onSubmit={submit} className="mt-6 space-y-4">
       <label className="block text-sm font-medium">
         Email
-        <input name="email" type="email" required autoComplete="email" className={input} />
+        <Input name="email" type="email" required autoComplete="email" className="mt-1 w-full" />
       </label>
       <label className="block text-sm font-medium">
         Password
-        <input
+        <Input
           name="password"
           type="password"
           required
           minLength={passwordAutoComplete === "new-password" ? 10 : undefined}
           autoComplete={passwordAutoComplete}
-          className={input}
+          className="mt-1 w-full"
         />
       </label>
       {error && (
@@ -64,13 +65,9 @@ export function CredentialsForm({ action, submitLabel, passwordAutoComplete }: P
           {error}
         </p>
       )}
-      <button
-        type="submit"
-        disabled={busy}
-        className="w-full rounded bg-zinc-900 px-3 py-2 font-medium text-white disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900"
-      >
+      <Button type="submit" disabled={busy} className="w-full">
         {busy ? "…" : submitLabel}
-      </button>
+      </Button>
     </form>
   );
 }

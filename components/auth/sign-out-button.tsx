@@ -2,15 +2,15 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { Button } from "@/components/ui/button";
 
 export function SignOutButton() {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
   return (
-    <button
-      type="button"
+    <Button
+      variant="secondary"
       disabled={busy}
-      className="rounded border border-zinc-300 px-3 py-1 text-zinc-700 hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:text-zinc-200 dark:hover:bg-zinc-800"
       onClick={async () => {
         setBusy(true);
         await fetch("/api/v1/auth/logout", { method: "POST" });
@@ -19,6 +19,6 @@ export function SignOutButton() {
       }}
     >
       Sign out
-    </button>
+    </Button>
   );
 }

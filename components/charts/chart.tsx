@@ -16,6 +16,7 @@ import {
   YAxis,
   ZAxis,
 } from "recharts";
+import { Button } from "@/components/ui/button";
 import { formatDuration } from "@/components/ui/format";
 import { timeTickFormat } from "./prepare";
 
@@ -310,15 +311,15 @@ export function SeriesLegend({
     <ul aria-label="Series" className="flex flex-wrap gap-1.5 text-xs">
       {series.map((s) => (
         <li key={s.key}>
-          <button
-            type="button"
+          <Button
+            variant="ghost"
             aria-pressed={!hidden.has(s.key)}
             onClick={() => onToggle(s.key)}
             className={`flex items-center gap-1 rounded border px-1.5 py-0.5 ${hidden.has(s.key) ? "border-zinc-200 text-zinc-400 line-through dark:border-zinc-800" : "border-zinc-300 dark:border-zinc-700"}`}
           >
             <span className="inline-block h-2 w-2 rounded-sm" style={{ background: s.color }} />
             {s.label}
-          </button>
+          </Button>
         </li>
       ))}
     </ul>

@@ -3,6 +3,8 @@
 import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
 import { projectsRequest } from "@/components/data/requests";
 
+import { Select } from "@/components/ui/input";
+
 export function ProjectSwitcher() {
   const view = useView();
   const setParams = useSetParams();
@@ -12,13 +14,12 @@ export function ProjectSwitcher() {
   return (
     <label className="flex items-center gap-1.5 text-sm">
       <span className="text-zinc-500">Project</span>
-      <select
+      <Select
         aria-label="Project"
         value={view.project}
         onChange={(event) =>
           setParams({ project: event.target.value === "default" ? null : event.target.value, cursor: null })
         }
-        className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900"
       >
         {!known && <option value={view.project}>{view.project}</option>}
         {list.map((project) => (
@@ -26,7 +27,7 @@ export function ProjectSwitcher() {
             {project.name}
           </option>
         ))}
-      </select>
+      </Select>
     </label>
   );
 }

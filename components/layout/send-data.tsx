@@ -5,6 +5,7 @@ import { endpointKey, request, sendEndpoint } from "@/components/data/api";
 import { useView } from "@/components/data/hooks";
 import { keysRequest } from "@/components/data/requests";
 import { useOrigin } from "@/components/ui/browser";
+import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ActionError } from "@/components/ui/states";
 import { useSessionUser } from "./session";
@@ -62,14 +63,9 @@ export function SendDataGuide() {
                 <Snippet label="New ingest key" text={key} />
               </>
             ) : user.role === "admin" ? (
-              <button
-                type="button"
-                disabled={createKey.isPending}
-                onClick={() => createKey.mutate()}
-                className="rounded bg-sky-600 px-3 py-1 text-white hover:bg-sky-700 disabled:opacity-50"
-              >
+              <Button disabled={createKey.isPending} onClick={() => createKey.mutate()}>
                 Create an ingest key
-              </button>
+              </Button>
             ) : (
               <p>Ask an admin for an ingest key of this project (Settings → API keys).</p>
             )}

@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { Button } from "@/components/ui/button";
 import { THEME_COOKIE, type Theme } from "./theme";
 
 const NEXT: Record<Theme, Theme> = { system: "light", light: "dark", dark: "system" };
@@ -22,11 +23,10 @@ export function ThemeToggle({ initial }: { initial: Theme }) {
     return () => media.removeEventListener("change", follow);
   }, [theme]);
   return (
-    <button
-      type="button"
+    <Button
+      variant="secondary"
       title="Theme: system, light or dark"
       aria-label={`Theme: ${theme}`}
-      className="rounded-md border border-zinc-300 px-2 py-1.5 text-sm dark:border-zinc-700"
       onClick={() => {
         const next = NEXT[theme];
         document.cookie = `${THEME_COOKIE}=${next}; Path=/; Max-Age=31536000; SameSite=Lax`;
@@ -35,6 +35,6 @@ export function ThemeToggle({ initial }: { initial: Theme }) {
       }}
     >
       {LABEL[theme]}
-    </button>
+    </Button>
   );
 }

@@ -3,6 +3,8 @@
 import { useEffect, useRef, useState } from "react";
 import { useSetParams, useView } from "@/components/data/hooks";
 import { useHydrated } from "@/components/ui/browser";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
 import { describeRange, localInput, PRESETS } from "./time-range";
 
 export function TimeRangePicker() {
@@ -30,12 +32,11 @@ export function TimeRangePicker() {
 
   return (
     <div ref={box} className="relative">
-      <button
-        type="button"
+      <Button
+        variant="secondary"
         aria-haspopup="dialog"
         aria-expanded={open}
         aria-label="Time range"
-        className="rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"
         onClick={() => {
           setFrom(localInput(view.from));
           setTo(localInput(view.to));
@@ -43,7 +44,7 @@ export function TimeRangePicker() {
         }}
       >
         {hydrated ? describeRange(view.from, view.to) : describeRange(view.from, view.to, true)}
-      </button>
+      </Button>
       {open && (
         <div
           role="dialog"
@@ -53,13 +54,13 @@ export function TimeRangePicker() {
           <ul className="w-40 space-y-0.5">
             {PRESETS.map((preset) => (
               <li key={preset.from}>
-                <button
-                  type="button"
-                  className={`w-full rounded px-2 py-1 text-left hover:bg-zinc-100 dark:hover:bg-zinc-800 ${preset.from === view.from && view.to === "now" ? "font-semibold text-sky-700 dark:text-sky-400" : ""}`}
+                <Button
+                  variant="ghost"
+                  className={`w-full rounded px-2 py-1 text-left ${preset.from === view.from && view.to === "now" ? "font-semibold text-sky-700 dark:text-sky-400" : ""}`}
                   onClick={() => apply(preset.from, "now")}
                 >
                   {preset.label}
-                </button>
+                </Button>
               </li>
             ))}
           </ul>
@@ -76,30 +77,18 @@ export function TimeRangePicker() {
             <p className="font-medium">Absolute range</p>
             <label className="flex flex-col gap-0.5">
               From
-              <input
-                type="datetime-local"
-                required
-                value={from}
-                onChange={(e) => setFrom(e.target.value)}
-                className="rounded border border-zinc-300 px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950"
-              />
+              <Input type="datetime-local" required value={from} onChange={(e) => setFrom(e.target.value)} />
             </label>
             <label className="flex flex-col gap-0.5">
               To
-              <input
-                type="datetime-local"
-                required
-                value={to}
-                onChange={(e) => setTo(e.target.value)}
-                className="rounded border border-zinc-300 px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950"
-              />
+              <Input type="datetime-local" required value={to} onChange={(e) => setTo(e.target.value)} />
             </label>
             {from && to && new Date(from) >= new Date(to) && (
               <p className="text-xs text-red-600">“From” must be before “To”.</p>
             )}
-            <button type="submit" className="mt-1 rounded bg-sky-600 px-3 py-1 text-white hover:bg-sky-700">
+            <Button type="submit" className="mt-1">
               Apply
-            </button>
+            </Button>
           </form>
         </div>
       )}

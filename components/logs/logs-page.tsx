@@ -8,7 +8,8 @@ import type { LogRecord } from "@/components/data/types";
 import { logsRequest, readLogFilters, servicesRequest, type LogFilters } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 
-import { inputClass } from "@/components/ui/panel";
+import { Button } from "@/components/ui/button";
+import { Input, Select } from "@/components/ui/input";
 import { EmptyState, ErrorState, Loading } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { AttributeTable, attributeText } from "@/components/traces/attributes";
@@ -75,11 +76,11 @@ function LogLine({ log }: { log: LogRecord }) {
   const [open, setOpen] = useState(false);
   return (
     <li data-log-id={log.id}>
-      <button
-        type="button"
+      <Button
+        variant="ghost"
         aria-expanded={open}
         onClick={() => setOpen(!open)}
-        className="flex w-full gap-2 px-3 py-1 text-left hover:bg-zinc-50 dark:hover:bg-zinc-800/60"
+        className="flex w-full gap-2 px-3 py-1 text-left"
       >
         <span className="shrink-0 text-zinc-500">
           <Time iso={log.time} />
@@ -89,7 +90,7 @@ function LogLine({ log }: { log: LogRecord }) {
         </span>
         <span className="w-28 shrink-0 truncate text-zinc-500">{log.service_name}</span>
         <span className="min-w-0 flex-1 break-words whitespace-pre-wrap">{attributeText(log.body)}</span>
-      </button>
+      </Button>
       {open && (
         <div className="space-y-2 bg-zinc-50 px-3 py-2 font-sans dark:bg-zinc-950/50">
           {log.trace_id && (
@@ -134,28 +135,22 @@ function Filters({ filters }: { filters: LogFilters }) {
     >
       <label className="flex flex-1 flex-col gap-0.5">
         Text
-        <input
-          name="q"
-          type="search"
-          defaultValue={filters.q}
-          placeholder="words in the message"
-          className={inputClass}
-        />
+        <Input name="q" type="search" defaultValue={filters.q} placeholder="words in the message" />
       </label>
       <label className="flex flex-col gap-0.5">
         Severity at least
-        <select name="severity" defaultValue={filters.severity ?? ""} className={inputClass}>
+        <Select name="severity" defaultValue={filters.severity ?? ""}>
           <option value="">Any</option>
           {SEVERITIES.map((s) => (
             <option key={s} value={s}>
               {s}
             </option>
           ))}
-        </select>
+        </Select>
       </label>
       <label className="flex flex-col gap-0.5">
         Service
-        <select name="service" defaultValue={filters.service ?? ""} className={inputClass}>
+        <Select name="service" defaultValue={filters.service ?? ""}>
           <option value="">Any service</option>
           {filters.service && !names.includes(filters.service) && (
             <option value={filters.service}>{filters.service}</option>
@@ -165,21 +160,19 @@ function Filters({ filters }: { filters: LogFilters }) {
               {name}
             </option>
           ))}
-        </select>
+        </Select>
       </label>
       <label className="flex flex-col gap-0.5">
         Trace id
-        <input
+        <Input
           name="trace_id"
           defaultValue={filters.trace_id}
           pattern="[0-9a-fA-F]{32}"
           title="32 hex characters"
-          className={`${inputClass} w-72 font-mono`}
+          className="w-72 font-mono"
         />
       </label>
-      <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
-        Search
-      </button>
+      <Button type="submit">Search</Button>
     </form>
   );
 }

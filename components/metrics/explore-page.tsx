@@ -17,8 +17,10 @@ import {
 } from "@/components/data/requests";
 import { useOrigin } from "@/components/ui/browser";
 import { CopyButton } from "@/components/ui/copy-button";
+import { Button } from "@/components/ui/button";
 import { formatCount } from "@/components/ui/format";
-import { inputClass, Panel } from "@/components/ui/panel";
+import { Input, Select } from "@/components/ui/input";
+import { Panel } from "@/components/ui/panel";
 import { EmptyState, ErrorState, Loading, QueryState } from "@/components/ui/states";
 import { serviceColor } from "@/components/traces/colors";
 
@@ -53,13 +55,13 @@ export function ExplorePage() {
         aria-label="Metrics"
         className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900"
       >
-        <input
+        <Input
           type="search"
           aria-label="Find a metric"
           placeholder="Find a metric…"
           value={search}
           onChange={(e) => setSearch(e.target.value)}
-          className={`${inputClass} w-full`}
+          className="w-full"
         />
         <QueryState query={list} what="metrics">
           {() => {
@@ -74,18 +76,18 @@ export function ExplorePage() {
               <ul className="mt-2 max-h-[70vh] space-y-0.5 overflow-y-auto text-sm">
                 {shown.map((m) => (
                   <li key={m.name}>
-                    <button
-                      type="button"
+                    <Button
+                      variant="ghost"
                       aria-current={m.name === filters.metric ? "true" : undefined}
                       onClick={() => setParams({ metric: m.name, agg: null, tag: null, group_by: null, step: null })}
-                      className={`w-full rounded px-2 py-1 text-left hover:bg-zinc-100 dark:hover:bg-zinc-800 ${m.name === filters.metric ? "bg-sky-50 font-medium text-sky-800 dark:bg-sky-950 dark:text-sky-300" : ""}`}
+                      className={`w-full rounded px-2 py-1 text-left ${m.name === filters.metric ? "bg-sky-50 font-medium text-sky-800 dark:bg-sky-950 dark:text-sky-300" : ""}`}
                     >
                       <span className="block truncate">{m.name}</span>
                       <span className="text-xs text-zinc-500">
                         {m.type}
                         {m.unit ? ` · ${m.unit}` : ""} · {formatCount(m.series_count)} series
                       </span>
-                    </button>
+                    </Button>
                   </li>
                 ))}
               </ul>
@@ -160,36 +162,26 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
         </p>
         <label className="flex flex-col gap-0.5">
           Aggregation
-          <select name="agg" defaultValue={agg} className={inputClass}>
+          <Select name="agg" defaultValue={agg}>
             {isHistogram && <option value="percentiles">p50 / p95 / p99</option>}
             {AGGREGATIONS.map((a) => (
               <option key={a} value={a}>
                 {a}
               </option>
             ))}
-          </select>
+          </Select>
         </label>
         <label className="flex flex-col gap-0.5">
           Step
-          <input
-            name="step"
-            defaultValue={filters.step}
-            placeholder="auto (e.g. 1m)"
-            className={`${inputClass} w-28`}
-          />
+          <Input name="step" defaultValue={filters.step} placeholder="auto (e.g. 1m)" className="w-28" />
         </label>
         <label className="flex flex-1 flex-col gap-0.5">
           Tag filters (key:value, space-separated)
-          <input
-            name="tag"
-            defaultValue={filters.tag.join(" ")}
-            placeholder="service.name:api"
-            className={inputClass}
-          />
+          <Input name="tag" defaultValue={filters.tag.join(" ")} placeholder="service.name:api" />
         </label>
         <label className="flex flex-col gap-0.5">
           Group by
-          <select name="group_by" defaultValue={filters.group_by ?? ""} className={inputClass}>
+          <Select name="group_by" defaultValue={filters.group_by ?? ""}>
             <option value="">Nothing</option>
             {filters.group_by && !info?.tag_keys.includes(filters.group_by) && (
               <option value={filters.group_by}>{filters.group_by}</option>
@@ -199,11 +191,9 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
                 {key}
               </option>
             ))}
-          </select>
+          </Select>
         </label>
-        <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
-          Run
-        </button>
+        <Button type="submit">Run</Button>
       </form>
       <Panel
         title={

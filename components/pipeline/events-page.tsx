@@ -1,8 +1,7 @@
 "use client";
 
-import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { CategoryBars, COLORS, TimeChart } from "@/components/charts/chart";
 import { countRows, isStuck, retryBars } from "@/components/charts/prepare";
 import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
@@ -16,13 +15,24 @@ import {
   slowEventsRequest,
   type EventFilters,
 } from "@/components/data/requests";
-import { viewHref } from "@/components/data/view";
 import { formatCount, formatDuration, formatPercent } from "@/components/ui/format";
-import { headClass, inputClass, Panel, rowClass, tableClass, Tiles } from "@/components/ui/panel";
+import { Input } from "@/components/ui/input";
+import { Panel, rowClass, Tiles } from "@/components/ui/panel";
 import { ApiListPanel } from "@/components/ui/api-panel";
-import { EmptyState, QueryState } from "@/components/ui/states";
+import { QueryState } from "@/components/ui/states";
 import { useHydrated } from "@/components/ui/browser";
-import { Time } from "@/components/ui/time";
+import {
+  FilterBar,
+  Field,
+  NameSelect,
+  NothingSent,
+  NumberCell,
+  PipelinePage,
+  RecordTable,
+  TaskLink,
+  TimeCell,
+  type Column,
+} from "./kit";
 
 export function EventsPage() {
   const view = useView();
@@ -32,14 +42,10 @@ export function EventsPage() {
   const retries = useEndpoint(retryStatsRequest(view));
 
   return (
-    <div className="mx-auto max-w-7xl space-y-4">
-      <div>
-        <h1 className="text-2xl font-semibold tracking-tight">Events</h1>
-        <p className="text-sm text-zinc-500">
-          Task executions of your pipelines: what failed and why, what is slow or stuck, and how often tasks are
-          retried.
-        </p>
-      </div>
+    <PipelinePage
+      title="Events"
+      description="Task executions of your pipelines: what failed and why, what is slow or stuck, and how often tasks are retried."
+    >
       <Filters
         key={params.toString()}
         filters={filters}
@@ -48,10 +54,12 @@ export function EventsPage() {
       <QueryState query={summary} what="the pipeline summary">
         {(s) =>
           s.runs === 0 ? (
-            <EmptyState title="No task ran in this time range">
-              Send task executions to <code>POST /api/v1/pipeline/events</code> (the SDK&apos;s pipeline telemetry
-              does), or widen the time range.
-            </EmptyState>
+            <NothingSent
+              title="No task ran in this time range"
+              send="task executions"
+              endpoint="/api/v1/pipeline/events"
+              sdk="pipeline telemetry"
+            />
           ) : (
             <>
               <Tiles
@@ -91,131 +99,73 @@ export function EventsPage() {
       <QueryState query={summary} what="retry statistics">
         {(s) => (s.runs === 0 ? null : <RetryPanel summary={s} stats={retries.data} />)}
       </QueryState>
-    </div>
+    </PipelinePage>
   );
 }
 
 function Filters({ filters, eventNames }: { filters: EventFilters; eventNames: string[] }) {
   const setParams = useSetParams();
-  const [threshold, setThreshold] = useState(filters.threshold);
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
+  const apply = (form: FormData, threshold: string | null) => {
     const text = (name: string) => String(form.get(name) ?? "").trim() || null;
-    setParams({
-      event_name: text("event_name"),
-      error: text("error"),
-      threshold: threshold === "1" ? null : threshold,
-    });
+    setParams({ event_name: text("event_name"), error: text("error"), threshold });
   };
   return (
-    <form
-      aria-label="Event filters"
-      onSubmit={submit}
-      className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900"
-    >
-      <label className="flex flex-col gap-0.5">
-        Event name
-        <select name="event_name" defaultValue={filters.event_name ?? ""} className={inputClass}>
-          <option value="">Every event</option>
-          {filters.event_name && !eventNames.includes(filters.event_name) && (
-            <option value={filters.event_name}>{filters.event_name}</option>
-          )}
-          {eventNames.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="flex flex-1 flex-col gap-0.5">
-        Error text
-        <input
-          name="error"
-          type="search"
-          defaultValue={filters.error}
-          placeholder="e.g. timeout"
-          className={inputClass}
-        />
-      </label>
-      <label className="flex flex-col gap-0.5">
-        Slow threshold (s)
-        <input
-          name="threshold"
-          type="number"
-          min={0}
-          step="any"
-          required
-          value={threshold}
-          onChange={(e) => setThreshold(e.target.value)}
-          className={`${inputClass} w-28`}
-        />
-      </label>
-      <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
-        Apply
-      </button>
-    </form>
+    <FilterBar label="Event filters" threshold={filters.threshold} onApply={apply}>
+      <Field label="Event name">
+        <NameSelect name="event_name" every="Every event" names={eventNames} chosen={filters.event_name} />
+      </Field>
+      <Field label="Error text" wide>
+        <Input name="error" type="search" defaultValue={filters.error} placeholder="e.g. timeout" />
+      </Field>
+    </FilterBar>
   );
 }
 
+const EVENT_COLUMNS: Column[] = [
+  { name: "Event" },
+  { name: "Task" },
+  { name: "Status / error" },
+  { name: "Retries", numeric: true },
+  { name: "Process", numeric: true },
+  { name: "Started" },
+  { name: "Duration", numeric: true },
+];
+
 function EventTable({ events, label, stuckAfter }: { events: PipelineEvent[]; label: string; stuckAfter?: number }) {
-  const view = useView();
   const [now] = useState(() => Date.now());
   const hydrated = useHydrated();
   return (
-    <div className="overflow-x-auto">
-      <table aria-label={label} className={tableClass}>
-        <thead className={headClass}>
-          <tr>
-            <th className="py-1 font-medium">Event</th>
-            <th className="py-1 font-medium">Task</th>
-            <th className="py-1 font-medium">Status / error</th>
-            <th className="py-1 text-right font-medium">Retries</th>
-            <th className="py-1 text-right font-medium">Process</th>
-            <th className="py-1 font-medium">Started</th>
-            <th className="py-1 text-right font-medium">Duration</th>
+    <RecordTable label={label} columns={EVENT_COLUMNS}>
+      {events.map((event) => {
+        const stuck = hydrated && stuckAfter !== undefined && isStuck(event, stuckAfter, now);
+        return (
+          <tr key={event.task_id} data-task-id={event.task_id} className={rowClass}>
+            <td className="py-1.5">{event.event_name}</td>
+            <td className="max-w-48 truncate py-1.5 font-mono text-xs">
+              <TaskLink taskId={event.task_id} />
+            </td>
+            <td className="max-w-md py-1.5 break-words">
+              {event.error ? <span className="text-red-700 dark:text-red-400">{event.error}</span> : event.status}
+              {stuck && (
+                <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs font-medium text-amber-800 dark:bg-amber-950 dark:text-amber-300">
+                  stuck
+                </span>
+              )}
+            </td>
+            <NumberCell>{event.retry_count}</NumberCell>
+            <NumberCell>{event.process_id ?? "–"}</NumberCell>
+            <TimeCell iso={event.start_time} />
+            <NumberCell>
+              {event.duration_ms === null
+                ? hydrated
+                  ? `running ${formatDuration(now - Date.parse(event.start_time))}`
+                  : "running"
+                : formatDuration(event.duration_ms)}
+            </NumberCell>
           </tr>
-        </thead>
-        <tbody>
-          {events.map((event) => {
-            const stuck = hydrated && stuckAfter !== undefined && isStuck(event, stuckAfter, now);
-            return (
-              <tr key={event.task_id} data-task-id={event.task_id} className={rowClass}>
-                <td className="py-1.5">{event.event_name}</td>
-                <td className="max-w-48 truncate py-1.5 font-mono text-xs">
-                  <Link
-                    className="text-sky-700 hover:underline dark:text-sky-400"
-                    href={viewHref(`/events/${encodeURIComponent(event.task_id)}`, view)}
-                  >
-                    {event.task_id}
-                  </Link>
-                </td>
-                <td className="max-w-md py-1.5 break-words">
-                  {event.error ? <span className="text-red-700 dark:text-red-400">{event.error}</span> : event.status}
-                  {stuck && (
-                    <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs font-medium text-amber-800 dark:bg-amber-950 dark:text-amber-300">
-                      stuck
-                    </span>
-                  )}
-                </td>
-                <td className="py-1.5 text-right tabular-nums">{event.retry_count}</td>
-                <td className="py-1.5 text-right tabular-nums">{event.process_id ?? "–"}</td>
-                <td className="py-1.5 whitespace-nowrap text-zinc-500">
-                  <Time iso={event.start_time} />
-                </td>
-                <td className="py-1.5 text-right tabular-nums">
-                  {event.duration_ms === null
-                    ? hydrated
-                      ? `running ${formatDuration(now - Date.parse(event.start_time))}`
-                      : "running"
-                    : formatDuration(event.duration_ms)}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </RecordTable>
   );
 }
 
@@ -277,6 +227,15 @@ function StuckTasks({ filters }: { filters: EventFilters }) {
   );
 }
 
+const RETRY_COLUMNS: Column[] = [
+  { name: "Event" },
+  { name: "Runs", numeric: true },
+  { name: "Failures", numeric: true },
+  { name: "Retries", numeric: true },
+  { name: "p50", numeric: true },
+  { name: "p95", numeric: true },
+];
+
 function RetryPanel({ summary, stats }: { summary: PipelineSummary; stats: RetryStats | undefined }) {
   return (
     <div className="grid gap-4 lg:grid-cols-[2fr_3fr]">
@@ -291,34 +250,18 @@ function RetryPanel({ summary, stats }: { summary: PipelineSummary; stats: Retry
       </Panel>
       <Panel title="Per event name">
         {stats && (
-          <table aria-label="Retry statistics per event name" className={tableClass}>
-            <thead className={headClass}>
-              <tr>
-                <th className="py-1 font-medium">Event</th>
-                <th className="py-1 text-right font-medium">Runs</th>
-                <th className="py-1 text-right font-medium">Failures</th>
-                <th className="py-1 text-right font-medium">Retries</th>
-                <th className="py-1 text-right font-medium">p50</th>
-                <th className="py-1 text-right font-medium">p95</th>
+          <RecordTable label="Retry statistics per event name" columns={RETRY_COLUMNS}>
+            {stats.by_event_name.map((e) => (
+              <tr key={e.event_name} data-event-name={e.event_name} className={rowClass}>
+                <td className="py-1.5">{e.event_name}</td>
+                <NumberCell>{formatCount(e.runs)}</NumberCell>
+                <NumberCell bad={e.failures > 0}>{formatCount(e.failures)}</NumberCell>
+                <NumberCell>{formatCount(e.retries)}</NumberCell>
+                <NumberCell>{formatDuration(e.p50_ms)}</NumberCell>
+                <NumberCell>{formatDuration(e.p95_ms)}</NumberCell>
               </tr>
-            </thead>
-            <tbody>
-              {stats.by_event_name.map((e) => (
-                <tr key={e.event_name} data-event-name={e.event_name} className={rowClass}>
-                  <td className="py-1.5">{e.event_name}</td>
-                  <td className="py-1.5 text-right tabular-nums">{formatCount(e.runs)}</td>
-                  <td
-                    className={`py-1.5 text-right tabular-nums ${e.failures ? "text-red-600 dark:text-red-400" : ""}`}
-                  >
-                    {formatCount(e.failures)}
-                  </td>
-                  <td className="py-1.5 text-right tabular-nums">{formatCount(e.retries)}</td>
-                  <td className="py-1.5 text-right tabular-nums">{formatDuration(e.p50_ms)}</td>
-                  <td className="py-1.5 text-right tabular-nums">{formatDuration(e.p95_ms)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </RecordTable>
         )}
       </Panel>
     </div>

@@ -2,7 +2,6 @@
 
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { useState, type FormEvent } from "react";
 import { TimeChart } from "@/components/charts/chart";
 import { perHostRows } from "@/components/charts/prepare";
 import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
@@ -17,11 +16,22 @@ import {
 } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { formatBytes, formatCount, formatDuration, formatPercent } from "@/components/ui/format";
-import { headClass, inputClass, Panel, rowClass, tableClass } from "@/components/ui/panel";
+import { Panel, rowClass } from "@/components/ui/panel";
 import { ApiListPanel } from "@/components/ui/api-panel";
-import { EmptyState, QueryState } from "@/components/ui/states";
-import { Time } from "@/components/ui/time";
+import { QueryState } from "@/components/ui/states";
 import { serviceColor } from "@/components/traces/colors";
+import {
+  FilterBar,
+  Field,
+  NameSelect,
+  NothingSent,
+  NumberCell,
+  PipelinePage,
+  RecordTable,
+  TaskLink,
+  TimeCell,
+  type Column,
+} from "./kit";
 
 export function NetworkPage() {
   const view = useView();
@@ -31,13 +41,10 @@ export function NetworkPage() {
   const series = useEndpoint(networkSeriesRequest(view, filters));
 
   return (
-    <div className="mx-auto max-w-7xl space-y-4">
-      <div>
-        <h1 className="text-2xl font-semibold tracking-tight">Network</h1>
-        <p className="text-sm text-zinc-500">
-          The network operations of your tasks: which hosts are slow or failing, and how much goes over the wire.
-        </p>
-      </div>
+    <PipelinePage
+      title="Network"
+      description="The network operations of your tasks: which hosts are slow or failing, and how much goes over the wire."
+    >
       <Filters
         key={params.toString()}
         filters={filters}
@@ -46,50 +53,36 @@ export function NetworkPage() {
       <QueryState query={hosts} what="hosts">
         {({ hosts: list }) =>
           list.length === 0 ? (
-            <EmptyState title="No network operation in this time range">
-              Send them to <code>POST /api/v1/pipeline/network</code> (the SDK&apos;s NetworkTelemetry does), or widen
-              the time range.
-            </EmptyState>
+            <NothingSent
+              title="No network operation in this time range"
+              send="them"
+              endpoint="/api/v1/pipeline/network"
+              sdk="NetworkTelemetry"
+            />
           ) : (
             <Panel title="Hosts">
-              <table aria-label="Hosts" className={tableClass}>
-                <thead className={headClass}>
-                  <tr>
-                    <th className="py-1 font-medium">Host</th>
-                    <th className="py-1 text-right font-medium">Operations</th>
-                    <th className="py-1 text-right font-medium">Errors</th>
-                    <th className="py-1 text-right font-medium">Sent</th>
-                    <th className="py-1 text-right font-medium">Received</th>
-                    <th className="py-1 text-right font-medium">p50</th>
-                    <th className="py-1 text-right font-medium">p95</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((h) => (
-                    <tr key={`${h.host}:${h.port}`} data-host={`${h.host}:${h.port}`} className={rowClass}>
-                      <td className="py-1.5 font-mono text-xs">
-                        <Link
-                          className="text-sky-700 hover:underline dark:text-sky-400"
-                          href={viewHref("/network", view, { host: h.host })}
-                        >
-                          {h.host}:{h.port}
-                        </Link>
-                      </td>
-                      <td className="py-1.5 text-right tabular-nums">{formatCount(h.operations)}</td>
-                      <td
-                        className={`py-1.5 text-right tabular-nums ${h.errors ? "text-red-600 dark:text-red-400" : ""}`}
-                        data-column="errors"
+              <RecordTable label="Hosts" columns={HOST_COLUMNS}>
+                {list.map((h) => (
+                  <tr key={`${h.host}:${h.port}`} data-host={`${h.host}:${h.port}`} className={rowClass}>
+                    <td className="py-1.5 font-mono text-xs">
+                      <Link
+                        className="text-sky-700 hover:underline dark:text-sky-400"
+                        href={viewHref("/network", view, { host: h.host })}
                       >
-                        {formatCount(h.errors)} ({formatPercent(h.operations ? h.errors / h.operations : 0)})
-                      </td>
-                      <td className="py-1.5 text-right tabular-nums">{formatBytes(h.bytes_sent)}</td>
-                      <td className="py-1.5 text-right tabular-nums">{formatBytes(h.bytes_received)}</td>
-                      <td className="py-1.5 text-right tabular-nums">{formatDuration(h.p50_ms)}</td>
-                      <td className="py-1.5 text-right tabular-nums">{formatDuration(h.p95_ms)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                        {h.host}:{h.port}
+                      </Link>
+                    </td>
+                    <NumberCell>{formatCount(h.operations)}</NumberCell>
+                    <NumberCell bad={h.errors > 0} data-column="errors">
+                      {formatCount(h.errors)} ({formatPercent(h.operations ? h.errors / h.operations : 0)})
+                    </NumberCell>
+                    <NumberCell>{formatBytes(h.bytes_sent)}</NumberCell>
+                    <NumberCell>{formatBytes(h.bytes_received)}</NumberCell>
+                    <NumberCell>{formatDuration(h.p50_ms)}</NumberCell>
+                    <NumberCell>{formatDuration(h.p95_ms)}</NumberCell>
+                  </tr>
+                ))}
+              </RecordTable>
             </Panel>
           )
         }
@@ -135,100 +128,64 @@ export function NetworkPage() {
       </QueryState>
       <FailedOps filters={filters} />
       <SlowOps filters={filters} />
-    </div>
+    </PipelinePage>
   );
 }
+
+const HOST_COLUMNS: Column[] = [
+  { name: "Host" },
+  { name: "Operations", numeric: true },
+  { name: "Errors", numeric: true },
+  { name: "Sent", numeric: true },
+  { name: "Received", numeric: true },
+  { name: "p50", numeric: true },
+  { name: "p95", numeric: true },
+];
 
 function Filters({ filters, hosts }: { filters: NetworkFilters; hosts: string[] }) {
   const setParams = useSetParams();
-  const [threshold, setThreshold] = useState(filters.threshold);
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setParams({ host: String(form.get("host") ?? "") || null, threshold: threshold === "1" ? null : threshold });
-  };
+  const apply = (form: FormData, threshold: string | null) =>
+    setParams({ host: String(form.get("host") ?? "") || null, threshold });
   return (
-    <form
-      aria-label="Network filters"
-      onSubmit={submit}
-      className="flex flex-wrap items-end gap-3 rounded-lg border border-zinc-200 bg-white p-3 text-sm dark:border-zinc-800 dark:bg-zinc-900"
-    >
-      <label className="flex flex-col gap-0.5">
-        Host
-        <select name="host" defaultValue={filters.host ?? ""} className={inputClass}>
-          <option value="">Every host</option>
-          {filters.host && !hosts.includes(filters.host) && <option value={filters.host}>{filters.host}</option>}
-          {hosts.map((host) => (
-            <option key={host} value={host}>
-              {host}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="flex flex-col gap-0.5">
-        Slow threshold (s)
-        <input
-          name="threshold"
-          type="number"
-          min={0}
-          step="any"
-          required
-          value={threshold}
-          onChange={(e) => setThreshold(e.target.value)}
-          className={`${inputClass} w-28`}
-        />
-      </label>
-      <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
-        Apply
-      </button>
-    </form>
+    <FilterBar label="Network filters" threshold={filters.threshold} onApply={apply}>
+      <Field label="Host">
+        <NameSelect name="host" every="Every host" names={hosts} chosen={filters.host} />
+      </Field>
+    </FilterBar>
   );
 }
 
+const OPERATION_COLUMNS: Column[] = [
+  { name: "Host" },
+  { name: "Operation" },
+  { name: "Task" },
+  { name: "Started" },
+  { name: "Latency", numeric: true },
+  { name: "Sent / received", numeric: true },
+  { name: "Error" },
+];
+
 export function OpsTable({ operations, label }: { operations: NetworkOp[]; label: string }) {
-  const view = useView();
   return (
-    <div className="overflow-x-auto">
-      <table aria-label={label} className={tableClass}>
-        <thead className={headClass}>
-          <tr>
-            <th className="py-1 font-medium">Host</th>
-            <th className="py-1 font-medium">Operation</th>
-            <th className="py-1 font-medium">Task</th>
-            <th className="py-1 font-medium">Started</th>
-            <th className="py-1 text-right font-medium">Latency</th>
-            <th className="py-1 text-right font-medium">Sent / received</th>
-            <th className="py-1 font-medium">Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {operations.map((op) => (
-            <tr key={op.id} className={rowClass}>
-              <td className="py-1.5 font-mono text-xs">
-                {op.host}:{op.port}
-              </td>
-              <td className="py-1.5">{op.operation}</td>
-              <td className="max-w-40 truncate py-1.5 font-mono text-xs">
-                <Link
-                  className="text-sky-700 hover:underline dark:text-sky-400"
-                  href={viewHref(`/events/${encodeURIComponent(op.task_id)}`, view)}
-                >
-                  {op.task_id}
-                </Link>
-              </td>
-              <td className="py-1.5 whitespace-nowrap text-zinc-500">
-                <Time iso={op.start_time} />
-              </td>
-              <td className="py-1.5 text-right tabular-nums">{formatDuration(op.latency_ms)}</td>
-              <td className="py-1.5 text-right tabular-nums">
-                {formatBytes(op.bytes_sent)} / {formatBytes(op.bytes_received)}
-              </td>
-              <td className="py-1.5 break-words text-red-700 dark:text-red-400">{op.error ?? ""}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <RecordTable label={label} columns={OPERATION_COLUMNS}>
+      {operations.map((op) => (
+        <tr key={op.id} className={rowClass}>
+          <td className="py-1.5 font-mono text-xs">
+            {op.host}:{op.port}
+          </td>
+          <td className="py-1.5">{op.operation}</td>
+          <td className="max-w-40 truncate py-1.5 font-mono text-xs">
+            <TaskLink taskId={op.task_id} />
+          </td>
+          <TimeCell iso={op.start_time} />
+          <NumberCell>{formatDuration(op.latency_ms)}</NumberCell>
+          <NumberCell>
+            {formatBytes(op.bytes_sent)} / {formatBytes(op.bytes_received)}
+          </NumberCell>
+          <td className="py-1.5 break-words text-red-700 dark:text-red-400">{op.error ?? ""}</td>
+        </tr>
+      ))}
+    </RecordTable>
   );
 }
 

@@ -11,8 +11,10 @@ import { publisherSeriesRequest, publishersRequest } from "@/components/data/req
 import type { View } from "@/components/data/view";
 import { useSessionUser } from "@/components/layout/session";
 import { useHydrated } from "@/components/ui/browser";
+import { Button } from "@/components/ui/button";
 import { formatCount } from "@/components/ui/format";
-import { inputClass, Panel } from "@/components/ui/panel";
+import { Input, Select, Textarea } from "@/components/ui/input";
+import { Panel } from "@/components/ui/panel";
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 
@@ -67,14 +69,9 @@ export function PublishersPage() {
           </p>
         </div>
         {user.role === "admin" && !adding && (
-          <button
-            type="button"
-            disabled={!hydrated}
-            onClick={() => setAdding(true)}
-            className="rounded-md bg-sky-600 px-3 py-1.5 text-sm text-white hover:bg-sky-700"
-          >
+          <Button disabled={!hydrated} onClick={() => setAdding(true)}>
             Add a publisher
-          </button>
+          </Button>
         )}
       </div>
       {adding && <PublisherForm onDone={() => setAdding(false)} />}
@@ -165,22 +162,17 @@ function PublisherCard({ publisher, series }: { publisher: Publisher; series: Pu
           </dl>
           {user.role === "admin" && publisher.origin === "server" && (
             <div className="flex gap-2 pt-1">
-              <button
-                type="button"
+              <Button
+                variant="secondary"
+                size="sm"
                 disabled={!hydrated || toggle.isPending}
                 onClick={() => toggle.mutate()}
-                className="rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700"
               >
                 {publisher.enabled ? "Disable" : "Enable"}
-              </button>
-              <button
-                type="button"
-                disabled={!hydrated}
-                onClick={() => setEditing(!editing)}
-                className="rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700"
-              >
+              </Button>
+              <Button variant="secondary" size="sm" disabled={!hydrated} onClick={() => setEditing(!editing)}>
                 {editing ? "Cancel editing" : "Edit"}
-              </button>
+              </Button>
             </div>
           )}
           {toggle.error && <ActionError action={publisher.enabled ? "disable it" : "enable it"} error={toggle.error} />}
@@ -251,33 +243,32 @@ function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: (
       >
         <label className="flex flex-col gap-0.5">
           Name
-          <input name="name" required defaultValue={publisher?.name} className={inputClass} />
+          <Input name="name" required defaultValue={publisher?.name} />
         </label>
         {!publisher && (
           <label className="flex flex-col gap-0.5">
             Type
-            <select
+            <Select
               name="type"
               value={type}
               onChange={(event) => setType(TYPES.find((t) => t === event.target.value) ?? type)}
-              className={inputClass}
             >
               {TYPES.map((type) => (
                 <option key={type} value={type}>
                   {type}
                 </option>
               ))}
-            </select>
+            </Select>
           </label>
         )}
         <label className="flex flex-col gap-0.5 sm:col-span-2">
           Configuration (JSON)
-          <textarea
+          <Textarea
             key={publisher ? publisher.id : type}
             name="config"
             rows={6}
             defaultValue={JSON.stringify(publisher?.config ?? TEMPLATES[type], null, 2)}
-            className={`${inputClass} font-mono text-xs`}
+            className="font-mono text-xs"
           />
         </label>
         {!publisher && (
@@ -286,20 +277,12 @@ function PublisherForm({ publisher, onDone }: { publisher?: Publisher; onDone: (
           </label>
         )}
         <div className="flex gap-2 sm:col-span-2">
-          <button
-            type="submit"
-            disabled={save.isPending}
-            className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700 disabled:opacity-50"
-          >
+          <Button type="submit" disabled={save.isPending}>
             {publisher ? "Save" : "Add"}
-          </button>
-          <button
-            type="button"
-            onClick={onDone}
-            className="rounded-md border border-zinc-300 px-4 py-1.5 dark:border-zinc-700"
-          >
+          </Button>
+          <Button variant="secondary" onClick={onDone}>
             Cancel
-          </button>
+          </Button>
         </div>
         {problem && (
           <p role="alert" className="text-red-700 sm:col-span-2 dark:text-red-400">

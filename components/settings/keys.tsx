@@ -7,12 +7,14 @@ import { useEndpoint, useView } from "@/components/data/hooks";
 import type { ApiKey, NewKey } from "@/components/data/types";
 import { keysRequest } from "@/components/data/requests";
 import { useSessionUser } from "@/components/layout/session";
+import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 
 import { formatDate } from "@/components/ui/format";
+import { Input } from "@/components/ui/input";
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
-import { cell, dangerButton, input, panel, primaryButton, quietButton, tableHead, tableRow } from "./controls";
+import { cell, panel, tableHead, tableRow } from "./controls";
 
 const SCOPES = [
   { scope: "ingest", help: "send telemetry to this project" },
@@ -95,14 +97,7 @@ function CreateKeyForm() {
       <form aria-label="New API key" onSubmit={submit} className="flex flex-wrap items-end gap-x-6 gap-y-3 text-sm">
         <label className="flex flex-col gap-0.5">
           Name
-          <input
-            name="name"
-            required
-            maxLength={200}
-            autoComplete="off"
-            placeholder="checkout service"
-            className={input}
-          />
+          <Input name="name" required maxLength={200} autoComplete="off" placeholder="checkout service" />
         </label>
         <fieldset className="flex flex-wrap gap-x-4 gap-y-1">
           <legend className="mb-1">Scopes</legend>
@@ -125,9 +120,9 @@ function CreateKeyForm() {
             </span>
           ))}
         </fieldset>
-        <button type="submit" disabled={create.isPending} className={primaryButton}>
+        <Button type="submit" disabled={create.isPending}>
           Create key
-        </button>
+        </Button>
       </form>
       {noScope && (
         <p role="alert" className="text-sm text-red-700 dark:text-red-300">
@@ -164,9 +159,9 @@ function CreatedKey({ apiKey, onDone }: { apiKey: NewKey; onDone: () => void }) 
       <p className="text-xs text-zinc-600 dark:text-zinc-400">
         Send it as <code>Authorization: Bearer {"<key_id>:<secret>"}</code>.
       </p>
-      <button type="button" onClick={onDone} className={quietButton}>
+      <Button variant="secondary" size="sm" onClick={onDone}>
         Done
-      </button>
+      </Button>
     </section>
   );
 }
@@ -228,31 +223,31 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
           </span>
         ) : confirming ? (
           <span className="flex flex-wrap items-center gap-2">
-            <button type="button" disabled={revoke.isPending} onClick={() => revoke.mutate()} className={dangerButton}>
+            <Button variant="danger" size="sm" disabled={revoke.isPending} onClick={() => revoke.mutate()}>
               Confirm revoke
-            </button>
-            <button
-              type="button"
+            </Button>
+            <Button
+              variant="secondary"
+              size="sm"
               onClick={() => {
                 setConfirming(false);
                 revoke.reset();
               }}
-              className={quietButton}
             >
               Cancel
-            </button>
+            </Button>
           </span>
         ) : (
           <span className="flex items-center gap-2">
             <span className="text-xs text-emerald-700 dark:text-emerald-400">active</span>
-            <button
-              type="button"
+            <Button
+              variant="secondary"
+              size="sm"
               aria-label={`Revoke ${apiKey.name || apiKey.key_id}`}
               onClick={() => setConfirming(true)}
-              className={quietButton}
             >
               Revoke
-            </button>
+            </Button>
           </span>
         )}
         {revoke.error && <ActionError action="revoke the key" error={revoke.error} />}

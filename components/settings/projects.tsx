@@ -10,10 +10,12 @@ import { projectsRequest } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { useSessionUser } from "@/components/layout/session";
 import { useHydrated, useOrigin } from "@/components/ui/browser";
+import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
+import { Input } from "@/components/ui/input";
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
-import { cell, input, panel, primaryButton, quietButton, tableHead, tableRow } from "./controls";
+import { cell, panel, tableHead, tableRow } from "./controls";
 
 export function ProjectsSettings() {
   const user = useSessionUser();
@@ -85,28 +87,20 @@ function ProjectRow({ project, admin }: { project: Project; admin: boolean }) {
       <td className={cell}>
         {renaming ? (
           <form aria-label={`Rename ${project.slug}`} onSubmit={submit} className="flex flex-wrap items-center gap-2">
-            <input
-              name="name"
-              aria-label="New name"
-              defaultValue={project.name}
-              required
-              maxLength={200}
-              autoFocus
-              className={input}
-            />
-            <button type="submit" disabled={rename.isPending} className={primaryButton}>
+            <Input name="name" aria-label="New name" defaultValue={project.name} required maxLength={200} autoFocus />
+            <Button type="submit" disabled={rename.isPending}>
               Save
-            </button>
-            <button
-              type="button"
+            </Button>
+            <Button
+              variant="secondary"
+              size="sm"
               onClick={() => {
                 setRenaming(false);
                 rename.reset();
               }}
-              className={quietButton}
             >
               Cancel
-            </button>
+            </Button>
             {rename.error && <ActionError action="rename the project" error={rename.error} />}
           </form>
         ) : (
@@ -138,14 +132,14 @@ function ProjectRow({ project, admin }: { project: Project; admin: boolean }) {
       {admin && (
         <td className={`${cell} text-right`}>
           {!renaming && (
-            <button
-              type="button"
+            <Button
+              variant="secondary"
+              size="sm"
               aria-label={`Rename ${project.name}`}
               onClick={() => setRenaming(true)}
-              className={quietButton}
             >
               Rename
-            </button>
+            </Button>
           )}
         </td>
       )}
@@ -225,29 +219,22 @@ function NewProjectForm() {
       <form aria-label="New project" onSubmit={submit} className="flex flex-wrap items-end gap-3 text-sm">
         <label className="flex flex-col gap-0.5">
           Slug
-          <input
+          <Input
             name="slug"
             required
             autoComplete="off"
             spellCheck={false}
             placeholder="shop-prod"
-            className={`${input} font-mono`}
+            className="font-mono"
           />
         </label>
         <label className="flex flex-col gap-0.5">
           Name
-          <input
-            name="name"
-            required
-            maxLength={200}
-            autoComplete="off"
-            placeholder="Shop (production)"
-            className={input}
-          />
+          <Input name="name" required maxLength={200} autoComplete="off" placeholder="Shop (production)" />
         </label>
-        <button type="submit" disabled={create.isPending} className={primaryButton}>
+        <Button type="submit" disabled={create.isPending}>
           Create project
-        </button>
+        </Button>
       </form>
       <p className="text-xs text-zinc-500">
         The slug names the project in URLs and API calls and cannot be changed later: lowercase letters, digits and

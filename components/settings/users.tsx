@@ -9,9 +9,11 @@ import type { Account } from "@/components/data/types";
 import { usersRequest } from "@/components/data/requests";
 import { useSessionUser } from "@/components/layout/session";
 
+import { Button } from "@/components/ui/button";
+import { Input, Select } from "@/components/ui/input";
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
-import { cell, dangerButton, input, panel, primaryButton, quietButton, tableHead, tableRow } from "./controls";
+import { cell, panel, tableHead, tableRow } from "./controls";
 
 type Role = Account["role"];
 
@@ -101,16 +103,15 @@ function AccountRow({ account }: { account: Account }) {
         )}
       </td>
       <td className={cell}>
-        <select
+        <Select
           aria-label={`Role of ${account.email}`}
           value={(changeRole.isPending && changeRole.variables) || account.role}
           disabled={changeRole.isPending}
           onChange={(event) => changeRole.mutate(event.target.value as Role)}
-          className={input}
         >
           <option value="viewer">viewer</option>
           <option value="admin">admin</option>
-        </select>
+        </Select>
         {changeRole.error && <ActionError action="change the role" error={changeRole.error} />}
       </td>
       <td className={`${cell} tabular-nums text-zinc-600 dark:text-zinc-400`}>
@@ -119,29 +120,29 @@ function AccountRow({ account }: { account: Account }) {
       <td className={`${cell} text-right`}>
         {confirming ? (
           <span className="inline-flex flex-wrap items-center gap-2">
-            <button type="button" disabled={remove.isPending} onClick={() => remove.mutate()} className={dangerButton}>
+            <Button variant="danger" size="sm" disabled={remove.isPending} onClick={() => remove.mutate()}>
               Confirm remove
-            </button>
-            <button
-              type="button"
+            </Button>
+            <Button
+              variant="secondary"
+              size="sm"
               onClick={() => {
                 setConfirming(false);
                 remove.reset();
               }}
-              className={quietButton}
             >
               Cancel
-            </button>
+            </Button>
           </span>
         ) : (
-          <button
-            type="button"
+          <Button
+            variant="secondary"
+            size="sm"
             aria-label={`Remove ${account.email}`}
             onClick={() => setConfirming(true)}
-            className={quietButton}
           >
             Remove
-          </button>
+          </Button>
         )}
         {remove.error && <ActionError action="remove the account" error={remove.error} />}
       </td>
@@ -179,29 +180,22 @@ function InviteForm() {
       <form aria-label="Invite someone" onSubmit={submit} className="flex flex-wrap items-end gap-3 text-sm">
         <label className="flex flex-col gap-0.5">
           Email
-          <input name="email" type="email" required autoComplete="off" className={input} />
+          <Input name="email" type="email" required autoComplete="off" />
         </label>
         <label className="flex flex-col gap-0.5">
           Initial password
-          <input
-            name="password"
-            type="password"
-            required
-            minLength={10}
-            autoComplete="new-password"
-            className={input}
-          />
+          <Input name="password" type="password" required minLength={10} autoComplete="new-password" />
         </label>
         <label className="flex flex-col gap-0.5">
           Role
-          <select name="role" defaultValue="viewer" className={input}>
+          <Select name="role" defaultValue="viewer">
             <option value="viewer">viewer</option>
             <option value="admin">admin</option>
-          </select>
+          </Select>
         </label>
-        <button type="submit" disabled={invite.isPending} className={primaryButton}>
+        <Button type="submit" disabled={invite.isPending}>
           Invite
-        </button>
+        </Button>
       </form>
       <p className="text-xs text-zinc-500">
         Passwords have at least 10 characters. Give the initial password to the person yourself; they sign in with it at

@@ -16,7 +16,8 @@ import {
 } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { formatDuration } from "@/components/ui/format";
-import { inputClass } from "@/components/ui/panel";
+import { Button } from "@/components/ui/button";
+import { Input, Select } from "@/components/ui/input";
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { serviceColor } from "./colors";
@@ -54,24 +55,16 @@ export function TraceSearchPage() {
               <TraceList traces={data.traces} />
               <nav aria-label="Pages" className="flex justify-between text-sm">
                 {cursor ? (
-                  <button
-                    type="button"
-                    className="rounded-md border border-zinc-300 px-3 py-1.5 dark:border-zinc-700"
-                    onClick={() => setParams({ cursor: null })}
-                  >
+                  <Button variant="secondary" onClick={() => setParams({ cursor: null })}>
                     ← Newest
-                  </button>
+                  </Button>
                 ) : (
                   <span />
                 )}
                 {data.next_cursor && (
-                  <button
-                    type="button"
-                    className="rounded-md border border-zinc-300 px-3 py-1.5 dark:border-zinc-700"
-                    onClick={() => setParams({ cursor: data.next_cursor })}
-                  >
+                  <Button variant="secondary" onClick={() => setParams({ cursor: data.next_cursor })}>
                     Older traces →
-                  </button>
+                  </Button>
                 )}
               </nav>
             </>
@@ -116,7 +109,7 @@ function Filters({ filters }: { filters: TraceFilters }) {
     >
       <label className="flex flex-col gap-0.5">
         Service
-        <select name="service" value={service} onChange={(e) => setService(e.target.value)} className={inputClass}>
+        <Select name="service" value={service} onChange={(e) => setService(e.target.value)}>
           <option value="">Any service</option>
           {service && !serviceNames.includes(service) && <option value={service}>{service}</option>}
           {serviceNames.map((name) => (
@@ -124,16 +117,11 @@ function Filters({ filters }: { filters: TraceFilters }) {
               {name}
             </option>
           ))}
-        </select>
+        </Select>
       </label>
       <label className="flex flex-col gap-0.5">
         Operation
-        <select
-          name="operation"
-          defaultValue={filters.operation ?? ""}
-          className={inputClass}
-          disabled={!service && !filters.operation}
-        >
+        <Select name="operation" defaultValue={filters.operation ?? ""} disabled={!service && !filters.operation}>
           <option value="">Any operation</option>
           {filters.operation && !operations.data?.operations.some((o) => o.name === filters.operation) && (
             <option value={filters.operation}>{filters.operation}</option>
@@ -143,42 +131,42 @@ function Filters({ filters }: { filters: TraceFilters }) {
               {op.name}
             </option>
           ))}
-        </select>
+        </Select>
       </label>
       <label className="flex flex-col gap-0.5">
         Status
-        <select name="status" defaultValue={filters.status ?? ""} className={inputClass}>
+        <Select name="status" defaultValue={filters.status ?? ""}>
           <option value="">Any</option>
           <option value="error">With errors</option>
           <option value="ok">Without errors</option>
-        </select>
+        </Select>
       </label>
       <label className="flex flex-col gap-0.5">
         Min duration (ms)
-        <input
+        <Input
           name="min_duration_ms"
           type="number"
           min={0}
           step="any"
           defaultValue={filters.min_duration_ms}
-          className={`${inputClass} w-28`}
+          className="w-28"
         />
       </label>
       <label className="flex flex-col gap-0.5">
         Max duration (ms)
-        <input
+        <Input
           name="max_duration_ms"
           type="number"
           min={0}
           step="any"
           defaultValue={filters.max_duration_ms}
-          className={`${inputClass} w-28`}
+          className="w-28"
         />
       </label>
       <div className="flex flex-col gap-0.5">
         <label htmlFor="attribute-filter">Attribute (key:value)</label>
         <div className="flex gap-1">
-          <input
+          <Input
             id="attribute-filter"
             value={attribute}
             onChange={(e) => setAttribute(e.target.value)}
@@ -190,13 +178,11 @@ function Filters({ filters }: { filters: TraceFilters }) {
               }
             }}
             placeholder="http.route:/cart"
-            className={`${inputClass} w-48`}
+            className="w-48"
           />
         </div>
       </div>
-      <button type="submit" className="rounded-md bg-sky-600 px-4 py-1.5 text-white hover:bg-sky-700">
-        Search
-      </button>
+      <Button type="submit">Search</Button>
       {attributes.length > 0 && (
         <ul aria-label="Attribute filters" className="flex w-full flex-wrap gap-1">
           {attributes.map((pair, index) => (
@@ -205,14 +191,14 @@ function Filters({ filters }: { filters: TraceFilters }) {
               className="flex items-center gap-1 rounded-full bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800"
             >
               {pair}
-              <button
-                type="button"
+              <Button
+                variant="ghost"
                 aria-label={`Remove ${pair}`}
                 onClick={() => setAttributes(attributes.filter((_, i) => i !== index))}
                 className="text-zinc-500 hover:text-zinc-900"
               >
                 ×
-              </button>
+              </Button>
             </li>
           ))}
         </ul>

@@ -6,6 +6,7 @@ import { useView } from "@/components/data/hooks";
 import type { Span } from "@/components/data/types";
 import { viewHref } from "@/components/data/view";
 import { formatDuration } from "@/components/ui/format";
+import { Button } from "@/components/ui/button";
 import { Time } from "@/components/ui/time";
 import { AttributeTable } from "./attributes";
 import { serviceColor } from "./colors";
@@ -63,14 +64,14 @@ export function SpanDetail({
           </p>
           <h2 className="break-words font-semibold">{span.name}</h2>
         </div>
-        <button
-          type="button"
+        <Button
+          variant="ghost"
           onClick={onClose}
           aria-label="Close span detail"
-          className="rounded px-2 text-lg leading-none text-zinc-500 hover:bg-zinc-100 dark:hover:bg-zinc-800"
+          className="rounded px-2 text-lg leading-none text-zinc-500"
         >
           ×
-        </button>
+        </Button>
       </div>
       <div className="flex-1 overflow-y-auto px-3">
         <dl className="grid grid-cols-[7rem_1fr] gap-x-2 gap-y-1 py-3 text-xs">

@@ -3,6 +3,7 @@
 import { useEndpoint, useView } from "@/components/data/hooks";
 import { traceLogsRequest } from "@/components/data/requests";
 
+import { Button } from "@/components/ui/button";
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { attributeText } from "./attributes";
@@ -51,13 +52,9 @@ export function TraceLogs({
                   <span className="shrink-0 text-zinc-500">{log.service_name}</span>
                   <span className="min-w-0 flex-1 break-words whitespace-pre-wrap">{attributeText(log.body)}</span>
                   {log.span_id && (
-                    <button
-                      type="button"
-                      className="shrink-0 text-sky-700 hover:underline dark:text-sky-400"
-                      onClick={() => onSpan(log.span_id!)}
-                    >
+                    <Button variant="link" className="shrink-0" onClick={() => onSpan(log.span_id!)}>
                       span
-                    </button>
+                    </Button>
                   )}
                 </li>
               ))}

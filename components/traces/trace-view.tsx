@@ -9,7 +9,9 @@ import type { Trace } from "@/components/data/types";
 import { traceRequest } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { CopyButton } from "@/components/ui/copy-button";
+import { Button } from "@/components/ui/button";
 import { formatDuration } from "@/components/ui/format";
+import { Input } from "@/components/ui/input";
 import { QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { serviceColor } from "./colors";
@@ -189,7 +191,7 @@ function LoadedTrace({ trace }: { trace: Trace }) {
       </div>
 
       <div className="flex flex-wrap items-center gap-2 text-sm">
-        <input
+        <Input
           type="search"
           aria-label="Search in this trace"
           placeholder="Find spans by name, service, attribute…"
@@ -204,7 +206,7 @@ function LoadedTrace({ trace }: { trace: Trace }) {
               jump(e.shiftKey ? -1 : 1);
             }
           }}
-          className="w-80 rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950"
+          className="w-80"
         />
         {deferredSearch.trim() && (
           <span aria-live="polite" className="text-zinc-500" data-testid="search-matches">
@@ -213,32 +215,18 @@ function LoadedTrace({ trace }: { trace: Trace }) {
               : `${current >= 0 ? `${current + 1} of ` : ""}${matches.length} matching spans`}
           </span>
         )}
-        <button
-          type="button"
-          disabled={matches.length === 0}
-          onClick={() => jump(-1)}
-          className="rounded border border-zinc-300 px-2 py-0.5 disabled:opacity-40 dark:border-zinc-700"
-        >
+        <Button variant="secondary" disabled={matches.length === 0} onClick={() => jump(-1)}>
           Previous
-        </button>
-        <button
-          type="button"
-          disabled={matches.length === 0}
-          onClick={() => jump(1)}
-          className="rounded border border-zinc-300 px-2 py-0.5 disabled:opacity-40 dark:border-zinc-700"
-        >
+        </Button>
+        <Button variant="secondary" disabled={matches.length === 0} onClick={() => jump(1)}>
           Next
-        </button>
+        </Button>
         <span className="mx-2 h-4 w-px bg-zinc-300 dark:bg-zinc-700" />
-        <button
-          type="button"
-          onClick={() => setCollapsed(new Set())}
-          className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700"
-        >
+        <Button variant="secondary" onClick={() => setCollapsed(new Set())}>
           Expand all
-        </button>
-        <button
-          type="button"
+        </Button>
+        <Button
+          variant="secondary"
           onClick={() =>
             setCollapsed(
               new Set(
@@ -246,22 +234,17 @@ function LoadedTrace({ trace }: { trace: Trace }) {
               ),
             )
           }
-          className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700"
         >
           Collapse all
-        </button>
+        </Button>
         <label className="ml-2 flex items-center gap-1">
           <input type="checkbox" checked={showCritical} onChange={(e) => setShowCritical(e.target.checked)} />
           Critical path
         </label>
         {window && (
-          <button
-            type="button"
-            onClick={() => setWindow(null)}
-            className="rounded border border-sky-400 px-2 py-0.5 text-sky-700 dark:text-sky-400"
-          >
+          <Button variant="secondary" onClick={() => setWindow(null)} className="text-sky-700 dark:text-sky-400">
             Reset zoom ({formatDuration(window[0])} – {formatDuration(window[1])})
-          </button>
+          </Button>
         )}
       </div>
 
@@ -415,8 +398,8 @@ const SpanRow = memo(function SpanRow({
         style={{ width: NAME_WIDTH, paddingLeft: 4 + indent }}
       >
         {hasChildren ? (
-          <button
-            type="button"
+          <Button
+            variant="ghost"
             aria-label={collapsed ? `Expand ${span.name}` : `Collapse ${span.name}`}
             className="w-4 shrink-0 text-zinc-500"
             onClick={(e) => {
@@ -425,7 +408,7 @@ const SpanRow = memo(function SpanRow({
             }}
           >
             {collapsed ? "▸" : "▾"}
-          </button>
+          </Button>
         ) : (
           <span className="w-4 shrink-0" />
         )}

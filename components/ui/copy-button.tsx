@@ -1,13 +1,14 @@
 "use client";
 
 import { useState } from "react";
+import { Button } from "./button";
 
 export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
   const [copied, setCopied] = useState<"yes" | "no" | null>(null);
   return (
-    <button
-      type="button"
-      className="rounded border border-zinc-300 px-2 py-0.5 text-xs hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+    <Button
+      variant="secondary"
+      size="sm"
       onClick={async () => {
         try {
           await navigator.clipboard.writeText(text);
@@ -19,6 +20,6 @@ export function CopyButton({ text, label = "Copy" }: { text: string; label?: str
       }}
     >
       {copied === "yes" ? "Copied" : copied === "no" ? "Select and copy by hand" : label}
-    </button>
+    </Button>
   );
 }

@@ -41,8 +41,6 @@ export function Tiles({
   );
 }
 
-export const inputClass =
-  "rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
 export const tableClass = "w-full text-sm [&_td]:px-2 [&_th]:px-2";
 export const headClass = "text-left text-xs text-zinc-500";
 export const rowClass = "border-t border-zinc-100 dark:border-zinc-800";

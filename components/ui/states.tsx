@@ -3,6 +3,8 @@
 import type { ReactNode } from "react";
 import { ApiRequestError } from "@/components/data/api";
 
+import { Button } from "./button";
+
 export function Loading({ what }: { what: string }) {
   return (
     <div role="status" aria-live="polite" className="flex items-center gap-2 p-6 text-sm text-zinc-500">
@@ -31,13 +33,9 @@ export function ErrorState({ what, error, onRetry }: { what: string; error: unkn
       <p className="font-medium">Could not load {what}.</p>
       <p className="mt-1">{reason}</p>
       {retryable && onRetry && (
-        <button
-          type="button"
-          onClick={onRetry}
-          className="mt-2 rounded border border-red-400 px-2 py-1 text-xs hover:bg-red-100 dark:hover:bg-red-900"
-        >
+        <Button variant="secondary" size="sm" onClick={onRetry} className="mt-2">
           Try again
-        </button>
+        </Button>
       )}
     </div>
   );
