@@ -6,7 +6,8 @@ import type { Ctx } from "@/lib/auth/context";
 import type { Scope } from "@/lib/auth/scopes";
 import { config } from "@/lib/config";
 import { readJson } from "./body";
-import { ApiError, describeZodError, errorResponse, toApiError, zodDetails } from "./errors";
+import { ApiError, describeZodError, toApiError, zodDetails } from "@/lib/errors";
+import { errorResponse } from "./errors";
 
 type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
 

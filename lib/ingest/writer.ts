@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Database, Db } from "@/db";
 import { config } from "@/lib/config";
-import { ApiError, isDatabaseUnavailable } from "@/lib/http/errors";
+import { ApiError, isDatabaseUnavailable } from "@/lib/errors";
 import type { RecordBatch } from "@/lib/model/records";
 import { nanosToIsoMicros } from "@/lib/model/time";
 
