@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isDatabaseUnavailable } from "@/db/errors";
 
 /** What went wrong, in the words every transport answers with (HTTP maps each to a status in lib/http). */
 export const ERROR_CODES = [
@@ -51,31 +52,6 @@ export function describeZodError(error: z.ZodError): string {
       return at ? `${at}: ${issue.message}` : issue.message;
     })
     .join("; ");
-}
-
-// Postgres SQLSTATE classes that mean "the database cannot take requests now", not "bad input".
-const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-3])/;
-const UNAVAILABLE_ERRNO = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-  "CONNECT_TIMEOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-]);
-
-export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && (UNAVAILABLE_ERRNO.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
-    if (e instanceof AggregateError && e.errors.some(isDatabaseUnavailable)) return true;
-    if ((e as { name?: string }).name === "DataDirBusyError") return true;
-  }
-  return false;
 }
 
 /** Anything thrown, as an ApiError: unknown errors become a logged internal error with a generic message. */
