@@ -1,18 +1,27 @@
 import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
 import { z } from "zod";
 import pkg from "@/package.json";
+import { ERROR_CODES } from "@/lib/errors";
+import { ERROR_STATUS } from "@/lib/http/errors";
 import type { Endpoint } from "./endpoint";
 import { endpoints } from "./endpoints";
+
+const ErrorCode = z
+  .enum(ERROR_CODES)
+  .meta({ id: "ErrorCode", description: "what went wrong; the status follows from it" });
 
 const ErrorEnvelope = z
   .object({
     error: z.object({
-      code: z.string(),
+      code: ErrorCode,
       message: z.string(),
       details: z.array(z.object({ path: z.string().optional(), message: z.string() })).optional(),
     }),
   })
   .meta({ id: "Error" });
+
+/** The codes answered with an HTTP status, for that status's description. */
+const codesOf = (status: string) => ERROR_CODES.filter((code) => String(ERROR_STATUS[code]) === status).join(", ");
 
 const errorResponses = (endpoint: Endpoint) => {
   const statuses = endpoint.scope ? ["400", "401", "403", "503"] : ["503"];
@@ -21,7 +30,7 @@ const errorResponses = (endpoint: Endpoint) => {
   return Object.fromEntries(
     [...new Set(statuses)].map((status) => [
       status,
-      { description: `error (${status})`, content: { "application/json": { schema: ErrorEnvelope } } },
+      { description: `error: ${codesOf(status)}`, content: { "application/json": { schema: ErrorEnvelope } } },
     ]),
   );
 };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError } from "@/lib/errors";
 import { parseTime } from "@/lib/model/time";
 
 // Query-string vocabulary shared by every list endpoint: a time range, a limit, a cursor.

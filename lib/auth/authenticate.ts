@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { apiKeys, oauthTokens, projects } from "@/db/schema";
 import { DEFAULT_PROJECT_SLUG } from "@/db/seed";
-import { ApiError, describeZodError } from "@/lib/http/errors";
+import { ApiError, describeZodError } from "@/lib/errors";
 import { KEY_ID_PREFIX, secretMatches, sha256Hex } from "./keys";
 import { hasScope, type Scope } from "./scopes";
 import { ProjectSlug } from "./settings";

@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestProject, openTestDatabase } from "@/db/testing";
 import { apiKeys, spans, type Database } from "@/db/testing/tables";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError } from "@/lib/errors";
+import { errorStatus } from "@/lib/http/errors";
 import { ingestSpans } from "@/lib/ingest/native";
 import { authenticate } from "./authenticate";
 import { createApiKey, listApiKeys, revokeApiKey, sha256Hex } from "./keys";
@@ -20,7 +21,7 @@ async function status(promise: Promise<unknown>): Promise<number> {
     await promise;
     return 200;
   } catch (error) {
-    if (error instanceof ApiError) return error.status;
+    if (error instanceof ApiError) return errorStatus(error);
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { getAppDatabase } from "@/db";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError } from "@/lib/errors";
 import { KeysCommand, runKeysCommand } from "./keys";
 
 // While the server owns an embedded data directory, the keys CLI cannot open it and asks the

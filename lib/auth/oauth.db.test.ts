@@ -66,7 +66,7 @@ describe("client-credentials tokens", () => {
     });
     const { access_token, scope } = (await narrowed.json()) as { access_token: string; scope: string };
     expect(scope).toBe("ingest");
-    await expect(bearer(access_token, "read")).rejects.toMatchObject({ status: 403 });
+    await expect(bearer(access_token, "read")).rejects.toMatchObject({ code: "forbidden" });
     expect((await bearer(access_token, "ingest")).projectId).toBe(project.projectId);
   });
 
@@ -125,7 +125,7 @@ describe("client-credentials tokens", () => {
         }),
       });
     expect((await revoke(token)).status).toBe(200);
-    await expect(bearer(token)).rejects.toMatchObject({ status: 401 });
+    await expect(bearer(token)).rejects.toMatchObject({ code: "unauthorized" });
     expect((await revoke("tfa_never-issued")).status).toBe(200);
 
     // another client cannot revoke this client's token
@@ -135,9 +135,9 @@ describe("client-credentials tokens", () => {
     await bearer(kept);
 
     const old = await issue(new Date(Date.now() - (TOKEN_LIFETIME_SECONDS + 1) * 1000));
-    await expect(bearer(old)).rejects.toMatchObject({ status: 401 });
+    await expect(bearer(old)).rejects.toMatchObject({ code: "unauthorized" });
 
     await revokeApiKey({ db: database.db, input: { keyId: key.keyId } });
-    await expect(bearer(kept)).rejects.toMatchObject({ status: 401 });
+    await expect(bearer(kept)).rejects.toMatchObject({ code: "unauthorized" });
   });
 });

@@ -3,7 +3,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import { apiKeys, oauthTokens } from "@/db/schema";
 import { getDatabase, type Db } from "@/db";
 import { readBody } from "@/lib/http/body";
-import { toApiError } from "@/lib/http/errors";
+import { toApiError } from "@/lib/errors";
+import { errorStatus } from "@/lib/http/errors";
 import { KEY_ID_PREFIX, secretMatches, sha256Hex } from "./keys";
 import { Scope } from "./scopes";
 
@@ -37,10 +38,10 @@ const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 function oauthErrorResponse(error: unknown): Response {
   if (!(error instanceof OAuthError)) {
     const api = toApiError(error);
+    const status = errorStatus(api);
     // a bad body (size, type) is the client's mistake; anything else is ours
-    if (api.status < 500) error = new OAuthError("invalid_request", api.message, api.status);
-    else
-      error = new OAuthError(api.status === 503 ? "temporarily_unavailable" : "server_error", api.message, api.status);
+    if (status < 500) error = new OAuthError("invalid_request", api.message, status);
+    else error = new OAuthError(status === 503 ? "temporarily_unavailable" : "server_error", api.message, status);
   }
   const e = error as OAuthError;
   const headers: Record<string, string> = { ...NO_STORE };

@@ -1,5 +1,5 @@
 import { getDatabase, type Database } from "@/db";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError } from "@/lib/errors";
 import { readCookie, requestOrigin } from "./authenticate";
 import { assertNotThrottled, clearFailures, recordFailure } from "./throttle";
 import {
@@ -64,7 +64,7 @@ export async function loginRequest({
     clearFailures(key);
     return withSession(request, { user }, token);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) recordFailure(key, now);
+    if (error instanceof ApiError && error.code === "unauthorized") recordFailure(key, now);
     throw error;
   }
 }

@@ -36,14 +36,16 @@ describe("projects", () => {
   it("are created once per slug and renamed", async () => {
     const slug = uniqueName("shop");
     expect(await createProject({ ctx, input: { slug, name: "Shop" } })).toMatchObject({ slug, name: "Shop" });
-    await expect(createProject({ ctx, input: { slug, name: "Again" } })).rejects.toMatchObject({ status: 422 });
+    await expect(createProject({ ctx, input: { slug, name: "Again" } })).rejects.toMatchObject({
+      code: "unprocessable",
+    });
     await expect(createProject({ ctx, input: { slug: "Not A Slug", name: "x" } })).rejects.toThrow();
     expect(await updateProject({ ctx, input: { slug, body: { name: "Shop (prod)" } } })).toMatchObject({
       name: "Shop (prod)",
       public_metrics: false,
     });
     await expect(updateProject({ ctx, input: { slug: "missing-project", body: { name: "x" } } })).rejects.toMatchObject(
-      { status: 404 },
+      { code: "not_found" },
     );
     expect((await listProjects({ ctx })).projects.map((p) => p.slug)).toContain(slug);
   });
@@ -76,7 +78,7 @@ describe("GET /metrics without credentials", () => {
   it("acts for the named project only while an admin has made it public, and fails alike for private and unknown projects", async () => {
     const slug = uniqueName("public");
     await createProject({ ctx, input: { slug, name: "Public" } });
-    const refused = { status: 401, message: expect.stringMatching(/^missing credentials/) };
+    const refused = { code: "unauthorized", message: expect.stringMatching(/^missing credentials/) };
     await expect(anonymously(scrape(`?project=${slug}`))).rejects.toMatchObject(refused);
     await expect(anonymously(scrape("?project=no-such-project"))).rejects.toMatchObject(refused);
 
@@ -97,7 +99,6 @@ describe("GET /metrics without credentials", () => {
   it("answers a malformed project with a 400 before any lookup", async () => {
     for (const value of ["Not%20A%20Slug", "%00", "x".repeat(100)]) {
       await expect(anonymously(scrape(`?project=${value}`))).rejects.toMatchObject({
-        status: 400,
         code: "validation_failed",
       });
     }
@@ -120,11 +121,11 @@ describe("API keys of a project", () => {
     expect(JSON.stringify(keys)).not.toContain(key.secret);
     expect((await listProjectKeys({ ctx: other })).keys.map((k) => k.key_id)).not.toContain(key.key_id);
     await expect(revokeProjectKey({ ctx: other, input: { key_id: key.key_id } })).rejects.toMatchObject({
-      status: 404,
+      code: "not_found",
     });
     await revokeProjectKey({ ctx, input: { key_id: key.key_id } });
     await expect(
       authenticate({ db: database.db, request: keyHeaders(key), scope: "ingest", now: new Date() }),
-    ).rejects.toMatchObject({ status: 401 });
+    ).rejects.toMatchObject({ code: "unauthorized" });
   });
 });

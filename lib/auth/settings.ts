@@ -2,7 +2,7 @@ import { hash } from "@node-rs/argon2";
 import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { apiKeys, projects, sessions, users } from "@/db/schema";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError } from "@/lib/errors";
 import type { Ctx } from "./context";
 import { insertApiKey } from "./keys";
 import { Scope } from "./scopes";

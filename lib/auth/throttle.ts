@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/http/errors";
+import { ApiError } from "@/lib/errors";
 
 // Repeated failed sign-ins for one account from one address are slowed: after MAX_FAILURES in
 // WINDOW_MS, further attempts answer 429 until the window has passed. Kept in memory, per node.

@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestProject, openTestDatabase } from "@/db/testing";
 import { sessions, users, type Database } from "@/db/testing/tables";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError } from "@/lib/errors";
+import { errorStatus } from "@/lib/http/errors";
 import { sha256Hex } from "./keys";
 import { assertNotThrottled, recordFailure } from "./throttle";
 import { createUser, listUsers, removeUser, updateUser } from "./settings";
@@ -23,7 +24,7 @@ const status = (promise: Promise<unknown>) =>
   promise.then(
     () => 200,
     (e: unknown) =>
-      e instanceof ApiError ? e.status : e instanceof Error && e.name === "ZodError" ? 400 : Promise.reject(e),
+      e instanceof ApiError ? errorStatus(e) : e instanceof Error && e.name === "ZodError" ? 400 : Promise.reject(e),
   );
 
 describe("accounts and sessions", () => {
@@ -84,7 +85,7 @@ describe("accounts managed by an admin", () => {
     expect(viewer.role).toBe("viewer");
     await expect(
       createUser({ ctx, input: { email: "VIEWER@example.com", password: "viewer password 1" } }),
-    ).rejects.toMatchObject({ status: 422 });
+    ).rejects.toMatchObject({ code: "unprocessable" });
     const { users: all } = await listUsers({ ctx });
     const ops = all.find((u) => u.email === "ops@example.com")!;
     expect(all.map((u) => [u.email, u.role])).toEqual([
@@ -93,9 +94,9 @@ describe("accounts managed by an admin", () => {
     ]);
 
     await expect(updateUser({ ctx, input: { id: ops.id, body: { role: "viewer" } } })).rejects.toMatchObject({
-      status: 422,
+      code: "unprocessable",
     });
-    await expect(removeUser({ ctx, input: { id: ops.id } })).rejects.toMatchObject({ status: 422 });
+    await expect(removeUser({ ctx, input: { id: ops.id } })).rejects.toMatchObject({ code: "unprocessable" });
     expect((await updateUser({ ctx, input: { id: viewer.id, body: { role: "admin" } } })).role).toBe("admin");
     expect((await updateUser({ ctx, input: { id: ops.id, body: { role: "viewer" } } })).role).toBe("viewer");
 
@@ -119,7 +120,7 @@ describe("sign-in throttling", () => {
       assertNotThrottled(key, t0 + i);
       recordFailure(key, t0 + i);
     }
-    expect(() => assertNotThrottled(key, t0 + 10)).toThrow(expect.objectContaining({ status: 429 }));
+    expect(() => assertNotThrottled(key, t0 + 10)).toThrow(expect.objectContaining({ code: "rate_limited" }));
     expect(() => assertNotThrottled(key, t0 + 16 * 60_000)).not.toThrow();
   });
 });

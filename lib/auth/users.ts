@@ -4,7 +4,7 @@ import { and, count, eq, gt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { sessions, users } from "@/db/schema";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError } from "@/lib/errors";
 import { sha256Hex } from "./keys";
 
 // Dashboard accounts: argon2id password hashes, sessions kept as SHA-256 of an opaque token.

@@ -1,7 +1,8 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { ApiError } from "./errors";
+import { ApiError } from "@/lib/errors";
 import { readBody, readJson } from "./body";
+import { errorStatus } from "./errors";
 
 const request = (body: BodyInit, headers: Record<string, string> = {}) =>
   new Request("http://localhost/x", {
@@ -27,20 +28,20 @@ describe("readJson", () => {
   });
 
   it("answers 400 for a body that is not JSON, and for a corrupt gzip body", async () => {
-    expect((await failure(readJson(request("{nope"), 1000))).status).toBe(400);
-    expect((await failure(readJson(request("not gzip at all", { "content-encoding": "gzip" }), 1000))).status).toBe(
+    expect(errorStatus(await failure(readJson(request("{nope"), 1000)))).toBe(400);
+    expect(errorStatus(await failure(readJson(request("not gzip at all", { "content-encoding": "gzip" }), 1000)))).toBe(
       400,
     );
   });
 
   it("answers 415 for other content types and encodings", async () => {
-    expect((await failure(readJson(request("{}", { "content-type": "text/plain" }), 1000))).status).toBe(415);
-    expect((await failure(readJson(request("{}", { "content-encoding": "br" }), 1000))).status).toBe(415);
+    expect(errorStatus(await failure(readJson(request("{}", { "content-type": "text/plain" }), 1000)))).toBe(415);
+    expect(errorStatus(await failure(readJson(request("{}", { "content-encoding": "br" }), 1000)))).toBe(415);
   });
 
   it("answers 413 past the cap, counting bytes after decompression", async () => {
     const big = JSON.stringify({ pad: "x".repeat(5000) });
-    expect((await failure(readJson(request(big), 1000))).status).toBe(413);
+    expect(errorStatus(await failure(readJson(request(big), 1000)))).toBe(413);
     const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 32)); // 50 MiB of spaces, ~50 kB compressed
     expect(bomb.length).toBeLessThan(100_000);
     const error = await failure(
@@ -49,7 +50,7 @@ describe("readJson", () => {
         contentTypes: ["application/json"],
       }),
     );
-    expect(error.status).toBe(413);
+    expect(errorStatus(error)).toBe(413);
   });
 
   it("replaces characters Postgres cannot store instead of failing", async () => {

@@ -1,5 +1,5 @@
 import { createGunzip, createInflate } from "node:zlib";
-import { ApiError } from "./errors";
+import { ApiError } from "@/lib/errors";
 
 export interface BodyOptions {
   maxBytes: number;
@@ -127,7 +127,7 @@ export async function readBody(
       });
     }
   } catch (error) {
-    if (error instanceof ApiError && error.status === 413) await drain(reader);
+    if (error instanceof ApiError && error.code === "payload_too_large") await drain(reader);
     throw error;
   } finally {
     reader.cancel().catch(() => {});

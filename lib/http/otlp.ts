@@ -2,7 +2,8 @@ import { config } from "@/lib/config";
 import { encodeResponse, encodeStatus, type Signal } from "@/lib/otlp/proto";
 import { OTLP_CONTENT_TYPES, receiveOtlp, type OtlpFormat } from "@/lib/ingest/otlp/receive";
 import { readBody } from "./body";
-import { ApiError, errorHeaders, toApiError } from "./errors";
+import { ApiError, toApiError } from "@/lib/errors";
+import { errorHeaders, errorStatus } from "./errors";
 import { authenticatedContext } from "./route";
 
 // OTLP/HTTP 1.x: the response body and its content type follow the request's (protobuf or JSON);
@@ -47,8 +48,9 @@ export function otlpRoute(signal: Signal) {
     } catch (error) {
       const apiError = toApiError(error);
       const bodyFormat = format ?? "json";
-      const status = encodeStatus(GRPC_CODE[apiError.status] ?? 2, apiError.message, bodyFormat);
-      return respond(status, apiError.status, bodyFormat, errorHeaders(apiError));
+      const httpStatus = errorStatus(apiError);
+      const status = encodeStatus(GRPC_CODE[httpStatus] ?? 2, apiError.message, bodyFormat);
+      return respond(status, httpStatus, bodyFormat, errorHeaders(apiError));
     }
   };
 }

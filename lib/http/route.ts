@@ -6,7 +6,8 @@ import type { Ctx } from "@/lib/auth/context";
 import type { Scope } from "@/lib/auth/scopes";
 import { config } from "@/lib/config";
 import { readJson } from "./body";
-import { ApiError, describeZodError, errorResponse, toApiError, zodDetails } from "./errors";
+import { ApiError, describeZodError, toApiError, zodDetails } from "@/lib/errors";
+import { errorResponse } from "./errors";
 
 /** Sign-in and first-run bodies are a few fields: a small cap before any account exists. */
 const PUBLIC_BODY_BYTES = 64 * 1024;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Ctx } from "@/lib/auth/context";
-import { ApiError, describeZodError } from "@/lib/http/errors";
+import { ApiError, describeZodError } from "@/lib/errors";
 import type { RecordBatch } from "@/lib/model/records";
 import { EventIn, LogIn, MetricIn, NetworkOpIn, PipelineEventIn, SpanIn } from "@/lib/model/wire";
 import { recordIngest } from "./self-metrics";

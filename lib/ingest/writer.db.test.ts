@@ -199,7 +199,7 @@ describe("back-pressure", () => {
     const first = writer.write(ctx.projectId, batch(100)); // taken at once by the first transaction
     const second = writer.write(ctx.projectId, batch(100)); // waits in the queue
     const third = writer.write(ctx.projectId, batch(100)); // would overflow it
-    await expect(third).rejects.toMatchObject({ code: "unavailable", status: 503, retryAfter: 1 });
+    await expect(third).rejects.toMatchObject({ code: "unavailable", retryAfter: 1 });
     await Promise.all([first, second]);
     const stored = await database.db.select({ id: events.id }).from(events).where(eq(events.projectId, ctx.projectId));
     expect(stored).toHaveLength(200);

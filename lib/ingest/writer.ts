@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Database, Db } from "@/db";
 import { config } from "@/lib/config";
-import { ApiError, isDatabaseUnavailable } from "@/lib/http/errors";
+import { isDatabaseUnavailable, isDeadlock, isSerializationFailure } from "@/db/errors";
+import { ApiError } from "@/lib/errors";
 import type { RecordBatch } from "@/lib/model/records";
 import { nanosToIsoMicros } from "@/lib/model/time";
 
@@ -342,10 +343,6 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
 }
 
 const DEADLOCK_RETRIES = 3;
-const isDeadlock = (error: unknown) =>
-  ["40P01", "40001"].includes(
-    String((error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code),
-  );
 
 /** Told of every committed batch (server-side publishers forward from here); must return at once and never throw. */
 export type CommitListener = (projectId: string, batch: RecordBatch) => void;
@@ -443,7 +440,8 @@ export class IngestWriter {
       });
     } catch (error) {
       // concurrent transactions touching the same traces or tasks: take turns and try again
-      if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) return this.commit(group, attempt + 1);
+      if ((isDeadlock(error) || isSerializationFailure(error)) && attempt < DEADLOCK_RETRIES)
+        return this.commit(group, attempt + 1);
       throw error;
     }
     this.stats.transactions += 1;

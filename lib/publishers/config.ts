@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ApiError, describeZodError, zodDetails } from "@/lib/http/errors";
+import { ApiError, describeZodError, zodDetails } from "@/lib/errors";
 import { DEFAULT_FORWARDER_OPTIONS, type ForwarderOptions } from "./forwarder";
 import { FORWARDED_SIGNALS } from "./records";
 

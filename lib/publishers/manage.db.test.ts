@@ -30,7 +30,7 @@ describe("server-side publishers", () => {
     });
     await expect(
       createPublisher({ ctx, input: { name, type: "elasticsearch", config: { url: "http://es2:9200" } } }),
-    ).rejects.toMatchObject({ status: 422 });
+    ).rejects.toMatchObject({ code: "unprocessable" });
     await expect(createPublisher({ ctx, input: { name: "x", type: "carrier-pigeon" } })).rejects.toThrow();
 
     let [listed] = (await listPublishers({ ctx })).publishers.filter((p) => p.id === id);
@@ -70,7 +70,7 @@ describe("server-side publishers", () => {
 
     await expect(updatePublisher({ ctx, input: { id, body: {} } })).rejects.toThrow();
     await expect(updatePublisher({ ctx: other, input: { id, body: { enabled: true } } })).rejects.toMatchObject({
-      status: 404,
+      code: "not_found",
     });
   });
 
@@ -133,7 +133,7 @@ describe("SDK publishers' status reports", () => {
     });
     expect((await listPublishers({ ctx })).publishers.filter((p) => p.name === "bad")).toEqual([]);
     await expect(updatePublisher({ ctx, input: { id: listed!.id, body: { enabled: false } } })).rejects.toMatchObject({
-      status: 422,
+      code: "unprocessable",
     });
 
     const series = await publisherSeries({

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { publisherSamples, publishers, publisherStatus } from "@/db/schema";
 import type { Ctx } from "@/lib/auth/context";
 import { MAX_REPORTED_ERRORS, validateBatch, type IngestResult } from "@/lib/ingest/native";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError } from "@/lib/errors";
 import { parseTime } from "@/lib/model/time";
 import { PUBLISHER_TYPES, validateConfig } from "./config";
 import { publisherRuntime } from "./runtime";

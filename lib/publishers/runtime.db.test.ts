@@ -533,27 +533,29 @@ describe("configuration", () => {
     const refused = (type: string, config: Record<string, unknown>) =>
       createPublisher({ ctx, input: { name: uniqueName("p"), type, config } });
     await expect(refused("elasticsearch", { index_prefix: "td" })).rejects.toMatchObject({
-      status: 400,
+      code: "validation_failed",
       message: expect.stringMatching(/url/),
     });
     await expect(refused("elasticsearch", { url: "http://es:9200", index_prefx: "td" })).rejects.toMatchObject({
-      status: 400,
+      code: "validation_failed",
       message: expect.stringMatching(/index_prefx/),
     });
     await expect(refused("elasticsearch", { url: "http://es:9200", index_prefix: "Bad Prefix" })).rejects.toMatchObject(
-      { status: 400 },
+      { code: "validation_failed" },
     );
     await expect(refused("webhook", { url: "http://user:pw@hooks.example.com/" })).rejects.toMatchObject({
-      status: 400,
+      code: "validation_failed",
       message: expect.stringMatching(/credentials/),
     });
-    await expect(refused("webhook", { url: "ftp://hooks.example.com/" })).rejects.toMatchObject({ status: 400 });
+    await expect(refused("webhook", { url: "ftp://hooks.example.com/" })).rejects.toMatchObject({
+      code: "validation_failed",
+    });
     await expect(
       refused("grafana_cloud", { url: "https://prometheus.grafana.net/api/prom/push", instance_id: "123" }),
-    ).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/api_key/) });
+    ).rejects.toMatchObject({ code: "validation_failed", message: expect.stringMatching(/api_key/) });
     await expect(
       refused("composite", { publishers: [{ type: "webhook", config: { url: "nope" } }] }),
-    ).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/publishers\[0\]/) });
+    ).rejects.toMatchObject({ code: "validation_failed", message: expect.stringMatching(/publishers\[0\]/) });
     // a valid one is stored with its defaults filled in
     const { id } = await createPublisher({
       ctx,
@@ -567,7 +569,7 @@ describe("configuration", () => {
     });
     await expect(
       updatePublisher({ ctx, input: { id, body: { config: { url: "http://es:9200", batch_size: 0 } } } }),
-    ).rejects.toMatchObject({ status: 400 });
+    ).rejects.toMatchObject({ code: "validation_failed" });
     // credentials left empty, as the page's templates leave them, are absent rather than wrong
     const template = await createPublisher({
       ctx,

@@ -1,6 +1,7 @@
 import type { ClientOptions } from "@elastic/elasticsearch";
 import { sql } from "drizzle-orm";
 import { queryRows, type Database } from "@/db";
+import { isForeignKeyViolation } from "@/db/errors";
 import { publisherSamples, publisherStatus } from "@/db/schema";
 import { ingestWriter } from "@/lib/ingest/writer";
 import type { RecordBatch } from "@/lib/model/records";
@@ -256,7 +257,7 @@ export class PublisherRuntime {
         .onConflictDoUpdate({ target: publisherStatus.publisherId, set: status });
     } catch (error) {
       // the publisher was deleted meanwhile (its status row would point at nothing)
-      if (!String((error as { cause?: unknown }).cause ?? error).includes("foreign key")) throw error;
+      if (!isForeignKeyViolation(error)) throw error;
     }
   }
 

@@ -13,7 +13,7 @@ import {
   type Range,
 } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError } from "@/lib/errors";
 import { dateToNanos, nanosToIso } from "@/lib/model/time";
 import { containsPattern, isoTime, nanosToTimestamp, num, numOrNull } from "./sql";
 

@@ -274,13 +274,13 @@ describe("traces", () => {
       ["orphan", true],
     ]);
     expect(trace.spans[1]!.status).toEqual({ code: "error", message: null });
-    await expect(getTrace({ ctx, input: { trace_id: newTraceId() } })).rejects.toMatchObject({ status: 404 });
-    await expect(getTrace({ ctx: other, input: { trace_id: traceA } })).rejects.toMatchObject({ status: 404 });
+    await expect(getTrace({ ctx, input: { trace_id: newTraceId() } })).rejects.toMatchObject({ code: "not_found" });
+    await expect(getTrace({ ctx: other, input: { trace_id: traceA } })).rejects.toMatchObject({ code: "not_found" });
   });
 
   it("rejects a cursor it did not give out", async () => {
     await expect(search({ cursor: "bm9wZQ" })).rejects.toMatchObject({
-      status: 400,
+      code: "validation_failed",
       message: expect.stringMatching(/cursor/),
     });
   });
@@ -326,7 +326,7 @@ describe("services", () => {
     expect(one.series[0]!.points.every((p) => p.request_count === 0)).toBe(true);
     await expect(
       serviceSeries({ ctx, input: ServiceSeriesQuery.parse({ from: "now-7d", step_seconds: "1" }) }),
-    ).rejects.toMatchObject({ status: 422 });
+    ).rejects.toMatchObject({ code: "unprocessable" });
   });
 });
 
@@ -363,7 +363,7 @@ describe("pipeline", () => {
       end_time: null,
       duration_ms: null,
     });
-    await expect(getTask({ ctx: other, input: { task_id: "t4" } })).rejects.toMatchObject({ status: 404 });
+    await expect(getTask({ ctx: other, input: { task_id: "t4" } })).rejects.toMatchObject({ code: "not_found" });
   });
 
   it("pages events with a cursor", async () => {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { queryRows } from "@/db";
 import { KeyValueParam, PageParams, RangeParams, decodeCursor, page, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError } from "@/lib/errors";
 import { nanosToIso } from "@/lib/model/time";
 import { num } from "./sql";
 

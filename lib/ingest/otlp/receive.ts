@@ -1,5 +1,5 @@
 import type { Ctx } from "@/lib/auth/context";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError } from "@/lib/errors";
 import { parseJson, storable } from "@/lib/http/body";
 import { dateToNanos } from "@/lib/model/time";
 import { recordIngest } from "../self-metrics";

@@ -1,6 +1,7 @@
 import { runLocalKeysCommand } from "@/lib/auth/local";
 import { readJson } from "@/lib/http/body";
-import { errorResponse, toApiError } from "@/lib/http/errors";
+import { toApiError } from "@/lib/errors";
+import { errorResponse } from "@/lib/http/errors";
 
 // POST /api/local/keys — the keys CLI, while this server owns the embedded data directory
 export async function POST(request: Request): Promise<Response> {
