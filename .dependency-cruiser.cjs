@@ -13,7 +13,13 @@ const databasePackages = npm("drizzle-orm|postgres|@electric-sql/[^/]+");
 const serverModules = ["^db/", "^lib/(query|ingest|auth|publishers|http|api)/", "^lib/config\\.ts$", databasePackages];
 
 // the neutral module that the server and the SDK both import
-const shared = "^lib/otlp/";
+const shared = "^lib/shared/";
+
+// The SDK is an application-side package: the server shares code with it through lib/shared, never by importing
+// it, so the SDK's modules stay free to change with the SDK. What stands outside both (the CLIs, the end-to-end
+// tests) uses only its entry points, as applications do.
+const sdk = "^lib/sdk/";
+const sdkInternals = "^lib/sdk/(?!index\\.ts$|[^/]+/index\\.ts$)";
 
 // what the SDK package depends on: esbuild leaves packages external, so each of these is a dependency of the
 // applications that install the SDK (prom-client and @elastic/elasticsearch are optional peers)
@@ -44,10 +50,10 @@ module.exports = {
     // app/
     {
       comment:
-        "app/ holds routes only: pages render components, route handlers call service verbs in lib/. It never " +
-        "reaches db/ (not even for types): the services own the queries.",
+        "app/ holds routes only: pages render components, route handlers call service verbs in lib/. It reaches " +
+        "neither db/ (not even for types: the services own the queries) nor the SDK (see `sdk`).",
       from: { path: "^app/" },
-      to: { path: "^(app|components|lib)/" },
+      to: { path: "^(app|components|lib)/", pathNot: sdk },
     },
     {
       comment: "app/ uses the framework and UI packages, never the database packages: routes hold no SQL.",
@@ -59,9 +65,9 @@ module.exports = {
     {
       comment:
         "components/ render data in the browser and on the server; at run time they use other components and " +
-        "the modules of lib/ that do no server work (lib/model's vocabulary and the like).",
+        "the modules of lib/ that do no server work (lib/model's vocabulary and the like), not the SDK.",
       from: { path: "^components/" },
-      to: { path: "^(components|lib)/", pathNot: serverModules },
+      to: { path: "^(components|lib)/", pathNot: [...serverModules, sdk] },
     },
     {
       comment:
@@ -81,17 +87,17 @@ module.exports = {
       comment:
         "The SDK is packed as its own npm package and runs inside applications: it imports itself and the " +
         "neutral shared module, nothing of the server.",
-      from: { path: "^lib/sdk/" },
-      to: { path: ["^lib/sdk/", shared] },
+      from: { path: sdk },
+      to: { path: [sdk, shared] },
     },
     {
       comment: "Every package the SDK imports is one more dependency of the applications using it.",
-      from: { path: "^lib/sdk/" },
+      from: { path: sdk },
       to: { path: sdkPackages },
     },
     {
       comment: "The SDK runs in applications' Node processes: it uses the few built-ins listed in sdkBuiltins.",
-      from: { path: "^lib/sdk/" },
+      from: { path: sdk },
       to: { dependencyTypes: ["core"], path: sdkBuiltins },
     },
     {
@@ -177,9 +183,9 @@ module.exports = {
       comment:
         "The services (query, ingest, auth, publishers) and the route plumbing (http, api) sit between the " +
         "routes and the database: they use each other, lib/, db/, packages and built-ins, never app/ or " +
-        "components/ above them. They read package.json for the version they report.",
+        "components/ above them, nor the SDK (see `sdk`). They read package.json for the version they report.",
       from: { path: "^lib/(query|ingest|auth|publishers|http|api)/" },
-      to: { path: ["^lib/", "^db/", anyPackage, "^package\\.json$"] },
+      to: { path: ["^lib/", "^db/", anyPackage, "^package\\.json$"], pathNot: sdk },
     },
     {
       comment: "The services run in the server's Node process and use its built-ins.",
@@ -191,9 +197,9 @@ module.exports = {
     {
       comment:
         "The CLIs (scripts/), the end-to-end tests (e2e/) and Next's hooks (instrumentation.ts, proxy.ts) sit " +
-        "on top of every layer and may use any of them.",
+        "on top of every layer and may use any of them; of the SDK, its entry points only (see `sdk`).",
       from: { path: ["^scripts/", "^e2e/", "^instrumentation\\.ts$", "^proxy\\.ts$"] },
-      to: { couldNotResolve: false },
+      to: { couldNotResolve: false, pathNot: sdkInternals },
     },
   ],
   options: {

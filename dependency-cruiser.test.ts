@@ -18,6 +18,9 @@ const fixture: Record<string, string> = {
   "lib/config.ts": "export const config = {};\n",
   "lib/query/x.ts":
     'import { table } from "@/db/x";\nexport type Row = { id: number };\nexport const rows = [table];\n',
+  "lib/shared/x.ts": "export const encode = () => 1;\n",
+  "lib/sdk/x.ts": "export const client = 1;\n",
+  "lib/sdk/index.ts": 'export { client } from "./x";\n',
 
   // routes and components never reach the database at run time
   "components/probe.ts": 'import { table } from "@/db/x";\nexport const probe = table;\n',
@@ -27,17 +30,26 @@ const fixture: Record<string, string> = {
   "lib/sdk/probe.ts": 'import { rows } from "@/lib/query/x";\nexport const probe = rows;\n',
   "lib/sdk/probe-builtin.ts": 'import { exec } from "node:child_process";\nexport const probe = exec;\n',
   "db/probe.ts": 'import { rows } from "@/lib/query/x";\nexport const probe = rows;\n',
+  // the server and the SDK share code through lib/shared only, which imports neither; outside both, only the
+  // SDK's entry points
+  "lib/query/probe-sdk.ts": 'import { client } from "@/lib/sdk/x";\nexport const probe = client;\n',
+  "lib/shared/probe.ts": 'import { config } from "@/lib/config";\nexport const probe = config;\n',
+  "lib/shared/probe-sdk.ts": 'import { client } from "../sdk/x";\nexport const probe = client;\n',
+  "e2e/probe.ts": 'import { client } from "@/lib/sdk/x";\nexport const probe = client;\n',
   // no cycles, even between modules of one layer
   "lib/query/a.ts": 'import { b } from "./b";\nexport const a = () => b;\n',
   "lib/query/b.ts": 'import { a } from "./a";\nexport const b = () => a;\n',
 
   // allowed: a component names a service's type, a route calls a service, db/ reads the config, the SDK uses
-  // its built-ins and its tests any built-in
+  // its built-ins and its tests any built-in, both sides use lib/shared, an end-to-end test the SDK's entry point
   "components/ok.ts": 'import type { Row } from "@/lib/query/x";\nexport const ok: Row[] = [];\n',
   "app/ok.ts": 'import { rows } from "@/lib/query/x";\nexport const ok = rows;\n',
   "db/ok.ts": 'import { config } from "../lib/config";\nexport const ok = config;\n',
   "lib/sdk/ok.ts": 'import { gzip } from "node:zlib";\nexport const ok = gzip;\n',
   "lib/sdk/ok.test.ts": 'import { exec } from "node:child_process";\nexport const ok = exec;\n',
+  "lib/sdk/ok-shared.ts": 'import { encode } from "../shared/x";\nexport const ok = encode;\n',
+  "lib/query/ok-shared.ts": 'import { encode } from "@/lib/shared/x";\nexport const ok = encode;\n',
+  "e2e/ok.ts": 'import { client } from "@/lib/sdk";\nexport const ok = client;\n',
 };
 
 let root = "";
@@ -55,7 +67,7 @@ beforeAll(async () => {
   const options = await extractDepcruiseOptions(path.resolve(".dependency-cruiser.cjs"));
   const tsConfig = path.join(root, "tsconfig.json");
   const output = await cruise(
-    ["app", "components", "lib", "db"],
+    ["app", "components", "lib", "db", "e2e"],
     { ...options, baseDir: root, tsConfig: { fileName: tsConfig } },
     {},
     { tsConfig: extractTSConfig(tsConfig) },
@@ -79,8 +91,12 @@ describe(".dependency-cruiser.cjs", () => {
       "not-in-allowed: app/probe.ts → db/x.ts",
       "not-in-allowed: components/probe.ts → db/x.ts",
       "not-in-allowed: db/probe.ts → lib/query/x.ts",
+      "not-in-allowed: e2e/probe.ts → lib/sdk/x.ts",
+      "not-in-allowed: lib/query/probe-sdk.ts → lib/sdk/x.ts",
       "not-in-allowed: lib/sdk/probe-builtin.ts → child_process",
       "not-in-allowed: lib/sdk/probe.ts → lib/query/x.ts",
+      "not-in-allowed: lib/shared/probe-sdk.ts → lib/sdk/x.ts",
+      "not-in-allowed: lib/shared/probe.ts → lib/config.ts",
     ]);
     expect(result.summary.error).toBe(violations.length);
   });

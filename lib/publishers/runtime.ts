@@ -6,7 +6,7 @@ import { ingestWriter } from "@/lib/ingest/writer";
 import type { RecordBatch } from "@/lib/model/records";
 import { buildPublisher, type RunningPublisher } from "./build";
 import type { PublisherType } from "./config";
-import { errorMessage } from "@/lib/sdk/pipeline/publisher";
+import { errorMessage } from "@/lib/shared/error-message";
 import { forwardedRecords, type ForwardedSignal } from "./records";
 
 // The server's publishers at run time. It keeps the running set in step with the publishers
@@ -232,16 +232,14 @@ export class PublisherRuntime {
         entry.lastSample.key !== key ||
         now.getTime() - entry.lastSample.at >= SAMPLE_HEARTBEAT_MS
       ) {
-        await this.database.db
-          .insert(publisherSamples)
-          .values({
-            publisherId: row.id,
-            time: now,
-            sentCount: status.sent,
-            failedCount: status.failed,
-            droppedCount: status.dropped,
-            backlog: status.backlog,
-          });
+        await this.database.db.insert(publisherSamples).values({
+          publisherId: row.id,
+          time: now,
+          sentCount: status.sent,
+          failedCount: status.failed,
+          droppedCount: status.dropped,
+          backlog: status.backlog,
+        });
         entry.lastSample = { at: now.getTime(), key };
       }
     }
