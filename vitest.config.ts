@@ -1,7 +1,13 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
-const alias = { "@": path.resolve(import.meta.dirname) };
+const alias = {
+  "@": path.resolve(import.meta.dirname),
+  // db/ and lib/config.ts import "server-only" so that Next refuses to bundle them for the browser. Its default
+  // export throws; Next's server layers resolve it to its empty module instead, and so do the tests, which are
+  // server code too.
+  "server-only": path.resolve(import.meta.dirname, "node_modules/server-only/empty.js"),
+};
 const dbTests = ["**/*.db.test.ts"];
 const ignore = ["node_modules/**", ".next/**", ".data/**", ".scratch/**", "dist/**"];
 

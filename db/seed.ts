@@ -1,3 +1,4 @@
+import "server-only";
 import { projects } from "./schema";
 import type { Db } from "./client";
 

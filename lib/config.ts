@@ -1,3 +1,7 @@
+// Next refuses to bundle server-only modules for the browser (db/ is marked too). Its server layers resolve the
+// marker to an empty module, and so does the rest of the server code that runs outside Next: the CLIs run under
+// `tsx --conditions=react-server` (package.json's scripts), the tests alias it (vitest.config.ts).
+import "server-only";
 import path from "node:path";
 import { z } from "zod";
 

@@ -20,7 +20,7 @@ import {
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { decodeResponse, decodeStatus } from "@/lib/otlp/proto";
+import { decodeResponse, decodeStatus } from "@/lib/shared/otlp-proto";
 import { createKey, startServer, type RunningServer } from "./server";
 
 // The official OpenTelemetry JS SDK and its OTLP exporters (protobuf and JSON) against the real

@@ -89,10 +89,9 @@ export function keysCli(
   args: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve("tsx/cli"), "scripts/keys.ts", ...args], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    // as `npm run keys` runs it: the react-server condition lets its server-only modules load
+    const cli = [require.resolve("tsx/cli"), "--conditions=react-server", "scripts/keys.ts", ...args];
+    const child = spawn(process.execPath, cli, { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

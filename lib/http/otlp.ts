@@ -1,5 +1,5 @@
 import { config } from "@/lib/config";
-import { encodeResponse, encodeStatus, type Signal } from "@/lib/otlp/proto";
+import { encodeResponse, encodeStatus, type Signal } from "@/lib/shared/otlp-proto";
 import { OTLP_CONTENT_TYPES, receiveOtlp, type OtlpFormat } from "@/lib/ingest/otlp/receive";
 import { readBody } from "./body";
 import { ApiError, toApiError } from "@/lib/errors";

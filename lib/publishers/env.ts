@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { projects, publishers } from "@/db/schema";
 import { PUBLISHER_TYPES, validateConfig } from "./config";
-import { errorMessage } from "@/lib/sdk/pipeline/publisher";
+import { errorMessage } from "@/lib/shared/error-message";
 
 // TRACEDECK_PUBLISHERS: server-side publishers declared in the environment (deployments that keep
 // configuration in code). At start each one is created, or updated to match, under its name in

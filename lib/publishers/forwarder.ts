@@ -1,4 +1,4 @@
-import { errorMessage } from "@/lib/sdk/pipeline/publisher";
+import { errorMessage } from "@/lib/shared/error-message";
 
 // How a server-side publisher moves records to its target without ever slowing ingest: ingest
 // hands records over synchronously (`offer`) after they are committed to Tracedeck's own store;

@@ -1,6 +1,6 @@
-import { metricsPush } from "@/lib/sdk/pipeline/otlp";
 import type { PipelineSeries } from "@/lib/query/exposition";
-import { errorMessage } from "@/lib/sdk/pipeline/publisher";
+import { errorMessage } from "@/lib/shared/error-message";
+import { metricsPush } from "@/lib/shared/metrics-push";
 import { backoffMs, Health, type ForwarderStatus } from "./forwarder";
 
 // Pushes a project's pipeline series (the ones /metrics serves) to a Prometheus remote-write

@@ -7,7 +7,7 @@ import { ingestWriter } from "@/lib/ingest/writer";
 import type { RecordBatch } from "@/lib/model/records";
 import { buildPublisher, type RunningPublisher } from "./build";
 import type { PublisherType } from "./config";
-import { errorMessage } from "@/lib/sdk/pipeline/publisher";
+import { errorMessage } from "@/lib/shared/error-message";
 import { forwardedRecords, type ForwardedSignal } from "./records";
 
 // The server's publishers at run time. It keeps the running set in step with the publishers

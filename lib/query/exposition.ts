@@ -2,7 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Db } from "@/db";
 import type { Ctx } from "@/lib/auth/context";
 import { selfMetrics } from "@/lib/ingest/self-metrics";
-import { seriesSamples, type CounterSeries, type HistogramSeries } from "@/lib/sdk/pipeline/remote-write";
+import { seriesSamples, type CounterSeries, type HistogramSeries } from "@/lib/shared/remote-write";
 import { num } from "./sql";
 
 // GET /metrics: the project's pipeline telemetry in the Prometheus text format — event durations

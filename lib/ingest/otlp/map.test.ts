@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { attributeType } from "@/lib/model/attributes";
 import { mapLogs, mapMetrics, mapTraces } from "./map";
-import { decodeRequest, encodeResponse } from "@/lib/otlp/proto";
+import { decodeRequest, encodeResponse } from "@/lib/shared/otlp-proto";
 import { MalformedOtlp } from "./values";
 
 const kv = (key: string, value: unknown) => ({ key, value });

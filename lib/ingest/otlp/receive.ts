@@ -5,7 +5,7 @@ import { dateToNanos } from "@/lib/model/time";
 import { recordIngest } from "../self-metrics";
 import { ingestWriter, rowCount } from "../writer";
 import { mapLogs, mapMetrics, mapTraces, type Mapped } from "./map";
-import { decodeRequest, type Signal } from "@/lib/otlp/proto";
+import { decodeRequest, type Signal } from "@/lib/shared/otlp-proto";
 import { isObject, MalformedOtlp } from "./values";
 
 export type OtlpFormat = "protobuf" | "json";

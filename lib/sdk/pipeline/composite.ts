@@ -1,3 +1,4 @@
+import { errorMessage } from "../../shared/error-message";
 import {
   formatMetrics,
   type EventMetrics,
@@ -6,7 +7,6 @@ import {
   type NetworkMetrics,
 } from "./metrics";
 import {
-  errorMessage,
   Health,
   StatusReporter,
   type MetricsPublisher,

@@ -1,7 +1,7 @@
 import type { Client, ClientOptions } from "@elastic/elasticsearch";
+import { errorMessage } from "../../shared/error-message";
 import {
   BatchingPublisher,
-  errorMessage,
   type BatchingOptions,
   type BatchResult,
   type PublisherType,

@@ -1,3 +1,14 @@
+import { errorMessage } from "../../shared/error-message";
+import { metricsPush } from "../../shared/metrics-push";
+import {
+  DURATION_BUCKETS,
+  EVENT_DURATION,
+  EVENT_RETRIES,
+  LATENCY_BUCKETS,
+  NETWORK_BYTES,
+  NETWORK_LATENCY,
+} from "../../shared/pipeline-series";
+import type { CounterSeries, HistogramSeries } from "../../shared/remote-write";
 import {
   formatMetrics,
   type EventMetrics,
@@ -6,7 +17,6 @@ import {
   type NetworkMetrics,
 } from "./metrics";
 import {
-  errorMessage,
   Health,
   REQUEST_TIMEOUT_MS,
   StatusReporter,
@@ -14,16 +24,6 @@ import {
   type PublisherOptions,
   type PublisherStatus,
 } from "./publisher";
-import { metricsPush } from "./otlp";
-import type { CounterSeries, HistogramSeries } from "./remote-write";
-import {
-  DURATION_BUCKETS,
-  EVENT_DURATION,
-  EVENT_RETRIES,
-  LATENCY_BUCKETS,
-  NETWORK_BYTES,
-  NETWORK_LATENCY,
-} from "./series";
 
 export interface GrafanaCloudPublisherOptions extends PublisherOptions {
   /**

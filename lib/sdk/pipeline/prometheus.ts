@@ -1,5 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { Counter, Histogram, Registry } from "prom-client";
+import { errorMessage } from "../../shared/error-message";
+import {
+  DURATION_BUCKETS,
+  EVENT_DURATION,
+  EVENT_RETRIES,
+  LATENCY_BUCKETS,
+  NETWORK_BYTES,
+  NETWORK_LATENCY,
+} from "../../shared/pipeline-series";
 import {
   formatMetrics,
   type EventMetrics,
@@ -8,21 +17,12 @@ import {
   type NetworkMetrics,
 } from "./metrics";
 import {
-  errorMessage,
   Health,
   StatusReporter,
   type MetricsPublisher,
   type PublisherOptions,
   type PublisherStatus,
 } from "./publisher";
-import {
-  DURATION_BUCKETS,
-  EVENT_DURATION,
-  EVENT_RETRIES,
-  LATENCY_BUCKETS,
-  NETWORK_BYTES,
-  NETWORK_LATENCY,
-} from "./series";
 
 export interface PrometheusPublisherOptions extends PublisherOptions {
   /** Port to serve `/metrics` on (0 picks a free one; see `port()`). */

@@ -1,3 +1,4 @@
+import { errorMessage } from "../../shared/error-message";
 import {
   formatMetrics,
   type EventMetrics,
@@ -59,8 +60,6 @@ export interface PublisherOptions {
 
 /** Milliseconds a request to a target may take before it counts as failed. */
 export const REQUEST_TIMEOUT_MS = 10_000;
-
-export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Joins a base URL and a path without doubling or losing the slash between them. */
 export const joinUrl = (base: string, path: string): string => base.replace(/\/+$/, "") + path;

@@ -1,6 +1,7 @@
+import { errorMessage } from "../../shared/error-message";
 import { NetworkTelemetry, TelemetryLogger } from "./logger";
 import { formatMetrics, type EventAttributes, type FormattedEvent, type FormattedNetworkOp } from "./metrics";
-import { errorMessage, type MetricsPublisher } from "./publisher";
+import type { MetricsPublisher } from "./publisher";
 
 // The reference's module-level helpers. Each works on the shared default logger (what most
 // applications want: one per process) or on the instance passed in. Records come back in the wire

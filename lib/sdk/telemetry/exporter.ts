@@ -1,6 +1,6 @@
 import { gzip } from "node:zlib";
 import { promisify } from "node:util";
-import { encodeRequest } from "../../otlp/proto";
+import { encodeRequest } from "../../shared/otlp-proto";
 import { RetryableError, TracedeckError } from "../client/errors";
 import { parseRetryAfter, retryWithBackoff } from "../client/retry";
 import { Protocol, type TelemetryConfig } from "./config";

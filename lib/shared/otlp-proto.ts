@@ -1,3 +1,4 @@
+// lib/shared: used by both the server and the SDK, so it imports neither (npm run lint:deps checks it).
 import protobuf from "protobufjs";
 
 // OTLP 1.x message definitions (opentelemetry-proto: common, resource, trace, metrics, logs and the

@@ -1,3 +1,4 @@
+// lib/shared: used by both the server and the SDK, so it imports neither (npm run lint:deps checks it).
 // The four pipeline series every metrics publisher exposes, named as Tracedeck's own `/metrics`
 // names them, so dashboards built on one work on the others.
 

@@ -1,3 +1,4 @@
+// lib/shared: used by both the server and the SDK, so it imports neither (npm run lint:deps checks it).
 // snappyjs ships no types; these cover the two functions it exports. Each answers in a freshly
 // allocated buffer of the kind it was given.
 declare module "snappyjs" {

@@ -1,5 +1,6 @@
+// lib/shared: used by both the server and the SDK, so it imports neither (npm run lint:deps checks it).
 import { encodeWriteRequest, seriesSamples, type CounterSeries, type HistogramSeries } from "./remote-write";
-import { EVENT_DURATION, EVENT_RETRIES, NETWORK_BYTES, NETWORK_LATENCY } from "./series";
+import { EVENT_DURATION, EVENT_RETRIES, NETWORK_BYTES, NETWORK_LATENCY } from "./pipeline-series";
 
 // OTLP/HTTP JSON (ExportMetricsServiceRequest) for the pipeline series: counters as cumulative
 // monotonic sums, histograms as cumulative explicit-bucket histograms. 64-bit integers are strings,
