@@ -10,7 +10,16 @@ const anyPackage = "(^|/)node_modules/";
 const databasePackages = npm("drizzle-orm|postgres|@electric-sql/[^/]+");
 
 // modules that run only in the server: they read the environment, hold connections or answer requests
-const serverModules = ["^db/", "^lib/(query|ingest|auth|publishers|http|api)/", "^lib/config\\.ts$", databasePackages];
+const serverModules = [
+  "^db/",
+  "^lib/(query|ingest|auth|publishers|http|api)/",
+  "^lib/config\\.ts$",
+  "^lib/errors\\.ts$",
+  databasePackages,
+];
+
+// the endpoints' methods and paths by name: pure data that the browser needs to call an endpoint
+const routeTable = "^lib/api/routes\\.ts$";
 
 // the neutral module that the server and the SDK both import
 const shared = "^lib/shared/";
@@ -44,6 +53,15 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
+    {
+      name: "route-table-is-a-leaf",
+      severity: "error",
+      comment:
+        "lib/api/routes.ts is bundled into the browser (see the components rules): it stays plain data and " +
+        "imports nothing, so no schema or server code rides along with it.",
+      from: { path: routeTable },
+      to: {},
+    },
   ],
   allowedSeverity: "error",
   allowed: [
@@ -68,6 +86,13 @@ module.exports = {
         "the modules of lib/ that do no server work (lib/model's vocabulary and the like), not the SDK.",
       from: { path: "^components/" },
       to: { path: "^(components|lib)/", pathNot: [...serverModules, sdk] },
+    },
+    {
+      comment:
+        "components/ call endpoints by name: the table of methods and paths is plain data (a leaf, checked " +
+        "above), the one module of lib/api they import at run time.",
+      from: { path: "^components/" },
+      to: { path: routeTable },
     },
     {
       comment:
@@ -191,6 +216,15 @@ module.exports = {
       comment: "The services run in the server's Node process and use its built-ins.",
       from: { path: "^lib/(query|ingest|auth|publishers|http|api)/" },
       to: { dependencyTypes: ["core"] },
+    },
+
+    // lib/errors.ts
+    {
+      comment:
+        "lib/errors.ts is the domain's error type, free of HTTP: services throw it, lib/http maps it to a " +
+        "status. It reads zod's issues and asks db/errors.ts what a driver's error means.",
+      from: { path: "^lib/errors\\.ts$" },
+      to: { path: [npm("zod"), "^db/errors\\.ts$"] },
     },
 
     // entry points and tests outside the layers

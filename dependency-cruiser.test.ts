@@ -21,6 +21,9 @@ const fixture: Record<string, string> = {
   "lib/shared/x.ts": "export const encode = () => 1;\n",
   "lib/sdk/x.ts": "export const client = 1;\n",
   "lib/sdk/index.ts": 'export { client } from "./x";\n',
+  // (the route table importing anything is a probe too)
+  "lib/api/routes.ts": 'import { z } from "zod";\nexport const routes = { x: z.literal("GET /x") };\n',
+  "lib/api/endpoints.ts": 'import { rows } from "@/lib/query/x";\nexport const endpoints = { x: rows };\n',
 
   // routes and components never reach the database at run time
   "components/probe.ts": 'import { table } from "@/db/x";\nexport const probe = table;\n',
@@ -36,6 +39,10 @@ const fixture: Record<string, string> = {
   "lib/shared/probe.ts": 'import { config } from "@/lib/config";\nexport const probe = config;\n',
   "lib/shared/probe-sdk.ts": 'import { client } from "../sdk/x";\nexport const probe = client;\n',
   "e2e/probe.ts": 'import { client } from "@/lib/sdk/x";\nexport const probe = client;\n',
+  // the browser calls endpoints by name: their declarations (schemas, verbs) stay on the server, and the route
+  // table the browser does import stays plain data
+  "components/probe-endpoints.ts":
+    'import { endpoints } from "@/lib/api/endpoints";\nexport const probe = endpoints;\n',
   // no cycles, even between modules of one layer
   "lib/query/a.ts": 'import { b } from "./b";\nexport const a = () => b;\n',
   "lib/query/b.ts": 'import { a } from "./a";\nexport const b = () => a;\n',
@@ -43,6 +50,7 @@ const fixture: Record<string, string> = {
   // allowed: a component names a service's type, a route calls a service, db/ reads the config, the SDK uses
   // its built-ins and its tests any built-in, both sides use lib/shared, an end-to-end test the SDK's entry point
   "components/ok.ts": 'import type { Row } from "@/lib/query/x";\nexport const ok: Row[] = [];\n',
+  "components/ok-routes.ts": 'import { routes } from "@/lib/api/routes";\nexport const ok = routes;\n',
   "app/ok.ts": 'import { rows } from "@/lib/query/x";\nexport const ok = rows;\n',
   "db/ok.ts": 'import { config } from "../lib/config";\nexport const ok = config;\n',
   "lib/sdk/ok.ts": 'import { gzip } from "node:zlib";\nexport const ok = gzip;\n',
@@ -89,6 +97,7 @@ describe(".dependency-cruiser.cjs", () => {
       "no-circular: lib/query/a.ts → lib/query/b.ts",
       "not-in-allowed: app/probe-orm.ts → drizzle-orm",
       "not-in-allowed: app/probe.ts → db/x.ts",
+      "not-in-allowed: components/probe-endpoints.ts → lib/api/endpoints.ts",
       "not-in-allowed: components/probe.ts → db/x.ts",
       "not-in-allowed: db/probe.ts → lib/query/x.ts",
       "not-in-allowed: e2e/probe.ts → lib/sdk/x.ts",
@@ -97,6 +106,7 @@ describe(".dependency-cruiser.cjs", () => {
       "not-in-allowed: lib/sdk/probe.ts → lib/query/x.ts",
       "not-in-allowed: lib/shared/probe-sdk.ts → lib/sdk/x.ts",
       "not-in-allowed: lib/shared/probe.ts → lib/config.ts",
+      "route-table-is-a-leaf: lib/api/routes.ts → zod",
     ]);
     expect(result.summary.error).toBe(violations.length);
   });
