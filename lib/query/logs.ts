@@ -1,11 +1,12 @@
-import { sql, type SQL } from "drizzle-orm";
+import { desc, getTableColumns, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
+import { logs } from "@/db/schema";
 import { PageParams, RangeParams, decodeCursor, page, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { readSeverityNumber } from "@/lib/model/enums";
 import { nanosToIso } from "@/lib/model/time";
-import { containsPattern, isoTime, nanosToTimestamp, num } from "./sql";
+import { containsPattern, isoTime, nanosToTimestamp } from "./sql";
 
 const Severity = z.string().transform((value, ctx) => {
   const n = readSeverityNumber(value);
@@ -68,26 +69,32 @@ export async function searchLogs({
   if (input.trace_id) where.push(sql`trace_id = ${input.trace_id}`);
   const after = decodeCursor(input.cursor, ["string", "string"]);
   if (after) where.push(sql`(time_unix_nano, id::text) < (${BigInt(after[0]!)}, ${after[1]})`);
-  const rows = await queryRows<Record<string, unknown>>(
-    ctx.db,
-    sql`select * from logs where ${sql.join(where, sql` and `)} order by time_unix_nano desc, id::text desc limit ${input.limit + 1}`,
-  );
-  const { items, next_cursor } = page(rows, input.limit, (r) => [String(r.time_unix_nano), String(r.id)]);
+  const rows = await ctx.db
+    .select({
+      ...getTableColumns(logs),
+      // as the driver parsed it: drizzle's jsonb mapping would parse a string body that reads as JSON ("42") again
+      body: sql<unknown>`${logs.body}`,
+    })
+    .from(logs)
+    .where(sql.join(where, sql` and `))
+    .orderBy(desc(logs.timeUnixNano), sql`${logs.id}::text desc`)
+    .limit(input.limit + 1);
+  const { items, next_cursor } = page(rows, input.limit, (r) => [String(r.timeUnixNano), r.id]);
   return {
     logs: items.map((r) => ({
-      id: String(r.id),
-      time: nanosToIso(BigInt(r.time_unix_nano as bigint)),
-      time_unix_nano: String(r.time_unix_nano),
-      severity_number: num(r.severity_number),
-      severity_text: (r.severity_text as string | null) ?? null,
+      id: r.id,
+      time: nanosToIso(r.timeUnixNano),
+      time_unix_nano: String(r.timeUnixNano),
+      severity_number: r.severityNumber,
+      severity_text: r.severityText,
       body: r.body ?? null,
-      service_name: (r.service_name as string | null) ?? null,
-      trace_id: (r.trace_id as string | null) ?? null,
-      span_id: (r.span_id as string | null) ?? null,
-      event_name: (r.event_name as string | null) ?? null,
-      attributes: (r.attributes as Record<string, unknown>) ?? {},
-      resource_attributes: (r.resource_attributes as Record<string, unknown>) ?? {},
-      scope: (r.scope as Record<string, unknown> | null) ?? null,
+      service_name: r.serviceName,
+      trace_id: r.traceId,
+      span_id: r.spanId,
+      event_name: r.eventName,
+      attributes: r.attributes,
+      resource_attributes: r.resourceAttributes,
+      scope: r.scope,
     })),
     next_cursor,
   };
@@ -114,6 +121,9 @@ export const EventView = z
   .meta({ id: "Event" });
 export const EventSearchResult = z.object({ events: z.array(EventView), next_cursor: z.string().nullable() });
 
+/** An event as the search reads it: the answer's fields, and its time in µs for the cursor. */
+type EventRow = z.output<typeof EventView> & { time_us: number };
+
 /** Standalone events, newest first. */
 export async function searchEvents({
   ctx,
@@ -135,22 +145,22 @@ export async function searchEvents({
   if (input.trace_id) where.push(sql`trace_id = ${input.trace_id}`);
   const after = decodeCursor(input.cursor, ["number", "string"]);
   if (after) where.push(sql`(extract(epoch from time)::float8 * 1e6, id::text) < (${after[0]}::float8, ${after[1]})`);
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<EventRow>(
     ctx.db,
     sql`select id, name, ${isoTime(sql`time`)} as time, extract(epoch from time)::float8 * 1e6 as time_us, service_name,
           trace_id, span_id, attributes
         from events where ${sql.join(where, sql` and `)} order by time desc, id::text desc limit ${input.limit + 1}`,
   );
-  const { items, next_cursor } = page(rows, input.limit, (r) => [Number(r.time_us), String(r.id)]);
+  const { items, next_cursor } = page(rows, input.limit, (r) => [r.time_us, r.id]);
   return {
     events: items.map((r) => ({
-      id: String(r.id),
-      name: String(r.name),
-      time: String(r.time),
-      service_name: (r.service_name as string | null) ?? null,
-      trace_id: (r.trace_id as string | null) ?? null,
-      span_id: (r.span_id as string | null) ?? null,
-      attributes: (r.attributes as Record<string, unknown>) ?? {},
+      id: r.id,
+      name: r.name,
+      time: r.time,
+      service_name: r.service_name,
+      trace_id: r.trace_id,
+      span_id: r.span_id,
+      attributes: r.attributes,
     })),
     next_cursor,
   };

@@ -15,7 +15,7 @@ import {
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/errors";
 import { dateToNanos, nanosToIso } from "@/lib/model/time";
-import { containsPattern, isoTime, nanosToTimestamp, num, numOrNull } from "./sql";
+import { containsPattern, isoTime, nanosToTimestamp, num, type Int8 } from "./sql";
 
 // The pipeline telemetry model's queries (failed and slow events, a task's record, retry
 // statistics, failed and slow network operations, totals per host:port) over the stored data.
@@ -39,17 +39,20 @@ const eventColumns = sql`task_id, event_name, status, ${isoTime(sql`start_time`)
   ${isoTime(sql`end_time`)} as end_time, duration_ms, error, retry_count, process_id, attributes,
   extract(epoch from start_time)::float8 * 1e6 as start_us`;
 
-const eventView = (r: Record<string, unknown>): z.output<typeof PipelineEventView> => ({
-  task_id: String(r.task_id),
-  event_name: String(r.event_name),
-  status: r.status as "pending" | "completed" | "failed",
-  start_time: String(r.start_time),
-  end_time: (r.end_time as string | null) ?? null,
-  duration_ms: numOrNull(r.duration_ms),
-  error: (r.error as string | null) ?? null,
-  retry_count: num(r.retry_count),
-  process_id: numOrNull(r.process_id),
-  attributes: (r.attributes as Record<string, unknown>) ?? {},
+/** What `eventColumns` reads: the answer's fields, and the start in µs for cursors. */
+type EventRow = z.output<typeof PipelineEventView> & { start_us: number };
+
+const eventView = (r: EventRow): z.output<typeof PipelineEventView> => ({
+  task_id: r.task_id,
+  event_name: r.event_name,
+  status: r.status,
+  start_time: r.start_time,
+  end_time: r.end_time,
+  duration_ms: r.duration_ms,
+  error: r.error,
+  retry_count: r.retry_count,
+  process_id: r.process_id,
+  attributes: r.attributes,
 });
 
 const inRange = (column: string, range: Range) =>
@@ -83,12 +86,12 @@ export async function listPipelineEvents({
   const after = decodeCursor(input.cursor, ["number", "string"]);
   if (after)
     where.push(sql`(extract(epoch from start_time)::float8 * 1e6, task_id) < (${after[0]}::float8, ${after[1]})`);
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<EventRow>(
     ctx.db,
     sql`select ${eventColumns} from pipeline_events where ${sql.join(where, sql` and `)}
         order by start_time desc, task_id desc limit ${input.limit + 1}`,
   );
-  const { items, next_cursor } = page(rows, input.limit, (r) => [Number(r.start_us), String(r.task_id)]);
+  const { items, next_cursor } = page(rows, input.limit, (r) => [r.start_us, r.task_id]);
   return { events: items.map(eventView), next_cursor };
 }
 
@@ -116,12 +119,13 @@ export async function listSlowEvents({
   if (input.event_name) where.push(sql`event_name = ${input.event_name}`);
   const after = decodeCursor(input.cursor, ["number", "string"]);
   if (after) where.push(sql`(duration_ms, task_id) < (${after[0]}::float8, ${after[1]})`);
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<EventRow>(
     ctx.db,
     sql`select ${eventColumns} from pipeline_events where ${sql.join(where, sql` and `)}
         order by duration_ms desc, task_id desc limit ${input.limit + 1}`,
   );
-  const { items, next_cursor } = page(rows, input.limit, (r) => [Number(r.duration_ms), String(r.task_id)]);
+  // every row has a duration: the threshold leaves out the pending ones
+  const { items, next_cursor } = page(rows, input.limit, (r) => [r.duration_ms ?? 0, r.task_id]);
   return { events: items.map(eventView), next_cursor };
 }
 
@@ -134,7 +138,7 @@ export async function getTask({
   ctx: Ctx;
   input: z.output<typeof TaskParams>;
 }): Promise<z.output<typeof PipelineEventView>> {
-  const [row] = await queryRows<Record<string, unknown>>(
+  const [row] = await queryRows<EventRow>(
     ctx.db,
     sql`select ${eventColumns} from pipeline_events where project_id = ${ctx.projectId} and task_id = ${input.task_id}`,
   );
@@ -170,7 +174,16 @@ export async function retryStats({
   input: z.output<typeof RetryStatsQuery>;
 }): Promise<z.output<typeof RetryStats>> {
   const range = resolveRange(input, ctx.now());
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<{
+    event_name: string;
+    runs: number;
+    failures: number;
+    retried: number;
+    retries: number;
+    max_retries: number;
+    p50_ms: number | null;
+    p95_ms: number | null;
+  }>(
     ctx.db,
     sql`select event_name,
           count(*)::float8 as runs,
@@ -185,21 +198,21 @@ export async function retryStats({
         group by event_name
         order by event_name`,
   );
-  const total = rows.reduce((n, r) => n + num(r.runs), 0);
-  const retried = rows.reduce((n, r) => n + num(r.retried), 0);
+  const total = rows.reduce((n, r) => n + r.runs, 0);
+  const retried = rows.reduce((n, r) => n + r.retried, 0);
   return {
     total_events: total,
     events_retried: retried,
-    total_retries: rows.reduce((n, r) => n + num(r.retries), 0),
+    total_retries: rows.reduce((n, r) => n + r.retries, 0),
     retry_rate: total ? retried / total : 0,
-    max_retries: rows.reduce((n, r) => Math.max(n, num(r.max_retries)), 0),
+    max_retries: rows.reduce((n, r) => Math.max(n, r.max_retries), 0),
     by_event_name: rows.map((r) => ({
-      event_name: String(r.event_name),
-      runs: num(r.runs),
-      failures: num(r.failures),
-      retries: num(r.retries),
-      p50_ms: numOrNull(r.p50_ms),
-      p95_ms: numOrNull(r.p95_ms),
+      event_name: r.event_name,
+      runs: r.runs,
+      failures: r.failures,
+      retries: r.retries,
+      p50_ms: r.p50_ms,
+      p95_ms: r.p95_ms,
     })),
   };
 }
@@ -224,18 +237,25 @@ const networkColumns = sql`id, task_id, host, port, operation, ${isoTime(sql`sta
   ${isoTime(sql`end_time`)} as end_time, latency_ms, bytes_sent, bytes_received, error,
   extract(epoch from start_time)::float8 * 1e6 as start_us`;
 
-const networkView = (r: Record<string, unknown>): z.output<typeof NetworkOpView> => ({
-  id: String(r.id),
-  task_id: String(r.task_id),
-  host: String(r.host),
-  port: num(r.port),
-  operation: String(r.operation),
-  start_time: String(r.start_time),
-  end_time: (r.end_time as string | null) ?? null,
-  latency_ms: numOrNull(r.latency_ms),
+/** What `networkColumns` reads: the answer's fields with the byte counts as stored, and the start in µs for cursors. */
+type NetworkRow = Omit<z.output<typeof NetworkOpView>, "bytes_sent" | "bytes_received"> & {
+  bytes_sent: Int8;
+  bytes_received: Int8;
+  start_us: number;
+};
+
+const networkView = (r: NetworkRow): z.output<typeof NetworkOpView> => ({
+  id: r.id,
+  task_id: r.task_id,
+  host: r.host,
+  port: r.port,
+  operation: r.operation,
+  start_time: r.start_time,
+  end_time: r.end_time,
+  latency_ms: r.latency_ms,
   bytes_sent: num(r.bytes_sent),
   bytes_received: num(r.bytes_received),
-  error: (r.error as string | null) ?? null,
+  error: r.error,
 });
 
 const Bool = z.enum(["true", "false"]).transform((v) => v === "true");
@@ -265,12 +285,12 @@ export async function listNetworkOps({
   const after = decodeCursor(input.cursor, ["number", "string"]);
   if (after)
     where.push(sql`(extract(epoch from start_time)::float8 * 1e6, id::text) < (${after[0]}::float8, ${after[1]})`);
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<NetworkRow>(
     ctx.db,
     sql`select ${networkColumns} from network_ops where ${sql.join(where, sql` and `)}
         order by start_time desc, id::text desc limit ${input.limit + 1}`,
   );
-  const { items, next_cursor } = page(rows, input.limit, (r) => [Number(r.start_us), String(r.id)]);
+  const { items, next_cursor } = page(rows, input.limit, (r) => [r.start_us, r.id]);
   return { operations: items.map(networkView), next_cursor };
 }
 
@@ -295,12 +315,13 @@ export async function listSlowNetworkOps({
   ];
   const after = decodeCursor(input.cursor, ["number", "string"]);
   if (after) where.push(sql`(latency_ms, id::text) < (${after[0]}::float8, ${after[1]})`);
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<NetworkRow>(
     ctx.db,
     sql`select ${networkColumns} from network_ops where ${sql.join(where, sql` and `)}
         order by latency_ms desc, id::text desc limit ${input.limit + 1}`,
   );
-  const { items, next_cursor } = page(rows, input.limit, (r) => [Number(r.latency_ms), String(r.id)]);
+  // every row has a latency: the threshold leaves out the open ones
+  const { items, next_cursor } = page(rows, input.limit, (r) => [r.latency_ms ?? 0, r.id]);
   return { operations: items.map(networkView), next_cursor };
 }
 
@@ -327,7 +348,8 @@ export async function networkHosts({
   input: z.output<typeof HostsQuery>;
 }): Promise<z.output<typeof HostsResult>> {
   const range = resolveRange(input, ctx.now());
-  const rows = await queryRows<Record<string, unknown>>(
+  // the columns are the answer's fields
+  const hosts = await queryRows<z.output<typeof HostStats>>(
     ctx.db,
     sql`select host, port, count(*)::float8 as operations, (count(*) filter (where error is not null))::float8 as errors,
           coalesce(sum(bytes_sent), 0)::float8 as bytes_sent, coalesce(sum(bytes_received), 0)::float8 as bytes_received,
@@ -338,18 +360,7 @@ export async function networkHosts({
         group by host, port
         order by count(*) desc, host, port`,
   );
-  return {
-    hosts: rows.map((r) => ({
-      host: String(r.host),
-      port: num(r.port),
-      operations: num(r.operations),
-      errors: num(r.errors),
-      bytes_sent: num(r.bytes_sent),
-      bytes_received: num(r.bytes_received),
-      p50_ms: numOrNull(r.p50_ms),
-      p95_ms: numOrNull(r.p95_ms),
-    })),
-  };
+  return { hosts };
 }
 
 const bucketOf = (column: string, b: Buckets) =>
@@ -401,7 +412,16 @@ export async function pipelineSummary({
   const filter = sql.join(where, sql` and `);
   const stuckBefore = dateToNanos(ctx.now()) - BigInt(Math.round(input.threshold_seconds * 1e9));
   const [totals, series, distribution] = await Promise.all([
-    queryRows<Record<string, unknown>>(
+    queryRows<{
+      runs: number;
+      failed: number;
+      finished: number;
+      retried: number;
+      pending: number;
+      stuck: number;
+      p50_ms: number | null;
+      p95_ms: number | null;
+    }>(
       ctx.db,
       sql`select count(*)::float8 as runs, (count(*) filter (where status = 'failed'))::float8 as failed,
             (count(*) filter (where status <> 'pending'))::float8 as finished,
@@ -410,34 +430,35 @@ export async function pipelineSummary({
             percentile_cont(0.5) within group (order by duration_ms) as p50_ms, percentile_cont(0.95) within group (order by duration_ms) as p95_ms
           from pipeline_events where ${filter}`,
     ),
-    queryRows<Record<string, unknown>>(
+    queryRows<{ bucket: number; runs: number; failed: number; retried: number }>(
       ctx.db,
       sql`select ${bucketOf("start_time", b)} as bucket, count(*)::float8 as runs, (count(*) filter (where status = 'failed'))::float8 as failed,
             (count(*) filter (where retry_count > 0))::float8 as retried
           from pipeline_events where ${filter} group by 1`,
     ),
-    queryRows<Record<string, unknown>>(
+    queryRows<{ retry_count: number; runs: number }>(
       ctx.db,
       sql`select retry_count, count(*)::float8 as runs from pipeline_events where ${filter} group by retry_count order by retry_count`,
     ),
   ]);
-  const t = totals[0] ?? {};
-  const byBucket = new Map(series.map((r) => [num(r.bucket), r]));
+  // an aggregate without GROUP BY answers one row, also over no rows
+  const t = totals[0]!;
+  const byBucket = new Map(series.map((r) => [r.bucket, r]));
   return {
-    runs: num(t.runs),
-    failed: num(t.failed),
-    failure_rate: num(t.finished) ? num(t.failed) / num(t.finished) : 0,
-    retried: num(t.retried),
-    pending: num(t.pending),
-    stuck: num(t.stuck),
-    p50_ms: numOrNull(t.p50_ms),
-    p95_ms: numOrNull(t.p95_ms),
+    runs: t.runs,
+    failed: t.failed,
+    failure_rate: t.finished ? t.failed / t.finished : 0,
+    retried: t.retried,
+    pending: t.pending,
+    stuck: t.stuck,
+    p50_ms: t.p50_ms,
+    p95_ms: t.p95_ms,
     step_seconds: b.step,
     series: Array.from({ length: b.count }, (_, bucket) => {
       const r = byBucket.get(bucket);
-      return { time: bucketTime(b, bucket), runs: num(r?.runs), failed: num(r?.failed), retried: num(r?.retried) };
+      return { time: bucketTime(b, bucket), runs: r?.runs ?? 0, failed: r?.failed ?? 0, retried: r?.retried ?? 0 };
     }),
-    retry_distribution: distribution.map((r) => ({ retry_count: num(r.retry_count), runs: num(r.runs) })),
+    retry_distribution: distribution,
   };
 }
 
@@ -460,6 +481,9 @@ export const NetworkSeries = z.object({
   series: z.array(z.object({ host: z.string(), port: z.number(), points: z.array(NetworkPoint) })),
 });
 
+/** One host:port's operations in one time bucket (the bucket's index in the range). */
+type NetworkBucketRow = Omit<z.output<typeof NetworkPoint>, "time"> & { host: string; port: number; bucket: number };
+
 /** Latency, bytes and errors over time per host:port. */
 export async function networkSeries({
   ctx,
@@ -470,7 +494,7 @@ export async function networkSeries({
 }): Promise<z.output<typeof NetworkSeries>> {
   const range = resolveRange(input, ctx.now());
   const b = buckets(range, input.step_seconds);
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<NetworkBucketRow>(
     ctx.db,
     sql`select host, port, ${bucketOf("start_time", b)} as bucket, count(*)::float8 as operations,
           (count(*) filter (where error is not null))::float8 as errors,
@@ -480,11 +504,11 @@ export async function networkSeries({
         where project_id = ${ctx.projectId} and ${inRange("start_time", range)} ${input.host ? sql`and host = ${input.host}` : sql``}
         group by host, port, 3`,
   );
-  const byHost = new Map<string, { host: string; port: number; rows: Map<number, Record<string, unknown>> }>();
+  const byHost = new Map<string, { host: string; port: number; rows: Map<number, NetworkBucketRow> }>();
   for (const r of rows) {
-    const key = `${String(r.host)}:${num(r.port)}`;
-    if (!byHost.has(key)) byHost.set(key, { host: String(r.host), port: num(r.port), rows: new Map() });
-    byHost.get(key)!.rows.set(num(r.bucket), r);
+    const key = `${r.host}:${r.port}`;
+    if (!byHost.has(key)) byHost.set(key, { host: r.host, port: r.port, rows: new Map() });
+    byHost.get(key)!.rows.set(r.bucket, r);
   }
   return {
     step_seconds: b.step,
@@ -497,12 +521,12 @@ export async function networkSeries({
           const r = found.get(bucket);
           return {
             time: bucketTime(b, bucket),
-            operations: num(r?.operations),
-            errors: num(r?.errors),
-            bytes_sent: num(r?.bytes_sent),
-            bytes_received: num(r?.bytes_received),
-            p50_ms: numOrNull(r?.p50_ms),
-            p95_ms: numOrNull(r?.p95_ms),
+            operations: r?.operations ?? 0,
+            errors: r?.errors ?? 0,
+            bytes_sent: r?.bytes_sent ?? 0,
+            bytes_received: r?.bytes_received ?? 0,
+            p50_ms: r?.p50_ms ?? null,
+            p95_ms: r?.p95_ms ?? null,
           };
         }),
       })),
