@@ -1,11 +1,12 @@
-import { desc, getTableColumns, sql, type SQL } from "drizzle-orm";
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
 import { logs } from "@/db/schema";
-import { PageParams, RangeParams, decodeCursor, page, resolveRange } from "@/lib/api/params";
+import { PageParams, RangeParams, TraceIdParam, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { readSeverityNumber } from "@/lib/model/enums";
 import { nanosToIso } from "@/lib/model/time";
+import { keyset } from "./keyset";
 import { containsPattern, isoTime, nanosToTimestamp } from "./sql";
 
 const Severity = z.string().transform((value, ctx) => {
@@ -16,16 +17,12 @@ const Severity = z.string().transform((value, ctx) => {
   }
   return n;
 });
-const TraceId = z
-  .string()
-  .regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex characters")
-  .transform((s) => s.toLowerCase());
 
 export const LogSearchQuery = z.object({
   service: z.string().optional(),
   severity: Severity.optional().meta({ description: "at least this severity (name or number)" }),
   q: z.string().optional().meta({ description: "text the body contains (case-insensitive)" }),
-  trace_id: TraceId.optional(),
+  trace_id: TraceIdParam.optional(),
   ...RangeParams,
   ...PageParams,
 });
@@ -67,8 +64,11 @@ export async function searchLogs({
   if (input.severity !== undefined) where.push(sql`severity_number >= ${input.severity}`);
   if (input.q) where.push(sql`body::text ilike ${containsPattern(input.q)}`);
   if (input.trace_id) where.push(sql`trace_id = ${input.trace_id}`);
-  const after = decodeCursor(input.cursor, ["string", "string"]);
-  if (after) where.push(sql`(time_unix_nano, id::text) < (${BigInt(after[0]!)}, ${after[1]})`);
+  const paging = keyset<typeof logs.$inferSelect>(input, [
+    { key: sql`time_unix_nano`, type: "bigint", of: (r) => r.timeUnixNano },
+    { key: sql`id::text`, type: "text", of: (r) => r.id },
+  ]);
+  if (paging.after) where.push(paging.after);
   const rows = await ctx.db
     .select({
       ...getTableColumns(logs),
@@ -77,9 +77,9 @@ export async function searchLogs({
     })
     .from(logs)
     .where(sql.join(where, sql` and `))
-    .orderBy(desc(logs.timeUnixNano), sql`${logs.id}::text desc`)
-    .limit(input.limit + 1);
-  const { items, next_cursor } = page(rows, input.limit, (r) => [String(r.timeUnixNano), r.id]);
+    .orderBy(paging.orderBy)
+    .limit(paging.limit);
+  const { items, next_cursor } = paging.page(rows);
   return {
     logs: items.map((r) => ({
       id: r.id,
@@ -104,7 +104,7 @@ export const EventSearchQuery = z.object({
   name: z.string().optional(),
   service: z.string().optional(),
   q: z.string().optional().meta({ description: "text the name or attributes contain (case-insensitive)" }),
-  trace_id: TraceId.optional(),
+  trace_id: TraceIdParam.optional(),
   ...RangeParams,
   ...PageParams,
 });
@@ -143,15 +143,18 @@ export async function searchEvents({
   if (input.q)
     where.push(sql`(name ilike ${containsPattern(input.q)} or attributes::text ilike ${containsPattern(input.q)})`);
   if (input.trace_id) where.push(sql`trace_id = ${input.trace_id}`);
-  const after = decodeCursor(input.cursor, ["number", "string"]);
-  if (after) where.push(sql`(extract(epoch from time)::float8 * 1e6, id::text) < (${after[0]}::float8, ${after[1]})`);
+  const paging = keyset<EventRow>(input, [
+    { key: sql`extract(epoch from time)::float8 * 1e6`, order: sql`time`, type: "float8", of: (r) => r.time_us },
+    { key: sql`id::text`, type: "text", of: (r) => r.id },
+  ]);
+  if (paging.after) where.push(paging.after);
   const rows = await queryRows<EventRow>(
     ctx.db,
     sql`select id, name, ${isoTime(sql`time`)} as time, extract(epoch from time)::float8 * 1e6 as time_us, service_name,
           trace_id, span_id, attributes
-        from events where ${sql.join(where, sql` and `)} order by time desc, id::text desc limit ${input.limit + 1}`,
+        from events where ${sql.join(where, sql` and `)} order by ${paging.orderBy} limit ${paging.limit}`,
   );
-  const { items, next_cursor } = page(rows, input.limit, (r) => [r.time_us, r.id]);
+  const { items, next_cursor } = paging.page(rows);
   return {
     events: items.map((r) => ({
       id: r.id,

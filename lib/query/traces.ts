@@ -1,12 +1,13 @@
-import { desc, sql, type SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { queryRows } from "@/db";
 import { traces } from "@/db/schema";
-import { KeyValueParam, PageParams, RangeParams, decodeCursor, page, resolveRange } from "@/lib/api/params";
+import { KeyValueParam, PageParams, RangeParams, TraceIdParam, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/errors";
 import { nanosToIso } from "@/lib/model/time";
+import { keyset } from "./keyset";
 
 export const TraceSearchQuery = z.object({
   service: z.string().optional().meta({ description: "traces with a span of this service" }),
@@ -63,8 +64,11 @@ export async function searchTraces({
     where.push(sql`exists (select 1 from spans s where s.project_id = t.project_id and s.trace_id = t.trace_id
       and (s.attributes ->> ${key} = ${value} or s.resource_attributes ->> ${key} = ${value}))`);
   }
-  const after = decodeCursor(input.cursor, ["string", "string"]);
-  if (after) where.push(sql`(t.start_time_unix_nano, t.trace_id) < (${BigInt(after[0]!)}, ${after[1]})`);
+  const paging = keyset<Pick<typeof traces.$inferSelect, "startTimeUnixNano" | "traceId">>(input, [
+    { key: sql`t.start_time_unix_nano`, type: "bigint", of: (r) => r.startTimeUnixNano },
+    { key: sql`t.trace_id`, type: "text", of: (r) => r.traceId },
+  ]);
+  if (paging.after) where.push(paging.after);
 
   const t = alias(traces, "t");
   const rows = await ctx.db
@@ -80,9 +84,9 @@ export async function searchTraces({
     })
     .from(t)
     .where(sql.join(where, sql` and `))
-    .orderBy(desc(t.startTimeUnixNano), desc(t.traceId))
-    .limit(input.limit + 1);
-  const { items, next_cursor } = page(rows, input.limit, (r) => [String(r.startTimeUnixNano), r.traceId]);
+    .orderBy(paging.orderBy)
+    .limit(paging.limit);
+  const { items, next_cursor } = paging.page(rows);
   return {
     traces: items.map((r) => ({
       trace_id: r.traceId,
@@ -138,7 +142,7 @@ export const TraceView = z
   })
   .meta({ id: "Trace" });
 
-export const TraceIdParams = z.object({ trace_id: z.string().regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex characters") });
+export const TraceIdParams = z.object({ trace_id: TraceIdParam });
 
 const isoNanos = (column: string) =>
   sql.raw(

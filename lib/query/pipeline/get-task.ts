@@ -1,0 +1,23 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { queryRows } from "@/db";
+import type { Ctx } from "@/lib/auth/context";
+import { ApiError } from "@/lib/errors";
+import { eventColumns, eventView, type EventRow, type PipelineEventView } from "./events";
+
+export const TaskParams = z.object({ task_id: z.string().min(1) });
+
+export async function getTask({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof TaskParams>;
+}): Promise<z.output<typeof PipelineEventView>> {
+  const [row] = await queryRows<EventRow>(
+    ctx.db,
+    sql`select ${eventColumns} from pipeline_events where project_id = ${ctx.projectId} and task_id = ${input.task_id}`,
+  );
+  if (!row) throw new ApiError("not_found", `no task ${input.task_id}`);
+  return eventView(row);
+}
