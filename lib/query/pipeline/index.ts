@@ -4,7 +4,7 @@
 export { PipelineEventView, PipelineEventsResult } from "./events";
 export { PipelineEventsQuery, listPipelineEvents } from "./list-pipeline-events";
 export { SlowQuery, listSlowEvents } from "./list-slow-events";
-export { TaskParams, getTask } from "./get-task";
+export { TaskParams, TaskQuery, getTask } from "./get-task";
 export { RetryStats, RetryStatsQuery, retryStats } from "./retry-stats";
 export { NetworkOpView, NetworkResult } from "./network";
 export { NetworkQuery, listNetworkOps } from "./list-network-ops";

@@ -5,13 +5,14 @@ import { PageParams, RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { keyset } from "../keyset";
 import { containsPattern } from "../sql";
-import { eventColumns, eventView, PipelineEventsResult, type EventRow } from "./events";
+import { eventColumns, eventView, isStuck, PipelineEventsResult, StuckThreshold, type EventRow } from "./events";
 import { inRange } from "./range";
 
 export const PipelineEventsQuery = z.object({
   status: z.enum(["pending", "completed", "failed"]).optional(),
   event_name: z.string().optional(),
   error: z.string().optional().meta({ description: "text the error contains (case-insensitive)" }),
+  threshold_seconds: StuckThreshold,
   ...RangeParams,
   ...PageParams,
 });
@@ -41,7 +42,7 @@ export async function listPipelineEvents({
   if (paging.after) where.push(paging.after);
   const rows = await queryRows<EventRow>(
     ctx.db,
-    sql`select ${eventColumns} from pipeline_events where ${sql.join(where, sql` and `)}
+    sql`select ${eventColumns(isStuck(ctx, input.threshold_seconds))} from pipeline_events where ${sql.join(where, sql` and `)}
         order by ${paging.orderBy} limit ${paging.limit}`,
   );
   const { items, next_cursor } = paging.page(rows);

@@ -4,7 +4,7 @@ import { queryRows } from "@/db";
 import { PageParams, RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { keyset } from "../keyset";
-import { eventColumns, eventView, PipelineEventsResult, type EventRow } from "./events";
+import { eventColumns, eventView, isStuck, PipelineEventsResult, type EventRow } from "./events";
 import { inRange } from "./range";
 
 export const SlowQuery = z.object({
@@ -37,7 +37,7 @@ export async function listSlowEvents({
   if (paging.after) where.push(paging.after);
   const rows = await queryRows<EventRow>(
     ctx.db,
-    sql`select ${eventColumns} from pipeline_events where ${sql.join(where, sql` and `)}
+    sql`select ${eventColumns(isStuck(ctx, input.threshold_seconds))} from pipeline_events where ${sql.join(where, sql` and `)}
         order by ${paging.orderBy} limit ${paging.limit}`,
   );
   const { items, next_cursor } = paging.page(rows);

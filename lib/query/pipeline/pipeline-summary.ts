@@ -3,17 +3,12 @@ import { z } from "zod";
 import { queryRows } from "@/db";
 import { RangeParams, StepParam, buckets, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
-import { dateToNanos } from "@/lib/model/time";
-import { nanosToTimestamp } from "../sql";
+import { isStuck, StuckThreshold } from "./events";
 import { bucketOf, bucketTime, inRange } from "./range";
 
 export const PipelineSummaryQuery = z.object({
   event_name: z.string().optional(),
-  threshold_seconds: z.coerce
-    .number()
-    .min(0)
-    .default(1)
-    .meta({ description: "pending tasks running longer than this are stuck" }),
+  threshold_seconds: StuckThreshold,
   ...StepParam,
   ...RangeParams,
 });
@@ -49,7 +44,6 @@ export async function pipelineSummary({
   const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range)];
   if (input.event_name) where.push(sql`event_name = ${input.event_name}`);
   const filter = sql.join(where, sql` and `);
-  const stuckBefore = dateToNanos(ctx.now()) - BigInt(Math.round(input.threshold_seconds * 1e9));
   const [totals, series, distribution] = await Promise.all([
     queryRows<{
       runs: number;
@@ -65,7 +59,7 @@ export async function pipelineSummary({
       sql`select count(*)::float8 as runs, (count(*) filter (where status = 'failed'))::float8 as failed,
             (count(*) filter (where status <> 'pending'))::float8 as finished,
             (count(*) filter (where retry_count > 0))::float8 as retried, (count(*) filter (where status = 'pending'))::float8 as pending,
-            (count(*) filter (where status = 'pending' and start_time < ${nanosToTimestamp(stuckBefore)}))::float8 as stuck,
+            (count(*) filter (where ${isStuck(ctx, input.threshold_seconds)}))::float8 as stuck,
             percentile_cont(0.5) within group (order by duration_ms) as p50_ms, percentile_cont(0.95) within group (order by duration_ms) as p95_ms
           from pipeline_events where ${filter}`,
     ),
