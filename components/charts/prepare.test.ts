@@ -5,7 +5,6 @@ import {
   chartKind,
   countRows,
   defaultAggregation,
-  isStuck,
   linkedTraceId,
   metricRows,
   perHostRows,
@@ -101,12 +100,6 @@ describe("pipeline and network chart preparation", () => {
       { label: "3 retries", runs: 1 },
     ]);
     expect(retryBars([])).toEqual([{ label: "0 retries", runs: 0 }]);
-  });
-  it("calls a pending task stuck past the threshold only", () => {
-    const now = Date.UTC(2026, 10, 22, 10, 0, 10);
-    expect(isStuck({ status: "pending", start_time: "2026-11-22T10:00:00Z" }, 5, now)).toBe(true);
-    expect(isStuck({ status: "pending", start_time: "2026-11-22T10:00:08Z" }, 5, now)).toBe(false);
-    expect(isStuck({ status: "failed", start_time: "2026-11-22T09:00:00Z" }, 5, now)).toBe(false);
   });
   it("finds a linked trace id under the usual attribute names", () => {
     expect(linkedTraceId({ "trace.id": "AB".repeat(16) })).toBe("ab".repeat(16));

@@ -93,15 +93,6 @@ export function retryBars(distribution: { retry_count: number; runs: number }[])
   }));
 }
 
-/** A pending task counts as stuck once it has run longer than the slow threshold. */
-export function isStuck(
-  event: { status: string; start_time: string },
-  thresholdSeconds: number,
-  nowMs: number,
-): boolean {
-  return event.status === "pending" && nowMs - Date.parse(event.start_time) > thresholdSeconds * 1000;
-}
-
 const TRACE_ID = /^[0-9a-f]{32}$/i;
 
 /** The trace a task's attributes point at, under the names SDKs use for it. */

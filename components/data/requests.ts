@@ -110,10 +110,12 @@ export const slowEventsRequest = (view: View, f: EventFilters) =>
     },
   });
 export const pendingEventsRequest = (view: View, f: EventFilters) =>
-  request("listPipelineEvents", { query: { ...ranged(view), status: "pending", event_name: f.event_name, limit: 50 } });
+  request("listPipelineEvents", {
+    query: { ...ranged(view), status: "pending", event_name: f.event_name, threshold_seconds: f.threshold, limit: 50 },
+  });
 export const retryStatsRequest = (view: View) => request("retryStats", { query: ranged(view) });
-export const taskRequest = (view: View, taskId: string) =>
-  request("getTask", { params: { task_id: taskId }, query: scoped(view) });
+export const taskRequest = (view: View, taskId: string, f: EventFilters) =>
+  request("getTask", { params: { task_id: taskId }, query: { ...scoped(view), threshold_seconds: f.threshold } });
 /** A task's network operations: any time (a task's record is not bound to the page's range). */
 export const taskNetworkRequest = (view: View, taskId: string, startMs: number) =>
   request("listNetworkOps", {

@@ -3,7 +3,7 @@
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { CategoryBars, COLORS, TimeChart } from "@/components/charts/chart";
-import { countRows, isStuck, retryBars } from "@/components/charts/prepare";
+import { countRows, retryBars } from "@/components/charts/prepare";
 import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
 import type { PipelineEvent, PipelineSummary, RetryStats } from "@/components/data/types";
 import {
@@ -131,13 +131,12 @@ const EVENT_COLUMNS: Column[] = [
   { name: "Duration", numeric: true },
 ];
 
-function EventTable({ events, label, stuckAfter }: { events: PipelineEvent[]; label: string; stuckAfter?: number }) {
+function EventTable({ events, label }: { events: PipelineEvent[]; label: string }) {
   const [now] = useState(() => Date.now());
   const hydrated = useHydrated();
   return (
     <RecordTable label={label} columns={EVENT_COLUMNS}>
       {events.map((event) => {
-        const stuck = hydrated && stuckAfter !== undefined && isStuck(event, stuckAfter, now);
         return (
           <tr key={event.task_id} data-task-id={event.task_id} className={rowClass}>
             <td className="py-1.5">{event.event_name}</td>
@@ -146,7 +145,7 @@ function EventTable({ events, label, stuckAfter }: { events: PipelineEvent[]; la
             </td>
             <td className="max-w-md py-1.5 break-words">
               {event.error ? <span className="text-red-700 dark:text-red-400">{event.error}</span> : event.status}
-              {stuck && (
+              {event.stuck && (
                 <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs font-medium text-amber-800 dark:bg-amber-950 dark:text-amber-300">
                   stuck
                 </span>
@@ -222,7 +221,7 @@ function StuckTasks({ filters }: { filters: EventFilters }) {
       items={(data) => data.events}
       empty="No task is pending"
     >
-      {({ events }) => <EventTable events={events} label="Pending tasks" stuckAfter={Number(filters.threshold)} />}
+      {({ events }) => <EventTable events={events} label="Pending tasks" />}
     </ApiListPanel>
   );
 }

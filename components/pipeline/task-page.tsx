@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
-import { isStuck, linkedTraceId } from "@/components/charts/prepare";
+import { linkedTraceId } from "@/components/charts/prepare";
 import { useEndpoint, useView } from "@/components/data/hooks";
 import type { PipelineEvent } from "@/components/data/types";
 import { readEventFilters, taskNetworkRequest, taskRequest } from "@/components/data/requests";
@@ -19,7 +19,7 @@ import { OpsTable } from "./network-page";
 
 export function TaskPage({ taskId }: { taskId: string }) {
   const view = useView();
-  const task = useEndpoint(taskRequest(view, taskId));
+  const task = useEndpoint(taskRequest(view, taskId, readEventFilters(useSearchParams())));
   return (
     <div className="mx-auto max-w-6xl space-y-4">
       <p className="text-sm text-zinc-500">
@@ -37,11 +37,11 @@ export function TaskPage({ taskId }: { taskId: string }) {
 
 function TaskRecord({ task }: { task: PipelineEvent }) {
   const view = useView();
-  const threshold = Number(readEventFilters(useSearchParams()).threshold);
   const [now] = useState(() => Date.now());
   const hydrated = useHydrated();
   const traceId = linkedTraceId(task.attributes);
-  const stuck = hydrated && isStuck(task, threshold, now);
+  // the badge says for how long, by the browser's clock
+  const stuck = hydrated && task.stuck;
   const status =
     task.status === "failed"
       ? "text-red-600 dark:text-red-400"

@@ -64,6 +64,7 @@ import {
   SlowNetworkQuery,
   SlowQuery,
   TaskParams,
+  TaskQuery,
 } from "@/lib/query/pipeline";
 import { ProjectStats } from "@/lib/query/overview";
 import { PublisherSeries, PublisherSeriesQuery, PublishersResult } from "@/lib/query/publishers";
@@ -358,8 +359,9 @@ export const endpoints = {
     tag: "Pipeline",
     scope: "read",
     params: TaskParams,
+    query: TaskQuery,
     response: PipelineEventView,
-    serve: ({ ctx, params }) => getTask({ ctx, input: params }),
+    serve: ({ ctx, params, query }) => getTask({ ctx, input: { ...params, ...query } }),
   }),
   pipelineSummary: endpoint("pipelineSummary", {
     summary: "Runs, failures, retries and stuck tasks: totals, over time, and the distribution of retry counts",

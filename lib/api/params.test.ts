@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { defaultStepSeconds, RangeParams, parseRelativeTime } from "./params";
+import {
+  BoolParam,
+  decodeCursor,
+  defaultStepSeconds,
+  encodeCursor,
+  RangeParams,
+  parseRelativeTime,
+  TraceIdParam,
+} from "./params";
 
 describe("relative times", () => {
   const nowMs = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -29,5 +37,51 @@ describe("default steps", () => {
     expect(defaultStepSeconds(1800)).toBe(30);
     expect(defaultStepSeconds(86_400)).toBe(1800);
     expect(defaultStepSeconds(30 * 86_400)).toBe(43_200);
+  });
+});
+
+describe("cursors", () => {
+  it("give back the key they were made of", () => {
+    expect(decodeCursor(encodeCursor(["1763787600000000001", "abc"]), ["bigint", "string"])).toEqual([
+      "1763787600000000001",
+      "abc",
+    ]);
+    expect(decodeCursor(encodeCursor([1.5, "abc"]), ["number", "string"])).toEqual([1.5, "abc"]);
+    expect(decodeCursor(undefined, ["number"])).toBeUndefined();
+  });
+  it("are a validation failure when they do not fit the endpoint's key, an integer part that is not one too", () => {
+    for (const [key, shape] of [
+      [
+        ["x", "abc"],
+        ["bigint", "string"],
+      ],
+      [
+        ["1.5", "abc"],
+        ["bigint", "string"],
+      ],
+      [
+        ["1", "abc"],
+        ["number", "string"],
+      ],
+      [[1], ["number", "string"]],
+    ] as const)
+      expect(() => decodeCursor(encodeCursor([...key]), [...shape])).toThrow(
+        expect.objectContaining({ code: "validation_failed", message: expect.stringMatching(/cursor/) }),
+      );
+    expect(() => decodeCursor("not base64 json", ["number"])).toThrow(
+      expect.objectContaining({ code: "validation_failed" }),
+    );
+  });
+});
+
+describe("shared parameters", () => {
+  it("read a trace id in either case as lowercase, and nothing else as one", () => {
+    expect(TraceIdParam.parse("AB".repeat(16))).toBe("ab".repeat(16));
+    expect(TraceIdParam.safeParse("ab".repeat(15)).error?.issues[0]?.message).toBe("must be 32 hex characters");
+  });
+  it("read true and false, and nothing else, as a boolean", () => {
+    expect(BoolParam.parse("true")).toBe(true);
+    expect(BoolParam.parse("false")).toBe(false);
+    expect(BoolParam.safeParse("yes").success).toBe(false);
   });
 });

@@ -74,14 +74,17 @@ export function encodeCursor(key: (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
 }
 
-export function decodeCursor(
-  cursor: string | undefined,
-  shape: ("string" | "number")[],
-): (string | number)[] | undefined {
+/** What a cursor's key part holds: a string, a number, or an integer too large for one (as decimal text). */
+export type CursorPart = "string" | "number" | "bigint";
+
+const fits = (value: unknown, part: CursorPart) =>
+  part === "bigint" ? typeof value === "string" && /^-?\d{1,19}$/.test(value) : typeof value === part;
+
+export function decodeCursor(cursor: string | undefined, shape: CursorPart[]): (string | number)[] | undefined {
   if (cursor === undefined) return undefined;
   try {
-    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (Array.isArray(key) && key.length === shape.length && key.every((v, i) => typeof v === shape[i]))
+    const key: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(key) && key.length === shape.length && key.every((v, i) => fits(v, shape[i]!)))
       return key as (string | number)[];
   } catch {
     // fall through to the 400
@@ -91,16 +94,14 @@ export function decodeCursor(
   ]);
 }
 
-/** Splits the extra row a page query fetched into the page and the cursor for the next one. */
-export function page<T>(
-  rows: T[],
-  limit: number,
-  key: (row: T) => (string | number)[],
-): { items: T[]; next_cursor: string | null } {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, next_cursor: rows.length > limit && last ? encodeCursor(key(last)) : null };
-}
+/** A trace id: 32 hex digits in either case, read as lowercase (the case Tracedeck stores). */
+export const TraceIdParam = z
+  .string()
+  .regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex characters")
+  .transform((s) => s.toLowerCase());
+
+/** `true` or `false`, as a query string says it. */
+export const BoolParam = z.enum(["true", "false"]).transform((v) => v === "true");
 
 /** `key:value` pairs of repeatable parameters such as attr= and tag=. */
 export const KeyValueParam = z

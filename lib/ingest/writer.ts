@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
-import { sql } from "drizzle-orm";
+import { getTableColumns, getTableName, sql, type Column, type SQL } from "drizzle-orm";
+import { toSnakeCase } from "drizzle-orm/casing";
+import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database, Db } from "@/db";
+import { events, logs, metricPoints, metricSeries, networkOps, pipelineEvents, spans, traces } from "@/db/schema";
 import { config } from "@/lib/config";
 import { isDatabaseUnavailable, isDeadlock, isSerializationFailure } from "@/db/errors";
 import { ApiError } from "@/lib/errors";
-import type { RecordBatch } from "@/lib/model/records";
+import type { DroppedCounts, RecordBatch } from "@/lib/model/records";
 import { nanosToIsoMicros } from "@/lib/model/time";
 
 // The ingest writer. Concurrent requests hand it their records; while one transaction commits,
@@ -13,6 +16,9 @@ import { nanosToIsoMicros } from "@/lib/model/time";
 //
 // Rows travel as one JSON document per table, expanded by json_to_recordset: one statement per
 // table per transaction, the same SQL on Postgres and PGlite, and no parameter-count limits.
+// The columns those statements name, and their SQL types, come from the Drizzle tables, and the
+// JSON rows are typed by them: a column added to a table is a type error here until the writer
+// fills it or leaves it to the database by name.
 
 type Tx = Pick<Db, "execute">;
 
@@ -29,9 +35,94 @@ const MAX_ROWS_PER_TRANSACTION = 20_000;
 /** Rows waiting for a transaction; past this, ingest answers 503 and clients retry later. */
 export const MAX_QUEUED_ROWS = 200_000;
 
-const json = (rows: unknown[]) => sql`${JSON.stringify(rows)}::json`;
+/** A column's key in the JSON rows: its schema key in snake_case, as the SQL names it (checked in insertColumns). */
+type SnakeCase<S extends string> = S extends `${infer C}${infer Rest}`
+  ? `${C extends Lowercase<C> ? C : `_${Lowercase<C>}`}${SnakeCase<Rest>}`
+  : S;
+const snakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** the casing db/client.ts and drizzle.config.ts give the database */
+const columnName = (column: Column) => (column.keyAsName ? toSnakeCase(column.name) : column.name);
+
+/** The columns an insert fills: generated ones are the database's own. */
+type InsertKey<T extends PgTable> = keyof T["$inferInsert"] & string;
+
+/** A column's value in the JSON document: what JSON cannot hold (bigint, Date) travels as text. */
+type JsonValue<C extends Column> =
+  (C["_"]["data"] extends bigint | Date ? string : C["_"]["data"]) | (C["_"]["notNull"] extends true ? never : null);
+
+/** One row of a table's JSON document, keyed by column name. */
+type JsonRow<T extends PgTable, K extends InsertKey<T>> = {
+  [P in K as SnakeCase<P>]: JsonValue<T["_"]["columns"][P]>;
+};
+
+interface Columns<Row> {
+  readonly columns: { name: string; type: string }[];
+  /** only a type: the JSON row that carries these columns */
+  readonly row?: Row;
+}
+type RowOf<C> = C extends Columns<infer Row> ? Row : never;
+
+/** A table's columns the writer fills: every one but the generated ones and those named in `leave`. */
+function insertColumns<T extends PgTable, Leave extends InsertKey<T> = never>(
+  table: T,
+  leave: readonly Leave[] = [],
+): Columns<JsonRow<T, Exclude<InsertKey<T>, Leave>>> {
+  const left = new Set<string>(leave);
+  const filled = Object.entries(getTableColumns(table)).filter(
+    ([key, column]) => !left.has(key) && !column.generated && !column.generatedIdentity,
+  );
+  for (const [key, column] of filled) {
+    if (columnName(column) !== snakeCase(key))
+      throw new Error(
+        `the writer's rows spell ${getTableName(table)}.${key} ${snakeCase(key)}, not ${columnName(column)}`,
+      );
+  }
+  return { columns: filled.map(([, column]) => ({ name: columnName(column), type: column.getSQLType() })) };
+}
+
+/**
+ * `a, b, …`: an insert's column list, or the select that feeds it, its columns read from `from`;
+ * `replace` gives some columns another expression.
+ */
+function columnList<Row>(
+  { columns }: Columns<Row>,
+  { from, replace = {} }: { from?: string; replace?: Partial<Record<keyof Row & string, SQL>> } = {},
+): SQL {
+  const replaced: Partial<Record<string, SQL>> = replace;
+  return sql.join(
+    columns.map(
+      ({ name }) =>
+        replaced[name] ?? (from ? sql`${sql.identifier(from)}.${sql.identifier(name)}` : sql.identifier(name)),
+    ),
+    sql`, `,
+  );
+}
+
+/** The JSON document as a relation `x` with the columns of one or more tables. */
+function recordset<Row>(rows: Row[], ...tables: Columns<unknown>[]): SQL {
+  const definitions = tables.flatMap(({ columns }) =>
+    columns.map(({ name, type }) => sql`${sql.identifier(name)} ${sql.raw(type)}`),
+  );
+  return sql`json_to_recordset(${JSON.stringify(rows)}::json) as x(${sql.join(definitions, sql`, `)})`;
+}
+
+const spanColumns = insertColumns(spans);
+const traceColumns = insertColumns(traces);
+const eventColumns = insertColumns(events, ["id"]);
+const logColumns = insertColumns(logs, ["id"]);
+const seriesColumns = insertColumns(metricSeries);
+const pointColumns = insertColumns(metricPoints);
+/** a point's own columns: its series gives the project and the series id */
+const pointValueColumns = insertColumns(metricPoints, ["projectId", "seriesId"]);
+const pipelineEventColumns = insertColumns(pipelineEvents, ["updatedAt"]);
+const networkOpColumns = insertColumns(networkOps, ["id"]);
+
 const text = (nanos: bigint) => nanos.toString();
-const micros = (nanos: bigint | null) => (nanos === null ? null : nanosToIsoMicros(nanos));
+function micros(nanos: bigint): string;
+function micros(nanos: bigint | null): string | null;
+function micros(nanos: bigint | null): string | null {
+  return nanos === null ? null : nanosToIsoMicros(nanos);
+}
 
 export function rowCount(batch: RecordBatch): number {
   return (
@@ -77,8 +168,11 @@ export function seriesHash(
     .digest("hex");
 }
 
+/** the model's dropped counts name the keys that the schema's record leaves open */
+type SpanRow = Omit<RowOf<typeof spanColumns>, "dropped"> & { dropped: DroppedCounts | null };
+
 async function writeSpans(tx: Tx, group: Pending[]): Promise<void> {
-  const rows = group.flatMap(({ projectId, batch }) =>
+  const rows: SpanRow[] = group.flatMap(({ projectId, batch }) =>
     (batch.spans ?? []).map((s) => ({
       project_id: projectId,
       trace_id: s.traceId,
@@ -89,8 +183,8 @@ async function writeSpans(tx: Tx, group: Pending[]): Promise<void> {
       kind: s.kind,
       status_code: s.statusCode,
       status_message: s.statusMessage,
-      start_ns: text(s.startTimeUnixNano),
-      end_ns: text(s.endTimeUnixNano),
+      start_time_unix_nano: text(s.startTimeUnixNano),
+      end_time_unix_nano: text(s.endTimeUnixNano),
       trace_state: s.traceState,
       attributes: s.attributes,
       resource_attributes: s.resourceAttributes,
@@ -105,26 +199,21 @@ async function writeSpans(tx: Tx, group: Pending[]): Promise<void> {
   // Only spans new to the store count toward their trace's summary, so a retried batch changes nothing.
   await tx.execute(sql`
     with input as (
-      select * from json_to_recordset(${json(rows)}) as x(
-        project_id uuid, trace_id text, span_id text, parent_span_id text, name text, service_name text,
-        kind text, status_code text, status_message text, start_ns bigint, end_ns bigint, trace_state text,
-        attributes jsonb, resource_attributes jsonb, events jsonb, links jsonb, scope jsonb, flags bigint, dropped jsonb)
+      select * from ${recordset(rows, spanColumns)}
     ),
     inserted as (
-      insert into spans (project_id, trace_id, span_id, parent_span_id, name, service_name, kind, status_code,
-        status_message, start_time_unix_nano, end_time_unix_nano, trace_state, attributes, resource_attributes,
-        events, links, scope, flags, dropped)
-      select project_id, trace_id, span_id, parent_span_id, name, service_name, kind, status_code, status_message,
-        start_ns, end_ns, trace_state, attributes, resource_attributes, events, links, scope, flags, dropped
+      insert into spans (${columnList(spanColumns)})
+      select ${columnList(spanColumns)}
       from input
       on conflict do nothing
       returning project_id, trace_id, parent_span_id, name, service_name, status_code,
         start_time_unix_nano, end_time_unix_nano
     ),
     summary as (
+      -- named as the columns of traces
       select project_id, trace_id,
-        min(start_time_unix_nano) as start_ns,
-        max(end_time_unix_nano) as end_ns,
+        min(start_time_unix_nano) as start_time_unix_nano,
+        max(end_time_unix_nano) as end_time_unix_nano,
         count(*)::int as span_count,
         (count(*) filter (where status_code = 'error'))::int as error_count,
         (array_agg(service_name order by start_time_unix_nano) filter (where parent_span_id is null))[1] as root_service_name,
@@ -133,9 +222,8 @@ async function writeSpans(tx: Tx, group: Pending[]): Promise<void> {
       from inserted
       group by project_id, trace_id
     )
-    insert into traces as t (project_id, trace_id, start_time_unix_nano, end_time_unix_nano, span_count,
-      error_count, root_service_name, root_name, services)
-    select project_id, trace_id, start_ns, end_ns, span_count, error_count, root_service_name, root_name, services
+    insert into traces as t (${columnList(traceColumns)})
+    select ${columnList(traceColumns)}
     from summary
     order by project_id, trace_id
     on conflict (project_id, trace_id) do update set
@@ -154,7 +242,7 @@ async function writeSpans(tx: Tx, group: Pending[]): Promise<void> {
 }
 
 async function writeEvents(tx: Tx, group: Pending[]): Promise<void> {
-  const rows = group.flatMap(({ projectId, batch }) =>
+  const rows: RowOf<typeof eventColumns>[] = group.flatMap(({ projectId, batch }) =>
     (batch.events ?? []).map((e) => ({
       project_id: projectId,
       name: e.name,
@@ -167,19 +255,18 @@ async function writeEvents(tx: Tx, group: Pending[]): Promise<void> {
   );
   if (rows.length === 0) return;
   await tx.execute(sql`
-    insert into events (project_id, name, time, service_name, trace_id, span_id, attributes)
-    select project_id, name, time, service_name, trace_id, span_id, attributes
-    from json_to_recordset(${json(rows)}) as x(project_id uuid, name text, time timestamptz, service_name text,
-      trace_id text, span_id text, attributes jsonb)
+    insert into events (${columnList(eventColumns)})
+    select ${columnList(eventColumns)}
+    from ${recordset(rows, eventColumns)}
   `);
 }
 
 async function writeLogs(tx: Tx, group: Pending[]): Promise<void> {
-  const rows = group.flatMap(({ projectId, batch }) =>
+  const rows: RowOf<typeof logColumns>[] = group.flatMap(({ projectId, batch }) =>
     (batch.logs ?? []).map((l) => ({
       project_id: projectId,
-      time_ns: text(l.timeUnixNano),
-      observed_ns: text(l.observedTimeUnixNano),
+      time_unix_nano: text(l.timeUnixNano),
+      observed_time_unix_nano: text(l.observedTimeUnixNano),
       severity_number: l.severityNumber,
       severity_text: l.severityText,
       // wrapped so that a JSON null body stays distinct from "no body"
@@ -197,65 +284,55 @@ async function writeLogs(tx: Tx, group: Pending[]): Promise<void> {
   );
   if (rows.length === 0) return;
   await tx.execute(sql`
-    insert into logs (project_id, time_unix_nano, observed_time_unix_nano, severity_number, severity_text, body,
-      service_name, trace_id, span_id, attributes, resource_attributes, scope, flags, event_name, dropped_attributes_count)
-    select project_id, time_ns, observed_ns, severity_number, severity_text, body -> 'v', service_name, trace_id,
-      span_id, attributes, resource_attributes, scope, flags, event_name, dropped_attributes_count
-    from json_to_recordset(${json(rows)}) as x(project_id uuid, time_ns bigint, observed_ns bigint,
-      severity_number smallint, severity_text text, body jsonb, service_name text, trace_id text, span_id text,
-      attributes jsonb, resource_attributes jsonb, scope jsonb, flags bigint, event_name text, dropped_attributes_count int)
+    insert into logs (${columnList(logColumns)})
+    select ${columnList(logColumns, { replace: { body: sql`body -> 'v'` } })}
+    from ${recordset(rows, logColumns)}
   `);
 }
 
 async function writeMetrics(tx: Tx, group: Pending[]): Promise<void> {
-  const rows = group.flatMap(({ projectId, batch }) =>
-    (batch.metrics ?? []).map((m) => ({
-      project_id: projectId,
-      series_hash: seriesHash(m.name, m.serviceName, m.tags, m.resourceAttributes),
-      name: m.name,
-      type: m.type,
-      unit: m.unit,
-      description: m.description,
-      service_name: m.serviceName,
-      temporality: m.temporality,
-      tags: m.tags,
-      resource_attributes: m.resourceAttributes,
-      scope: m.scope,
-      time: micros(m.time),
-      start_time: micros(m.startTime),
-      flags: m.flags,
-      exemplars: m.exemplars,
-      value: m.value,
-      count: m.count,
-      sum: m.sum,
-      min: m.min,
-      max: m.max,
-      bounds: m.bounds,
-      bucket_counts: m.bucketCounts,
-      distribution: m.distribution ?? null,
-    })),
+  const rows: (RowOf<typeof seriesColumns> & RowOf<typeof pointValueColumns>)[] = group.flatMap(
+    ({ projectId, batch }) =>
+      (batch.metrics ?? []).map((m) => ({
+        project_id: projectId,
+        series_hash: seriesHash(m.name, m.serviceName, m.tags, m.resourceAttributes),
+        name: m.name,
+        type: m.type,
+        unit: m.unit,
+        description: m.description,
+        service_name: m.serviceName,
+        temporality: m.temporality,
+        tags: m.tags,
+        resource_attributes: m.resourceAttributes,
+        scope: m.scope,
+        time: micros(m.time),
+        start_time: micros(m.startTime),
+        flags: m.flags,
+        exemplars: m.exemplars,
+        value: m.value,
+        count: m.count,
+        sum: m.sum,
+        min: m.min,
+        max: m.max,
+        bounds: m.bounds,
+        bucket_counts: m.bucketCounts,
+        distribution: m.distribution ?? null,
+      })),
   );
   if (rows.length === 0) return;
-  const input = sql`json_to_recordset(${json(rows)}) as x(project_id uuid, series_hash text, name text, type text,
-    unit text, description text, service_name text, temporality text, tags jsonb, resource_attributes jsonb, scope jsonb,
-    time timestamptz, start_time timestamptz, flags int, value float8, count bigint, sum float8, min float8, max float8,
-    bounds float8[], bucket_counts bigint[], distribution jsonb, exemplars jsonb)`;
+  const input = recordset(rows, seriesColumns, pointValueColumns);
   // Two statements: the second sees series the first created, and series another writer created
   // concurrently (the first waits for that writer's commit on the unique index).
   await tx.execute(sql`
-    insert into metric_series (project_id, name, type, unit, description, service_name, temporality, tags,
-      resource_attributes, scope, series_hash)
-    select distinct on (project_id, series_hash) project_id, name, type, unit, description, service_name,
-      temporality, tags, resource_attributes, scope, series_hash
+    insert into metric_series (${columnList(seriesColumns)})
+    select distinct on (project_id, series_hash) ${columnList(seriesColumns)}
     from ${input}
     order by project_id, series_hash
     on conflict (project_id, series_hash) do nothing
   `);
   await tx.execute(sql`
-    insert into metric_points (project_id, series_id, time, start_time, flags, value, count, sum, min, max, bounds,
-      bucket_counts, distribution, exemplars)
-    select x.project_id, s.id, x.time, x.start_time, x.flags, x.value, x.count, x.sum, x.min, x.max, x.bounds,
-      x.bucket_counts, x.distribution, x.exemplars
+    insert into metric_points (${columnList(pointColumns)})
+    select ${columnList(pointColumns, { from: "x", replace: { series_id: sql`s.id` } })}
     from ${input}
     join metric_series s on s.project_id = x.project_id and s.series_hash = x.series_hash
   `);
@@ -266,7 +343,7 @@ const supersedes = sql.raw(
 );
 
 async function writePipelineEvents(tx: Tx, group: Pending[]): Promise<void> {
-  const rows = group.flatMap(({ projectId, batch }) =>
+  const rows: RowOf<typeof pipelineEventColumns>[] = group.flatMap(({ projectId, batch }) =>
     (batch.pipelineEvents ?? []).map((e) => ({
       project_id: projectId,
       task_id: e.taskId,
@@ -285,12 +362,9 @@ async function writePipelineEvents(tx: Tx, group: Pending[]): Promise<void> {
     // already ended (reports can arrive out of order); a pending report with more retries is a
     // new attempt and does supersede. Retry counts never go down.
     await tx.execute(sql`
-      insert into pipeline_events as p (project_id, task_id, event_name, start_time, end_time, status, error,
-        retry_count, process_id, attributes)
-      select project_id, task_id, event_name, start_time, end_time, status, error, retry_count, process_id, attributes
-      from json_to_recordset(${json(round)}) as x(project_id uuid, task_id text, event_name text,
-        start_time timestamptz, end_time timestamptz, status text, error text, retry_count int, process_id int,
-        attributes jsonb)
+      insert into pipeline_events as p (${columnList(pipelineEventColumns)})
+      select ${columnList(pipelineEventColumns)}
+      from ${recordset(round, pipelineEventColumns)}
       on conflict (project_id, task_id) do update set
         event_name = excluded.event_name,
         start_time = least(p.start_time, excluded.start_time),
@@ -308,7 +382,7 @@ async function writePipelineEvents(tx: Tx, group: Pending[]): Promise<void> {
 }
 
 async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
-  const rows = group.flatMap(({ projectId, batch }) =>
+  const rows: RowOf<typeof networkOpColumns>[] = group.flatMap(({ projectId, batch }) =>
     (batch.networkOps ?? []).map((n) => ({
       project_id: projectId,
       task_id: n.taskId,
@@ -327,12 +401,9 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
   for (const round of rounds(rows, identity)) {
     // An operation's start report and its end report merge into one row.
     await tx.execute(sql`
-      insert into network_ops as n (project_id, task_id, host, port, operation, start_time, end_time, bytes_sent,
-        bytes_received, error)
-      select project_id, task_id, host, port, operation, start_time, end_time, bytes_sent, bytes_received, error
-      from json_to_recordset(${json(round)}) as x(project_id uuid, task_id text, host text, port int,
-        operation text, start_time timestamptz, end_time timestamptz, bytes_sent bigint, bytes_received bigint,
-        error text)
+      insert into network_ops as n (${columnList(networkOpColumns)})
+      select ${columnList(networkOpColumns)}
+      from ${recordset(round, networkOpColumns)}
       on conflict (project_id, task_id, host, port, operation, start_time) do update set
         end_time = coalesce(excluded.end_time, n.end_time),
         bytes_sent = greatest(n.bytes_sent, excluded.bytes_sent),

@@ -1,9 +1,8 @@
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { queryRows, type Db } from "@/db";
 import type { Ctx } from "@/lib/auth/context";
 import { selfMetrics } from "@/lib/ingest/self-metrics";
 import { seriesSamples, type CounterSeries, type HistogramSeries } from "@/lib/shared/remote-write";
-import { num } from "./sql";
 
 // GET /metrics: the project's pipeline telemetry in the Prometheus text format — event durations
 // and retries, network bytes and latency — computed from what Tracedeck stores, so counters only
@@ -25,14 +24,14 @@ const labels = (pairs: [string, string][]) => `{${pairs.map(([k, v]) => `${k}="$
 const number = (value: number) => (Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(15))));
 
 /** `count(*) filter (where <column> <= bound)` for every bucket: cumulative counts, as Prometheus wants them. */
-const bucketColumns = (column: string, bounds: number[], scale: number) =>
-  sql.join(
-    bounds.map(
-      (bound, i) =>
-        sql`(count(*) filter (where ${sql.raw(column)} <= ${bound * scale}))::float8 as ${sql.raw(`b${i}`)}`,
-    ),
+const bucketCounts = (column: string, bounds: number[], scale: number) =>
+  sql`array[${sql.join(
+    bounds.map((bound) => sql`(count(*) filter (where ${sql.raw(column)} <= ${bound * scale}))::float8`),
     sql`, `,
-  );
+  )}] as buckets`;
+
+/** A histogram's row: its labels, how many values, their sum (ms) and the cumulative count per bound. */
+type HistogramRow<L extends string> = Record<L, string> & { count: number; sum: number; buckets: number[] };
 
 export interface PipelineSeries {
   counters: CounterSeries[];
@@ -46,53 +45,58 @@ const HELP: Record<string, string> = {
   network_latency_seconds: "Latency of finished network operations, by host and operation",
 };
 
-function histogramSeries(
+function histogramSeries<L extends string>(
   name: string,
   bounds: number[],
-  rows: Record<string, unknown>[],
-  labelNames: string[],
+  rows: HistogramRow<L>[],
+  labelNames: L[],
 ): HistogramSeries[] {
   return rows.map((r) => ({
     name,
-    labels: Object.fromEntries(labelNames.map((l) => [l, String(r[l])])),
+    labels: Object.fromEntries(labelNames.map((l) => [l, r[l]])),
     bounds,
-    buckets: [...bounds.map((_, i) => num(r[`b${i}`])), num(r.count)],
-    sum: num(r.sum) / 1000,
+    buckets: [...r.buckets, r.count],
+    sum: r.sum / 1000,
   }));
 }
 
 /** The project's four pipeline series as totals, computed from what Tracedeck stores (for /metrics and for remote write). */
 export async function pipelineSeries(db: Db, projectId: string): Promise<PipelineSeries> {
   const project = sql`project_id = ${projectId}`;
-  const rows = (query: SQL) => queryRows<Record<string, unknown>>(db, query);
   const [durations, retries, bytes, latencies] = await Promise.all([
-    rows(sql`select event_name, status, count(*)::float8 as count, coalesce(sum(duration_ms), 0)::float8 as sum, ${bucketColumns("duration_ms", DURATION_BUCKETS, 1000)}
-      from pipeline_events where ${project} and duration_ms is not null group by event_name, status order by event_name, status`),
-    rows(
+    queryRows<HistogramRow<"event_name" | "status">>(
+      db,
+      sql`select event_name, status, count(*)::float8 as count, coalesce(sum(duration_ms), 0)::float8 as sum, ${bucketCounts("duration_ms", DURATION_BUCKETS, 1000)}
+        from pipeline_events where ${project} and duration_ms is not null group by event_name, status order by event_name, status`,
+    ),
+    queryRows<{ event_name: string; retries: number }>(
+      db,
       sql`select event_name, coalesce(sum(retry_count), 0)::float8 as retries from pipeline_events where ${project} group by event_name order by event_name`,
     ),
-    rows(sql`select host, operation, coalesce(sum(bytes_sent), 0)::float8 as sent, coalesce(sum(bytes_received), 0)::float8 as received
-      from network_ops where ${project} group by host, operation order by host, operation`),
-    rows(sql`select host, operation, count(*)::float8 as count, coalesce(sum(latency_ms), 0)::float8 as sum, ${bucketColumns("latency_ms", LATENCY_BUCKETS, 1000)}
-      from network_ops where ${project} and latency_ms is not null group by host, operation order by host, operation`),
+    queryRows<{ host: string; operation: string; sent: number; received: number }>(
+      db,
+      sql`select host, operation, coalesce(sum(bytes_sent), 0)::float8 as sent, coalesce(sum(bytes_received), 0)::float8 as received
+        from network_ops where ${project} group by host, operation order by host, operation`,
+    ),
+    queryRows<HistogramRow<"host" | "operation">>(
+      db,
+      sql`select host, operation, count(*)::float8 as count, coalesce(sum(latency_ms), 0)::float8 as sum, ${bucketCounts("latency_ms", LATENCY_BUCKETS, 1000)}
+        from network_ops where ${project} and latency_ms is not null group by host, operation order by host, operation`,
+    ),
   ]);
   return {
     counters: [
-      ...retries.map((r) => ({
-        name: "event_retries_total",
-        labels: { event_name: String(r.event_name) },
-        value: num(r.retries),
-      })),
+      ...retries.map((r) => ({ name: "event_retries_total", labels: { event_name: r.event_name }, value: r.retries })),
       ...bytes.flatMap((r) => [
         {
           name: "network_bytes_total",
-          labels: { host: String(r.host), operation: String(r.operation), direction: "sent" },
-          value: num(r.sent),
+          labels: { host: r.host, operation: r.operation, direction: "sent" },
+          value: r.sent,
         },
         {
           name: "network_bytes_total",
-          labels: { host: String(r.host), operation: String(r.operation), direction: "received" },
-          value: num(r.received),
+          labels: { host: r.host, operation: r.operation, direction: "received" },
+          value: r.received,
         },
       ]),
     ],

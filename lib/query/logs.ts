@@ -1,11 +1,13 @@
-import { sql, type SQL } from "drizzle-orm";
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
-import { PageParams, RangeParams, decodeCursor, page, resolveRange } from "@/lib/api/params";
+import { logs } from "@/db/schema";
+import { PageParams, RangeParams, TraceIdParam, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { readSeverityNumber } from "@/lib/model/enums";
 import { nanosToIso } from "@/lib/model/time";
-import { containsPattern, isoTime, nanosToTimestamp, num } from "./sql";
+import { keyset } from "./keyset";
+import { containsPattern, isoTime, nanosToTimestamp } from "./sql";
 
 const Severity = z.string().transform((value, ctx) => {
   const n = readSeverityNumber(value);
@@ -15,16 +17,12 @@ const Severity = z.string().transform((value, ctx) => {
   }
   return n;
 });
-const TraceId = z
-  .string()
-  .regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex characters")
-  .transform((s) => s.toLowerCase());
 
 export const LogSearchQuery = z.object({
   service: z.string().optional(),
   severity: Severity.optional().meta({ description: "at least this severity (name or number)" }),
   q: z.string().optional().meta({ description: "text the body contains (case-insensitive)" }),
-  trace_id: TraceId.optional(),
+  trace_id: TraceIdParam.optional(),
   ...RangeParams,
   ...PageParams,
 });
@@ -66,28 +64,37 @@ export async function searchLogs({
   if (input.severity !== undefined) where.push(sql`severity_number >= ${input.severity}`);
   if (input.q) where.push(sql`body::text ilike ${containsPattern(input.q)}`);
   if (input.trace_id) where.push(sql`trace_id = ${input.trace_id}`);
-  const after = decodeCursor(input.cursor, ["string", "string"]);
-  if (after) where.push(sql`(time_unix_nano, id::text) < (${BigInt(after[0]!)}, ${after[1]})`);
-  const rows = await queryRows<Record<string, unknown>>(
-    ctx.db,
-    sql`select * from logs where ${sql.join(where, sql` and `)} order by time_unix_nano desc, id::text desc limit ${input.limit + 1}`,
-  );
-  const { items, next_cursor } = page(rows, input.limit, (r) => [String(r.time_unix_nano), String(r.id)]);
+  const paging = keyset<typeof logs.$inferSelect>(input, [
+    { key: sql`time_unix_nano`, type: "bigint", of: (r) => r.timeUnixNano },
+    { key: sql`id::text`, type: "text", of: (r) => r.id },
+  ]);
+  if (paging.after) where.push(paging.after);
+  const rows = await ctx.db
+    .select({
+      ...getTableColumns(logs),
+      // as the driver parsed it: drizzle's jsonb mapping would parse a string body that reads as JSON ("42") again
+      body: sql<unknown>`${logs.body}`,
+    })
+    .from(logs)
+    .where(sql.join(where, sql` and `))
+    .orderBy(paging.orderBy)
+    .limit(paging.limit);
+  const { items, next_cursor } = paging.page(rows);
   return {
     logs: items.map((r) => ({
-      id: String(r.id),
-      time: nanosToIso(BigInt(r.time_unix_nano as bigint)),
-      time_unix_nano: String(r.time_unix_nano),
-      severity_number: num(r.severity_number),
-      severity_text: (r.severity_text as string | null) ?? null,
+      id: r.id,
+      time: nanosToIso(r.timeUnixNano),
+      time_unix_nano: String(r.timeUnixNano),
+      severity_number: r.severityNumber,
+      severity_text: r.severityText,
       body: r.body ?? null,
-      service_name: (r.service_name as string | null) ?? null,
-      trace_id: (r.trace_id as string | null) ?? null,
-      span_id: (r.span_id as string | null) ?? null,
-      event_name: (r.event_name as string | null) ?? null,
-      attributes: (r.attributes as Record<string, unknown>) ?? {},
-      resource_attributes: (r.resource_attributes as Record<string, unknown>) ?? {},
-      scope: (r.scope as Record<string, unknown> | null) ?? null,
+      service_name: r.serviceName,
+      trace_id: r.traceId,
+      span_id: r.spanId,
+      event_name: r.eventName,
+      attributes: r.attributes,
+      resource_attributes: r.resourceAttributes,
+      scope: r.scope,
     })),
     next_cursor,
   };
@@ -97,7 +104,7 @@ export const EventSearchQuery = z.object({
   name: z.string().optional(),
   service: z.string().optional(),
   q: z.string().optional().meta({ description: "text the name or attributes contain (case-insensitive)" }),
-  trace_id: TraceId.optional(),
+  trace_id: TraceIdParam.optional(),
   ...RangeParams,
   ...PageParams,
 });
@@ -113,6 +120,9 @@ export const EventView = z
   })
   .meta({ id: "Event" });
 export const EventSearchResult = z.object({ events: z.array(EventView), next_cursor: z.string().nullable() });
+
+/** An event as the search reads it: the answer's fields, and its time in µs for the cursor. */
+type EventRow = z.output<typeof EventView> & { time_us: number };
 
 /** Standalone events, newest first. */
 export async function searchEvents({
@@ -133,24 +143,27 @@ export async function searchEvents({
   if (input.q)
     where.push(sql`(name ilike ${containsPattern(input.q)} or attributes::text ilike ${containsPattern(input.q)})`);
   if (input.trace_id) where.push(sql`trace_id = ${input.trace_id}`);
-  const after = decodeCursor(input.cursor, ["number", "string"]);
-  if (after) where.push(sql`(extract(epoch from time)::float8 * 1e6, id::text) < (${after[0]}::float8, ${after[1]})`);
-  const rows = await queryRows<Record<string, unknown>>(
+  const paging = keyset<EventRow>(input, [
+    { key: sql`extract(epoch from time)::float8 * 1e6`, order: sql`time`, type: "float8", of: (r) => r.time_us },
+    { key: sql`id::text`, type: "text", of: (r) => r.id },
+  ]);
+  if (paging.after) where.push(paging.after);
+  const rows = await queryRows<EventRow>(
     ctx.db,
     sql`select id, name, ${isoTime(sql`time`)} as time, extract(epoch from time)::float8 * 1e6 as time_us, service_name,
           trace_id, span_id, attributes
-        from events where ${sql.join(where, sql` and `)} order by time desc, id::text desc limit ${input.limit + 1}`,
+        from events where ${sql.join(where, sql` and `)} order by ${paging.orderBy} limit ${paging.limit}`,
   );
-  const { items, next_cursor } = page(rows, input.limit, (r) => [Number(r.time_us), String(r.id)]);
+  const { items, next_cursor } = paging.page(rows);
   return {
     events: items.map((r) => ({
-      id: String(r.id),
-      name: String(r.name),
-      time: String(r.time),
-      service_name: (r.service_name as string | null) ?? null,
-      trace_id: (r.trace_id as string | null) ?? null,
-      span_id: (r.span_id as string | null) ?? null,
-      attributes: (r.attributes as Record<string, unknown>) ?? {},
+      id: r.id,
+      name: r.name,
+      time: r.time,
+      service_name: r.service_name,
+      trace_id: r.trace_id,
+      span_id: r.span_id,
+      attributes: r.attributes,
     })),
     next_cursor,
   };

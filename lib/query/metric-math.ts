@@ -1,7 +1,7 @@
 // Pure aggregation of metric points into time buckets: no I/O, unit-tested.
 
-export type Agg = "avg" | "min" | "max" | "sum" | "count" | "rate" | "p50" | "p90" | "p95" | "p99";
-export const AGGS: readonly Agg[] = ["avg", "min", "max", "sum", "count", "rate", "p50", "p90", "p95", "p99"];
+export const AGGS = ["avg", "min", "max", "sum", "count", "rate", "p50", "p90", "p95", "p99"] as const;
+export type Agg = (typeof AGGS)[number];
 
 export interface SeriesInfo {
   id: number;

@@ -1,6 +1,7 @@
-import { sql, type SQL } from "drizzle-orm";
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
+import { metricSeries } from "@/db/schema";
 import { KeyValueParam, RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/errors";
@@ -8,12 +9,11 @@ import {
   AGGS,
   aggregate,
   exponentialAsExplicit,
-  type Agg,
   type ExponentialDistribution,
   type PointRow,
   type SeriesInfo,
 } from "./metric-math";
-import { nanosToTimestamp, numOrNull } from "./sql";
+import { nanosToTimestamp, numOrNull, type Int8 } from "./sql";
 
 export const MetricInfo = z
   .object({
@@ -36,31 +36,33 @@ export async function listMetrics({
   ctx: Ctx;
   input: z.output<typeof MetricListQuery>;
 }): Promise<z.output<typeof MetricListResult>> {
-  const rows = await queryRows<Record<string, unknown>>(
-    ctx.db,
-    sql`select name, type, unit, description, tags from metric_series where project_id = ${ctx.projectId}
-        ${input.q ? sql`and position(lower(${input.q}) in lower(name)) > 0` : sql``} order by name, id`,
-  );
+  const { name, type, unit, description, tags } = getTableColumns(metricSeries);
+  const rows = await ctx.db
+    .select({ name, type, unit, description, tags })
+    .from(metricSeries)
+    .where(
+      sql`project_id = ${ctx.projectId} ${input.q ? sql`and position(lower(${input.q}) in lower(name)) > 0` : sql``}`,
+    )
+    .orderBy(metricSeries.name, metricSeries.id);
   const byName = new Map<string, z.output<typeof MetricInfo> & { keys: Set<string> }>();
   for (const r of rows) {
-    const name = String(r.name);
-    let m = byName.get(name);
+    let m = byName.get(r.name);
     if (!m) {
       m = {
-        name,
-        type: String(r.type),
-        unit: (r.unit as string | null) ?? null,
-        description: (r.description as string | null) ?? null,
+        name: r.name,
+        type: r.type,
+        unit: r.unit,
+        description: r.description,
         tag_keys: [],
         series_count: 0,
         keys: new Set(),
       };
-      byName.set(name, m);
+      byName.set(r.name, m);
     }
     m.series_count += 1;
-    m.unit ??= (r.unit as string | null) ?? null;
-    m.description ??= (r.description as string | null) ?? null;
-    for (const k of Object.keys((r.tags as Record<string, string>) ?? {})) m.keys.add(k);
+    m.unit ??= r.unit;
+    m.description ??= r.description;
+    for (const k of Object.keys(r.tags)) m.keys.add(k);
   }
   return { metrics: [...byName.values()].map(({ keys, ...m }) => ({ ...m, tag_keys: [...keys].sort() })) };
 }
@@ -73,7 +75,7 @@ const MAX_BUCKETS = 11_000;
 
 export const MetricQuery = z.object({
   name: z.string().min(1),
-  agg: z.enum(AGGS as [Agg, ...Agg[]]).default("avg"),
+  agg: z.enum(AGGS).default("avg"),
   step: z
     .string()
     .regex(DURATION, "must be a duration such as 30s, 5m, 1h (seconds when no unit)")
@@ -108,6 +110,24 @@ export const MetricQueryResult = z
   })
   .meta({ id: "MetricQueryResult" });
 
+const TEMPORALITIES = ["cumulative", "delta"] as const;
+
+/** A stored point as the query reads it; `time_ms` is epoch ms. */
+type StoredPoint = {
+  series_id: Int8;
+  time_ms: number;
+  value: number | null;
+  count: Int8 | null;
+  sum: number | null;
+  bounds: number[] | null;
+  bucket_counts: Int8[] | null;
+  /** summary quantiles (an array) or an exponential histogram's buckets */
+  distribution: unknown;
+};
+
+const isExponential = (d: unknown): d is ExponentialDistribution =>
+  typeof d === "object" && d !== null && "positive" in d;
+
 function stepMs(step: string | undefined, rangeMs: number): number {
   if (!step) return Math.max(1000, Math.ceil(rangeMs / 120 / 1000) * 1000);
   const [, n, unit] = DURATION.exec(step)!;
@@ -135,20 +155,21 @@ export async function queryMetric({
   }
   const where: SQL[] = [sql`project_id = ${ctx.projectId}`, sql`name = ${input.name}`];
   for (const { key, value } of input.tag) where.push(sql`tags ->> ${key} = ${value}`);
-  const seriesRows = await queryRows<Record<string, unknown>>(
-    ctx.db,
-    sql`select id, type, unit, temporality, tags from metric_series where ${sql.join(where, sql` and `)}`,
-  );
+  const { id, type, unit, temporality, tags } = getTableColumns(metricSeries);
+  const seriesRows = await ctx.db
+    .select({ id, type, unit, temporality, tags })
+    .from(metricSeries)
+    .where(sql.join(where, sql` and `));
   const series: SeriesInfo[] = seriesRows.map((r) => ({
-    id: Number(r.id),
-    type: String(r.type),
-    temporality: (r.temporality as "cumulative" | "delta" | null) ?? null,
-    tags: (r.tags as Record<string, string>) ?? {},
+    id: r.id,
+    type: r.type,
+    temporality: TEMPORALITIES.find((t) => t === r.temporality) ?? null,
+    tags: r.tags,
   }));
   let points: PointRow[] = [];
   if (series.length > 0) {
     // one point before the range too, so the first step's rate has a base
-    const rows = await queryRows<Record<string, unknown>>(
+    const rows = await queryRows<StoredPoint>(
       ctx.db,
       sql`select series_id, extract(epoch from time)::float8 * 1000 as time_ms, value, count, sum, bounds, bucket_counts, distribution
           from metric_points
@@ -167,20 +188,15 @@ export async function queryMetric({
       );
     }
     points = rows.map((r) => {
-      const exponential =
-        (r.distribution as ExponentialDistribution | null)?.positive !== undefined
-          ? (r.distribution as ExponentialDistribution)
-          : null;
-      const explicit = exponential ? exponentialAsExplicit(exponential) : null;
+      const explicit = isExponential(r.distribution) ? exponentialAsExplicit(r.distribution) : null;
       return {
         seriesId: Number(r.series_id),
-        time: Number(r.time_ms),
-        value: numOrNull(r.value),
+        time: r.time_ms,
+        value: r.value,
         count: numOrNull(r.count),
-        sum: numOrNull(r.sum),
-        bounds: explicit?.bounds ?? (r.bounds as number[] | null) ?? null,
-        bucketCounts:
-          explicit?.counts ?? (r.bucket_counts ? (r.bucket_counts as (number | bigint)[]).map(Number) : null),
+        sum: r.sum,
+        bounds: explicit?.bounds ?? r.bounds,
+        bucketCounts: explicit?.counts ?? r.bucket_counts?.map(Number) ?? null,
       };
     });
   }
@@ -195,12 +211,12 @@ export async function queryMetric({
   return {
     name: input.name,
     type: series[0]?.type ?? null,
-    unit: (seriesRows[0]?.unit as string | null) ?? null,
+    unit: seriesRows[0]?.unit ?? null,
     agg: input.agg,
     step_seconds: step / 1000,
     series: output.map((s) => ({
       tags: s.tags,
-      points: s.points.map(([t, v]) => [new Date(t).toISOString(), v] as [string, number]),
+      points: s.points.map(([t, v]): [string, number] => [new Date(t).toISOString(), v]),
     })),
   };
 }

@@ -5,7 +5,7 @@ import type { Ctx } from "@/lib/auth/context";
 import { buckets, RangeParams, resolveRange, StepParam } from "@/lib/api/params";
 import { redactConfig } from "@/lib/publishers/manage";
 import { nanosToIso } from "@/lib/model/time";
-import { isoTime, nanosToTimestamp, num } from "./sql";
+import { isoTime, nanosToTimestamp, num, type Int8 } from "./sql";
 
 export const PublisherView = z
   .object({
@@ -31,9 +31,22 @@ export const PublisherView = z
   .meta({ id: "Publisher" });
 export const PublishersResult = z.object({ publishers: z.array(PublisherView) });
 
+type Publisher = z.output<typeof PublisherView>;
+
+/**
+ * A publisher and its status as the list reads them: the status side is null (counts too) while
+ * the publisher has not reported yet, the target is raw and the config unredacted.
+ */
+type PublisherRow = Omit<Publisher, "sent_count" | "failed_count" | "dropped_count" | "backlog"> & {
+  sent_count: Int8 | null;
+  failed_count: Int8 | null;
+  dropped_count: Int8 | null;
+  backlog: number | null;
+};
+
 /** Every publisher of the project with its latest status. */
 export async function listPublishers({ ctx }: { ctx: Ctx }): Promise<z.output<typeof PublishersResult>> {
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<PublisherRow>(
     ctx.db,
     sql`select p.id, p.name, p.type, p.origin, p.enabled, p.config,
           coalesce(p.config ->> 'url', p.config ->> 'endpoint', p.config ->> 'host', p.config ->> 'target') as target,
@@ -45,23 +58,23 @@ export async function listPublishers({ ctx }: { ctx: Ctx }): Promise<z.output<ty
   );
   return {
     publishers: rows.map((r) => ({
-      id: String(r.id),
-      name: String(r.name),
-      type: String(r.type),
-      origin: r.origin as "server" | "sdk",
-      enabled: Boolean(r.enabled),
+      id: r.id,
+      name: r.name,
+      type: r.type,
+      origin: r.origin,
+      enabled: r.enabled,
       // a URL's user and password never show, even where an SDK reported them in its target
-      target: typeof r.target === "string" ? r.target.replace(/\/\/[^/@]*@/, "//") : null,
-      config: redactConfig((r.config as Record<string, unknown>) ?? {}),
-      state: (r.state as "healthy" | "degraded" | "failing" | "disabled" | null) ?? null,
-      last_success_at: (r.last_success_at as string | null) ?? null,
-      last_error: (r.last_error as string | null) ?? null,
-      last_error_at: (r.last_error_at as string | null) ?? null,
+      target: r.target === null ? null : r.target.replace(/\/\/[^/@]*@/, "//"),
+      config: redactConfig(r.config),
+      state: r.state,
+      last_success_at: r.last_success_at,
+      last_error: r.last_error,
+      last_error_at: r.last_error_at,
       sent_count: num(r.sent_count),
       failed_count: num(r.failed_count),
       dropped_count: num(r.dropped_count),
-      backlog: num(r.backlog),
-      updated_at: (r.updated_at as string | null) ?? null,
+      backlog: r.backlog ?? 0,
+      updated_at: r.updated_at,
     })),
   };
 }
@@ -98,7 +111,14 @@ export async function publisherSeries({
 }): Promise<z.output<typeof PublisherSeries>> {
   const range = resolveRange(input, ctx.now());
   const b = buckets(range, input.step_seconds);
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<{
+    publisher_id: string;
+    time_us: number;
+    sent_count: Int8;
+    failed_count: Int8;
+    dropped_count: Int8;
+    backlog: number;
+  }>(
     ctx.db,
     sql`select s.publisher_id, extract(epoch from s.time)::float8 * 1e6 as time_us, s.sent_count, s.failed_count, s.dropped_count, s.backlog
         from publisher_samples s join publishers p on p.id = s.publisher_id
@@ -111,7 +131,7 @@ export async function publisherSeries({
   >();
   const previous = new Map<string, { sent: number; failed: number; dropped: number }>();
   for (const r of rows) {
-    const id = String(r.publisher_id);
+    const id = r.publisher_id;
     if (!byPublisher.has(id))
       byPublisher.set(id, {
         sent: Array(b.count).fill(0),
@@ -120,7 +140,7 @@ export async function publisherSeries({
         backlog: Array(b.count).fill(null),
       });
     const series = byPublisher.get(id)!;
-    const bucket = Number((BigInt(Math.round(num(r.time_us))) * 1000n - b.first) / b.stepNanos);
+    const bucket = Number((BigInt(Math.round(r.time_us)) * 1000n - b.first) / b.stepNanos);
     const sent = num(r.sent_count);
     const failed = num(r.failed_count);
     const dropped = num(r.dropped_count);
@@ -131,7 +151,7 @@ export async function publisherSeries({
       series.failed[bucket]! += growth(failed, last.failed);
       series.dropped[bucket]! += growth(dropped, last.dropped);
     }
-    if (bucket >= 0 && bucket < b.count) series.backlog[bucket] = num(r.backlog);
+    if (bucket >= 0 && bucket < b.count) series.backlog[bucket] = r.backlog;
     previous.set(id, { sent, failed, dropped });
   }
   return {

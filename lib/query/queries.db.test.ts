@@ -31,6 +31,7 @@ import {
   RetryStatsQuery,
   SlowNetworkQuery,
   SlowQuery,
+  TaskQuery,
 } from "./pipeline";
 import { listPublishers } from "./publishers";
 import { listOperations, listServices, serviceSeries, ServiceSeriesQuery, ServicesQuery } from "./services";
@@ -397,6 +398,40 @@ describe("pipeline", () => {
     ).toBe(0);
     expect((await pipelineSummary({ ctx, input: PipelineSummaryQuery.parse({ event_name: "email" }) })).runs).toBe(2);
     expect((await pipelineSummary({ ctx: other, input: PipelineSummaryQuery.parse({}) })).runs).toBe(0);
+  });
+
+  it("flags a task stuck while it is pending longer than the threshold, by the request's clock", async () => {
+    const pending = async (threshold: string, at = ctx) =>
+      (
+        await listPipelineEvents({
+          ctx: at,
+          input: PipelineEventsQuery.parse({ status: "pending", threshold_seconds: threshold }),
+        })
+      ).events.map((e) => [e.task_id, e.stuck]);
+    const task = async (taskId: string, query: Record<string, string>, at = ctx) =>
+      (await getTask({ ctx: at, input: { task_id: taskId, ...TaskQuery.parse(query) } })).stuck;
+    // t4 has been pending 200 s
+    expect(await pending("150")).toEqual([["t4", true]]);
+    expect(await pending("300")).toEqual([["t4", false]]);
+    expect(await task("t4", { threshold_seconds: "150" })).toBe(true);
+    expect(await task("t4", { threshold_seconds: "300" })).toBe(false);
+    // the default is the Events page's slow threshold, 1 s; and what the request calls now counts
+    expect(await task("t4", {})).toBe(true);
+    const later = { ...ctx, now: () => new Date(now + 200_000) };
+    expect(await pending("300", later)).toEqual([["t4", true]]);
+    expect(await task("t4", { threshold_seconds: "300" }, later)).toBe(true);
+    // a finished task is never stuck, however long ago it started
+    expect(await task("t1", { threshold_seconds: "0" })).toBe(false);
+    const all = await listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ threshold_seconds: "0" }) });
+    expect(all.events.filter((e) => e.stuck).map((e) => e.task_id)).toEqual(["t4"]);
+    const slow = await listSlowEvents({ ctx, input: SlowQuery.parse({ threshold_seconds: "0" }) });
+    expect(slow.events.some((e) => e.stuck)).toBe(false);
+    // the summary counts the same tasks
+    const summary = await pipelineSummary({
+      ctx: later,
+      input: PipelineSummaryQuery.parse({ threshold_seconds: "300" }),
+    });
+    expect(summary.stuck).toBe(1);
   });
 
   it("charts network operations per host:port over time", async () => {

@@ -4,7 +4,6 @@ import { queryRows } from "@/db";
 import { buckets, RangeParams, rangeSeconds, resolveRange, StepParam } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { nanosToIso } from "@/lib/model/time";
-import { num, numOrNull } from "./sql";
 
 // RED (rate, errors, duration) per service and per operation, from the server and consumer
 // spans (the requests a service handled) in the time range.
@@ -28,21 +27,28 @@ export const OperationStats = RedStats.extend({ name: z.string() }).meta({ id: "
 export const OperationsResult = z.object({ service: z.string(), operations: z.array(OperationStats) });
 export const ServiceParams = z.object({ name: z.string().min(1) });
 
-const red = (r: Record<string, unknown>, seconds: number) => {
-  const requests = num(r.request_count);
-  const errors = num(r.error_count);
-  return {
-    name: String(r.name),
-    span_count: num(r.span_count),
-    request_count: requests,
-    request_rate: requests / seconds,
-    error_count: errors,
-    error_rate: requests ? errors / requests : 0,
-    p50_ms: numOrNull(r.p50_ms),
-    p95_ms: numOrNull(r.p95_ms),
-    p99_ms: numOrNull(r.p99_ms),
-  };
+/** What `redColumns` computes for a service or an operation (`name`). */
+type RedRow = {
+  name: string;
+  span_count: number;
+  request_count: number;
+  error_count: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
 };
+
+const red = (r: RedRow, seconds: number) => ({
+  name: r.name,
+  span_count: r.span_count,
+  request_count: r.request_count,
+  request_rate: r.request_count / seconds,
+  error_count: r.error_count,
+  error_rate: r.request_count ? r.error_count / r.request_count : 0,
+  p50_ms: r.p50_ms,
+  p95_ms: r.p95_ms,
+  p99_ms: r.p99_ms,
+});
 
 const redColumns = sql`
   count(*)::float8 as span_count,
@@ -61,7 +67,7 @@ export async function listServices({
   input: z.output<typeof ServicesQuery>;
 }): Promise<z.output<typeof ServicesResult>> {
   const range = resolveRange(input, ctx.now());
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<RedRow>(
     ctx.db,
     sql`select service_name as name, ${redColumns}
         from spans
@@ -85,7 +91,7 @@ export async function listOperations({
   input: z.output<typeof ServicesQuery> & z.output<typeof ServiceParams>;
 }): Promise<z.output<typeof OperationsResult>> {
   const range = resolveRange(input, ctx.now());
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<RedRow>(
     ctx.db,
     sql`select name, ${redColumns}
         from spans
@@ -125,6 +131,9 @@ export const ServiceSeriesResult = z.object({
   series: z.array(z.object({ service: z.string(), points: z.array(RedPoint) })),
 });
 
+/** One service's requests in one time bucket (the bucket's index in the range). */
+type RedBucketRow = Omit<RedRow, "span_count"> & { bucket: number };
+
 /** RED of requests over time per service: every bucket of the range is present, empty ones as zeros. */
 export async function serviceSeries({
   ctx,
@@ -135,7 +144,7 @@ export async function serviceSeries({
 }): Promise<z.output<typeof ServiceSeriesResult>> {
   const range = resolveRange(input, ctx.now());
   const { step, stepNanos, first, count } = buckets(range, input.step_seconds);
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<RedBucketRow>(
     ctx.db,
     sql`select service_name as name, ((start_time_unix_nano - ${first}) / ${stepNanos})::int as bucket,
           (count(*))::float8 as request_count,
@@ -148,11 +157,10 @@ export async function serviceSeries({
           and kind in ('server', 'consumer') ${input.service ? sql`and service_name = ${input.service}` : sql``}
         group by 1, 2`,
   );
-  const byService = new Map<string, Map<number, Record<string, unknown>>>();
+  const byService = new Map<string, Map<number, RedBucketRow>>();
   for (const r of rows) {
-    const name = String(r.name);
-    if (!byService.has(name)) byService.set(name, new Map());
-    byService.get(name)!.set(num(r.bucket), r);
+    if (!byService.has(r.name)) byService.set(r.name, new Map());
+    byService.get(r.name)!.set(r.bucket, r);
   }
   if (input.service && !byService.has(input.service)) byService.set(input.service, new Map());
   const series = [...byService.entries()]
@@ -161,17 +169,17 @@ export async function serviceSeries({
       service,
       points: Array.from({ length: count }, (_, bucket) => {
         const r = found.get(bucket);
-        const requests = num(r?.request_count);
-        const errors = num(r?.error_count);
+        const requests = r?.request_count ?? 0;
+        const errors = r?.error_count ?? 0;
         return {
           time: nanosToIso(first + BigInt(bucket) * stepNanos),
           request_count: requests,
           request_rate: requests / step,
           error_count: errors,
           error_rate: requests ? errors / requests : 0,
-          p50_ms: numOrNull(r?.p50_ms),
-          p95_ms: numOrNull(r?.p95_ms),
-          p99_ms: numOrNull(r?.p99_ms),
+          p50_ms: r?.p50_ms ?? null,
+          p95_ms: r?.p95_ms ?? null,
+          p99_ms: r?.p99_ms ?? null,
         };
       }),
     }));

@@ -11,5 +11,13 @@ export const nanosToTimestamp = (nanos: bigint) => sql`to_timestamp(${Number(nan
 /** ILIKE pattern matching `text` anywhere, with LIKE wildcards in it taken literally. */
 export const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/**
+ * An int8 of a raw query as the drivers hand it over: postgres.js always as a bigint, PGlite as a
+ * number while it is a safe integer. Computed counts and sums are cast to float8 in the SQL instead,
+ * which both drivers return as a number.
+ */
+export type Int8 = bigint | number;
+
+/** An int8 as a number; none (an outer join's missing side) is 0. */
+export const num = (v: Int8 | null): number => (v === null ? 0 : Number(v));
+export const numOrNull = (v: Int8 | null): number | null => (v === null ? null : Number(v));

@@ -1,11 +1,13 @@
 import { sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { queryRows } from "@/db";
-import { KeyValueParam, PageParams, RangeParams, decodeCursor, page, resolveRange } from "@/lib/api/params";
+import { traces } from "@/db/schema";
+import { KeyValueParam, PageParams, RangeParams, TraceIdParam, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/errors";
 import { nanosToIso } from "@/lib/model/time";
-import { num } from "./sql";
+import { keyset } from "./keyset";
 
 export const TraceSearchQuery = z.object({
   service: z.string().optional().meta({ description: "traces with a span of this service" }),
@@ -62,29 +64,39 @@ export async function searchTraces({
     where.push(sql`exists (select 1 from spans s where s.project_id = t.project_id and s.trace_id = t.trace_id
       and (s.attributes ->> ${key} = ${value} or s.resource_attributes ->> ${key} = ${value}))`);
   }
-  const after = decodeCursor(input.cursor, ["string", "string"]);
-  if (after) where.push(sql`(t.start_time_unix_nano, t.trace_id) < (${BigInt(after[0]!)}, ${after[1]})`);
+  const paging = keyset<Pick<typeof traces.$inferSelect, "startTimeUnixNano" | "traceId">>(input, [
+    { key: sql`t.start_time_unix_nano`, type: "bigint", of: (r) => r.startTimeUnixNano },
+    { key: sql`t.trace_id`, type: "text", of: (r) => r.traceId },
+  ]);
+  if (paging.after) where.push(paging.after);
 
-  const rows = await queryRows<Record<string, unknown>>(
-    ctx.db,
-    sql`select t.trace_id, t.root_service_name, t.root_name, t.start_time_unix_nano, t.duration_nano, t.span_count,
-          t.error_count, t.services
-        from traces t
-        where ${sql.join(where, sql` and `)}
-        order by t.start_time_unix_nano desc, t.trace_id desc
-        limit ${input.limit + 1}`,
-  );
-  const { items, next_cursor } = page(rows, input.limit, (r) => [String(r.start_time_unix_nano), String(r.trace_id)]);
+  const t = alias(traces, "t");
+  const rows = await ctx.db
+    .select({
+      traceId: t.traceId,
+      rootServiceName: t.rootServiceName,
+      rootName: t.rootName,
+      startTimeUnixNano: t.startTimeUnixNano,
+      durationNano: t.durationNano,
+      spanCount: t.spanCount,
+      errorCount: t.errorCount,
+      services: t.services,
+    })
+    .from(t)
+    .where(sql.join(where, sql` and `))
+    .orderBy(paging.orderBy)
+    .limit(paging.limit);
+  const { items, next_cursor } = paging.page(rows);
   return {
     traces: items.map((r) => ({
-      trace_id: String(r.trace_id),
-      root_service: (r.root_service_name as string | null) ?? null,
-      root_name: (r.root_name as string | null) ?? null,
-      start_time: nanosToIso(BigInt(r.start_time_unix_nano as bigint)),
-      duration_ms: Number(r.duration_nano) / 1e6,
-      span_count: num(r.span_count),
-      error_count: num(r.error_count),
-      services: (r.services as string[]) ?? [],
+      trace_id: r.traceId,
+      root_service: r.rootServiceName,
+      root_name: r.rootName,
+      start_time: nanosToIso(r.startTimeUnixNano),
+      duration_ms: Number(r.durationNano) / 1e6,
+      span_count: r.spanCount,
+      error_count: r.errorCount,
+      services: r.services,
     })),
     next_cursor,
   };
@@ -130,14 +142,17 @@ export const TraceView = z
   })
   .meta({ id: "Trace" });
 
-export const TraceIdParams = z.object({ trace_id: z.string().regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex characters") });
+export const TraceIdParams = z.object({ trace_id: TraceIdParam });
 
 const isoNanos = (column: string) =>
   sql.raw(
     `to_char(to_timestamp((${column} / 1000000000)::float8) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad((${column} % 1000000000)::text, 9, '0') || 'Z'`,
   );
 
-type StoredSpan = Omit<z.output<typeof SpanView>, "missing_parent">;
+/** A span as the database builds its JSON: the answer's span but for `missing_parent` and its events' times. */
+type StoredSpan = Omit<z.output<typeof SpanView>, "missing_parent" | "events"> & {
+  events: { time_unix_nano?: string }[];
+};
 
 /**
  * A whole trace: every span, ordered by start; spans whose parent never arrived are flagged.
@@ -165,12 +180,13 @@ export async function getTrace({
         ) order by start_time_unix_nano, span_id)::text as spans
         from spans where project_id = ${ctx.projectId} and trace_id = ${traceId}`,
   );
+  // the one cast a JSON text needs: its shape is the json_build_object above
   const stored = row?.spans ? (JSON.parse(row.spans) as StoredSpan[]) : [];
   if (stored.length === 0) throw new ApiError("not_found", `no trace ${traceId}`);
   const ids = new Set(stored.map((span) => span.span_id));
   const spans = stored.map((span): z.output<typeof SpanView> => {
     if (span.events.length > 0) {
-      span.events = (span.events as { time_unix_nano?: string }[]).map((e) => ({
+      span.events = span.events.map((e) => ({
         ...e,
         time: e.time_unix_nano ? nanosToIso(BigInt(e.time_unix_nano)) : null,
       }));

@@ -1,5 +1,5 @@
 import { TaskPage } from "@/components/pipeline/task-page";
-import { taskRequest } from "@/components/data/requests";
+import { readEventFilters, taskRequest } from "@/components/data/requests";
 import { paramsOf, pathParam, readView } from "@/components/data/view";
 import { Prefetch } from "../../prefetch";
 
@@ -11,9 +11,10 @@ export default async function TaskRoute({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const taskId = pathParam((await params).taskId);
-  const view = readView(paramsOf(await searchParams));
+  const search = paramsOf(await searchParams);
+  const view = readView(search);
   return (
-    <Prefetch requests={[taskRequest(view, taskId)]}>
+    <Prefetch requests={[taskRequest(view, taskId, readEventFilters(search))]}>
       <TaskPage taskId={taskId} />
     </Prefetch>
   );

@@ -1,0 +1,48 @@
+import { sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { queryRows } from "@/db";
+import { BoolParam, PageParams, RangeParams, resolveRange } from "@/lib/api/params";
+import type { Ctx } from "@/lib/auth/context";
+import { keyset } from "../keyset";
+import { networkColumns, networkView, NetworkResult, type NetworkRow } from "./network";
+import { inRange } from "./range";
+
+export const NetworkQuery = z.object({
+  failed: BoolParam.optional().meta({ description: "true: only operations that failed" }),
+  host: z.string().optional(),
+  task_id: z.string().optional().meta({ description: "the operations of one task" }),
+  ...RangeParams,
+  ...PageParams,
+});
+
+export async function listNetworkOps({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof NetworkQuery>;
+}): Promise<z.output<typeof NetworkResult>> {
+  const range = resolveRange(input, ctx.now());
+  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range)];
+  if (input.failed === true) where.push(sql`error is not null`);
+  if (input.failed === false) where.push(sql`error is null`);
+  if (input.host) where.push(sql`host = ${input.host}`);
+  if (input.task_id) where.push(sql`task_id = ${input.task_id}`);
+  const paging = keyset<NetworkRow>(input, [
+    {
+      key: sql`extract(epoch from start_time)::float8 * 1e6`,
+      order: sql`start_time`,
+      type: "float8",
+      of: (r) => r.start_us,
+    },
+    { key: sql`id::text`, type: "text", of: (r) => r.id },
+  ]);
+  if (paging.after) where.push(paging.after);
+  const rows = await queryRows<NetworkRow>(
+    ctx.db,
+    sql`select ${networkColumns} from network_ops where ${sql.join(where, sql` and `)}
+        order by ${paging.orderBy} limit ${paging.limit}`,
+  );
+  const { items, next_cursor } = paging.page(rows);
+  return { operations: items.map(networkView), next_cursor };
+}

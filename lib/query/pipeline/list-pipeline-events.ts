@@ -1,0 +1,50 @@
+import { sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { queryRows } from "@/db";
+import { PageParams, RangeParams, resolveRange } from "@/lib/api/params";
+import type { Ctx } from "@/lib/auth/context";
+import { keyset } from "../keyset";
+import { containsPattern } from "../sql";
+import { eventColumns, eventView, isStuck, PipelineEventsResult, StuckThreshold, type EventRow } from "./events";
+import { inRange } from "./range";
+
+export const PipelineEventsQuery = z.object({
+  status: z.enum(["pending", "completed", "failed"]).optional(),
+  event_name: z.string().optional(),
+  error: z.string().optional().meta({ description: "text the error contains (case-insensitive)" }),
+  threshold_seconds: StuckThreshold,
+  ...RangeParams,
+  ...PageParams,
+});
+
+/** Task executions started in the range, newest first (`status=failed` for failed events). */
+export async function listPipelineEvents({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof PipelineEventsQuery>;
+}): Promise<z.output<typeof PipelineEventsResult>> {
+  const range = resolveRange(input, ctx.now());
+  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range)];
+  if (input.status) where.push(sql`status = ${input.status}`);
+  if (input.event_name) where.push(sql`event_name = ${input.event_name}`);
+  if (input.error) where.push(sql`error ilike ${containsPattern(input.error)}`);
+  const paging = keyset<EventRow>(input, [
+    {
+      key: sql`extract(epoch from start_time)::float8 * 1e6`,
+      order: sql`start_time`,
+      type: "float8",
+      of: (r) => r.start_us,
+    },
+    { key: sql`task_id`, type: "text", of: (r) => r.task_id },
+  ]);
+  if (paging.after) where.push(paging.after);
+  const rows = await queryRows<EventRow>(
+    ctx.db,
+    sql`select ${eventColumns(isStuck(ctx, input.threshold_seconds))} from pipeline_events where ${sql.join(where, sql` and `)}
+        order by ${paging.orderBy} limit ${paging.limit}`,
+  );
+  const { items, next_cursor } = paging.page(rows);
+  return { events: items.map(eventView), next_cursor };
+}

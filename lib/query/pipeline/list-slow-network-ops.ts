@@ -1,0 +1,42 @@
+import { sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { queryRows } from "@/db";
+import { PageParams, RangeParams, resolveRange } from "@/lib/api/params";
+import type { Ctx } from "@/lib/auth/context";
+import { keyset } from "../keyset";
+import { networkColumns, networkView, type NetworkResult, type NetworkRow } from "./network";
+import { inRange } from "./range";
+
+export const SlowNetworkQuery = z.object({
+  threshold_seconds: z.coerce.number().min(0).default(1),
+  ...RangeParams,
+  ...PageParams,
+});
+
+export async function listSlowNetworkOps({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof SlowNetworkQuery>;
+}): Promise<z.output<typeof NetworkResult>> {
+  const range = resolveRange(input, ctx.now());
+  const where: SQL[] = [
+    sql`project_id = ${ctx.projectId}`,
+    inRange("start_time", range),
+    sql`latency_ms > ${input.threshold_seconds * 1000}`,
+  ];
+  const paging = keyset<NetworkRow>(input, [
+    // every row has a latency: the threshold leaves out the open ones
+    { key: sql`latency_ms`, type: "float8", of: (r) => r.latency_ms ?? 0 },
+    { key: sql`id::text`, type: "text", of: (r) => r.id },
+  ]);
+  if (paging.after) where.push(paging.after);
+  const rows = await queryRows<NetworkRow>(
+    ctx.db,
+    sql`select ${networkColumns} from network_ops where ${sql.join(where, sql` and `)}
+        order by ${paging.orderBy} limit ${paging.limit}`,
+  );
+  const { items, next_cursor } = paging.page(rows);
+  return { operations: items.map(networkView), next_cursor };
+}

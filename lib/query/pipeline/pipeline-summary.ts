@@ -1,0 +1,96 @@
+import { sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { queryRows } from "@/db";
+import { RangeParams, StepParam, buckets, resolveRange } from "@/lib/api/params";
+import type { Ctx } from "@/lib/auth/context";
+import { isStuck, StuckThreshold } from "./events";
+import { bucketOf, bucketTime, inRange } from "./range";
+
+export const PipelineSummaryQuery = z.object({
+  event_name: z.string().optional(),
+  threshold_seconds: StuckThreshold,
+  ...StepParam,
+  ...RangeParams,
+});
+
+export const PipelineSummary = z
+  .object({
+    runs: z.number(),
+    failed: z.number(),
+    failure_rate: z.number().meta({ description: "failed / finished runs (0…1)" }),
+    retried: z.number().meta({ description: "runs retried at least once" }),
+    pending: z.number(),
+    stuck: z.number().meta({ description: "pending longer than threshold_seconds" }),
+    p50_ms: z.number().nullable(),
+    p95_ms: z.number().nullable(),
+    step_seconds: z.number(),
+    series: z.array(z.object({ time: z.string(), runs: z.number(), failed: z.number(), retried: z.number() })),
+    retry_distribution: z
+      .array(z.object({ retry_count: z.number(), runs: z.number() }))
+      .meta({ description: "how many runs were retried 0, 1, 2, … times" }),
+  })
+  .meta({ id: "PipelineSummary" });
+
+/** The Events page's tiles and charts: totals, runs and failures over time, and how often runs were retried. */
+export async function pipelineSummary({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof PipelineSummaryQuery>;
+}): Promise<z.output<typeof PipelineSummary>> {
+  const range = resolveRange(input, ctx.now());
+  const b = buckets(range, input.step_seconds);
+  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range)];
+  if (input.event_name) where.push(sql`event_name = ${input.event_name}`);
+  const filter = sql.join(where, sql` and `);
+  const [totals, series, distribution] = await Promise.all([
+    queryRows<{
+      runs: number;
+      failed: number;
+      finished: number;
+      retried: number;
+      pending: number;
+      stuck: number;
+      p50_ms: number | null;
+      p95_ms: number | null;
+    }>(
+      ctx.db,
+      sql`select count(*)::float8 as runs, (count(*) filter (where status = 'failed'))::float8 as failed,
+            (count(*) filter (where status <> 'pending'))::float8 as finished,
+            (count(*) filter (where retry_count > 0))::float8 as retried, (count(*) filter (where status = 'pending'))::float8 as pending,
+            (count(*) filter (where ${isStuck(ctx, input.threshold_seconds)}))::float8 as stuck,
+            percentile_cont(0.5) within group (order by duration_ms) as p50_ms, percentile_cont(0.95) within group (order by duration_ms) as p95_ms
+          from pipeline_events where ${filter}`,
+    ),
+    queryRows<{ bucket: number; runs: number; failed: number; retried: number }>(
+      ctx.db,
+      sql`select ${bucketOf("start_time", b)} as bucket, count(*)::float8 as runs, (count(*) filter (where status = 'failed'))::float8 as failed,
+            (count(*) filter (where retry_count > 0))::float8 as retried
+          from pipeline_events where ${filter} group by 1`,
+    ),
+    queryRows<{ retry_count: number; runs: number }>(
+      ctx.db,
+      sql`select retry_count, count(*)::float8 as runs from pipeline_events where ${filter} group by retry_count order by retry_count`,
+    ),
+  ]);
+  // an aggregate without GROUP BY answers one row, also over no rows
+  const t = totals[0]!;
+  const byBucket = new Map(series.map((r) => [r.bucket, r]));
+  return {
+    runs: t.runs,
+    failed: t.failed,
+    failure_rate: t.finished ? t.failed / t.finished : 0,
+    retried: t.retried,
+    pending: t.pending,
+    stuck: t.stuck,
+    p50_ms: t.p50_ms,
+    p95_ms: t.p95_ms,
+    step_seconds: b.step,
+    series: Array.from({ length: b.count }, (_, bucket) => {
+      const r = byBucket.get(bucket);
+      return { time: bucketTime(b, bucket), runs: r?.runs ?? 0, failed: r?.failed ?? 0, retried: r?.retried ?? 0 };
+    }),
+    retry_distribution: distribution,
+  };
+}
