@@ -43,7 +43,7 @@ export function CredentialsForm({ action, submitLabel, passwordAutoComplete }: P
 
   const input = "mt-1 w-full rounded border border-zinc-300 bg-white px-3 py-2 dark:border-zinc-700 dark:bg-zinc-900";
   return (
-    <form onSubmit={submit} className="mt-6 space-y-4">
+    <form onSubmit={(event) => void submit(event)} className="mt-6 space-y-4">
       <label className="block text-sm font-medium">
         Email
         <input name="email" type="email" required autoComplete="email" className={input} />

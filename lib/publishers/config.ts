@@ -27,15 +27,9 @@ const optional = <T extends z.ZodType>(schema: T) =>
 
 const Tuning = {
   batch_size: z.number().int().min(1).max(10_000).optional().meta({ description: "records per request (default 500)" }),
-  max_queue: z
-    .number()
-    .int()
-    .min(1)
-    .max(1_000_000)
-    .optional()
-    .meta({
-      description: "records held while the target is down; past it the oldest are dropped and counted (default 10 000)",
-    }),
+  max_queue: z.number().int().min(1).max(1_000_000).optional().meta({
+    description: "records held while the target is down; past it the oldest are dropped and counted (default 10 000)",
+  }),
   flush_interval_ms: z
     .number()
     .int()
@@ -182,7 +176,7 @@ export function validateConfig(
       zodDetails(parsed.error),
     );
   }
-  if (type !== "composite") return parsed.data as Record<string, unknown>;
+  if (type !== "composite") return parsed.data;
   const composite = parsed.data as z.output<typeof CompositeConfig>;
   return {
     publishers: composite.publishers.map((member, i) => ({
