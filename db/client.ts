@@ -43,7 +43,7 @@ export function openDatabase(options: DatabaseOptions): Database {
     const db = drizzlePostgres(client, { schema, casing: "snake_case" });
     return {
       driver: "postgres",
-      db: db as unknown as Db,
+      db,
       migrate: async () => {
         // app nodes starting together take turns: one applies, the others then find nothing to do
         // (the lock lives on a connection of its own, so a pool of one can still migrate)
@@ -63,7 +63,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   const db = drizzlePglite(client, { schema, casing: "snake_case" });
   return {
     driver: "pglite",
-    db: db as unknown as Db,
+    db,
     migrate: () => migratePglite(db, { migrationsFolder }),
     close: () => client.close(),
   };
@@ -73,7 +73,7 @@ export function openDatabase(options: DatabaseOptions): Database {
 export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
   const result: unknown = await db.execute(query);
   if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
+  return (result as { rows?: T[] }).rows ?? [];
 }
 
 export async function ping(db: Db): Promise<void> {

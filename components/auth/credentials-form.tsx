@@ -44,7 +44,7 @@ export function CredentialsForm({ action, submitLabel, passwordAutoComplete }: P
   }
 
   return (
-    <form onSubmit={submit} className="mt-6 space-y-4">
+    <form onSubmit={(event) => void submit(event)} className="mt-6 space-y-4">
       <label className="block text-sm font-medium">
         Email
         <Input name="email" type="email" required autoComplete="email" className="mt-1 w-full" />

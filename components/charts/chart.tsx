@@ -22,6 +22,8 @@ import { timeTickFormat } from "./prepare";
 
 // The one place recharts is configured: axes, grid, tooltip and colours look alike on every page.
 
+// recharts types dataKey as TypedDataKey<Row>, which a generic `keyof Row` does not satisfy: the charts hand
+// it the key as a plain string
 export interface SeriesSpec<Row> {
   key: keyof Row & string;
   label: string;
@@ -91,11 +93,11 @@ export function TimeChart<Row extends { time: number }>({
           />
           {series.map((s) =>
             kind === "bar" ? (
-              <Bar key={s.key} dataKey={s.key as string} name={s.label} fill={s.color} isAnimationActive={false} />
+              <Bar key={s.key} dataKey={String(s.key)} name={s.label} fill={s.color} isAnimationActive={false} />
             ) : kind === "area" ? (
               <Area
                 key={s.key}
-                dataKey={s.key as string}
+                dataKey={String(s.key)}
                 name={s.label}
                 type="monotone"
                 stroke={s.color}
@@ -107,7 +109,7 @@ export function TimeChart<Row extends { time: number }>({
             ) : (
               <Line
                 key={s.key}
-                dataKey={s.key as string}
+                dataKey={String(s.key)}
                 name={s.label}
                 type="monotone"
                 stroke={s.color}
@@ -140,7 +142,7 @@ export function Sparkline<Row>({
       <ResponsiveContainer width="100%" height="100%">
         <AreaChart data={rows} margin={{ top: 2, right: 0, bottom: 2, left: 0 }}>
           <Area
-            dataKey={dataKey as string}
+            dataKey={String(dataKey)}
             type="monotone"
             stroke={color}
             fill={color}
@@ -290,7 +292,7 @@ export function CategoryBars<Row extends { label: string }>({
               color: "inherit",
             }}
           />
-          <Bar dataKey={dataKey as string} fill={color} isAnimationActive={false} />
+          <Bar dataKey={String(dataKey)} fill={color} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </figure>

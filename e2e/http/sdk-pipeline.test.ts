@@ -182,15 +182,19 @@ describe("pipeline SDK → Tracedeck", () => {
     const relay = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on("data", (c: Buffer) => chunks.push(c));
-      request.on("end", async () => {
-        const forwarded = await fetch(`${server.url}/v1/metrics`, {
+      request.on("end", () => {
+        fetch(`${server.url}/v1/metrics`, {
           method: "POST",
           headers: { "content-type": request.headers["content-type"] ?? "", authorization: `Bearer ${key}` },
           body: Buffer.concat(chunks),
-        });
-        response
-          .writeHead(forwarded.status, { "content-type": forwarded.headers.get("content-type") ?? "" })
-          .end(await forwarded.text());
+        })
+          .then(async (forwarded) =>
+            response
+              .writeHead(forwarded.status, { "content-type": forwarded.headers.get("content-type") ?? "" })
+              .end(await forwarded.text()),
+          )
+          // a relay that cannot reach Tracedeck says so, as a gateway does
+          .catch((error: unknown) => response.writeHead(502).end(String(error)));
       });
     });
     await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));

@@ -31,6 +31,8 @@ export interface BuildContext {
   name: string;
   /** Options for the Elasticsearch client (tests pass a mock connection). */
   elasticsearch?: Partial<ClientOptions>;
+  /** The clock (epoch ms) record publishers back off by (default Date.now). */
+  now?: () => number;
 }
 
 class RecordPublisher implements RunningPublisher {
@@ -129,7 +131,7 @@ export function buildPublisher(
         ...(auth ? { auth } : {}),
         ...(context.elasticsearch ? { clientOptions: context.elasticsearch } : {}),
       });
-      return new RecordPublisher(new Set(c.signals), new Forwarder(target, options));
+      return new RecordPublisher(new Set(c.signals), new Forwarder(target, options, context.now));
     }
     case "webhook": {
       const c = config as PublisherConfig<"webhook">;
@@ -139,7 +141,7 @@ export function buildPublisher(
         publisher: context.name,
         ...(c.secret ? { secret: c.secret } : {}),
       });
-      return new RecordPublisher(new Set(c.signals), new Forwarder(target, forwarderOptions(c)));
+      return new RecordPublisher(new Set(c.signals), new Forwarder(target, forwarderOptions(c), context.now));
     }
     case "grafana_cloud":
     case "prometheus": {

@@ -176,7 +176,7 @@ export function validateConfig(
       zodDetails(parsed.error),
     );
   }
-  if (type !== "composite") return parsed.data as Record<string, unknown>;
+  if (type !== "composite") return parsed.data;
   const composite = parsed.data as z.output<typeof CompositeConfig>;
   return {
     publishers: composite.publishers.map((member, i) => ({

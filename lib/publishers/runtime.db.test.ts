@@ -36,10 +36,14 @@ afterAll(async () => {
 const FAST = { flush_interval_ms: 60_000, retry_initial_ms: 20, retry_max_ms: 40 };
 const DAY = Date.UTC(2026, 2, 14, 12) / 1000;
 
+/** The runtimes' clock: it starts at the wall clock's time and moves only when a test moves it past a backoff. */
+const clock = { now: Date.now() };
+
 function runtime(ctx: Ctx, options: { elasticsearch?: Mock } = {}): PublisherRuntime {
   const r = new PublisherRuntime(database, {
     intervalMs: 60_000,
     projectIds: [ctx.projectId],
+    now: () => clock.now,
     ...(options.elasticsearch ? { elasticsearch: { Connection: options.elasticsearch.getConnection() } } : {}),
   });
   runtimes.push(r);
@@ -61,8 +65,6 @@ async function statusOf(id: string) {
   const [row] = await database.db.select().from(publisherStatus).where(eq(publisherStatus.publisherId, id));
   return row;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A loopback webhook receiver: answers `status()` to each request and keeps the bodies of the ones it accepted. */
 async function receiver(status: () => number = () => 200) {
@@ -251,7 +253,7 @@ describe("Elasticsearch publisher", () => {
     expect(await statusOf(id)).toMatchObject({ sentCount: 1, failedCount: 1, backlog: 1, state: "failing" });
     expect((await statusOf(id))?.lastError).toMatch(/429 es_rejected_execution_exception/);
 
-    await sleep(60); // past the backoff
+    clock.now += 60; // past the backoff
     await r.flush();
     expect(attempts).toEqual([
       ["pipeline_event:ok", "pipeline_event:bad", "pipeline_event:busy"],
@@ -325,7 +327,7 @@ describe("webhook publisher", () => {
     expect(requests).toBe(before);
 
     up = true;
-    await sleep(250);
+    clock.now += 250; // past the backoff
     await r.flush();
     expect(hook.taskIds().sort()).toEqual([...ids].sort());
     await r.writeStatus();
@@ -363,7 +365,7 @@ describe("webhook publisher", () => {
     expect((await statusOf(id))?.lastError).toMatch(/queue full \(4 records\)/);
 
     up = true;
-    await sleep(60);
+    clock.now += 60; // past the backoff
     await r.flush();
     expect(hook.taskIds()).toEqual(["q2", "q3", "q4", "q5"]);
     await r.writeStatus();
@@ -393,8 +395,9 @@ describe("webhook publisher", () => {
     });
     const r = runtime(ctx);
     await r.tick();
+    const arrived = once(server, "request");
     await ingestPipelineEvents({ ctx, input: events(["h0"]) });
-    for (let waited = 0; hanging.length === 0 && waited < 5000; waited += 10) await sleep(10);
+    await arrived;
     expect(hanging).toHaveLength(1);
     // while the target holds that request open, ingest goes on at its own pace
     for (let i = 1; i <= 5; i++) {

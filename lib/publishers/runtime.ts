@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   elasticsearch?: Partial<ClientOptions>;
   /** Run only these projects' publishers (by id); all when absent. */
   projectIds?: string[];
+  /** The clock (epoch ms) that status times and the record publishers' backoff go by; tests move it instead of waiting. */
+  now?: () => number;
 }
 
 interface Row {
@@ -64,11 +66,13 @@ export class PublisherRuntime {
   private readonly stopListening: () => void;
   private ticking: Promise<void> | undefined;
   private stopped = false;
+  private readonly now: () => number;
 
   constructor(
     private readonly database: Database,
     private readonly options: RuntimeOptions,
   ) {
+    this.now = options.now ?? Date.now;
     this.stopListening = ingestWriter(database).onCommit((projectId, batch) => this.offer(projectId, batch));
     this.timer = setInterval(() => void this.tick(), options.intervalMs);
     this.timer.unref();
@@ -148,6 +152,7 @@ export class PublisherRuntime {
             projectId: row.projectId,
             projectSlug: row.slug,
             name: row.name,
+            now: this.now,
             ...(this.options.elasticsearch ? { elasticsearch: this.options.elasticsearch } : {}),
           });
         } catch (error) {
@@ -192,7 +197,7 @@ export class PublisherRuntime {
 
   /** Writes each publisher's status row, and a sample when its counters moved. */
   async writeStatus(): Promise<void> {
-    const now = new Date();
+    const now = new Date(this.now());
     for (const entry of this.running.values()) {
       const { row, publisher } = entry;
       if (!publisher) {

@@ -148,7 +148,7 @@ export function aggregate(
       }
       if (p.count !== null) {
         const cumulative = s.temporality === "cumulative" && prev?.count !== null && prev?.count !== undefined;
-        const reset = cumulative && p.count! < prev!.count!;
+        const reset = cumulative && p.count < prev!.count!;
         cell.histCount += cumulative && !reset ? p.count - prev!.count! : p.count;
         cell.histSum += cumulative && !reset ? (p.sum ?? 0) - (prev!.sum ?? 0) : (p.sum ?? 0);
       }

@@ -200,10 +200,7 @@ const RPC_STATUS = type("RpcStatus");
  */
 export function decodeRequest(signal: Signal, bytes: Uint8Array): Record<string, unknown> {
   const message = REQUEST[signal].decode(bytes);
-  return REQUEST[signal].toObject(message, { longs: String, bytes: String, enums: Number, defaults: false }) as Record<
-    string,
-    unknown
-  >;
+  return REQUEST[signal].toObject(message, { longs: String, bytes: String, enums: Number, defaults: false });
 }
 
 /** The export response: `partial_success` only when something was rejected. */
@@ -229,11 +226,11 @@ export function encodeStatus(code: number, message: string, format: "protobuf" |
 }
 
 export function decodeStatus(bytes: Uint8Array): { code?: number; message?: string } {
-  return RPC_STATUS.toObject(RPC_STATUS.decode(bytes)) as { code?: number; message?: string };
+  return RPC_STATUS.toObject(RPC_STATUS.decode(bytes));
 }
 
 export function decodeResponse(signal: Signal, bytes: Uint8Array): Record<string, unknown> {
-  return RESPONSE[signal].toObject(RESPONSE[signal].decode(bytes), { longs: Number }) as Record<string, unknown>;
+  return RESPONSE[signal].toObject(RESPONSE[signal].decode(bytes), { longs: Number });
 }
 
 /**

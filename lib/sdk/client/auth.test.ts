@@ -21,7 +21,12 @@ describe("ApiKeyAuth", () => {
 
 /** A token endpoint per RFC 6749 §4.4 and a revocation endpoint per RFC 7009, for the client "tfk_app" / "tfs_secret". */
 function tokenServer(
-  options: { expiresIn?: number; delayMs?: number; answer?: (r: RecordedRequest) => FakeAnswer | undefined } = {},
+  options: {
+    expiresIn?: number;
+    /** Tokens are issued once this settles: the test decides how long a refresh is in flight. */
+    held?: Promise<void>;
+    answer?: (r: RecordedRequest) => FakeAnswer | undefined;
+  } = {},
 ) {
   let issued = 0;
   const revoked = new Set<string>();
@@ -44,7 +49,7 @@ function tokenServer(
         }
         if (form.get("grant_type") !== "client_credentials")
           return { status: 400, body: { error: "unsupported_grant_type" } };
-        if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+        await options.held;
         issued += 1;
         return {
           status: 200,
@@ -117,9 +122,14 @@ describe("OAuthProvider", () => {
   });
 
   it("shares one refresh among concurrent callers", async () => {
-    server = await tokenServer({ delayMs: 50 }).start();
+    let release!: () => void;
+    server = await tokenServer({ held: new Promise((resolve) => (release = resolve)) }).start();
     const auth = provider();
-    const tokens = await Promise.all(Array.from({ length: 10 }, () => auth.accessToken()));
+    const asked = Promise.all(Array.from({ length: 10 }, () => auth.accessToken()));
+    // every caller has asked while the first refresh is still unanswered
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    const tokens = await asked;
     expect(new Set(tokens)).toEqual(new Set(["token-1"]));
     expect(tokenRequests()).toHaveLength(1);
   });

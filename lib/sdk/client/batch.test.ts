@@ -1,7 +1,13 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { BatchProcessor, type DropReason } from "./batch";
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Lets the exports already started run to their end (they settle on promises, not on time). */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 function recorder() {
   const batches: number[][] = [];
@@ -21,24 +27,26 @@ describe("BatchProcessor", () => {
     const r = recorder();
     const processor = new BatchProcessor<number>({ exportBatch: r.exportBatch, batchSize: 3, flushIntervalMs: 60_000 });
     processor.addMany([1, 2, 3, 4, 5, 6, 7]);
-    await vi.waitFor(() =>
-      expect(r.batches).toEqual([
-        [1, 2, 3],
-        [4, 5, 6],
-      ]),
-    );
+    await settled();
+    expect(r.batches).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(processor.queueLength).toBe(1);
     await processor.shutdown();
     expect(r.batches).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
   });
 
   it("exports a partial batch when the interval passes", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     const r = recorder();
     const processor = new BatchProcessor<number>({ exportBatch: r.exportBatch, batchSize: 100, flushIntervalMs: 30 });
     processor.add(1);
     processor.add(2);
+    await vi.advanceTimersByTimeAsync(29);
     expect(r.batches).toEqual([]);
-    await vi.waitFor(() => expect(r.batches).toEqual([[1, 2]]), { timeout: 1000 });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(r.batches).toEqual([[1, 2]]);
     expect(processor.exportedCount).toBe(2);
     await processor.shutdown();
   });
@@ -115,6 +123,7 @@ describe("BatchProcessor", () => {
   });
 
   it("shutdown gives up after its timeout: the export in flight is aborted and the rest reported dropped", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const r = recorder();
     let exportSignal: AbortSignal | undefined;
     const processor = new BatchProcessor<number>({
@@ -127,17 +136,19 @@ describe("BatchProcessor", () => {
       onDrop: r.onDrop,
     });
     processor.addMany([1, 2, 3]);
-    const started = Date.now();
-    await expect(processor.shutdown(50)).resolves.toBe(false);
-    expect(Date.now() - started).toBeLessThan(1000);
+    let outcome: boolean | undefined;
+    void processor.shutdown(50).then((done) => (outcome = done));
+    await vi.advanceTimersByTimeAsync(49);
+    expect(outcome).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcome).toBe(false);
     expect(exportSignal?.aborted).toBe(true);
-    await vi.waitFor(() =>
-      expect(r.drops).toEqual(
-        expect.arrayContaining([
-          { items: [3], reason: "shut_down" },
-          { items: [1, 2], reason: "export_failed" },
-        ]),
-      ),
+    await settled();
+    expect(r.drops).toEqual(
+      expect.arrayContaining([
+        { items: [3], reason: "shut_down" },
+        { items: [1, 2], reason: "export_failed" },
+      ]),
     );
   });
 

@@ -13,10 +13,18 @@ const acceptAll = (request: RecordedRequest): FakeAnswer => {
   return { status: 200, body: { accepted: items.length, rejected: 0, errors: [] } };
 };
 
+/**
+ * The client's waits between attempts run on timers the tests fake: each wait it announces is
+ * skipped by moving the clock by as much (the move starts once the wait's timer is set).
+ */
+const skipWait = (info: RetryInfo) => void vi.advanceTimersByTimeAsync(info.delayMs);
+const fakeClock = () => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+
 describe("TracedeckClient", () => {
   let server: FakeServer | undefined;
   let client: TracedeckClient | undefined;
   afterEach(async () => {
+    vi.useRealTimers();
     await client?.close();
     await server?.close();
     client = server = undefined;
@@ -68,6 +76,7 @@ describe("TracedeckClient", () => {
   });
 
   it("waits the Retry-After of a 503, tells onRetry, and then succeeds", async () => {
+    fakeClock();
     let calls = 0;
     server = await startFakeServer((request) =>
       calls++ === 0
@@ -79,7 +88,12 @@ describe("TracedeckClient", () => {
         : acceptAll(request),
     );
     const retries: RetryInfo[] = [];
-    connect({ onRetry: (info) => retries.push(info) });
+    connect({
+      onRetry: (info) => {
+        retries.push(info);
+        skipWait(info);
+      },
+    });
     await expect(
       client!.sendEvents([{ name: "deploy", timestamp: new Date().toISOString(), attributes: {} }]),
     ).resolves.toMatchObject({ accepted: 1 });
@@ -91,8 +105,9 @@ describe("TracedeckClient", () => {
   });
 
   it("gives up after maxRetries with a RetryableError", async () => {
+    fakeClock();
     server = await startFakeServer(() => ({ status: 502, body: "bad gateway" }));
-    connect({ maxRetries: 2, onRetry: () => undefined });
+    connect({ maxRetries: 2, onRetry: skipWait });
     const error = await client!.sendLogs([new LogRecord({ message: "x" })]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryableError);
     expect(error).toMatchObject({ status: 502 });
@@ -151,13 +166,9 @@ describe("TracedeckClient", () => {
   });
 
   it("times out a request that gets no answer, and retries it", async () => {
-    server = await startFakeServer(
-      () =>
-        new Promise<FakeAnswer>((resolve) =>
-          setTimeout(() => resolve({ status: 200, body: { accepted: 1, rejected: 0, errors: [] } }), 400),
-        ),
-    );
-    connect({ timeoutMs: 50, maxRetries: 1 });
+    fakeClock();
+    server = await startFakeServer(() => new Promise<FakeAnswer>(() => undefined));
+    connect({ timeoutMs: 50, maxRetries: 1, onRetry: skipWait });
     const error = await client!.sendEvents([new Event({ name: "slow" })]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as Error).message).toMatch(/no answer within 50 ms/);
@@ -165,10 +176,12 @@ describe("TracedeckClient", () => {
   });
 
   it("stops a send when the caller aborts it", async () => {
+    fakeClock();
     server = await startFakeServer(() => ({ status: 503, headers: { "retry-after": "30" } }));
-    connect();
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error("request cancelled")), 50);
+    // 50 ms into the 30 s the server asked for
+    connect({ onRetry: () => void vi.advanceTimersByTimeAsync(50) });
     await expect(client!.sendLogs([new LogRecord({ message: "x" })], { signal: controller.signal })).rejects.toThrow(
       "request cancelled",
     );
@@ -261,9 +274,17 @@ describe("TracedeckClient", () => {
     });
     connect({ config: { batchSize: 2, flushIntervalMs: 60_000 } });
     const rejected: string[] = [];
-    const logs = client!.createBatchProcessor("logs", { onRejected: (r) => rejected.push(...r.map((e) => e.message)) });
+    let answered!: () => void;
+    const firstAnswer = new Promise<void>((resolve) => (answered = resolve));
+    const logs = client!.createBatchProcessor("logs", {
+      onRejected: (r) => {
+        rejected.push(...r.map((e) => e.message));
+        answered();
+      },
+    });
     logs.addMany([new LogRecord({ message: "one" }), new LogRecord({ message: "" })]);
-    await vi.waitFor(() => expect(server!.requests).toHaveLength(1));
+    await firstAnswer;
+    expect(server.requests).toHaveLength(1);
     expect(rejected).toEqual(["message: must not be empty"]);
     logs.add(new LogRecord({ message: "three" }));
     expect(server.requests).toHaveLength(1);

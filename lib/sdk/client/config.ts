@@ -208,7 +208,7 @@ export class Config implements Readonly<ConfigOptions> {
     }
     if (unknown.length > 0)
       throw new ConfigError(`${path}: unknown settings ${unknown.join(", ")} (your own settings go under "extra")`);
-    return new Config(options as Partial<ConfigOptions>);
+    return new Config(options);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { RetryableError, TracedeckError } from "./errors";
 import { isNetworkError, parseRetryAfter, retryWithBackoff, type RetryInfo } from "./retry";
 
@@ -20,6 +20,10 @@ describe("parseRetryAfter", () => {
 });
 
 describe("retryWithBackoff", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("retries retryable statuses until it succeeds, telling onRetry each time", async () => {
     const retries: RetryInfo[] = [];
     const fn = vi.fn(async (attempt: number) => {
@@ -53,11 +57,12 @@ describe("retryWithBackoff", () => {
   });
 
   it("waits a random time within the doubling window, capped at maxDelayMs", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const delays: number[] = [];
     const fn = async () => {
       throw failWith(502);
     };
-    await expect(
+    const capped = expect(
       retryWithBackoff(fn, {
         maxAttempts: 5,
         baseDelayMs: 4,
@@ -66,9 +71,11 @@ describe("retryWithBackoff", () => {
         onRetry: (i) => delays.push(i.delayMs),
       }),
     ).rejects.toThrow();
+    await vi.runAllTimersAsync();
+    await capped;
     expect(delays).toEqual([3, 7, 9, 9]);
     const none: number[] = [];
-    await expect(
+    const immediate = expect(
       retryWithBackoff(fn, {
         maxAttempts: 3,
         baseDelayMs: 1000,
@@ -76,21 +83,27 @@ describe("retryWithBackoff", () => {
         onRetry: (i) => none.push(i.delayMs),
       }),
     ).rejects.toThrow();
+    await vi.runAllTimersAsync();
+    await immediate;
     expect(none).toEqual([0, 0]);
   });
 
   it("waits what the server's Retry-After asks instead of its own backoff", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const retries: RetryInfo[] = [];
-    const started = Date.now();
     let calls = 0;
-    await retryWithBackoff(
+    const done = retryWithBackoff(
       async () => {
         if (calls++ === 0) throw failWith(503, 300);
       },
       { baseDelayMs: 1, onRetry: (i) => retries.push(i) },
     );
+    await vi.advanceTimersByTimeAsync(299);
+    expect(calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await done;
+    expect(calls).toBe(2);
     expect(retries[0]?.delayMs).toBe(300);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
   it("does not wait for a Retry-After longer than it agreed to", async () => {
@@ -109,15 +122,18 @@ describe("retryWithBackoff", () => {
   });
 
   it("stops waiting as soon as it is aborted", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const controller = new AbortController();
-    const started = Date.now();
     const pending = retryWithBackoff(
       async () => {
         throw failWith(503, 10_000);
       },
       { signal: controller.signal, onRetry: () => setTimeout(() => controller.abort(new Error("shutting down")), 20) },
     );
-    await expect(pending).rejects.toThrow("shutting down");
-    expect(Date.now() - started).toBeLessThan(1000);
+    const outcome = expect(pending).rejects.toThrow("shutting down");
+    await vi.advanceTimersByTimeAsync(20);
+    await outcome;
+    // the 10 s wait it was in was let go with the abort
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

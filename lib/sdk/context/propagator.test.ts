@@ -118,7 +118,7 @@ describe("W3CTracePropagator.extract", () => {
 
 describe("W3CTracePropagator.inject", () => {
   it("writes the given context", () => {
-    const ctx = TraceContext.fromTraceparent(TRACEPARENT, TraceState.parse("a=1")!)!;
+    const ctx = TraceContext.fromTraceparent(TRACEPARENT, TraceState.parse("a=1"))!;
     expect(ourInject(ctx)).toEqual({ traceparent: TRACEPARENT, tracestate: "a=1" });
   });
 
@@ -139,7 +139,7 @@ describe("W3CTracePropagator.inject", () => {
 
   it("writes into a fetch Headers object", () => {
     const headers = new Headers({ traceparent: "stale" });
-    propagator.inject(headers, TraceContext.fromTraceparent(TRACEPARENT, TraceState.parse("a=1")!));
+    propagator.inject(headers, TraceContext.fromTraceparent(TRACEPARENT, TraceState.parse("a=1")));
     expect(headers.get("traceparent")).toBe(TRACEPARENT);
     expect(headers.get("tracestate")).toBe("a=1");
   });

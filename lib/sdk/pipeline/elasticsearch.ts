@@ -85,7 +85,7 @@ export class ElasticsearchPublisher extends BatchingPublisher {
     return { rejected, ...(firstError ? { error: firstError } : {}) };
   }
 
-  protected async closeTarget(): Promise<void> {
+  protected override async closeTarget(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     await client?.then((c) => c.close()).catch(() => undefined);

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { CompositePublisher } from "./composite";
 import { EventMetrics, NetworkMetrics } from "./metrics";
 import type { MetricsPublisher, PublisherStatus } from "./publisher";
@@ -17,6 +17,8 @@ interface Received {
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of cleanup.splice(0).reverse()) await close();
+  vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 async function fakeTracedeck(
@@ -193,6 +195,7 @@ describe("TracedeckPublisher", () => {
   });
 
   it("does not retry a down server on every publish: full batches wait for the next tick", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     const server = await fakeTracedeck(() => ({ status: 503 }));
     const tracedeck = new TracedeckPublisher({
       url: server.url,
@@ -203,11 +206,18 @@ describe("TracedeckPublisher", () => {
     });
     cleanup.push(() => tracedeck.close());
     tracedeck.publishEventMetrics(event("first"));
-    await expect.poll(() => tracedeck.status().state).toBe("failing");
+    await tracedeck.flush(); // the send the full batch started
+    expect(tracedeck.status().state).toBe("failing");
+    const requests = vi.spyOn(globalThis, "fetch");
     for (let i = 0; i < 20; i++) tracedeck.publishEventMetrics(event(`t${i}`));
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(requests).not.toHaveBeenCalled();
     expect(server.received).toHaveLength(1);
     expect(tracedeck.status().backlog).toBe(21);
+    // the tick tries again
+    await vi.advanceTimersByTimeAsync(60_000);
+    await tracedeck.flush();
+    expect(server.received).toHaveLength(2);
   });
 
   it("never throws into the application when the server cannot be reached", async () => {
@@ -255,17 +265,23 @@ describe("TracedeckPublisher", () => {
   });
 
   it("reports its health periodically", async () => {
-    const server = await fakeTracedeck();
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    // answered at once, so each report is done before the next tick (a report still in flight skips a tick)
+    const requests = vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response(null, { status: 200 }));
+    const reports = () => requests.mock.calls.filter(([url]) => String(url).endsWith("/api/v1/publishers/status"));
     const tracedeck = new TracedeckPublisher({
-      url: server.url,
+      url: "http://tracedeck.invalid",
       key: "k",
       flushIntervalMs: 60_000,
       statusIntervalMs: 20,
     });
     cleanup.push(() => tracedeck.close());
-    await expect
-      .poll(() => server.received.filter((r) => r.path === "/api/v1/publishers/status").length)
-      .toBeGreaterThanOrEqual(2);
+    await vi.advanceTimersByTimeAsync(19);
+    expect(reports()).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(reports()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(reports()).toHaveLength(2);
   });
 });
 

@@ -32,24 +32,28 @@ export async function startFakeServer(
   answer: (request: RecordedRequest) => FakeAnswer | Promise<FakeAnswer>,
 ): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
+  async function respond(req: IncomingMessage, res: ServerResponse, raw: Buffer) {
+    const decoded = req.headers["content-encoding"] === "gzip" ? await gunzipAsync(raw) : raw;
+    const request: RecordedRequest = {
+      method: req.method ?? "",
+      path: req.url ?? "",
+      headers: req.headers,
+      body: decoded.toString("utf8"),
+      wireBytes: raw.length,
+      receivedAt: Date.now(),
+    };
+    requests.push(request);
+    const { status, headers = {}, body } = await answer(request);
+    res.writeHead(status, { "content-type": "application/json", ...headers });
+    res.end(body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body));
+  }
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const raw = Buffer.concat(chunks);
-      const decoded = req.headers["content-encoding"] === "gzip" ? await gunzipAsync(raw) : raw;
-      const request: RecordedRequest = {
-        method: req.method ?? "",
-        path: req.url ?? "",
-        headers: req.headers,
-        body: decoded.toString("utf8"),
-        wireBytes: raw.length,
-        receivedAt: Date.now(),
-      };
-      requests.push(request);
-      const { status, headers = {}, body } = await answer(request);
-      res.writeHead(status, { "content-type": "application/json", ...headers });
-      res.end(body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body));
+    req.on("end", () => {
+      // a body that does not gunzip or an answer that throws would leave the client waiting for its
+      // timeout: it gets a 500 naming the error instead
+      respond(req, res, Buffer.concat(chunks)).catch((error: unknown) => res.writeHead(500).end(String(error)));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
