@@ -1,7 +1,9 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { queryRows } from "@/db";
 import type { Ctx } from "@/lib/auth/context";
 import { dateToNanos } from "@/lib/model/time";
+import type { Keyset } from "../keyset";
 import { isoTime, nanosToTimestamp } from "../sql";
 
 export const PipelineEventView = z
@@ -61,3 +63,20 @@ export const eventView = (r: EventRow): z.output<typeof PipelineEventView> => ({
   process_id: r.process_id,
   attributes: r.attributes,
 });
+
+/** One page of the pipeline events that `where` selects, in `paging`'s order, flagged stuck past `thresholdSeconds`. */
+export async function eventsPage(
+  ctx: Ctx,
+  where: SQL[],
+  paging: Keyset<EventRow>,
+  thresholdSeconds: number,
+): Promise<z.output<typeof PipelineEventsResult>> {
+  const conditions = paging.after ? [...where, paging.after] : where;
+  const rows = await queryRows<EventRow>(
+    ctx.db,
+    sql`select ${eventColumns(isStuck(ctx, thresholdSeconds))} from pipeline_events
+        where ${sql.join(conditions, sql` and `)} order by ${paging.orderBy} limit ${paging.limit}`,
+  );
+  const { items, next_cursor } = paging.page(rows);
+  return { events: items.map(eventView), next_cursor };
+}

@@ -1,10 +1,9 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { queryRows } from "@/db";
 import { PageParams, RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { keyset } from "../keyset";
-import { eventColumns, eventView, isStuck, PipelineEventsResult, type EventRow } from "./events";
+import { eventsPage, PipelineEventsResult, type EventRow } from "./events";
 import { inRange } from "./range";
 
 export const SlowQuery = z.object({
@@ -34,12 +33,5 @@ export async function listSlowEvents({
     { key: sql`duration_ms`, type: "float8", of: (r) => r.duration_ms ?? 0 },
     { key: sql`task_id`, type: "text", of: (r) => r.task_id },
   ]);
-  if (paging.after) where.push(paging.after);
-  const rows = await queryRows<EventRow>(
-    ctx.db,
-    sql`select ${eventColumns(isStuck(ctx, input.threshold_seconds))} from pipeline_events where ${sql.join(where, sql` and `)}
-        order by ${paging.orderBy} limit ${paging.limit}`,
-  );
-  const { items, next_cursor } = paging.page(rows);
-  return { events: items.map(eventView), next_cursor };
+  return eventsPage(ctx, where, paging, input.threshold_seconds);
 }

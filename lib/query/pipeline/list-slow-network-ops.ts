@@ -1,10 +1,9 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { queryRows } from "@/db";
 import { PageParams, RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { keyset } from "../keyset";
-import { networkColumns, networkView, type NetworkResult, type NetworkRow } from "./network";
+import { networkPage, type NetworkResult, type NetworkRow } from "./network";
 import { inRange } from "./range";
 
 export const SlowNetworkQuery = z.object({
@@ -31,12 +30,5 @@ export async function listSlowNetworkOps({
     { key: sql`latency_ms`, type: "float8", of: (r) => r.latency_ms ?? 0 },
     { key: sql`id::text`, type: "text", of: (r) => r.id },
   ]);
-  if (paging.after) where.push(paging.after);
-  const rows = await queryRows<NetworkRow>(
-    ctx.db,
-    sql`select ${networkColumns} from network_ops where ${sql.join(where, sql` and `)}
-        order by ${paging.orderBy} limit ${paging.limit}`,
-  );
-  const { items, next_cursor } = paging.page(rows);
-  return { operations: items.map(networkView), next_cursor };
+  return networkPage(ctx, where, paging);
 }

@@ -1,5 +1,8 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { queryRows } from "@/db";
+import type { Ctx } from "@/lib/auth/context";
+import type { Keyset } from "../keyset";
 import { isoTime, num, type Int8 } from "../sql";
 
 export const NetworkOpView = z
@@ -44,3 +47,19 @@ export const networkView = (r: NetworkRow): z.output<typeof NetworkOpView> => ({
 });
 
 export const NetworkResult = z.object({ operations: z.array(NetworkOpView), next_cursor: z.string().nullable() });
+
+/** One page of the network operations that `where` selects, in `paging`'s order. */
+export async function networkPage(
+  ctx: Ctx,
+  where: SQL[],
+  paging: Keyset<NetworkRow>,
+): Promise<z.output<typeof NetworkResult>> {
+  const conditions = paging.after ? [...where, paging.after] : where;
+  const rows = await queryRows<NetworkRow>(
+    ctx.db,
+    sql`select ${networkColumns} from network_ops
+        where ${sql.join(conditions, sql` and `)} order by ${paging.orderBy} limit ${paging.limit}`,
+  );
+  const { items, next_cursor } = paging.page(rows);
+  return { operations: items.map(networkView), next_cursor };
+}
