@@ -16,6 +16,8 @@ test("the demo fills a project; a slow trace is found, opened, and its spans rea
   const { stdout } = await run(
     process.execPath,
     [
+      // as `npm run demo` runs it: the CLI reads the server's config, which is marked server-only
+      "--conditions=react-server",
       "--import",
       "tsx",
       "scripts/demo/index.ts",
