@@ -27,11 +27,16 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-/** Starts `next start` on a free port with its own storage: an embedded data directory, or DATABASE_URL; `env` adds settings. */
+/**
+ * Starts `next start` on a free port with its own storage: an embedded data directory, or DATABASE_URL; `env` adds
+ * settings. Tests have every answer checked against its schema; benchmarks (`checkAnswers: false`) measure the
+ * server as production runs it.
+ */
 export async function startServer(storage: {
   databaseUrl?: string;
   dataDir?: string;
   env?: Record<string, string>;
+  checkAnswers?: boolean;
 }): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = storage.dataDir ?? mkdtempSync(path.join(tmpdir(), "tracedeck-http-"));
@@ -41,8 +46,7 @@ export async function startServer(storage: {
     TRACEDECK_DATA_DIR: dataDir,
     DATABASE_URL: storage.databaseUrl ?? "",
     NEXT_TELEMETRY_DISABLED: "1",
-    // every answer of every HTTP and browser test is checked against its endpoint's response schema
-    TRACEDECK_CHECK_ANSWERS: "true",
+    TRACEDECK_CHECK_ANSWERS: String(storage.checkAnswers ?? true),
     ...storage.env,
   };
   const child = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], {
