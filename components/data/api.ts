@@ -9,7 +9,7 @@ import { routeOf, type EndpointName } from "@/lib/api/routes";
 export type ParamValue = string | number | boolean | null | undefined | readonly string[];
 
 /** `/api/v1/...?a=1&b=2` with empty values left out; repeated parameters for arrays. */
-export function apiUrl(path: string, params: Record<string, ParamValue> = {}): string {
+function apiUrl(path: string, params: Record<string, ParamValue> = {}): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined || value === null || value === "") continue;
@@ -64,7 +64,7 @@ export function endpointUrl(call: AnyEndpointRequest): string {
   return apiUrl(path, call.query ?? {});
 }
 
-export const apiQueryKey = (url: string) => ["api", url] as const;
+const apiQueryKey = (url: string) => ["api", url] as const;
 /** The react-query key of a request: its URL, so that what the server prefetched is what the browser reads. */
 export const endpointKey = (call: AnyEndpointRequest) => apiQueryKey(endpointUrl(call));
 /** A list read page after page (endless scroll): the pages live under the first page's URL. */

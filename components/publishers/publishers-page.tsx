@@ -38,7 +38,8 @@ const TEMPLATES: Record<PublisherType, Record<string, unknown>> = {
   composite: { publishers: [{ name: "search", type: "elasticsearch", config: { url: "http://localhost:9200" } }] },
   other: {},
 };
-const TYPES: PublisherType[] = ["elasticsearch", "grafana_cloud", "prometheus", "webhook", "composite", "other"];
+// TEMPLATES is keyed by exactly the publisher types (its Record type says so), in the order the form offers them
+const TYPES = Object.keys(TEMPLATES) as PublisherType[];
 const REFRESH_MS = 5000;
 
 const STATE_STYLE: Record<string, string> = {
