@@ -1,6 +1,7 @@
 // Opens the database when the server starts: migrations run and the default project exists
 // before the first request, and an embedded data directory is claimed by this process. Then the
-// server-side publishers start (and those TRACEDECK_PUBLISHERS declares are saved first).
+// server-side publishers start (and those TRACEDECK_PUBLISHERS declares are saved first), and
+// storage maintenance (partitions ahead, retention).
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { getDatabase } = await import("@/db");
@@ -8,10 +9,13 @@ export async function register(): Promise<void> {
   const { config } = await import("@/lib/config");
   const { applyEnvPublishers } = await import("@/lib/publishers/env");
   const { startPublishers } = await import("@/lib/publishers/runtime");
+  const { startMaintenance } = await import("@/lib/storage/maintenance");
   const start = async (): Promise<void> => {
     const database = await getDatabase();
     console.log(`tracedeck: database ready (${database.driver})`);
-    const { adminEmail, adminPassword, publishers, publisherIntervalMs } = config();
+    const { adminEmail, adminPassword, publishers, publisherIntervalMs, maintenanceIntervalMs } = config();
+    // partitions for today and the next days, then retention, every few minutes
+    startMaintenance(database, { intervalMs: maintenanceIntervalMs });
     await ensureAdminFromEnv({ db: database.db, email: adminEmail, password: adminPassword }).then(
       (created) => created && console.log(`tracedeck: created the admin account ${adminEmail}`),
       (error: Error) => console.error(`tracedeck: TRACEDECK_ADMIN_EMAIL/PASSWORD: no admin created: ${error.message}`),

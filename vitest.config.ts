@@ -9,6 +9,14 @@ const alias = {
   "server-only": path.resolve(import.meta.dirname, "node_modules/server-only/empty.js"),
 };
 const dbTests = ["**/*.db.test.ts"];
+// Test payloads carry fixed times, some years back: the stores under test keep ten years of everything, so none
+// of them falls outside retention (the retention tests set their own).
+export const TEST_RETENTION = Object.fromEntries(
+  ["TRACES", "LOGS", "EVENTS", "METRICS", "PIPELINE", "ROLLUPS"].map((signal) => [
+    `TRACEDECK_RETENTION_${signal}`,
+    "3650",
+  ]),
+);
 const ignore = ["node_modules/**", ".next/**", ".data/**", ".scratch/**", "dist/**"];
 
 export default defineConfig({
@@ -25,7 +33,7 @@ export default defineConfig({
           name: "db:pglite",
           include: dbTests,
           exclude: ignore,
-          env: { TRACEDECK_TEST_DRIVER: "pglite" },
+          env: { ...TEST_RETENTION, TRACEDECK_TEST_DRIVER: "pglite" },
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -36,7 +44,7 @@ export default defineConfig({
           name: "db:postgres",
           include: dbTests,
           exclude: ignore,
-          env: { TRACEDECK_TEST_DRIVER: "postgres" },
+          env: { ...TEST_RETENTION, TRACEDECK_TEST_DRIVER: "postgres" },
           globalSetup: ["db/testing/global-postgres.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -47,6 +55,7 @@ export default defineConfig({
         test: {
           name: "http",
           include: ["e2e/http/**/*.test.ts"],
+          env: TEST_RETENTION,
           exclude: ignore,
           globalSetup: ["e2e/http/global-setup.ts"],
           testTimeout: 60_000,

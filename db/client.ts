@@ -16,8 +16,8 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   readonly driver: "pglite" | "postgres";
   readonly db: Db;
-  /** Applies the committed migrations; a no-op when they are all applied. */
-  migrate(): Promise<void>;
+  /** Applies the committed migrations (or those of another folder); a no-op when they are all applied. */
+  migrate(migrationsFolder?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,13 +44,13 @@ export function openDatabase(options: DatabaseOptions): Database {
     return {
       driver: "postgres",
       db,
-      migrate: async () => {
+      migrate: async (folder = migrationsFolder) => {
         // app nodes starting together take turns: one applies, the others then find nothing to do
         // (the lock lives on a connection of its own, so a pool of one can still migrate)
         const lock = postgres(options.url, { max: 1, connect_timeout: 5, onnotice: () => {} });
         try {
           await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
-          await migratePostgres(db, { migrationsFolder });
+          await migratePostgres(db, { migrationsFolder: folder });
         } finally {
           await lock.end({ timeout: 5 }); // ending the session releases the lock
         }
@@ -64,7 +64,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   return {
     driver: "pglite",
     db,
-    migrate: () => migratePglite(db, { migrationsFolder }),
+    migrate: (folder = migrationsFolder) => migratePglite(db, { migrationsFolder: folder }),
     close: () => client.close(),
   };
 }

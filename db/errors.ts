@@ -9,6 +9,7 @@ import { DataDirBusyError } from "./lock";
 /** The SQLSTATEs the application acts on. */
 export const SQLSTATE = {
   foreignKeyViolation: "23503",
+  checkViolation: "23514",
   serializationFailure: "40001",
   deadlockDetected: "40P01",
   adminShutdown: "57P01",
@@ -55,6 +56,11 @@ export function sqlState(error: unknown): string | undefined {
 export const isForeignKeyViolation = (error: unknown) => sqlState(error) === SQLSTATE.foreignKeyViolation;
 export const isDeadlock = (error: unknown) => sqlState(error) === SQLSTATE.deadlockDetected;
 export const isSerializationFailure = (error: unknown) => sqlState(error) === SQLSTATE.serializationFailure;
+/**
+ * A row found no partition of its table for its day ("no partition of relation … found for row"
+ * is a check violation; the telemetry tables have no CHECK constraints of their own).
+ */
+export const isMissingPartition = (error: unknown) => sqlState(error) === SQLSTATE.checkViolation;
 
 // SQLSTATEs that mean "the database cannot take requests now", not "bad input"
 const UNAVAILABLE_CLASSES: readonly string[] = [

@@ -9,6 +9,10 @@ import { z } from "zod";
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
 
+/** The longest retention accepted: ten years. */
+export const MAX_RETENTION_DAYS = 3650;
+const RetentionDays = z.coerce.number().int().min(1).max(MAX_RETENTION_DAYS);
+
 const Env = z.object({
   PORT: optional(z.coerce.number().int().min(1).max(65535)),
   DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")),
@@ -29,6 +33,15 @@ const Env = z.object({
   /** check every API answer against its endpoint's response schema (default: outside production) */
   TRACEDECK_CHECK_ANSWERS: optional(z.enum(["true", "false", "1", "0"])),
   NODE_ENV: optional(z.string()),
+  /** days of each signal kept, until an admin sets them in Settings (`GET/PATCH /api/v1/retention`) */
+  TRACEDECK_RETENTION_TRACES: optional(RetentionDays),
+  TRACEDECK_RETENTION_LOGS: optional(RetentionDays),
+  TRACEDECK_RETENTION_EVENTS: optional(RetentionDays),
+  TRACEDECK_RETENTION_METRICS: optional(RetentionDays),
+  TRACEDECK_RETENTION_PIPELINE: optional(RetentionDays),
+  TRACEDECK_RETENTION_ROLLUPS: optional(RetentionDays),
+  /** milliseconds between storage maintenance passes (partitions ahead, retention) */
+  TRACEDECK_MAINTENANCE_INTERVAL_MS: optional(z.coerce.number().int().min(1000).max(3_600_000)),
 });
 
 export interface Config {
@@ -43,6 +56,16 @@ export interface Config {
   publishers: string | undefined;
   publisherIntervalMs: number;
   checkAnswers: boolean;
+  /** retention defaults from the environment, in days, by signal */
+  retention: {
+    traces?: number;
+    logs?: number;
+    events?: number;
+    metrics?: number;
+    pipeline?: number;
+    rollups?: number;
+  };
+  maintenanceIntervalMs: number;
 }
 
 let cached: Config | undefined;
@@ -70,6 +93,15 @@ export function config(): Config {
     checkAnswers: env.TRACEDECK_CHECK_ANSWERS
       ? ["true", "1"].includes(env.TRACEDECK_CHECK_ANSWERS)
       : env.NODE_ENV !== "production",
+    retention: {
+      traces: env.TRACEDECK_RETENTION_TRACES,
+      logs: env.TRACEDECK_RETENTION_LOGS,
+      events: env.TRACEDECK_RETENTION_EVENTS,
+      metrics: env.TRACEDECK_RETENTION_METRICS,
+      pipeline: env.TRACEDECK_RETENTION_PIPELINE,
+      rollups: env.TRACEDECK_RETENTION_ROLLUPS,
+    },
+    maintenanceIntervalMs: env.TRACEDECK_MAINTENANCE_INTERVAL_MS ?? 5 * 60_000,
   };
   return cached;
 }

@@ -1,6 +1,7 @@
 import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 // Standalone events: timestamptz (microseconds) is as precise as the SDKs that send them.
+// Range-partitioned by UTC day of the event's time (db/partitions.ts).
 export const events = pgTable(
   "events",
   {
@@ -14,7 +15,7 @@ export const events = pgTable(
     attributes: jsonb().$type<Record<string, unknown>>().notNull(),
   },
   (t) => [
-    primaryKey({ name: "events_pk", columns: [t.projectId, t.id] }),
+    primaryKey({ name: "events_pk", columns: [t.projectId, t.id, t.time] }),
     // event lists over a time range, and retention by time
     index("events_project_time_idx").on(t.projectId, t.time),
     // events by name over a time range

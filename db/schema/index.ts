@@ -8,3 +8,4 @@ export * from "./logs";
 export * from "./metrics";
 export * from "./pipeline";
 export * from "./publishers";
+export * from "./settings";

@@ -1,6 +1,8 @@
+import { sql } from "drizzle-orm";
 import { bigint, index, integer, jsonb, pgTable, primaryKey, smallint, text, uuid } from "drizzle-orm/pg-core";
 
 // Log times are integer nanoseconds, like spans, so log/trace correlation lines up exactly.
+// Range-partitioned by UTC day of the log's time (db/partitions.ts).
 export const logs = pgTable(
   "logs",
   {
@@ -25,10 +27,12 @@ export const logs = pgTable(
     droppedAttributesCount: integer().notNull().default(0),
   },
   (t) => [
-    primaryKey({ name: "logs_pk", columns: [t.projectId, t.id] }),
+    primaryKey({ name: "logs_pk", columns: [t.projectId, t.id, t.timeUnixNano] }),
     // log search over a time range, newest first, and retention by time
     index("logs_project_time_idx").on(t.projectId, t.timeUnixNano),
     // logs that share a trace, shown beside it
     index("logs_project_trace_idx").on(t.projectId, t.traceId),
+    // attribute search (attr=key:value): containment on a record's attributes over its resource's
+    index("logs_attributes_idx").using("gin", sql`(resource_attributes || attributes) jsonb_path_ops`),
   ],
 );

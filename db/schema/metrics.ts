@@ -40,7 +40,8 @@ export const metricSeries = pgTable(
   ],
 );
 
-// Points use timestamptz: microseconds are finer than any scrape or export interval.
+// Points use timestamptz: microseconds are finer than any scrape or export interval. Points are
+// range-partitioned by UTC day of their time (db/partitions.ts); series are not (they are few).
 export const metricPoints = pgTable(
   "metric_points",
   {

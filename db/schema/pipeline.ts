@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  date,
   doublePrecision,
   index,
   integer,
@@ -14,6 +15,7 @@ import {
 } from "drizzle-orm/pg-core";
 
 // Pipeline times are timestamptz: the pipeline SDKs record seconds with sub-millisecond fractions.
+// Both tables are range-partitioned by UTC day (db/partitions.ts): every key carries the partition column.
 
 /** One row per task execution: its start, end and retries update the same row. */
 export const pipelineEvents = pgTable(
@@ -32,10 +34,15 @@ export const pipelineEvents = pgTable(
     durationMs: doublePrecision().generatedAlwaysAs(sql`extract(epoch from (end_time - start_time)) * 1000`),
     attributes: jsonb().$type<Record<string, unknown>>().notNull(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /**
+     * The UTC day whose partition holds the task: that of its first report's start. It never
+     * changes, so later reports of the task (a retry that starts on the next day) merge in place.
+     */
+    day: date({ mode: "string" }).notNull(),
   },
   (t) => [
     // a task's record; start, end and retry reports merge here
-    primaryKey({ name: "pipeline_events_pk", columns: [t.projectId, t.taskId] }),
+    primaryKey({ name: "pipeline_events_pk", columns: [t.projectId, t.taskId, t.day] }),
     // runs over a time range, and retention by time
     index("pipeline_events_project_start_idx").on(t.projectId, t.startTime),
     // failed and pending (stuck) lists over a time range
@@ -61,7 +68,7 @@ export const networkOps = pgTable(
     latencyMs: doublePrecision().generatedAlwaysAs(sql`extract(epoch from (end_time - start_time)) * 1000`),
   },
   (t) => [
-    primaryKey({ name: "network_ops_pk", columns: [t.projectId, t.id] }),
+    primaryKey({ name: "network_ops_pk", columns: [t.projectId, t.id, t.startTime] }),
     // one operation's start and end reports merge here; a retried batch is idempotent
     uniqueIndex("network_ops_identity_uq").on(t.projectId, t.taskId, t.host, t.port, t.operation, t.startTime),
     // operations over a time range, and retention by time

@@ -3,6 +3,7 @@ import { inject } from "vitest";
 import type { Ctx } from "@/lib/auth/context";
 import { SCOPES } from "@/lib/auth/scopes";
 import { openDatabase, type Database } from "../client";
+import { createScratchDatabase } from "./postgres";
 import { projects } from "../schema";
 
 // *.db.test.ts files run twice: against PGlite (in memory) and against a real Postgres.
@@ -16,6 +17,26 @@ export async function openTestDatabase(): Promise<Database> {
   const database = openDatabase({ driver: "pglite" });
   await database.migrate();
   return database;
+}
+
+/**
+ * A database of the test's own, for tests that change what every other test shares (dropping
+ * partitions, older migrations): in memory on PGlite, a scratch database on Postgres. Not migrated.
+ */
+export async function openOwnDatabase(): Promise<{ database: Database; close: () => Promise<void> }> {
+  if (testDriver === "postgres") {
+    const scratch = await createScratchDatabase("tracedeck_own");
+    const database = openDatabase({ driver: "postgres", url: scratch.url, poolSize: 4 });
+    return {
+      database,
+      close: async () => {
+        await database.close();
+        await scratch.drop();
+      },
+    };
+  }
+  const database = openDatabase({ driver: "pglite" });
+  return { database, close: () => database.close() };
 }
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;

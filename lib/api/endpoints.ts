@@ -95,6 +95,7 @@ import {
   ServicesResult,
 } from "@/lib/query/services";
 import { TraceIdParams, TraceSearchQuery, TraceSearchResult, TraceView } from "@/lib/query/traces";
+import { getRetention, RetentionUpdate, RetentionView, updateRetention } from "@/lib/storage/retention";
 
 // Every REST endpoint, declared once with its schemas and the verb that serves it: route handlers
 // (`route(endpoints.x)`), the dashboard's server prefetch and the OpenAPI document are all made
@@ -503,6 +504,22 @@ export const endpoints = {
     response: z.void(),
     status: 204,
     serve: ({ ctx, params }) => revokeProjectKey({ ctx, input: params }),
+  }),
+  getRetention: endpoint("getRetention", {
+    summary: "How many days each signal is kept, and the disk it uses now (instance-wide)",
+    tag: "Settings",
+    scope: "admin",
+    response: RetentionView,
+    serve: ({ ctx }) => getRetention({ ctx }),
+  }),
+  updateRetention: endpoint("updateRetention", {
+    summary:
+      "Set how many days signals are kept; older days are dropped within minutes (whole partitions) and older records are not stored",
+    tag: "Settings",
+    scope: "admin",
+    body: RetentionUpdate,
+    response: RetentionView,
+    serve: ({ ctx, body }) => updateRetention({ ctx, input: body }),
   }),
   listUsers: endpoint("listUsers", {
     summary: "Accounts",

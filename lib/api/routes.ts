@@ -55,6 +55,8 @@ export const routes = {
   createUser: "POST /api/v1/users",
   updateUser: "PATCH /api/v1/users/{id}",
   removeUser: "DELETE /api/v1/users/{id}",
+  getRetention: "GET /api/v1/retention",
+  updateRetention: "PATCH /api/v1/retention",
   openapi: "GET /api/v1/openapi.json",
 } as const;
 

@@ -24,7 +24,11 @@ export const MAX_REPORTED_ERRORS = 100;
  * Reads `{ "<key>": [...] }` or a bare array and validates each item on its own: invalid items
  * are reported by index, valid ones go on.
  */
-export function validateBatch<T>(body: unknown, key: string, item: z.ZodType<T>): { items: T[]; errors: ItemError[] } {
+export function validateBatch<T>(
+  body: unknown,
+  key: string,
+  item: z.ZodType<T>,
+): { items: T[]; errors: ItemError[]; indexes: number[] } {
   const list = Array.isArray(body)
     ? body
     : body && typeof body === "object" && Array.isArray((body as Record<string, unknown>)[key])
@@ -36,23 +40,33 @@ export function validateBatch<T>(body: unknown, key: string, item: z.ZodType<T>)
     ]);
   }
   const items: T[] = [];
+  /** each valid item's index in the request */
+  const indexes: number[] = [];
   const errors: ItemError[] = [];
   list.forEach((raw, index) => {
     const parsed = item.safeParse(raw);
-    if (parsed.success) items.push(parsed.data);
-    else errors.push({ index, message: describeZodError(parsed.error) });
+    if (parsed.success) {
+      items.push(parsed.data);
+      indexes.push(index);
+    } else errors.push({ index, message: describeZodError(parsed.error) });
   });
-  return { items, errors };
+  return { items, errors, indexes };
 }
 
 /** A service verb that validates a native batch item by item and stores the valid items. */
 export function ingestWith<T>(key: string, item: z.ZodType<T>, toBatch: (items: T[]) => RecordBatch, signal = key) {
   return async ({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<IngestResult> => {
     const startedAt = performance.now();
-    const { items, errors } = validateBatch(input, key, item);
-    await ingestWriter(ctx.database).write(ctx.projectId, toBatch(items));
-    recordIngest(signal, items.length, errors.length, startedAt);
-    return { accepted: items.length, rejected: errors.length, errors: errors.slice(0, MAX_REPORTED_ERRORS) };
+    const { items, errors, indexes } = validateBatch(input, key, item);
+    // each item is one record of the batch, in order: a record's index is its item's
+    const { notStored } = await ingestWriter(ctx.database).write(ctx.projectId, toBatch(items));
+    if (notStored.length > 0) {
+      for (const n of notStored) errors.push({ index: indexes[n.index]!, message: n.reason });
+      errors.sort((a, b) => a.index - b.index);
+    }
+    const accepted = items.length - notStored.length;
+    recordIngest(signal, accepted, errors.length, startedAt);
+    return { accepted, rejected: errors.length, errors: errors.slice(0, MAX_REPORTED_ERRORS) };
   };
 }
 

@@ -185,7 +185,7 @@ describe("spans and trace summaries", () => {
 describe("back-pressure", () => {
   it("answers 503 with Retry-After once the queue is full, and stores what it accepted", async () => {
     const ctx = await createTestProject(database);
-    const writer = new IngestWriter(database.db, 1, 150);
+    const writer = new IngestWriter(database, { maxQueuedRows: 150 });
     const batch = (n: number) => ({
       events: Array.from({ length: n }, (_, i) => ({
         name: `e${i}`,
@@ -295,9 +295,9 @@ describe("metrics and logs", () => {
       ctx,
       input: {
         logs: [
-          { message: "plain", timestamp: 1 },
-          { body: { order: 7, items: [1, 2] }, timestamp: 2 },
-          { body: 42, timestamp: 3 },
+          { message: "plain", timestamp: 1_700_000_001 },
+          { body: { order: 7, items: [1, 2] }, timestamp: 1_700_000_002 },
+          { body: 42, timestamp: 1_700_000_003 },
         ],
       },
     });

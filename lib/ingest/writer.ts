@@ -3,12 +3,15 @@ import { getTableColumns, getTableName, sql, type Column, type SQL } from "drizz
 import { toSnakeCase } from "drizzle-orm/casing";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database, Db } from "@/db";
+import { dayOfNanos, PartitionCache, type Day, type PartitionedTable } from "@/db/partitions";
 import { events, logs, metricPoints, metricSeries, networkOps, pipelineEvents, spans, traces } from "@/db/schema";
 import { config } from "@/lib/config";
-import { isDatabaseUnavailable, isDeadlock, isSerializationFailure } from "@/db/errors";
+import { isDatabaseUnavailable, isDeadlock, isMissingPartition, isSerializationFailure } from "@/db/errors";
 import { ApiError } from "@/lib/errors";
 import type { DroppedCounts, RecordBatch } from "@/lib/model/records";
 import { nanosToIsoMicros } from "@/lib/model/time";
+import { currentRetention, type Retention } from "@/lib/storage/retention";
+import { withinStorage, type NotStored } from "./window";
 
 // The ingest writer. Concurrent requests hand it their records; while one transaction commits,
 // the next requests queue, and the following transaction takes them all (group commit). Each
@@ -19,6 +22,9 @@ import { nanosToIsoMicros } from "@/lib/model/time";
 // The columns those statements name, and their SQL types, come from the Drizzle tables, and the
 // JSON rows are typed by them: a column added to a table is a type error here until the writer
 // fills it or leaves it to the database by name.
+//
+// The tables are partitioned by day: before a transaction, the writer makes sure each day its rows
+// fall on has its partition, and records outside the retention window are not stored at all.
 
 type Tx = Pick<Db, "execute">;
 
@@ -118,6 +124,8 @@ const pipelineEventColumns = insertColumns(pipelineEvents, ["updatedAt"]);
 const networkOpColumns = insertColumns(networkOps, ["id"]);
 
 const text = (nanos: bigint) => nanos.toString();
+/** the UTC day of a column of epoch nanoseconds, as db/partitions.ts's dayOfNanos */
+const DAY_OF_NANOS = (column: string) => sql.raw(`(date '1970-01-01' + (${column} / 86400000000000)::int)`);
 function micros(nanos: bigint): string;
 function micros(nanos: bigint | null): string | null;
 function micros(nanos: bigint | null): string | null {
@@ -221,12 +229,23 @@ async function writeSpans(tx: Tx, group: Pending[]): Promise<void> {
         array_agg(distinct service_name order by service_name) as services
       from inserted
       group by project_id, trace_id
+    ),
+    placed as (
+      -- the summary lives in the partition of its first span's day; a trace that crosses midnight
+      -- widens the row it already has on the neighbouring day
+      select s.*, coalesce(
+        (select t.day from traces t
+          where t.project_id = s.project_id and t.trace_id = s.trace_id
+            and t.day between s.first_day - 1 and s.first_day + 1
+          order by t.day limit 1),
+        s.first_day) as day
+      from (select *, ${DAY_OF_NANOS("start_time_unix_nano")} as first_day from summary) s
     )
     insert into traces as t (${columnList(traceColumns)})
     select ${columnList(traceColumns)}
-    from summary
+    from placed
     order by project_id, trace_id
-    on conflict (project_id, trace_id) do update set
+    on conflict (project_id, trace_id, day) do update set
       start_time_unix_nano = least(t.start_time_unix_nano, excluded.start_time_unix_nano),
       end_time_unix_nano = greatest(t.end_time_unix_nano, excluded.end_time_unix_nano),
       span_count = t.span_count + excluded.span_count,
@@ -355,17 +374,29 @@ async function writePipelineEvents(tx: Tx, group: Pending[]): Promise<void> {
       retry_count: e.retryCount,
       process_id: e.processId,
       attributes: e.attributes,
+      day: dayOfNanos(e.startTime),
     })),
   );
   for (const round of rounds(rows, (r) => `${r.project_id}\u0000${r.task_id}`)) {
     // A report supersedes the stored state unless it is an older "pending" for a task that has
     // already ended (reports can arrive out of order); a pending report with more retries is a
     // new attempt and does supersede. Retry counts never go down.
+    // A task lives in the partition of its first report's day: a later report (a retry that
+    // starts after midnight) merges into the row the task already has on the neighbouring day.
     await tx.execute(sql`
       insert into pipeline_events as p (${columnList(pipelineEventColumns)})
-      select ${columnList(pipelineEventColumns)}
+      select ${columnList(pipelineEventColumns, {
+        from: "x",
+        replace: {
+          day: sql`coalesce(
+            (select e.day from pipeline_events e
+              where e.project_id = x.project_id and e.task_id = x.task_id and e.day between x.day - 1 and x.day + 1
+              order by e.day limit 1),
+            x.day)`,
+        },
+      })}
       from ${recordset(round, pipelineEventColumns)}
-      on conflict (project_id, task_id) do update set
+      on conflict (project_id, task_id, day) do update set
         event_name = excluded.event_name,
         start_time = least(p.start_time, excluded.start_time),
         status = case when ${supersedes} then excluded.status else p.status end,
@@ -415,6 +446,15 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
 
 const DEADLOCK_RETRIES = 3;
 
+export interface WriterOptions {
+  /** transactions in flight at once (PGlite has one connection: 1) */
+  concurrency?: number;
+  maxQueuedRows?: number;
+  /** the retention in force (default: the database's settings, re-read every 30 s) */
+  retention?: () => Promise<Retention>;
+  now?: () => Date;
+}
+
 /** Told of every committed batch (server-side publishers forward from here); must return at once and never throw. */
 export type CommitListener = (projectId: string, batch: RecordBatch) => void;
 
@@ -431,12 +471,21 @@ export class IngestWriter {
     return this.queuedRows;
   }
 
-  /** @param concurrency transactions in flight at once (PGlite has one connection: 1) */
-  constructor(
-    private readonly db: Db,
-    private readonly concurrency = 1,
-    private readonly maxQueuedRows = MAX_QUEUED_ROWS,
-  ) {}
+  private readonly db: Db;
+  private readonly concurrency: number;
+  private readonly maxQueuedRows: number;
+  private readonly retention: () => Promise<Retention>;
+  private readonly now: () => Date;
+  private readonly partitions: PartitionCache;
+
+  constructor(database: Database, options: WriterOptions = {}) {
+    this.db = database.db;
+    this.concurrency = options.concurrency ?? 1;
+    this.maxQueuedRows = options.maxQueuedRows ?? MAX_QUEUED_ROWS;
+    this.retention = options.retention ?? (() => currentRetention(database));
+    this.now = options.now ?? (() => new Date());
+    this.partitions = new PartitionCache(database.db);
+  }
 
   /** Calls `listener` after each commit with the batches it held; returns how to stop. */
   onCommit(listener: CommitListener): () => void {
@@ -444,18 +493,24 @@ export class IngestWriter {
     return () => this.listeners.delete(listener);
   }
 
-  /** Stores a batch; resolves once it is committed. */
-  write(projectId: string, batch: RecordBatch): Promise<void> {
+  /**
+   * Stores a batch; resolves once it is committed, with the records it did not store (outside
+   * the retention window) and why.
+   */
+  async write(projectId: string, input: RecordBatch): Promise<{ notStored: NotStored[] }> {
+    if (rowCount(input) === 0) return { notStored: [] };
+    const { batch, notStored } = withinStorage(input, await this.retention(), this.now());
     const rows = rowCount(batch);
-    if (rows === 0) return Promise.resolve();
+    if (rows === 0) return { notStored };
     if (this.queuedRows > 0 && this.queuedRows + rows > this.maxQueuedRows) {
-      return Promise.reject(new ApiError("unavailable", "ingest is saturated; retry later", undefined, 1));
+      throw new ApiError("unavailable", "ingest is saturated; retry later", undefined, 1);
     }
     this.queuedRows += rows;
-    return new Promise((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       this.queue.push({ projectId, batch, rows, resolve, reject });
       if (this.flushers < this.concurrency) void this.flush();
     });
+    return { notStored };
   }
 
   private take(): Pending[] {
@@ -499,8 +554,31 @@ export class IngestWriter {
     }
   }
 
+  /** The partitions the group's rows fall in exist (made outside the transaction: it locks the table a moment). */
+  private async ensurePartitions(group: Pending[]): Promise<void> {
+    const days = new Map<PartitionedTable, Set<Day>>();
+    const add = (table: PartitionedTable, nanos: bigint) => {
+      let set = days.get(table);
+      if (!set) days.set(table, (set = new Set()));
+      set.add(dayOfNanos(nanos));
+    };
+    for (const { batch } of group) {
+      for (const s of batch.spans ?? []) add("spans", s.startTimeUnixNano);
+      for (const e of batch.events ?? []) add("events", e.time);
+      for (const l of batch.logs ?? []) add("logs", l.timeUnixNano);
+      for (const m of batch.metrics ?? []) add("metric_points", m.time);
+      for (const p of batch.pipelineEvents ?? []) add("pipeline_events", p.startTime);
+      for (const n of batch.networkOps ?? []) add("network_ops", n.startTime);
+    }
+    // a trace's summary lives on the day of its first span
+    const spanDays = days.get("spans");
+    if (spanDays) days.set("traces", spanDays);
+    for (const [table, set] of days) await this.partitions.ensure(table, set);
+  }
+
   private async commit(group: Pending[], attempt = 1): Promise<void> {
     try {
+      await this.ensurePartitions(group);
       await this.db.transaction(async (tx) => {
         await writeSpans(tx, group);
         await writeEvents(tx, group);
@@ -513,6 +591,11 @@ export class IngestWriter {
       // concurrent transactions touching the same traces or tasks: take turns and try again
       if ((isDeadlock(error) || isSerializationFailure(error)) && attempt < DEADLOCK_RETRIES)
         return this.commit(group, attempt + 1);
+      // another node's retention pass dropped a day this process thought it had: look again
+      if (isMissingPartition(error) && attempt < DEADLOCK_RETRIES) {
+        this.partitions.forget();
+        return this.commit(group, attempt + 1);
+      }
       throw error;
     }
     this.stats.transactions += 1;
@@ -545,7 +628,9 @@ export function ingestWriter(database: Database): IngestWriter {
   let writer = writers.get(database);
   if (!writer) {
     // Postgres takes a second transaction on another core while the first commits
-    writer = new IngestWriter(database.db, database.driver === "postgres" ? config().ingestConcurrency : 1);
+    writer = new IngestWriter(database, {
+      concurrency: database.driver === "postgres" ? config().ingestConcurrency : 1,
+    });
     writers.set(database, writer);
     liveWriters.add(writer);
   }

@@ -15,7 +15,8 @@ const TOTAL_SPANS = Number(process.env.BENCH_SPANS ?? 200_000);
 const BATCH = 100;
 const CLIENTS = 8;
 const SERVICES = ["api", "web", "auth", "billing", "search", "cart", "orders", "mailer", "worker", "gateway"];
-const T0 = 1_763_787_600_000_000_000n;
+// an hour ago: inside the default retention, as live telemetry is
+const T0 = BigInt(Date.now() - 3_600_000) * 1_000_000n;
 
 interface GeneratedSpan {
   trace_id: string;

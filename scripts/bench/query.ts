@@ -3,7 +3,9 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import postgres from "postgres";
 import { openDatabase } from "@/db";
+import { dayOfMs } from "@/db/partitions";
 import { ensureDefaultProject } from "@/db/seed";
+import { createPartitionsAhead } from "@/lib/storage/maintenance";
 import { createScratchDatabase } from "@/db/testing/postgres";
 import type { Ctx } from "@/lib/auth/context";
 import {
@@ -95,14 +97,15 @@ async function load(sql: postgres.Sql, projectId: string, now: number): Promise<
   );
   // trace summaries, as the ingest writer keeps them
   await sql`insert into traces (project_id, trace_id, start_time_unix_nano, end_time_unix_nano, span_count, error_count,
-      root_service_name, root_name, services)
+      root_service_name, root_name, services, day)
     select project_id, trace_id, min(start_time_unix_nano), max(end_time_unix_nano), count(*), count(*) filter (where status_code = 'error'),
       (array_agg(service_name) filter (where parent_span_id is null))[1], (array_agg(name) filter (where parent_span_id is null))[1],
-      array_agg(distinct service_name order by service_name)
+      array_agg(distinct service_name order by service_name),
+      date '1970-01-01' + (min(start_time_unix_nano) / 86400000000000)::int
     from spans group by project_id, trace_id`;
   await copy(
     sql,
-    `copy pipeline_events (project_id, task_id, event_name, start_time, end_time, status, error, retry_count, process_id, attributes) from stdin`,
+    `copy pipeline_events (project_id, task_id, event_name, start_time, end_time, status, error, retry_count, process_id, attributes, day) from stdin`,
     function* () {
       for (let i = 0; i < PIPELINE_EVENTS; i++) {
         const start = now - Math.random() * DAY_MS;
@@ -120,6 +123,7 @@ async function load(sql: postgres.Sql, projectId: string, now: number): Promise<
           Math.random() < 0.1 ? 1 + (i % 4) : 0,
           1000 + (i % 8),
           "{}",
+          dayOfMs(start),
         ];
       }
     },
@@ -176,6 +180,7 @@ export async function benchQuery(): Promise<void> {
       { id: string },
     ];
     const now = Date.now();
+    await createPartitionsAhead(database, new Date(now - DAY_MS));
     const loadStarted = performance.now();
     const traceIds = await load(sql, projectId, now);
     console.log(

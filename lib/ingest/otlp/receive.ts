@@ -3,6 +3,7 @@ import { ApiError } from "@/lib/errors";
 import { parseJson, storable } from "@/lib/http/body";
 import { dateToNanos } from "@/lib/model/time";
 import { recordIngest } from "../self-metrics";
+import type { NotStored } from "../window";
 import { ingestWriter, rowCount } from "../writer";
 import { mapLogs, mapMetrics, mapTraces, type Mapped } from "./map";
 import { decodeRequest, type Signal } from "@/lib/shared/otlp-proto";
@@ -59,7 +60,16 @@ export async function receiveOtlp({
   const startedAt = performance.now();
   const request = parse(input.signal, input.bytes, input.format);
   const mapped = map(input.signal, request, input.format, dateToNanos(ctx.now()));
-  await ingestWriter(ctx.database).write(ctx.projectId, mapped.batch);
-  recordIngest(`otlp_${input.signal}`, rowCount(mapped.batch), mapped.rejected, startedAt);
-  return { rejected: mapped.rejected, errorMessage: mapped.reasons.join("; ") };
+  const { notStored } = await ingestWriter(ctx.database).write(ctx.projectId, mapped.batch);
+  const rejected = mapped.rejected + notStored.length;
+  const reasons = [...mapped.reasons, ...notStoredReasons(notStored)];
+  recordIngest(`otlp_${input.signal}`, rowCount(mapped.batch) - notStored.length, rejected, startedAt);
+  return { rejected, errorMessage: reasons.join("; ") };
+}
+
+/** "3 records older than the traces retention (7 days): not stored", one line per reason */
+function notStoredReasons(notStored: NotStored[]): string[] {
+  const counts = new Map<string, number>();
+  for (const { reason } of notStored) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  return [...counts].map(([reason, n]) => `${n} ${n === 1 ? "record" : "records"} ${reason}`);
 }
