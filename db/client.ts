@@ -21,15 +21,21 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export type DatabaseOptions =
+export type DatabaseOptions = (
   | { driver: "postgres"; url: string; poolSize?: number }
   /** dataDir undefined: in memory */
-  | { driver: "pglite"; dataDir?: string };
+  | { driver: "pglite"; dataDir?: string }
+) & {
+  /** told of every query the ORM sends, with its parameters (tests read the plans of what the services run) */
+  logQuery?: (query: string, params: unknown[]) => void;
+};
 
 /** advisory lock key held while migrations run ("tdck") */
 const MIGRATION_LOCK = 0x7464636b;
 
 export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
+
+const logger = ({ logQuery }: DatabaseOptions) => (logQuery ? { logQuery } : undefined);
 
 export function openDatabase(options: DatabaseOptions): Database {
   if (options.driver === "postgres") {
@@ -40,7 +46,7 @@ export function openDatabase(options: DatabaseOptions): Database {
       // bigint columns come back as JS bigint, exactly
       types: { bigint: postgres.BigInt },
     });
-    const db = drizzlePostgres(client, { schema, casing: "snake_case" });
+    const db = drizzlePostgres(client, { schema, casing: "snake_case", logger: logger(options) });
     return {
       driver: "postgres",
       db,
@@ -60,7 +66,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const client = new PGlite(options.dataDir);
-  const db = drizzlePglite(client, { schema, casing: "snake_case" });
+  const db = drizzlePglite(client, { schema, casing: "snake_case", logger: logger(options) });
   return {
     driver: "pglite",
     db,

@@ -2,12 +2,12 @@ import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
 import { logs } from "@/db/schema";
-import { PageParams, RangeParams, TraceIdParam, resolveRange } from "@/lib/api/params";
+import { KeyValueParam, PageParams, RangeParams, TraceIdParam, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { readSeverityNumber } from "@/lib/model/enums";
 import { nanosToIso } from "@/lib/model/time";
 import { keyset } from "./keyset";
-import { containsPattern, isoTime, nanosToTimestamp } from "./sql";
+import { attributesContain, containsPattern, isoTime, nanosToTimestamp } from "./sql";
 
 const Severity = z.string().transform((value, ctx) => {
   const n = readSeverityNumber(value);
@@ -23,6 +23,7 @@ export const LogSearchQuery = z.object({
   severity: Severity.optional().meta({ description: "at least this severity (name or number)" }),
   q: z.string().optional().meta({ description: "text the body contains (case-insensitive)" }),
   trace_id: TraceIdParam.optional(),
+  attr: KeyValueParam.meta({ description: "key:value the record (or its resource) has; repeat for AND" }),
   ...RangeParams,
   ...PageParams,
 });
@@ -64,6 +65,7 @@ export async function searchLogs({
   if (input.severity !== undefined) where.push(sql`severity_number >= ${input.severity}`);
   if (input.q) where.push(sql`body::text ilike ${containsPattern(input.q)}`);
   if (input.trace_id) where.push(sql`trace_id = ${input.trace_id}`);
+  for (const pair of input.attr) where.push(attributesContain(pair));
   const paging = keyset<typeof logs.$inferSelect>(input, [
     { key: sql`time_unix_nano`, type: "bigint", of: (r) => r.timeUnixNano },
     { key: sql`id::text`, type: "text", of: (r) => r.id },
@@ -144,7 +146,7 @@ export async function searchEvents({
     where.push(sql`(name ilike ${containsPattern(input.q)} or attributes::text ilike ${containsPattern(input.q)})`);
   if (input.trace_id) where.push(sql`trace_id = ${input.trace_id}`);
   const paging = keyset<EventRow>(input, [
-    { key: sql`extract(epoch from time)::float8 * 1e6`, order: sql`time`, type: "float8", of: (r) => r.time_us },
+    { key: sql`extract(epoch from time)::float8 * 1e6`, order: sql`events.time`, type: "float8", of: (r) => r.time_us },
     { key: sql`id::text`, type: "text", of: (r) => r.id },
   ]);
   if (paging.after) where.push(paging.after);

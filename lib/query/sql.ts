@@ -16,6 +16,22 @@ export const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c)
  * number while it is a safe integer. Computed counts and sums are cast to float8 in the SQL instead,
  * which both drivers return as a number.
  */
+/**
+ * A record whose attributes (over its resource's) hold `key: value`, read through the GIN index on
+ * `(resource_attributes || attributes)` (written exactly so, for the planner to match the index).
+ * The value as typed in a query is text: it also matches the number or boolean it spells.
+ */
+export function attributesContain({ key, value }: { key: string; value: string }): SQL {
+  const candidates: unknown[] = [value];
+  const number = Number(value);
+  if (value.trim() !== "" && Number.isFinite(number)) candidates.push(number);
+  if (value === "true" || value === "false") candidates.push(value === "true");
+  return sql`(${sql.join(
+    candidates.map((v) => sql`(resource_attributes || attributes) @> ${JSON.stringify({ [key]: v })}::jsonb`),
+    sql` or `,
+  )})`;
+}
+
 export type Int8 = bigint | number;
 
 /** An int8 as a number; none (an outer join's missing side) is 0. */

@@ -2,12 +2,14 @@ import { sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { queryRows } from "@/db";
+import { addDays, DAY_NANOS, dayOfNanos } from "@/db/partitions";
 import { traces } from "@/db/schema";
 import { KeyValueParam, PageParams, RangeParams, TraceIdParam, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/errors";
 import { nanosToIso } from "@/lib/model/time";
 import { keyset } from "./keyset";
+import { attributesContain } from "./sql";
 
 export const TraceSearchQuery = z.object({
   service: z.string().optional().meta({ description: "traces with a span of this service" }),
@@ -50,6 +52,8 @@ export async function searchTraces({
     sql`t.project_id = ${ctx.projectId}`,
     sql`t.start_time_unix_nano >= ${range.from}`,
     sql`t.start_time_unix_nano <= ${range.to}`,
+    // a summary lives on its first span's day: its start's day, or the day after when an earlier span came later
+    sql`t.day >= ${dayOfNanos(range.from)}::date and t.day <= ${addDays(dayOfNanos(range.to), 1)}::date`,
   ];
   if (input.service) where.push(sql`${input.service} = any(t.services)`);
   if (input.status === "error") where.push(sql`t.error_count > 0`);
@@ -60,9 +64,13 @@ export async function searchTraces({
     where.push(sql`exists (select 1 from spans s where s.project_id = t.project_id and s.trace_id = t.trace_id
       and s.name = ${input.operation} ${input.service ? sql`and s.service_name = ${input.service}` : sql``})`);
   }
-  for (const { key, value } of input.attr) {
-    where.push(sql`exists (select 1 from spans s where s.project_id = t.project_id and s.trace_id = t.trace_id
-      and (s.attributes ->> ${key} = ${value} or s.resource_attributes ->> ${key} = ${value}))`);
+  for (const pair of input.attr) {
+    // the spans that carry it, found through the attributes index on the range's days (a trace's
+    // spans start after the trace does, and by a day after its start at most, as far as search looks)
+    where.push(sql`t.trace_id in (select s.trace_id from spans s
+      where s.project_id = ${ctx.projectId}
+        and s.start_time_unix_nano >= ${range.from} and s.start_time_unix_nano <= ${range.to + DAY_NANOS}
+        and ${attributesContain(pair)})`);
   }
   const paging = keyset<Pick<typeof traces.$inferSelect, "startTimeUnixNano" | "traceId">>(input, [
     { key: sql`t.start_time_unix_nano`, type: "bigint", of: (r) => r.startTimeUnixNano },

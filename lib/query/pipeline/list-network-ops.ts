@@ -30,7 +30,8 @@ export async function listNetworkOps({
   const paging = keyset<NetworkRow>(input, [
     {
       key: sql`extract(epoch from start_time)::float8 * 1e6`,
-      order: sql`start_time`,
+      // qualified: the bare name would sort by the answer's formatted start_time
+      order: sql`network_ops.start_time`,
       type: "float8",
       of: (r) => r.start_us,
     },

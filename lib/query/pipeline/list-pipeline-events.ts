@@ -5,7 +5,7 @@ import type { Ctx } from "@/lib/auth/context";
 import { keyset } from "../keyset";
 import { containsPattern } from "../sql";
 import { eventsPage, PipelineEventsResult, StuckThreshold, type EventRow } from "./events";
-import { inRange } from "./range";
+import { tasksInRange } from "./range";
 
 export const PipelineEventsQuery = z.object({
   status: z.enum(["pending", "completed", "failed"]).optional(),
@@ -25,14 +25,15 @@ export async function listPipelineEvents({
   input: z.output<typeof PipelineEventsQuery>;
 }): Promise<z.output<typeof PipelineEventsResult>> {
   const range = resolveRange(input, ctx.now());
-  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range)];
+  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, tasksInRange(range)];
   if (input.status) where.push(sql`status = ${input.status}`);
   if (input.event_name) where.push(sql`event_name = ${input.event_name}`);
   if (input.error) where.push(sql`error ilike ${containsPattern(input.error)}`);
   const paging = keyset<EventRow>(input, [
     {
       key: sql`extract(epoch from start_time)::float8 * 1e6`,
-      order: sql`start_time`,
+      // qualified: the bare name would sort by the answer's formatted start_time
+      order: sql`pipeline_events.start_time`,
       type: "float8",
       of: (r) => r.start_us,
     },

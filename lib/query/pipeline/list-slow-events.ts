@@ -4,7 +4,7 @@ import { PageParams, RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { keyset } from "../keyset";
 import { eventsPage, PipelineEventsResult, type EventRow } from "./events";
-import { inRange } from "./range";
+import { tasksInRange } from "./range";
 
 export const SlowQuery = z.object({
   threshold_seconds: z.coerce.number().min(0).default(1),
@@ -24,7 +24,7 @@ export async function listSlowEvents({
   const range = resolveRange(input, ctx.now());
   const where: SQL[] = [
     sql`project_id = ${ctx.projectId}`,
-    inRange("start_time", range),
+    tasksInRange(range),
     sql`duration_ms > ${input.threshold_seconds * 1000}`,
   ];
   if (input.event_name) where.push(sql`event_name = ${input.event_name}`);

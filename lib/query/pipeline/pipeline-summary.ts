@@ -4,7 +4,7 @@ import { queryRows } from "@/db";
 import { RangeParams, StepParam, buckets, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { isStuck, StuckThreshold } from "./events";
-import { bucketOf, bucketTime, inRange } from "./range";
+import { bucketOf, bucketTime, tasksInRange } from "./range";
 
 export const PipelineSummaryQuery = z.object({
   event_name: z.string().optional(),
@@ -41,7 +41,7 @@ export async function pipelineSummary({
 }): Promise<z.output<typeof PipelineSummary>> {
   const range = resolveRange(input, ctx.now());
   const b = buckets(range, input.step_seconds);
-  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, inRange("start_time", range)];
+  const where: SQL[] = [sql`project_id = ${ctx.projectId}`, tasksInRange(range)];
   if (input.event_name) where.push(sql`event_name = ${input.event_name}`);
   const filter = sql.join(where, sql` and `);
   const [totals, series, distribution] = await Promise.all([

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { queryRows } from "@/db";
 import { RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
-import { inRange } from "./range";
+import { tasksInRange } from "./range";
 
 export const RetryStatsQuery = z.object({ ...RangeParams });
 const EventNameStats = z.object({
@@ -53,7 +53,7 @@ export async function retryStats({
           percentile_cont(0.5) within group (order by duration_ms) as p50_ms,
           percentile_cont(0.95) within group (order by duration_ms) as p95_ms
         from pipeline_events
-        where project_id = ${ctx.projectId} and ${inRange("start_time", range)}
+        where project_id = ${ctx.projectId} and ${tasksInRange(range)}
         group by event_name
         order by event_name`,
   );

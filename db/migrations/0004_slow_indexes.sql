@@ -1,0 +1,2 @@
+CREATE INDEX "network_ops_project_latency_idx" ON "network_ops" USING btree ("project_id","latency_ms");--> statement-breakpoint
+CREATE INDEX "pipeline_events_project_duration_idx" ON "pipeline_events" USING btree ("project_id","duration_ms");

@@ -1,0 +1,136 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, queryRows, type Database } from "@/db";
+import { createScratchDatabase } from "@/db/testing/postgres";
+import { createTestProject, testDriver } from "@/db/testing";
+import type { Ctx } from "@/lib/auth/context";
+import { ingestLogs, ingestPipelineEvents, ingestSpans } from "@/lib/ingest/native";
+import { searchLogs, LogSearchQuery } from "./logs";
+import { listPipelineEvents, listSlowEvents, PipelineEventsQuery, SlowQuery } from "./pipeline";
+import { searchTraces, TraceSearchQuery } from "./traces";
+
+// What the planner does with the queries the services send: they must be able to use their
+// indexes (sequential scans are turned off, so a query no index can serve still scans, and the
+// test sees it), and never sort what an index already orders.
+
+const queries: { query: string; params: unknown[] }[] = [];
+let database: Database;
+let close: () => Promise<void>;
+let ctx: Ctx;
+
+beforeAll(async () => {
+  const logQuery = (query: string, params: unknown[]) => void queries.push({ query, params });
+  if (testDriver === "postgres") {
+    const scratch = await createScratchDatabase("tracedeck_plans");
+    database = openDatabase({ driver: "postgres", url: scratch.url, poolSize: 1, logQuery });
+    close = async () => {
+      await database.close();
+      await scratch.drop();
+    };
+  } else {
+    database = openDatabase({ driver: "pglite", logQuery });
+    close = () => database.close();
+  }
+  await database.migrate();
+  ctx = await createTestProject(database);
+  const now = Date.now();
+  const iso = (ms: number) => new Date(ms).toISOString();
+  // enough rows that reading the whole range costs more than the index: 4,000 spans, 1,000 customers
+  const spans = Array.from({ length: 4000 }, (_, i) => ({
+    trace_id: ((i % 400) + 1).toString(16).padStart(32, "0"),
+    span_id: (i + 1).toString(16).padStart(16, "0"),
+    name: `op-${i % 5}`,
+    service_name: `svc-${i % 3}`,
+    start_time: iso(now - 3_600_000 + i * 800),
+    end_time: iso(now - 3_600_000 + i * 800 + 20),
+    attributes: { "customer.id": `c-${i % 1000}`, "http.status_code": 200 },
+  }));
+  for (let i = 0; i < spans.length; i += 1000) await ingestSpans({ ctx, input: { spans: spans.slice(i, i + 1000) } });
+  await ingestLogs({
+    ctx,
+    input: { logs: spans.map((s, i) => ({ message: `m${i}`, timestamp: s.start_time, attributes: s.attributes })) },
+  });
+  await ingestPipelineEvents({
+    ctx,
+    input: {
+      events: Array.from({ length: 300 }, (_, i) => ({
+        task_id: `t-${i}`,
+        event_name: "resize",
+        start_time: iso(now - 3_600_000 + i * 1000),
+        end_time: iso(now - 3_600_000 + i * 1000 + (i % 50) * 100),
+        status: i % 10 === 0 ? "failed" : "completed",
+      })),
+    },
+  });
+  await database.db.execute(sql`analyze`);
+});
+afterAll(() => close());
+
+/** The plan of the last query a service verb sent, with sequential scans off. */
+async function planOf(run: () => Promise<unknown>): Promise<string> {
+  queries.length = 0;
+  await run();
+  const last = queries.at(-1)!;
+  // parameters inlined as untyped literals: each takes the type its place in the query asks for
+  const text = last.query.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = last.params[Number(n) - 1];
+    return value === null || value === undefined ? "null" : `'${String(value).replace(/'/g, "''")}'`;
+  });
+  return database.db.transaction(async (tx) => {
+    await tx.execute(sql`set local enable_seqscan = off`);
+    const rows = await queryRows<{ "QUERY PLAN": string }>(tx, sql.raw(`explain ${text}`));
+    return rows.map((r) => r["QUERY PLAN"]).join("\n");
+  });
+}
+
+describe("query plans", () => {
+  it("finds traces by a span attribute through the attributes index", async () => {
+    const plan = await planOf(() =>
+      searchTraces({ ctx, input: TraceSearchQuery.parse({ attr: "customer.id:c-7", from: "now-24h" }) }),
+    );
+    expect(plan).toMatch(/Bitmap Index Scan on spans_p\d+_\w*idx/);
+    expect(plan).not.toMatch(/Seq Scan on spans/);
+    // and the answer is right: spans 7, 1007, 2007 and 3007 hold c-7; they belong to traces 8 and 208, newest first
+    const { traces } = await searchTraces({
+      ctx,
+      input: TraceSearchQuery.parse({ attr: "customer.id:c-7", from: "now-24h" }),
+    });
+    expect(traces.map((t) => t.trace_id)).toEqual([(208).toString(16).padStart(32, "0"), "8".padStart(32, "0")]);
+    const numeric = await searchTraces({
+      ctx,
+      input: TraceSearchQuery.parse({ attr: "http.status_code:200", limit: "1000", from: "now-24h" }),
+    });
+    expect(numeric.traces).toHaveLength(400);
+  });
+
+  it("finds logs by attribute through the attributes index", async () => {
+    const plan = await planOf(() =>
+      searchLogs({ ctx, input: LogSearchQuery.parse({ attr: "customer.id:c-7", from: "now-24h" }) }),
+    );
+    expect(plan).toMatch(/Bitmap Index Scan on logs_p\d+_\w*idx/);
+    const { logs } = await searchLogs({
+      ctx,
+      input: LogSearchQuery.parse({ attr: "customer.id:c-7", from: "now-24h" }),
+    });
+    expect(logs).toHaveLength(4);
+  });
+
+  it("reads failed events in start order from an index, without sorting every match", async () => {
+    const plan = await planOf(() =>
+      listPipelineEvents({ ctx, input: PipelineEventsQuery.parse({ status: "failed", limit: "5" }) }),
+    );
+    expect(plan).not.toMatch(/Sort Key: \(to_char/);
+    expect(plan).not.toMatch(/^\s*->\s*Sort\b/m);
+    expect(plan).toMatch(/Index Scan Backward using pipeline_events_p\d+_\w*status\w*idx/);
+  });
+
+  it("reads slow events slowest first from the duration index", async () => {
+    const plan = await planOf(() =>
+      listSlowEvents({ ctx, input: SlowQuery.parse({ threshold_seconds: "1", limit: "5" }) }),
+    );
+    expect(plan).not.toMatch(/^\s*->\s*Sort\b/m);
+    expect(plan).toMatch(/Index Scan Backward using pipeline_events_p\d+_\w*duration\w*idx/);
+    const { events } = await listSlowEvents({ ctx, input: SlowQuery.parse({ threshold_seconds: "4", limit: "3" }) });
+    expect(events.map((e) => e.duration_ms)).toEqual([4900, 4900, 4900]);
+  });
+});
