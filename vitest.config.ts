@@ -9,6 +9,8 @@ const alias = {
   "server-only": path.resolve(import.meta.dirname, "node_modules/server-only/empty.js"),
 };
 const dbTests = ["**/*.db.test.ts"];
+// tests of what only a Postgres server has (streaming replicas): the db:postgres project alone runs them
+const postgresTests = ["**/*.postgres.test.ts"];
 const ignore = ["node_modules/**", ".next/**", ".data/**", ".scratch/**", "dist/**"];
 
 export default defineConfig({
@@ -17,7 +19,7 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: "unit", include: ["**/*.test.ts"], exclude: [...ignore, ...dbTests, "e2e/**"] },
+        test: { name: "unit", include: ["**/*.test.ts"], exclude: [...ignore, ...dbTests, ...postgresTests, "e2e/**"] },
       },
       {
         resolve: { alias },
@@ -34,7 +36,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "db:postgres",
-          include: dbTests,
+          include: [...dbTests, ...postgresTests],
           exclude: ignore,
           env: { TRACEDECK_TEST_DRIVER: "postgres" },
           globalSetup: ["db/testing/global-postgres.ts"],

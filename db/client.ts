@@ -22,7 +22,8 @@ export interface Database {
 }
 
 export type DatabaseOptions =
-  | { driver: "postgres"; url: string; poolSize?: number }
+  /** readOnly: every transaction is read-only, so a write sent to a replica's pool fails loudly, whatever the server */
+  | { driver: "postgres"; url: string; poolSize?: number; readOnly?: boolean }
   /** dataDir undefined: in memory */
   | { driver: "pglite"; dataDir?: string };
 
@@ -39,6 +40,7 @@ export function openDatabase(options: DatabaseOptions): Database {
       onnotice: () => {},
       // bigint columns come back as JS bigint, exactly
       types: { bigint: postgres.BigInt },
+      ...(options.readOnly && { connection: { default_transaction_read_only: true } }),
     });
     const db = drizzlePostgres(client, { schema, casing: "snake_case" });
     return {
