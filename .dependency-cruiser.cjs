@@ -202,6 +202,11 @@ module.exports = {
       from: { path: "^lib/config\\.ts$" },
       to: { dependencyTypes: ["core"] },
     },
+    {
+      comment: "lib/config.ts's tests parse environments with it, using the test tooling.",
+      from: { path: "^lib/config\\.test\\.ts$" },
+      to: { path: ["^lib/config\\.ts$", testTooling] },
+    },
 
     // the services and their plumbing
     {

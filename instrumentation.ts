@@ -10,9 +10,18 @@ export async function register(): Promise<void> {
   const { applyEnvPublishers } = await import("@/lib/publishers/env");
   const { startPublishers } = await import("@/lib/publishers/runtime");
   const { startMaintenance } = await import("@/lib/storage/maintenance");
+  try {
+    config();
+  } catch (error) {
+    // a wrong environment is not something to wait out, as an unreachable database is: stop, saying what is wrong
+    console.error(`tracedeck: ${(error as Error).message}`);
+    process.exit(1);
+  }
   const start = async (): Promise<void> => {
     const database = await getDatabase();
-    console.log(`tracedeck: database ready (${database.driver})`);
+    console.log(
+      `tracedeck: database ready (${database.driver}${config().databaseReadUrl ? ", with a read replica" : ""})`,
+    );
     const { adminEmail, adminPassword, publishers, publisherIntervalMs, maintenanceIntervalMs } = config();
     // partitions for today and the next days, then retention, every few minutes
     startMaintenance(database, { intervalMs: maintenanceIntervalMs });

@@ -17,6 +17,8 @@ export const TEST_RETENTION = Object.fromEntries(
     "3650",
   ]),
 );
+// tests of what only a Postgres server has (streaming replicas): the db:postgres project alone runs them
+const postgresTests = ["**/*.postgres.test.ts"];
 const ignore = ["node_modules/**", ".next/**", ".data/**", ".scratch/**", "dist/**"];
 
 export default defineConfig({
@@ -25,7 +27,7 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: "unit", include: ["**/*.test.ts"], exclude: [...ignore, ...dbTests, "e2e/**"] },
+        test: { name: "unit", include: ["**/*.test.ts"], exclude: [...ignore, ...dbTests, ...postgresTests, "e2e/**"] },
       },
       {
         resolve: { alias },
@@ -42,7 +44,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "db:postgres",
-          include: dbTests,
+          include: [...dbTests, ...postgresTests],
           exclude: ignore,
           env: { ...TEST_RETENTION, TRACEDECK_TEST_DRIVER: "postgres" },
           globalSetup: ["db/testing/global-postgres.ts"],

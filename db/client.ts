@@ -21,14 +21,16 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export type DatabaseOptions = (
-  | { driver: "postgres"; url: string; poolSize?: number }
-  /** dataDir undefined: in memory */
-  | { driver: "pglite"; dataDir?: string }
-) & {
-  /** told of every query the ORM sends, with its parameters (tests read the plans of what the services run) */
-  logQuery?: (query: string, params: unknown[]) => void;
-};
+export type DatabaseOptions =
+  /** readOnly: every transaction is read-only, so a write sent to a replica's pool fails loudly, whatever the server */
+  (
+    | { driver: "postgres"; url: string; poolSize?: number; readOnly?: boolean }
+    /** dataDir undefined: in memory */
+    | { driver: "pglite"; dataDir?: string }
+  ) & {
+    /** told of every query the ORM sends, with its parameters (tests read the plans of what the services run) */
+    logQuery?: (query: string, params: unknown[]) => void;
+  };
 
 /** advisory lock key held while migrations run ("tdck") */
 const MIGRATION_LOCK = 0x7464636b;
@@ -45,6 +47,7 @@ export function openDatabase(options: DatabaseOptions): Database {
       onnotice: () => {},
       // bigint columns come back as JS bigint, exactly
       types: { bigint: postgres.BigInt },
+      ...(options.readOnly && { connection: { default_transaction_read_only: true } }),
     });
     const db = drizzlePostgres(client, { schema, casing: "snake_case", logger: logger(options) });
     return {

@@ -3,14 +3,19 @@ import path from "node:path";
 import { config } from "@/lib/config";
 import { openDatabase, type Database } from "./client";
 import { claimDataDir, type DataDirOwner } from "./lock";
+import { ReadReplica } from "./replica";
 import { ensureDefaultProject } from "./seed";
 
 export { openDatabase, queryRows, ping, type Database, type Db } from "./client";
+export { ReadReplica, type ReplicaState } from "./replica";
 
 interface AppDatabase {
+  /** the primary: every write, authentication, settings */
   database: Database;
   /** set when this process owns an embedded data directory */
   owner?: DataDirOwner;
+  /** set with DATABASE_READ_URL: where the query endpoints read while it is current */
+  replica?: ReadReplica;
 }
 
 // Next.js bundles instrumentation and each route separately: the one database lives on globalThis.
@@ -27,7 +32,20 @@ async function open(): Promise<AppDatabase> {
       await database.close().catch(() => {});
       throw error;
     }
-    return { database };
+    if (!cfg.databaseReadUrl) return { database };
+    const replica = new ReadReplica({
+      primary: database,
+      url: cfg.databaseReadUrl,
+      poolSize: cfg.dbPoolSize,
+      maxLagMs: cfg.replicaMaxLagMs,
+      onChange: (state, reason) =>
+        console.log(
+          `tracedeck: read replica ${state} (${reason}): queries read ${state === "ok" ? "the replica" : "the primary"}`,
+        ),
+    });
+    // a replica that is down at start is not the server's failure: queries read the primary until it answers
+    await replica.start();
+    return { database, replica };
   }
   const owner = claimDataDir(cfg.dataDir, { url: `http://127.0.0.1:${cfg.port}` });
   const database = openDatabase({ driver: "pglite", dataDir: path.join(cfg.dataDir, "pglite") });

@@ -12,10 +12,15 @@ const optional = <T extends z.ZodType>(schema: T) =>
 /** The longest retention accepted: ten years. */
 export const MAX_RETENTION_DAYS = 3650;
 const RetentionDays = z.coerce.number().int().min(1).max(MAX_RETENTION_DAYS);
+const PostgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL");
 
 const Env = z.object({
   PORT: optional(z.coerce.number().int().min(1).max(65535)),
-  DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")),
+  DATABASE_URL: optional(PostgresUrl),
+  /** a streaming replica of DATABASE_URL that the query endpoints read */
+  DATABASE_READ_URL: optional(PostgresUrl),
+  /** replica lag past which queries read the primary instead */
+  TRACEDECK_REPLICA_MAX_LAG_MS: optional(z.coerce.number().int().min(100).max(3_600_000)),
   TRACEDECK_DATA_DIR: optional(z.string()),
   /** largest request body accepted, after decompression */
   TRACEDECK_MAX_BODY_BYTES: optional(z.coerce.number().int().positive()),
@@ -44,9 +49,18 @@ const Env = z.object({
   TRACEDECK_MAINTENANCE_INTERVAL_MS: optional(z.coerce.number().int().min(1000).max(3_600_000)),
 });
 
+/** Combinations no variable can check on its own. */
+const CheckedEnv = Env.refine((env) => !env.DATABASE_READ_URL || env.DATABASE_URL, {
+  path: ["DATABASE_READ_URL"],
+  message: "needs DATABASE_URL: a replica streams from a Postgres server, and the embedded store (PGlite) has none",
+});
+
 export interface Config {
   port: number;
   databaseUrl: string | undefined;
+  /** set only with databaseUrl */
+  databaseReadUrl: string | undefined;
+  replicaMaxLagMs: number;
   dataDir: string;
   maxBodyBytes: number;
   dbPoolSize: number;
@@ -70,18 +84,19 @@ export interface Config {
 
 let cached: Config | undefined;
 
-/** The validated environment; the only reader of process.env. */
-export function config(): Config {
-  if (cached) return cached;
-  const parsed = Env.safeParse(process.env);
+/** The settings an environment describes; throws saying which variables are wrong. */
+export function parseConfig(environment: Record<string, string | undefined>): Config {
+  const parsed = CheckedEnv.safeParse(environment);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`invalid environment: ${problems}`);
   }
   const env = parsed.data;
-  cached = {
+  return {
     port: env.PORT ?? 3000,
     databaseUrl: env.DATABASE_URL,
+    databaseReadUrl: env.DATABASE_READ_URL,
+    replicaMaxLagMs: env.TRACEDECK_REPLICA_MAX_LAG_MS ?? 5000,
     dataDir: path.resolve(/*turbopackIgnore: true*/ env.TRACEDECK_DATA_DIR ?? ".data"),
     maxBodyBytes: env.TRACEDECK_MAX_BODY_BYTES ?? 20 * 1024 * 1024,
     dbPoolSize: env.TRACEDECK_DB_POOL ?? 10,
@@ -103,5 +118,10 @@ export function config(): Config {
     },
     maintenanceIntervalMs: env.TRACEDECK_MAINTENANCE_INTERVAL_MS ?? 5 * 60_000,
   };
+}
+
+/** The validated environment; the only reader of process.env. */
+export function config(): Config {
+  cached ??= parseConfig(process.env);
   return cached;
 }

@@ -40,6 +40,11 @@ interface Description {
   tag: string;
   /** who may call it without credentials, though it declares a scope */
   anonymous?: Anonymous;
+  /**
+   * a GET of the read scope whose answer must show what its caller just changed (settings): it reads the
+   * primary even when a read replica is configured
+   */
+  readsPrimary?: boolean;
   /** content types of the body, when not JSON */
   bodyContentTypes?: string[];
   status?: number;
@@ -63,6 +68,14 @@ export interface Endpoint extends Description {
 export type ServedEndpoint = Endpoint & { serve: (args: never) => Awaitable<unknown> };
 
 export const isServed = (endpoint: Endpoint): endpoint is ServedEndpoint => endpoint.serve !== undefined;
+
+/**
+ * Whether an endpoint's verb reads the replica (DATABASE_READ_URL) when one is configured: the query API, GETs
+ * with the read scope, but for the few that read settings. Ingest, sign-in, settings and every write stay on the
+ * primary, and so does authentication everywhere, so a key works the moment it is created.
+ */
+export const readsReplica = (endpoint: Endpoint): boolean =>
+  endpoint.method === "get" && endpoint.scope === "read" && !endpoint.readsPrimary;
 
 type Declared<N extends EndpointName, S, Q, P, B, R> = Description & {
   name: N;

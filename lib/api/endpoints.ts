@@ -128,6 +128,10 @@ export const Health = z.object({
   version: z.string(),
   database: z.enum(["ok", "unavailable"]),
   driver: z.enum(["pglite", "postgres"]).optional(),
+  replica: z.enum(["ok", "lagging", "down"]).optional().meta({
+    description:
+      "with DATABASE_READ_URL: ok while queries read the replica; lagging (past TRACEDECK_REPLICA_MAX_LAG_MS) or down while they read the primary",
+  }),
 });
 
 const OtlpBody = z.unknown().meta({
@@ -450,6 +454,7 @@ export const endpoints = {
     summary: "Publishers and their status",
     tag: "Publishers",
     scope: "read",
+    readsPrimary: true, // a publisher just added or edited is listed at once
     response: PublishersResult,
     serve: ({ ctx }) => listPublishers({ ctx }),
   }),
@@ -457,6 +462,7 @@ export const endpoints = {
     summary: "Projects",
     tag: "Settings",
     scope: "read",
+    readsPrimary: true, // a project just created is listed at once
     response: ProjectList,
     serve: ({ ctx }) => listProjects({ ctx }),
   }),

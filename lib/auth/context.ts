@@ -3,7 +3,9 @@ import type { Scope } from "./scopes";
 
 /** What every service verb receives: where to read and write, for whom, and the clock. */
 export interface Ctx {
+  /** the primary: what the ingest writer and the publisher runtime are kept per */
   database: Database;
+  /** where the verb's queries go: the primary, or for a query endpoint the read replica while it is current */
   db: Db;
   projectId: string;
   scopes: readonly Scope[];

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { getDatabase } from "@/db";
-import type { PublicServeArgs, ServedEndpoint } from "@/lib/api/endpoint";
+import { getAppDatabase, getDatabase } from "@/db";
+import { readsReplica, type PublicServeArgs, type ServedEndpoint } from "@/lib/api/endpoint";
 import { authenticate, type Anonymous } from "@/lib/auth/authenticate";
 import type { Ctx } from "@/lib/auth/context";
 import type { Scope } from "@/lib/auth/scopes";
@@ -36,11 +36,24 @@ function parseParameters(schema: z.ZodType | undefined, input: unknown, where: s
   return parsed.data;
 }
 
-/** Opens the database and authenticates the request: the context a service verb acts in. */
+/**
+ * Opens the database and authenticates the request: the context a service verb acts in, on the primary.
+ * (Credentials are always read there, so a key or a session works the moment it is created.)
+ */
 export async function authenticatedContext(request: Request, scope: Scope, anonymous?: Anonymous): Promise<Ctx> {
   const database = await getDatabase();
   const principal = await authenticate({ db: database.db, request, scope, now: new Date(), anonymous });
   return { database, db: database.db, projectId: principal.projectId, scopes: principal.scopes, now: () => new Date() };
+}
+
+/**
+ * Runs an endpoint's verb where it reads: a query endpoint's (`readsReplica`) on the read replica while one is
+ * configured and current, retried on the primary if the replica turns out unreachable; any other on the primary.
+ */
+async function serveIn(endpoint: ServedEndpoint, ctx: Ctx, serve: (ctx: Ctx) => unknown): Promise<unknown> {
+  const replica = readsReplica(endpoint) ? (await getAppDatabase()).replica : undefined;
+  if (!replica) return serve(ctx);
+  return replica.read(async (db) => serve({ ...ctx, db }));
 }
 
 /**
@@ -97,7 +110,7 @@ export function route(endpoint: ServedEndpoint) {
         body: unknown;
         request: Request;
       }) => unknown;
-      return answer(endpoint, await serve({ ctx, query, params, body, request }));
+      return answer(endpoint, await serveIn(endpoint, ctx, (ctx) => serve({ ctx, query, params, body, request })));
     } catch (error) {
       return errorResponse(toApiError(error));
     }
