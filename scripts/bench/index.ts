@@ -2,6 +2,7 @@
 import { benchForward } from "./forward";
 import { benchIngest } from "./ingest";
 import { benchQuery } from "./query";
+import { benchScale } from "./scale";
 import { benchSdk } from "./sdk";
 import { benchWaterfall } from "./waterfall";
 
@@ -9,6 +10,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   ingest: benchIngest,
   forward: benchForward,
   query: benchQuery,
+  scale: benchScale,
   sdk: benchSdk,
   waterfall: benchWaterfall,
 };
