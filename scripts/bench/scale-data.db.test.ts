@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows, type Database } from "@/db";
+import { createPartitions, dayOfMs, daysBetween, PARTITIONED_TABLES, type PartitionedTable } from "@/db/partitions";
 import { createTestProject, openTestDatabase } from "@/db/testing";
 import type { Ctx } from "@/lib/auth/context";
 import { searchTraces, TraceSearchQuery } from "@/lib/query/traces";
@@ -32,6 +33,11 @@ const countOf = async (table: string) => {
 beforeAll(async () => {
   database = await openTestDatabase();
   ctx = { ...(await createTestProject(database)), now: () => new Date(CLOCK) };
+  await createPartitions(
+    database.db,
+    Object.keys(PARTITIONED_TABLES) as PartitionedTable[],
+    daysBetween(dayOfMs(CLOCK - 2 * DAY_MS), dayOfMs(CLOCK + DAY_MS)),
+  );
   // grown in two steps, as the benchmark grows its database
   await grow(0, 1_000);
   await grow(1_000, 3_000);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type postgres from "postgres";
+import { PARTITIONED_TABLES } from "@/db/partitions";
 
 // The data of the scale benchmark: what one project holds at N spans, spread over the last 7 days, written by the
 // database itself (INSERT … SELECT … FROM generate_series) so that ten million spans load in minutes and the
@@ -264,6 +265,8 @@ const traces: Loader = {
       root_name: pick(OPERATIONS, "tr.root_service * 5 + tr.root_route"),
       services: `array(select distinct ${pick(SERVICES, "(tr.root_service + j) % 10")}
           from generate_series(0, least(tr.span_count, 4) - 1) j order by 1)`,
+      // the partition day: that of its first span, as the writer places it
+      day: "(date '1970-01-01' + (tr.start_ns / 86400000000000)::int)",
     },
   }),
 };
@@ -343,6 +346,7 @@ const pipelineEvents: Loader = {
       retry_count: `case when pe.status = 'failed' then 1 + floor(${uniform("k", 28)} * 3)::int
         when ${uniform("k", 29)} < 0.06 then 1 + floor(${uniform("k", 30)} * 2)::int else 0 end`,
       process_id: "1000 + k % 16",
+      day: "(pe.start_time at time zone 'UTC')::date",
       attributes: `jsonb_build_object('queue', ${pick(["default", "priority", "bulk"], "k % 3")})`,
       updated_at:
         "case when pe.status = 'pending' then pe.start_time else pe.start_time + pe.duration_ms * interval '1 millisecond' end",
@@ -499,10 +503,16 @@ export function insertOf(loader: Loader, projectId: string, chunk: Chunk): strin
 // --- hooks for the storage that is coming -----------------------------------------------------------------------
 
 /**
- * Runs before rows of the UTC days [fromDay, toDay) are written. Today's tables are not partitioned, so there is
- * nothing to do; with daily partitions this creates the ones missing (the loaders insert through the parents).
+ * Runs before rows of the UTC days [fromDay, toDay) are written: creates the day partitions of every telemetry
+ * table that are missing, as the server does (the loaders insert through the parents).
  */
-export const beforeLoad: (sql: postgres.Sql, fromDay: Date, toDay: Date) => Promise<void> = () => Promise.resolve();
+export async function beforeLoad(sql: postgres.Sql, fromDay: Date, toDay: Date): Promise<void> {
+  const days: string[] = [];
+  for (let ms = fromDay.getTime(); ms < toDay.getTime(); ms += 86_400_000)
+    days.push(new Date(ms).toISOString().slice(0, 10));
+  await sql`select tracedeck_day_partition(t, d::date)
+    from unnest(${Object.keys(PARTITIONED_TABLES)}::text[]) as t, unnest(${days}::text[]) as d`;
+}
 
 /**
  * Runs once a size is loaded, before VACUUM ANALYZE. Today nothing derives from the raw rows; with per-minute
