@@ -1,6 +1,9 @@
 import { execFileSync } from "node:child_process";
 import http from "node:http";
 import postgres from "postgres";
+import { openDatabase } from "@/db";
+import { addDays, dayOfMs } from "@/db/partitions";
+import { dropExpiredPartitions } from "@/lib/storage/maintenance";
 import { createScratchDatabase } from "@/db/testing/postgres";
 import { createKey, startServer, type RunningServer } from "@/e2e/http/server";
 import { ensureBuild } from "../next-bin";
@@ -435,6 +438,30 @@ function printSummary(results: { spans: number; timings: Map<string, Timing> }[]
   console.log(`  ${QUERIES.length - failed} of ${QUERIES.length} queries pass`);
 }
 
+/**
+ * A retention pass on the loaded database: with every signal kept 6 days, the oldest day of data (7 days back)
+ * expires. Times the pass as the server runs it: listing, the advisory lock and the drops, in one transaction.
+ */
+async function retentionPass(url: string, sql: postgres.Sql, clockMs: number): Promise<void> {
+  const expiring = addDays(dayOfMs(clockMs), -7).replace(/-/g, "");
+  const [{ rows }] = (await sql`select coalesce(sum(c.reltuples), 0)::float8 as rows from pg_class c
+      where c.relname like ${`%_p${expiring}`} and c.relkind = 'r'`) as unknown as [{ rows: number }];
+  await sql`insert into retention_settings (signal, days)
+    select s, 6 from unnest(${["traces", "logs", "events", "metrics", "pipeline"]}::text[]) as s
+    on conflict (signal) do update set days = excluded.days`;
+  const database = openDatabase({ driver: "postgres", url, poolSize: 1 });
+  try {
+    const started = performance.now();
+    const { ran, dropped } = await dropExpiredPartitions(database, new Date(clockMs));
+    const ms = performance.now() - started;
+    console.log(
+      `\nretention pass (keep 6 days): ${ran ? `dropped ${dropped.length} partitions of ${expiring} (${count(Math.round(rows))} rows) in ${ms.toFixed(0)} ms` : "another node held the lock"} (load: ${uptime()})`,
+    );
+  } finally {
+    await database.close();
+  }
+}
+
 export async function benchScale(): Promise<void> {
   const sizes = parseSizes(process.env.BENCH_SCALE_SIZES ?? "1000000,10000000");
   console.log(`load at start: ${uptime()}`);
@@ -468,6 +495,7 @@ export async function benchScale(): Promise<void> {
       results.push({ spans, timings: await measureAll(server, key, { sql, projectId, clockMs, volume: v }) });
     }
     printSummary(results);
+    await retentionPass(scratch.url, sql, clockMs);
   } finally {
     await sql.end();
     await server.stop();
