@@ -16,6 +16,7 @@ export const operationsRequest = (view: View, service: string) =>
 export const keysRequest = (view: View) => request("listKeys", { query: scoped(view) });
 export const usersRequest = () => request("listUsers", {});
 export const projectsRequest = () => request("listProjects", {});
+export const retentionRequest = () => request("getRetention", {});
 
 export interface TraceFilters {
   service?: string;

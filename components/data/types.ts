@@ -39,3 +39,7 @@ export type MetricQueryAnswer = AnswerOf<"queryMetric">;
 export type Publishers = AnswerOf<"listPublishers">;
 export type Publisher = Publishers["publishers"][number];
 export type PublisherSeries = AnswerOf<"publisherSeries">;
+
+export type Retention = AnswerOf<"getRetention">;
+export type RetentionSignal = keyof Retention;
+export type SignalStorage = Retention[RetentionSignal];

@@ -9,6 +9,7 @@ const PAGES = [
   { href: "/settings", label: "Projects" },
   { href: "/settings/keys", label: "API keys" },
   { href: "/settings/users", label: "Users" },
+  { href: "/settings/storage", label: "Storage" },
 ];
 
 /** Moving between settings pages keeps the project: API keys are the current project's. */
