@@ -67,7 +67,8 @@ export async function listPartitions(db: Db): Promise<Partition[]> {
   return out.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.name < b.name ? -1 : 1));
 }
 
-const textArray = (values: readonly string[]) =>
+/** `array[$1, $2, …]::text[]`: a list of strings bound as one text[] value. */
+export const textArray = (values: readonly string[]) =>
   sql`array[${sql.join(
     values.map((v) => sql`${v}`),
     sql`, `,
@@ -83,17 +84,6 @@ export async function createPartitions(
   await db.execute(
     sql`select tracedeck_day_partition(t, d::date) from unnest(${textArray(tables)}) as t, unnest(${textArray(days)}) as d`,
   );
-}
-
-/**
- * Drops one partition: its rows go at once, without a DELETE scan. A short lock timeout keeps a
- * drop that waits behind a long query from stalling ingest; the next retention pass tries again.
- */
-export async function dropPartition(db: Db, partition: Partition): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.execute(sql`set local lock_timeout = '2s'`);
-    await tx.execute(sql.raw(`drop table if exists "${partition.name.replace(/"/g, '""')}"`));
-  });
 }
 
 /**

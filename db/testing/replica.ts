@@ -1,10 +1,10 @@
 import { execFile, execFileSync } from "node:child_process";
 import { appendFileSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import postgres from "postgres";
+import { freePort } from "./ports";
 
 // A real streaming replica for the read-replica tests: `pg_basebackup -R` from the Postgres the tests use into a
 // second cluster under a temporary directory, on a free loopback port, started with `pg_ctl`. Postgres refuses to
@@ -36,17 +36,6 @@ export interface TestReplica {
   waitForReplay(timeoutMs?: number): Promise<void>;
   /** stops the server and deletes its directory; safe to call twice */
   remove(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 // read here rather than in lib/config: only the test harness uses it

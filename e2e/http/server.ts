@@ -1,23 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort } from "@/db/testing/ports";
 import { nextBin } from "@/scripts/next-bin";
 
-const require = createRequire(import.meta.url);
+// the tests that start a server of their own beside this one take their port the same way
+export { freePort };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+const require = createRequire(import.meta.url);
 
 export interface RunningServer {
   url: string;

@@ -9,6 +9,7 @@ import {
   type Day,
   type Partition,
   type PartitionedTable,
+  textArray,
 } from "@/db/partitions";
 import { RETENTION_SIGNALS, retentionSettings, type RetentionSignal } from "@/db/schema";
 import type { Ctx } from "@/lib/auth/context";
@@ -109,10 +110,7 @@ async function partitionSizes(db: Db, partitions: Partition[]): Promise<Map<stri
     db,
     sql`select c.relname as name, pg_total_relation_size(c.oid)::text as bytes
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = current_schema() and c.relname = any(${sql`array[${sql.join(
-          partitions.map((p) => sql`${p.name}`),
-          sql`, `,
-        )}]::text[]`})`,
+        where n.nspname = current_schema() and c.relname = any(${textArray(partitions.map((p) => p.name))})`,
   );
   return new Map(rows.map((r) => [r.name, Number(r.bytes)]));
 }

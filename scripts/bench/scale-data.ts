@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type postgres from "postgres";
-import { PARTITIONED_TABLES } from "@/db/partitions";
+import { dayOfMs, daysBetween, PARTITIONED_TABLES } from "@/db/partitions";
 
 // The data of the scale benchmark: what one project holds at N spans, spread over the last 7 days, written by the
 // database itself (INSERT … SELECT … FROM generate_series) so that ten million spans load in minutes and the
@@ -507,9 +507,7 @@ export function insertOf(loader: Loader, projectId: string, chunk: Chunk): strin
  * table that are missing, as the server does (the loaders insert through the parents).
  */
 export async function beforeLoad(sql: postgres.Sql, fromDay: Date, toDay: Date): Promise<void> {
-  const days: string[] = [];
-  for (let ms = fromDay.getTime(); ms < toDay.getTime(); ms += 86_400_000)
-    days.push(new Date(ms).toISOString().slice(0, 10));
+  const days = daysBetween(dayOfMs(fromDay.getTime()), dayOfMs(toDay.getTime() - 1));
   await sql`select tracedeck_day_partition(t, d::date)
     from unnest(${Object.keys(PARTITIONED_TABLES)}::text[]) as t, unnest(${days}::text[]) as d`;
 }

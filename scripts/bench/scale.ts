@@ -6,6 +6,7 @@ import { addDays, dayOfMs } from "@/db/partitions";
 import { dropExpiredPartitions } from "@/lib/storage/maintenance";
 import { createScratchDatabase } from "@/db/testing/postgres";
 import { createKey, startServer, type RunningServer } from "@/e2e/http/server";
+import { mulberry32 } from "../demo/random";
 import { ensureBuild } from "../next-bin";
 import {
   afterLoad,
@@ -365,18 +366,6 @@ async function measure(
   return timing;
 }
 
-/** A small seeded generator (mulberry32): the same trace ids are asked for on every run of the benchmark. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function measureAll(
   server: RunningServer,
   key: string,
@@ -394,7 +383,10 @@ async function measureAll(
       send,
     );
     for (const query of QUERIES) {
-      const probes = await query.probes({ ...context, random: seededRandom(context.volume.traces) });
+      const probes = await query.probes({
+        ...context, // seeded: the same trace ids are asked for on every run of the benchmark
+        random: mulberry32(context.volume.traces),
+      });
       try {
         timings.set(query.name, await measure(query, probes, send));
       } catch (error) {
