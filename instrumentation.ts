@@ -10,6 +10,7 @@ export async function register(): Promise<void> {
   const { applyEnvPublishers } = await import("@/lib/publishers/env");
   const { startPublishers } = await import("@/lib/publishers/runtime");
   const { startMaintenance } = await import("@/lib/storage/maintenance");
+  const { startRollups } = await import("@/lib/storage/rollups");
   try {
     config();
   } catch (error) {
@@ -22,9 +23,12 @@ export async function register(): Promise<void> {
     console.log(
       `tracedeck: database ready (${database.driver}${config().databaseReadUrl ? ", with a read replica" : ""})`,
     );
-    const { adminEmail, adminPassword, publishers, publisherIntervalMs, maintenanceIntervalMs } = config();
+    const { adminEmail, adminPassword, publishers, publisherIntervalMs, maintenanceIntervalMs, rollupIntervalMs } =
+      config();
     // partitions for today and the next days, then retention, every few minutes
     startMaintenance(database, { intervalMs: maintenanceIntervalMs });
+    // the minutes ingest marked, rolled up every few seconds
+    startRollups(database, { intervalMs: rollupIntervalMs });
     await ensureAdminFromEnv({ db: database.db, email: adminEmail, password: adminPassword }).then(
       (created) => created && console.log(`tracedeck: created the admin account ${adminEmail}`),
       (error: Error) => console.error(`tracedeck: TRACEDECK_ADMIN_EMAIL/PASSWORD: no admin created: ${error.message}`),

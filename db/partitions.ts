@@ -17,6 +17,10 @@ export const PARTITIONED_TABLES = {
   metric_points: "metrics",
   pipeline_events: "pipeline",
   network_ops: "pipeline",
+  span_rollups: "rollups",
+  service_edges: "rollups",
+  pipeline_rollups: "rollups",
+  network_rollups: "rollups",
 } as const satisfies Record<string, RetentionSignal>;
 
 export type PartitionedTable = keyof typeof PARTITIONED_TABLES;

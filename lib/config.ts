@@ -47,6 +47,8 @@ const Env = z.object({
   TRACEDECK_RETENTION_ROLLUPS: optional(RetentionDays),
   /** milliseconds between storage maintenance passes (partitions ahead, retention) */
   TRACEDECK_MAINTENANCE_INTERVAL_MS: optional(z.coerce.number().int().min(1000).max(3_600_000)),
+  /** milliseconds between rollup passes (the marked minutes computed again) */
+  TRACEDECK_ROLLUP_INTERVAL_MS: optional(z.coerce.number().int().min(100).max(60_000)),
 });
 
 /** Combinations no variable can check on its own. */
@@ -80,6 +82,7 @@ export interface Config {
     rollups?: number;
   };
   maintenanceIntervalMs: number;
+  rollupIntervalMs: number;
 }
 
 let cached: Config | undefined;
@@ -117,6 +120,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       rollups: env.TRACEDECK_RETENTION_ROLLUPS,
     },
     maintenanceIntervalMs: env.TRACEDECK_MAINTENANCE_INTERVAL_MS ?? 5 * 60_000,
+    rollupIntervalMs: env.TRACEDECK_ROLLUP_INTERVAL_MS ?? 10_000,
   };
 }
 

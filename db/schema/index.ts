@@ -9,3 +9,4 @@ export * from "./metrics";
 export * from "./pipeline";
 export * from "./publishers";
 export * from "./settings";
+export * from "./rollups";

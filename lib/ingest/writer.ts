@@ -11,6 +11,7 @@ import { ApiError } from "@/lib/errors";
 import type { DroppedCounts, RecordBatch } from "@/lib/model/records";
 import { nanosToIsoMicros } from "@/lib/model/time";
 import { currentRetention, type Retention } from "@/lib/storage/retention";
+import { markMinutes, minuteOf, spanMinutes, type RollupMark } from "@/lib/storage/rollups";
 import { withinStorage, type NotStored } from "./window";
 
 // The ingest writer. Concurrent requests hand it their records; while one transaction commits,
@@ -25,6 +26,7 @@ import { withinStorage, type NotStored } from "./window";
 //
 // The tables are partitioned by day: before a transaction, the writer makes sure each day its rows
 // fall on has its partition, and records outside the retention window are not stored at all.
+// Each transaction also marks the minutes it changed, for the rollup pass to compute again.
 
 type Tx = Pick<Db, "execute">;
 
@@ -444,6 +446,23 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
   }
 }
 
+const nanosToMs = (nanos: bigint) => Number(nanos / 1_000_000n);
+
+/** The minutes whose rollups the group's rows change (lib/storage/rollups.ts computes them again). */
+function rollupMarks(group: Pending[]): RollupMark[] {
+  const marks: RollupMark[] = [];
+  for (const { projectId, batch } of group) {
+    for (const s of batch.spans ?? [])
+      for (const minuteMs of spanMinutes(nanosToMs(s.startTimeUnixNano), nanosToMs(s.endTimeUnixNano)))
+        marks.push({ projectId, source: "spans", minuteMs });
+    for (const e of batch.pipelineEvents ?? [])
+      marks.push({ projectId, source: "pipeline", minuteMs: minuteOf(nanosToMs(e.startTime)) });
+    for (const n of batch.networkOps ?? [])
+      marks.push({ projectId, source: "network", minuteMs: minuteOf(nanosToMs(n.startTime)) });
+  }
+  return marks;
+}
+
 const DEADLOCK_RETRIES = 3;
 
 export interface WriterOptions {
@@ -586,6 +605,8 @@ export class IngestWriter {
         await writeMetrics(tx, group);
         await writePipelineEvents(tx, group);
         await writeNetworkOps(tx, group);
+        // last: concurrent transactions marking the same minute wait here only for each other's commit
+        await markMinutes(tx, rollupMarks(group));
       });
     } catch (error) {
       // concurrent transactions touching the same traces or tasks: take turns and try again

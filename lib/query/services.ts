@@ -1,9 +1,19 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
-import { buckets, RangeParams, rangeSeconds, resolveRange, StepParam } from "@/lib/api/params";
+import {
+  buckets,
+  RangeParams,
+  rangeSeconds,
+  resolveRange,
+  StepParam,
+  type Buckets,
+  type Range,
+} from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { nanosToIso } from "@/lib/model/time";
+import { histogramBucket, histogramQuantile, HISTOGRAM_SIZE, sumHistograms } from "@/lib/storage/histogram";
+import { planRollup, rawNanos, type RollupPlan } from "./rollup-plan";
 
 // RED (rate, errors, duration) per service and per operation, from the server and consumer
 // spans (the requests a service handled) in the time range.
@@ -58,6 +68,55 @@ const redColumns = sql`
   (percentile_cont(0.95) within group (order by duration_nano) filter (where kind in ('server', 'consumer'))) / 1e6 as p95_ms,
   (percentile_cont(0.99) within group (order by duration_nano) filter (where kind in ('server', 'consumer'))) / 1e6 as p99_ms`;
 
+/** A RED row summed from rollups and raw rows: its percentiles come from the duration histogram. */
+type RolledRow = Omit<RedRow, "p50_ms" | "p95_ms" | "p99_ms"> & { bucket: number; histogram: number[] };
+
+const REQUEST = sql.raw(`kind in ('server', 'consumer')`);
+
+/**
+ * RED per `group` (service_name or name) and, with `b`, per time bucket, from the rollups the
+ * plan names and the raw spans of its other intervals.
+ */
+async function rolledRed(
+  ctx: Ctx,
+  range: Range,
+  plan: RollupPlan,
+  { group, service, b }: { group: "service_name" | "name"; service?: string; b?: Buckets },
+): Promise<(RedRow & { bucket: number })[]> {
+  const only = service === undefined ? sql`` : sql`and service_name = ${service}`;
+  const rollupBucket = b
+    ? sql`(((extract(epoch from time)::bigint * 1000000000) - ${b.first}) / ${b.stepNanos})::int`
+    : sql`0`;
+  const rawBucket = b ? sql`((start_time_unix_nano - ${b.first}) / ${b.stepNanos})::int` : sql`0`;
+  const rows = await queryRows<RolledRow>(
+    ctx.db,
+    sql`with parts as (
+          select ${sql.identifier(group)} as name, ${rollupBucket} as bucket, span_count::float8 as spans,
+            request_count::float8 as requests, error_count::float8 as errors, histogram::float8[] as h
+          from span_rollups where project_id = ${ctx.projectId} ${only} and ${plan.rollup}
+          union all
+          select ${sql.identifier(group)}, ${rawBucket}, count(*)::float8,
+            (count(*) filter (where ${REQUEST}))::float8,
+            (count(*) filter (where ${REQUEST} and status_code = 'error'))::float8,
+            tracedeck_histogram(array_agg(${histogramBucket(sql`duration_nano / 1e6`)}) filter (where ${REQUEST}),
+              array_fill(1::bigint, array[(count(*) filter (where ${REQUEST}))::int]), ${HISTOGRAM_SIZE})::float8[]
+          from spans
+          where project_id = ${ctx.projectId} ${only}
+            and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to} and ${rawNanos("start_time_unix_nano", plan.raw)}
+          group by 1, 2
+        )
+        select name, bucket, sum(spans) as span_count, sum(requests) as request_count, sum(errors) as error_count,
+          ${sumHistograms(sql`h`)} as histogram
+        from parts group by name, bucket`,
+  );
+  return rows.map(({ histogram, ...r }) => ({
+    ...r,
+    p50_ms: histogramQuantile(histogram, 0.5),
+    p95_ms: histogramQuantile(histogram, 0.95),
+    p99_ms: histogramQuantile(histogram, 0.99),
+  }));
+}
+
 /** Every service with spans in the range, busiest first. */
 export async function listServices({
   ctx,
@@ -67,13 +126,16 @@ export async function listServices({
   input: z.output<typeof ServicesQuery>;
 }): Promise<z.output<typeof ServicesResult>> {
   const range = resolveRange(input, ctx.now());
-  const rows = await queryRows<RedRow>(
-    ctx.db,
-    sql`select service_name as name, ${redColumns}
-        from spans
-        where project_id = ${ctx.projectId} and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to}
-        group by service_name`,
-  );
+  const plan = await planRollup(ctx, "spans", range);
+  const rows = plan
+    ? await rolledRed(ctx, range, plan, { group: "service_name" })
+    : await queryRows<RedRow>(
+        ctx.db,
+        sql`select service_name as name, ${redColumns}
+            from spans
+            where project_id = ${ctx.projectId} and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to}
+            group by service_name`,
+      );
   const seconds = rangeSeconds(range);
   const services = rows.map((r) => red(r, seconds));
   services.sort(
@@ -91,14 +153,17 @@ export async function listOperations({
   input: z.output<typeof ServicesQuery> & z.output<typeof ServiceParams>;
 }): Promise<z.output<typeof OperationsResult>> {
   const range = resolveRange(input, ctx.now());
-  const rows = await queryRows<RedRow>(
-    ctx.db,
-    sql`select name, ${redColumns}
-        from spans
-        where project_id = ${ctx.projectId} and service_name = ${input.name}
-          and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to}
-        group by name`,
-  );
+  const plan = await planRollup(ctx, "spans", range);
+  const rows = plan
+    ? await rolledRed(ctx, range, plan, { group: "name", service: input.name })
+    : await queryRows<RedRow>(
+        ctx.db,
+        sql`select name, ${redColumns}
+            from spans
+            where project_id = ${ctx.projectId} and service_name = ${input.name}
+              and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to}
+            group by name`,
+      );
   const seconds = rangeSeconds(range);
   const operations = rows.map((r) => red(r, seconds));
   operations.sort(
@@ -143,10 +208,17 @@ export async function serviceSeries({
   input: z.output<typeof ServiceSeriesQuery>;
 }): Promise<z.output<typeof ServiceSeriesResult>> {
   const range = resolveRange(input, ctx.now());
-  const { step, stepNanos, first, count } = buckets(range, input.step_seconds);
-  const rows = await queryRows<RedBucketRow>(
-    ctx.db,
-    sql`select service_name as name, ((start_time_unix_nano - ${first}) / ${stepNanos})::int as bucket,
+  const b = buckets(range, input.step_seconds);
+  const { step, stepNanos, first, count } = b;
+  const plan = await planRollup(ctx, "spans", range, { stepSeconds: step });
+  const rows: RedBucketRow[] = plan
+    ? // as from raw rows, a service appears once it handled requests
+      (await rolledRed(ctx, range, plan, { group: "service_name", service: input.service, b })).filter(
+        (r) => r.request_count > 0,
+      )
+    : await queryRows<RedBucketRow>(
+        ctx.db,
+        sql`select service_name as name, ((start_time_unix_nano - ${first}) / ${stepNanos})::int as bucket,
           (count(*))::float8 as request_count,
           (count(*) filter (where status_code = 'error'))::float8 as error_count,
           (percentile_cont(0.5) within group (order by duration_nano)) / 1e6 as p50_ms,
@@ -156,7 +228,7 @@ export async function serviceSeries({
         where project_id = ${ctx.projectId} and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to}
           and kind in ('server', 'consumer') ${input.service ? sql`and service_name = ${input.service}` : sql``}
         group by 1, 2`,
-  );
+      );
   const byService = new Map<string, Map<number, RedBucketRow>>();
   for (const r of rows) {
     if (!byService.has(r.name)) byService.set(r.name, new Map());

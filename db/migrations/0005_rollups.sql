@@ -1,0 +1,100 @@
+-- Rollups: per-minute and per-hour aggregates of spans (per service and operation, and per calling
+-- and called service), pipeline events and network operations, range-partitioned by UTC day like
+-- the raw tables. The server computes them from the minutes marked in rollup_marks; every minute
+-- that already holds data is marked here, so an existing database is rolled up in the background
+-- while its queries read raw rows for the minutes not yet done.
+CREATE TABLE "network_rollups" (
+	"project_id" uuid NOT NULL,
+	"step_seconds" integer NOT NULL,
+	"time" timestamp with time zone NOT NULL,
+	"host" text NOT NULL,
+	"port" integer NOT NULL,
+	"operation" text NOT NULL,
+	"operations" bigint NOT NULL,
+	"errors" bigint NOT NULL,
+	"bytes_sent" bigint NOT NULL,
+	"bytes_received" bigint NOT NULL,
+	"histogram" bigint[] NOT NULL,
+	"latency_sum_ms" double precision NOT NULL,
+	CONSTRAINT "network_rollups_pk" PRIMARY KEY("project_id","step_seconds","time","host","port","operation")
+) PARTITION BY RANGE ("time");
+--> statement-breakpoint
+CREATE TABLE "pipeline_rollups" (
+	"project_id" uuid NOT NULL,
+	"step_seconds" integer NOT NULL,
+	"time" timestamp with time zone NOT NULL,
+	"event_name" text NOT NULL,
+	"status" text NOT NULL,
+	"runs" bigint NOT NULL,
+	"retried" bigint NOT NULL,
+	"retries" bigint NOT NULL,
+	"max_retries" integer NOT NULL,
+	"retry_runs" bigint[] NOT NULL,
+	"histogram" bigint[] NOT NULL,
+	"duration_sum_ms" double precision NOT NULL,
+	CONSTRAINT "pipeline_rollups_pk" PRIMARY KEY("project_id","step_seconds","time","event_name","status")
+) PARTITION BY RANGE ("time");
+--> statement-breakpoint
+CREATE TABLE "rollup_marks" (
+	"project_id" uuid NOT NULL,
+	"source" text NOT NULL,
+	"minute" timestamp with time zone NOT NULL,
+	"marked_at" timestamp (6) with time zone NOT NULL,
+	CONSTRAINT "rollup_marks_pk" PRIMARY KEY("project_id","source","minute")
+);
+--> statement-breakpoint
+CREATE TABLE "service_edges" (
+	"project_id" uuid NOT NULL,
+	"step_seconds" integer NOT NULL,
+	"time" timestamp with time zone NOT NULL,
+	"parent_service" text NOT NULL,
+	"child_service" text NOT NULL,
+	"calls" bigint NOT NULL,
+	"errors" bigint NOT NULL,
+	"histogram" bigint[] NOT NULL,
+	CONSTRAINT "service_edges_pk" PRIMARY KEY("project_id","step_seconds","time","parent_service","child_service")
+) PARTITION BY RANGE ("time");
+--> statement-breakpoint
+CREATE TABLE "span_rollups" (
+	"project_id" uuid NOT NULL,
+	"step_seconds" integer NOT NULL,
+	"time" timestamp with time zone NOT NULL,
+	"service_name" text NOT NULL,
+	"name" text NOT NULL,
+	"span_count" bigint NOT NULL,
+	"request_count" bigint NOT NULL,
+	"error_count" bigint NOT NULL,
+	"histogram" bigint[] NOT NULL,
+	CONSTRAINT "span_rollups_pk" PRIMARY KEY("project_id","step_seconds","time","service_name","name")
+) PARTITION BY RANGE ("time");
+
+--> statement-breakpoint
+-- A dense histogram of `size` counts from sparse (bucket, count) pairs, buckets counted from 0.
+CREATE OR REPLACE FUNCTION tracedeck_histogram(buckets int[], counts bigint[], size int) RETURNS bigint[]
+LANGUAGE plpgsql IMMUTABLE AS $fn$
+DECLARE
+  result bigint[] := array_fill(0::bigint, array[size]);
+  i int;
+BEGIN
+  IF buckets IS NOT NULL THEN
+    FOR i IN 1 .. coalesce(array_length(buckets, 1), 0) LOOP
+      IF buckets[i] IS NOT NULL THEN
+        result[buckets[i] + 1] := result[buckets[i] + 1] + counts[i];
+      END IF;
+    END LOOP;
+  END IF;
+  RETURN result;
+END
+$fn$;
+--> statement-breakpoint
+INSERT INTO "rollup_marks" (project_id, source, minute, marked_at)
+SELECT project_id, 'spans', minute, clock_timestamp()
+FROM (SELECT DISTINCT project_id, to_timestamp((start_time_unix_nano / 60000000000) * 60) AS minute FROM "spans") AS m;
+--> statement-breakpoint
+INSERT INTO "rollup_marks" (project_id, source, minute, marked_at)
+SELECT project_id, 'pipeline', minute, clock_timestamp()
+FROM (SELECT DISTINCT project_id, to_timestamp(floor(extract(epoch FROM start_time) / 60) * 60) AS minute FROM "pipeline_events") AS m;
+--> statement-breakpoint
+INSERT INTO "rollup_marks" (project_id, source, minute, marked_at)
+SELECT project_id, 'network', minute, clock_timestamp()
+FROM (SELECT DISTINCT project_id, to_timestamp(floor(extract(epoch FROM start_time) / 60) * 60) AS minute FROM "network_ops") AS m;

@@ -1,0 +1,166 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queryRows, type Database } from "@/db";
+import { createTestProject, openOwnDatabase } from "@/db/testing";
+import type { Ctx } from "@/lib/auth/context";
+import { ingestNetworkOps, ingestPipelineEvents, ingestSpans } from "@/lib/ingest/native";
+import { renderSeries, pipelineSeries } from "@/lib/query/exposition";
+import { networkHosts, networkSeries, pipelineSummary, retryStats } from "@/lib/query/pipeline";
+import { listOperations, listServices, serviceSeries } from "@/lib/query/services";
+import { refreshAllRollups, refreshRollups } from "./rollups";
+
+// Rollups against raw rows: the same questions answered before the rollup pass (raw rows, the
+// minutes still marked) and after it (rollups), on a database of this file's own so that the
+// pass sees only these marks.
+
+let own: { database: Database; close: () => Promise<void> };
+let database: Database;
+let ctx: Ctx;
+beforeAll(async () => {
+  own = await openOwnDatabase();
+  database = own.database;
+  await database.migrate();
+  ctx = await createTestProject(database);
+});
+afterAll(() => own.close());
+
+const HOUR = 3_600_000;
+// two whole hours and a part of a third, ending at a fixed clock
+const clock = Math.floor(Date.now() / HOUR) * HOUR - 10 * 60_000 + 17_000;
+const from = clock - 2 * HOUR - 25 * 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
+const range = { from: BigInt(from) * 1_000_000n, to: BigInt(clock) * 1_000_000n };
+const at = (c: Ctx) => ({ ...c, now: () => new Date(clock) });
+
+/** every 37 s: an api request (server) calling db (client → server), every fifth failing */
+async function ingestTraffic(c: Ctx): Promise<number> {
+  let n = 0;
+  const input = [];
+  for (let t = from + 1000; t < clock; t += 37_000, n++) {
+    const trace = hex(n + 1, 32);
+    const ms = 20 + (n % 50) * 7;
+    input.push(
+      {
+        trace_id: trace,
+        span_id: hex(n * 3 + 1, 16),
+        name: "GET /orders",
+        service_name: "api",
+        kind: "server",
+        start_time: iso(t),
+        end_time: iso(t + ms),
+        status: n % 5 === 0 ? "error" : undefined,
+      },
+      {
+        trace_id: trace,
+        span_id: hex(n * 3 + 2, 16),
+        parent_span_id: hex(n * 3 + 1, 16),
+        name: "SELECT",
+        service_name: "api",
+        kind: "client",
+        start_time: iso(t + 1),
+        end_time: iso(t + ms - 1),
+      },
+      {
+        trace_id: trace,
+        span_id: hex(n * 3 + 3, 16),
+        parent_span_id: hex(n * 3 + 2, 16),
+        name: "query",
+        service_name: "db",
+        kind: "server",
+        start_time: iso(t + 2),
+        end_time: iso(t + ms - 2),
+      },
+    );
+  }
+  await ingestSpans({ ctx: c, input });
+  const tasks = [];
+  const ops = [];
+  for (let i = 0, t = from + 500; t < clock; t += 53_000, i++) {
+    tasks.push({
+      task_id: `task-${i}`,
+      event_name: i % 2 ? "resize" : "upload",
+      start_time: t / 1000,
+      end_time: i % 7 === 6 ? undefined : (t + 100 + i * 13) / 1000,
+      status: i % 7 === 6 ? "pending" : i % 4 === 0 ? "failed" : "completed",
+      retry_count: i % 3,
+    });
+    ops.push({
+      task_id: `task-${i}`,
+      host: i % 2 ? "s3.example" : "db.example",
+      port: i % 2 ? 443 : 5432,
+      operation: i % 2 ? "PUT" : "query",
+      start_time: t / 1000,
+      end_time: (t + 5 + i) / 1000,
+      bytes_sent: 100 * i,
+      bytes_received: 7 * i,
+      error: i % 6 === 0 ? "reset" : undefined,
+    });
+  }
+  await ingestPipelineEvents({ ctx: c, input: tasks });
+  await ingestNetworkOps({ ctx: c, input: ops });
+  return n;
+}
+
+/** what the questions answer, with percentiles left out (from rollups they are estimates) */
+async function answers(c: Ctx) {
+  const input = { from: range.from, to: range.to };
+  const services = (await listServices({ ctx: c, input })).services;
+  const operations = (await listOperations({ ctx: c, input: { ...input, name: "api" } })).operations;
+  const series = (await serviceSeries({ ctx: c, input: { ...input, step_seconds: 600 } })).series;
+  const retries = await retryStats({ ctx: c, input });
+  const summary = await pipelineSummary({ ctx: c, input: { ...input, step_seconds: 600, threshold_seconds: 60 } });
+  const hosts = (await networkHosts({ ctx: c, input })).hosts;
+  const network = (await networkSeries({ ctx: c, input: { ...input, step_seconds: 600 } })).series;
+  return { services, operations, series, retries, summary, hosts, network };
+}
+
+/** Replaces every percentile by whether it is within `tolerance` of the exact one. */
+function near(exact: unknown, estimate: unknown, tolerance = 0.19): unknown {
+  if (Array.isArray(exact)) return exact.map((e, i) => near(e, (estimate as unknown[])[i], tolerance));
+  if (exact && typeof exact === "object") {
+    return Object.fromEntries(
+      Object.entries(exact).map(([k, v]) => {
+        const other = (estimate as Record<string, unknown>)[k];
+        if (/^p\d+_ms$/.test(k) && typeof v === "number")
+          return [k, typeof other === "number" && Math.abs(other - v) <= tolerance * v + 0.01 ? "near" : other];
+        return [k, near(v, other, tolerance)];
+      }),
+    );
+  }
+  return exact;
+}
+
+const nearAll = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(nearAll);
+  if (value && typeof value === "object")
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, /^p\d+_ms$/.test(k) && typeof v === "number" ? "near" : nearAll(v)]),
+    );
+  return value;
+};
+
+describe("rollups", () => {
+  it("answer wide ranges as the raw rows do, before and after the rollup pass", async () => {
+    const c = at(ctx);
+    const requests = await ingestTraffic(c);
+    const marks = await queryRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::float8 as n from rollup_marks where project_id = ${c.projectId}`,
+    );
+    expect(marks[0]!.n).toBeGreaterThan(100);
+    const raw = await answers(c);
+    expect(raw.services.map((s) => [s.name, s.request_count])).toEqual([
+      ["api", requests],
+      ["db", requests],
+    ]);
+
+    expect(await refreshAllRollups(database)).toBeGreaterThan(100);
+    const left = await queryRows<{ n: number }>(database.db, sql`select count(*)::float8 as n from rollup_marks`);
+    expect(left[0]!.n).toBe(0);
+    const rolled = await answers(c);
+    // the same counts, rates and buckets; percentiles from the histograms in the exact one's bucket (within 19%)
+    expect(nearAll(rolled)).toEqual(nearAll(raw));
+    expect(near(raw, rolled)).toEqual(nearAll(raw));
+  });
+});
