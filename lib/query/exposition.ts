@@ -1,8 +1,12 @@
 import { sql } from "drizzle-orm";
 import { queryRows, type Db } from "@/db";
+import type { Range } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { selfMetrics } from "@/lib/ingest/self-metrics";
 import { seriesSamples, type CounterSeries, type HistogramSeries } from "@/lib/shared/remote-write";
+import { addHistograms, countAtMost, DURATION_BUCKETS, LATENCY_BUCKETS } from "@/lib/storage/histogram";
+import { planRollup, type RollupPlan } from "./rollup-plan";
+import { rolledNetwork, rolledPipeline } from "./pipeline/rolled";
 
 // GET /metrics: the project's pipeline telemetry in the Prometheus text format — event durations
 // and retries, network bytes and latency — computed from what Tracedeck stores, so counters only
@@ -11,9 +15,6 @@ import { seriesSamples, type CounterSeries, type HistogramSeries } from "@/lib/s
 // by the text format's rules; the ingest metrics come from prom-client.
 
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-
-const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
-const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** A label value as the text format writes it: backslash, quote and newline escaped. */
 export function labelValue(value: string): string {
@@ -60,8 +61,90 @@ function histogramSeries<L extends string>(
   }));
 }
 
+type Scope = Pick<Ctx, "db" | "projectId">;
+
+/** Rollups reach back this far: the longest retention a setting may have. */
+const ALL_TIME_DAYS = 3650;
+const DAY_NANOS = 86_400_000_000_000n;
+
+/** Cumulative counts at each bound, the count and the sum (ms) of a rolled-up histogram. */
+function fromHistogram(histogram: number[], sum: number, bounds: number[]) {
+  return {
+    count: histogram.reduce((n, c) => n + c, 0),
+    sum,
+    buckets: bounds.map((b) => countAtMost(histogram, b * 1000)),
+  };
+}
+
+/** The four series from rollups (and the raw rows of the minutes not rolled up yet). */
+async function rolledSeries(ctx: Scope, range: Range, pipelinePlan: RollupPlan, networkPlan: RollupPlan | null) {
+  const pipeline = await rolledPipeline(ctx, range, pipelinePlan, {});
+  const durations = new Map<string, { event_name: string; status: string; histogram: number[]; sum: number }>();
+  const retries = new Map<string, number>();
+  for (const r of pipeline) {
+    retries.set(r.event_name, (retries.get(r.event_name) ?? 0) + r.retries);
+    const key = `${r.event_name}\u0000${r.status}`;
+    const d = durations.get(key) ?? { event_name: r.event_name, status: r.status, histogram: [], sum: 0 };
+    d.histogram = addHistograms(d.histogram, r.histogram);
+    d.sum += r.duration_sum_ms;
+    durations.set(key, d);
+  }
+  const network = networkPlan ? await rolledNetwork(ctx, range, networkPlan, {}) : [];
+  const hosts = new Map<
+    string,
+    { host: string; operation: string; sent: number; received: number; histogram: number[]; sum: number }
+  >();
+  for (const r of network) {
+    const key = `${r.host}\u0000${r.operation}`;
+    const h = hosts.get(key) ?? { host: r.host, operation: r.operation, sent: 0, received: 0, histogram: [], sum: 0 };
+    h.sent += r.bytes_sent;
+    h.received += r.bytes_received;
+    h.histogram = addHistograms(h.histogram, r.histogram);
+    h.sum += r.latency_sum_ms;
+    hosts.set(key, h);
+  }
+  return {
+    durations: [...durations.values()]
+      .filter((d) => d.histogram.some((c) => c > 0))
+      .map((d) => ({
+        event_name: d.event_name,
+        status: d.status,
+        ...fromHistogram(d.histogram, d.sum, DURATION_BUCKETS),
+      })),
+    retries: [...retries].map(([event_name, n]) => ({ event_name, retries: n })),
+    bytes: [...hosts.values()].map(({ host, operation, sent, received }) => ({ host, operation, sent, received })),
+    latencies: [...hosts.values()]
+      .filter((h) => h.histogram.some((c) => c > 0))
+      .map((h) => ({ host: h.host, operation: h.operation, ...fromHistogram(h.histogram, h.sum, LATENCY_BUCKETS) })),
+    networkRaw: networkPlan === null,
+  };
+}
+
 /** The project's four pipeline series as totals, computed from what Tracedeck stores (for /metrics and for remote write). */
-export async function pipelineSeries(db: Db, projectId: string): Promise<PipelineSeries> {
+export async function pipelineSeries(db: Db, projectId: string, now = new Date()): Promise<PipelineSeries> {
+  const to = BigInt(now.getTime()) * 1_000_000n;
+  const range = { from: to - BigInt(ALL_TIME_DAYS) * DAY_NANOS, to };
+  const ctx = { db, projectId };
+  const [pipelinePlan, networkPlan] = await Promise.all([
+    planRollup(ctx, "pipeline", range),
+    planRollup(ctx, "network", range),
+  ]);
+  if (pipelinePlan) {
+    const rolled = await rolledSeries(ctx, range, pipelinePlan, networkPlan);
+    if (!rolled.networkRaw) return assemble(rolled);
+  }
+  return assemble(await rawSeries(db, projectId));
+}
+
+type SeriesRows = {
+  durations: HistogramRow<"event_name" | "status">[];
+  retries: { event_name: string; retries: number }[];
+  bytes: { host: string; operation: string; sent: number; received: number }[];
+  latencies: HistogramRow<"host" | "operation">[];
+};
+
+/** The four series straight from the raw rows (a store whose rollups have yet to be made). */
+async function rawSeries(db: Db, projectId: string): Promise<SeriesRows> {
   const project = sql`project_id = ${projectId}`;
   const [durations, retries, bytes, latencies] = await Promise.all([
     queryRows<HistogramRow<"event_name" | "status">>(
@@ -84,6 +167,23 @@ export async function pipelineSeries(db: Db, projectId: string): Promise<Pipelin
         from network_ops where ${project} and latency_ms is not null group by host, operation order by host, operation`,
     ),
   ]);
+  return { durations, retries, bytes, latencies };
+}
+
+function assemble({ durations, retries, bytes, latencies }: SeriesRows): PipelineSeries {
+  const sorted = <T extends Record<string, unknown>>(rows: T[], ...keys: (keyof T)[]) =>
+    [...rows].sort((a, b) => {
+      for (const k of keys) {
+        const x = String(a[k]);
+        const y = String(b[k]);
+        if (x !== y) return x < y ? -1 : 1;
+      }
+      return 0;
+    });
+  durations = sorted(durations, "event_name", "status");
+  retries = sorted(retries, "event_name");
+  bytes = sorted(bytes, "host", "operation");
+  latencies = sorted(latencies, "host", "operation");
   return {
     counters: [
       ...retries.map((r) => ({ name: "event_retries_total", labels: { event_name: r.event_name }, value: r.retries })),

@@ -95,7 +95,7 @@ export function planRange(range: Range, marked: readonly bigint[], { hours = tru
 
 /** The plan for a project's range, or null when raw rows alone answer it best. */
 export async function planRollup(
-  ctx: Ctx,
+  ctx: Pick<Ctx, "db" | "projectId">,
   source: RollupSource,
   range: Range,
   options: { stepSeconds?: number } = {},

@@ -1,9 +1,12 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
-import { RangeParams, StepParam, buckets, resolveRange } from "@/lib/api/params";
+import { RangeParams, StepParam, buckets, resolveRange, type Buckets, type Range } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
+import { addHistograms, histogramQuantile } from "@/lib/storage/histogram";
+import { planRollup, type RollupPlan } from "../rollup-plan";
 import { bucketOf, bucketTime, inRange } from "./range";
+import { rolledNetwork } from "./rolled";
 
 export const NetworkSeriesQuery = z.object({ host: z.string().optional(), ...StepParam, ...RangeParams });
 
@@ -27,6 +30,41 @@ export const NetworkSeries = z.object({
 /** One host:port's operations in one time bucket (the bucket's index in the range). */
 type NetworkBucketRow = Omit<z.output<typeof NetworkPoint>, "time"> & { host: string; port: number; bucket: number };
 
+/** Per host:port and bucket from the rollups, the operations of a host summed. */
+async function rolledSeries(
+  ctx: Ctx,
+  range: Range,
+  plan: RollupPlan,
+  host: string | undefined,
+  b: Buckets,
+): Promise<NetworkBucketRow[]> {
+  const out = new Map<string, Omit<NetworkBucketRow, "p50_ms" | "p95_ms"> & { histogram: number[] }>();
+  for (const r of await rolledNetwork(ctx, range, plan, { host, b })) {
+    const key = `${r.host}\u0000${r.port}\u0000${r.bucket}`;
+    const row = out.get(key) ?? {
+      host: r.host,
+      port: r.port,
+      bucket: r.bucket,
+      operations: 0,
+      errors: 0,
+      bytes_sent: 0,
+      bytes_received: 0,
+      histogram: [],
+    };
+    row.operations += r.operations;
+    row.errors += r.errors;
+    row.bytes_sent += r.bytes_sent;
+    row.bytes_received += r.bytes_received;
+    row.histogram = addHistograms(row.histogram, r.histogram);
+    out.set(key, row);
+  }
+  return [...out.values()].map(({ histogram, ...r }) => ({
+    ...r,
+    p50_ms: histogramQuantile(histogram, 0.5),
+    p95_ms: histogramQuantile(histogram, 0.95),
+  }));
+}
+
 /** Latency, bytes and errors over time per host:port. */
 export async function networkSeries({
   ctx,
@@ -37,16 +75,19 @@ export async function networkSeries({
 }): Promise<z.output<typeof NetworkSeries>> {
   const range = resolveRange(input, ctx.now());
   const b = buckets(range, input.step_seconds);
-  const rows = await queryRows<NetworkBucketRow>(
-    ctx.db,
-    sql`select host, port, ${bucketOf("start_time", b)} as bucket, count(*)::float8 as operations,
+  const plan = await planRollup(ctx, "network", range, { stepSeconds: b.step });
+  const rows = plan
+    ? await rolledSeries(ctx, range, plan, input.host, b)
+    : await queryRows<NetworkBucketRow>(
+        ctx.db,
+        sql`select host, port, ${bucketOf("start_time", b)} as bucket, count(*)::float8 as operations,
           (count(*) filter (where error is not null))::float8 as errors,
           coalesce(sum(bytes_sent), 0)::float8 as bytes_sent, coalesce(sum(bytes_received), 0)::float8 as bytes_received,
           percentile_cont(0.5) within group (order by latency_ms) as p50_ms, percentile_cont(0.95) within group (order by latency_ms) as p95_ms
         from network_ops
         where project_id = ${ctx.projectId} and ${inRange("start_time", range)} ${input.host ? sql`and host = ${input.host}` : sql``}
         group by host, port, 3`,
-  );
+      );
   const byHost = new Map<string, { host: string; port: number; rows: Map<number, NetworkBucketRow> }>();
   for (const r of rows) {
     const key = `${r.host}:${r.port}`;

@@ -1,0 +1,110 @@
+import { sql, type SQL } from "drizzle-orm";
+import { queryRows } from "@/db";
+import type { Buckets, Range } from "@/lib/api/params";
+import type { Ctx } from "@/lib/auth/context";
+import { histogramBucket, HISTOGRAM_SIZE, sumHistograms } from "@/lib/storage/histogram";
+import { RETRY_RUNS_SIZE } from "@/lib/storage/rollups";
+import { rawTimes, type RollupPlan } from "../rollup-plan";
+import { inRange, tasksInRange } from "./range";
+
+// Pipeline and network questions over wide ranges, from the rollups a plan names and the raw rows
+// of its other intervals (lib/query/rollup-plan.ts), summed per group and, with buckets, per bucket.
+
+const ones = sql`array_fill(1::bigint, array[count(*)::int])`;
+const histogramOf = (ms: SQL, size = HISTOGRAM_SIZE) =>
+  sql`tracedeck_histogram(array_agg(${ms}), ${ones}, ${sql.raw(String(size))})::float8[]`;
+
+const rollupBucket = (b: Buckets | undefined) =>
+  b ? sql`(((extract(epoch from time)::bigint * 1000000000) - ${b.first}) / ${b.stepNanos})::int` : sql`0`;
+const rawBucket = (b: Buckets | undefined) =>
+  b ? sql`(((extract(epoch from start_time) * 1000000)::bigint * 1000 - ${b.first}) / ${b.stepNanos})::int` : sql`0`;
+
+export type PipelineGroupRow = {
+  event_name: string;
+  status: "pending" | "completed" | "failed";
+  bucket: number;
+  runs: number;
+  retried: number;
+  retries: number;
+  max_retries: number;
+  /** runs per retry count, the last entry those retried that often or more */
+  retry_runs: number[];
+  /** finished runs' durations (lib/storage/histogram.ts) */
+  histogram: number[];
+  duration_sum_ms: number;
+};
+
+/** Runs per event name and status (and bucket, with `b`) over the range. */
+export function rolledPipeline(
+  ctx: Pick<Ctx, "db" | "projectId">,
+  range: Range,
+  plan: RollupPlan,
+  { eventName, b }: { eventName?: string; b?: Buckets },
+): Promise<PipelineGroupRow[]> {
+  const only = eventName === undefined ? sql`` : sql`and event_name = ${eventName}`;
+  return queryRows<PipelineGroupRow>(
+    ctx.db,
+    sql`with parts as (
+          select event_name, status, ${rollupBucket(b)} as bucket, runs::float8 as runs, retried::float8 as retried,
+            retries::float8 as retries, max_retries::float8 as max_retries, retry_runs::float8[] as r, histogram::float8[] as h,
+            duration_sum_ms
+          from pipeline_rollups where project_id = ${ctx.projectId} ${only} and ${plan.rollup}
+          union all
+          select event_name, status, ${rawBucket(b)}, count(*)::float8, (count(*) filter (where retry_count > 0))::float8,
+            coalesce(sum(retry_count), 0)::float8, coalesce(max(retry_count), 0)::float8,
+            ${histogramOf(sql`least(retry_count, ${sql.raw(String(RETRY_RUNS_SIZE - 1))})`, RETRY_RUNS_SIZE)},
+            ${histogramOf(histogramBucket(sql`duration_ms`))}, coalesce(sum(duration_ms), 0)
+          from pipeline_events
+          where project_id = ${ctx.projectId} ${only} and ${tasksInRange(range)} and ${rawTimes("start_time", plan.raw)}
+          group by 1, 2, 3
+        )
+        select event_name, status, bucket, sum(runs) as runs, sum(retried) as retried, sum(retries) as retries,
+          max(max_retries) as max_retries, ${sumHistograms(sql`r`, RETRY_RUNS_SIZE)} as retry_runs,
+          ${sumHistograms(sql`h`)} as histogram, sum(duration_sum_ms) as duration_sum_ms
+        from parts group by event_name, status, bucket order by event_name, status, bucket`,
+  );
+}
+
+export type NetworkGroupRow = {
+  host: string;
+  port: number;
+  operation: string;
+  bucket: number;
+  operations: number;
+  errors: number;
+  bytes_sent: number;
+  bytes_received: number;
+  latency_sum_ms: number;
+  /** finished operations' latencies (lib/storage/histogram.ts) */
+  histogram: number[];
+};
+
+/** Operations per host:port and operation (and bucket, with `b`) over the range. */
+export function rolledNetwork(
+  ctx: Pick<Ctx, "db" | "projectId">,
+  range: Range,
+  plan: RollupPlan,
+  { host, b }: { host?: string; b?: Buckets },
+): Promise<NetworkGroupRow[]> {
+  const only = host === undefined ? sql`` : sql`and host = ${host}`;
+  return queryRows<NetworkGroupRow>(
+    ctx.db,
+    sql`with parts as (
+          select host, port, operation, ${rollupBucket(b)} as bucket, operations::float8 as operations, errors::float8 as errors,
+            bytes_sent::float8 as bytes_sent, bytes_received::float8 as bytes_received, latency_sum_ms, histogram::float8[] as h
+          from network_rollups where project_id = ${ctx.projectId} ${only} and ${plan.rollup}
+          union all
+          select host, port, operation, ${rawBucket(b)}, count(*)::float8, (count(*) filter (where error is not null))::float8,
+            coalesce(sum(bytes_sent), 0)::float8, coalesce(sum(bytes_received), 0)::float8, coalesce(sum(latency_ms), 0),
+            ${histogramOf(histogramBucket(sql`latency_ms`))}
+          from network_ops
+          where project_id = ${ctx.projectId} ${only}
+            and ${inRange("start_time", range)} and ${rawTimes("start_time", plan.raw)}
+          group by 1, 2, 3, 4
+        )
+        select host, port, operation, bucket, sum(operations) as operations, sum(errors) as errors,
+          sum(bytes_sent) as bytes_sent, sum(bytes_received) as bytes_received, sum(latency_sum_ms) as latency_sum_ms,
+          ${sumHistograms(sql`h`)} as histogram
+        from parts group by host, port, operation, bucket order by host, port, operation, bucket`,
+  );
+}
