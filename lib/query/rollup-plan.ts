@@ -18,6 +18,13 @@ export const ROLLUP_MIN_RANGE_NANOS = 10n * MINUTE_NANOS;
 /** past this many marked minutes in a range, the rollups are too far behind to be worth reading */
 const MAX_MARKED_MINUTES = 5000;
 
+/** the rollup table whose rows tell whether a source's range has been rolled up */
+const ROLLUP_TABLE: Record<RollupSource, string> = {
+  spans: "span_rollups",
+  pipeline: "pipeline_rollups",
+  network: "network_rollups",
+};
+
 /** [from, to) in epoch nanoseconds */
 export interface Interval {
   from: bigint;
@@ -88,7 +95,6 @@ export function planRange(range: Range, marked: readonly bigint[], { hours = tru
         ]
       : [];
   const parts = [...rows(60, minuteRows), ...rows(3600, hourRows)];
-  // nothing rolled up yet: raw rows alone, with exact percentiles
   if (parts.length === 0) return null;
   return { rollup: sql`(${sql.join(parts, sql` or `)})`, raw: merged };
 }
@@ -103,14 +109,24 @@ export async function planRollup(
   if (options.stepSeconds !== undefined && options.stepSeconds % 60 !== 0) return null;
   const hours = options.stepSeconds === undefined || options.stepSeconds % 3600 === 0;
   if (range.to + 1n - range.from < ROLLUP_MIN_RANGE_NANOS) return null;
-  const marks = await queryRows<{ minute: string }>(
-    ctx.db,
-    sql`select (extract(epoch from minute)::bigint * 1000000000)::text as minute from rollup_marks
-        where project_id = ${ctx.projectId} and source = ${source}
-          and minute >= ${nanosToTimestamp(floorTo(range.from, MINUTE_NANOS))} and minute <= ${nanosToTimestamp(range.to)}
-        order by minute limit ${MAX_MARKED_MINUTES + 1}`,
-  );
-  if (marks.length > MAX_MARKED_MINUTES) return null;
+  const start = nanosToTimestamp(floorTo(range.from, MINUTE_NANOS));
+  const [marks, [rolled]] = await Promise.all([
+    queryRows<{ minute: string }>(
+      ctx.db,
+      sql`select (extract(epoch from minute)::bigint * 1000000000)::text as minute from rollup_marks
+          where project_id = ${ctx.projectId} and source = ${source}
+            and minute >= ${start} and minute <= ${nanosToTimestamp(range.to)}
+          order by minute limit ${MAX_MARKED_MINUTES + 1}`,
+    ),
+    // a range the rollups hold nothing of is answered from raw rows alone, with exact percentiles
+    queryRows<{ found: boolean }>(
+      ctx.db,
+      sql`select exists (select 1 from ${sql.identifier(ROLLUP_TABLE[source])}
+            where project_id = ${ctx.projectId} and step_seconds = 60
+              and time >= ${start} and time <= ${nanosToTimestamp(range.to)}) as found`,
+    ),
+  ]);
+  if (marks.length > MAX_MARKED_MINUTES || !rolled?.found) return null;
   return planRange(
     range,
     marks.map((m) => BigInt(m.minute)),

@@ -225,10 +225,11 @@ describe("retention", () => {
     const ctx = await createTestProject(database);
     const now = new Date();
     const today = dayOfMs(now.getTime());
-    // one span on each of the last 12 days
+    // one span on each of the last 12 days, today's before now whatever the hour
+    const offset = Math.min(3_600_000, Math.floor((now.getTime() - dayStartMs(today)) / 2));
     for (let i = 0; i < 12; i++) {
-      const start = dayStartMs(addDays(today, -i)) + 3_600_000;
-      if (start < now.getTime()) await ingestSpans({ ctx, input: { spans: [span(traceId(), start)] } });
+      const start = dayStartMs(addDays(today, -i)) + offset;
+      await ingestSpans({ ctx, input: { spans: [span(traceId(), start)] } });
     }
     await ingestPipelineEvents({
       ctx,
