@@ -513,7 +513,22 @@ export async function beforeLoad(sql: postgres.Sql, fromDay: Date, toDay: Date):
 }
 
 /**
- * Runs once a size is loaded, before VACUUM ANALYZE. Today nothing derives from the raw rows; with per-minute
- * rollups this backfills them from what the loaders wrote (the writer keeps them current on ingest).
+ * Runs once a size is loaded, before VACUUM ANALYZE: the loaders wrote raw rows only, so every minute that holds
+ * data is marked, as the writer marks what it stores, for the rollup pass to compute (`rollUp` runs it).
  */
-export const afterLoad: (sql: postgres.Sql) => Promise<void> = () => Promise.resolve();
+export async function afterLoad(sql: postgres.Sql): Promise<void> {
+  await sql`insert into rollup_marks (project_id, source, minute, marked_at)
+    select project_id, 'spans', minute, clock_timestamp()
+    from (select distinct project_id, to_timestamp((start_time_unix_nano / 60000000000) * 60) as minute from spans) m
+    on conflict (project_id, source, minute) do update set marked_at = excluded.marked_at`;
+  for (const [source, table] of [
+    ["pipeline", "pipeline_events"],
+    ["network", "network_ops"],
+  ] as const) {
+    await sql`insert into rollup_marks (project_id, source, minute, marked_at)
+      select project_id, ${source}, minute, clock_timestamp()
+      from (select distinct project_id, to_timestamp(floor(extract(epoch from start_time) / 60) * 60) as minute
+        from ${sql(table)}) m
+      on conflict (project_id, source, minute) do update set marked_at = excluded.marked_at`;
+  }
+}

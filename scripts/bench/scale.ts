@@ -4,6 +4,7 @@ import postgres from "postgres";
 import { openDatabase } from "@/db";
 import { addDays, dayOfMs } from "@/db/partitions";
 import { dropExpiredPartitions } from "@/lib/storage/maintenance";
+import { refreshAllRollups } from "@/lib/storage/rollups";
 import { createScratchDatabase } from "@/db/testing/postgres";
 import { createKey, startServer, type RunningServer } from "@/e2e/http/server";
 import { mulberry32 } from "../demo/random";
@@ -61,7 +62,14 @@ const uptime = () => execFileSync("uptime", { encoding: "utf8" }).trim();
 // --- loading ----------------------------------------------------------------------------------------------------
 
 /** Grows the project from `from` to `to` spans: each table's new rows, day by day. */
-async function grow(sql: postgres.Sql, projectId: string, clockMs: number, from: number, to: number): Promise<void> {
+async function grow(
+  sql: postgres.Sql,
+  url: string,
+  projectId: string,
+  clockMs: number,
+  from: number,
+  to: number,
+): Promise<void> {
   const windows = dayWindows(clockMs - SPREAD_MS, clockMs);
   // a trace's spans may run past the clock (its start is before it), so the day after is ready too
   await beforeLoad(sql, new Date(windows[0]!.fromMs), new Date(Math.floor(clockMs / DAY_MS) * DAY_MS + 2 * DAY_MS));
@@ -81,6 +89,16 @@ async function grow(sql: postgres.Sql, projectId: string, clockMs: number, from:
   }
   await afterLoad(sql);
   const loadSeconds = (performance.now() - started) / 1000;
+  const rollupStarted = performance.now();
+  const database = openDatabase({ driver: "postgres", url, poolSize: 1 });
+  try {
+    const minutes = await refreshAllRollups(database);
+    console.log(
+      `  rollups: ${count(minutes)} marked minutes computed in ${((performance.now() - rollupStarted) / 1000).toFixed(1)} s`,
+    );
+  } finally {
+    await database.close();
+  }
   const vacuumStarted = performance.now();
   await sql`vacuum analyze`;
   console.log(
@@ -480,7 +498,7 @@ export async function benchScale(): Promise<void> {
       console.log(
         `\n== ${count(spans)} spans: ${count(v.traces)} traces, a log line per span, ${count(v.events)} events, ${count(v.tasks)} pipeline events, ${count(v.networkOps)} network operations, ${count(v.metricSeries)} metric series at 10 s`,
       );
-      await grow(sql, projectId, clockMs, loaded, spans);
+      await grow(sql, scratch.url, projectId, clockMs, loaded, spans);
       loaded = spans;
       printStorage(spans, await storage(sql));
       console.log(`queries at ${count(spans)} spans (load: ${uptime()}):`);
