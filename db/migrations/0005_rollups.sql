@@ -69,20 +69,58 @@ CREATE TABLE "span_rollups" (
 ) PARTITION BY RANGE ("time");
 
 --> statement-breakpoint
--- A dense histogram of `size` counts from sparse (bucket, count) pairs, buckets counted from 0.
+-- A histogram from sparse (bucket, count) pairs, buckets counted from 0 (of `size`), as an array that
+-- holds only the buckets from its first count to its last: subscript b + 1 is bucket b, subscripts
+-- outside are null (no count). Most rows fill a few buckets, so this keeps them small.
 CREATE OR REPLACE FUNCTION tracedeck_histogram(buckets int[], counts bigint[], size int) RETURNS bigint[]
 LANGUAGE plpgsql IMMUTABLE AS $fn$
 DECLARE
-  result bigint[] := array_fill(0::bigint, array[size]);
+  lo int;
+  hi int;
+  result bigint[];
   i int;
 BEGIN
-  IF buckets IS NOT NULL THEN
-    FOR i IN 1 .. coalesce(array_length(buckets, 1), 0) LOOP
-      IF buckets[i] IS NOT NULL THEN
-        result[buckets[i] + 1] := result[buckets[i] + 1] + counts[i];
-      END IF;
-    END LOOP;
+  SELECT min(b), max(b) INTO lo, hi FROM unnest(buckets) AS b WHERE b IS NOT NULL;
+  IF lo IS NULL THEN
+    RETURN '{}'::bigint[];
   END IF;
+  lo := greatest(lo, 0);
+  hi := least(hi, size - 1);
+  result := array_fill(0::bigint, array[hi - lo + 1], array[lo + 1]);
+  FOR i IN 1 .. array_length(buckets, 1) LOOP
+    IF buckets[i] IS NOT NULL THEN
+      result[buckets[i] + 1] := result[buckets[i] + 1] + counts[i];
+    END IF;
+  END LOOP;
+  RETURN result;
+END
+$fn$;
+--> statement-breakpoint
+-- The same trimming for a full histogram (an hour summed from its minutes).
+CREATE OR REPLACE FUNCTION tracedeck_histogram_trim(counts bigint[]) RETURNS bigint[]
+LANGUAGE plpgsql IMMUTABLE AS $fn$
+DECLARE
+  lo int := array_lower(counts, 1);
+  hi int := array_upper(counts, 1);
+  result bigint[];
+  i int;
+BEGIN
+  IF lo IS NULL THEN
+    RETURN counts;
+  END IF;
+  WHILE lo <= hi AND coalesce(counts[lo], 0) = 0 LOOP
+    lo := lo + 1;
+  END LOOP;
+  WHILE hi >= lo AND coalesce(counts[hi], 0) = 0 LOOP
+    hi := hi - 1;
+  END LOOP;
+  IF lo > hi THEN
+    RETURN '{}'::bigint[];
+  END IF;
+  result := array_fill(0::bigint, array[hi - lo + 1], array[lo]);
+  FOR i IN lo .. hi LOOP
+    result[i] := coalesce(counts[i], 0);
+  END LOOP;
   RETURN result;
 END
 $fn$;

@@ -7,6 +7,7 @@ import { ingestNetworkOps, ingestPipelineEvents, ingestSpans } from "@/lib/inges
 import { renderSeries, pipelineSeries } from "@/lib/query/exposition";
 import { networkHosts, networkSeries, pipelineSummary, retryStats } from "@/lib/query/pipeline";
 import { listOperations, listServices, serviceSeries } from "@/lib/query/services";
+import { HISTOGRAM_SIZE } from "./histogram";
 import { refreshAllRollups, refreshRollups } from "./rollups";
 
 // Rollups against raw rows: the same questions answered before the rollup pass (raw rows, the
@@ -163,6 +164,14 @@ describe("rollups", () => {
     // the same counts, rates and buckets; percentiles from the histograms in the exact one's bucket (within 19%)
     expect(nearAll(rolled)).toEqual(nearAll(raw));
     expect(near(raw, rolled)).toEqual(nearAll(raw));
+
+    // a row keeps only the buckets from its first count to its last
+    const [widest] = await queryRows<{ lengths: number }>(
+      database.db,
+      sql`select max(cardinality(histogram))::float8 as lengths from span_rollups where project_id = ${c.projectId}`,
+    );
+    expect(widest!.lengths).toBeGreaterThan(0);
+    expect(widest!.lengths).toBeLessThan(HISTOGRAM_SIZE);
 
     // every api → db call, once
     const edges = await queryRows<{ parent: string; child: string; calls: number; errors: number }>(

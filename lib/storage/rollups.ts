@@ -149,7 +149,10 @@ function hoursFromMinutes(t: RollupTable, projectId: string, hours: number[]): S
   const last = Math.max(...hours) + HOUR_MS;
   const hour = sql.raw(`to_timestamp(floor(extract(epoch from time) / 3600) * 3600)`);
   const values = t.values.map(([c, kind]) => {
-    if (kind === "histogram") return sql`${sumHistograms(sql.raw(c), c === "retry_runs" ? RETRY_RUNS_SIZE : HISTOGRAM_SIZE)}::bigint[]`;
+    if (kind === "histogram") {
+      const size = c === "retry_runs" ? RETRY_RUNS_SIZE : HISTOGRAM_SIZE;
+      return sql`tracedeck_histogram_trim(${sumHistograms(sql.raw(c), size)}::bigint[])`;
+    }
     if (kind === "max") return sql.raw(`max(${c})`);
     if (kind === "sum") return sql.raw(`sum(${c})`);
     return sql.raw(`sum(${c})::bigint`);
@@ -222,18 +225,17 @@ export async function refreshRollups(database: Database, { limit = MARKS_PER_PAS
     ROLLUP_TABLES,
     days.map((d) => d.day),
   );
-  return database.db.transaction(async (tx) => {
+  const pass = await database.db.transaction(async (tx) => {
     const [lock] = await queryRows<{ locked: boolean }>(
       tx,
       sql`select pg_try_advisory_xact_lock(${ROLLUP_LOCK}) as locked`,
     );
-    if (!lock?.locked) return { ran: false, minutes: 0, more: true };
+    if (!lock?.locked) return null;
     const marks = await queryRows<Mark>(
       tx,
       sql`select project_id, source, (extract(epoch from minute) * 1000)::float8 as minute_ms, marked_at::text as marked_at
           from rollup_marks order by minute, project_id, source limit ${limit + 1}`,
     );
-    const more = marks.length > limit;
     const taken = marks.slice(0, limit);
     const groups = new Map<string, { projectId: string; source: RollupSource; minutes: number[] }>();
     for (const m of taken) {
@@ -250,16 +252,20 @@ export async function refreshRollups(database: Database, { limit = MARKS_PER_PAS
         minutes.sort((a, b) => a - b),
       );
     }
-    if (taken.length > 0) {
-      // a minute marked again since it was read keeps its mark: the next pass takes it in
-      await tx.execute(sql`
-        delete from rollup_marks m
-        using json_to_recordset(${JSON.stringify(taken)}::json) as x(project_id uuid, source text, minute_ms float8, marked_at timestamptz)
-        where m.project_id = x.project_id and m.source = x.source and m.minute = to_timestamp(x.minute_ms / 1000)
-          and m.marked_at <= x.marked_at`);
-    }
-    return { ran: true, minutes: taken.length, more };
+    return { taken, more: marks.length > limit };
   });
+  if (!pass) return { ran: false, minutes: 0, more: true };
+  if (pass.taken.length > 0) {
+    // Once the rollups are committed, in a short transaction of its own: writers marking these minutes
+    // meanwhile wait for it, not for the whole pass. A minute marked again since it was read has a later
+    // marked_at and keeps its mark, for the next pass; a pass that fails before this computes them again.
+    await database.db.execute(sql`
+      delete from rollup_marks m
+      using json_to_recordset(${JSON.stringify(pass.taken)}::json) as x(project_id uuid, source text, minute_ms float8, marked_at timestamptz)
+      where m.project_id = x.project_id and m.source = x.source and m.minute = to_timestamp(x.minute_ms / 1000)
+        and m.marked_at <= x.marked_at`);
+  }
+  return { ran: true, minutes: pass.taken.length, more: pass.more };
 }
 
 /**
