@@ -29,7 +29,9 @@ export const spanRollups = pgTable(
     /** requests' durations, ms */
     histogram: histogram(),
   },
-  (t) => [primaryKey({ name: "span_rollups_pk", columns: [t.projectId, t.stepSeconds, t.time, t.serviceName, t.name] })],
+  (t) => [
+    primaryKey({ name: "span_rollups_pk", columns: [t.projectId, t.stepSeconds, t.time, t.serviceName, t.name] }),
+  ],
 );
 
 /** Calls from one service to another: a server or consumer span whose parent span is another service's. */

@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { inject } from "vitest";
 import type { Ctx } from "@/lib/auth/context";
 import { SCOPES } from "@/lib/auth/scopes";
-import { openDatabase, type Database } from "../client";
+import { migrationsFolder, openDatabase, type Database } from "../client";
 import { createScratchDatabase } from "./postgres";
 import { projects } from "../schema";
 
@@ -46,4 +49,17 @@ export async function createTestProject(database: Database): Promise<Ctx & { slu
   const slug = uniqueName("project");
   const [project] = await database.db.insert(projects).values({ slug, name: slug }).returning({ id: projects.id });
   return { database, db: database.db, projectId: project!.id, scopes: [...SCOPES], now: () => new Date(), slug };
+}
+
+/** The committed migrations up to and including `last`, in a folder of their own (remove it when done). */
+export function migrationsUpTo(last: string): string {
+  const folder = mkdtempSync(path.join(tmpdir(), "tracedeck-migrations-"));
+  cpSync(migrationsFolder, folder, { recursive: true });
+  const journalFile = path.join(folder, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: { tag: string }[] };
+  const end = journal.entries.findIndex((e) => e.tag === last);
+  if (end < 0) throw new Error(`no migration ${last}`);
+  journal.entries = journal.entries.slice(0, end + 1);
+  writeFileSync(journalFile, JSON.stringify(journal));
+  return folder;
 }

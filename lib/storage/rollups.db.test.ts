@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows, type Database } from "@/db";
-import { createTestProject, openOwnDatabase } from "@/db/testing";
+import { rmSync } from "node:fs";
+import { createTestProject, migrationsUpTo, openOwnDatabase } from "@/db/testing";
 import type { Ctx } from "@/lib/auth/context";
 import { ingestNetworkOps, ingestPipelineEvents, ingestSpans } from "@/lib/ingest/native";
 import { renderSeries, pipelineSeries } from "@/lib/query/exposition";
@@ -227,5 +228,48 @@ describe("rollups", () => {
     });
     expect(release).toBe(true);
     expect((await refreshRollups(database)).ran).toBe(true);
+  });
+
+  it("roll up a database migrated from before them, in the background, and answer as its raw rows did", async () => {
+    const old = await openOwnDatabase();
+    const folder = migrationsUpTo("0004_slow_indexes");
+    try {
+      await old.database.migrate(folder);
+      const db = old.database.db;
+      const [project] = await queryRows<{ id: string }>(
+        db,
+        sql`insert into projects (slug, name) values ('old', 'Old') returning id`,
+      );
+      const projectId = project!.id;
+      const t0 = BigInt(from) * 1_000_000n;
+      await db.execute(sql`select tracedeck_day_partition(t, d::date)
+        from unnest(array['spans', 'pipeline_events', 'network_ops']) t,
+          (values (${new Date(from).toISOString().slice(0, 10)}), (${new Date(clock).toISOString().slice(0, 10)})) as d(d)`);
+      // a server span every 5 minutes, as the writer of that schema stored them
+      for (let i = 0; i < 30; i++) {
+        const t = t0 + BigInt(i) * 300_000_000_000n;
+        await db.execute(sql`insert into spans (project_id, trace_id, span_id, name, service_name, kind, status_code,
+            start_time_unix_nano, end_time_unix_nano, attributes, resource_attributes, events, links)
+          values (${projectId}, ${hex(i + 1, 32)}, ${hex(i + 1, 16)}, 'GET /', 'api', 'server', ${i % 3 ? "ok" : "error"},
+            ${t}, ${t + BigInt(10 + i) * 1_000_000n}, '{}', '{}', '[]', '[]')`);
+      }
+      await old.database.migrate();
+      const c = { ...at(ctx), database: old.database, db, projectId };
+      const input = { from: range.from, to: range.to };
+      const raw = await listServices({ ctx: c, input });
+      expect(raw.services.map((s) => [s.name, s.request_count, s.error_count])).toEqual([["api", 30, 10]]);
+      expect(await refreshAllRollups(old.database)).toBeGreaterThanOrEqual(30);
+      const [minutes] = await queryRows<{ n: number }>(
+        db,
+        sql`select sum(request_count)::float8 as n from span_rollups where project_id = ${projectId} and step_seconds = 60`,
+      );
+      expect(minutes!.n).toBe(30);
+      const rolled = await listServices({ ctx: c, input });
+      expect(nearAll(rolled)).toEqual(nearAll(raw));
+      expect(near(raw, rolled)).toEqual(nearAll(raw));
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      await old.close();
+    }
   });
 });
