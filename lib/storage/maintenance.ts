@@ -10,6 +10,7 @@ import {
   type Partition,
   type PartitionedTable,
 } from "@/db/partitions";
+import { repeat } from "./repeat";
 import { firstKeptDay, readRetention } from "./retention";
 
 // Storage maintenance, run by the server every few minutes: the partitions of the coming days
@@ -79,22 +80,15 @@ export function startMaintenance(
   options: { intervalMs: number; log?: (message: string) => void },
 ): () => void {
   const log = options.log ?? ((message: string) => console.log(`tracedeck: ${message}`));
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
-  const pass = async (): Promise<void> => {
-    let next = options.intervalMs;
+  return repeat(async () => {
     try {
       const { dropped } = await runMaintenance(database);
       if (dropped.length > 0) log(`retention: dropped ${dropped.map((p) => p.name).join(", ")}`);
+      return options.intervalMs;
     } catch (error) {
-      next = Math.min(RETRY_MS, options.intervalMs);
+      const next = Math.min(RETRY_MS, options.intervalMs);
       log(`storage maintenance failed, trying again in ${Math.round(next / 1000)} s: ${(error as Error).message}`);
+      return next;
     }
-    if (!stopped) timer = setTimeout(() => void pass(), next).unref();
-  };
-  void pass();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  });
 }

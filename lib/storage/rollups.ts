@@ -3,6 +3,7 @@ import { queryRows, type Database, type Db } from "@/db";
 import { createPartitions, DAY_MS, dayOfMs, type Day, type PartitionedTable } from "@/db/partitions";
 import type { RollupSource } from "@/db/schema";
 import { histogramBucket, HISTOGRAM_SIZE, sumHistograms } from "./histogram";
+import { repeat } from "./repeat";
 
 // The rollup pass: the minutes marked in rollup_marks are computed again from the raw rows, then
 // the hours holding them from their minutes. Computing a minute anew (rather than adding to it)
@@ -335,25 +336,18 @@ export function startRollups(
   options: { intervalMs: number; log?: (message: string) => void },
 ): () => void {
   const log = options.log ?? ((message: string) => console.log(`tracedeck: ${message}`));
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
   let failing = false;
-  const pass = async (): Promise<void> => {
-    let next = options.intervalMs;
+  return repeat(async () => {
     try {
       const { more, ran } = await refreshRollups(database);
-      if (more && ran) next = 0;
       failing = false;
+      // a backfill goes on at once
+      return more && ran ? 0 : options.intervalMs;
     } catch (error) {
       // said once until a pass succeeds again, not every few seconds
       if (!failing) log(`rollups failed, trying again: ${(error as Error).message}`);
       failing = true;
+      return options.intervalMs;
     }
-    if (!stopped) timer = setTimeout(() => void pass(), next).unref();
-  };
-  void pass();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  });
 }

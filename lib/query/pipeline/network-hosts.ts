@@ -3,10 +3,9 @@ import { z } from "zod";
 import { queryRows } from "@/db";
 import { RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
-import { addHistograms, histogramQuantile } from "@/lib/storage/histogram";
 import { planRollup } from "../rollup-plan";
 import { inRange } from "./range";
-import { rolledNetwork } from "./rolled";
+import { perHostPort, rolledNetwork } from "./rolled";
 
 export const HostsQuery = z.object({ ...RangeParams });
 export const HostStats = z
@@ -33,31 +32,16 @@ export async function networkHosts({
   const range = resolveRange(input, ctx.now());
   const plan = await planRollup(ctx, "network", range);
   if (plan) {
-    const byHost = new Map<string, z.output<typeof HostStats> & { histogram: number[] }>();
-    for (const r of await rolledNetwork(ctx, range, plan, {})) {
-      const key = `${r.host}\u0000${r.port}`;
-      const h = byHost.get(key) ?? {
-        host: r.host,
-        port: r.port,
-        operations: 0,
-        errors: 0,
-        bytes_sent: 0,
-        bytes_received: 0,
-        p50_ms: null,
-        p95_ms: null,
-        histogram: [],
-      };
-      h.operations += r.operations;
-      h.errors += r.errors;
-      h.bytes_sent += r.bytes_sent;
-      h.bytes_received += r.bytes_received;
-      h.histogram = addHistograms(h.histogram, r.histogram);
-      byHost.set(key, h);
-    }
-    const hosts = [...byHost.values()].map(({ histogram, ...h }) => ({
-      ...h,
-      p50_ms: histogramQuantile(histogram, 0.5),
-      p95_ms: histogramQuantile(histogram, 0.95),
+    // one bucket: the whole range
+    const hosts = perHostPort(await rolledNetwork(ctx, range, plan, {})).map((h) => ({
+      host: h.host,
+      port: h.port,
+      operations: h.operations,
+      errors: h.errors,
+      bytes_sent: h.bytes_sent,
+      bytes_received: h.bytes_received,
+      p50_ms: h.p50_ms,
+      p95_ms: h.p95_ms,
     }));
     hosts.sort((a, b) => b.operations - a.operations || a.host.localeCompare(b.host) || a.port - b.port);
     return { hosts };

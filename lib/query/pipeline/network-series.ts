@@ -1,12 +1,11 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
-import { RangeParams, StepParam, buckets, resolveRange, type Buckets, type Range } from "@/lib/api/params";
+import { RangeParams, StepParam, buckets, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
-import { addHistograms, histogramQuantile } from "@/lib/storage/histogram";
-import { planRollup, type RollupPlan } from "../rollup-plan";
+import { planRollup } from "../rollup-plan";
 import { bucketOf, bucketTime, inRange } from "./range";
-import { rolledNetwork } from "./rolled";
+import { perHostPort, rolledNetwork } from "./rolled";
 
 export const NetworkSeriesQuery = z.object({ host: z.string().optional(), ...StepParam, ...RangeParams });
 
@@ -30,41 +29,6 @@ export const NetworkSeries = z.object({
 /** One host:port's operations in one time bucket (the bucket's index in the range). */
 type NetworkBucketRow = Omit<z.output<typeof NetworkPoint>, "time"> & { host: string; port: number; bucket: number };
 
-/** Per host:port and bucket from the rollups, the operations of a host summed. */
-async function rolledSeries(
-  ctx: Ctx,
-  range: Range,
-  plan: RollupPlan,
-  host: string | undefined,
-  b: Buckets,
-): Promise<NetworkBucketRow[]> {
-  const out = new Map<string, Omit<NetworkBucketRow, "p50_ms" | "p95_ms"> & { histogram: number[] }>();
-  for (const r of await rolledNetwork(ctx, range, plan, { host, b })) {
-    const key = `${r.host}\u0000${r.port}\u0000${r.bucket}`;
-    const row = out.get(key) ?? {
-      host: r.host,
-      port: r.port,
-      bucket: r.bucket,
-      operations: 0,
-      errors: 0,
-      bytes_sent: 0,
-      bytes_received: 0,
-      histogram: [],
-    };
-    row.operations += r.operations;
-    row.errors += r.errors;
-    row.bytes_sent += r.bytes_sent;
-    row.bytes_received += r.bytes_received;
-    row.histogram = addHistograms(row.histogram, r.histogram);
-    out.set(key, row);
-  }
-  return [...out.values()].map(({ histogram, ...r }) => ({
-    ...r,
-    p50_ms: histogramQuantile(histogram, 0.5),
-    p95_ms: histogramQuantile(histogram, 0.95),
-  }));
-}
-
 /** Latency, bytes and errors over time per host:port. */
 export async function networkSeries({
   ctx,
@@ -77,7 +41,7 @@ export async function networkSeries({
   const b = buckets(range, input.step_seconds);
   const plan = await planRollup(ctx, "network", range, { stepSeconds: b.step });
   const rows = plan
-    ? await rolledSeries(ctx, range, plan, input.host, b)
+    ? perHostPort(await rolledNetwork(ctx, range, plan, { host: input.host, b }))
     : await queryRows<NetworkBucketRow>(
         ctx.db,
         sql`select host, port, ${bucketOf("start_time", b)} as bucket, count(*)::float8 as operations,

@@ -2,7 +2,13 @@ import { sql, type SQL } from "drizzle-orm";
 import { queryRows } from "@/db";
 import type { Buckets, Range } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
-import { histogramBucket, HISTOGRAM_SIZE, sumHistograms } from "@/lib/storage/histogram";
+import {
+  addHistograms,
+  histogramBucket,
+  histogramQuantile,
+  HISTOGRAM_SIZE,
+  sumHistograms,
+} from "@/lib/storage/histogram";
 import { RETRY_RUNS_SIZE } from "@/lib/storage/rollups";
 import { rawTimes, type RollupPlan } from "../rollup-plan";
 import { inRange, tasksInRange } from "./range";
@@ -107,4 +113,39 @@ export function rolledNetwork(
           ${sumHistograms(sql`h`)} as histogram
         from parts group by host, port, operation, bucket order by host, port, operation, bucket`,
   );
+}
+
+/** Network totals of one host:port in one bucket. */
+export type HostPortRow = Omit<NetworkGroupRow, "operation" | "latency_sum_ms" | "histogram"> & {
+  p50_ms: number | null;
+  p95_ms: number | null;
+};
+
+/** Rolled-up rows summed per host:port and bucket (the operations of a host added together). */
+export function perHostPort(rows: NetworkGroupRow[]): HostPortRow[] {
+  const out = new Map<string, Omit<HostPortRow, "p50_ms" | "p95_ms"> & { histogram: number[] }>();
+  for (const r of rows) {
+    const key = `${r.host}\u0000${r.port}\u0000${r.bucket}`;
+    const row = out.get(key) ?? {
+      host: r.host,
+      port: r.port,
+      bucket: r.bucket,
+      operations: 0,
+      errors: 0,
+      bytes_sent: 0,
+      bytes_received: 0,
+      histogram: [],
+    };
+    row.operations += r.operations;
+    row.errors += r.errors;
+    row.bytes_sent += r.bytes_sent;
+    row.bytes_received += r.bytes_received;
+    row.histogram = addHistograms(row.histogram, r.histogram);
+    out.set(key, row);
+  }
+  return [...out.values()].map(({ histogram, ...r }) => ({
+    ...r,
+    p50_ms: histogramQuantile(histogram, 0.5),
+    p95_ms: histogramQuantile(histogram, 0.95),
+  }));
 }
