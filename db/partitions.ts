@@ -21,6 +21,7 @@ export const PARTITIONED_TABLES = {
   service_edges: "rollups",
   pipeline_rollups: "rollups",
   network_rollups: "rollups",
+  row_counts: "rollups",
 } as const satisfies Record<string, RetentionSignal>;
 
 export type PartitionedTable = keyof typeof PARTITIONED_TABLES;

@@ -1,5 +1,6 @@
 -- Rollups: per-minute and per-hour aggregates of spans (per service and operation, and per calling
--- and called service), pipeline events and network operations, range-partitioned by UTC day like
+-- and called service), pipeline events, network operations and the rows of the other signals
+-- (trace summaries, logs, events, metric points), range-partitioned by UTC day like
 -- the raw tables. The server computes them from the minutes marked in rollup_marks; every minute
 -- that already holds data is marked here, so an existing database is rolled up in the background
 -- while its queries read raw rows for the minutes not yet done.
@@ -42,6 +43,15 @@ CREATE TABLE "rollup_marks" (
 	"marked_at" timestamp (6) with time zone NOT NULL,
 	CONSTRAINT "rollup_marks_pk" PRIMARY KEY("project_id","source","minute")
 );
+--> statement-breakpoint
+CREATE TABLE "row_counts" (
+	"project_id" uuid NOT NULL,
+	"step_seconds" integer NOT NULL,
+	"time" timestamp with time zone NOT NULL,
+	"table_name" text NOT NULL,
+	"rows" bigint NOT NULL,
+	CONSTRAINT "row_counts_pk" PRIMARY KEY("project_id","step_seconds","time","table_name")
+) PARTITION BY RANGE ("time");
 --> statement-breakpoint
 CREATE TABLE "service_edges" (
 	"project_id" uuid NOT NULL,
@@ -136,3 +146,15 @@ FROM (SELECT DISTINCT project_id, to_timestamp(floor(extract(epoch FROM start_ti
 INSERT INTO "rollup_marks" (project_id, source, minute, marked_at)
 SELECT project_id, 'network', minute, clock_timestamp()
 FROM (SELECT DISTINCT project_id, to_timestamp(floor(extract(epoch FROM start_time) / 60) * 60) AS minute FROM "network_ops") AS m;
+--> statement-breakpoint
+INSERT INTO "rollup_marks" (project_id, source, minute, marked_at)
+SELECT project_id, 'logs', minute, clock_timestamp()
+FROM (SELECT DISTINCT project_id, to_timestamp((time_unix_nano / 60000000000) * 60) AS minute FROM "logs") AS m;
+--> statement-breakpoint
+INSERT INTO "rollup_marks" (project_id, source, minute, marked_at)
+SELECT project_id, 'events', minute, clock_timestamp()
+FROM (SELECT DISTINCT project_id, to_timestamp(floor(extract(epoch FROM time) / 60) * 60) AS minute FROM "events") AS m;
+--> statement-breakpoint
+INSERT INTO "rollup_marks" (project_id, source, minute, marked_at)
+SELECT project_id, 'metrics', minute, clock_timestamp()
+FROM (SELECT DISTINCT project_id, to_timestamp(floor(extract(epoch FROM time) / 60) * 60) AS minute FROM "metric_points") AS m;

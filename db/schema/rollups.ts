@@ -110,8 +110,22 @@ export const networkRollups = pgTable(
   ],
 );
 
+/** Rows stored per minute of the signals no other rollup counts (the overview's totals). */
+export const rowCounts = pgTable(
+  "row_counts",
+  {
+    projectId: uuid().notNull(),
+    stepSeconds: integer().notNull(),
+    time: rollupTime(),
+    /** the raw table counted: traces, logs, events or metric_points */
+    tableName: text().notNull(),
+    rows: count(),
+  },
+  (t) => [primaryKey({ name: "row_counts_pk", columns: [t.projectId, t.stepSeconds, t.time, t.tableName] })],
+);
+
 /** What each rollup is made from. */
-export const ROLLUP_SOURCES = ["spans", "pipeline", "network"] as const;
+export const ROLLUP_SOURCES = ["spans", "pipeline", "network", "logs", "events", "metrics"] as const;
 export type RollupSource = (typeof ROLLUP_SOURCES)[number];
 
 /**

@@ -459,6 +459,12 @@ function rollupMarks(group: Pending[]): RollupMark[] {
       marks.push({ projectId, source: "pipeline", minuteMs: minuteOf(nanosToMs(e.startTime)) });
     for (const n of batch.networkOps ?? [])
       marks.push({ projectId, source: "network", minuteMs: minuteOf(nanosToMs(n.startTime)) });
+    for (const l of batch.logs ?? [])
+      marks.push({ projectId, source: "logs", minuteMs: minuteOf(nanosToMs(l.timeUnixNano)) });
+    for (const e of batch.events ?? [])
+      marks.push({ projectId, source: "events", minuteMs: minuteOf(nanosToMs(e.time)) });
+    for (const m of batch.metrics ?? [])
+      marks.push({ projectId, source: "metrics", minuteMs: minuteOf(nanosToMs(m.time)) });
   }
   return marks;
 }

@@ -23,6 +23,9 @@ const ROLLUP_TABLE: Record<RollupSource, string> = {
   spans: "span_rollups",
   pipeline: "pipeline_rollups",
   network: "network_rollups",
+  logs: "row_counts",
+  events: "row_counts",
+  metrics: "row_counts",
 };
 
 /** [from, to) in epoch nanoseconds */
@@ -64,7 +67,7 @@ export function planRange(range: Range, marked: readonly bigint[], { hours = tru
   const hourRows: Interval[] = [];
   const h0 = hours ? ceilTo(m0, HOUR_NANOS) : mEnd;
   const h1 = hours ? floorTo(mEnd, HOUR_NANOS) : mEnd;
-  const markedIn = (from: bigint, to: bigint) => marked.some((m) => m >= from && m < to);
+  const markedHours = new Set(marked.map((m) => floorTo(m, HOUR_NANOS)));
   const minutes = (from: bigint, to: bigint) => {
     for (let m = from; m < to; m += MINUTE_NANOS) {
       if (markedSet.has(m)) pushInterval(raw, m, m + MINUTE_NANOS);
@@ -74,7 +77,7 @@ export function planRange(range: Range, marked: readonly bigint[], { hours = tru
   if (h0 < h1) {
     minutes(m0, h0);
     for (let h = h0; h < h1; h += HOUR_NANOS) {
-      if (markedIn(h, h + HOUR_NANOS)) minutes(h, h + HOUR_NANOS);
+      if (markedHours.has(h)) minutes(h, h + HOUR_NANOS);
       else pushInterval(hourRows, h, h + HOUR_NANOS);
     }
     minutes(h1, mEnd);

@@ -4,8 +4,16 @@ import { queryRows, type Database } from "@/db";
 import { rmSync } from "node:fs";
 import { createTestProject, migrationsUpTo, openOwnDatabase } from "@/db/testing";
 import type { Ctx } from "@/lib/auth/context";
-import { ingestNetworkOps, ingestPipelineEvents, ingestSpans } from "@/lib/ingest/native";
+import {
+  ingestEvents,
+  ingestLogs,
+  ingestMetrics,
+  ingestNetworkOps,
+  ingestPipelineEvents,
+  ingestSpans,
+} from "@/lib/ingest/native";
 import { renderSeries, pipelineSeries } from "@/lib/query/exposition";
+import { projectStats } from "@/lib/query/overview";
 import { networkHosts, networkSeries, pipelineSummary, retryStats } from "@/lib/query/pipeline";
 import { listOperations, listServices, serviceSeries } from "@/lib/query/services";
 import { HISTOGRAM_SIZE } from "./histogram";
@@ -100,6 +108,24 @@ async function ingestTraffic(c: Ctx): Promise<number> {
     });
   }
   await ingestPipelineEvents({ ctx: c, input: tasks });
+  const seconds = (ms: number) => ms / 1000;
+  await ingestLogs({
+    ctx: c,
+    input: Array.from({ length: 40 }, (_, i) => ({ message: `line ${i}`, timestamp: seconds(from + i * 211_000) })),
+  });
+  await ingestEvents({
+    ctx: c,
+    input: Array.from({ length: 12 }, (_, i) => ({ name: "deploy", timestamp: seconds(from + i * 701_000) })),
+  });
+  await ingestMetrics({
+    ctx: c,
+    input: Array.from({ length: 50 }, (_, i) => ({
+      name: "queue.depth",
+      metric_type: "gauge",
+      value: i,
+      timestamp: seconds(from + i * 173_000),
+    })),
+  });
   await ingestNetworkOps({ ctx: c, input: ops });
   return n;
 }
@@ -115,7 +141,8 @@ async function answers(c: Ctx) {
   const hosts = (await networkHosts({ ctx: c, input })).hosts;
   const network = (await networkSeries({ ctx: c, input: { ...input, step_seconds: 600 } })).series;
   const exposition = renderSeries(await pipelineSeries(c.db, c.projectId, new Date(clock)));
-  return { services, operations, series, retries, summary, hosts, network, exposition };
+  const stats = await projectStats({ ctx: c });
+  return { services, operations, series, retries, summary, hosts, network, exposition, stats };
 }
 
 /** Replaces every percentile by whether it is within `tolerance` of the exact one. */
@@ -153,6 +180,7 @@ describe("rollups", () => {
     );
     expect(marks[0]!.n).toBeGreaterThan(100);
     const raw = await answers(c);
+    expect(raw.stats).toMatchObject({ spans: requests * 3, traces: requests, logs: 40, events: 12, metric_points: 50 });
     expect(raw.services.map((s) => [s.name, s.request_count])).toEqual([
       ["api", requests],
       ["db", requests],
@@ -173,6 +201,19 @@ describe("rollups", () => {
     );
     expect(widest!.lengths).toBeGreaterThan(0);
     expect(widest!.lengths).toBeLessThan(HISTOGRAM_SIZE);
+
+    // the overview's totals come from the row counts
+    const counted = await queryRows<{ table: string; rows: number }>(
+      database.db,
+      sql`select table_name as table, sum(rows)::float8 as rows from row_counts
+          where project_id = ${c.projectId} and step_seconds = 60 group by 1 order by 1`,
+    );
+    expect(counted).toEqual([
+      { table: "events", rows: 12 },
+      { table: "logs", rows: 40 },
+      { table: "metric_points", rows: 50 },
+      { table: "traces", rows: requests },
+    ]);
 
     // every api → db call, once
     const edges = await queryRows<{ parent: string; child: string; calls: number; errors: number }>(

@@ -30,6 +30,8 @@ interface RollupTable {
   source: RollupSource;
   /** the columns besides project, step and time that key a row */
   keys: string[];
+  /** the rows of the table this source makes, where others share it */
+  scope?: SQL;
   /** the other columns in the order `minutes` selects them, and how an hour adds up its minutes' */
   values: [string, "count" | "sum" | "max" | "histogram"][];
   /** `select` of the minute rows of [fromMs, toMs): project, step, time, keys, then values */
@@ -42,6 +44,22 @@ const histogramOf = (ms: SQL) =>
 const nanos = (ms: number) => sql.raw(`${BigInt(ms) * 1_000_000n}`);
 const timestamp = (ms: number) => sql`to_timestamp(${sql.raw(String(ms / 1000))})`;
 const REQUEST = sql.raw(`kind in ('server', 'consumer')`);
+
+/** The rollup of how many rows of `counted` each minute holds. */
+function rowCount(
+  source: RollupSource,
+  counted: string,
+  minutes: (projectId: string, fromMs: number, toMs: number) => SQL,
+): RollupTable {
+  return {
+    table: "row_counts",
+    source,
+    keys: ["table_name"],
+    scope: sql`table_name = ${counted}`,
+    values: [["rows", "count"]],
+    minutes,
+  };
+}
 
 const TABLES: RollupTable[] = [
   {
@@ -131,15 +149,54 @@ const TABLES: RollupTable[] = [
       where project_id = ${projectId} and start_time >= ${timestamp(fromMs)} and start_time < ${timestamp(toMs)}
       group by project_id, floor(extract(epoch from start_time) / 60), host, port, operation`,
   },
+  // rows of the signals no other rollup counts, for the overview's totals; a trace by the minute it starts
+  rowCount(
+    "spans",
+    "traces",
+    (projectId, fromMs, toMs) => sql`
+      select project_id, 60, to_timestamp((start_time_unix_nano / 60000000000) * 60), 'traces', count(*)
+      from traces
+      where project_id = ${projectId} and start_time_unix_nano >= ${nanos(fromMs)} and start_time_unix_nano < ${nanos(toMs)}
+        and day >= ${dayOfMs(fromMs)}::date - 1 and day <= ${dayOfMs(toMs)}::date + 1
+      group by project_id, start_time_unix_nano / 60000000000`,
+  ),
+  rowCount(
+    "logs",
+    "logs",
+    (projectId, fromMs, toMs) => sql`
+      select project_id, 60, to_timestamp((time_unix_nano / 60000000000) * 60), 'logs', count(*)
+      from logs
+      where project_id = ${projectId} and time_unix_nano >= ${nanos(fromMs)} and time_unix_nano < ${nanos(toMs)}
+      group by project_id, time_unix_nano / 60000000000`,
+  ),
+  rowCount(
+    "events",
+    "events",
+    (projectId, fromMs, toMs) => sql`
+      select project_id, 60, to_timestamp(floor(extract(epoch from time) / 60) * 60), 'events', count(*)
+      from events
+      where project_id = ${projectId} and time >= ${timestamp(fromMs)} and time < ${timestamp(toMs)}
+      group by project_id, floor(extract(epoch from time) / 60)`,
+  ),
+  rowCount(
+    "metrics",
+    "metric_points",
+    (projectId, fromMs, toMs) => sql`
+      select project_id, 60, to_timestamp(floor(extract(epoch from time) / 60) * 60), 'metric_points', count(*)
+      from metric_points
+      where project_id = ${projectId} and time >= ${timestamp(fromMs)} and time < ${timestamp(toMs)}
+      group by project_id, floor(extract(epoch from time) / 60)`,
+  ),
 ];
 
 /** The rollup tables, for partitions and retention. */
-export const ROLLUP_TABLES = TABLES.map((t) => t.table);
+export const ROLLUP_TABLES = [...new Set(TABLES.map((t) => t.table))];
 
 /** The rollup tables made from one source (the writer makes their partitions with the source's). */
 export const rollupTablesOf = (source: RollupSource) => TABLES.filter((t) => t.source === source).map((t) => t.table);
 
 const list = (columns: string[]) => sql.raw(columns.join(", "));
+const scopeOf = (t: RollupTable) => t.scope ?? sql`true`;
 
 /** The table's columns in the order `minutes` selects them. */
 const columnsOf = (t: RollupTable) => ["project_id", "step_seconds", "time", ...t.keys, ...t.values.map(([c]) => c)];
@@ -162,7 +219,8 @@ function hoursFromMinutes(t: RollupTable, projectId: string, hours: number[]): S
     insert into ${sql.identifier(t.table)} (${list(columnsOf(t))})
     select project_id, 3600, ${hour}, ${list(t.keys)}, ${sql.join(values, sql`, `)}
     from ${sql.identifier(t.table)}
-    where project_id = ${projectId} and step_seconds = 60 and time >= ${timestamp(first)} and time < ${timestamp(last)}
+    where project_id = ${projectId} and ${scopeOf(t)} and step_seconds = 60
+      and time >= ${timestamp(first)} and time < ${timestamp(last)}
       and extract(epoch from time)::bigint / 3600 * 3600000 = any(${sql.raw(`array[${hours.join(",")}]::bigint[]`)})
     group by project_id, ${hour}, ${list(t.keys)}`;
 }
@@ -185,13 +243,14 @@ async function recompute(tx: Tx, projectId: string, source: RollupSource, minute
   for (const t of TABLES.filter((t) => t.source === source)) {
     for (const { fromMs, toMs } of ranges) {
       await tx.execute(sql`delete from ${sql.identifier(t.table)}
-        where project_id = ${projectId} and step_seconds = 60 and time >= ${timestamp(fromMs)} and time < ${timestamp(toMs)}`);
+        where project_id = ${projectId} and ${scopeOf(t)} and step_seconds = 60
+          and time >= ${timestamp(fromMs)} and time < ${timestamp(toMs)}`);
       await tx.execute(
         sql`insert into ${sql.identifier(t.table)} (${list(columnsOf(t))}) ${t.minutes(projectId, fromMs, toMs)}`,
       );
     }
     await tx.execute(sql`delete from ${sql.identifier(t.table)}
-      where project_id = ${projectId} and step_seconds = 3600
+      where project_id = ${projectId} and ${scopeOf(t)} and step_seconds = 3600
         and time = any(${sql.raw(`array[${hours.map((h) => `to_timestamp(${h / 1000})`).join(",")}]`)})`);
     await tx.execute(hoursFromMinutes(t, projectId, hours));
   }

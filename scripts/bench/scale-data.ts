@@ -517,18 +517,19 @@ export async function beforeLoad(sql: postgres.Sql, fromDay: Date, toDay: Date):
  * data is marked, as the writer marks what it stores, for the rollup pass to compute (`rollUp` runs it).
  */
 export async function afterLoad(sql: postgres.Sql): Promise<void> {
-  await sql`insert into rollup_marks (project_id, source, minute, marked_at)
-    select project_id, 'spans', minute, clock_timestamp()
-    from (select distinct project_id, to_timestamp((start_time_unix_nano / 60000000000) * 60) as minute from spans) m
-    on conflict (project_id, source, minute) do update set marked_at = excluded.marked_at`;
-  for (const [source, table] of [
-    ["pipeline", "pipeline_events"],
-    ["network", "network_ops"],
+  const minuteOfNanos = (column: string) => sql.unsafe(`to_timestamp((${column} / 60000000000) * 60)`);
+  const minuteOfTime = (column: string) => sql.unsafe(`to_timestamp(floor(extract(epoch from ${column}) / 60) * 60)`);
+  for (const [source, table, minute] of [
+    ["spans", "spans", minuteOfNanos("start_time_unix_nano")],
+    ["logs", "logs", minuteOfNanos("time_unix_nano")],
+    ["events", "events", minuteOfTime("time")],
+    ["metrics", "metric_points", minuteOfTime("time")],
+    ["pipeline", "pipeline_events", minuteOfTime("start_time")],
+    ["network", "network_ops", minuteOfTime("start_time")],
   ] as const) {
     await sql`insert into rollup_marks (project_id, source, minute, marked_at)
       select project_id, ${source}, minute, clock_timestamp()
-      from (select distinct project_id, to_timestamp(floor(extract(epoch from start_time) / 60) * 60) as minute
-        from ${sql(table)}) m
+      from (select distinct project_id, ${minute} as minute from ${sql(table)}) m
       on conflict (project_id, source, minute) do update set marked_at = excluded.marked_at`;
   }
 }
