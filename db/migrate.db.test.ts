@@ -95,7 +95,7 @@ describe("migrating a database filled before partitions", () => {
           from rollup_marks order by 1, 2`,
     );
     expect(marks).toEqual(
-      ["network", "pipeline", "spans"].flatMap((source) => [
+      ["events", "logs", "metrics", "network", "pipeline", "spans"].flatMap((source) => [
         { source, minute: "2026-11-20 01:00" },
         { source, minute: "2026-11-21 01:00" },
       ]),
