@@ -192,9 +192,6 @@ const TABLES: RollupTable[] = [
 /** The rollup tables, for partitions and retention. */
 export const ROLLUP_TABLES = [...new Set(TABLES.map((t) => t.table))];
 
-/** The rollup tables made from one source (the writer makes their partitions with the source's). */
-export const rollupTablesOf = (source: RollupSource) => TABLES.filter((t) => t.source === source).map((t) => t.table);
-
 const list = (columns: string[]) => sql.raw(columns.join(", "));
 const scopeOf = (t: RollupTable) => t.scope ?? sql`true`;
 
@@ -226,7 +223,7 @@ function hoursFromMinutes(t: RollupTable, projectId: string, hours: number[]): S
 }
 
 /** Consecutive minutes (epoch ms, ascending) as [from, to) ranges. */
-export function minuteRanges(minutes: readonly number[]): { fromMs: number; toMs: number }[] {
+function minuteRanges(minutes: readonly number[]): { fromMs: number; toMs: number }[] {
   const ranges: { fromMs: number; toMs: number }[] = [];
   for (const m of minutes) {
     const last = ranges.at(-1);
@@ -349,7 +346,7 @@ export interface RollupMark {
   minuteMs: number;
 }
 
-const minuteOf = (ms: number) => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+export const minuteOf = (ms: number) => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 
 /** The minutes a span's rollups depend on: those it covers, as its children start there (at most an hour of them). */
 export function spanMinutes(startMs: number, endMs: number): number[] {
@@ -360,7 +357,6 @@ export function spanMinutes(startMs: number, endMs: number): number[] {
   return out;
 }
 
-export { minuteOf };
 
 /** Marks minutes for the rollup pass, in the writer's transaction (so the marks commit with the rows). */
 export async function markMinutes(tx: Tx, marks: RollupMark[]): Promise<void> {
