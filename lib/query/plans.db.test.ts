@@ -2,12 +2,13 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, queryRows, type Database } from "@/db";
 import { createScratchDatabase } from "@/db/testing/postgres";
+import { addDays, createPartitions, dayOfMs, daysBetween } from "@/db/partitions";
 import { createTestProject, testDriver } from "@/db/testing";
 import type { Ctx } from "@/lib/auth/context";
 import { ingestLogs, ingestPipelineEvents, ingestSpans } from "@/lib/ingest/native";
 import { searchLogs, LogSearchQuery } from "./logs";
 import { listPipelineEvents, listSlowEvents, PipelineEventsQuery, SlowQuery } from "./pipeline";
-import { searchTraces, TraceSearchQuery } from "./traces";
+import { getTrace, searchTraces, TraceSearchQuery } from "./traces";
 
 // What the planner does with the queries the services send: they must be able to use their
 // indexes (sequential scans are turned off, so a query no index can serve still scans, and the
@@ -67,7 +68,7 @@ beforeAll(async () => {
 afterAll(() => close());
 
 /** The plan of the last query a service verb sent, with sequential scans off. */
-async function planOf(run: () => Promise<unknown>): Promise<string> {
+async function planOf(run: () => Promise<unknown>, { analyze = false } = {}): Promise<string> {
   queries.length = 0;
   await run();
   const last = queries.at(-1)!;
@@ -78,7 +79,7 @@ async function planOf(run: () => Promise<unknown>): Promise<string> {
   });
   return database.db.transaction(async (tx) => {
     await tx.execute(sql`set local enable_seqscan = off`);
-    const rows = await queryRows<{ "QUERY PLAN": string }>(tx, sql.raw(`explain ${text}`));
+    const rows = await queryRows<{ "QUERY PLAN": string }>(tx, sql.raw(`explain ${analyze ? "analyze " : ""}${text}`));
     return rows.map((r) => r["QUERY PLAN"]).join("\n");
   });
 }
@@ -132,5 +133,21 @@ describe("query plans", () => {
     expect(plan).toMatch(/Index Scan Backward using pipeline_events_p\d+_\w*duration\w*idx/);
     const { events } = await listSlowEvents({ ctx, input: SlowQuery.parse({ threshold_seconds: "4", limit: "3" }) });
     expect(events.map((e) => e.duration_ms)).toEqual([4900, 4900, 4900]);
+  });
+
+  it("reads a trace's spans from the partitions of the days it ran only", async () => {
+    const today = dayOfMs(Date.now());
+    await createPartitions(database.db, ["spans"], daysBetween(addDays(today, -3), addDays(today, 2)));
+    const traceId = "1".padStart(32, "0");
+    const plan = await planOf(() => getTrace({ ctx, input: { trace_id: traceId } }), { analyze: true });
+    // six days of partitions; once the summary's bounds are known, all but today's are left out
+    const scans = plan.split("\n").filter((line) => / on spans_p\d+/.test(line));
+    expect(scans).toHaveLength(6);
+    const read = scans
+      .filter((line) => !line.includes("(never executed)"))
+      .map((line) => / on (spans_p\d+)/.exec(line)![1]);
+    expect(read).toEqual([`spans_p${today.replace(/-/g, "")}`]);
+    const { spans } = await getTrace({ ctx, input: { trace_id: traceId } });
+    expect(spans).toHaveLength(10);
   });
 });
