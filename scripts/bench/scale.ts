@@ -509,7 +509,9 @@ export async function benchScale(): Promise<void> {
   } finally {
     await sql.end();
     await server.stop();
-    await scratch.drop();
+    // BENCH_SCALE_KEEP=1 leaves the database for a closer look at a query (drop it when done)
+    if (process.env.BENCH_SCALE_KEEP) console.log(`kept the database: ${scratch.url}`);
+    else await scratch.drop();
   }
   console.log(`load at end: ${uptime()}`);
 }
