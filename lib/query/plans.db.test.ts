@@ -140,13 +140,10 @@ describe("query plans", () => {
     await createPartitions(database.db, ["spans"], daysBetween(addDays(today, -3), addDays(today, 2)));
     const traceId = "1".padStart(32, "0");
     const plan = await planOf(() => getTrace({ ctx, input: { trace_id: traceId } }), { analyze: true });
-    // six days of partitions; once the summary's bounds are known, all but today's are left out
-    const scans = plan.split("\n").filter((line) => / on spans_p\d+/.test(line));
-    expect(scans).toHaveLength(6);
-    const read = scans
-      .filter((line) => !line.includes("(never executed)"))
-      .map((line) => / on (spans_p\d+)/.exec(line)![1]);
-    expect(read).toEqual([`spans_p${today.replace(/-/g, "")}`]);
+    // six days of partitions; the summary's bounds leave all but today's out of the plan
+    const scanned = [...plan.matchAll(/ on (spans_p\d+)/g)].map((m) => m[1]);
+    expect(scanned.length).toBeGreaterThan(0);
+    expect(new Set(scanned)).toEqual(new Set([`spans_p${today.replace(/-/g, "")}`]));
     const { spans } = await getTrace({ ctx, input: { trace_id: traceId } });
     expect(spans).toHaveLength(10);
   });
