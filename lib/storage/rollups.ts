@@ -357,7 +357,6 @@ export function spanMinutes(startMs: number, endMs: number): number[] {
   return out;
 }
 
-
 /** Marks minutes for the rollup pass, in the writer's transaction (so the marks commit with the rows). */
 export async function markMinutes(tx: Tx, marks: RollupMark[]): Promise<void> {
   if (marks.length === 0) return;
