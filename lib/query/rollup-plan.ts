@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { queryRows } from "@/db";
 import type { RollupSource } from "@/db/schema";
-import type { Range } from "@/lib/api/params";
+import type { Buckets, Range } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { nanosToTimestamp } from "./sql";
 
@@ -136,6 +136,10 @@ export async function planRollup(
     { hours },
   );
 }
+
+/** The index of the bucket a rollup row's time falls in (0 without buckets: the whole range). */
+export const rollupBucketOf = (b: Buckets | undefined): SQL =>
+  b ? sql`(((extract(epoch from time)::bigint * 1000000000) - ${b.first}) / ${b.stepNanos})::int` : sql`0`;
 
 /** The raw rows of the plan's intervals, on a column of epoch nanoseconds. */
 export const rawNanos = (column: string, intervals: Interval[]): SQL =>

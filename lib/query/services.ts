@@ -12,8 +12,8 @@ import {
 } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { nanosToIso } from "@/lib/model/time";
-import { histogramBucket, histogramQuantile, HISTOGRAM_SIZE, sumHistograms } from "@/lib/storage/histogram";
-import { planRollup, rawNanos, type RollupPlan } from "./rollup-plan";
+import { histogramOf, histogramQuantile, sumHistograms } from "@/lib/storage/histogram";
+import { planRollup, rawNanos, rollupBucketOf, type RollupPlan } from "./rollup-plan";
 
 // RED (rate, errors, duration) per service and per operation, from the server and consumer
 // spans (the requests a service handled) in the time range.
@@ -84,22 +84,18 @@ async function rolledRed(
   { group, service, b }: { group: "service_name" | "name"; service?: string; b?: Buckets },
 ): Promise<(RedRow & { bucket: number })[]> {
   const only = service === undefined ? sql`` : sql`and service_name = ${service}`;
-  const rollupBucket = b
-    ? sql`(((extract(epoch from time)::bigint * 1000000000) - ${b.first}) / ${b.stepNanos})::int`
-    : sql`0`;
   const rawBucket = b ? sql`((start_time_unix_nano - ${b.first}) / ${b.stepNanos})::int` : sql`0`;
   const rows = await queryRows<RolledRow>(
     ctx.db,
     sql`with parts as (
-          select ${sql.identifier(group)} as name, ${rollupBucket} as bucket, span_count::float8 as spans,
+          select ${sql.identifier(group)} as name, ${rollupBucketOf(b)} as bucket, span_count::float8 as spans,
             request_count::float8 as requests, error_count::float8 as errors, histogram::float8[] as h
           from span_rollups where project_id = ${ctx.projectId} ${only} and ${plan.rollup}
           union all
           select ${sql.identifier(group)}, ${rawBucket}, count(*)::float8,
             (count(*) filter (where ${REQUEST}))::float8,
             (count(*) filter (where ${REQUEST} and status_code = 'error'))::float8,
-            tracedeck_histogram(array_agg(${histogramBucket(sql`duration_nano / 1e6`)}) filter (where ${REQUEST}),
-              array_fill(1::bigint, array[(count(*) filter (where ${REQUEST}))::int]), ${HISTOGRAM_SIZE})::float8[]
+            ${histogramOf(sql`duration_nano / 1e6`, REQUEST)}::float8[]
           from spans
           where project_id = ${ctx.projectId} ${only}
             and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to} and ${rawNanos("start_time_unix_nano", plan.raw)}

@@ -33,6 +33,19 @@ const descendingNegated = `'{${[...HISTOGRAM_BOUNDS_MS]
 export const histogramBucket = (ms: SQL): SQL =>
   sql`(${sql.raw(String(HISTOGRAM_BOUNDS_MS.length))} - width_bucket(-(${ms})::float8, ${sql.raw(descendingNegated)}))`;
 
+/**
+ * The histogram of a group's bucket indexes (counted from 0, of `size`), as tracedeck_histogram
+ * builds it: one count per row, of the rows `filter` keeps.
+ */
+export function histogramOfBuckets(buckets: SQL, size: number, filter?: SQL): SQL {
+  const kept = filter ? sql` filter (where ${filter})` : sql``;
+  return sql`tracedeck_histogram(array_agg(${buckets})${kept}, array_fill(1::bigint, array[(count(*)${kept})::int]), ${sql.raw(String(size))})`;
+}
+
+/** The duration histogram of a group's values in ms (nulls are not counted). */
+export const histogramOf = (ms: SQL, filter?: SQL): SQL =>
+  histogramOfBuckets(histogramBucket(ms), HISTOGRAM_SIZE, filter);
+
 /** `array[sum(h[1]), …]`: the histograms of a column summed over a group's rows, as float8 (numbers in JS). */
 export function sumHistograms(column: SQL, size = HISTOGRAM_SIZE): SQL {
   const parts: SQL[] = [];

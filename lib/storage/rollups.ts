@@ -2,7 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Database, type Db } from "@/db";
 import { createPartitions, DAY_MS, dayOfMs, type Day, type PartitionedTable } from "@/db/partitions";
 import type { RollupSource } from "@/db/schema";
-import { histogramBucket, HISTOGRAM_SIZE, sumHistograms } from "./histogram";
+import { histogramOf, histogramOfBuckets, HISTOGRAM_SIZE, sumHistograms } from "./histogram";
 import { repeat } from "./repeat";
 
 // The rollup pass: the minutes marked in rollup_marks are computed again from the raw rows, then
@@ -38,9 +38,6 @@ interface RollupTable {
   minutes: (projectId: string, fromMs: number, toMs: number) => SQL;
 }
 
-const ones = sql`array_fill(1::bigint, array[count(*)::int])`;
-const histogramOf = (ms: SQL) =>
-  sql`tracedeck_histogram(array_agg(${histogramBucket(ms)}), ${ones}, ${sql.raw(String(HISTOGRAM_SIZE))})`;
 const nanos = (ms: number) => sql.raw(`${BigInt(ms) * 1_000_000n}`);
 const timestamp = (ms: number) => sql`to_timestamp(${sql.raw(String(ms / 1000))})`;
 const REQUEST = sql.raw(`kind in ('server', 'consumer')`);
@@ -122,7 +119,7 @@ const TABLES: RollupTable[] = [
     minutes: (projectId, fromMs, toMs) => sql`
       select project_id, 60, to_timestamp(floor(extract(epoch from start_time) / 60) * 60), event_name, status,
         count(*), count(*) filter (where retry_count > 0), coalesce(sum(retry_count), 0), coalesce(max(retry_count), 0),
-        tracedeck_histogram(array_agg(least(retry_count, ${sql.raw(String(RETRY_RUNS_SIZE - 1))})), ${ones}, ${sql.raw(String(RETRY_RUNS_SIZE))}),
+        ${histogramOfBuckets(sql`least(retry_count, ${sql.raw(String(RETRY_RUNS_SIZE - 1))})`, RETRY_RUNS_SIZE)},
         ${histogramOf(sql`duration_ms`)}, coalesce(sum(duration_ms), 0)
       from pipeline_events
       where project_id = ${projectId} and start_time >= ${timestamp(fromMs)} and start_time < ${timestamp(toMs)}

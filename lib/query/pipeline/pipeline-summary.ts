@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
-import { RangeParams, StepParam, buckets, resolveRange } from "@/lib/api/params";
+import { RangeParams, StepParam, buckets, resolveRange, type Buckets } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { isStuck, StuckThreshold } from "./events";
 import { addHistograms, histogramQuantile } from "@/lib/storage/histogram";
@@ -34,6 +34,15 @@ export const PipelineSummary = z
   })
   .meta({ id: "PipelineSummary" });
 
+type BucketCounts = { runs: number; failed: number; retried: number };
+
+/** Every bucket of the range, empty ones as zeros. */
+const seriesOf = (b: Buckets, byBucket: Map<number, BucketCounts>) =>
+  Array.from({ length: b.count }, (_, bucket) => {
+    const r = byBucket.get(bucket);
+    return { time: bucketTime(b, bucket), runs: r?.runs ?? 0, failed: r?.failed ?? 0, retried: r?.retried ?? 0 };
+  });
+
 /** The Events page's tiles and charts: totals, runs and failures over time, and how often runs were retried. */
 export async function pipelineSummary({
   ctx,
@@ -60,7 +69,7 @@ export async function pipelineSummary({
     let histogram: number[] = [];
     let retryRuns: number[] = [];
     const t = { runs: 0, failed: 0, finished: 0, retried: 0, pending: 0 };
-    const byBucket = new Map<number, { runs: number; failed: number; retried: number }>();
+    const byBucket = new Map<number, BucketCounts>();
     for (const r of rows) {
       const failed = r.status === "failed" ? r.runs : 0;
       t.runs += r.runs;
@@ -87,10 +96,7 @@ export async function pipelineSummary({
       p50_ms: histogramQuantile(histogram, 0.5),
       p95_ms: histogramQuantile(histogram, 0.95),
       step_seconds: b.step,
-      series: Array.from({ length: b.count }, (_, bucket) => {
-        const r = byBucket.get(bucket);
-        return { time: bucketTime(b, bucket), runs: r?.runs ?? 0, failed: r?.failed ?? 0, retried: r?.retried ?? 0 };
-      }),
+      series: seriesOf(b, byBucket),
       // the rollups tell retry counts apart up to their last entry, which holds that count and more
       retry_distribution: retryRuns.flatMap((runs, retry_count) => (runs > 0 ? [{ retry_count, runs }] : [])),
     };
@@ -138,10 +144,7 @@ export async function pipelineSummary({
     p50_ms: t.p50_ms,
     p95_ms: t.p95_ms,
     step_seconds: b.step,
-    series: Array.from({ length: b.count }, (_, bucket) => {
-      const r = byBucket.get(bucket);
-      return { time: bucketTime(b, bucket), runs: r?.runs ?? 0, failed: r?.failed ?? 0, retried: r?.retried ?? 0 };
-    }),
+    series: seriesOf(b, byBucket),
     retry_distribution: distribution,
   };
 }

@@ -1,29 +1,22 @@
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { queryRows } from "@/db";
 import type { Buckets, Range } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import {
   addHistograms,
-  histogramBucket,
+  histogramOf,
+  histogramOfBuckets,
   histogramQuantile,
-  HISTOGRAM_SIZE,
   sumHistograms,
 } from "@/lib/storage/histogram";
 import { RETRY_RUNS_SIZE } from "@/lib/storage/rollups";
-import { rawTimes, type RollupPlan } from "../rollup-plan";
-import { inRange, tasksInRange } from "./range";
+import { rawTimes, rollupBucketOf, type RollupPlan } from "../rollup-plan";
+import { bucketOf, inRange, tasksInRange } from "./range";
 
 // Pipeline and network questions over wide ranges, from the rollups a plan names and the raw rows
 // of its other intervals (lib/query/rollup-plan.ts), summed per group and, with buckets, per bucket.
 
-const ones = sql`array_fill(1::bigint, array[count(*)::int])`;
-const histogramOf = (ms: SQL, size = HISTOGRAM_SIZE) =>
-  sql`tracedeck_histogram(array_agg(${ms}), ${ones}, ${sql.raw(String(size))})::float8[]`;
-
-const rollupBucket = (b: Buckets | undefined) =>
-  b ? sql`(((extract(epoch from time)::bigint * 1000000000) - ${b.first}) / ${b.stepNanos})::int` : sql`0`;
-const rawBucket = (b: Buckets | undefined) =>
-  b ? sql`(((extract(epoch from start_time) * 1000000)::bigint * 1000 - ${b.first}) / ${b.stepNanos})::int` : sql`0`;
+const rawBucket = (b: Buckets | undefined) => (b ? bucketOf("start_time", b) : sql`0`);
 
 export type PipelineGroupRow = {
   event_name: string;
@@ -51,15 +44,15 @@ export function rolledPipeline(
   return queryRows<PipelineGroupRow>(
     ctx.db,
     sql`with parts as (
-          select event_name, status, ${rollupBucket(b)} as bucket, runs::float8 as runs, retried::float8 as retried,
+          select event_name, status, ${rollupBucketOf(b)} as bucket, runs::float8 as runs, retried::float8 as retried,
             retries::float8 as retries, max_retries::float8 as max_retries, retry_runs::float8[] as r, histogram::float8[] as h,
             duration_sum_ms
           from pipeline_rollups where project_id = ${ctx.projectId} ${only} and ${plan.rollup}
           union all
           select event_name, status, ${rawBucket(b)}, count(*)::float8, (count(*) filter (where retry_count > 0))::float8,
             coalesce(sum(retry_count), 0)::float8, coalesce(max(retry_count), 0)::float8,
-            ${histogramOf(sql`least(retry_count, ${sql.raw(String(RETRY_RUNS_SIZE - 1))})`, RETRY_RUNS_SIZE)},
-            ${histogramOf(histogramBucket(sql`duration_ms`))}, coalesce(sum(duration_ms), 0)
+            ${histogramOfBuckets(sql`least(retry_count, ${sql.raw(String(RETRY_RUNS_SIZE - 1))})`, RETRY_RUNS_SIZE)}::float8[],
+            ${histogramOf(sql`duration_ms`)}::float8[], coalesce(sum(duration_ms), 0)
           from pipeline_events
           where project_id = ${ctx.projectId} ${only} and ${tasksInRange(range)} and ${rawTimes("start_time", plan.raw)}
           group by 1, 2, 3
@@ -96,13 +89,13 @@ export function rolledNetwork(
   return queryRows<NetworkGroupRow>(
     ctx.db,
     sql`with parts as (
-          select host, port, operation, ${rollupBucket(b)} as bucket, operations::float8 as operations, errors::float8 as errors,
+          select host, port, operation, ${rollupBucketOf(b)} as bucket, operations::float8 as operations, errors::float8 as errors,
             bytes_sent::float8 as bytes_sent, bytes_received::float8 as bytes_received, latency_sum_ms, histogram::float8[] as h
           from network_rollups where project_id = ${ctx.projectId} ${only} and ${plan.rollup}
           union all
           select host, port, operation, ${rawBucket(b)}, count(*)::float8, (count(*) filter (where error is not null))::float8,
             coalesce(sum(bytes_sent), 0)::float8, coalesce(sum(bytes_received), 0)::float8, coalesce(sum(latency_ms), 0),
-            ${histogramOf(histogramBucket(sql`latency_ms`))}
+            ${histogramOf(sql`latency_ms`)}::float8[]
           from network_ops
           where project_id = ${ctx.projectId} ${only}
             and ${inRange("start_time", range)} and ${rawTimes("start_time", plan.raw)}
