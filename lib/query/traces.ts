@@ -165,9 +165,10 @@ type StoredSpan = Omit<z.output<typeof SpanView>, "missing_parent" | "events"> &
 /**
  * A whole trace: every span, ordered by start; spans whose parent never arrived are flagged.
  * The database builds the spans' JSON itself: one text value instead of a row per span is
- * several times faster to hand over on large traces (10,000 spans and more). The trace's summaries
- * say when it ran (every span starts between their start and end), so only those days' partitions
- * of spans are planned and read; a trace without a summary is looked up on every day.
+ * several times faster to hand over on large traces (10,000 spans and more). The spans come from
+ * `tracedeck_trace_spans` (migration 0007): the trace's summaries say when it ran (every span starts
+ * between their start and end), so only those days' partitions of spans are planned and read, in one
+ * round trip; a trace without a summary is looked up on every day.
  */
 export async function getTrace({
   ctx,
@@ -177,15 +178,6 @@ export async function getTrace({
   input: z.output<typeof TraceIdParams>;
 }): Promise<z.output<typeof TraceView>> {
   const traceId = input.trace_id.toLowerCase();
-  const [bounds] = await queryRows<{ first_start: string | null; last_end: string | null }>(
-    ctx.db,
-    sql`select first_start::text, last_end::text from tracedeck_trace_bounds(${ctx.projectId}, ${traceId})`,
-  );
-  // bounds the planner sees as values: it plans only the partitions of those days
-  const ran =
-    bounds?.first_start && bounds.last_end
-      ? sql`and start_time_unix_nano >= ${BigInt(bounds.first_start)} and start_time_unix_nano <= ${BigInt(bounds.last_end)}`
-      : sql``;
   const [row] = await queryRows<{ spans: string | null }>(
     ctx.db,
     sql`select json_agg(json_build_object(
@@ -197,7 +189,7 @@ export async function getTrace({
           'attributes', attributes, 'resource_attributes', resource_attributes, 'events', events, 'links', links,
           'scope', scope, 'trace_state', trace_state, 'flags', flags, 'dropped', dropped
         ) order by start_time_unix_nano, span_id)::text as spans
-        from spans where project_id = ${ctx.projectId} and trace_id = ${traceId} ${ran}`,
+        from tracedeck_trace_spans(${ctx.projectId}, ${traceId})`,
   );
   // the one cast a JSON text needs: its shape is the json_build_object above
   const stored = row?.spans ? (JSON.parse(row.spans) as StoredSpan[]) : [];
