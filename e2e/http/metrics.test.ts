@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKey, freePort, startServer, type RunningServer } from "./server";
+import { createKey, dashboardCookie, freePort, startServer, type RunningServer } from "./server";
 
 // GET /metrics: the project's pipeline telemetry in the Prometheus text format, checked by
 // promtool and scraped by a real Prometheus, with a key and, once an admin made the project
@@ -12,12 +12,14 @@ import { createKey, freePort, startServer, type RunningServer } from "./server";
 let server: RunningServer;
 let readKey: string;
 let adminKey: string;
+let adminCookie: string;
 let prometheus: ChildProcess | undefined;
 
 beforeAll(async () => {
   server = await startServer({});
   readKey = await createKey(server.env, "read");
   adminKey = await createKey(server.env, "admin");
+  adminCookie = await dashboardCookie(server.url);
   const ingestKey = await createKey(server.env, "ingest");
   const now = Date.now() / 1000;
   const post = async (path: string, body: unknown) => {
@@ -69,10 +71,11 @@ afterAll(async () => {
 const scrape = (key?: string, query = "") =>
   fetch(`${server.url}/metrics${query}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
 
+/** A signed-in admin, from the site's own pages: projects are instance-wide settings. */
 const asAdmin = (method: "GET" | "POST" | "PATCH", path: string, body?: unknown) =>
   fetch(server.url + path, {
     method,
-    headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+    headers: { cookie: adminCookie, origin: server.url, "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
@@ -164,7 +167,7 @@ describe("GET /metrics", () => {
     expect(await again.json()).toEqual(refusal);
   });
 
-  it("is made public by an admin only, with a body that changes something", async () => {
+  it("is made public by a signed-in admin only, with a body that changes something", async () => {
     for (const body of [{}, { public_metrics: "yes" }]) {
       const response = await asAdmin("PATCH", "/api/v1/projects/default", body);
       expect(response.status).toBe(400);
@@ -172,12 +175,14 @@ describe("GET /metrics", () => {
         error: { code: "validation_failed", message: expect.any(String) },
       });
     }
-    const byReader = await fetch(`${server.url}/api/v1/projects/default`, {
-      method: "PATCH",
-      headers: { authorization: `Bearer ${readKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ public_metrics: true }),
-    });
-    expect(byReader.status).toBe(403);
+    for (const key of [readKey, adminKey]) {
+      const byKey = await fetch(`${server.url}/api/v1/projects/default`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ public_metrics: true }),
+      });
+      expect(byKey.status).toBe(403);
+    }
     expect((await scrape()).status).toBe(401);
   });
 

@@ -191,9 +191,10 @@ describe("dashboard sessions", () => {
     expect((await call(`/api/v1/traces/${traceId}?project=staging`, { cookie })).status).toBe(200);
     expect((await call(`/api/v1/traces/${traceId}?project=default`, { cookie })).status).toBe(404);
     expect((await call(`/api/v1/traces/${traceId}`, { headers: { "x-api-key": pair } })).status).toBe(200);
+    // a key acts for its own project only: naming another is refused, not answered for its own
     expect((await call(`/api/v1/traces/${traceId}?project=default`, { headers: { "x-api-key": pair } })).status).toBe(
-      200,
-    ); // a key's project is its own
+      403,
+    );
     expect((await call(`/api/v1/traces/${traceId}`, { headers: { "x-api-key": key } })).status).toBe(403); // ingest-only default key
   });
 

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Database } from "@/db";
 import type { Anonymous } from "@/lib/auth/authenticate";
 import type { Ctx } from "@/lib/auth/context";
-import type { Scope } from "@/lib/auth/scopes";
+import type { Access } from "@/lib/auth/scopes";
 import { routeOf, type EndpointName, type RouteMethod, type RoutePath } from "./routes";
 
 // What an endpoint declaration is, and the three ways to make one. A declaration names its route,
@@ -54,7 +54,7 @@ export interface Endpoint extends Description {
   name: EndpointName;
   method: "get" | "post" | "patch" | "delete";
   path: string;
-  scope: Scope | null;
+  scope: Access | null;
   query?: z.ZodObject;
   params?: z.ZodObject;
   /** documents the request body; the verb validates it */
@@ -91,7 +91,7 @@ type Declared<N extends EndpointName, S, Q, P, B, R> = Description & {
 /** An endpoint behind credentials with `scope`, served by `serve`. */
 export function endpoint<
   N extends EndpointName,
-  S extends Scope,
+  S extends Access,
   R extends z.ZodType,
   Q extends z.ZodObject | undefined = undefined,
   P extends z.ZodObject | undefined = undefined,
@@ -127,7 +127,7 @@ export function publicEndpoint<
 /** An endpoint answered by code of its own; declared here so the OpenAPI document describes it. */
 export function documented<
   N extends EndpointName,
-  S extends Scope | null,
+  S extends Access | null,
   R extends z.ZodType,
   Q extends z.ZodObject | undefined = undefined,
   B extends z.ZodType | undefined = undefined,

@@ -469,7 +469,7 @@ export const endpoints = {
   createProject: endpoint("createProject", {
     summary: "Create a project",
     tag: "Settings",
-    scope: "admin",
+    scope: "instance",
     body: ProjectCreate,
     response: ProjectView,
     status: 201,
@@ -480,7 +480,7 @@ export const endpoints = {
     description:
       "Send `name`, `public_metrics` or both. With `public_metrics: true`, GET /metrics?project=<slug> answers without credentials, so a Prometheus that cannot send a key can scrape it; `false` makes it need a key with the read scope again.",
     tag: "Settings",
-    scope: "admin",
+    scope: "instance",
     params: ProjectParams,
     body: ProjectUpdate,
     response: ProjectView,
@@ -512,9 +512,9 @@ export const endpoints = {
     serve: ({ ctx, params }) => revokeProjectKey({ ctx, input: params }),
   }),
   getRetention: endpoint("getRetention", {
-    summary: "How many days each signal is kept, and the disk it uses now (instance-wide)",
+    summary: "How many days each signal is kept, and the disk it uses now (instance-wide: signed-in admins)",
     tag: "Settings",
-    scope: "admin",
+    scope: "instance",
     response: RetentionView,
     serve: ({ ctx }) => getRetention({ ctx }),
   }),
@@ -522,7 +522,7 @@ export const endpoints = {
     summary:
       "Set how many days signals are kept; older days are dropped within minutes (whole partitions) and older records are not stored",
     tag: "Settings",
-    scope: "admin",
+    scope: "instance",
     body: RetentionUpdate,
     response: RetentionView,
     serve: ({ ctx, body }) => updateRetention({ ctx, input: body }),
@@ -530,14 +530,14 @@ export const endpoints = {
   listUsers: endpoint("listUsers", {
     summary: "Accounts",
     tag: "Settings",
-    scope: "admin",
+    scope: "instance",
     response: UserList,
     serve: ({ ctx }) => listUsers({ ctx }),
   }),
   createUser: endpoint("createUser", {
     summary: "Create an account (invite with a password)",
     tag: "Settings",
-    scope: "admin",
+    scope: "instance",
     body: UserCreate,
     response: UserView,
     status: 201,
@@ -546,7 +546,7 @@ export const endpoints = {
   updateUser: endpoint("updateUser", {
     summary: "Change an account's role",
     tag: "Settings",
-    scope: "admin",
+    scope: "instance",
     params: UserParams,
     body: UserUpdate,
     response: UserView,
@@ -555,7 +555,7 @@ export const endpoints = {
   removeUser: endpoint("removeUser", {
     summary: "Remove an account and end its sessions",
     tag: "Settings",
-    scope: "admin",
+    scope: "instance",
     params: UserParams,
     response: z.void(),
     status: 204,

@@ -1,6 +1,7 @@
 import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
 import { z } from "zod";
 import pkg from "@/package.json";
+import { SESSION_COOKIE } from "@/lib/auth/users";
 import { ERROR_CODES } from "@/lib/errors";
 import { ERROR_STATUS } from "@/lib/http/errors";
 import type { Endpoint } from "./endpoint";
@@ -50,14 +51,16 @@ export function openApiDocument(): unknown {
       ...(endpoint.description ? { description: endpoint.description } : {}),
       tags: [endpoint.tag],
       // {} last: the endpoint also answers some requests without credentials
-      security: endpoint.scope
-        ? [
-            { bearerKey: [] },
-            { apiKey: [] },
-            { telemetryFlowKey: [], telemetryFlowSecret: [] },
-            ...(endpoint.anonymous ? [{}] : []),
-          ]
-        : [],
+      security: !endpoint.scope
+        ? []
+        : endpoint.scope === "instance"
+          ? [{ session: [] }]
+          : [
+              { bearerKey: [] },
+              { apiKey: [] },
+              { telemetryFlowKey: [], telemetryFlowSecret: [] },
+              ...(endpoint.anonymous ? [{}] : []),
+            ],
       requestParams: {
         ...(endpoint.query ? { query: endpoint.query } : {}),
         ...(endpoint.params ? { path: endpoint.params } : {}),
@@ -93,6 +96,13 @@ export function openApiDocument(): unknown {
         apiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "<key_id>:<key_secret>" },
         telemetryFlowKey: { type: "apiKey", in: "header", name: "X-TelemetryFlow-Key-ID" },
         telemetryFlowSecret: { type: "apiKey", in: "header", name: "X-TelemetryFlow-Key-Secret" },
+        session: {
+          type: "apiKey",
+          in: "cookie",
+          name: SESSION_COOKIE,
+          description:
+            "a signed-in admin's session (POST /api/v1/auth/login): accounts, projects and instance settings take one; keys act only within their project",
+        },
       },
     },
   });

@@ -4,7 +4,7 @@ import { apiKeys, oauthTokens, projects } from "@/db/schema";
 import { DEFAULT_PROJECT_SLUG } from "@/db/seed";
 import { ApiError, describeZodError } from "@/lib/errors";
 import { KEY_ID_PREFIX, secretMatches, sha256Hex } from "./keys";
-import { hasScope, type Scope } from "./scopes";
+import { hasScope, type Access, type Scope } from "./scopes";
 import { ProjectSlug } from "./settings";
 import { SESSION_COOKIE, sessionUser, type SessionUser } from "./users";
 
@@ -12,6 +12,8 @@ export type Credentials = { kind: "key"; keyId: string; secret: string } | { kin
 
 export interface Principal {
   projectId: string;
+  /** the project's slug, for a key or token: the one project it may name */
+  projectSlug?: string;
   scopes: Scope[];
   /** set when a dashboard session, not a key, authenticated the request */
   user?: SessionUser;
@@ -60,11 +62,13 @@ const prepareKeyLookup = (db: Db) =>
     .select({
       id: apiKeys.id,
       projectId: apiKeys.projectId,
+      projectSlug: projects.slug,
       secretHash: apiKeys.secretHash,
       scopes: apiKeys.scopes,
       lastUsedAt: apiKeys.lastUsedAt,
     })
     .from(apiKeys)
+    .innerJoin(projects, eq(projects.id, apiKeys.projectId))
     .where(and(eq(apiKeys.keyId, sql.placeholder("keyId")), isNull(apiKeys.revokedAt)))
     .prepare("api_key_by_key_id");
 const keyLookups = new WeakMap<Db, ReturnType<typeof prepareKeyLookup>>();
@@ -81,14 +85,15 @@ async function principalForKey(db: Db, keyId: string, secret: string, now: Date)
       .where(eq(apiKeys.id, key.id))
       .catch(() => {});
   }
-  return { projectId: key.projectId, scopes: key.scopes as Scope[] };
+  return { projectId: key.projectId, projectSlug: key.projectSlug, scopes: key.scopes as Scope[] };
 }
 
 async function principalForToken(db: Db, token: string, now: Date): Promise<Principal | undefined> {
   // a token dies with the key that obtained it
   const [row] = await db
-    .select({ projectId: oauthTokens.projectId, scopes: oauthTokens.scopes })
+    .select({ projectId: oauthTokens.projectId, projectSlug: projects.slug, scopes: oauthTokens.scopes })
     .from(oauthTokens)
+    .innerJoin(projects, eq(projects.id, oauthTokens.projectId))
     .leftJoin(apiKeys, eq(apiKeys.id, oauthTokens.apiKeyId))
     .where(
       and(
@@ -98,7 +103,7 @@ async function principalForToken(db: Db, token: string, now: Date): Promise<Prin
         isNull(apiKeys.revokedAt),
       ),
     );
-  return row ? { projectId: row.projectId, scopes: row.scopes as Scope[] } : undefined;
+  return row ? { projectId: row.projectId, projectSlug: row.projectSlug, scopes: row.scopes as Scope[] } : undefined;
 }
 
 export function readCookie(headers: Headers, name: string): string | undefined {
@@ -136,10 +141,13 @@ function assertSameOrigin(request: RequestLike): void {
  * a malformed slug is a 400 before any lookup.
  */
 function requestedProjectSlug(request: RequestLike): string {
-  const slug =
-    new URL(request.url).searchParams.get("project") ??
-    request.headers.get("x-tracedeck-project") ??
-    DEFAULT_PROJECT_SLUG;
+  return namedProjectSlug(request) ?? DEFAULT_PROJECT_SLUG;
+}
+
+/** The project a request names, if it names one; a malformed slug is a 400. */
+function namedProjectSlug(request: RequestLike): string | undefined {
+  const slug = new URL(request.url).searchParams.get("project") ?? request.headers.get("x-tracedeck-project");
+  if (slug === null) return undefined;
   const parsed = ProjectSlug.safeParse(slug);
   if (!parsed.success) {
     const reason = describeZodError(parsed.error);
@@ -194,7 +202,7 @@ export async function authenticate({
 }: {
   db: Db;
   request: RequestLike;
-  scope: Scope;
+  scope: Access;
   now: Date;
   anonymous?: Anonymous;
 }): Promise<Principal> {
@@ -219,6 +227,22 @@ export async function authenticate({
       "unauthorized",
       "missing credentials: send Authorization: Bearer <key_id>:<key_secret> (or an OAuth access token), X-API-Key, or the X-TelemetryFlow-Key-ID/-Secret headers",
     );
+  }
+  if (!principal.user) {
+    // a key acts for its own project only: naming another is refused, not answered for the key's own
+    const named = namedProjectSlug(request);
+    if (named !== undefined && named !== principal.projectSlug)
+      throw new ApiError("forbidden", `this key belongs to project "${principal.projectSlug}", not "${named}"`);
+  }
+  if (scope === "instance") {
+    if (principal.user?.role !== "admin")
+      throw new ApiError(
+        "forbidden",
+        principal.user
+          ? `a ${principal.user.role} session may not do this`
+          : "accounts, projects and instance settings need a signed-in admin: a key acts only within its project",
+      );
+    return principal;
   }
   if (!hasScope(principal.scopes, scope)) {
     throw new ApiError(

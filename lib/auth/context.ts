@@ -1,5 +1,6 @@
 import type { Database, Db } from "@/db";
 import type { Scope } from "./scopes";
+import type { SessionUser } from "./users";
 
 /** What every service verb receives: where to read and write, for whom, and the clock. */
 export interface Ctx {
@@ -9,5 +10,7 @@ export interface Ctx {
   db: Db;
   projectId: string;
   scopes: readonly Scope[];
+  /** the signed-in account, when a dashboard session (not a key) made the request */
+  user?: SessionUser;
   now: () => Date;
 }

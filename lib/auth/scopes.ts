@@ -4,6 +4,12 @@ export const SCOPES = ["ingest", "read", "admin"] as const;
 export const Scope = z.enum(SCOPES);
 export type Scope = z.infer<typeof Scope>;
 
+/**
+ * What an endpoint requires: a scope a key can hold, or `instance`: accounts, projects and instance-wide settings
+ * (retention), which only a signed-in admin may see or change. Keys act within their own project; no key holds it.
+ */
+export type Access = Scope | "instance";
+
 /** "ingest,read" → ["ingest", "read"]; unknown names are an error. */
 export function parseScopes(list: string): Scope[] {
   const names = list

@@ -15,12 +15,15 @@ import {
 
 // accounts are global and tested in users.db.test.ts, which owns the users table
 let database: Database;
-let ctx: Ctx;
-let other: Ctx;
+let ctx: Ctx & { slug: string };
+let other: Ctx & { slug: string };
+/** ctx as a signed-in admin sees it: projects are instance-wide */
+let signedIn: Ctx;
 beforeAll(async () => {
   database = await openTestDatabase();
   ctx = await createTestProject(database);
   other = await createTestProject(database);
+  signedIn = { ...ctx, user: { id: "00000000-0000-0000-0000-000000000001", email: "ops@example.com", role: "admin" } };
 });
 afterAll(async () => {
   await database.close();
@@ -47,7 +50,13 @@ describe("projects", () => {
     await expect(updateProject({ ctx, input: { slug: "missing-project", body: { name: "x" } } })).rejects.toMatchObject(
       { code: "not_found" },
     );
-    expect((await listProjects({ ctx })).projects.map((p) => p.slug)).toContain(slug);
+    expect((await listProjects({ ctx: signedIn })).projects.map((p) => p.slug)).toContain(slug);
+  });
+
+  it("are listed in full to a signed-in account, and to a key only its own", async () => {
+    const all = (await listProjects({ ctx: signedIn })).projects.map((p) => p.slug);
+    expect(all).toEqual(expect.arrayContaining([ctx.slug, other.slug]));
+    expect((await listProjects({ ctx })).projects.map((p) => p.slug)).toEqual([ctx.slug]);
   });
 
   it("take a change of name, of public_metrics or of both, and nothing else", async () => {
@@ -63,7 +72,7 @@ describe("projects", () => {
     for (const body of [{}, { public_metrics: "yes" }, { name: "" }, { colour: "red" }, null]) {
       await expect(updateProject({ ctx, input: { slug, body } })).rejects.toMatchObject({ name: "ZodError" });
     }
-    expect((await listProjects({ ctx })).projects.find((p) => p.slug === slug)).toMatchObject({
+    expect((await listProjects({ ctx: signedIn })).projects.find((p) => p.slug === slug)).toMatchObject({
       name: "Shop (prod)",
       public_metrics: false,
     });

@@ -1,15 +1,17 @@
 import { hash } from "@node-rs/argon2";
 import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
+import type { Db } from "@/db";
 import { apiKeys, projects, sessions, users } from "@/db/schema";
 import { ApiError } from "@/lib/errors";
 import type { Ctx } from "./context";
 import { insertApiKey } from "./keys";
 import { Scope } from "./scopes";
-import { Credentials } from "./users";
+import { Credentials, lockAccounts } from "./users";
 
-// Settings: projects, the current project's API keys, and accounts. Changing them takes the
-// admin scope (an admin's session or an admin key).
+// Settings: projects, the current project's API keys, and accounts. A project's keys take the
+// admin scope (an admin's session or an admin key of that project); accounts and projects are
+// instance-wide, for signed-in admins only (the endpoints declare the `instance` access).
 
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -49,8 +51,13 @@ const projectView = (p: { slug: string; name: string; publicMetrics: boolean; cr
   created_at: p.createdAt.toISOString(),
 });
 
+/** Every project for a signed-in account; a key's own project only, for a key. */
 export async function listProjects({ ctx }: { ctx: Ctx }): Promise<z.output<typeof ProjectList>> {
-  const rows = await ctx.db.select().from(projects).orderBy(projects.createdAt, projects.slug);
+  const rows = await ctx.db
+    .select()
+    .from(projects)
+    .where(ctx.user ? undefined : eq(projects.id, ctx.projectId))
+    .orderBy(projects.createdAt, projects.slug);
   return { projects: rows.map(projectView) };
 }
 
@@ -187,8 +194,9 @@ export async function createUser({ ctx, input }: { ctx: Ctx; input: unknown }): 
   return userView(created);
 }
 
-async function assertAnotherAdminRemains(ctx: Ctx, userId: string): Promise<void> {
-  const [row] = await ctx.db
+/** Inside a transaction that holds lockAccounts, so that two such changes cannot both pass it. */
+async function assertAnotherAdminRemains(tx: Db, userId: string): Promise<void> {
+  const [row] = await tx
     .select({ n: count() })
     .from(users)
     .where(and(eq(users.role, "admin"), sql`${users.id} <> ${userId}`));
@@ -203,16 +211,23 @@ export async function updateUser({
   input: { id: string; body: unknown };
 }): Promise<z.output<typeof UserView>> {
   const { role } = UserUpdate.parse(input.body);
-  if (role !== "admin") await assertAnotherAdminRemains(ctx, input.id);
-  const [updated] = await ctx.db.update(users).set({ role }).where(eq(users.id, input.id)).returning();
+  const updated = await ctx.db.transaction(async (tx) => {
+    await lockAccounts(tx);
+    if (role !== "admin") await assertAnotherAdminRemains(tx, input.id);
+    const [row] = await tx.update(users).set({ role }).where(eq(users.id, input.id)).returning();
+    return row;
+  });
   if (!updated) throw new ApiError("not_found", `no account ${input.id}`);
   return userView(updated);
 }
 
 /** Removes an account and ends its sessions. */
 export async function removeUser({ ctx, input }: { ctx: Ctx; input: z.output<typeof UserParams> }): Promise<void> {
-  await assertAnotherAdminRemains(ctx, input.id);
-  await ctx.db.delete(sessions).where(eq(sessions.userId, input.id));
-  const removed = await ctx.db.delete(users).where(eq(users.id, input.id)).returning({ id: users.id });
+  const removed = await ctx.db.transaction(async (tx) => {
+    await lockAccounts(tx);
+    await assertAnotherAdminRemains(tx, input.id);
+    await tx.delete(sessions).where(eq(sessions.userId, input.id));
+    return tx.delete(users).where(eq(users.id, input.id)).returning({ id: users.id });
+  });
   if (removed.length === 0) throw new ApiError("not_found", `no account ${input.id}`);
 }

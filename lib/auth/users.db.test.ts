@@ -112,6 +112,35 @@ describe("accounts managed by an admin", () => {
   });
 });
 
+describe("the last admin", () => {
+  it("remains when the last two admins are demoted or removed at once", async () => {
+    const ctx = await createTestProject(database);
+    const admins = () => listUsers({ ctx }).then(({ users }) => users.filter((u) => u.role === "admin"));
+    for (const change of ["demote", "remove"] as const) {
+      await database.db.delete(users);
+      const [a, b] = await Promise.all(
+        ["a", "b"].map((name) =>
+          createUser({ ctx, input: { email: `${name}@example.com`, password: "admin password 1", role: "admin" } }),
+        ),
+      );
+      // each change checks that another admin remains, then makes its own: two at once must take turns
+      const results = await Promise.allSettled(
+        [a!, b!].map(({ id }) =>
+          change === "demote"
+            ? updateUser({ ctx, input: { id, body: { role: "viewer" } } })
+            : removeUser({ ctx, input: { id } }),
+        ),
+      );
+      expect(
+        results.filter((r) => r.status === "fulfilled"),
+        change,
+      ).toHaveLength(1);
+      expect(results.find((r) => r.status === "rejected")).toMatchObject({ reason: { code: "unprocessable" } });
+      expect(await admins(), change).toHaveLength(1);
+    }
+  });
+});
+
 describe("sign-in throttling", () => {
   it("answers 429 after five failures in the window, and lets the address try again later", () => {
     const key = `someone@example.com|10.0.0.${Math.floor(Math.random() * 250)}`;

@@ -25,6 +25,14 @@ export interface SessionUser {
   role: Role;
 }
 
+/**
+ * Taken by every change of who is an admin, inside its transaction: two first-run setups, or two demotions of
+ * the two last admins, take turns instead of each seeing the other's account still there.
+ */
+export async function lockAccounts(tx: Db): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(7464636, 1)`);
+}
+
 /** Verifying against this when the email is unknown keeps failed sign-ins equally slow. */
 let dummyHash: Promise<string> | undefined;
 
@@ -59,7 +67,7 @@ export async function createFirstAdmin({
   const passwordHash = await hash(password);
   const user = await db.transaction(async (tx) => {
     // two browsers submitting setup at once: one wins
-    await tx.execute(sql`select pg_advisory_xact_lock(7464636, 1)`);
+    await lockAccounts(tx);
     const [existing] = await tx.select({ n: count() }).from(users);
     if (Number(existing?.n ?? 0) > 0) return undefined;
     const [created] = await tx

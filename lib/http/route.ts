@@ -3,7 +3,7 @@ import { getAppDatabase, getDatabase } from "@/db";
 import { readsReplica, type PublicServeArgs, type ServedEndpoint } from "@/lib/api/endpoint";
 import { authenticate, type Anonymous } from "@/lib/auth/authenticate";
 import type { Ctx } from "@/lib/auth/context";
-import type { Scope } from "@/lib/auth/scopes";
+import type { Access } from "@/lib/auth/scopes";
 import { config } from "@/lib/config";
 import { readJson } from "./body";
 import { ApiError, describeZodError, toApiError, zodDetails } from "@/lib/errors";
@@ -40,10 +40,17 @@ function parseParameters(schema: z.ZodType | undefined, input: unknown, where: s
  * Opens the database and authenticates the request: the context a service verb acts in, on the primary.
  * (Credentials are always read there, so a key or a session works the moment it is created.)
  */
-export async function authenticatedContext(request: Request, scope: Scope, anonymous?: Anonymous): Promise<Ctx> {
+export async function authenticatedContext(request: Request, scope: Access, anonymous?: Anonymous): Promise<Ctx> {
   const database = await getDatabase();
   const principal = await authenticate({ db: database.db, request, scope, now: new Date(), anonymous });
-  return { database, db: database.db, projectId: principal.projectId, scopes: principal.scopes, now: () => new Date() };
+  return {
+    database,
+    db: database.db,
+    projectId: principal.projectId,
+    scopes: principal.scopes,
+    user: principal.user,
+    now: () => new Date(),
+  };
 }
 
 /**
