@@ -46,6 +46,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** `name=k0:v&name=k1:v…`: n filters of a repeatable parameter */
+const filters = (name: string, n: number) => Array.from({ length: n }, (_, i) => `${name}=k${i}:v`).join("&");
+
 const get = (path: string, key = readKey) => fetch(server.url + path, { headers: { authorization: `Bearer ${key}` } });
 
 describe("query API over HTTP", () => {
@@ -96,6 +99,15 @@ describe("query API over HTTP", () => {
       ["/api/v1/pipeline/events/%E0%A4%A", 400, /percent-encoding/],
       ["/api/v1/traces/%zz", 400, /percent-encoding/],
       ["/api/v1/publishers/%zz", 400, /percent-encoding/],
+      // filters are capped: each one is weighed by the planner against the others
+      [`/api/v1/traces?${filters("attr", 11)}`, 400, /attr: at most 10 filters, got 11/],
+      [`/api/v1/logs?${filters("attr", 11)}`, 400, /attr: at most 10 filters/],
+      [`/api/v1/metrics/query?name=x&${filters("tag", 11)}`, 400, /tag: at most 10 filters/],
+      [
+        `/api/v1/metrics/query?name=x&group_by=${Array.from({ length: 11 }, (_, i) => `k${i}`).join(",")}`,
+        400,
+        /group_by: at most 10 tag keys/,
+      ],
     ];
     for (const [path, status, message] of cases) {
       const response = await get(path);

@@ -103,12 +103,22 @@ export const TraceIdParam = z
 /** `true` or `false`, as a query string says it. */
 export const BoolParam = z.enum(["true", "false"]).transform((v) => v === "true");
 
-/** `key:value` pairs of repeatable parameters such as attr= and tag=. */
+/**
+ * How many filters one repeatable parameter (attr=, tag=, group_by keys) may hold. Each attr= filter is a search of
+ * its own that the planner weighs against the others: 160 of them took Postgres 39 s to plan.
+ */
+export const MAX_FILTERS = 10;
+
+/** `key:value` pairs of repeatable parameters such as attr= and tag=; more than MAX_FILTERS is a 400. */
 export const KeyValueParam = z
   .union([z.string(), z.array(z.string())])
   .optional()
   .transform((v, ctx) => {
     const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    if (list.length > MAX_FILTERS) {
+      ctx.addIssue({ code: "custom", message: `at most ${MAX_FILTERS} filters, got ${list.length}` });
+      return z.NEVER;
+    }
     return list.map((pair) => {
       const colon = pair.indexOf(":");
       if (colon <= 0) {
@@ -143,6 +153,19 @@ export interface Buckets {
   first: bigint;
   stepNanos: bigint;
   count: number;
+}
+
+/**
+ * Points (series × buckets) one answer of series may hold. Every bucket of every series is built in memory, so
+ * the series are bounded as well as the buckets: 600 host:port series of 10,000 buckets took gigabytes.
+ */
+export const MAX_SERIES_POINTS = 100_000;
+
+/** A 422 naming the limit when `series` series of the buckets `b` would hold more than MAX_SERIES_POINTS. */
+export function assertSeriesFit(series: number, b: Buckets): void {
+  if (series * b.count <= MAX_SERIES_POINTS) return;
+  const message = `${series.toLocaleString("en")} series of ${b.count.toLocaleString("en")} buckets would hold more than the ${MAX_SERIES_POINTS.toLocaleString("en")} points an answer may hold; choose a larger step_seconds, a shorter range or a filter`;
+  throw new ApiError("unprocessable", message, [{ path: "step_seconds", message }]);
 }
 
 /** The time buckets of a range: every one present in a series, so charts show gaps as zeros. */

@@ -2,7 +2,7 @@ import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
 import { metricSeries } from "@/db/schema";
-import { KeyValueParam, RangeParams, resolveRange } from "@/lib/api/params";
+import { KeyValueParam, MAX_FILTERS, RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/errors";
 import {
@@ -93,7 +93,8 @@ export const MetricQuery = z.object({
             .filter(Boolean)
         : [],
     )
-    .meta({ description: "comma-separated tag keys" }),
+    .pipe(z.array(z.string()).max(MAX_FILTERS, `at most ${MAX_FILTERS} tag keys`))
+    .meta({ description: `comma-separated tag keys, at most ${MAX_FILTERS}` }),
   ...RangeParams,
 });
 

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
 import type { Ctx } from "@/lib/auth/context";
-import { buckets, RangeParams, resolveRange, StepParam } from "@/lib/api/params";
+import { assertSeriesFit, buckets, RangeParams, resolveRange, StepParam } from "@/lib/api/params";
 import { redactConfig } from "@/lib/publishers/manage";
 import { nanosToIso } from "@/lib/model/time";
 import { isoTime, nanosToTimestamp, num, type Int8 } from "./sql";
@@ -132,13 +132,15 @@ export async function publisherSeries({
   const previous = new Map<string, { sent: number; failed: number; dropped: number }>();
   for (const r of rows) {
     const id = r.publisher_id;
-    if (!byPublisher.has(id))
+    if (!byPublisher.has(id)) {
+      assertSeriesFit(byPublisher.size + 1, b);
       byPublisher.set(id, {
         sent: Array(b.count).fill(0),
         failed: Array(b.count).fill(0),
         dropped: Array(b.count).fill(0),
         backlog: Array(b.count).fill(null),
       });
+    }
     const series = byPublisher.get(id)!;
     const bucket = Number((BigInt(Math.round(r.time_us)) * 1000n - b.first) / b.stepNanos);
     const sent = num(r.sent_count);

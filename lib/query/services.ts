@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
 import {
+  assertSeriesFit,
   buckets,
   RangeParams,
   rangeSeconds,
@@ -231,6 +232,7 @@ export async function serviceSeries({
     byService.get(r.name)!.set(r.bucket, r);
   }
   if (input.service && !byService.has(input.service)) byService.set(input.service, new Map());
+  assertSeriesFit(byService.size, b);
   const series = [...byService.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([service, found]) => ({

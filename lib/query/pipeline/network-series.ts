@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
-import { RangeParams, StepParam, buckets, resolveRange } from "@/lib/api/params";
+import { RangeParams, StepParam, assertSeriesFit, buckets, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { planRollup } from "../rollup-plan";
 import { bucketOf, bucketTime, inRange } from "./range";
@@ -58,6 +58,7 @@ export async function networkSeries({
     if (!byHost.has(key)) byHost.set(key, { host: r.host, port: r.port, rows: new Map() });
     byHost.get(key)!.rows.set(r.bucket, r);
   }
+  assertSeriesFit(byHost.size, b);
   return {
     step_seconds: b.step,
     series: [...byHost.values()]
