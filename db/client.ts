@@ -1,4 +1,5 @@
 import "server-only";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -24,7 +25,14 @@ export interface Database {
 export type DatabaseOptions =
   /** readOnly: every transaction is read-only, so a write sent to a replica's pool fails loudly, whatever the server */
   (
-    | { driver: "postgres"; url: string; poolSize?: number; readOnly?: boolean }
+    | {
+        driver: "postgres";
+        url: string;
+        poolSize?: number;
+        readOnly?: boolean;
+        /** statement_timeout of every connection: the server stops a statement that runs longer */
+        statementTimeoutMs?: number;
+      }
     /** dataDir undefined: in memory */
     | { driver: "pglite"; dataDir?: string }
   ) & {
@@ -47,8 +55,12 @@ export function openDatabase(options: DatabaseOptions): Database {
       onnotice: () => {},
       // bigint columns come back as JS bigint, exactly
       types: { bigint: postgres.BigInt },
-      ...(options.readOnly && { connection: { default_transaction_read_only: true } }),
+      connection: {
+        ...(options.readOnly && { default_transaction_read_only: true }),
+        ...(options.statementTimeoutMs && { statement_timeout: options.statementTimeoutMs }),
+      },
     });
+    trackQueries(client);
     const db = drizzlePostgres(client, { schema, casing: "snake_case", logger: logger(options) });
     return {
       driver: "postgres",
@@ -76,6 +88,46 @@ export function openDatabase(options: DatabaseOptions): Database {
     migrate: (folder = migrationsFolder) => migratePglite(db, { migrationsFolder: folder }),
     close: () => client.close(),
   };
+}
+
+/**
+ * The queries sent within a cancellable scope (cancelledWith), so that they can be stopped. One for the process:
+ * Next.js bundles instrumentation and each route separately, and the pools one bundle opened serve them all.
+ */
+const inFlight = ((
+  globalThis as { __tracedeckInFlight?: AsyncLocalStorage<Set<{ cancel(): unknown }>> }
+).__tracedeckInFlight ??= new AsyncLocalStorage());
+
+/**
+ * Every query of the client (drizzle sends them all through `unsafe`) joins the scope it was sent in. postgres.js
+ * queries start when awaited, so the query is only noted here, not awaited. Cancelling one that has finished does
+ * nothing.
+ */
+function trackQueries(client: postgres.Sql): void {
+  const unsafe = client.unsafe.bind(client);
+  client.unsafe = ((...args: Parameters<typeof unsafe>) => {
+    const query = unsafe(...args);
+    inFlight.getStore()?.add(query);
+    return query;
+  }) as typeof client.unsafe;
+}
+
+/**
+ * Runs `fn`; when `signal` aborts (the client that asked went away), the Postgres statements it has running are
+ * cancelled, so the server stops working on an answer nobody will read. PGlite runs in this process, one statement
+ * at a time, and has nothing to cancel.
+ */
+export async function cancelledWith<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  const queries = new Set<{ cancel(): unknown }>();
+  const cancel = () => {
+    for (const query of queries) void query.cancel();
+  };
+  signal.addEventListener("abort", cancel, { once: true });
+  try {
+    return await inFlight.run(queries, fn);
+  } finally {
+    signal.removeEventListener("abort", cancel);
+  }
 }
 
 /** Rows of a raw SQL statement; the two drivers shape results differently. */

@@ -12,6 +12,8 @@ export const SQLSTATE = {
   checkViolation: "23514",
   serializationFailure: "40001",
   deadlockDetected: "40P01",
+  /** statement_timeout, or a cancel request */
+  queryCanceled: "57014",
   adminShutdown: "57P01",
   crashShutdown: "57P02",
   cannotConnectNow: "57P03",
@@ -55,6 +57,7 @@ export function sqlState(error: unknown): string | undefined {
 
 export const isForeignKeyViolation = (error: unknown) => sqlState(error) === SQLSTATE.foreignKeyViolation;
 export const isDeadlock = (error: unknown) => sqlState(error) === SQLSTATE.deadlockDetected;
+export const isQueryCanceled = (error: unknown) => sqlState(error) === SQLSTATE.queryCanceled;
 export const isSerializationFailure = (error: unknown) => sqlState(error) === SQLSTATE.serializationFailure;
 /**
  * A row found no partition of its table for its day ("no partition of relation … found for row"

@@ -6,12 +6,17 @@ import { claimDataDir, type DataDirOwner } from "./lock";
 import { ReadReplica } from "./replica";
 import { ensureDefaultProject } from "./seed";
 
-export { openDatabase, queryRows, ping, type Database, type Db } from "./client";
+export { cancelledWith, openDatabase, queryRows, ping, type Database, type Db } from "./client";
 export { ReadReplica, type ReplicaState } from "./replica";
 
 interface AppDatabase {
   /** the primary: every write, authentication, settings */
   database: Database;
+  /**
+   * the query API's reads of the primary: on Postgres a pool of their own whose statements time out, so heavy
+   * reads neither take the connections ingest and sign-in need nor run on without end; on PGlite the database
+   */
+  reads: Database;
   /** set when this process owns an embedded data directory */
   owner?: DataDirOwner;
   /** set with DATABASE_READ_URL: where the query endpoints read while it is current */
@@ -32,11 +37,18 @@ async function open(): Promise<AppDatabase> {
       await database.close().catch(() => {});
       throw error;
     }
-    if (!cfg.databaseReadUrl) return { database };
+    const reads = openDatabase({
+      driver: "postgres",
+      url: cfg.databaseUrl,
+      poolSize: cfg.queryPoolSize,
+      statementTimeoutMs: cfg.queryTimeoutMs,
+    });
+    if (!cfg.databaseReadUrl) return { database, reads };
     const replica = new ReadReplica({
-      primary: database,
+      primary: reads,
       url: cfg.databaseReadUrl,
-      poolSize: cfg.dbPoolSize,
+      poolSize: cfg.queryPoolSize,
+      statementTimeoutMs: cfg.queryTimeoutMs,
       maxLagMs: cfg.replicaMaxLagMs,
       onChange: (state, reason) =>
         console.log(
@@ -45,13 +57,13 @@ async function open(): Promise<AppDatabase> {
     });
     // a replica that is down at start is not the server's failure: queries read the primary until it answers
     await replica.start();
-    return { database, replica };
+    return { database, reads, replica };
   }
   const owner = claimDataDir(cfg.dataDir, { url: `http://127.0.0.1:${cfg.port}` });
   const database = openDatabase({ driver: "pglite", dataDir: path.join(cfg.dataDir, "pglite") });
   await database.migrate();
   await ensureDefaultProject(database.db);
-  return { database, owner };
+  return { database, reads: database, owner };
 }
 
 /**

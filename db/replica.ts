@@ -57,10 +57,13 @@ export class LagTracker {
 }
 
 export interface ReadReplicaOptions {
+  /** where reads go while the replica is not current: the primary (the query API's pool of it) */
   primary: Database;
   url: string;
   /** the primary's pool size: the same requests run on either */
   poolSize: number;
+  /** statement_timeout of the replica's connections, as the primary's pool has */
+  statementTimeoutMs?: number;
   maxLagMs: number;
   /** default: a fifth of maxLagMs, between 100 ms and 2 s, so a replica past the limit is noticed soon after */
   probeIntervalMs?: number;
@@ -100,7 +103,13 @@ export class ReadReplica {
 
   constructor(private readonly options: ReadReplicaOptions) {
     this.primary = options.primary;
-    this.database = openDatabase({ driver: "postgres", url: options.url, poolSize: options.poolSize, readOnly: true });
+    this.database = openDatabase({
+      driver: "postgres",
+      url: options.url,
+      poolSize: options.poolSize,
+      readOnly: true,
+      statementTimeoutMs: options.statementTimeoutMs,
+    });
     this.now = options.now ?? Date.now;
   }
 

@@ -26,6 +26,10 @@ const Env = z.object({
   TRACEDECK_MAX_BODY_BYTES: optional(z.coerce.number().int().positive()),
   /** postgres.js pool size */
   TRACEDECK_DB_POOL: optional(z.coerce.number().int().min(1).max(100)),
+  /** connections of the query API's own pool on Postgres, apart from ingest, sign-in and settings */
+  TRACEDECK_QUERY_POOL: optional(z.coerce.number().int().min(1).max(100)),
+  /** longest a query-API statement may run on Postgres before it is stopped */
+  TRACEDECK_QUERY_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(3_600_000)),
   /** the first admin, created at start when no account exists */
   TRACEDECK_ADMIN_EMAIL: optional(z.string()),
   TRACEDECK_ADMIN_PASSWORD: optional(z.string()),
@@ -66,6 +70,8 @@ export interface Config {
   dataDir: string;
   maxBodyBytes: number;
   dbPoolSize: number;
+  queryPoolSize: number;
+  queryTimeoutMs: number;
   ingestConcurrency: number;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
@@ -103,6 +109,8 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     dataDir: path.resolve(/*turbopackIgnore: true*/ env.TRACEDECK_DATA_DIR ?? ".data"),
     maxBodyBytes: env.TRACEDECK_MAX_BODY_BYTES ?? 20 * 1024 * 1024,
     dbPoolSize: env.TRACEDECK_DB_POOL ?? 10,
+    queryPoolSize: env.TRACEDECK_QUERY_POOL ?? 5,
+    queryTimeoutMs: env.TRACEDECK_QUERY_TIMEOUT_MS ?? 30_000,
     ingestConcurrency: env.TRACEDECK_INGEST_CONCURRENCY ?? 2,
     adminEmail: env.TRACEDECK_ADMIN_EMAIL,
     adminPassword: env.TRACEDECK_ADMIN_PASSWORD,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isDatabaseUnavailable } from "@/db/errors";
+import { isDatabaseUnavailable, isQueryCanceled } from "@/db/errors";
 
 /** What went wrong, in the words every transport answers with (HTTP maps each to a status in lib/http). */
 export const ERROR_CODES = [
@@ -58,6 +58,13 @@ export function describeZodError(error: z.ZodError): string {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof z.ZodError) return new ApiError("validation_failed", describeZodError(error), zodDetails(error));
+  if (isQueryCanceled(error)) {
+    // the query API's statement timeout, or its client went away (then nobody reads this answer)
+    return new ApiError(
+      "unprocessable",
+      "the query ran longer than a query may (TRACEDECK_QUERY_TIMEOUT_MS); narrow its time range or add filters",
+    );
+  }
   if (isDatabaseUnavailable(error)) {
     console.error("database unavailable:", (error as Error).message ?? error);
     return new ApiError("unavailable", "the database is unavailable; retry later", undefined, 5);

@@ -23,7 +23,7 @@ let clock = Date.now();
 vi.mock("@/db", async (importOriginal) => ({
   ...(await importOriginal<typeof import("@/db")>()),
   getDatabase: () => Promise.resolve(primary),
-  getAppDatabase: () => Promise.resolve({ database: primary, replica }),
+  getAppDatabase: () => Promise.resolve({ database: primary, reads: primary, replica }),
 }));
 
 const MAX_LAG_MS = 1000;

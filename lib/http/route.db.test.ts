@@ -13,7 +13,7 @@ let database: Database;
 vi.mock("@/db", async (importOriginal) => ({
   ...(await importOriginal<typeof import("@/db")>()),
   getDatabase: () => Promise.resolve(database),
-  getAppDatabase: () => Promise.resolve({ database }),
+  getAppDatabase: () => Promise.resolve({ database, reads: database }),
 }));
 
 beforeAll(async () => {

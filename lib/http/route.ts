@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getAppDatabase, getDatabase } from "@/db";
+import { cancelledWith, getAppDatabase, getDatabase } from "@/db";
 import { readsReplica, type PublicServeArgs, type ServedEndpoint } from "@/lib/api/endpoint";
 import { authenticate, type Anonymous } from "@/lib/auth/authenticate";
 import type { Ctx } from "@/lib/auth/context";
@@ -54,13 +54,22 @@ export async function authenticatedContext(request: Request, scope: Access, anon
 }
 
 /**
- * Runs an endpoint's verb where it reads: a query endpoint's (`readsReplica`) on the read replica while one is
- * configured and current, retried on the primary if the replica turns out unreachable; any other on the primary.
+ * Runs an endpoint's verb where it reads. A query endpoint's (`readsReplica`) reads the read replica while one is
+ * configured and current (retried on the primary if the replica turns out unreachable), else the primary's query
+ * pool, whose statements time out; its statements are cancelled when the client goes away. Any other endpoint runs
+ * on the primary's main pool.
  */
-async function serveIn(endpoint: ServedEndpoint, ctx: Ctx, serve: (ctx: Ctx) => unknown): Promise<unknown> {
-  const replica = readsReplica(endpoint) ? (await getAppDatabase()).replica : undefined;
-  if (!replica) return serve(ctx);
-  return replica.read(async (db) => serve({ ...ctx, db }));
+async function serveIn(
+  endpoint: ServedEndpoint,
+  ctx: Ctx,
+  request: Request,
+  serve: (ctx: Ctx) => unknown,
+): Promise<unknown> {
+  if (!readsReplica(endpoint)) return serve(ctx);
+  const { reads, replica } = await getAppDatabase();
+  return cancelledWith(request.signal, async () =>
+    replica ? replica.read(async (db) => serve({ ...ctx, db })) : serve({ ...ctx, db: reads.db }),
+  );
 }
 
 /**
@@ -117,7 +126,10 @@ export function route(endpoint: ServedEndpoint) {
         body: unknown;
         request: Request;
       }) => unknown;
-      return answer(endpoint, await serveIn(endpoint, ctx, (ctx) => serve({ ctx, query, params, body, request })));
+      return answer(
+        endpoint,
+        await serveIn(endpoint, ctx, request, (ctx) => serve({ ctx, query, params, body, request })),
+      );
     } catch (error) {
       return errorResponse(toApiError(error));
     }

@@ -45,11 +45,10 @@ const GROWTH_LIMIT = 1.5;
 const HOUR_MS = 3_600_000;
 
 /**
- * Settings for the server. Today's storage needs none: the server sets no statement timeout (lib/config.ts has no
- * such knob), and this client waits as long as an answer takes, so the slow queries of today (RED and attribute
- * search over wide ranges) are measured rather than cut off. A query timeout added later is raised here.
+ * Settings for the server: a query that grows slow with the data is measured rather than cut off by the query
+ * timeout (30 s by default), and this client waits as long as an answer takes.
  */
-const SERVER_ENV: Record<string, string> = {};
+const SERVER_ENV: Record<string, string> = { TRACEDECK_QUERY_TIMEOUT_MS: "600000" };
 
 function parseSizes(text: string): number[] {
   const sizes = text.split(",").map((s) => Number(s.trim()));
