@@ -46,14 +46,21 @@ test("the demo fills a project; a slow trace is found, opened, and its spans rea
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Traces" }).click();
   await page.getByLabel("Min duration (ms)").fill("1000");
   await page.getByRole("button", { name: "Search" }).click();
+  // the search has applied once the URL says so; until then the list still shows the unfiltered traces
+  await expect(page).toHaveURL(/min_duration_ms=1000/);
   const slow = page.getByRole("list", { name: "Trace results" }).getByRole("listitem");
   await expect(slow.first()).toBeVisible();
   await slow.first().getByRole("link").click();
+  await expect(page).toHaveURL(/\/traces\/[0-9a-f]{32}/);
 
   const rows = page.getByRole("tree", { name: "Spans" }).getByRole("treeitem");
   await expect(rows.first()).toBeVisible();
-  await rows.nth(1).click();
   const detail = page.getByRole("complementary", { name: "Span detail" });
+  // a click that lands before the page has hydrated is lost: click again until the detail opens
+  await expect(async () => {
+    await rows.nth(1).click();
+    await expect(detail).toBeVisible({ timeout: 1000 });
+  }).toPass();
   await expect(detail.getByRole("table", { name: "Span attributes" }).getByRole("row").first()).toBeVisible();
   await expect(detail.getByRole("table", { name: "Resource attributes" })).toContainText("service.name");
 
@@ -63,6 +70,7 @@ test("the demo fills a project; a slow trace is found, opened, and its spans rea
     ["Logs", "Logs"],
   ] as const) {
     await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: section }).click();
+    await expect(page).toHaveURL(new RegExp(`/${section.toLowerCase()}\\?`));
     await expect(page.getByRole("heading", { name: heading, exact: true })).toBeVisible();
     await expect(page.getByText(/^No .* in this time range$/)).toHaveCount(0);
   }
