@@ -105,8 +105,7 @@ async function grow(
   const vacuumStarted = performance.now();
   await sql`vacuum analyze`;
   const vacuumSeconds = (performance.now() - vacuumStarted) / 1000;
-  // the load leaves gigabytes of dirty pages that Postgres and the OS write out over the next minutes: written now,
-  // so that the queries are timed on their own and not beside the load's write-back
+  // what the load left unwritten is written now, so that no checkpoint of the load's pages runs while queries are timed
   const checkpointStarted = performance.now();
   await sql`checkpoint`;
   console.log(
