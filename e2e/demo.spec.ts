@@ -50,8 +50,11 @@ test("the demo fills a project; a slow trace is found, opened, and its spans rea
   await expect(page).toHaveURL(/min_duration_ms=1000/);
   const slow = page.getByRole("list", { name: "Trace results" }).getByRole("listitem");
   await expect(slow.first()).toBeVisible();
-  await slow.first().getByRole("link").click();
-  await expect(page).toHaveURL(/\/traces\/[0-9a-f]{32}/);
+  // the list may still be swapping the unfiltered results for the slow ones: click again until the trace opens
+  await expect(async () => {
+    await slow.first().getByRole("link").click();
+    await expect(page).toHaveURL(/\/traces\/[0-9a-f]{32}/, { timeout: 2000 });
+  }).toPass();
 
   const rows = page.getByRole("tree", { name: "Spans" }).getByRole("treeitem");
   await expect(rows.first()).toBeVisible();
@@ -69,8 +72,10 @@ test("the demo fills a project; a slow trace is found, opened, and its spans rea
     ["Network", "Network"],
     ["Logs", "Logs"],
   ] as const) {
-    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: section }).click();
-    await expect(page).toHaveURL(new RegExp(`/${section.toLowerCase()}\\?`));
+    await expect(async () => {
+      await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: section }).click();
+      await expect(page).toHaveURL(new RegExp(`/${section.toLowerCase()}\\?`), { timeout: 2000 });
+    }).toPass();
     await expect(page.getByRole("heading", { name: heading, exact: true })).toBeVisible();
     await expect(page.getByText(/^No .* in this time range$/)).toHaveCount(0);
   }
