@@ -79,7 +79,7 @@ export function openDatabase(options: DatabaseOptions): Database {
       close: () => client.end({ timeout: 5 }),
     };
   }
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const client = new PGlite(options.dataDir);
   const db = drizzlePglite(client, { schema, casing: "snake_case", logger: logger(options) });
   return {

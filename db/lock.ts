@@ -1,6 +1,6 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 // PGlite allows one process per data directory. The process that opens it leaves this file
@@ -50,7 +50,9 @@ export function readOwner(dataDir: string): DataDirOwner | undefined {
 export function claimDataDir(dataDir: string, details: { url?: string } = {}): DataDirOwner {
   const other = readOwner(dataDir);
   if (other) throw new DataDirBusyError(dataDir, other);
-  mkdirSync(dataDir, { recursive: true });
+  // telemetry, keys' hashes and the lock's local token live here: for this user's eyes only, whatever the umask
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
   const owner: DataDirOwner = { pid: process.pid, ...details, localToken: randomBytes(32).toString("base64url") };
   writeFileSync(lockPath(dataDir), JSON.stringify(owner), { mode: 0o600 });
   const release = () => releaseDataDir(dataDir);

@@ -17,9 +17,16 @@ export const PUBLISHER_TYPES = [
 ] as const;
 export type PublisherType = (typeof PUBLISHER_TYPES)[number];
 
+/**
+ * The target without user-info (`user:password@` before the host, with or without a scheme, in any case), which
+ * would show wherever the target is shown.
+ */
+export const withoutUserInfo = (target: string): string =>
+  target.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#@\s]*@/i, "$1");
+
 const HttpUrl = z
-  .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
-  .refine((url) => !/^https?:\/\/[^/]*@/.test(url), "must not carry credentials: give them in their own fields");
+  .url({ protocol: /^https?$/i, message: "must be an http(s) URL" })
+  .refine((url) => withoutUserInfo(url) === url, "must not carry credentials: give them in their own fields");
 
 /** An optional setting left empty (as the page's templates leave credentials) is the same as absent. */
 const optional = <T extends z.ZodType>(schema: T) =>

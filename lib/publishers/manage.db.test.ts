@@ -132,6 +132,22 @@ describe("SDK publishers' status reports", () => {
       last_error: "scrape timeout",
     });
     expect((await listPublishers({ ctx })).publishers.filter((p) => p.name === "bad")).toEqual([]);
+
+    // a target reported with user-info keeps none of it
+    const leaky = uniqueName("es");
+    await ingestPublisherStatus({
+      ctx: at(ctx, "2026-11-22T10:02:20Z"),
+      input: [
+        { name: leaky, type: "elasticsearch", target: "https://elastic:changeme@es.example:9200/", state: "healthy" },
+      ],
+    });
+    const [shown] = (await listPublishers({ ctx })).publishers.filter((p) => p.name === leaky);
+    expect(shown).toMatchObject({ target: "https://es.example:9200/" });
+    const [stored] = await queryRows<{ config: string }>(
+      database.db,
+      sql`select config::text as config from publishers where name = ${leaky}`,
+    );
+    expect(stored!.config).not.toContain("changeme");
     await expect(updatePublisher({ ctx, input: { id: listed!.id, body: { enabled: false } } })).rejects.toMatchObject({
       code: "unprocessable",
     });

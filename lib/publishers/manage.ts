@@ -5,7 +5,7 @@ import type { Ctx } from "@/lib/auth/context";
 import { MAX_REPORTED_ERRORS, validateBatch, type IngestResult } from "@/lib/ingest/native";
 import { ApiError } from "@/lib/errors";
 import { parseTime } from "@/lib/model/time";
-import { PUBLISHER_TYPES, validateConfig } from "./config";
+import { PUBLISHER_TYPES, validateConfig, withoutUserInfo } from "./config";
 import { publisherRuntime } from "./runtime";
 
 // Publishers as people configure them (server-side forwarders, from the Publishers page and the
@@ -29,7 +29,10 @@ export function redactConfig(config: Record<string, unknown>): Record<string, un
         ? redactConfig(value)
         : SECRET_KEY.test(key) && value !== "" && value !== null
           ? REDACTED
-          : value;
+          : // a URL saved before user-info was refused shows without it
+            typeof value === "string" && /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+            ? withoutUserInfo(value)
+            : value;
   return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, redact(value, key)]));
 }
 
@@ -136,7 +139,12 @@ const Count = z.number().int().min(0);
 export const PublisherStatusIn = z.object({
   name: z.string().trim().min(1).max(200),
   type: z.enum(PUBLISHER_TYPES).default("other"),
-  target: z.string().max(2000).optional().meta({ description: "where it sends (URL or host); never a secret" }),
+  target: z
+    .string()
+    .max(2000)
+    .transform(withoutUserInfo)
+    .optional()
+    .meta({ description: "where it sends (URL or host); user-info (user:password@) in it is dropped" }),
   state: z.enum(PUBLISHER_STATES),
   last_success_at: Time.optional(),
   last_error: z.string().max(4000).optional(),

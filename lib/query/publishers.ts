@@ -3,6 +3,7 @@ import { z } from "zod";
 import { queryRows } from "@/db";
 import type { Ctx } from "@/lib/auth/context";
 import { assertSeriesFit, buckets, RangeParams, resolveRange, StepParam } from "@/lib/api/params";
+import { withoutUserInfo } from "@/lib/publishers/config";
 import { redactConfig } from "@/lib/publishers/manage";
 import { nanosToIso } from "@/lib/model/time";
 import { isoTime, nanosToTimestamp, num, type Int8 } from "./sql";
@@ -64,7 +65,7 @@ export async function listPublishers({ ctx }: { ctx: Ctx }): Promise<z.output<ty
       origin: r.origin,
       enabled: r.enabled,
       // a URL's user and password never show, even where an SDK reported them in its target
-      target: r.target === null ? null : r.target.replace(/\/\/[^/@]*@/, "//"),
+      target: r.target === null ? null : withoutUserInfo(r.target),
       config: redactConfig(r.config),
       state: r.state,
       last_success_at: r.last_success_at,
