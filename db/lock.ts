@@ -52,7 +52,12 @@ export function claimDataDir(dataDir: string, details: { url?: string } = {}): D
   if (other) throw new DataDirBusyError(dataDir, other);
   // telemetry, keys' hashes and the lock's local token live here: for this user's eyes only, whatever the umask
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  chmodSync(dataDir, 0o700);
+  try {
+    chmodSync(dataDir, 0o700);
+  } catch (error) {
+    // a directory of another user's that this one may write to: it runs, and says why the mode stays
+    console.warn(`tracedeck: could not make ${dataDir} private (mode 0700): ${(error as Error).message}`);
+  }
   const owner: DataDirOwner = { pid: process.pid, ...details, localToken: randomBytes(32).toString("base64url") };
   writeFileSync(lockPath(dataDir), JSON.stringify(owner), { mode: 0o600 });
   const release = () => releaseDataDir(dataDir);
