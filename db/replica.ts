@@ -60,7 +60,7 @@ export interface ReadReplicaOptions {
   /** where reads go while the replica is not current: the primary (the query API's pool of it) */
   primary: Database;
   url: string;
-  /** the primary's pool size: the same requests run on either */
+  /** the size of the primary's query pool: the same requests run on either */
   poolSize: number;
   /** statement_timeout of the replica's connections, as the primary's pool has */
   statementTimeoutMs?: number;

@@ -68,7 +68,7 @@ beforeAll(async () => {
 afterAll(() => close());
 
 /** The plan of the last query a service verb sent, with sequential scans off. */
-async function planOf(run: () => Promise<unknown>, { analyze = false } = {}): Promise<string> {
+async function planOf(run: () => Promise<unknown>): Promise<string> {
   queries.length = 0;
   await run();
   const last = queries.at(-1)!;
@@ -79,7 +79,7 @@ async function planOf(run: () => Promise<unknown>, { analyze = false } = {}): Pr
   });
   return database.db.transaction(async (tx) => {
     await tx.execute(sql`set local enable_seqscan = off`);
-    const rows = await queryRows<{ "QUERY PLAN": string }>(tx, sql.raw(`explain ${analyze ? "analyze " : ""}${text}`));
+    const rows = await queryRows<{ "QUERY PLAN": string }>(tx, sql.raw(`explain ${text}`));
     return rows.map((r) => r["QUERY PLAN"]).join("\n");
   });
 }
