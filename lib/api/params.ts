@@ -14,6 +14,8 @@ export function parseRelativeTime(value: string, nowMs: number): bigint | undefi
   const match = /^now(?:-(\d{1,6})([smhdw]))?$/.exec(value.trim());
   if (!match) return undefined;
   const offset = match[1] ? Number(match[1]) * UNIT_MS[match[2]!]! : 0;
+  // before 1970 is before any telemetry (and `now-999999w` before the first year a timestamp holds)
+  if (offset > nowMs) return undefined;
   return BigInt(nowMs - offset) * 1_000_000n;
 }
 
@@ -26,7 +28,10 @@ const Time = z
       parseRelativeTime(trimmed, Date.now()) ??
       parseTime(/^\d+$/.test(trimmed) && trimmed.length <= 13 ? Number(trimmed) : trimmed);
     if (nanos === undefined) {
-      ctx.addIssue({ code: "custom", message: "must be an RFC 3339 time, epoch milliseconds or now[-<n><s|m|h|d|w>]" });
+      ctx.addIssue({
+        code: "custom",
+        message: "must be an RFC 3339 time, epoch milliseconds or now[-<n><s|m|h|d|w>], from 1970 to 2262",
+      });
       return z.NEVER;
     }
     return nanos;
@@ -77,8 +82,19 @@ export function encodeCursor(key: (string | number)[]): string {
 /** What a cursor's key part holds: a string, a number, or an integer too large for one (as decimal text). */
 export type CursorPart = "string" | "number" | "bigint";
 
-const fits = (value: unknown, part: CursorPart) =>
-  part === "bigint" ? typeof value === "string" && /^-?\d{1,19}$/.test(value) : typeof value === part;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A key part as the endpoint gave it out: a forged one (NUL in text, past int64, 1e999) is refused before SQL. */
+function fits(value: unknown, part: CursorPart): boolean {
+  if (part === "bigint") {
+    if (typeof value !== "string" || !/^-?\d{1,19}$/.test(value)) return false;
+    const n = BigInt(value);
+    return n >= INT64_MIN && n <= INT64_MAX;
+  }
+  if (part === "number") return typeof value === "number" && Number.isFinite(value);
+  return typeof value === "string" && !value.includes("\u0000");
+}
 
 export function decodeCursor(cursor: string | undefined, shape: CursorPart[]): (string | number)[] | undefined {
   if (cursor === undefined) return undefined;
@@ -99,6 +115,18 @@ export const TraceIdParam = z
   .string()
   .regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex characters")
   .transform((s) => s.toLowerCase());
+
+/** The longest duration a filter or threshold may name: a year, far past any span or task, and far inside a number. */
+export const MAX_DURATION_SECONDS = 366 * 86_400;
+
+/** A non-negative duration in `unit`s of a filter or threshold: past a year (1e308, Infinity) is a 400 naming it. */
+export function DurationParam(unit: "s" | "ms") {
+  const max = unit === "s" ? MAX_DURATION_SECONDS : MAX_DURATION_SECONDS * 1000;
+  return z.coerce
+    .number()
+    .min(0)
+    .max(max, `must be at most ${max.toLocaleString("en")} ${unit} (a year)`);
+}
 
 /** `true` or `false`, as a query string says it. */
 export const BoolParam = z.enum(["true", "false"]).transform((v) => v === "true");

@@ -157,24 +157,44 @@ export function parseJson(bytes: Buffer): unknown {
 
 const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f])/i;
 
+const storableText = (text: string) => text.toWellFormed().replaceAll("\0", "\uFFFD");
+
 /**
  * Postgres text and jsonb hold neither NUL nor unpaired surrogates: they become U+FFFD, so one
- * odd character never costs a batch.
+ * odd character never costs a batch. Works in place, without recursion: a document nested
+ * 20,000 deep is cleaned like any other (and refused later for its depth, item by item).
  */
 export function storable(value: unknown): unknown {
-  if (typeof value === "string") return value.toWellFormed().replaceAll("\0", "\uFFFD");
-  if (Array.isArray(value)) return value.map(storable);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      Object.defineProperty(out, storable(k) as string, {
-        value: storable(v),
+  if (typeof value === "string") return storableText(value);
+  if (!value || typeof value !== "object") return value;
+  const pending: object[] = [value];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (ArrayBuffer.isView(node)) continue;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i];
+        if (typeof item === "string") node[i] = storableText(item);
+        else if (item && typeof item === "object") pending.push(item);
+      }
+      continue;
+    }
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const item = record[key];
+      const cleanKey = storableText(key);
+      const cleanItem = typeof item === "string" ? storableText(item) : item;
+      if (cleanItem && typeof cleanItem === "object") pending.push(cleanItem);
+      if (cleanKey === key && cleanItem === item) continue;
+      if (cleanKey !== key) delete record[key];
+      // defined, not assigned: a key "__proto__" stays a key
+      Object.defineProperty(record, cleanKey, {
+        value: cleanItem,
         enumerable: true,
         writable: true,
         configurable: true,
       });
     }
-    return out;
   }
   return value;
 }

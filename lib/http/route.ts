@@ -23,8 +23,23 @@ function searchParamsObject(url: URL): Record<string, string | string[]> {
   return out;
 }
 
-function parseParameters(schema: z.ZodType | undefined, input: unknown, where: string): unknown {
+/** A NUL character: no text column holds one, and no name or id of Tracedeck's has one. */
+const NUL = "\u0000";
+
+function parseParameters(
+  schema: z.ZodType | undefined,
+  input: Record<string, string | string[]>,
+  where: string,
+): unknown {
   if (!schema) return undefined;
+  for (const [name, value] of Object.entries(input)) {
+    if ((Array.isArray(value) ? value : [value]).some((v) => v.includes(NUL))) {
+      const message = "must not contain NUL characters";
+      throw new ApiError("validation_failed", `invalid ${where} parameter: ${name}: ${message}`, [
+        { path: name, message },
+      ]);
+    }
+  }
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new ApiError(

@@ -1,11 +1,14 @@
 import { addDays, dayOfMs, dayStartMs } from "@/db/partitions";
 import type { RetentionSignal } from "@/db/schema";
 import type { RecordBatch } from "@/lib/model/records";
+import { MAX_NAME_BYTES, utf8Length } from "@/lib/model/text";
+import { MAX_NANOS } from "@/lib/model/time";
 import { firstKeptDay, type Retention } from "@/lib/storage/retention";
 
 // What storage keeps: a record older than its signal's retention would land in a day that is
 // dropped (or already gone), and one dated past tomorrow would need a partition for a day that may
-// never come. Both are answered as not stored, with the reason; the rest of the batch goes on.
+// never come. Both are answered as not stored, with the reason; the rest of the batch goes on, and so it does
+// past a record holding a value no column of its table can.
 
 export type RecordKind = keyof RecordBatch;
 
@@ -37,6 +40,61 @@ const TIME_OF: { [K in RecordKind]: (record: Item<K>) => bigint } = {
   networkOps: (n) => n.startTime,
 };
 
+const inTimeRange = (nanos: bigint | null) => nanos === null || (nanos >= 0n && nanos <= MAX_NANOS);
+const PAST_INT64 = "has a time after 2262-04-11, past what a timestamp holds: not stored";
+const count = (n: number | null) => n === null || (Number.isSafeInteger(n) && n >= 0);
+const INT32_MAX = 2_147_483_647;
+
+/**
+ * Which of a record's names is longer than an index row takes: each at most MAX_NAME_BYTES of UTF-8, and those
+ * indexed together at most `together` bytes.
+ */
+function longName(names: Record<string, string | null>, together = Infinity): string | undefined {
+  let sum = 0;
+  for (const [field, value] of Object.entries(names)) {
+    const bytes = value === null ? 0 : utf8Length(value);
+    if (bytes > MAX_NAME_BYTES) return `has a ${field} longer than ${MAX_NAME_BYTES} bytes (UTF-8): not stored`;
+    sum += bytes;
+  }
+  return sum > together
+    ? `has ${Object.keys(names).join(", ")} longer than ${together} bytes together (UTF-8): not stored`
+    : undefined;
+}
+
+/**
+ * Why a record holds a value its columns cannot (times past int64 nanoseconds, counts past a safe integer, flags
+ * past int32), whichever decoder made it; undefined when it can be stored. Checked before the batch's SQL, so one
+ * such record is refused on its own instead of failing the whole transaction.
+ */
+const UNSTORABLE: { [K in RecordKind]: (record: Item<K>) => string | undefined } = {
+  spans: (s) =>
+    longName({ name: s.name, service: s.serviceName }) ??
+    (inTimeRange(s.startTimeUnixNano) && inTimeRange(s.endTimeUnixNano) ? undefined : PAST_INT64),
+  events: (e) => longName({ name: e.name, service: e.serviceName }) ?? (inTimeRange(e.time) ? undefined : PAST_INT64),
+  logs: (l) =>
+    longName({ service: l.serviceName }) ??
+    (!inTimeRange(l.timeUnixNano) || !inTimeRange(l.observedTimeUnixNano)
+      ? PAST_INT64
+      : l.droppedAttributesCount > INT32_MAX
+        ? "has a dropped attributes count past 2^31: not stored"
+        : undefined),
+  metrics: (m) =>
+    longName({ name: m.name, service: m.serviceName }) ??
+    (!inTimeRange(m.time) || !inTimeRange(m.startTime)
+      ? PAST_INT64
+      : !count(m.count) || !(m.bucketCounts ?? []).every(count)
+        ? "has a count past 2^53, more than a count keeps exactly: not stored"
+        : m.flags !== null && m.flags > INT32_MAX
+          ? "has flags past 2^31 (no such flag is defined): not stored"
+          : undefined),
+  pipelineEvents: (p) =>
+    longName({ task_id: p.taskId, event_name: p.eventName }) ??
+    (inTimeRange(p.startTime) && inTimeRange(p.endTime) ? undefined : PAST_INT64),
+  networkOps: (n) =>
+    longName({ task_id: n.taskId, host: n.host, operation: n.operation }, MAX_NAME_BYTES * 2) ??
+    (inTimeRange(n.startTime) && inTimeRange(n.endTime) ? undefined : PAST_INT64),
+};
+
 const KINDS = Object.keys(SIGNAL_OF) as RecordKind[];
 const nanosOfDay = (day: string) => BigInt(dayStartMs(day)) * 1_000_000n;
 
@@ -58,10 +116,14 @@ export function withinStorage(
     const days = retention[signal];
     const start = nanosOfDay(firstKeptDay(days, now));
     const timeOf = TIME_OF[kind] as (record: Item<typeof kind>) => bigint;
+    const unstorable = UNSTORABLE[kind] as (record: Item<typeof kind>) => string | undefined;
     const keep: Item<typeof kind>[] = [];
     records.forEach((record, index) => {
       const time = timeOf(record);
-      if (time < start) {
+      const problem = unstorable(record);
+      if (problem) {
+        notStored.push({ kind, index, reason: problem });
+      } else if (time < start) {
         notStored.push({ kind, index, reason: `older than the ${signal} retention (${days} days): not stored` });
       } else if (time >= end) {
         notStored.push({ kind, index, reason: `dated after ${latestDay} (UTC), more than a day ahead: not stored` });

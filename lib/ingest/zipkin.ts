@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Attributes, SpanRecord } from "@/lib/model/records";
-import { MAX_NAME_LENGTH } from "@/lib/model/wire";
+import { MAX_NAME_BYTES, truncateUtf8 } from "@/lib/model/text";
 import { ingestWith } from "./native";
 
 // Zipkin v2 JSON (POST /api/v2/spans): a JSON array of spans; times and durations in microseconds.
@@ -16,7 +16,10 @@ const Hex = (lengths: number[]) =>
 
 const Endpoint = z
   .object({
-    serviceName: z.string().max(MAX_NAME_LENGTH).nullish(),
+    serviceName: z
+      .string()
+      .nullish()
+      .transform((s) => s && truncateUtf8(s, MAX_NAME_BYTES)),
     ipv4: z.string().nullish(),
     ipv6: z.string().nullish(),
     port: z.number().int().min(0).max(65535).nullish(),

@@ -4,7 +4,7 @@ const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9})\d*)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
 
 /** Latest time an int64 of nanoseconds holds (2262-04-11). */
-const MAX_NANOS = 9_223_372_036_854_775_807n;
+export const MAX_NANOS = 9_223_372_036_854_775_807n;
 
 /**
  * Epoch numbers are read by magnitude: seconds (with fractions, as Python's time.time() gives),

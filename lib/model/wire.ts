@@ -18,18 +18,23 @@ import {
   type SpanEventRecord,
   type SpanRecord,
 } from "./records";
-import { parseTime } from "./time";
+import { MAX_NAME_BYTES, truncateUtf8, utf8Length } from "./text";
+import { MAX_NANOS, parseTime } from "./time";
 
 // The native JSON wire format (snake_case, the SDK model fields) and its normalization into
 // records. Unknown fields are ignored; null is the same as absent.
 
-/** Longest name or id kept in an indexed column (btree entries must stay well under 2.7 kB). */
-export const MAX_NAME_LENGTH = 1024;
+/** Longest name or id kept in an indexed column, in characters; its UTF-8 bytes are capped too (MAX_NAME_BYTES). */
+export const MAX_NAME_LENGTH = MAX_NAME_BYTES;
 
 const absentIfNull = (v: unknown) => (v === null ? undefined : v);
 const opt = <T extends z.ZodType>(schema: T) => z.preprocess(absentIfNull, schema.optional());
 
-const Name = z.string().trim().min(1, "must not be empty").max(MAX_NAME_LENGTH);
+const Name = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .refine((s) => utf8Length(s) <= MAX_NAME_BYTES, `must be at most ${MAX_NAME_BYTES} bytes in UTF-8`);
 const Text = z.string();
 
 const Time = z.unknown().transform((value, ctx): bigint => {
@@ -84,7 +89,11 @@ const enumOf = <T>(read: (v: unknown) => T | undefined, allowed: string) =>
 
 const SpanKind = enumOf(readSpanKind, "INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER or 0–5");
 const StatusCode = enumOf(readStatusCode, "UNSET, OK, ERROR or 0–2");
-const DurationMs = z.number().min(0);
+/** A duration in ms that an int64 of nanoseconds holds (292 years). */
+const DurationMs = z
+  .number()
+  .min(0)
+  .max(Number(MAX_NANOS / 1_000_000n), "must be at most 9,223,372,036,854 ms (292 years)");
 
 const SpanEventIn = z.object({
   name: Name,
@@ -152,7 +161,7 @@ export const SpanIn = z
       serviceName:
         s.service_name ??
         (typeof resourceService === "string" && resourceService
-          ? resourceService.slice(0, MAX_NAME_LENGTH)
+          ? truncateUtf8(resourceService, MAX_NAME_BYTES)
           : "unknown_service"),
       kind: s.kind ?? "internal",
       statusCode: s.status?.code ?? "unset",

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { queryRows } from "@/db";
 import { addDays, DAY_NANOS, dayOfNanos } from "@/db/partitions";
 import { traces } from "@/db/schema";
-import { KeyValueParam, PageParams, RangeParams, TraceIdParam, resolveRange } from "@/lib/api/params";
+import { DurationParam, KeyValueParam, PageParams, RangeParams, TraceIdParam, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/errors";
 import { nanosToIso } from "@/lib/model/time";
@@ -15,8 +15,8 @@ export const TraceSearchQuery = z.object({
   service: z.string().optional().meta({ description: "traces with a span of this service" }),
   operation: z.string().optional().meta({ description: "traces with a span of this name (of `service`, when given)" }),
   status: z.enum(["error", "ok"]).optional().meta({ description: "error: a span failed; ok: none did" }),
-  min_duration_ms: z.coerce.number().min(0).optional(),
-  max_duration_ms: z.coerce.number().min(0).optional(),
+  min_duration_ms: DurationParam("ms").optional(),
+  max_duration_ms: DurationParam("ms").optional(),
   attr: KeyValueParam.meta({ description: "key:value a span (or its resource) has; repeat for AND" }),
   ...RangeParams,
   ...PageParams,

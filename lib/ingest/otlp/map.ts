@@ -8,7 +8,7 @@ import {
   type SpanEventRecord,
   type SpanRecord,
 } from "@/lib/model/records";
-import { MAX_NAME_LENGTH } from "@/lib/model/wire";
+import { MAX_NAME_BYTES, utf8Length } from "@/lib/model/text";
 import {
   anyValue,
   id,
@@ -19,6 +19,7 @@ import {
   numberField,
   resource,
   scope,
+  stringField,
   text,
   uint64,
   type IdEncoding,
@@ -51,7 +52,13 @@ function dropped(counts: DroppedCounts): DroppedCounts | null {
   return present.length ? Object.fromEntries(present) : null;
 }
 
-const uint32 = (v: unknown) => (typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : 0);
+/** uint32 fields (flags, severity numbers): a number or decimal text, else the request is malformed. */
+function uint32(value: unknown, field: string): number {
+  const n = typeof value === "string" && /^\d{1,10}$/.test(value.trim()) ? Number(value) : value;
+  if (n === undefined || n === null || n === "") return 0;
+  if (typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff) return n;
+  throw new MalformedOtlp(`${field} must be an unsigned 32-bit integer`);
+}
 
 export function mapTraces(request: Record<string, unknown>, ids: IdEncoding): Mapped {
   const spans: SpanRecord[] = [];
@@ -92,9 +99,9 @@ export function mapTraces(request: Record<string, unknown>, ids: IdEncoding): Ma
         const status = isObject(raw.status) ? raw.status : {};
         const events = list(raw.events, "events").map((e): SpanEventRecord => {
           if (!isObject(e)) throw new MalformedOtlp("events items must be objects");
-          const droppedAttributes = uint32(e.droppedAttributesCount);
+          const droppedAttributes = uint32(e.droppedAttributesCount, "events.droppedAttributesCount");
           return {
-            name: String(e.name ?? ""),
+            name: stringField(e.name, "events.name"),
             time_unix_nano: uint64(e.timeUnixNano, "events.timeUnixNano").toString(),
             attributes: keyValues(e.attributes),
             ...(droppedAttributes ? { dropped_attributes_count: droppedAttributes } : {}),
@@ -102,21 +109,21 @@ export function mapTraces(request: Record<string, unknown>, ids: IdEncoding): Ma
         });
         const links = list(raw.links, "links").map((l) => {
           if (!isObject(l)) throw new MalformedOtlp("links items must be objects");
-          const droppedAttributes = uint32(l.droppedAttributesCount);
+          const droppedAttributes = uint32(l.droppedAttributesCount, "links.droppedAttributesCount");
           return {
             trace_id: id(l.traceId, ids, 16) ?? null,
             span_id: id(l.spanId, ids, 8) ?? null,
             trace_state: text(l.traceState),
             attributes: keyValues(l.attributes),
             ...(droppedAttributes ? { dropped_attributes_count: droppedAttributes } : {}),
-            ...(l.flags !== undefined ? { flags: uint32(l.flags) } : {}),
+            ...(l.flags !== undefined ? { flags: uint32(l.flags, "links.flags") } : {}),
           };
         });
         spans.push({
           traceId,
           spanId,
           parentSpanId,
-          name: String(raw.name ?? ""),
+          name: stringField(raw.name, "name"),
           serviceName: res.serviceName,
           kind: readSpanKind(raw.kind ?? 0) ?? "internal",
           statusCode: readStatusCode(status.code ?? 0) ?? "unset",
@@ -129,11 +136,11 @@ export function mapTraces(request: Record<string, unknown>, ids: IdEncoding): Ma
           events,
           links,
           scope: sc ? { ...sc } : null,
-          flags: raw.flags === undefined ? null : uint32(raw.flags),
+          flags: raw.flags === undefined ? null : uint32(raw.flags, "flags"),
           dropped: dropped({
-            attributes: uint32(raw.droppedAttributesCount),
-            events: uint32(raw.droppedEventsCount),
-            links: uint32(raw.droppedLinksCount),
+            attributes: uint32(raw.droppedAttributesCount, "droppedAttributesCount"),
+            events: uint32(raw.droppedEventsCount, "droppedEventsCount"),
+            links: uint32(raw.droppedLinksCount, "droppedLinksCount"),
           }),
         });
       }
@@ -159,7 +166,7 @@ export function mapLogs(request: Record<string, unknown>, ids: IdEncoding, now: 
           rejected.add("a log record has an invalid trace or span id");
           continue;
         }
-        const severityNumber = uint32(raw.severityNumber);
+        const severityNumber = uint32(raw.severityNumber, "severityNumber");
         if (severityNumber > 24) {
           rejected.add("a log record has a severity number outside 0–24");
           continue;
@@ -179,9 +186,9 @@ export function mapLogs(request: Record<string, unknown>, ids: IdEncoding, now: 
           attributes: keyValues(raw.attributes),
           resourceAttributes: res.attributes,
           scope: sc ? { ...sc } : null,
-          flags: raw.flags === undefined ? null : uint32(raw.flags),
+          flags: raw.flags === undefined ? null : uint32(raw.flags, "flags"),
           eventName: text(raw.eventName),
-          droppedAttributesCount: uint32(raw.droppedAttributesCount),
+          droppedAttributesCount: uint32(raw.droppedAttributesCount, "droppedAttributesCount"),
         });
       }
     }
@@ -226,15 +233,15 @@ export function mapMetrics(request: Record<string, unknown>, ids: IdEncoding): M
       const sc = scope(sm.scope);
       for (const metric of list(sm.metrics, "metrics")) {
         if (!isObject(metric)) throw new MalformedOtlp("metrics items must be objects");
-        const name = String(metric.name ?? "");
+        const name = stringField(metric.name, "name");
         const kind = (["gauge", "sum", "histogram", "exponentialHistogram", "summary"] as const).find((k) =>
           isObject(metric[k]),
         );
         const data = kind ? (metric[kind] as Record<string, unknown>) : undefined;
         const dataPoints = data ? list(data.dataPoints, `${name}.dataPoints`) : [];
-        if (!name || name.length > MAX_NAME_LENGTH) {
+        if (!name || utf8Length(name) > MAX_NAME_BYTES) {
           rejected.add(
-            name ? "a metric name is longer than 1024 characters" : "a metric has no name",
+            name ? `a metric name is longer than ${MAX_NAME_BYTES} bytes` : "a metric has no name",
             dataPoints.length,
           );
           continue;
@@ -257,7 +264,7 @@ export function mapMetrics(request: Record<string, unknown>, ids: IdEncoding): M
           unit: text(metric.unit),
           description: text(metric.description),
           serviceName: res.serviceName,
-          temporality: TEMPORALITY[uint32(data.aggregationTemporality)] ?? null,
+          temporality: TEMPORALITY[uint32(data.aggregationTemporality, "aggregationTemporality")] ?? null,
           resourceAttributes: res.attributes,
           scope: sc ? { ...sc } : null,
         } as const;
@@ -274,7 +281,7 @@ export function mapMetrics(request: Record<string, unknown>, ids: IdEncoding): M
             tags: tagsOf(keyValues(dp.attributes)),
             time,
             startTime: start === 0n ? null : start,
-            flags: dp.flags === undefined ? null : uint32(dp.flags),
+            flags: dp.flags === undefined ? null : uint32(dp.flags, "flags"),
             exemplars: exemplars(dp.exemplars, ids),
             value: null,
             ...SINGLE_VALUE,

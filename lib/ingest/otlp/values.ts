@@ -1,5 +1,6 @@
 import { encodeBytes, encodeDouble, encodeInt } from "@/lib/model/attributes";
 import type { Attributes } from "@/lib/model/records";
+import { MAX_NAME_BYTES, truncateUtf8 } from "@/lib/model/text";
 
 // OTLP AnyValue / KeyValue lists → typed JSON (see lib/model/attributes.ts). The input is the
 // OTLP/JSON object shape, which protobuf requests are decoded into as well.
@@ -17,10 +18,21 @@ export function list(value: unknown, field: string): unknown[] {
   return value;
 }
 
+/**
+ * A string field: a string as it is, a number or boolean as its text; anything else is malformed (and is never
+ * turned into text: an array nested 20,000 deep would take the stack with it).
+ */
+export function stringField(value: unknown, field: string): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  throw new MalformedOtlp(`${field} must be a string`);
+}
+
 export function anyValue(value: unknown, depth = 0): unknown {
   if (!isObject(value)) return null;
   if (depth > 64) throw new MalformedOtlp("a value nests deeper than 64 levels");
-  if ("stringValue" in value) return String(value.stringValue ?? "");
+  if ("stringValue" in value) return stringField(value.stringValue, "stringValue");
   if ("boolValue" in value) return value.boolValue === true || value.boolValue === "true";
   if ("intValue" in value) {
     const raw = value.intValue;
@@ -28,7 +40,7 @@ export function anyValue(value: unknown, depth = 0): unknown {
     try {
       return encodeInt(typeof raw === "number" ? Math.trunc(raw) : raw.trim());
     } catch {
-      throw new MalformedOtlp(`intValue "${String(raw)}" is not an integer`);
+      throw new MalformedOtlp(`intValue "${String(raw).slice(0, 40)}" is not an integer`);
     }
   }
   if ("doubleValue" in value) {
@@ -44,7 +56,7 @@ export function anyValue(value: unknown, depth = 0): unknown {
     const kv = isObject(value.kvlistValue) ? value.kvlistValue.values : undefined;
     return keyValues(kv, depth + 1);
   }
-  if ("bytesValue" in value) return encodeBytes(String(value.bytesValue ?? ""));
+  if ("bytesValue" in value) return encodeBytes(stringField(value.bytesValue, "bytesValue"));
   return null; // an empty AnyValue
 }
 
@@ -104,7 +116,7 @@ export function scope(value: unknown): Scope | null {
   if (!isObject(value)) return null;
   const dropped = Number(value.droppedAttributesCount ?? 0);
   return {
-    name: String(value.name ?? ""),
+    name: stringField(value.name, "scope.name"),
     version: text(value.version),
     attributes: keyValues(value.attributes),
     ...(dropped ? { dropped_attributes_count: dropped } : {}),
@@ -116,6 +128,6 @@ export function resource(value: unknown): { attributes: Attributes; serviceName:
   const service = attributes["service.name"];
   return {
     attributes,
-    serviceName: typeof service === "string" && service ? service.slice(0, 1024) : "unknown_service",
+    serviceName: typeof service === "string" && service ? truncateUtf8(service, MAX_NAME_BYTES) : "unknown_service",
   };
 }

@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
+import { DurationParam } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { dateToNanos } from "@/lib/model/time";
 import type { Keyset } from "../keyset";
@@ -30,9 +31,7 @@ export const PipelineEventsResult = z.object({
 /** threshold_seconds by default: the Events page's slow threshold, which also says when a pending task is stuck. */
 export const STUCK_THRESHOLD_SECONDS = 1;
 
-export const StuckThreshold = z.coerce
-  .number()
-  .min(0)
+export const StuckThreshold = DurationParam("s")
   .default(STUCK_THRESHOLD_SECONDS)
   .meta({ description: "pending tasks running longer than this are stuck" });
 

@@ -1,13 +1,13 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { PageParams, RangeParams, resolveRange } from "@/lib/api/params";
+import { DurationParam, PageParams, RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { keyset } from "../keyset";
 import { networkPage, type NetworkResult, type NetworkRow } from "./network";
 import { inRange } from "./range";
 
 export const SlowNetworkQuery = z.object({
-  threshold_seconds: z.coerce.number().min(0).default(1),
+  threshold_seconds: DurationParam("s").default(1),
   ...RangeParams,
   ...PageParams,
 });

@@ -1,0 +1,228 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { z } from "zod";
+import type { Database } from "@/db";
+import { createTestProject, openTestDatabase, uniqueName } from "@/db/testing";
+import { sessions, users } from "@/db/schema";
+import { isServed, type ServedEndpoint } from "@/lib/api/endpoint";
+import { endpoints } from "@/lib/api/endpoints";
+import { openApiDocument } from "@/lib/api/openapi";
+import { encodeCursor } from "@/lib/api/params";
+import { insertApiKey, sha256Hex } from "@/lib/auth/keys";
+import { SCOPES } from "@/lib/auth/scopes";
+import { SESSION_COOKIE } from "@/lib/auth/users";
+import { route } from "@/lib/http/route";
+
+// Every query and path parameter of every endpoint the API serves, sent hostile values one at a time: each answer is
+// an answer (2xx) or a refusal in the error envelope (4xx), never a 500. The endpoints run in process against both
+// stores, through the same route() wrapper the route handlers use.
+
+let database: Database;
+vi.mock("@/db", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("@/db")>()),
+  getDatabase: () => Promise.resolve(database),
+  getAppDatabase: () => Promise.resolve({ database, reads: database }),
+}));
+
+const ORIGIN = "http://localhost";
+let keyHeaders: Record<string, string>;
+let sessionHeaders: Record<string, string>;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  const project = await createTestProject(database);
+  const key = await insertApiKey(database.db, project.projectId, [...SCOPES], "hostile");
+  keyHeaders = { authorization: `Bearer ${key.keyId}:${key.secret}`, "x-tracedeck-project": project.slug };
+  const [user] = await database.db
+    .insert(users)
+    .values({ email: `${uniqueName("hostile")}@example.com`, passwordHash: "unused", role: "admin" })
+    .returning({ id: users.id });
+  const token = randomBytes(32).toString("base64url");
+  await database.db.insert(sessions).values({
+    userId: user!.id,
+    tokenHash: sha256Hex(token),
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
+  sessionHeaders = { cookie: `${SESSION_COOKIE}=${token}`, origin: ORIGIN, host: "localhost" };
+});
+afterAll(async () => {
+  await database.close();
+});
+
+const multibyte = (char: string, n: number) => char.repeat(n);
+
+/** What a fuzzer sends: control characters, huge and non-finite numbers, far times, forged cursors, long text. */
+export const HOSTILE_VALUES: string[] = [
+  "\u0000",
+  "a\u0000b",
+  "",
+  " ",
+  "now-999999w",
+  "now-999999d",
+  "1e308",
+  "-1e308",
+  "1e40",
+  "1e-40",
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "-1",
+  "0",
+  "9007199254740993",
+  "99999999999999999999999999",
+  "-99999999999999999999999999",
+  "0x10",
+  "1.5",
+  "true",
+  "[]",
+  "{}",
+  "' or 1=1--",
+  "\\",
+  "../../x",
+  "%",
+  "\ud800",
+  "a:b",
+  ":",
+  "99999999999999999999:1",
+  "0001-01-01T00:00:00Z",
+  "9999-12-31T23:59:59Z",
+  "275760-09-13T00:00:00Z",
+  "-271821-04-20T00:00:00Z",
+  encodeCursor(["x", 1]),
+  encodeCursor(["99999999999999999999999", "x", "y", 1e308]),
+  encodeCursor([1e308, -1e308, "\u0000"]),
+  encodeCursor(["2024-01-01", "\u0000"]),
+  Buffer.from("[null,null]").toString("base64url"),
+  Buffer.from('["\\u0000",1,"a"]').toString("base64url"),
+  Buffer.from("{}").toString("base64url"),
+  "!!!not-base64!!!",
+  multibyte("é", 1024),
+  multibyte("𝕏", 1024),
+  multibyte("好", 3000),
+  "x".repeat(10_000),
+];
+
+/**
+ * Cursors forged for every sort key of up to four parts: each part a text, a number or a bigint (decimal text) as
+ * the keyset pagination reads them, holding what the database cannot take (NUL, past int64, past float8).
+ */
+function forgedCursors(): string[] {
+  const forged: string[] = [];
+  const values = [
+    { s: '"\\u0000"', n: "1e999", b: '"9999999999999999999"' },
+    { s: JSON.stringify("x".repeat(300)), n: "-1.5", b: '"-9999999999999999999"' },
+  ];
+  const combos = (length: number): string[][] =>
+    length === 0 ? [[]] : combos(length - 1).flatMap((c) => ["s", "n", "b"].map((t) => [...c, t]));
+  for (let length = 1; length <= 4; length++)
+    for (const combo of combos(length))
+      for (const value of values)
+        forged.push(Buffer.from(`[${combo.map((t) => value[t as "s" | "n" | "b"]).join(",")}]`).toString("base64url"));
+  return forged;
+}
+const FORGED_CURSORS = forgedCursors();
+
+/** Values parameters need to reach their verb at all (a metric query needs a metric name). */
+const BASELINE: Record<string, Record<string, string>> = {
+  queryMetric: { name: "cpu" },
+};
+
+const PATH_VALUES: Record<string, string> = {
+  trace_id: "0af7651916cd43dd8448eb211c80319c",
+  name: "svc",
+  task_id: "task-1",
+  id: "00000000-0000-0000-0000-000000000000",
+  slug: "default",
+  key_id: "tfk_missing",
+};
+
+interface Operation {
+  operationId: string;
+  parameters?: { name: string; in: "query" | "path" | "header" | "cookie" }[];
+}
+
+/** Each operation of the OpenAPI document with the parameters it documents, and the endpoint serving it. */
+const operations = Object.values(
+  (openApiDocument() as { paths: Record<string, Record<string, Operation>> }).paths,
+).flatMap((methods) => Object.values(methods));
+
+const endpointOf = (operation: Operation) => (endpoints as Record<string, unknown>)[operation.operationId];
+const served = (e: unknown): e is ServedEndpoint =>
+  typeof e === "object" && e !== null && isServed(e as ServedEndpoint);
+
+function urlOf(
+  endpoint: ServedEndpoint,
+  params: Record<string, string>,
+  query: Record<string, string | string[]>,
+): string {
+  const path = endpoint.path.replace(/\{(\w+)\}/g, (_, name: string) =>
+    encodeURIComponent(params[name]!.toWellFormed()),
+  );
+  const pairs = Object.entries(query).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one) => [k, one]));
+  const search = new URLSearchParams(pairs).toString();
+  return `${ORIGIN}${path}${search ? `?${search}` : ""}`;
+}
+
+async function call(
+  endpoint: ServedEndpoint,
+  params: Record<string, string>,
+  query: Record<string, string | string[]>,
+): Promise<{ status: number; body: unknown }> {
+  const headers = endpoint.scope === "instance" ? sessionHeaders : keyHeaders;
+  const method = endpoint.method.toUpperCase();
+  const request = new Request(urlOf(endpoint, params, query), {
+    method,
+    headers: { ...headers, ...(endpoint.body ? { "content-type": "application/json" } : {}) },
+    body: endpoint.body ? "{}" : undefined,
+  });
+  const response = await route(endpoint)(request, { params: Promise.resolve(params) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+function expectRefusedOrAnswered(result: { status: number; body: unknown }, what: string): void {
+  expect(result.status, `${what}: ${JSON.stringify(result.body)?.slice(0, 300)}`).toBeLessThan(500);
+  if (result.status >= 400) {
+    expect(result.body, what).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+  }
+}
+
+describe("hostile parameters", () => {
+  it("covers every operation of the OpenAPI document that has query or path parameters", () => {
+    const withParameters = operations.filter((o) => o.parameters?.some((p) => p.in === "query" || p.in === "path"));
+    expect(withParameters.length).toBeGreaterThan(20);
+    // all but /metrics (the Prometheus exposition, served by route() too) and the OTLP receivers (no parameters)
+    for (const operation of withParameters) expect(served(endpointOf(operation)), operation.operationId).toBe(true);
+  });
+
+  for (const operation of operations) {
+    const endpoint = endpointOf(operation);
+    const queryKeys = (operation.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name);
+    const pathKeys = (operation.parameters ?? []).filter((p) => p.in === "path").map((p) => p.name);
+    if (queryKeys.length + pathKeys.length === 0 || !served(endpoint)) continue;
+    it(`${endpoint.method.toUpperCase()} ${endpoint.path}: every hostile value of every parameter is a 2xx or 4xx`, async () => {
+      const baseParams = Object.fromEntries(pathKeys.map((k) => [k, PATH_VALUES[k] ?? "x"]));
+      const baseQuery = BASELINE[endpoint.name] ?? {};
+      for (const value of HOSTILE_VALUES) {
+        for (const key of pathKeys) {
+          const result = await call(endpoint, { ...baseParams, [key]: value }, baseQuery);
+          expectRefusedOrAnswered(result, `path ${key}=${JSON.stringify(value.slice(0, 40))}`);
+        }
+        for (const key of queryKeys) {
+          if (key === "cursor") continue;
+          const result = await call(endpoint, baseParams, { ...baseQuery, [key]: value });
+          expectRefusedOrAnswered(result, `query ${key}=${JSON.stringify(value.slice(0, 40))}`);
+          // a repeated parameter, as attr= and tag= are sent
+          const repeated = await call(endpoint, baseParams, { ...baseQuery, [key]: [value, value] });
+          expectRefusedOrAnswered(repeated, `query ${key}=${JSON.stringify(value.slice(0, 40))} twice`);
+        }
+      }
+      if (queryKeys.includes("cursor")) {
+        for (const cursor of [...HOSTILE_VALUES, ...FORGED_CURSORS]) {
+          const result = await call(endpoint, baseParams, { ...baseQuery, cursor });
+          expectRefusedOrAnswered(result, `cursor ${Buffer.from(cursor, "base64url").toString().slice(0, 60)}`);
+        }
+      }
+    });
+  }
+});
