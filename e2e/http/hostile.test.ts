@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createKey, dashboardCookie, startServer, type RunningServer } from "./server";
+
+// What a fuzz run sent the production server, on both stores: each is refused with a 4xx in the error envelope
+// (or an item of a batch is refused on its own), and the server goes on answering. The in-process sweeps
+// (lib/api/hostile.db.test.ts, lib/ingest/hostile.db.test.ts) send the rest; this checks the parts only the real
+// server has: Next's routing of encoded paths, the dashboard's pages, a real socket.
+
+const forgedCursor = Buffer.from('["9999999999999999999","\\u0000"]').toString("base64url");
+
+const REFUSED_GETS = [
+  "/api/v1/pipeline/events/%00",
+  "/api/v1/services/a%00b/operations",
+  "/api/v1/traces/%00",
+  "/api/v1/logs?q=%00",
+  "/api/v1/traces?service=%00",
+  "/api/v1/traces?from=now-999999w",
+  "/api/v1/traces?min_duration_ms=1e40",
+  "/api/v1/pipeline/events/slow?threshold_seconds=1e308",
+  "/api/v1/pipeline/network/slow?threshold_seconds=Infinity",
+  `/api/v1/pipeline/events?cursor=${forgedCursor}`,
+  `/api/v1/logs?cursor=${forgedCursor}`,
+  "/api/v1/traces/%zz",
+];
+
+const PAGES = ["/events/%00", "/traces/%00", "/services/%00", "/services/a%00b", "/logs?q=%00", "/traces?service=%00"];
+
+describe.each(["pglite", "postgres"] as const)("hostile requests to the server on %s", (store) => {
+  let server: RunningServer;
+  let key: string;
+  let cookie: string;
+  beforeAll(async () => {
+    server = await startServer(store === "postgres" ? { databaseUrl: inject("serverPostgresUrl") } : {});
+    key = await createKey(server.env, "ingest,read");
+    cookie = await dashboardCookie(server.url);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const get = (path: string) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+
+  it.each(REFUSED_GETS)("GET %s is a 400 in the error envelope", async (path) => {
+    const response = await get(path);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: { code: "validation_failed", message: expect.any(String) },
+    });
+  });
+
+  it("dashboard pages named with hostile values answer without a server error", async () => {
+    for (const path of PAGES) {
+      const response = await fetch(`${server.url}${path}`, { headers: { cookie } });
+      expect(response.status, path).toBeLessThan(500);
+    }
+  });
+
+  it("a batch with a span past int64, a name past a btree row and a 20,000-deep attribute keeps its valid span", async () => {
+    const span = (name: string, extra: Record<string, unknown> = {}) => ({
+      name,
+      service_name: "fuzz",
+      start_time: new Date().toISOString(),
+      duration_ms: 5,
+      ...extra,
+    });
+    const deep = '{"a":'.repeat(20_000) + '"\\u0000"' + "}".repeat(20_000);
+    const body =
+      `{"spans":[${JSON.stringify(span("kept"))},${JSON.stringify(span("too long", { duration_ms: 9e12 }))},` +
+      `${JSON.stringify(span("好".repeat(1000)))},${JSON.stringify(span("deep")).replace('"duration_ms"', `"attributes":{"x":${deep}},"duration_ms"`)}]}`;
+    const response = await fetch(`${server.url}/api/v1/spans`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body,
+    });
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as { accepted: number; rejected: number; errors: { index: number }[] };
+    expect(answer).toMatchObject({ accepted: 1, rejected: 3 });
+    expect(answer.errors.map((e) => e.index)).toEqual([1, 2, 3]);
+    // and the server is still there
+    expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
+  });
+});
