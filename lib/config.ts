@@ -2,6 +2,7 @@
 // marker to an empty module, and so does the rest of the server code that runs outside Next: the CLIs run under
 // `tsx --conditions=react-server` (package.json's scripts), the tests alias it (vitest.config.ts).
 import "server-only";
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -13,6 +14,51 @@ const optional = <T extends z.ZodType>(schema: T) =>
 export const MAX_RETENTION_DAYS = 3650;
 const RetentionDays = z.coerce.number().int().min(1).max(MAX_RETENTION_DAYS);
 const PostgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL");
+const isNetwork = (entry: string) => {
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  return (
+    family !== 0 &&
+    rest.length === 0 &&
+    (prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)))
+  );
+};
+const AllowedNetworks = z
+  .string()
+  .transform((v) => v.trim())
+  .transform((v) =>
+    ["true", "1"].includes(v)
+      ? true
+      : ["false", "0"].includes(v)
+        ? false
+        : v
+            .split(",")
+            .map((e) => e.trim())
+            .filter(Boolean),
+  )
+  .refine(
+    (v) => typeof v === "boolean" || v.every(isNetwork),
+    "must be true, false, or a comma-separated list of IP addresses and CIDR blocks (10.0.0.0/8, fd00::/8)",
+  );
+const NetworkList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (v) => v.every(isNetwork),
+    "must be a comma-separated list of IP addresses and CIDR blocks, IPv4 or IPv6 (127.0.0.1,10.0.0.0/8,fd00::/8)",
+  );
+const SecretKey = z
+  .string()
+  .trim()
+  .refine(
+    (v) => /^[0-9a-f]{64}$/i.test(v) || (/^[A-Za-z0-9+/_-]{43}=?$/.test(v) && Buffer.from(v, "base64").length === 32),
+    "must be 32 bytes: 64 hex digits or 44 characters of base64 (openssl rand -base64 32)",
+  );
 
 const Env = z.object({
   PORT: optional(z.coerce.number().int().min(1).max(65535)),
@@ -53,6 +99,14 @@ const Env = z.object({
   TRACEDECK_MAINTENANCE_INTERVAL_MS: optional(z.coerce.number().int().min(1000).max(3_600_000)),
   /** milliseconds between rollup passes (the marked minutes computed again) */
   TRACEDECK_ROLLUP_INTERVAL_MS: optional(z.coerce.number().int().min(100).max(60_000)),
+  /** publishers may send to loopback, link-local and private addresses: true, or a comma-separated list of addresses and CIDR blocks */
+  TRACEDECK_ALLOW_PRIVATE_TARGETS: optional(AllowedNetworks),
+  /** the key publisher credentials are encrypted with at rest: 32 bytes as 64 hex digits or base64 */
+  TRACEDECK_SECRET_KEY: optional(SecretKey),
+  /** the reverse proxies whose X-Forwarded-For says who their client is: addresses and CIDR blocks */
+  TRACEDECK_TRUSTED_PROXIES: optional(NetworkList),
+  /** days a dashboard session may go unused before it ends (it ends 30 days after sign-in in any case) */
+  TRACEDECK_SESSION_IDLE_DAYS: optional(z.coerce.number().int().min(1).max(30)),
 });
 
 /** Combinations no variable can check on its own. */
@@ -89,6 +143,13 @@ export interface Config {
   };
   maintenanceIntervalMs: number;
   rollupIntervalMs: number;
+  /** private addresses publishers may send to: all (true), none (false), or these addresses and CIDR blocks */
+  allowPrivateTargets: boolean | string[];
+  /** the key publisher credentials are encrypted with, as given; unset: a key file in the data directory */
+  secretKey: string | undefined;
+  /** addresses and CIDR blocks of the reverse proxies trusted to name the client in X-Forwarded-For */
+  trustedProxies: string[];
+  sessionIdleDays: number;
 }
 
 let cached: Config | undefined;
@@ -129,6 +190,10 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     },
     maintenanceIntervalMs: env.TRACEDECK_MAINTENANCE_INTERVAL_MS ?? 5 * 60_000,
     rollupIntervalMs: env.TRACEDECK_ROLLUP_INTERVAL_MS ?? 10_000,
+    allowPrivateTargets: env.TRACEDECK_ALLOW_PRIVATE_TARGETS ?? false,
+    secretKey: env.TRACEDECK_SECRET_KEY,
+    trustedProxies: env.TRACEDECK_TRUSTED_PROXIES ?? [],
+    sessionIdleDays: env.TRACEDECK_SESSION_IDLE_DAYS ?? 7,
   };
 }
 

@@ -190,6 +190,19 @@ const TARGETS: Target[] = [
     bytes_received: 2000,
     error: "timeout",
   }),
+  native("ingestPublisherStatus", "/api/v1/publishers/status", "publishers", {
+    name: "es-forwarder",
+    type: "elasticsearch",
+    target: "https://es.example.com:9200",
+    state: "failing",
+    last_success_at: T,
+    last_error: "timeout",
+    last_error_at: T,
+    sent_count: 10,
+    failed_count: 1,
+    dropped_count: 0,
+    backlog: 5,
+  }),
   {
     name: "/api/v2/spans (Zipkin)",
     good: {

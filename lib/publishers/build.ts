@@ -1,6 +1,7 @@
 import type { ClientOptions } from "@elastic/elasticsearch";
 import type { Db } from "@/db";
 import { pipelineSeries } from "@/lib/query/exposition";
+import type { TargetGuard } from "./egress";
 import { ElasticsearchTarget } from "./elasticsearch";
 import { forwarderOptions, validateConfig, type PublisherConfig, type PublisherType } from "./config";
 import { Forwarder, type ForwarderState, type ForwarderStatus } from "./forwarder";
@@ -33,6 +34,8 @@ export interface BuildContext {
   elasticsearch?: Partial<ClientOptions>;
   /** The clock (epoch ms) record publishers back off by (default Date.now). */
   now?: () => number;
+  /** What its targets may connect to. */
+  guard: TargetGuard;
 }
 
 class RecordPublisher implements RunningPublisher {
@@ -128,6 +131,7 @@ export function buildPublisher(
         nodes: c.hosts ?? [c.url!],
         indexPrefix: c.index_prefix,
         timeoutMs: options.timeoutMs,
+        guard: context.guard,
         ...(auth ? { auth } : {}),
         ...(context.elasticsearch ? { clientOptions: context.elasticsearch } : {}),
       });
@@ -139,6 +143,7 @@ export function buildPublisher(
         url: c.url,
         project: context.projectSlug,
         publisher: context.name,
+        guard: context.guard,
         ...(c.secret ? { secret: c.secret } : {}),
       });
       return new RecordPublisher(new Set(c.signals), new Forwarder(target, forwarderOptions(c), context.now));
@@ -162,6 +167,7 @@ export function buildPublisher(
         retryInitialMs: options.retryInitialMs,
         retryMaxMs: options.retryMaxMs,
         timeoutMs: options.timeoutMs,
+        guard: context.guard,
       });
       return new PushPublisher(pusher);
     }

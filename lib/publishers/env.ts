@@ -1,8 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { projects, publishers } from "@/db/schema";
 import { PUBLISHER_TYPES, validateConfig } from "./config";
+import { defaultGuard } from "./egress";
+import { sealSecrets } from "./secrets";
+import { checkTargets } from "./targets";
 import { errorMessage } from "@/lib/shared/error-message";
 
 // TRACEDECK_PUBLISHERS: server-side publishers declared in the environment (deployments that keep
@@ -40,20 +44,29 @@ export async function applyEnvPublishers(db: Db, json: string): Promise<{ saved:
     try {
       const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.slug, p.project));
       if (!project) throw new Error(`no project "${p.project}"`);
-      const config = validateConfig(p.type, p.config);
+      const checked = validateConfig(p.type, p.config);
+      await checkTargets(p.type, checked, defaultGuard());
       const [existing] = await db
         .select({ id: publishers.id })
         .from(publishers)
         .where(and(eq(publishers.projectId, project.id), eq(publishers.origin, "server"), eq(publishers.name, p.name)));
+      const id = existing?.id ?? randomUUID();
+      const config = sealSecrets(checked, { projectId: project.id, publisherId: id });
       if (existing)
         await db
           .update(publishers)
           .set({ type: p.type, config, enabled: p.enabled, updatedAt: new Date() })
-          .where(eq(publishers.id, existing.id));
+          .where(eq(publishers.id, id));
       else
-        await db
-          .insert(publishers)
-          .values({ projectId: project.id, name: p.name, type: p.type, origin: "server", config, enabled: p.enabled });
+        await db.insert(publishers).values({
+          id,
+          projectId: project.id,
+          name: p.name,
+          type: p.type,
+          origin: "server",
+          config,
+          enabled: p.enabled,
+        });
       saved += 1;
     } catch (error) {
       problems.push(`TRACEDECK_PUBLISHERS ${p.name}: ${errorMessage(error)}`);

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { SendFailure } from "./failure";
 import { backoffMs, DEGRADED_FOR_MS, Forwarder, type Delivery, type ForwarderOptions, type Target } from "./forwarder";
 
 const open: Forwarder<number>[] = [];
@@ -59,13 +60,14 @@ describe("Forwarder", () => {
 
   it("opens its circuit on a failure: nothing is sent until the backoff has passed, then the same records go first", async () => {
     let up = false;
-    const { t, batches } = target(() => (up ? { rejected: 0 } : new Error("connect ECONNREFUSED")));
+    const down = new SendFailure("could not connect to es.example:9200: connection refused");
+    const { t, batches } = target(() => (up ? { rejected: 0 } : down));
     const clock = { now: 0 };
     const f = forwarder(t, clock);
     f.offer([1, 2]);
     await f.flush();
     expect(batches).toHaveLength(1);
-    expect(f.status()).toMatchObject({ state: "failing", sent: 0, backlog: 2, lastError: "connect ECONNREFUSED" });
+    expect(f.status()).toMatchObject({ state: "failing", sent: 0, backlog: 2, lastError: down.message });
 
     f.offer([3, 4]); // a full batch would normally be sent at once
     await f.flush();
@@ -114,7 +116,7 @@ describe("Forwarder", () => {
   });
 
   it("keeps at most its bound, dropping the oldest and counting them", async () => {
-    const { t, batches } = target(() => new Error("down"));
+    const { t, batches } = target(() => new SendFailure("down"));
     const f = forwarder(t, { now: 0 }, { maxQueue: 4, batchSize: 100 });
     f.offer([1, 2, 3]);
     await f.flush();
@@ -141,7 +143,7 @@ describe("Forwarder", () => {
   });
 
   it("hands its queue to the forwarder that replaces it", async () => {
-    const down = target(() => new Error("down"));
+    const down = target(() => new SendFailure("down"));
     const up = target(() => ({ rejected: 0 }));
     const before = forwarder(down.t, { now: 0 });
     before.offer([1, 2]);
@@ -151,5 +153,25 @@ describe("Forwarder", () => {
     await after.flush();
     expect(up.batches).toEqual([[1, 2]]);
     expect(before.backlog).toBe(0);
+  });
+
+  it("shows only its own words for a failure, never the text of an error a target threw", async () => {
+    const leaky = Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:9200 <html>MARKER-internal-page</html>"), {
+      code: "ECONNREFUSED",
+    });
+    const odd = new Error("MARKER-odd-failure");
+    for (const [thrown, shown] of [
+      [leaky, /^could not connect to the target: connection refused$/],
+      [odd, /^the send to the target failed; the server log has the details$/],
+    ] as const) {
+      const { t } = target(() => thrown);
+      const f = forwarder(t, { now: 0 });
+      f.offer([1]);
+      const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
+      await f.flush();
+      log.mockRestore();
+      expect(f.status().lastError).toMatch(shown);
+      expect(f.status().lastError).not.toContain("MARKER");
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { errorMessage } from "@/lib/shared/error-message";
+import { describeFailure } from "./failure";
 
 // How a server-side publisher moves records to its target without ever slowing ingest: ingest
 // hands records over synchronously (`offer`) after they are committed to Tracedeck's own store;
@@ -188,7 +188,7 @@ export class Forwarder<T> {
       try {
         delivery = await this.target.send(batch, AbortSignal.timeout(this.options.timeoutMs));
       } catch (error) {
-        this.fail(errorMessage(error));
+        this.fail(describeFailure(error));
         this.requeue(batch);
         return;
       }

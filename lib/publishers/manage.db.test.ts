@@ -6,6 +6,7 @@ import type { Database } from "@/db/testing/tables";
 import type { Ctx } from "@/lib/auth/context";
 import { listPublishers, publisherSeries, PublisherSeriesQuery } from "@/lib/query/publishers";
 import { createPublisher, ingestPublisherStatus, mergeSecrets, redactConfig, updatePublisher } from "./manage";
+import { openSecrets } from "./secrets";
 
 let database: Database;
 let ctx: Ctx;
@@ -66,7 +67,9 @@ describe("server-side publishers", () => {
       database.db,
       sql`select config from publishers where id = ${id}`,
     );
-    expect(stored!.config.api_key).toBe("k-123");
+    // stored sealed, for this publisher: it opens to what was saved
+    expect(stored!.config.api_key).toMatch(/^enc:v1:/);
+    expect(openSecrets(stored!.config, { projectId: ctx.projectId, publisherId: id }).api_key).toBe("k-123");
 
     await expect(updatePublisher({ ctx, input: { id, body: {} } })).rejects.toThrow();
     await expect(updatePublisher({ ctx: other, input: { id, body: { enabled: true } } })).rejects.toMatchObject({

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { publisherSamples, publishers, publisherStatus } from "@/db/schema";
@@ -6,15 +7,16 @@ import { MAX_REPORTED_ERRORS, validateBatch, type IngestResult } from "@/lib/ing
 import { ApiError } from "@/lib/errors";
 import { parseTime } from "@/lib/model/time";
 import { PUBLISHER_TYPES, validateConfig, withoutUserInfo } from "./config";
+import { defaultGuard } from "./egress";
 import { publisherRuntime } from "./runtime";
+import { openSecrets, sealSecrets, SECRET_KEY, type SecretScope } from "./secrets";
+import { checkTargets } from "./targets";
 
 // Publishers as people configure them (server-side forwarders, from the Publishers page and the
 // admin API) and as applications' SDKs report them (status heartbeats).
 
 export const PUBLISHER_STATES = ["healthy", "degraded", "failing", "disabled"] as const;
 
-/** Config keys whose values are credentials: stored, used, never answered back. */
-const SECRET_KEY = /secret|password|token|api[_-]?key|credential|auth/i;
 export const REDACTED = "••••••";
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -77,16 +79,63 @@ export const PublisherUpdate = z
   });
 export const PublisherParams = z.object({ id: z.uuid({ message: "must be a publisher id (a UUID)" }) });
 
+/** A config checked for its type and its targets, with its credentials sealed for the publisher: what is stored. */
+async function storedConfig(
+  type: (typeof PUBLISHER_TYPES)[number],
+  config: Record<string, unknown>,
+  scope: SecretScope,
+): Promise<Record<string, unknown>> {
+  const checked = validateConfig(type, config);
+  await checkTargets(type, checked, defaultGuard());
+  try {
+    return sealSecrets(checked, scope);
+  } catch (error) {
+    console.error(`tracedeck: publisher credentials cannot be encrypted: ${(error as Error).message}`);
+    throw new ApiError("unavailable", "publisher credentials cannot be encrypted: the server's key is not available");
+  }
+}
+
 export async function createPublisher({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<{ id: string }> {
   const { name, type, config, enabled } = PublisherCreate.parse(input);
+  // the id is known before the insert: the sealed credentials are bound to it
+  const id = randomUUID();
   const [created] = await ctx.db
     .insert(publishers)
-    .values({ projectId: ctx.projectId, name, type, origin: "server", config: validateConfig(type, config), enabled })
+    .values({
+      id,
+      projectId: ctx.projectId,
+      name,
+      type,
+      origin: "server",
+      config: await storedConfig(type, config, { projectId: ctx.projectId, publisherId: id }),
+      enabled,
+    })
     .onConflictDoNothing()
     .returning({ id: publishers.id });
   if (!created) throw new ApiError("unprocessable", `a publisher "${name}" exists already`);
   await publisherRuntime(ctx.database)?.refresh();
   return created;
+}
+
+/** An edited config merged with the stored credentials it sent back redacted, checked and sealed again. */
+async function editedConfig(
+  stored: typeof publishers.$inferSelect,
+  edited: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const scope = { projectId: stored.projectId, publisherId: stored.id };
+  const unreadable: string[] = [];
+  const marker = `unreadable-${randomUUID()}`;
+  const current = openSecrets(stored.config, scope, {
+    unreadable: (at) => (unreadable.push(at), marker),
+  });
+  const merged = mergeSecrets(current, edited);
+  if (JSON.stringify(merged).includes(marker))
+    throw new ApiError(
+      "unprocessable",
+      `the stored ${unreadable.map((at) => `config.${at}`).join(", ")} cannot be decrypted with this server's key: enter it again`,
+      unreadable.map((at) => ({ path: `config.${at}`, message: "cannot be decrypted with this server's key" })),
+    );
+  return storedConfig(stored.type, merged, scope);
 }
 
 export async function updatePublisher({
@@ -104,15 +153,14 @@ export async function updatePublisher({
   if (!stored) throw new ApiError("not_found", `no publisher ${input.id}`);
   if (stored.origin !== "server")
     throw new ApiError("unprocessable", "an SDK's publisher is configured in its application, not here");
+  const config = update.config !== undefined ? await editedConfig(stored, update.config) : undefined;
   try {
     await ctx.db
       .update(publishers)
       .set({
         ...(update.name !== undefined ? { name: update.name } : {}),
         ...(update.enabled !== undefined ? { enabled: update.enabled } : {}),
-        ...(update.config !== undefined
-          ? { config: validateConfig(stored.type, mergeSecrets(stored.config, update.config)) }
-          : {}),
+        ...(config !== undefined ? { config } : {}),
         updatedAt: new Date(),
       })
       .where(eq(publishers.id, stored.id));
@@ -134,7 +182,8 @@ const Time = z.union([z.string(), z.number()]).transform((value, ctx) => {
   }
   return new Date(Number(nanos / 1_000_000n));
 });
-const Count = z.number().int().min(0);
+/** Counts of records: exact as JSON numbers are (2^53), as bigint columns hold them. */
+const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const PublisherStatusIn = z.object({
   name: z.string().trim().min(1).max(200),
@@ -152,7 +201,7 @@ export const PublisherStatusIn = z.object({
   sent_count: Count.default(0),
   failed_count: Count.default(0),
   dropped_count: Count.default(0).meta({ description: "records a full queue let go" }),
-  backlog: Count.default(0),
+  backlog: z.number().int().min(0).max(2_147_483_647).default(0).meta({ description: "records waiting to be sent" }),
 });
 
 /** SDK heartbeats: each publisher (by name) gets its status replaced and a sample for its chart. */

@@ -1,7 +1,9 @@
 import type { PipelineSeries } from "@/lib/query/exposition";
-import { errorMessage } from "@/lib/shared/error-message";
 import { metricsPush } from "@/lib/shared/metrics-push";
+import type { TargetGuard } from "./egress";
+import { answered, describeFailure, hostPort, SendFailure } from "./failure";
 import { backoffMs, Health, type ForwarderStatus } from "./forwarder";
+import { GuardedPoster } from "./request";
 
 // Pushes a project's pipeline series (the ones /metrics serves) to a Prometheus remote-write
 // endpoint (protobuf + snappy) or an OTLP/HTTP metrics endpoint, on an interval. The series are
@@ -19,6 +21,8 @@ export interface PushOptions {
   retryInitialMs: number;
   retryMaxMs: number;
   timeoutMs: number;
+  /** What the pusher may connect to. */
+  guard: TargetGuard;
 }
 
 export class MetricPusher {
@@ -29,11 +33,13 @@ export class MetricPusher {
   /** Samples the last push that failed carried: what is waiting. */
   private waiting = 0;
   private readonly startedAt = BigInt(Date.now()) * 1_000_000n;
+  private readonly poster: GuardedPoster;
 
   constructor(
     private readonly collect: () => Promise<PipelineSeries>,
     private readonly options: PushOptions,
   ) {
+    this.poster = new GuardedPoster(options.guard);
     this.timer = setInterval(() => void this.push(), options.intervalMs);
     this.timer.unref();
   }
@@ -59,8 +65,7 @@ export class MetricPusher {
       count = push.points;
       if (count === 0) return;
       const { basicAuth } = this.options;
-      const response = await fetch(this.options.url, {
-        method: "POST",
+      const status = await this.poster.post(this.options.url, {
         headers: {
           ...push.headers,
           ...(basicAuth
@@ -73,16 +78,12 @@ export class MetricPusher {
         body: push.body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
-      const text = await response.text().catch(() => "");
-      if (!response.ok)
-        throw new Error(
-          `${otlp ? "OTLP export" : "remote write"} answered ${response.status}${text ? `: ${text.trim().slice(0, 300)}` : ""}`,
-        );
+      if (status < 200 || status >= 300) throw new SendFailure(answered(otlp ? "OTLP export" : "remote write", status));
       this.waiting = 0;
       this.health.succeeded(count);
     } catch (error) {
       this.waiting = count;
-      this.health.attemptFailed(errorMessage(error));
+      this.health.attemptFailed(describeFailure(error, hostPort(this.options.url)));
       this.openUntil =
         Date.now() + backoffMs(this.health.consecutiveFailures, this.options.retryInitialMs, this.options.retryMaxMs);
     }
@@ -95,5 +96,6 @@ export class MetricPusher {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.pushing;
+    this.poster.close();
   }
 }

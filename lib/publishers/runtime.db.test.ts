@@ -9,6 +9,8 @@ import { publishers, publisherStatus, type Database } from "@/db/testing/tables"
 import type { Ctx } from "@/lib/auth/context";
 import { ingestLogs, ingestNetworkOps, ingestPipelineEvents, ingestSpans } from "@/lib/ingest/native";
 import { listPublishers } from "@/lib/query/publishers";
+import { isPrivateAddress } from "./addresses";
+import { targetGuard, type TargetGuard } from "./egress";
 import { applyEnvPublishers } from "./env";
 import { createPublisher, updatePublisher } from "./manage";
 import { PublisherRuntime } from "./runtime";
@@ -39,11 +41,12 @@ const DAY = Date.UTC(2026, 2, 14, 12) / 1000;
 /** The runtimes' clock: it starts at the wall clock's time and moves only when a test moves it past a backoff. */
 const clock = { now: Date.now() };
 
-function runtime(ctx: Ctx, options: { elasticsearch?: Mock } = {}): PublisherRuntime {
+function runtime(ctx: Ctx, options: { elasticsearch?: Mock; guard?: TargetGuard } = {}): PublisherRuntime {
   const r = new PublisherRuntime(database, {
     intervalMs: 60_000,
     projectIds: [ctx.projectId],
     now: () => clock.now,
+    ...(options.guard ? { guard: options.guard } : {}),
     ...(options.elasticsearch ? { elasticsearch: { Connection: options.elasticsearch.getConnection() } } : {}),
   });
   runtimes.push(r);
@@ -67,7 +70,7 @@ async function statusOf(id: string) {
 }
 
 /** A loopback webhook receiver: answers `status()` to each request and keeps the bodies of the ones it accepted. */
-async function receiver(status: () => number = () => 200) {
+async function receiver(status: () => number = () => 200, answer = "overloaded") {
   const received: { headers: IncomingMessage["headers"]; body: string }[] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -75,7 +78,7 @@ async function receiver(status: () => number = () => 200) {
     request.on("end", () => {
       const code = status();
       if (code < 300) received.push({ headers: request.headers, body: Buffer.concat(chunks).toString() });
-      response.writeHead(code, { "content-type": "text/plain" }).end(code < 300 ? "" : "overloaded");
+      response.writeHead(code, { "content-type": "text/plain" }).end(code < 300 ? "" : answer);
     });
   });
   servers.push(server);
@@ -251,7 +254,7 @@ describe("Elasticsearch publisher", () => {
     await r.flush();
     await r.writeStatus();
     expect(await statusOf(id)).toMatchObject({ sentCount: 1, failedCount: 1, backlog: 1, state: "failing" });
-    expect((await statusOf(id))?.lastError).toMatch(/429 es_rejected_execution_exception/);
+    expect((await statusOf(id))?.lastError).toMatch(/answered 429 \(es_rejected_execution_exception\)/);
 
     clock.now += 60; // past the backoff
     await r.flush();
@@ -320,7 +323,8 @@ describe("webhook publisher", () => {
     await r.writeStatus();
     const failing = await statusOf(id);
     expect(failing).toMatchObject({ state: "failing", sentCount: 0, backlog: 5 });
-    expect(failing?.lastError).toMatch(/webhook answered 503: overloaded/);
+    // the status code only: the receiver's body ("overloaded") is not Tracedeck's to show
+    expect(failing?.lastError).toBe("webhook answered 503");
     // the circuit is open: flushing again within the backoff sends nothing
     const before = requests;
     await r.flush();
@@ -657,5 +661,92 @@ describe("configuration", () => {
     await restarted.writeStatus();
     expect(moved.taskIds()).toEqual(["m1", "m2", "m4", "m5"]);
     expect(await statusOf(id)).toMatchObject({ state: "healthy", sentCount: 4 });
+  });
+});
+
+describe("targets at send time", () => {
+  /** Production's rule (no private address) but for these loopback ports, with names resolved by the test. */
+  const onlyPorts = (ports: number[], names: Record<string, string> = {}): TargetGuard => ({
+    allows: (address, port) => !isPrivateAddress(address) || (address === "127.0.0.1" && ports.includes(port)),
+    lookup: async (hostname) => [{ address: names[hostname] ?? "203.0.113.1", family: 4 }],
+  });
+
+  async function failingWith(ctx: Ctx, id: string, r: PublisherRuntime, ids: string[]) {
+    await r.tick();
+    await ingestPipelineEvents({ ctx, input: events(ids) });
+    await r.flush();
+    await r.writeStatus();
+    const status = await statusOf(id);
+    const [listed] = (await listPublishers({ ctx })).publishers.filter((p) => p.id === id);
+    expect(listed?.last_error).toBe(status?.lastError);
+    return status;
+  }
+
+  it("are refused when private, literally or by what a public-looking name resolves to, and nothing is sent", async () => {
+    const ctx = await createTestProject(database);
+    const hook = await receiver();
+    const literal = await createPublisher({
+      ctx,
+      input: { name: "literal", type: "webhook", config: { url: hook.url, ...FAST } },
+    });
+    const port = new URL(hook.url).port;
+    const named = await createPublisher({
+      ctx,
+      input: { name: "named", type: "webhook", config: { url: `http://hooks.example.com:${port}/hook`, ...FAST } },
+    });
+    const r = runtime(ctx, { guard: onlyPorts([], { "hooks.example.com": "127.0.0.1" }) });
+    expect(await failingWith(ctx, literal.id, r, ["s1"])).toMatchObject({
+      state: "failing",
+      backlog: 1,
+      lastError: "the target is a private address (127.0.0.1); set TRACEDECK_ALLOW_PRIVATE_TARGETS to allow it",
+    });
+    expect((await statusOf(named.id))?.lastError).toBe(
+      "the target hooks.example.com resolves to a private address (127.0.0.1); set TRACEDECK_ALLOW_PRIVATE_TARGETS to allow it",
+    );
+    expect(hook.received).toHaveLength(0);
+  });
+
+  it("are refused on a redirect from an allowed target to a private one", async () => {
+    const ctx = await createTestProject(database);
+    const inside = await receiver();
+    const insidePort = new URL(inside.url).port;
+    const redirecting = createServer((request, response) => {
+      request.resume();
+      response.writeHead(307, { location: `http://127.0.0.1:${insidePort}/admin` }).end();
+    });
+    servers.push(redirecting);
+    redirecting.listen(0, "127.0.0.1");
+    await once(redirecting, "listening");
+    const allowedPort = (redirecting.address() as AddressInfo).port;
+    const { id } = await createPublisher({
+      ctx,
+      input: { name: "bounce", type: "webhook", config: { url: `http://127.0.0.1:${allowedPort}/hook`, ...FAST } },
+    });
+    const r = runtime(ctx, { guard: onlyPorts([allowedPort]) });
+    expect((await failingWith(ctx, id, r, ["r1"]))?.lastError).toBe(
+      "the target is a private address (127.0.0.1); set TRACEDECK_ALLOW_PRIVATE_TARGETS to allow it",
+    );
+    expect(inside.received).toHaveLength(0);
+  });
+
+  it("that answer with an error have their status code shown, never their body", async () => {
+    const ctx = await createTestProject(database);
+    const marker = `MARKER-${uniqueName("body")}`;
+    const hook = await receiver(() => 500, `<html>${marker}</html>`);
+    const remote = await receiver(() => 500, marker);
+    const webhook = await createPublisher({
+      ctx,
+      input: { name: "hook", type: "webhook", config: { url: hook.url, ...FAST } },
+    });
+    const prometheus = await createPublisher({
+      ctx,
+      input: { name: "prom", type: "prometheus", config: { url: remote.url, push_interval_ms: 60_000 } },
+    });
+    const r = runtime(ctx, { guard: targetGuard(true) });
+    expect((await failingWith(ctx, webhook.id, r, ["m1"]))?.lastError).toBe("webhook answered 500");
+    expect((await statusOf(prometheus.id))?.lastError).toBe("remote write answered 500");
+    const answer = JSON.stringify(await listPublishers({ ctx }));
+    expect(answer).toContain("answered 500");
+    expect(answer).not.toContain(marker);
   });
 });

@@ -1,12 +1,14 @@
 import type { ClientOptions } from "@elastic/elasticsearch";
-import { sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { queryRows, type Database } from "@/db";
 import { isForeignKeyViolation } from "@/db/errors";
-import { publisherSamples, publisherStatus } from "@/db/schema";
+import { publishers, publisherSamples, publisherStatus } from "@/db/schema";
 import { ingestWriter } from "@/lib/ingest/writer";
 import type { RecordBatch } from "@/lib/model/records";
 import { buildPublisher, type RunningPublisher } from "./build";
 import type { PublisherType } from "./config";
+import { defaultGuard, type TargetGuard } from "./egress";
+import { hasPlainSecrets, openSecrets, sealSecrets, secretKey } from "./secrets";
 import { errorMessage } from "@/lib/shared/error-message";
 import { forwardedRecords, type ForwardedSignal } from "./records";
 
@@ -25,6 +27,8 @@ export interface RuntimeOptions {
   projectIds?: string[];
   /** The clock (epoch ms) that status times and the record publishers' backoff go by; tests move it instead of waiting. */
   now?: () => number;
+  /** What publishers may connect to (default: as TRACEDECK_ALLOW_PRIVATE_TARGETS says). */
+  guard?: TargetGuard;
 }
 
 interface Row {
@@ -67,12 +71,16 @@ export class PublisherRuntime {
   private ticking: Promise<void> | undefined;
   private stopped = false;
   private readonly now: () => number;
+  private readonly guard: TargetGuard;
+  /** publishers whose plain credentials could not be sealed (said once in the log) */
+  private readonly unsealed = new Set<string>();
 
   constructor(
     private readonly database: Database,
     private readonly options: RuntimeOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.guard = options.guard ?? defaultGuard();
     this.stopListening = ingestWriter(database).onCommit((projectId, batch) => this.offer(projectId, batch));
     this.timer = setInterval(() => void this.tick(), options.intervalMs);
     this.timer.unref();
@@ -140,6 +148,7 @@ export class PublisherRuntime {
         config: (r.config as Record<string, unknown>) ?? {},
       };
       seen.add(row.id);
+      row.config = await this.sealPlainSecrets(row);
       const version = JSON.stringify([row.type, row.config, row.enabled, row.slug, row.name]);
       const current = this.running.get(row.id);
       if (current?.version === version) continue;
@@ -147,8 +156,10 @@ export class PublisherRuntime {
       let problem: string | undefined;
       if (row.enabled) {
         try {
-          publisher = buildPublisher(row.type, row.config, {
+          const config = openSecrets(row.config, { projectId: row.projectId, publisherId: row.id });
+          publisher = buildPublisher(row.type, config, {
             db: this.database.db,
+            guard: this.guard,
             projectId: row.projectId,
             projectSlug: row.slug,
             name: row.name,
@@ -181,6 +192,28 @@ export class PublisherRuntime {
       this.running.delete(id);
     }
     this.index();
+  }
+
+  /**
+   * A config saved before credentials were encrypted is stored again with them sealed, unless it changed meanwhile;
+   * the config to run either way. Without a usable key it runs as it is, and the server log says why.
+   */
+  private async sealPlainSecrets(row: Row): Promise<Record<string, unknown>> {
+    if (!hasPlainSecrets(row.config)) return row.config;
+    try {
+      const sealed = sealSecrets(row.config, { projectId: row.projectId, publisherId: row.id });
+      const [updated] = await this.database.db
+        .update(publishers)
+        .set({ config: sealed })
+        .where(and(eq(publishers.id, row.id), sql`${publishers.config} = ${JSON.stringify(row.config)}::jsonb`))
+        .returning({ id: publishers.id });
+      return updated ? sealed : row.config;
+    } catch (error) {
+      if (!this.unsealed.has(row.id))
+        console.error(`tracedeck: publisher ${row.name}: its credentials stay unencrypted: ${errorMessage(error)}`);
+      this.unsealed.add(row.id);
+      return row.config;
+    }
   }
 
   private index(): void {
@@ -292,6 +325,12 @@ const runtimes = (slot.__tracedeckPublishers ??= new WeakMap<Database, Publisher
 export function startPublishers(database: Database, options: RuntimeOptions): PublisherRuntime {
   let runtime = runtimes.get(database);
   if (!runtime) {
+    try {
+      // made (or read) at start, so that a key file exists from the first start on, and a damaged one is said at once
+      secretKey();
+    } catch (error) {
+      console.error(`tracedeck: publisher credentials cannot be encrypted or read: ${errorMessage(error)}`);
+    }
     runtime = new PublisherRuntime(database, options);
     runtimes.set(database, runtime);
     void runtime.tick();

@@ -1,5 +1,8 @@
 import { createHmac } from "node:crypto";
+import type { TargetGuard } from "./egress";
+import { answered, SendFailure } from "./failure";
 import type { Delivery, Target } from "./forwarder";
+import { GuardedPoster } from "./request";
 import type { ForwardedRecord } from "./records";
 
 // A generic webhook: each batch is one JSON POST. With a signing secret, the request carries
@@ -19,10 +22,16 @@ export interface WebhookTargetOptions {
   secret?: string;
   project: string;
   publisher: string;
+  /** What the webhook may connect to. */
+  guard: TargetGuard;
 }
 
 export class WebhookTarget implements Target<ForwardedRecord> {
-  constructor(private readonly options: WebhookTargetOptions) {}
+  private readonly poster: GuardedPoster;
+
+  constructor(private readonly options: WebhookTargetOptions) {
+    this.poster = new GuardedPoster(options.guard);
+  }
 
   async send(batch: ForwardedRecord[], signal: AbortSignal): Promise<Delivery> {
     const body = JSON.stringify({
@@ -31,8 +40,7 @@ export class WebhookTarget implements Target<ForwardedRecord> {
       records: batch.map((r) => ({ signal: r.signal, id: r.id, ...r.document })),
     });
     const timestamp = String(Math.floor(Date.now() / 1000));
-    const response = await fetch(this.options.url, {
-      method: "POST",
+    const status = await this.poster.post(this.options.url, {
       headers: {
         "content-type": "application/json",
         "user-agent": "tracedeck-webhook",
@@ -43,11 +51,14 @@ export class WebhookTarget implements Target<ForwardedRecord> {
       body,
       signal,
     });
-    const text = await response.text().catch(() => "");
-    if (response.ok) return { rejected: 0 };
-    const error = `webhook answered ${response.status}${text ? `: ${text.slice(0, 300)}` : ""}`;
+    if (status >= 200 && status < 300) return { rejected: 0 };
+    const error = answered("webhook", status);
     // 408, 429 and 5xx are the receiver's trouble and pass; any other 4xx refuses this batch for good
-    if (response.status === 408 || response.status === 429 || response.status >= 500) throw new Error(error);
+    if (status === 408 || status === 429 || status >= 500 || status < 200) throw new SendFailure(error);
     return { rejected: batch.length, error };
+  }
+
+  async close(): Promise<void> {
+    this.poster.close();
   }
 }
