@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { z } from "zod";
 import type { Database } from "@/db";
 import { createTestProject, openTestDatabase, uniqueName } from "@/db/testing";
 import { sessions, users } from "@/db/schema";

@@ -131,7 +131,7 @@ function otlp(signal: "traces" | "logs" | "metrics", good: Record<string, unknow
   };
 }
 
-const zipkinHandler = route(endpoints.ingestZipkin as Parameters<typeof route>[0]);
+const zipkinHandler = route(endpoints.ingestZipkin);
 
 const TARGETS: Target[] = [
   native("ingestSpans", "/api/v1/spans", "spans", {
@@ -285,7 +285,7 @@ function mutate(item: unknown, path: (string | number)[], json: string): string 
 
 describe("ingest of names indexed together", () => {
   it("stores a network operation whose task id, host and operation fit a btree row together, and refuses one whose do not", async () => {
-    const operations = route(endpoints.ingestNetworkOps as Parameters<typeof route>[0]);
+    const operations = route(endpoints.ingestNetworkOps);
     const op = (bytes: number) => {
       const name = (salt: number) => varied(0x4e00 + salt * 3000, 3000, bytes / 3);
       return { task_id: name(0), host: name(1), operation: name(2), port: 1, start_time: T };
