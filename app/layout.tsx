@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import type { ReactNode } from "react";
 import { readTheme, THEME_COOKIE } from "@/components/layout/theme";
 import "./globals.css";
@@ -14,6 +14,8 @@ const FOLLOW_SYSTEM = `if (matchMedia("(prefers-color-scheme: dark)").matches) {
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const theme = readTheme((await cookies()).get(THEME_COOKIE)?.value);
+  // this answer's script nonce (proxy.ts): the Content-Security-Policy runs no inline script without it
+  const nonce = (await headers()).get("x-nonce") ?? undefined;
   return (
     <html
       lang="en"
@@ -21,7 +23,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       style={{ colorScheme: theme === "system" ? undefined : theme }}
       suppressHydrationWarning
     >
-      <head>{theme === "system" && <script dangerouslySetInnerHTML={{ __html: FOLLOW_SYSTEM }} />}</head>
+      <head>{theme === "system" && <script nonce={nonce} dangerouslySetInnerHTML={{ __html: FOLLOW_SYSTEM }} />}</head>
       <body className="min-h-screen bg-zinc-50 text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
         {children}
       </body>

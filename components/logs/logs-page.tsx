@@ -6,10 +6,9 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useEndpoint, useEndpointPages, useSetParams, useView } from "@/components/data/hooks";
 import type { LogRecord } from "@/components/data/types";
 import { logsRequest, readLogFilters, servicesRequest, type LogFilters } from "@/components/data/requests";
-import { viewHref } from "@/components/data/view";
-
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/input";
+import { traceHref } from "@/components/ui/links";
 import { EmptyState, ErrorState, Loading } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { AttributeTable, attributeText } from "@/components/traces/attributes";
@@ -72,7 +71,6 @@ export function LogsPage() {
 }
 
 function LogLine({ log }: { log: LogRecord }) {
-  const view = useView();
   const [open, setOpen] = useState(false);
   return (
     <li data-log-id={log.id}>
@@ -95,13 +93,7 @@ function LogLine({ log }: { log: LogRecord }) {
         <div className="space-y-2 bg-zinc-50 px-3 py-2 font-sans dark:bg-zinc-950/50">
           {log.trace_id && (
             <p className="text-xs">
-              Trace{" "}
-              <Link
-                className="font-mono text-sky-700 hover:underline dark:text-sky-400"
-                href={viewHref(`/traces/${log.trace_id}`, view, { span: log.span_id ?? undefined })}
-              >
-                {log.trace_id}
-              </Link>
+              Trace <TraceLink traceId={log.trace_id} spanId={log.span_id} />
               {log.span_id && <span className="font-mono text-zinc-500"> / span {log.span_id}</span>}
             </p>
           )}
@@ -174,5 +166,16 @@ function Filters({ filters }: { filters: LogFilters }) {
       </label>
       <Button type="submit">Search</Button>
     </form>
+  );
+}
+
+/** A log's trace, linked when its id is a trace id (logs from any sender are shown, whatever they carry). */
+function TraceLink({ traceId, spanId }: { traceId: string; spanId: string | null }) {
+  const href = traceHref(traceId, useView(), spanId);
+  if (!href) return <span className="font-mono">{traceId}</span>;
+  return (
+    <Link className="font-mono text-sky-700 hover:underline dark:text-sky-400" href={href}>
+      {traceId}
+    </Link>
   );
 }

@@ -3,9 +3,9 @@
 import Link from "next/link";
 import { useState, type ComponentProps, type FormEvent, type ReactNode } from "react";
 import { useView } from "@/components/data/hooks";
-import { viewHref } from "@/components/data/view";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/input";
+import { taskHref } from "@/components/ui/links";
 import { headClass, tableClass } from "@/components/ui/panel";
 import { EmptyState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
@@ -177,12 +177,10 @@ export function TimeCell({ iso }: { iso: string }) {
 
 /** A task's id, opening its record (in the same project and time range). */
 export function TaskLink({ taskId }: { taskId: string }) {
-  const view = useView();
+  const href = taskHref(taskId, useView());
+  if (!href) return <span>{taskId}</span>;
   return (
-    <Link
-      className="text-sky-700 hover:underline dark:text-sky-400"
-      href={viewHref(`/events/${encodeURIComponent(taskId)}`, view)}
-    >
+    <Link className="text-sky-700 hover:underline dark:text-sky-400" href={href}>
       {taskId}
     </Link>
   );

@@ -8,6 +8,7 @@ import { useEndpoint, useView } from "@/components/data/hooks";
 import type { PipelineEvent } from "@/components/data/types";
 import { readEventFilters, taskNetworkRequest, taskRequest } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
+import { traceHref } from "@/components/ui/links";
 import { AttributeTable } from "@/components/traces/attributes";
 import { ApiListPanel } from "@/components/ui/api-panel";
 import { formatDuration } from "@/components/ui/format";
@@ -40,6 +41,7 @@ function TaskRecord({ task }: { task: PipelineEvent }) {
   const [now] = useState(() => Date.now());
   const hydrated = useHydrated();
   const traceId = linkedTraceId(task.attributes);
+  const traceLink = traceHref(traceId, view);
   // the badge says for how long, by the browser's clock
   const stuck = hydrated && task.stuck;
   const status =
@@ -82,12 +84,13 @@ function TaskRecord({ task }: { task: PipelineEvent }) {
           <dd className="flex flex-wrap gap-3">
             {traceId ? (
               <>
-                <Link
-                  className="font-mono text-sky-700 hover:underline dark:text-sky-400"
-                  href={viewHref(`/traces/${traceId}`, view)}
-                >
-                  {traceId}
-                </Link>
+                {traceLink ? (
+                  <Link className="font-mono text-sky-700 hover:underline dark:text-sky-400" href={traceLink}>
+                    {traceId}
+                  </Link>
+                ) : (
+                  <span className="font-mono">{traceId}</span>
+                )}
                 <Link
                   className="text-sky-700 hover:underline dark:text-sky-400"
                   href={viewHref("/logs", view, { trace_id: traceId })}

@@ -7,9 +7,9 @@ import type { AnswerOf } from "@/components/data/api";
 import { useEndpoint, useView } from "@/components/data/hooks";
 import type { ServiceSeries, Services } from "@/components/data/types";
 import { serviceSeriesRequest, servicesRequest, statsRequest } from "@/components/data/requests";
-import { viewHref } from "@/components/data/view";
 import { SendDataGuide } from "@/components/layout/send-data";
 import { formatCount, formatDuration, formatPercent, formatRate } from "@/components/ui/format";
+import { serviceHref } from "@/components/ui/links";
 import { EmptyState, QueryState } from "@/components/ui/states";
 
 const STORED: [keyof AnswerOf<"projectStats">, string][] = [
@@ -71,7 +71,6 @@ export function ServicesOverview() {
 }
 
 function ServicesTable({ services, series }: { services: Services["services"]; series: ServiceSeries | undefined }) {
-  const view = useView();
   const rowsOf = new Map<string, RedRow[]>((series?.series ?? []).map((s) => [s.service, redRows(s.points)]));
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
@@ -102,12 +101,7 @@ function ServicesTable({ services, series }: { services: Services["services"]; s
                 className="border-b border-zinc-100 last:border-0 dark:border-zinc-800"
               >
                 <td className="px-3 py-2 font-medium">
-                  <Link
-                    className="text-sky-700 hover:underline dark:text-sky-400"
-                    href={viewHref(`/services/${encodeURIComponent(service.name)}`, view)}
-                  >
-                    {service.name}
-                  </Link>
+                  <ServiceLink name={service.name} />
                 </td>
                 <td className="px-3 py-2 text-right tabular-nums" data-column="rate">
                   {formatRate(service.request_rate)}
@@ -159,5 +153,16 @@ function ServicesTable({ services, series }: { services: Services["services"]; s
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** A service's page; a name that no path segment can hold (`.`, `..`) stays plain text. */
+function ServiceLink({ name }: { name: string }) {
+  const href = serviceHref(name, useView());
+  if (!href) return <>{name}</>;
+  return (
+    <Link className="text-sky-700 hover:underline dark:text-sky-400" href={href}>
+      {name}
+    </Link>
   );
 }

@@ -14,10 +14,10 @@ import {
   traceSearchRequest,
   type TraceFilters,
 } from "@/components/data/requests";
-import { viewHref } from "@/components/data/view";
 import { formatDuration } from "@/components/ui/format";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/input";
+import { traceHref } from "@/components/ui/links";
 import { EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { serviceColor } from "./colors";
@@ -49,7 +49,10 @@ export function TraceSearchPage() {
               >
                 <DurationScatter
                   {...traceDots(data.traces)}
-                  onOpen={(traceId) => router.push(viewHref(`/traces/${traceId}`, view))}
+                  onOpen={(traceId) => {
+                    const href = traceHref(traceId, view);
+                    if (href) router.push(href);
+                  }}
                 />
               </section>
               <TraceList traces={data.traces} />
@@ -215,12 +218,11 @@ function TraceList({ traces }: { traces: TraceSummary[] }) {
       aria-label="Trace results"
       className="divide-y divide-zinc-100 rounded-lg border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900"
     >
-      {traces.map((trace) => (
-        <li key={trace.trace_id} data-trace-id={trace.trace_id}>
-          <Link
-            href={viewHref(`/traces/${trace.trace_id}`, view)}
-            className="block px-3 py-2 hover:bg-zinc-50 dark:hover:bg-zinc-800/60"
-          >
+      {traces.map((trace) => {
+        const href = traceHref(trace.trace_id, view);
+        const rowClass = "block px-3 py-2";
+        const content = (
+          <>
             <div className="flex items-baseline justify-between gap-4">
               <p className="truncate font-medium">
                 <span className="text-zinc-500">{trace.root_service ?? "?"}:</span>{" "}
@@ -253,9 +255,20 @@ function TraceList({ traces }: { traces: TraceSummary[] }) {
               ))}
               <span className="font-mono">{trace.trace_id.slice(0, 12)}…</span>
             </div>
-          </Link>
-        </li>
-      ))}
+          </>
+        );
+        return (
+          <li key={trace.trace_id} data-trace-id={trace.trace_id}>
+            {href ? (
+              <Link href={href} className={`${rowClass} hover:bg-zinc-50 dark:hover:bg-zinc-800/60`}>
+                {content}
+              </Link>
+            ) : (
+              <div className={rowClass}>{content}</div>
+            )}
+          </li>
+        );
+      })}
     </ol>
   );
 }

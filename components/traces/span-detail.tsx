@@ -4,9 +4,9 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { useView } from "@/components/data/hooks";
 import type { Span } from "@/components/data/types";
-import { viewHref } from "@/components/data/view";
 import { formatDuration } from "@/components/ui/format";
 import { Button } from "@/components/ui/button";
+import { traceHref } from "@/components/ui/links";
 import { Time } from "@/components/ui/time";
 import { AttributeTable } from "./attributes";
 import { serviceColor } from "./colors";
@@ -154,23 +154,23 @@ export function SpanDetail({
             <p className="text-xs text-zinc-500">None.</p>
           ) : (
             <ul className="space-y-1 text-xs">
-              {links.map((link, i) => (
-                <li key={i}>
-                  {link.trace_id ? (
-                    <Link
-                      className="font-mono text-sky-700 hover:underline dark:text-sky-400"
-                      href={viewHref(`/traces/${link.trace_id}`, view, { span: link.span_id })}
-                    >
-                      {link.trace_id} / {link.span_id}
-                    </Link>
-                  ) : (
-                    <span className="font-mono">{JSON.stringify(link)}</span>
-                  )}
-                  {link.attributes && Object.keys(link.attributes).length > 0 && (
-                    <AttributeTable attributes={link.attributes} label={`Link ${i} attributes`} />
-                  )}
-                </li>
-              ))}
+              {links.map((link, i) => {
+                const href = traceHref(link.trace_id, view, link.span_id);
+                return (
+                  <li key={i}>
+                    {href ? (
+                      <Link className="font-mono text-sky-700 hover:underline dark:text-sky-400" href={href}>
+                        {link.trace_id} / {link.span_id}
+                      </Link>
+                    ) : (
+                      <span className="font-mono break-all">{JSON.stringify(link)}</span>
+                    )}
+                    {link.attributes && Object.keys(link.attributes).length > 0 && (
+                      <AttributeTable attributes={link.attributes} label={`Link ${i} attributes`} />
+                    )}
+                  </li>
+                );
+              })}
             </ul>
           )}
         </Section>
