@@ -5,7 +5,10 @@ import { createKey, startServer } from "../http/server";
 export default async function globalSetup(): Promise<() => Promise<void>> {
   await ensureBuild();
   // publisher statuses are written twice a second, so pages show a failing target quickly
-  const server = await startServer({ env: { TRACEDECK_PUBLISHER_INTERVAL_MS: "500" } });
+  // the publishers page test sends to a webhook on loopback, which production refuses
+  const server = await startServer({
+    env: { TRACEDECK_PUBLISHER_INTERVAL_MS: "500", TRACEDECK_ALLOW_PRIVATE_TARGETS: "true" },
+  });
   process.env.TRACEDECK_E2E_URL = server.url;
   process.env.TRACEDECK_E2E_KEY = await createKey(server.env, "ingest");
   return server.stop;
