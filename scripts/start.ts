@@ -1,11 +1,22 @@
-// npm start: build when the build is missing or stale, then serve on PORT (default 3000).
-// The server applies migrations and creates the default project as it starts.
+// npm start: build when the build is missing or stale, then serve on PORT (default 3000) with Tracedeck's server
+// (scripts/serve.ts: Next.js, and the client's address as the connection tells it). The server applies migrations
+// and creates the default project as it starts.
 import { spawn } from "node:child_process";
 import { readOwner } from "@/db/lock";
 import { config } from "@/lib/config";
-import { ensureBuild, nextBin } from "./next-bin";
+import { ensureBuild } from "./next-bin";
+import { serveArgs } from "./serve-command";
 
-const { port, databaseUrl, dataDir } = config();
+const settings = (() => {
+  try {
+    return config();
+  } catch (error) {
+    // a wrong setting is said in one line, as the server itself says it
+    console.error(`tracedeck: ${(error as Error).message}`);
+    process.exit(1);
+  }
+})();
+const { port, databaseUrl, dataDir } = settings;
 const owner = databaseUrl ? undefined : readOwner(dataDir);
 if (owner) {
   console.error(
@@ -16,7 +27,7 @@ if (owner) {
 }
 await ensureBuild();
 
-const server = spawn(process.execPath, [nextBin, "start", "-p", String(port)], {
+const server = spawn(process.execPath, serveArgs(["-p", String(port)]), {
   stdio: "inherit",
   env: { ...process.env, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" },
 });

@@ -55,7 +55,7 @@ export function CredentialsForm({ action, submitLabel, passwordAutoComplete }: P
           name="password"
           type="password"
           required
-          minLength={passwordAutoComplete === "new-password" ? 10 : undefined}
+          minLength={passwordAutoComplete === "new-password" ? 12 : undefined}
           autoComplete={passwordAutoComplete}
           className="mt-1 w-full"
         />

@@ -10,6 +10,7 @@ const PAGES = [
   { href: "/settings/keys", label: "API keys" },
   { href: "/settings/users", label: "Users" },
   { href: "/settings/storage", label: "Storage" },
+  { href: "/settings/account", label: "Your account" },
 ];
 
 /** Moving between settings pages keeps the project: API keys are the current project's. */

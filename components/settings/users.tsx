@@ -184,7 +184,7 @@ function InviteForm() {
         </label>
         <label className="flex flex-col gap-0.5">
           Initial password
-          <Input name="password" type="password" required minLength={10} autoComplete="new-password" />
+          <Input name="password" type="password" required minLength={12} autoComplete="new-password" />
         </label>
         <label className="flex flex-col gap-0.5">
           Role
@@ -198,8 +198,8 @@ function InviteForm() {
         </Button>
       </form>
       <p className="text-xs text-zinc-500">
-        Passwords have at least 10 characters. Give the initial password to the person yourself; they sign in with it at
-        /login.
+        Passwords have at least 12 characters and are not common ones. Give the initial password to the person yourself;
+        they sign in with it at /login.
       </p>
       {invite.error && <ActionError action="invite" error={invite.error} />}
       {invite.data && (

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "@/db/testing/ports";
-import { nextBin } from "@/scripts/next-bin";
+import { serveArgs } from "@/scripts/serve-command";
 
 // the tests that start a server of their own beside this one take their port the same way
 export { freePort };
@@ -20,7 +20,7 @@ export interface RunningServer {
 }
 
 /**
- * Starts `next start` on a free port with its own storage: an embedded data directory, or DATABASE_URL; `env` adds
+ * Starts the production server (scripts/serve.ts, as `npm start` runs it) on a free port with its own storage: an embedded data directory, or DATABASE_URL; `env` adds
  * settings. Tests have every answer checked against its schema; benchmarks (`checkAnswers: false`) measure the
  * server as production runs it.
  */
@@ -39,9 +39,11 @@ export async function startServer(storage: {
     DATABASE_URL: storage.databaseUrl ?? "",
     NEXT_TELEMETRY_DISABLED: "1",
     TRACEDECK_CHECK_ANSWERS: String(storage.checkAnswers ?? true),
+    // the publisher tests send to servers of their own on loopback
+    TRACEDECK_ALLOW_PRIVATE_TARGETS: "true",
     ...storage.env,
   };
-  const child = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const child = spawn(process.execPath, serveArgs(["-p", String(port), "-H", "127.0.0.1"]), {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

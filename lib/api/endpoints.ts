@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Ctx } from "@/lib/auth/context";
-import { loginRequest, logoutRequest, meRequest, setupRequest } from "@/lib/auth/session-api";
+import { changePasswordRequest, loginRequest, logoutRequest, meRequest, setupRequest } from "@/lib/auth/session-api";
 import {
   createProject,
   createProjectKey,
@@ -184,6 +184,16 @@ export const endpoints = {
     tag: "Accounts",
     response: z.object({ user: User.nullable(), setup_required: z.boolean() }),
     serve: meRequest,
+  }),
+  authChangePassword: endpoint("authChangePassword", {
+    summary: "Change the signed-in account's password; ends its other sessions",
+    description:
+      "For a dashboard session only (a key has no password). `current_password` must be right: wrong ones answer 403 and are throttled as sign-ins are. `new_password` has at least 12 characters and is not a common password. Every session of the account ends; the answer sets a fresh session cookie for this one.",
+    tag: "Accounts",
+    scope: "read",
+    body: z.object({ current_password: z.string(), new_password: z.string() }),
+    response: z.object({ user: User }),
+    serve: changePasswordRequest,
   }),
 
   oauthToken: documented("oauthToken", {

@@ -7,6 +7,7 @@ export const routes = {
   authLogin: "POST /api/v1/auth/login",
   authLogout: "POST /api/v1/auth/logout",
   authMe: "GET /api/v1/auth/me",
+  authChangePassword: "POST /api/v1/auth/password",
   oauthToken: "POST /api/oauth/token",
   oauthRevoke: "POST /api/oauth/revoke",
   health: "GET /api/v1/health",

@@ -1,10 +1,16 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { getDatabase, type Database } from "@/db";
+import { config } from "@/lib/config";
 import { ApiError } from "@/lib/errors";
 import { readCookie, requestOrigin } from "./authenticate";
-import { assertNotThrottled, clearFailures, recordFailure } from "./throttle";
+import { clientAddress, trustedProxies, type TrustedProxies } from "./client-address";
+import type { Ctx } from "./context";
+import { passwordThrottle } from "./throttle";
 import {
+  changePassword,
   Credentials,
   createFirstAdmin,
+  PasswordChange,
   SESSION_COOKIE,
   SESSION_DAYS,
   sessionUser,
@@ -14,7 +20,7 @@ import {
   type SessionUser,
 } from "./users";
 
-// Sign-in, first-run setup and sign-out over HTTP: the session travels in an HttpOnly,
+// Sign-in, first-run setup, sign-out and password changes over HTTP: the session travels in an HttpOnly,
 // SameSite=Lax cookie, Secure when the site is served over https.
 
 function cookie(request: Request, value: string, maxAgeSeconds: number): string {
@@ -44,6 +50,35 @@ export async function setupRequest({
   return withSession(request, { user }, token, 201);
 }
 
+let trusted: TrustedProxies | undefined;
+
+/**
+ * Checks a password under the throttle (lib/auth/throttle.ts): the client's address may be refused (429), and the
+ * account's recent failures make the check wait first. `isWrong` tells a wrong password from other refusals.
+ */
+async function throttled<T>(
+  request: Request,
+  account: string,
+  isWrong: (error: unknown) => boolean,
+  check: () => Promise<T>,
+): Promise<T> {
+  trusted ??= trustedProxies(config().trustedProxies);
+  const address = clientAddress(request.headers, trusted);
+  const attempt = passwordThrottle.begin({ account, address, now: Date.now() });
+  try {
+    if (attempt.delayMs > 0) await sleep(attempt.delayMs);
+    const result = await check();
+    attempt.succeeded();
+    return result;
+  } catch (error) {
+    if (isWrong(error)) attempt.failed();
+    else attempt.abandoned();
+    throw error;
+  }
+}
+
+const isApiError = (code: ApiError["code"]) => (error: unknown) => error instanceof ApiError && error.code === code;
+
 export async function loginRequest({
   database,
   request,
@@ -55,18 +90,32 @@ export async function loginRequest({
 }): Promise<Response> {
   assertNotCrossSite(request);
   const { email } = Credentials.pick({ email: true }).parse(body);
-  const address = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? "unknown";
-  const key = `${email}|${address}`;
-  const now = Date.now();
-  assertNotThrottled(key, now);
-  try {
-    const { user, token } = await signIn({ db: database.db, input: body, now: new Date(now) });
-    clearFailures(key);
-    return withSession(request, { user }, token);
-  } catch (error) {
-    if (error instanceof ApiError && error.code === "unauthorized") recordFailure(key, now);
-    throw error;
-  }
+  const { user, token } = await throttled(request, email, isApiError("unauthorized"), () =>
+    signIn({ db: database.db, input: body, now: new Date() }),
+  );
+  return withSession(request, { user }, token);
+}
+
+/**
+ * A signed-in user changes their own password: the current one is required (and guessing it is throttled as
+ * sign-in is), every session of the account ends, and this one is replaced by a fresh session.
+ */
+export async function changePasswordRequest({
+  ctx,
+  request,
+  body,
+}: {
+  ctx: Ctx;
+  request: Request;
+  body: unknown;
+}): Promise<Response> {
+  const user = ctx.user;
+  if (!user) throw new ApiError("forbidden", "only a signed-in account has a password to change; keys have none");
+  const input = PasswordChange.parse(body);
+  const { token } = await throttled(request, user.email, isApiError("forbidden"), () =>
+    changePassword({ db: ctx.db, userId: user.id, input, now: ctx.now() }),
+  );
+  return withSession(request, { user }, token);
 }
 
 export async function logoutRequest({

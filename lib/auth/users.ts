@@ -1,20 +1,30 @@
 import { hash, verify } from "@node-rs/argon2";
 import { randomBytes } from "node:crypto";
-import { and, count, eq, gt, sql } from "drizzle-orm";
+import { and, count, eq, gt, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { sessions, users } from "@/db/schema";
+import { config } from "@/lib/config";
 import { ApiError } from "@/lib/errors";
 import { sha256Hex } from "./keys";
+import { MAX_PASSWORD_LENGTH, NewPassword } from "./passwords";
 
-// Dashboard accounts: argon2id password hashes, sessions kept as SHA-256 of an opaque token.
+// Dashboard accounts: argon2id password hashes, sessions kept as SHA-256 of an opaque token. A session lasts
+// SESSION_DAYS from sign-in, and ends sooner once unused for TRACEDECK_SESSION_IDLE_DAYS (default 7).
 
 export const SESSION_COOKIE = "tracedeck_session";
 export const SESSION_DAYS = 30;
 
+/** An account being made: its email, and a password that passes the rules of lib/auth/passwords.ts. */
 export const Credentials = z.object({
   email: z.string().trim().toLowerCase().pipe(z.email().max(320)),
-  password: z.string().min(10, "must be at least 10 characters").max(1024),
+  password: NewPassword,
+});
+
+/** What changing one's own password takes. */
+export const PasswordChange = z.object({
+  current_password: z.string().max(MAX_PASSWORD_LENGTH),
+  new_password: NewPassword,
 });
 
 export type Role = "admin" | "viewer";
@@ -89,8 +99,9 @@ export async function signIn({
   input: unknown;
   now: Date;
 }): Promise<{ user: SessionUser; token: string }> {
+  // any password that was accepted when it was set still signs in
   const { email, password } = Credentials.omit({ password: true })
-    .extend({ password: z.string().max(1024) })
+    .extend({ password: z.string().max(MAX_PASSWORD_LENGTH) })
     .parse(input);
   const [user] = await db
     .select({ id: users.id, email: users.email, role: users.role, passwordHash: users.passwordHash })
@@ -106,17 +117,54 @@ export async function signOut({ db, token }: { db: Db; token: string }): Promise
   await db.delete(sessions).where(eq(sessions.tokenHash, sha256Hex(token)));
 }
 
-const LAST_SEEN_RESOLUTION_MS = 60_000;
+/**
+ * A signed-in user's new password, checked against the current one. Every session of the account ends, the one
+ * making the change too: it gets a fresh session instead, so a session someone else holds does not survive it.
+ */
+export async function changePassword({
+  db,
+  userId,
+  input,
+  now,
+}: {
+  db: Db;
+  userId: string;
+  input: z.output<typeof PasswordChange>;
+  now: Date;
+}): Promise<{ user: SessionUser; token: string }> {
+  const [user] = await db
+    .select({ id: users.id, email: users.email, role: users.role, passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.id, userId));
+  if (!user) throw new ApiError("unauthorized", "the session has ended; sign in again");
+  const ok = await verify(user.passwordHash, input.current_password).catch(() => false);
+  if (!ok) {
+    throw new ApiError("forbidden", "the current password is wrong", [
+      { path: "current_password", message: "is not this account's password" },
+    ]);
+  }
+  const passwordHash = await hash(input.new_password);
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id));
+    await tx.delete(sessions).where(eq(sessions.userId, user.id));
+  });
+  return { user: { id: user.id, email: user.email, role: user.role }, token: await newSession(db, user.id, now) };
+}
 
-/** The account a session cookie belongs to, while the session lasts. */
+/** How often a session's lastSeenAt is written: idle expiry is measured in days, so a request need not write. */
+const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
+
+/** The account a session cookie belongs to, while the session lasts and has been used within the idle period. */
 export async function sessionUser({
   db,
   token,
   now,
+  idleDays = config().sessionIdleDays,
 }: {
   db: Db;
   token: string;
   now: Date;
+  idleDays?: number;
 }): Promise<SessionUser | undefined> {
   const [row] = await db
     .select({
@@ -128,12 +176,20 @@ export async function sessionUser({
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.tokenHash, sha256Hex(token)), gt(sessions.expiresAt, now)));
+    .where(
+      and(
+        eq(sessions.tokenHash, sha256Hex(token)),
+        gt(sessions.expiresAt, now),
+        gt(sessions.lastSeenAt, new Date(now.getTime() - idleDays * 86_400_000)),
+      ),
+    );
   if (!row) return undefined;
-  if (now.getTime() - row.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
-    db.update(sessions)
+  if (now.getTime() - row.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
+    // a failed write only makes the session look idle a few minutes early: the request goes on
+    await db
+      .update(sessions)
       .set({ lastSeenAt: now })
-      .where(eq(sessions.id, row.sessionId))
+      .where(and(eq(sessions.id, row.sessionId), lt(sessions.lastSeenAt, now)))
       .catch(() => {});
   }
   return { id: row.id, email: row.email, role: row.role };
@@ -150,6 +206,10 @@ export async function ensureAdminFromEnv({
   password?: string;
 }): Promise<boolean> {
   if (!email || !password || (await userCount(db)) > 0) return false;
+  const refused = NewPassword.safeParse(password);
+  if (!refused.success) {
+    throw new Error(`TRACEDECK_ADMIN_PASSWORD ${refused.error.issues.map((issue) => issue.message).join("; ")}`);
+  }
   await createFirstAdmin({ db, input: { email, password }, now: new Date() });
   return true;
 }

@@ -1,0 +1,5 @@
+import { AccountSettings } from "@/components/settings/account";
+
+export default function AccountSettingsRoute() {
+  return <AccountSettings />;
+}
