@@ -17,6 +17,10 @@ test("your account: a password is changed with the current one, and the account'
   const elsewhere = await browser.newContext({ baseURL });
   await signIn(elsewhere.request, account);
 
+  // the account in the header leads to it, and so does the settings tab
+  await mine.goto("/traces");
+  await mine.getByRole("banner").getByRole("link", { name: account.email }).click();
+  await expect(mine).toHaveURL(/\/settings\/account$/);
   await mine.goto("/settings");
   await mine.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Your account" }).click();
   await expect(mine.getByRole("heading", { name: "Your account" })).toBeVisible();

@@ -1,4 +1,5 @@
 import { cookies } from "next/headers";
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import { Suspense, type ReactNode } from "react";
 import { SignOutButton } from "@/components/auth/sign-out-button";
@@ -37,9 +38,13 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
                   <TimeRangePicker />
                 </Suspense>
                 <ThemeToggle initial={theme} />
-                <span className="text-sm text-zinc-500" title={`signed in as ${session.user.role}`}>
+                <Link
+                  href="/settings/account"
+                  className="text-sm text-zinc-500 hover:underline"
+                  title={`signed in as ${session.user.role}: your account`}
+                >
                   {session.user.email} · {session.user.role}
-                </span>
+                </Link>
                 <SignOutButton />
               </div>
             </div>
