@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "@/db/testing/ports";
+import { createScratchDatabase } from "@/db/testing/postgres";
 import { serveArgs } from "@/scripts/serve-command";
 
 // the tests that start a server of their own beside this one take their port the same way
@@ -77,6 +78,33 @@ export async function startServer(storage: {
         await exited;
       }
       if (!storage.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The two stores every HTTP test of a store-dependent behaviour runs against. */
+export const STORES = ["pglite", "postgres"] as const;
+export type Store = (typeof STORES)[number];
+
+/**
+ * startServer on a store of its own: a fresh embedded data directory, or a scratch Postgres database (beside the
+ * test run's) dropped when the server stops.
+ */
+export async function startServerOn(
+  store: Store,
+  options: { env?: Record<string, string>; checkAnswers?: boolean } = {},
+): Promise<RunningServer> {
+  if (store === "pglite") return startServer(options);
+  const scratch = await createScratchDatabase("tracedeck_http_store");
+  const server = await startServer({ ...options, databaseUrl: scratch.url }).catch(async (error: unknown) => {
+    await scratch.drop();
+    throw error;
+  });
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop();
+      await scratch.drop();
     },
   };
 }
