@@ -2,7 +2,7 @@
 
 import { useInfiniteQuery, useQuery, type UseQueryOptions } from "@tanstack/react-query";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useMemo } from "react";
+import { useCallback, useEffect, useMemo } from "react";
 import type { EndpointName } from "@/lib/api/routes";
 import {
   apiPagesQueryKey,
@@ -14,6 +14,8 @@ import {
   type EndpointRequest,
   type PagedEndpoint,
 } from "./api";
+import { traceRequest } from "./requests";
+import type { Trace } from "./types";
 import { readView, type View } from "./view";
 
 /**
@@ -49,6 +51,53 @@ export function useEndpointPages<N extends PagedEndpoint>(call: EndpointRequest<
     initialPageParam: null as string | null,
     getNextPageParam: (last: AnswerOf<N>): string | null => last.next_cursor,
   });
+}
+
+/** A trace as it loads: its first page at once (the server prefetched it), then the rest page after page. */
+export interface LoadingTrace {
+  /** the trace with the spans loaded so far; undefined until the first page came */
+  trace: Trace | undefined;
+  error: Error | null;
+  isLoading: boolean;
+  /** spans loaded, of `trace.span_count` */
+  loaded: number;
+  /** every page has come */
+  complete: boolean;
+}
+
+/**
+ * A whole trace, however long: the API answers a long trace in pages (by span id), which arrive one after the
+ * other while the page already shows the first.
+ */
+export function useTrace(view: View, traceId: string): LoadingTrace {
+  const first = useEndpoint(traceRequest(view, traceId), { staleTime: Infinity });
+  const firstCursor = first.data?.next_cursor ?? null;
+  const url = endpointUrl(traceRequest(view, traceId));
+  const rest = useInfiniteQuery({
+    queryKey: ["trace-pages", url, firstCursor] as const,
+    queryFn: ({ pageParam, signal }) => fetchApi<Trace>(pageUrl(url, pageParam), { signal }),
+    initialPageParam: firstCursor ?? "",
+    getNextPageParam: (last: Trace): string | null => last.next_cursor,
+    enabled: firstCursor !== null,
+    staleTime: Infinity,
+  });
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = rest;
+  useEffect(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const pages = rest.data?.pages;
+  const trace = useMemo(() => {
+    if (!first.data) return undefined;
+    if (!pages?.length) return first.data;
+    return { ...first.data, spans: first.data.spans.concat(...pages.map((p) => p.spans)) };
+  }, [first.data, pages]);
+  return {
+    trace,
+    error: first.error ?? rest.error,
+    isLoading: first.isLoading,
+    loaded: trace?.spans.length ?? 0,
+    complete: first.data !== undefined && (firstCursor === null || (rest.isSuccess && !hasNextPage)),
+  };
 }
 
 export function useView(): View {

@@ -94,7 +94,7 @@ import {
   ServicesQuery,
   ServicesResult,
 } from "@/lib/query/services";
-import { TraceIdParams, TraceSearchQuery, TraceSearchResult, TraceView } from "@/lib/query/traces";
+import { TraceIdParams, TraceQuery, TraceSearchQuery, TraceSearchResult, TraceView } from "@/lib/query/traces";
 import { getRetention, RetentionUpdate, RetentionView, updateRetention } from "@/lib/storage/retention";
 
 // Every REST endpoint, declared once with its schemas and the verb that serves it: route handlers
@@ -289,12 +289,13 @@ export const endpoints = {
     serve: ({ ctx, query }) => searchTraces({ ctx, input: query }),
   }),
   getTrace: endpoint("getTrace", {
-    summary: "A whole trace",
+    summary: "A trace: the whole trace, or a page of a long one",
     tag: "Traces",
     scope: "read",
     params: TraceIdParams,
+    query: TraceQuery,
     response: TraceView,
-    serve: ({ ctx, params }) => getTrace({ ctx, input: params }),
+    serve: ({ ctx, params, query }) => getTrace({ ctx, input: { ...params, ...query } }),
   }),
   listServices: endpoint("listServices", {
     summary: "RED per service",

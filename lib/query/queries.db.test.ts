@@ -279,6 +279,50 @@ describe("traces", () => {
     await expect(getTrace({ ctx: other, input: { trace_id: traceA } })).rejects.toMatchObject({ code: "not_found" });
   });
 
+  it("pages a long trace by span id: every span once, parents on other pages found, the root on the first page", async () => {
+    const trace = newTraceId();
+    const id = (n: number) => n.toString(16).padStart(16, "0");
+    // span n's parent is span n / 2 (span 1 the root); span 50 names a parent that never arrives; the ids run
+    // against the start order, so pages (by span id) and start order differ
+    const spans = Array.from({ length: 50 }, (_, i) => ({
+      trace_id: trace,
+      span_id: id(i + 1),
+      parent_span_id: i === 0 ? null : i === 49 ? id(999) : id(Math.floor((i + 1) / 2)),
+      name: `op-${i + 1}`,
+      service_name: i % 2 ? "api" : "db",
+      start_time: secondsAgo(100 - i),
+      duration_ms: 1,
+      status: i % 10 === 3 ? "ERROR" : "OK",
+    }));
+    expect(await ingestSpans({ ctx, input: spans })).toMatchObject({ accepted: 50 });
+    const pages = [];
+    let cursor: string | undefined;
+    do {
+      const page = await getTrace({ ctx, input: { trace_id: trace, limit: 8, cursor } });
+      pages.push(page);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    expect(pages).toHaveLength(7);
+    for (const page of pages) {
+      expect(page).toMatchObject({ span_count: 50, error_count: 5, services: ["api", "db"] });
+      expect(page.spans.length).toBeLessThanOrEqual(8);
+      // in start order within the page
+      const starts = page.spans.map((s) => BigInt(s.start_time_unix_nano));
+      expect(starts).toEqual([...starts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    const all = pages.flatMap((p) => p.spans);
+    expect(all.map((s) => s.span_id).sort()).toEqual(spans.map((s) => s.span_id).sort());
+    expect(all.filter((s) => s.missing_parent).map((s) => s.name)).toEqual(["op-50"]);
+    expect(pages[0]!.root_span?.name).toBe("op-1");
+    expect(pages[0]!.service_name).toBe("db");
+    expect(pages.slice(1).every((p) => p.root_span === null)).toBe(true);
+    // the whole trace at once, as before, when it fits
+    const whole = await getTrace({ ctx, input: { trace_id: trace } });
+    expect(whole.spans).toHaveLength(50);
+    expect(whole.next_cursor).toBeNull();
+    expect(whole.spans.map((s) => s.name)).toEqual(spans.map((s) => s.name));
+  });
+
   it("rejects a cursor it did not give out", async () => {
     await expect(search({ cursor: "bm9wZQ" })).rejects.toMatchObject({
       code: "validation_failed",

@@ -4,7 +4,16 @@ import { z } from "zod";
 import { queryRows } from "@/db";
 import { addDays, DAY_NANOS, dayOfNanos } from "@/db/partitions";
 import { traces } from "@/db/schema";
-import { DurationParam, KeyValueParam, PageParams, RangeParams, TraceIdParam, resolveRange } from "@/lib/api/params";
+import {
+  decodeCursor,
+  DurationParam,
+  encodeCursor,
+  KeyValueParam,
+  PageParams,
+  RangeParams,
+  TraceIdParam,
+  resolveRange,
+} from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/errors";
 import { nanosToIso } from "@/lib/model/time";
@@ -140,85 +149,180 @@ export const TraceView = z
   .object({
     trace_id: z.string(),
     service_name: z.string().nullable().meta({ description: "the root span's service" }),
-    root_span: SpanView.nullable(),
+    root_span: SpanView.nullable().meta({
+      description: "the earliest span without a parent; on the first page only (the answer without `cursor`)",
+    }),
     start_time: z.string(),
     duration_ms: z.number(),
-    span_count: z.number(),
+    span_count: z.number().meta({ description: "spans in the whole trace, on every page" }),
     error_count: z.number(),
     services: z.array(z.string()),
-    spans: z.array(SpanView),
+    spans: z.array(SpanView).meta({
+      description:
+        "in start order; a trace of more spans than `limit` comes in pages, each the next spans by span id (in start order within the page)",
+    }),
+    next_cursor: z
+      .string()
+      .nullable()
+      .meta({ description: "the rest of a trace longer than `limit`: pass as `cursor`" }),
   })
   .meta({ id: "Trace" });
 
+/** Spans a trace answer holds at most: a trace longer than that comes in pages. */
+export const MAX_TRACE_PAGE = 10_000;
+
+export const TraceQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_TRACE_PAGE)
+    .default(MAX_TRACE_PAGE)
+    .meta({ description: `spans per answer, at most ${MAX_TRACE_PAGE.toLocaleString("en")}` }),
+  cursor: z.string().max(500).optional().meta({ description: "next_cursor of the previous page" }),
+});
+
 export const TraceIdParams = z.object({ trace_id: TraceIdParam });
 
-const isoNanos = (column: string) =>
-  sql.raw(
-    `to_char(to_timestamp((${column} / 1000000000)::float8) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad((${column} % 1000000000)::text, 9, '0') || 'Z'`,
-  );
+const isoNanosText = (column: string) =>
+  `to_char(to_timestamp((${column} / 1000000000)::float8) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad((${column} % 1000000000)::text, 9, '0') || 'Z'`;
+const isoNanos = (column: string) => sql.raw(isoNanosText(column));
 
 /** A span as the database builds its JSON: the answer's span but for `missing_parent` and its events' times. */
 type StoredSpan = Omit<z.output<typeof SpanView>, "missing_parent" | "events"> & {
   events: { time_unix_nano?: string }[];
 };
 
+/** One span's JSON, as SpanView has it but for `missing_parent` (columns of `spans`, or of a set of them). */
+const SPAN_JSON = sql.raw(`json_build_object(
+  'trace_id', trace_id, 'span_id', span_id, 'parent_span_id', parent_span_id, 'name', name,
+  'service_name', service_name, 'kind', kind, 'status', json_build_object('code', status_code, 'message', status_message),
+  'start_time', ${isoNanosText("start_time_unix_nano")}, 'end_time', ${isoNanosText("end_time_unix_nano")},
+  'start_time_unix_nano', start_time_unix_nano::text, 'end_time_unix_nano', end_time_unix_nano::text,
+  'duration_ms', (end_time_unix_nano - start_time_unix_nano)::float8 / 1e6,
+  'attributes', attributes, 'resource_attributes', resource_attributes, 'events', events, 'links', links,
+  'scope', scope, 'trace_state', trace_state, 'flags', flags, 'dropped', dropped
+)`);
+type TraceHeader = {
+  start: string;
+  end: string;
+  span_count: number;
+  error_count: number;
+  services: string[];
+  root_service_name: string | null;
+};
+
+/** What a trace answer says of the whole trace: its summary, or, for a trace without one, its spans counted. */
+async function traceHeader(ctx: Ctx, traceId: string): Promise<TraceHeader | undefined> {
+  const [summary] = await queryRows<TraceHeader>(
+    ctx.db,
+    sql`select start_time_unix_nano::text as start, end_time_unix_nano::text as "end", span_count, error_count,
+          services, root_service_name
+        from traces where project_id = ${ctx.projectId} and trace_id = ${traceId}
+        order by span_count desc limit 1`,
+  );
+  if (summary) return summary;
+  const [counted] = await queryRows<TraceHeader>(
+    ctx.db,
+    sql`select min(start_time_unix_nano)::text as start, max(end_time_unix_nano)::text as "end",
+          count(*)::int as span_count, (count(*) filter (where status_code = 'error'))::int as error_count,
+          coalesce(array_agg(distinct service_name), '{}') as services, null as root_service_name
+        from tracedeck_trace_spans(${ctx.projectId}, ${traceId})`,
+  );
+  return counted && counted.span_count > 0 ? counted : undefined;
+}
+
+const spanKey = (span: StoredSpan): [string, string] => [span.span_id, span.start_time_unix_nano];
+const keyAfter = (a: StoredSpan, b: StoredSpan) =>
+  a.span_id === b.span_id ? BigInt(a.start_time_unix_nano) > BigInt(b.start_time_unix_nano) : a.span_id > b.span_id;
+
+/** Spans as the database built their JSON, in start order (the SQL's json_agg order). */
+async function storedSpans(ctx: Ctx, query: SQL): Promise<StoredSpan[]> {
+  const [row] = await queryRows<{ spans: string | null }>(
+    ctx.db,
+    sql`select json_agg(${SPAN_JSON} order by start_time_unix_nano, span_id)::text as spans from (${query}) s`,
+  );
+  // the one cast a JSON text needs: its shape is SPAN_JSON
+  return row?.spans ? (JSON.parse(row.spans) as StoredSpan[]) : [];
+}
+
+function spanView(span: StoredSpan, missingParent: boolean): z.output<typeof SpanView> {
+  if (span.events.length > 0) {
+    span.events = span.events.map((e) => ({
+      ...e,
+      time: e.time_unix_nano ? nanosToIso(BigInt(e.time_unix_nano)) : null,
+    }));
+  }
+  return { ...span, missing_parent: missingParent };
+}
+
 /**
- * A whole trace: every span, ordered by start; spans whose parent never arrived are flagged.
- * The database builds the spans' JSON itself: one text value instead of a row per span is
- * several times faster to hand over on large traces (10,000 spans and more). The spans come from
- * `tracedeck_trace_spans` (migration 0007): the trace's summaries say when it ran (every span starts
- * between their start and end), so only those days' partitions of spans are planned and read, in one
- * round trip; a trace without a summary is looked up on every day.
+ * A trace: what it holds in all (from its summary) and its spans, the whole trace when it has at most `limit`
+ * spans, else a page of them: the next `limit` spans by (span id, start) after the cursor's. Every page is read
+ * by the primary key within the days the trace ran, so serving a trace of a million spans costs a page's memory.
  */
 export async function getTrace({
   ctx,
   input,
 }: {
   ctx: Ctx;
-  input: z.output<typeof TraceIdParams>;
+  input: z.output<typeof TraceIdParams> & Partial<z.output<typeof TraceQuery>>;
 }): Promise<z.output<typeof TraceView>> {
   const traceId = input.trace_id.toLowerCase();
-  const [row] = await queryRows<{ spans: string | null }>(
-    ctx.db,
-    sql`select json_agg(json_build_object(
-          'trace_id', trace_id, 'span_id', span_id, 'parent_span_id', parent_span_id, 'name', name,
-          'service_name', service_name, 'kind', kind, 'status', json_build_object('code', status_code, 'message', status_message),
-          'start_time', ${isoNanos("start_time_unix_nano")}, 'end_time', ${isoNanos("end_time_unix_nano")},
-          'start_time_unix_nano', start_time_unix_nano::text, 'end_time_unix_nano', end_time_unix_nano::text,
-          'duration_ms', (end_time_unix_nano - start_time_unix_nano)::float8 / 1e6,
-          'attributes', attributes, 'resource_attributes', resource_attributes, 'events', events, 'links', links,
-          'scope', scope, 'trace_state', trace_state, 'flags', flags, 'dropped', dropped
-        ) order by start_time_unix_nano, span_id)::text as spans
-        from tracedeck_trace_spans(${ctx.projectId}, ${traceId})`,
+  const limit = input.limit ?? MAX_TRACE_PAGE;
+  const [afterSpan, afterStart] = (decodeCursor(input.cursor, ["string", "bigint"]) ?? [
+    "",
+    "-9223372036854775808",
+  ]) as [string, string];
+  const header = await traceHeader(ctx, traceId);
+  if (!header) throw new ApiError("not_found", `no trace ${traceId}`);
+  const stored = await storedSpans(
+    ctx,
+    sql`select * from tracedeck_trace_page(${ctx.projectId}, ${traceId}, ${afterSpan}, ${afterStart}::bigint, ${limit + 1})`,
   );
-  // the one cast a JSON text needs: its shape is the json_build_object above
-  const stored = row?.spans ? (JSON.parse(row.spans) as StoredSpan[]) : [];
-  if (stored.length === 0) throw new ApiError("not_found", `no trace ${traceId}`);
+  // one span more than the page holds tells that another page follows: the last by (span id, start) goes
+  let next: string | null = null;
+  if (stored.length > limit) {
+    let last = 0;
+    for (let i = 1; i < stored.length; i++) if (keyAfter(stored[i]!, stored[last]!)) last = i;
+    stored.splice(last, 1);
+    let kept = 0;
+    for (let i = 1; i < stored.length; i++) if (keyAfter(stored[i]!, stored[kept]!)) kept = i;
+    next = encodeCursor(spanKey(stored[kept]!));
+  }
+  // parents on other pages are looked up by id; the rest are missing
   const ids = new Set(stored.map((span) => span.span_id));
-  const spans = stored.map((span): z.output<typeof SpanView> => {
-    if (span.events.length > 0) {
-      span.events = span.events.map((e) => ({
-        ...e,
-        time: e.time_unix_nano ? nanosToIso(BigInt(e.time_unix_nano)) : null,
-      }));
+  const elsewhere = [...new Set(stored.map((s) => s.parent_span_id).filter((p): p is string => !!p && !ids.has(p)))];
+  if (elsewhere.length > 0) {
+    const found = await queryRows<{ id: string }>(
+      ctx.db,
+      sql`select t as id from tracedeck_trace_has_spans(${ctx.projectId}, ${traceId},
+            (select array_agg(value) from json_array_elements_text(${JSON.stringify(elsewhere)}::json))) t`,
+    );
+    for (const { id } of found) ids.add(id);
+  }
+  const spans = stored.map((span) => spanView(span, span.parent_span_id !== null && !ids.has(span.parent_span_id)));
+  // the root: the earliest parentless span of the trace, on the first page (found among the page's own spans
+  // when the page is the whole trace)
+  let root: z.output<typeof SpanView> | null = null;
+  if (input.cursor === undefined) {
+    root = spans.find((s) => s.parent_span_id === null) ?? null;
+    if (next !== null) {
+      const [earliest] = await storedSpans(ctx, sql`select * from tracedeck_trace_root(${ctx.projectId}, ${traceId})`);
+      root = earliest ? spanView(earliest, false) : null;
     }
-    return { ...span, missing_parent: span.parent_span_id !== null && !ids.has(span.parent_span_id) };
-  });
-  const root = spans.find((s) => s.parent_span_id === null) ?? null;
-  const start = spans.reduce(
-    (min, s) => (BigInt(s.start_time_unix_nano) < min ? BigInt(s.start_time_unix_nano) : min),
-    BigInt(spans[0]!.start_time_unix_nano),
-  );
-  const end = spans.reduce((max, s) => (BigInt(s.end_time_unix_nano) > max ? BigInt(s.end_time_unix_nano) : max), 0n);
+  }
+  const start = BigInt(header.start);
   return {
     trace_id: traceId,
-    service_name: root?.service_name ?? null,
+    service_name: root?.service_name ?? header.root_service_name,
     root_span: root,
     start_time: nanosToIso(start),
-    duration_ms: Number(end - start) / 1e6,
-    span_count: spans.length,
-    error_count: spans.filter((s) => s.status.code === "error").length,
-    services: [...new Set(spans.map((s) => s.service_name))].sort(),
+    duration_ms: Number(BigInt(header.end) - start) / 1e6,
+    span_count: header.span_count,
+    error_count: header.error_count,
+    services: [...header.services].sort(),
     spans,
+    next_cursor: next,
   };
 }
