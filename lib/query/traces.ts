@@ -186,7 +186,6 @@ export const TraceIdParams = z.object({ trace_id: TraceIdParam });
 
 const isoNanosText = (column: string) =>
   `to_char(to_timestamp((${column} / 1000000000)::float8) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad((${column} % 1000000000)::text, 9, '0') || 'Z'`;
-const isoNanos = (column: string) => sql.raw(isoNanosText(column));
 
 /** A span as the database builds its JSON: the answer's span but for `missing_parent` and its events' times. */
 type StoredSpan = Omit<z.output<typeof SpanView>, "missing_parent" | "events"> & {
