@@ -14,7 +14,7 @@ import {
   type EndpointRequest,
   type PagedEndpoint,
 } from "./api";
-import { traceRequest } from "./requests";
+import { traceRequest, traceSpansRequest } from "./requests";
 import type { Trace } from "./types";
 import { readView, type View } from "./view";
 
@@ -66,19 +66,20 @@ export interface LoadingTrace {
 }
 
 /**
- * A whole trace, however long: the API answers a long trace in pages (by span id), which arrive one after the
- * other while the page already shows the first.
+ * A whole trace, however long: its top first (the earliest spans by start, which hold the root and the first
+ * levels of the tree; a short trace whole), then, for a long one, all its spans page by page (by span id), the
+ * ones already shown left out, while the page shows what has come.
  */
 export function useTrace(view: View, traceId: string): LoadingTrace {
   const first = useEndpoint(traceRequest(view, traceId), { staleTime: Infinity });
-  const firstCursor = first.data?.next_cursor ?? null;
-  const url = endpointUrl(traceRequest(view, traceId));
+  const more = first.data !== undefined && first.data.spans.length < first.data.span_count;
+  const url = endpointUrl(traceSpansRequest(view, traceId));
   const rest = useInfiniteQuery({
-    queryKey: ["trace-pages", url, firstCursor] as const,
+    queryKey: apiPagesQueryKey(url),
     queryFn: ({ pageParam, signal }) => fetchApi<Trace>(pageUrl(url, pageParam), { signal }),
-    initialPageParam: firstCursor ?? "",
+    initialPageParam: null as string | null,
     getNextPageParam: (last: Trace): string | null => last.next_cursor,
-    enabled: firstCursor !== null,
+    enabled: more,
     staleTime: Infinity,
   });
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = rest;
@@ -89,14 +90,18 @@ export function useTrace(view: View, traceId: string): LoadingTrace {
   const trace = useMemo(() => {
     if (!first.data) return undefined;
     if (!pages?.length) return first.data;
-    return { ...first.data, spans: first.data.spans.concat(...pages.map((p) => p.spans)) };
+    const key = (s: Trace["spans"][number]) => `${s.span_id}/${s.start_time_unix_nano}`;
+    const shown = new Set(first.data.spans.map(key));
+    const spans = first.data.spans.slice();
+    for (const page of pages) for (const span of page.spans) if (!shown.has(key(span))) spans.push(span);
+    return { ...first.data, spans };
   }, [first.data, pages]);
   return {
     trace,
     error: first.error ?? rest.error,
     isLoading: first.isLoading,
     loaded: trace?.spans.length ?? 0,
-    complete: first.data !== undefined && (firstCursor === null || (rest.isSuccess && !hasNextPage)),
+    complete: first.data !== undefined && (!more || (rest.isSuccess && !hasNextPage)),
   };
 }
 

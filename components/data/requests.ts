@@ -47,8 +47,13 @@ export const TRACE_PAGE_SIZE = 50;
 export const traceSearchRequest = (view: View, filters: TraceFilters, cursor?: string) =>
   request("searchTraces", { query: { ...ranged(view), ...filters, limit: TRACE_PAGE_SIZE, cursor } });
 
+/** A trace's top: the whole trace when it is short, else its earliest spans by start (the rest: traceSpansRequest). */
 export const traceRequest = (view: View, traceId: string) =>
-  request("getTrace", { params: { trace_id: traceId }, query: scoped(view) });
+  request("getTrace", { params: { trace_id: traceId }, query: { ...scoped(view), order: "start" } });
+
+/** A trace's spans page by page (by span id), read after its top while the page already shows that. */
+export const traceSpansRequest = (view: View, traceId: string) =>
+  request("getTrace", { params: { trace_id: traceId }, query: { ...scoped(view), order: "span_id" } });
 
 /** Logs of a trace: its own time, a minute either side, whatever range the page shows. */
 export const traceLogsRequest = (view: View, traceId: string, startMs: number, endMs: number) =>

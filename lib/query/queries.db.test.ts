@@ -316,6 +316,13 @@ describe("traces", () => {
     expect(pages[0]!.root_span?.name).toBe("op-1");
     expect(pages[0]!.service_name).toBe("db");
     expect(pages.slice(1).every((p) => p.root_span === null)).toBe(true);
+    // the top of the tree first: the earliest spans by start time, the root among them
+    const top = await getTrace({ ctx, input: { trace_id: trace, limit: 5, order: "start" } });
+    expect(top.spans.map((s) => s.name)).toEqual(["op-1", "op-2", "op-3", "op-4", "op-5"]);
+    expect(top).toMatchObject({ next_cursor: null, span_count: 50, root_span: { name: "op-1" } });
+    await expect(
+      getTrace({ ctx, input: { trace_id: trace, order: "start", cursor: pages[0]!.next_cursor! } }),
+    ).rejects.toMatchObject({ code: "validation_failed" });
     // the whole trace at once, as before, when it fits
     const whole = await getTrace({ ctx, input: { trace_id: trace } });
     expect(whole.spans).toHaveLength(50);

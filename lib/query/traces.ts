@@ -180,6 +180,10 @@ export const TraceQuery = z.object({
     .default(MAX_TRACE_PAGE)
     .meta({ description: `spans per answer, at most ${MAX_TRACE_PAGE.toLocaleString("en")}` }),
   cursor: z.string().max(500).optional().meta({ description: "next_cursor of the previous page" }),
+  order: z.enum(["span_id", "start"]).default("span_id").meta({
+    description:
+      "span_id: pages by span id, with next_cursor; start: only the earliest `limit` spans by start time, the top of the tree (no next_cursor: read the rest by span id)",
+  }),
 });
 
 export const TraceIdParams = z.object({ trace_id: TraceIdParam });
@@ -275,13 +279,22 @@ export async function getTrace({
   ]) as [string, string];
   const header = await traceHeader(ctx, traceId);
   if (!header) throw new ApiError("not_found", `no trace ${traceId}`);
+  const head = input.order === "start";
+  if (head && input.cursor !== undefined) {
+    const message = "order=start answers the earliest spans only: page through the rest with order=span_id";
+    throw new ApiError("validation_failed", `invalid query parameter: cursor: ${message}`, [
+      { path: "cursor", message },
+    ]);
+  }
   const stored = await storedSpans(
     ctx,
-    sql`select * from tracedeck_trace_page(${ctx.projectId}, ${traceId}, ${afterSpan}, ${afterStart}::bigint, ${limit + 1})`,
+    head
+      ? sql`select * from tracedeck_trace_head(${ctx.projectId}, ${traceId}, ${limit})`
+      : sql`select * from tracedeck_trace_page(${ctx.projectId}, ${traceId}, ${afterSpan}, ${afterStart}::bigint, ${limit + 1})`,
   );
   // one span more than the page holds tells that another page follows: the last by (span id, start) goes
   let next: string | null = null;
-  if (stored.length > limit) {
+  if (!head && stored.length > limit) {
     let last = 0;
     for (let i = 1; i < stored.length; i++) if (keyAfter(stored[i]!, stored[last]!)) last = i;
     stored.splice(last, 1);
@@ -306,7 +319,7 @@ export async function getTrace({
   let root: z.output<typeof SpanView> | null = null;
   if (input.cursor === undefined) {
     root = spans.find((s) => s.parent_span_id === null) ?? null;
-    if (next !== null) {
+    if (next !== null || (head && spans.length < header.span_count)) {
       const [earliest] = await storedSpans(ctx, sql`select * from tracedeck_trace_root(${ctx.projectId}, ${traceId})`);
       root = earliest ? spanView(earliest, false) : null;
     }
