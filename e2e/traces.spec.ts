@@ -13,6 +13,12 @@ const hex16 = (n: number) => n.toString(16).padStart(16, "0");
 const slowTrace = randomTraceId();
 const xssTrace = randomTraceId();
 const bigTrace = randomTraceId();
+// a root and its 8 children
+const smallTrace = randomTraceId();
+// a root, 8 children, 64 grandchildren, and 7 spans a level below those (under step 9)
+const nestedTrace = randomTraceId();
+// a root, a span whose parent never arrived, and two spans that name each other as parent
+const brokenTrace = randomTraceId();
 const traceIds: string[] = [];
 
 test.beforeAll(async ({ request }) => {
@@ -103,6 +109,24 @@ test.beforeAll(async ({ request }) => {
     process.env.TRACEDECK_E2E_KEY!,
     largeTrace(10_000, now - 5 * 60_000, bigTrace),
   );
+  await sendSpans(process.env.TRACEDECK_E2E_URL!, process.env.TRACEDECK_E2E_KEY!, [
+    ...largeTrace(9, now - 4 * 60_000, smallTrace),
+    ...largeTrace(80, now - 3 * 60_000, nestedTrace),
+  ]);
+  const broken = (id: number, parent: number | undefined, name: string) => ({
+    trace_id: brokenTrace,
+    span_id: hex16(id),
+    ...(parent === undefined ? {} : { parent_span_id: hex16(parent) }),
+    name,
+    // a service of its own, so the counts of the other tests stay as they are
+    service_name: `broken-${run}`,
+    kind: "internal",
+    start_time: new Date(now - 2 * 60_000 + id).toISOString(),
+    duration_ms: 50 - id,
+  });
+  await post(request, "/api/v1/spans", {
+    spans: [broken(1, undefined, "root"), broken(2, 99, "orphan"), broken(3, 4, "loop a"), broken(4, 3, "loop b")],
+  });
 });
 
 test.beforeEach(async ({ page }) => {
@@ -251,12 +275,197 @@ test("a 10,000-span trace opens, scrolls, and finds a span deep inside", async (
   expect(await rows.count()).toBeLessThan(200);
 
   await page.getByRole("searchbox", { name: "Search in this trace" }).fill("step 4321");
-  await expect(page.getByTestId("search-matches")).toHaveText("1 matching spans");
+  await expect(page.getByTestId("search-matches")).toHaveText("1 matching span");
   await page.getByRole("searchbox", { name: "Search in this trace" }).press("Enter");
   await expect(waterfallRow(page, hex16(4322))).toBeVisible();
   await expect(
     page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "step 4321" }),
   ).toBeVisible();
+});
+
+// spans of `largeTrace`: span i is named "step i" and has the id i + 1
+const step = (i: number) => hex16(i + 1);
+const spansShown = (page: Page) => page.getByRole("region", { name: "Waterfall" }).getByTestId("rows-shown");
+
+test("a small trace's waterfall is as tall as its rows, and a root spanning the trace keeps its duration in view", async ({
+  page,
+}) => {
+  await page.goto(`/traces/${smallTrace}`);
+  const rows = page.getByRole("tree", { name: "Spans" }).getByRole("treeitem");
+  await expect(rows).toHaveCount(9);
+  const scroller = page.getByTestId("waterfall-scroller");
+  const box = (await scroller.boundingBox())!;
+  expect(Math.round(box.height)).toBe(9 * 24);
+  // no blank area under the last row, and nothing to scroll
+  expect(await scroller.evaluate((element) => element.scrollHeight - element.clientHeight)).toBeLessThanOrEqual(0);
+
+  // the root's bar fills the timeline: its label sits inside the bar, on screen, not clipped away
+  const label = waterfallRow(page, step(0)).getByTestId("span-duration");
+  await expect(label).toHaveText("10 s");
+  await expect(label).toBeInViewport();
+  const labelBox = (await label.boundingBox())!;
+  const bar = (await waterfallRow(page, step(0)).getByTestId("span-bar").boundingBox())!;
+  expect(labelBox.x).toBeGreaterThanOrEqual(bar.x);
+  expect(labelBox.x + labelBox.width).toBeLessThanOrEqual(box.x + box.width);
+  // the label is what a pointer at its middle touches: it is not hidden under the name column or clipped
+  expect(
+    await label.evaluate((element) => {
+      const r = element.getBoundingClientRect();
+      return element.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+    }),
+  ).toBe(true);
+});
+
+test("collapse and expand a subtree, collapse all and expand all", async ({ page }) => {
+  await page.goto(`/traces/${nestedTrace}`);
+  await expect(spansShown(page)).toHaveText("80 spans");
+  await page.getByRole("button", { name: "Collapse all" }).click();
+  await expect(spansShown(page)).toHaveText("9 of 80 spans shown");
+  await expect(waterfallRow(page, step(9))).toHaveCount(0);
+
+  const first = waterfallRow(page, step(1));
+  await first.getByRole("button", { name: "Expand step 1" }).click();
+  await expect(spansShown(page)).toHaveText("17 of 80 spans shown");
+  await expect(waterfallRow(page, step(9))).toHaveAttribute("aria-expanded", "false");
+  await waterfallRow(page, step(9)).getByRole("button", { name: "Expand step 9" }).click();
+  await expect(spansShown(page)).toHaveText("24 of 80 spans shown");
+  await expect(waterfallRow(page, step(73))).toBeVisible();
+  await first.getByRole("button", { name: "Collapse step 1" }).click();
+  await expect(spansShown(page)).toHaveText("9 of 80 spans shown");
+  await expect(waterfallRow(page, step(73))).toHaveCount(0);
+
+  await page.getByRole("button", { name: "Expand all" }).click();
+  await expect(spansShown(page)).toHaveText("80 spans");
+});
+
+test("search steps through matches both ways, wrapping around, and opens collapsed spans to show them", async ({
+  page,
+}) => {
+  await page.goto(`/traces/${nestedTrace}`);
+  await page.getByRole("button", { name: "Collapse all" }).click();
+  await expect(spansShown(page)).toHaveText("9 of 80 spans shown");
+  const search = page.getByRole("searchbox", { name: "Search in this trace" });
+  const count = page.getByTestId("search-matches");
+  const detail = page.getByRole("complementary", { name: "Span detail" });
+
+  await search.fill("no such span");
+  await expect(count).toHaveText("no matching spans");
+  await expect(page.getByRole("button", { name: "Next" })).toBeDisabled();
+
+  // in tree order: step 73–79 (under step 1 → step 9), step 7, then step 70–72 (under step 8)
+  await search.fill("step 7");
+  await expect(count).toHaveText("11 matching spans");
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(count).toHaveText("1 of 11 matching spans");
+  await expect(detail.getByRole("heading", { name: "step 73" })).toBeVisible();
+  await expect(waterfallRow(page, step(73))).toBeInViewport();
+  await expect(waterfallRow(page, step(73))).toHaveAttribute("aria-selected", "true");
+
+  await page.getByRole("button", { name: "Previous" }).click();
+  await expect(count).toHaveText("11 of 11 matching spans");
+  await expect(detail.getByRole("heading", { name: "step 72" })).toBeVisible();
+  await expect(waterfallRow(page, step(72))).toBeInViewport();
+  await search.press("Enter");
+  await expect(count).toHaveText("1 of 11 matching spans");
+  await expect(detail.getByRole("heading", { name: "step 73" })).toBeVisible();
+  await search.press("Shift+Enter");
+  await expect(count).toHaveText("11 of 11 matching spans");
+
+  await search.fill("step 79");
+  await expect(count).toHaveText("1 matching span");
+});
+
+test("a span opened by its link is scrolled into view", async ({ page }) => {
+  // step 8 is row 65 of 80, far below the first screen
+  await page.goto(`/traces/${nestedTrace}?span=${step(8)}`);
+  await expect(
+    page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "step 8" }),
+  ).toBeVisible();
+  await expect(waterfallRow(page, step(8))).toBeInViewport();
+});
+
+test("dragging across the minimap zooms the waterfall to that time; zoom in, out and reset", async ({ page }) => {
+  await page.goto(`/traces/${nestedTrace}`);
+  await expect(spansShown(page)).toHaveText("80 spans");
+  const minimap = page.getByRole("group", { name: /Trace minimap/ });
+  const box = (await minimap.boundingBox())!;
+  const y = box.y + box.height / 2;
+  // the first tenth of the trace: the root, step 1 and what runs inside it
+  await page.mouse.move(box.x + box.width * 0.01, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.05, y, { steps: 4 });
+  await page.mouse.move(box.x + box.width * 0.1, y, { steps: 4 });
+  await page.mouse.up();
+  const reset = page.getByRole("button", { name: /^Reset zoom/ });
+  await expect(reset).toBeVisible();
+  await expect(spansShown(page)).toHaveText(/^\d+ of 80 spans shown$/);
+  await expect(waterfallRow(page, step(1))).toBeVisible();
+  await expect(waterfallRow(page, step(8))).toHaveCount(0);
+  const zoomed = await reset.innerText();
+
+  await page.getByRole("button", { name: "Zoom in" }).click();
+  await expect(reset).not.toHaveText(zoomed);
+  await page.getByRole("button", { name: "Zoom out" }).click();
+  await expect(reset).toHaveText(zoomed);
+
+  // a search that lands outside the window widens it back to the whole trace
+  await page.getByRole("searchbox", { name: "Search in this trace" }).fill("step 8");
+  await page.getByRole("searchbox", { name: "Search in this trace" }).press("Enter");
+  await expect(waterfallRow(page, step(8))).toBeVisible();
+  await expect(reset).toBeHidden();
+
+  await page.getByRole("button", { name: "Zoom in" }).click();
+  await expect(reset).toBeVisible();
+  await reset.click();
+  await expect(spansShown(page)).toHaveText("80 spans");
+});
+
+test("a trace opens by its id, a traceparent or a link, from the Traces page and from the header", async ({ page }) => {
+  await page.goto("/traces?from=now-30m");
+  const pageBox = page.getByRole("main").getByRole("search", { name: "Open a trace by id", exact: true });
+  await pageBox.getByLabel("Trace id").fill(`  ${nestedTrace.toUpperCase()} `);
+  await pageBox.getByRole("button", { name: "Open trace" }).click();
+  await expect(page).toHaveURL(new RegExp(`/traces/${nestedTrace}\\?from=now-30m$`));
+  await expect(page.getByTestId("span-count")).toHaveText("80");
+
+  const header = page.getByRole("banner").getByRole("search", { name: "Open a trace", exact: true });
+  await header.getByLabel("Trace id").fill(`00-${smallTrace}-${step(3)}-01`);
+  await header.getByLabel("Trace id").press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/traces/${smallTrace}\\?from=now-30m$`));
+  await expect(page.getByTestId("span-count")).toHaveText("9");
+
+  // a link someone shared, with the span it had open
+  await header.getByLabel("Trace id").fill(`https://tracedeck.example/traces/${nestedTrace}?span=${step(2)}`);
+  await header.getByLabel("Trace id").press("Enter");
+  await expect(
+    page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "step 2" }),
+  ).toBeVisible();
+
+  // a wrong value says so where it was typed, and goes nowhere
+  const url = page.url();
+  await header.getByLabel("Trace id").fill("checkout-42");
+  await header.getByLabel("Trace id").press("Enter");
+  await expect(header.getByRole("alert")).toContainText("Not a trace id");
+  await expect(header.getByLabel("Trace id")).toHaveAttribute("aria-invalid", "true");
+  expect(page.url()).toBe(url);
+
+  await page.goto("/traces");
+  await pageBox.getByLabel("Trace id").fill(`${nestedTrace.slice(0, 31)}x`);
+  await pageBox.getByRole("button", { name: "Open trace" }).click();
+  await expect(pageBox.getByRole("alert")).toContainText("Not a trace id");
+  await expect(page).toHaveURL(/\/traces$/);
+});
+
+test("spans whose parent is missing or loops are shown at the top level, flagged", async ({ page }) => {
+  await page.goto(`/traces/${brokenTrace}`);
+  await expect(page.getByRole("tree", { name: "Spans" }).getByRole("treeitem")).toHaveCount(4);
+  const orphan = waterfallRow(page, hex16(2));
+  await expect(orphan).toHaveAttribute("aria-level", "1");
+  await expect(orphan.locator("[data-problem]")).toHaveText("no parent");
+  // the loop is cut at one of its two spans, which leads; the other hangs under it
+  await expect(page.locator("[role=treeitem] [data-problem=parent-cycle]")).toHaveCount(1);
+  await expect(page.locator('[role=treeitem][aria-level="2"]')).toHaveCount(1);
+  await expect(waterfallRow(page, hex16(1)).locator("[data-problem]")).toHaveCount(0);
 });
 
 test("markup in span names and attributes is shown as text and never runs", async ({ page }) => {

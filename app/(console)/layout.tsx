@@ -6,6 +6,7 @@ import { SignOutButton } from "@/components/auth/sign-out-button";
 import { QueryProvider } from "@/components/data/providers";
 import { projectsRequest } from "@/components/data/requests";
 import { Nav } from "@/components/layout/nav";
+import { OpenTrace } from "@/components/layout/open-trace";
 import { ProjectSwitcher } from "@/components/layout/project-switcher";
 import { SessionProvider } from "@/components/layout/session";
 import { readTheme, THEME_COOKIE } from "@/components/layout/theme";
@@ -30,6 +31,9 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
                 <Nav />
               </Suspense>
               <div className="ml-auto flex flex-wrap items-center gap-2">
+                <Suspense>
+                  <OpenTrace compact />
+                </Suspense>
                 <Suspense>
                   {/* with the list in hand on the server, the switcher hydrates the same whether or not the page reads it too */}
                   <Prefetch requests={[projectsRequest()]}>

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { serviceColor } from "./colors";
 import type { TraceModel } from "./model";
+import type { TimeWindow } from "./view-state";
 
 const HEIGHT = 56;
 
@@ -12,14 +13,12 @@ const HEIGHT = 56;
  */
 export function Minimap({
   model,
-  order,
   window,
   onWindow,
 }: {
   model: TraceModel;
-  order: number[];
-  window: [number, number];
-  onWindow: (window: [number, number] | null) => void;
+  window: TimeWindow;
+  onWindow: (window: TimeWindow | null) => void;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [drag, setDrag] = useState<[number, number] | null>(null);
@@ -36,15 +35,17 @@ export function Minimap({
     if (!context) return;
     context.scale(ratio, ratio);
     context.clearRect(0, 0, width, HEIGHT);
+    // every span in tree order, whatever is collapsed in the waterfall
+    const { order } = model;
     const rowHeight = Math.max(HEIGHT / Math.max(order.length, 1), 1);
     const step = HEIGHT / Math.max(order.length, 1);
-    order.forEach((index, row) => {
-      const node = model.nodes[index]!;
+    for (let row = 0; row < order.length; row++) {
+      const node = model.nodes[order[row]!]!;
       context.fillStyle = node.failed ? "#dc2626" : serviceColor(node.span.service_name);
       const x = (node.start / duration) * width;
       context.fillRect(x, row * step, Math.max(((node.end - node.start) / duration) * width, 1), rowHeight);
-    });
-  }, [model, order, duration]);
+    }
+  }, [model, duration]);
 
   const at = (clientX: number) => {
     const rect = canvas.current!.getBoundingClientRect();

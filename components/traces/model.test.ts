@@ -1,37 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Span } from "@/components/data/types";
-import { ancestors, buildTraceModel, criticalPath, rulerTicks, searchSpans, visibleRows } from "./model";
-
-const T0 = 1_763_800_000_000_000_000n;
-
-function span(id: string, parent: string | null, startMs: number, endMs: number, extra: Partial<Span> = {}): Span {
-  const start = T0 + BigInt(Math.round(startMs * 1e6));
-  const end = T0 + BigInt(Math.round(endMs * 1e6));
-  return {
-    trace_id: "a".repeat(32),
-    span_id: id,
-    parent_span_id: parent,
-    name: `op ${id}`,
-    service_name: "api",
-    kind: "internal",
-    status: { code: "unset", message: null },
-    start_time: "",
-    end_time: "",
-    start_time_unix_nano: start.toString(),
-    end_time_unix_nano: end.toString(),
-    duration_ms: endMs - startMs,
-    attributes: {},
-    resource_attributes: {},
-    events: [],
-    links: [],
-    scope: null,
-    trace_state: null,
-    flags: null,
-    dropped: null,
-    missing_parent: false,
-    ...extra,
-  };
-}
+import { span } from "./span-fixture";
+import { buildTraceModel, criticalPath, rulerTicks } from "./model";
+import { visibleRows } from "./view-state";
 
 // root 0–100: a 10–40, b 30–90 (b1 35–80 inside b), c 92–95
 const spans = [
@@ -55,11 +25,53 @@ describe("trace model", () => {
     expect(model.nodes[1]!.failed).toBe(true);
   });
 
-  it("lists rows in tree order and hides collapsed subtrees", () => {
-    expect(visibleRows(model, new Set()).map(id)).toEqual(["root", "a", "b", "b1", "c", "orphan"]);
-    expect(visibleRows(model, new Set([2])).map(id)).toEqual(["root", "a", "b", "c", "orphan"]);
-    expect(visibleRows(model, new Set([0])).map(id)).toEqual(["root", "orphan"]);
-    expect(ancestors(model, 3).map(id)).toEqual(["b", "root"]);
+  it("indexes the tree order: each span's place and the end of its subtree", () => {
+    expect([...model.order].map(id)).toEqual(["root", "a", "b", "b1", "c", "orphan"]);
+    expect([...model.order].map((index) => model.position[index])).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(model.subtreeEnd[0]).toBe(5); // root: everything up to the orphan
+    expect(model.subtreeEnd[2]).toBe(4); // b: itself and b1
+    expect(model.subtreeEnd[1]).toBe(2); // a: a leaf
+    expect(model.byId.get("b1")).toBe(3);
+  });
+
+  it("shows a span whose parent never arrived at the top level, flagged", () => {
+    expect(model.nodes[5]!.problems).toEqual(["missing-parent"]);
+    expect(model.nodes[5]!.depth).toBe(0);
+    expect(model.nodes[0]!.problems).toEqual([]);
+  });
+
+  it("breaks a parent loop at a span on it, flags that span, and keeps what hangs below the loop", () => {
+    // x → y → z → x loops; w hangs under z; s names itself
+    const looped = buildTraceModel([
+      span("w", "z", 5, 6),
+      span("x", "y", 0, 10),
+      span("y", "z", 1, 9),
+      span("z", "x", 2, 8),
+      span("s", "s", 3, 4),
+    ]);
+    const name = (i: number) => looped.nodes[i]!.span.span_id;
+    expect(looped.order.length).toBe(5);
+    const flagged = looped.nodes.filter((n) => n.problems.includes("parent-cycle")).map((n) => name(n.index));
+    expect(flagged.sort()).toEqual(["s", "z"]);
+    // w is below the loop, not on it: it stays under z
+    expect(name(looped.nodes[0]!.parent)).toBe("z");
+    expect([...looped.order].map(name)).toEqual(["z", "y", "x", "w", "s"]);
+    expect(looped.nodes.map((n) => n.depth)).toEqual([1, 2, 1, 0, 0]);
+  });
+
+  it("shows both spans of a duplicated id, flagged, with children under the first", () => {
+    const twice = buildTraceModel([
+      span("p", null, 0, 10),
+      span("d", "p", 1, 5),
+      span("d", "p", 2, 6),
+      span("k", "d", 3, 4),
+    ]);
+    expect(twice.order.length).toBe(4);
+    expect(twice.nodes[1]!.problems).toEqual(["duplicate-id"]);
+    expect(twice.nodes[2]!.problems).toEqual(["duplicate-id"]);
+    expect(twice.nodes[3]!.parent).toBe(1);
+    expect(twice.byId.get("d")).toBe(1);
+    expect([...twice.order]).toEqual([0, 1, 3, 2]);
   });
 
   it("follows the last-finishing child back from the end for the critical path", () => {
@@ -80,13 +92,6 @@ describe("trace model", () => {
     expect(total).toBe(100);
   });
 
-  it("finds spans by name, service, attribute and status message", () => {
-    expect(searchSpans(model, "/CART").map(id)).toEqual(["b"]);
-    expect(searchSpans(model, "db").map(id)).toEqual(["b1"]);
-    expect(searchSpans(model, "boom").map(id)).toEqual(["a"]);
-    expect(searchSpans(model, "  ")).toEqual([]);
-  });
-
   it("handles a 100,000-deep chain and a parent cycle without recursion", () => {
     const chain = Array.from({ length: 100_000 }, (_, i) =>
       span(`s${i}`, i === 0 ? null : `s${i - 1}`, i / 1000, 200 - i / 1000),
@@ -98,6 +103,7 @@ describe("trace model", () => {
 
     const cycle = buildTraceModel([span("x", "y", 0, 10), span("y", "x", 1, 5)]);
     expect(visibleRows(cycle, new Set()).length).toBe(2);
+    expect(cycle.nodes.filter((n) => n.problems.includes("parent-cycle"))).toHaveLength(1);
   });
 
   it("puts ruler ticks on round numbers", () => {

@@ -1,52 +1,83 @@
 import type { Span } from "@/components/data/types";
 
 // The trace as the waterfall reads it: a span tree with times in milliseconds from the trace's
-// start. Everything here is linear or n·log n and iterative, so a 100,000-span trace (or a chain
-// 100,000 deep) builds in well under a second and never overflows the stack.
+// start, and the indexes every interaction reads (tree order, subtree extents, ids). Everything
+// here is linear or n·log n and iterative, so a 1,000,000-span trace (or a chain 100,000 deep)
+// builds without overflowing the stack, and what the view asks afterwards never re-walks the tree.
+
+/** Something wrong with how a span joins the tree; the span is still shown. */
+export type SpanProblem = "missing-parent" | "parent-cycle" | "duplicate-id";
 
 export interface SpanNode {
   span: Span;
   index: number;
+  /** the node this one hangs under, -1 at the top level */
   parent: number;
   depth: number;
+  /** in start order */
   children: number[];
   /** ms from the trace's start */
   start: number;
   end: number;
   failed: boolean;
+  problems: readonly SpanProblem[];
 }
 
 export interface TraceModel {
   nodes: SpanNode[];
+  /** top-level spans in start order: roots, and spans whose parent is absent or loops */
   roots: number[];
+  /** every node in tree order (a parent, then its children's subtrees in start order) */
+  order: Int32Array;
+  /** node index → its place in `order` */
+  position: Int32Array;
+  /** node index → the place in `order` just past its subtree */
+  subtreeEnd: Int32Array;
+  /** span id → the first node carrying it (a duplicated id names more than one node) */
+  byId: Map<string, number>;
   durationMs: number;
   startNanos: bigint;
 }
 
+const NO_PROBLEMS: readonly SpanProblem[] = Object.freeze([]);
+
+function flag(node: SpanNode, problem: SpanProblem) {
+  node.problems = [...node.problems, problem];
+}
+
 export function buildTraceModel(spans: Span[]): TraceModel {
   let startNanos = spans.length ? BigInt(spans[0]!.start_time_unix_nano) : 0n;
-  for (const span of spans) {
-    const start = BigInt(span.start_time_unix_nano);
-    if (start < startNanos) startNanos = start;
-  }
+  const starts = spans.map((span) => BigInt(span.start_time_unix_nano));
+  for (const start of starts) if (start < startNanos) startNanos = start;
+
   const byId = new Map<string, number>();
-  const nodes: SpanNode[] = spans.map((span, index) => {
-    byId.set(span.span_id, index);
-    return {
-      span,
-      index,
-      parent: -1,
-      depth: 0,
-      children: [],
-      start: Number(BigInt(span.start_time_unix_nano) - startNanos) / 1e6,
-      end: Number(BigInt(span.end_time_unix_nano) - startNanos) / 1e6,
-      failed: span.status.code === "error",
-    };
-  });
+  const nodes: SpanNode[] = spans.map((span, index) => ({
+    span,
+    index,
+    parent: -1,
+    depth: 0,
+    children: [],
+    start: Number(starts[index]! - startNanos) / 1e6,
+    end: Number(BigInt(span.end_time_unix_nano) - startNanos) / 1e6,
+    failed: span.status.code === "error",
+    problems: NO_PROBLEMS,
+  }));
+  for (const node of nodes) {
+    const first = byId.get(node.span.span_id);
+    if (first === undefined) byId.set(node.span.span_id, node.index);
+    else {
+      // both copies are shown; children hang under the first
+      if (!nodes[first]!.problems.includes("duplicate-id")) flag(nodes[first]!, "duplicate-id");
+      flag(node, "duplicate-id");
+    }
+  }
+
   const roots: number[] = [];
   for (const node of nodes) {
-    const parent = node.span.parent_span_id === null ? undefined : byId.get(node.span.parent_span_id);
-    // a span that names itself or an absent parent is shown at the top level
+    const parentId = node.span.parent_span_id;
+    const parent = parentId === null ? undefined : byId.get(parentId);
+    if (parentId !== null && parent === undefined) flag(node, "missing-parent");
+    if (parent === node.index) flag(node, "parent-cycle");
     if (parent === undefined || parent === node.index) roots.push(node.index);
     else {
       node.parent = parent;
@@ -54,69 +85,70 @@ export function buildTraceModel(spans: Span[]): TraceModel {
     }
   }
   const byStart = (a: number, b: number) => nodes[a]!.start - nodes[b]!.start || a - b;
+  for (const node of nodes) if (node.children.length > 1) node.children.sort(byStart);
+
+  // Spans no root reaches hang under a parent chain that loops. Walk up from one of them until the
+  // walk repeats itself: that span is on the loop; cut it loose as a top-level span, which makes the
+  // whole loop and everything under it reachable again.
+  const reached = new Uint8Array(nodes.length);
+  const markFrom = (start: number) => {
+    const stack = [start];
+    reached[start] = 1;
+    while (stack.length) {
+      for (const child of nodes[stack.pop()!]!.children) {
+        if (reached[child]) continue;
+        reached[child] = 1;
+        stack.push(child);
+      }
+    }
+  };
+  for (const r of roots) markFrom(r);
+  const walked = new Int32Array(nodes.length).fill(-1);
+  for (const node of nodes) {
+    if (reached[node.index]) continue;
+    let at = node.index;
+    while (walked[at] !== node.index) {
+      walked[at] = node.index;
+      at = nodes[at]!.parent;
+    }
+    const cut = nodes[at]!;
+    const parent = nodes[cut.parent]!;
+    parent.children = parent.children.filter((c) => c !== cut.index);
+    cut.parent = -1;
+    flag(cut, "parent-cycle");
+    roots.push(cut.index);
+    markFrom(cut.index);
+  }
+
   roots.sort(byStart);
-  // depths top-down; a parent cycle (bad data) is broken by treating the revisited span as a root
-  const seen = new Uint8Array(nodes.length);
-  const stack = [...roots];
-  for (const r of roots) seen[r] = 1;
+
+  // tree order, depths and subtree extents, without recursion
+  const order = new Int32Array(nodes.length);
+  const position = new Int32Array(nodes.length);
+  const subtreeEnd = new Int32Array(nodes.length);
+  let next = 0;
+  const stack: number[] = [];
+  for (let r = roots.length - 1; r >= 0; r--) stack.push(roots[r]!);
   while (stack.length) {
     const index = stack.pop()!;
     const node = nodes[index]!;
-    node.children.sort(byStart);
-    for (const child of node.children) {
-      if (seen[child]) continue;
-      seen[child] = 1;
-      nodes[child]!.depth = node.depth + 1;
-      stack.push(child);
-    }
+    order[next] = index;
+    position[index] = next++;
+    node.depth = node.parent === -1 ? 0 : nodes[node.parent]!.depth + 1;
+    for (let c = node.children.length - 1; c >= 0; c--) stack.push(node.children[c]!);
   }
-  for (const node of nodes) {
-    if (!seen[node.index]) {
-      // only spans on a parent cycle are unreached: cut the cycle at this one
-      const parent = nodes[node.parent];
-      if (parent) parent.children = parent.children.filter((c) => c !== node.index);
-      node.parent = -1;
-      roots.push(node.index);
-      seen[node.index] = 1;
-      const again = [node.index];
-      while (again.length) {
-        const i = again.pop()!;
-        for (const child of nodes[i]!.children) {
-          if (seen[child]) continue;
-          seen[child] = 1;
-          nodes[child]!.depth = nodes[i]!.depth + 1;
-          again.push(child);
-        }
-      }
-    }
+  // a subtree is its node plus its children's subtrees, which follow it in tree order
+  const size = new Int32Array(nodes.length).fill(1);
+  for (let p = nodes.length - 1; p >= 0; p--) {
+    const index = order[p]!;
+    subtreeEnd[index] = p + size[index]!;
+    const parent = nodes[index]!.parent;
+    if (parent !== -1) size[parent]! += size[index]!;
   }
-  const durationMs = nodes.reduce((max, n) => Math.max(max, n.end), 0);
-  return { nodes, roots, durationMs, startNanos };
-}
 
-/** Rows shown, in tree order, skipping the descendants of collapsed spans. */
-export function visibleRows(model: TraceModel, collapsed: ReadonlySet<number>): number[] {
-  const rows: number[] = [];
-  const stack = [...model.roots].reverse();
-  while (stack.length) {
-    const index = stack.pop()!;
-    rows.push(index);
-    if (collapsed.has(index)) continue;
-    const children = model.nodes[index]!.children;
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
-  }
-  return rows;
-}
-
-/** The spans above this one, nearest first. */
-export function ancestors(model: TraceModel, index: number): number[] {
-  const out: number[] = [];
-  let parent = model.nodes[index]!.parent;
-  while (parent !== -1 && out.length < model.nodes.length) {
-    out.push(parent);
-    parent = model.nodes[parent]!.parent;
-  }
-  return out;
+  let durationMs = 0;
+  for (const node of nodes) if (node.end > durationMs) durationMs = node.end;
+  return { nodes, roots, order, position, subtreeEnd, byId, durationMs, startNanos };
 }
 
 export interface Segment {
@@ -158,30 +190,6 @@ export function criticalPath(model: TraceModel): Segment[] {
     if (cursor > node.start) segments.push({ index, start: node.start, end: cursor });
   }
   return segments;
-}
-
-const stringify = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
-
-/** Spans whose name, service, id, or an attribute key or value contains the text (case-insensitive). */
-export function searchSpans(model: TraceModel, text: string): number[] {
-  const needle = text.trim().toLowerCase();
-  if (!needle) return [];
-  const found: number[] = [];
-  for (const node of model.nodes) {
-    const span = node.span;
-    if (
-      span.name.toLowerCase().includes(needle) ||
-      span.service_name.toLowerCase().includes(needle) ||
-      span.span_id.includes(needle) ||
-      (span.status.message ?? "").toLowerCase().includes(needle) ||
-      Object.entries(span.attributes).some(
-        ([k, v]) => k.toLowerCase().includes(needle) || stringify(v).toLowerCase().includes(needle),
-      )
-    ) {
-      found.push(node.index);
-    }
-  }
-  return found;
 }
 
 /** Tick positions (ms) for a ruler over [from, to]: about `count` steps of 1, 2 or 5 × 10ⁿ. */

@@ -14,6 +14,7 @@ import {
   traceSearchRequest,
   type TraceFilters,
 } from "@/components/data/requests";
+import { OpenTrace } from "@/components/layout/open-trace";
 import { formatDuration } from "@/components/ui/format";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/input";
@@ -33,7 +34,10 @@ export function TraceSearchPage() {
 
   return (
     <div className="mx-auto max-w-7xl space-y-4">
-      <h1 className="text-2xl font-semibold tracking-tight">Traces</h1>
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-2xl font-semibold tracking-tight">Traces</h1>
+        <OpenTrace />
+      </div>
       <Filters key={params.toString()} filters={filters} />
       <QueryState query={results} what="traces">
         {(data) =>
@@ -240,9 +244,11 @@ function TraceList({ traces }: { traces: TraceSummary[] }) {
               <span>
                 <Time iso={trace.start_time} />
               </span>
-              <span>{trace.span_count} spans</span>
+              <span>{trace.span_count === 1 ? "1 span" : `${trace.span_count} spans`}</span>
               {trace.error_count > 0 && (
-                <span className="font-medium text-red-600 dark:text-red-400">{trace.error_count} errors</span>
+                <span className="font-medium text-red-600 dark:text-red-400">
+                  {trace.error_count === 1 ? "1 error" : `${trace.error_count} errors`}
+                </span>
               )}
               {trace.services.map((service) => (
                 <span

@@ -3,7 +3,7 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { memo, useCallback, useDeferredValue, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
 import type { Trace } from "@/components/data/types";
 import { traceRequest } from "@/components/data/requests";
@@ -16,18 +16,29 @@ import { QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { serviceColor } from "./colors";
 import { Minimap } from "./minimap";
-import {
-  ancestors,
-  buildTraceModel,
-  criticalPath,
-  rulerTicks,
-  searchSpans,
-  visibleRows,
-  type Segment,
-  type TraceModel,
-} from "./model";
+import { buildTraceModel, criticalPath, rulerTicks, type Segment, type SpanProblem, type TraceModel } from "./model";
 import { SpanDetail } from "./span-detail";
 import { TraceLogs } from "./trace-logs";
+import {
+  barLayout,
+  clampWindow,
+  collapseAll,
+  expandAll,
+  matchSummary,
+  revealSpan,
+  rowOfSpan,
+  rowsInWindow,
+  searchSpans,
+  spanInWindow,
+  stepMatch,
+  toggleCollapsed,
+  visibleRows,
+  waterfallHeight,
+  zoomIn,
+  zoomOut,
+  type Collapsed,
+  type TimeWindow,
+} from "./view-state";
 
 const ROW_HEIGHT = 24;
 const NAME_WIDTH = 380;
@@ -59,29 +70,25 @@ function LoadedTrace({ trace }: { trace: Trace }) {
     }
     return bySpan;
   }, [model]);
-  const everyRow = useMemo(() => visibleRows(model, new Set()), [model]);
 
-  const [collapsed, setCollapsed] = useState<ReadonlySet<number>>(new Set());
+  const [collapsed, setCollapsed] = useState<Collapsed>(expandAll);
   const [showCritical, setShowCritical] = useState(true);
-  const [window, setWindow] = useState<[number, number] | null>(null);
+  const [window, setWindow] = useState<TimeWindow | null>(null);
   const [search, setSearch] = useState("");
-  const [current, setCurrent] = useState(0);
+  const [current, setCurrent] = useState(-1);
   const deferredSearch = useDeferredValue(search);
   const matches = useMemo(() => searchSpans(model, deferredSearch), [model, deferredSearch]);
-  const matchSet = useMemo(() => new Set(matches), [matches]);
+  const matched = useMemo(() => {
+    const flags = new Uint8Array(model.nodes.length);
+    for (const index of matches) flags[index] = 1;
+    return flags;
+  }, [model, matches]);
 
-  const rows = useMemo(
-    () => (collapsed.size === 0 ? everyRow : visibleRows(model, collapsed)),
-    [model, collapsed, everyRow],
-  );
-  const rowOf = useMemo(() => {
-    const positions = new Int32Array(model.nodes.length).fill(-1);
-    rows.forEach((index, row) => (positions[index] = row));
-    return positions;
-  }, [rows, model]);
+  const rows = useMemo(() => rowsInWindow(model, visibleRows(model, collapsed), window), [model, collapsed, window]);
+  const shown = useMemo<TimeWindow>(() => window ?? [0, model.durationMs || 1], [window, model]);
 
   const selectedId = params.get("span");
-  const selected = selectedId === null ? undefined : model.nodes.find((n) => n.span.span_id === selectedId);
+  const selected = selectedId === null ? undefined : model.nodes[model.byId.get(selectedId) ?? -1];
 
   const scroller = useRef<HTMLDivElement>(null);
   // the virtualizer is a mutable instance by design; this component re-renders from its state
@@ -93,36 +100,52 @@ function LoadedTrace({ trace }: { trace: Trace }) {
     overscan: 20,
   });
 
-  const [from, to] = window ?? [0, model.durationMs || 1];
-
-  const toggle = useCallback((index: number) => {
-    setCollapsed((previous) => {
-      const next = new Set(previous);
-      if (next.has(index)) next.delete(index);
-      else next.add(index);
-      return next;
-    });
-  }, []);
-
+  const toggle = useCallback((index: number) => setCollapsed((previous) => toggleCollapsed(previous, index)), []);
   const select = useCallback((spanId: string | null) => setParams({ span: spanId }, { replace: true }), [setParams]);
 
-  /** Opens the span's ancestors, scrolls to it and selects it. */
-  const reveal = (index: number) => {
-    const hidden = ancestors(model, index).filter((a) => collapsed.has(a));
-    const nextCollapsed = hidden.length ? new Set([...collapsed].filter((c) => !hidden.includes(c))) : collapsed;
-    if (hidden.length) setCollapsed(nextCollapsed);
-    const nextRows = hidden.length ? visibleRows(model, nextCollapsed) : rows;
-    const row = nextRows.indexOf(index);
-    // after the rows change, let the virtualizer measure before scrolling
-    requestAnimationFrame(() => virtualizer.scrollToIndex(row, { align: "center" }));
-  };
+  /** Unfolds the span's ancestors, widens the zoom if the span lies outside it, and scrolls to its row. */
+  const reveal = useCallback(
+    (index: number, align: "center" | "auto") => {
+      const node = model.nodes[index];
+      if (!node) return;
+      const nextCollapsed = revealSpan(model, collapsed, index);
+      const nextWindow = spanInWindow(node, window) ? window : null;
+      if (nextCollapsed !== collapsed) setCollapsed(nextCollapsed);
+      if (nextWindow !== window) setWindow(nextWindow);
+      const nextRows =
+        nextCollapsed === collapsed && nextWindow === window
+          ? rows
+          : rowsInWindow(model, visibleRows(model, nextCollapsed), nextWindow);
+      const row = rowOfSpan(model, nextRows, index);
+      if (row < 0) return;
+      // once the rows changed, let the virtualizer measure before scrolling; once it drew the row,
+      // bring that into the window too when the waterfall reaches below it
+      requestAnimationFrame(() => {
+        virtualizer.scrollToIndex(row, { align });
+        requestAnimationFrame(() =>
+          scroller.current?.querySelector(`[data-row="${row}"]`)?.scrollIntoView({ block: "nearest" }),
+        );
+      });
+    },
+    [model, collapsed, window, rows, virtualizer],
+  );
 
-  const jump = (step: number) => {
-    if (matches.length === 0) return;
-    const next = (current + step + matches.length) % matches.length;
+  // a span opened by a link (or the back button) is brought into view, once per change of the selection
+  const revealed = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    if (selected?.index === revealed.current) return;
+    revealed.current = selected?.index;
+    if (selected) reveal(selected.index, "auto");
+  }, [selected, reveal]);
+
+  const jump = (step: 1 | -1) => {
+    const next = stepMatch(matches.length, current, step);
+    if (next < 0) return;
+    const index = matches[next]!;
     setCurrent(next);
-    reveal(matches[next]!);
-    select(model.nodes[matches[next]!]!.span.span_id);
+    revealed.current = index;
+    reveal(index, "center");
+    select(model.nodes[index]!.span.span_id);
   };
 
   const root = trace.root_span;
@@ -210,9 +233,7 @@ function LoadedTrace({ trace }: { trace: Trace }) {
         />
         {deferredSearch.trim() && (
           <span aria-live="polite" className="text-zinc-500" data-testid="search-matches">
-            {matches.length === 0
-              ? "no match"
-              : `${current >= 0 ? `${current + 1} of ` : ""}${matches.length} matching spans`}
+            {matchSummary(matches.length, current)}
           </span>
         )}
         <Button variant="secondary" disabled={matches.length === 0} onClick={() => jump(-1)}>
@@ -222,25 +243,34 @@ function LoadedTrace({ trace }: { trace: Trace }) {
           Next
         </Button>
         <span className="mx-2 h-4 w-px bg-zinc-300 dark:bg-zinc-700" />
-        <Button variant="secondary" onClick={() => setCollapsed(new Set())}>
+        <Button variant="secondary" onClick={() => setCollapsed(expandAll())}>
           Expand all
         </Button>
-        <Button
-          variant="secondary"
-          onClick={() =>
-            setCollapsed(
-              new Set(
-                model.roots.flatMap((r) => model.nodes[r]!.children.filter((c) => model.nodes[c]!.children.length > 0)),
-              ),
-            )
-          }
-        >
+        <Button variant="secondary" onClick={() => setCollapsed(collapseAll(model))}>
           Collapse all
         </Button>
         <label className="ml-2 flex items-center gap-1">
           <input type="checkbox" checked={showCritical} onChange={(e) => setShowCritical(e.target.checked)} />
           Critical path
         </label>
+        <span className="mx-2 h-4 w-px bg-zinc-300 dark:bg-zinc-700" />
+        <Button
+          variant="secondary"
+          aria-label="Zoom in"
+          title="Zoom in"
+          onClick={() => setWindow(zoomIn(model, window))}
+        >
+          +
+        </Button>
+        <Button
+          variant="secondary"
+          aria-label="Zoom out"
+          title="Zoom out"
+          disabled={!window}
+          onClick={() => setWindow(zoomOut(model, window))}
+        >
+          −
+        </Button>
         {window && (
           <Button variant="secondary" onClick={() => setWindow(null)} className="text-sky-700 dark:text-sky-400">
             Reset zoom ({formatDuration(window[0])} – {formatDuration(window[1])})
@@ -254,20 +284,24 @@ function LoadedTrace({ trace }: { trace: Trace }) {
           className="min-w-0 rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900"
         >
           <div className="flex border-b border-zinc-200 dark:border-zinc-800">
-            <div className="shrink-0 px-2 py-1 text-xs text-zinc-500" style={{ width: NAME_WIDTH }}>
+            <div
+              className="shrink-0 px-2 py-1 text-xs text-zinc-500"
+              style={{ width: NAME_WIDTH }}
+              data-testid="rows-shown"
+            >
               {rows.length === model.nodes.length
-                ? `${rows.length} spans`
+                ? `${rows.length} ${rows.length === 1 ? "span" : "spans"}`
                 : `${rows.length} of ${model.nodes.length} spans shown`}
             </div>
             <div className="relative min-w-0 flex-1 px-2 py-1">
-              <Minimap model={model} order={everyRow} window={[from, to]} onWindow={setWindow} />
+              <Minimap model={model} window={shown} onWindow={(next) => setWindow(clampWindow(model, next))} />
             </div>
           </div>
-          <Ruler from={from} to={to} />
+          <Ruler window={shown} />
           <div
             ref={scroller}
             className="relative overflow-auto"
-            style={{ height: "min(70vh, 900px)" }}
+            style={{ height: waterfallHeight(rows.length, ROW_HEIGHT) }}
             data-testid="waterfall-scroller"
           >
             <div role="tree" aria-label="Spans" style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
@@ -278,12 +312,12 @@ function LoadedTrace({ trace }: { trace: Trace }) {
                     key={index}
                     model={model}
                     index={index}
+                    row={item.index}
                     top={item.start}
-                    from={from}
-                    to={to}
+                    window={shown}
                     collapsed={collapsed.has(index)}
                     selected={selected?.index === index}
-                    matched={matchSet.has(index)}
+                    matched={matched[index] === 1}
                     segments={showCritical ? segments.get(index) : undefined}
                     onToggle={toggle}
                     onSelect={select}
@@ -304,15 +338,16 @@ function LoadedTrace({ trace }: { trace: Trace }) {
           </div>
         )}
       </div>
-      {rowOf.length === 0 ? null : (
+      {model.nodes.length === 0 ? null : (
         <TraceLogs
           traceId={trace.trace_id}
           startMs={startMs}
           endMs={startMs + trace.duration_ms}
           onSpan={(spanId) => {
-            const node = model.nodes.find((n) => n.span.span_id === spanId);
-            if (node) {
-              reveal(node.index);
+            const index = model.byId.get(spanId);
+            if (index !== undefined) {
+              revealed.current = index;
+              reveal(index, "center");
               select(spanId);
             }
           }}
@@ -322,7 +357,7 @@ function LoadedTrace({ trace }: { trace: Trace }) {
   );
 }
 
-function Ruler({ from, to }: { from: number; to: number }) {
+function Ruler({ window: [from, to] }: { window: TimeWindow }) {
   const ticks = rulerTicks(from, to, 8);
   return (
     <div className="flex border-b border-zinc-200 text-[10px] text-zinc-500 dark:border-zinc-800" aria-hidden>
@@ -342,12 +377,19 @@ function Ruler({ from, to }: { from: number; to: number }) {
   );
 }
 
+const PROBLEMS: Record<SpanProblem, { badge: string; explanation: string }> = {
+  "missing-parent": { badge: "no parent", explanation: "its parent span is not in this trace" },
+  "parent-cycle": { badge: "loop", explanation: "its parent chain loops back to it; shown at the top level" },
+  "duplicate-id": { badge: "dup id", explanation: "another span in this trace has the same span id" },
+};
+
 interface RowProps {
   model: TraceModel;
   index: number;
+  /** the row's place among the rows shown */
+  row: number;
   top: number;
-  from: number;
-  to: number;
+  window: TimeWindow;
   collapsed: boolean;
   selected: boolean;
   matched: boolean;
@@ -359,9 +401,9 @@ interface RowProps {
 const SpanRow = memo(function SpanRow({
   model,
   index,
+  row,
   top,
-  from,
-  to,
+  window,
   collapsed,
   selected,
   matched,
@@ -371,9 +413,9 @@ const SpanRow = memo(function SpanRow({
 }: RowProps) {
   const node = model.nodes[index]!;
   const span = node.span;
+  const [from, to] = window;
   const width = to - from;
-  const left = ((node.start - from) / width) * 100;
-  const barWidth = ((node.end - node.start) / width) * 100;
+  const bar = barLayout(node, window);
   const color = serviceColor(span.service_name);
   const indent = Math.min(node.depth, MAX_INDENT_LEVELS) * 12;
   const hasChildren = node.children.length > 0;
@@ -389,6 +431,7 @@ const SpanRow = memo(function SpanRow({
       aria-expanded={hasChildren ? !collapsed : undefined}
       aria-selected={selected}
       data-span-id={span.span_id}
+      data-row={row}
       className={`absolute left-0 flex w-full cursor-pointer items-center border-b border-zinc-50 text-xs dark:border-zinc-800/50 ${background}`}
       style={{ top, height: ROW_HEIGHT }}
       onClick={() => onSelect(span.span_id)}
@@ -425,15 +468,26 @@ const SpanRow = memo(function SpanRow({
         <span className="truncate" title={`${span.service_name}: ${span.name}`}>
           <span className="text-zinc-500">{span.service_name}</span> {span.name}
         </span>
+        {node.problems.map((problem) => (
+          <span
+            key={problem}
+            title={`This span is shown although ${PROBLEMS[problem].explanation}.`}
+            data-problem={problem}
+            className="shrink-0 rounded bg-amber-100 px-1 text-[10px] text-amber-800 dark:bg-amber-900/50 dark:text-amber-300"
+          >
+            {PROBLEMS[problem].badge}
+          </span>
+        ))}
         {node.depth > MAX_INDENT_LEVELS && <span className="shrink-0 text-[10px] text-zinc-400">L{node.depth}</span>}
         {collapsed && <span className="shrink-0 text-[10px] text-zinc-400">+{node.children.length}</span>}
       </div>
       <div className="relative h-full min-w-0 flex-1 overflow-hidden">
         <div
+          data-testid="span-bar"
           className={`absolute top-1.5 h-3 rounded-sm ${node.failed ? "ring-2 ring-red-500" : ""}`}
           style={{
-            left: `${left}%`,
-            width: `max(${barWidth}%, 2px)`,
+            left: `${bar.left}%`,
+            width: `max(${bar.width}%, 2px)`,
             background: color,
             opacity: segments ? 0.45 : 0.85,
           }}
@@ -451,8 +505,17 @@ const SpanRow = memo(function SpanRow({
           />
         ))}
         <span
-          className="absolute top-0.5 text-[10px] whitespace-nowrap text-zinc-600 dark:text-zinc-300"
-          style={left + barWidth > 85 ? { right: `${100 - left + 0.5}%` } : { left: `calc(${left + barWidth}% + 4px)` }}
+          data-testid="span-duration"
+          className={`absolute top-0.5 whitespace-nowrap text-[10px] ${
+            bar.label.side === "inside"
+              ? "rounded bg-white/80 px-1 text-zinc-800 dark:bg-zinc-900/80 dark:text-zinc-100"
+              : "text-zinc-600 dark:text-zinc-300"
+          }`}
+          style={
+            bar.label.side === "after"
+              ? { left: `calc(${bar.label.at}% + 4px)` }
+              : { right: `calc(${100 - bar.label.at}% + 4px)` }
+          }
         >
           {formatDuration(span.duration_ms)}
         </span>

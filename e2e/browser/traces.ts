@@ -25,18 +25,37 @@ export function randomTraceId(): string {
  * time, every 97th span failed, services taken in turn.
  */
 export function largeTrace(count: number, startMs = Date.now() - 60_000, traceId = randomTraceId()): WireSpan[] {
+  return [...traceBatches(count, { startMs, traceId, batch: count })].flat();
+}
+
+/**
+ * The spans of such a trace in batches of `batch`, made as they are sent, so that a trace of a million spans never
+ * sits in memory whole. The parent of span i is (i - 1) / fanOut: with the default 8, about 5 levels deep for
+ * 10,000 spans; with 4, 10 levels for a million.
+ */
+export function* traceBatches(
+  count: number,
+  {
+    startMs = Date.now() - 60_000,
+    traceId = randomTraceId(),
+    fanOut = 8,
+    batch = 2000,
+  }: { startMs?: number; traceId?: string; fanOut?: number; batch?: number } = {},
+): Generator<WireSpan[]> {
   const services = ["frontend", "api", "db", "cache", "queue", "worker"];
-  const spans: WireSpan[] = [];
-  const windows: [number, number][] = [];
+  // each span's time window, to place its children inside it
+  const windowStart = new Float64Array(count);
+  const windowEnd = new Float64Array(count);
+  let spans: WireSpan[] = [];
   for (let i = 0; i < count; i++) {
-    // the parent of span i is (i - 1) / 8: an 8-ary tree, about 5 levels deep for 10,000 spans
-    const parent = i === 0 ? -1 : Math.floor((i - 1) / 8);
-    const [pStart, pEnd] = parent === -1 ? [0, 10_000] : windows[parent]!;
-    const slot = (i - 1) % 8;
-    const slotWidth = (pEnd - pStart) / 8;
+    const parent = i === 0 ? -1 : Math.floor((i - 1) / fanOut);
+    const [pStart, pEnd] = parent === -1 ? [0, 10_000] : [windowStart[parent]!, windowEnd[parent]!];
+    const slot = (i - 1) % fanOut;
+    const slotWidth = (pEnd - pStart) / fanOut;
     const start = parent === -1 ? 0 : pStart + slot * slotWidth + slotWidth * 0.05;
     const end = parent === -1 ? 10_000 : start + slotWidth * 0.9;
-    windows.push([start, end]);
+    windowStart[i] = start;
+    windowEnd[i] = end;
     const failed = i % 97 === 5;
     spans.push({
       trace_id: traceId,
@@ -50,8 +69,12 @@ export function largeTrace(count: number, startMs = Date.now() - 60_000, traceId
       duration_ms: end - start,
       attributes: { "step.index": i, "batch.id": "b-42" },
     });
+    if (spans.length === batch) {
+      yield spans;
+      spans = [];
+    }
   }
-  return spans;
+  if (spans.length > 0) yield spans;
 }
 
 export async function sendSpans(url: string, key: string, spans: WireSpan[], batch = 2000): Promise<void> {
