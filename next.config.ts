@@ -28,6 +28,9 @@ const nextConfig: NextConfig = {
   // PGlite loads its WASM and data files from node_modules at run time; bundling breaks those paths.
   serverExternalPackages: ["@electric-sql/pglite", "postgres", "@node-rs/argon2"],
   poweredByHeader: false,
+  // The production server (scripts/serve.ts) compresses every answer, gzip or br, as the client accepts. Next's own
+  // compression knows only gzip and leaves route handlers' answers (the API, /metrics) uncompressed.
+  compress: false,
   async headers() {
     return [
       { source: "/:path*", headers: everyAnswer },

@@ -1,12 +1,14 @@
 // Tracedeck's production server: Next.js's request handler behind a node:http server of its own, so that every
 // request carries the address of the connection it came on (lib/auth/peer.ts), which no client can set. Otherwise
 // it is `next start`: the same flags (-p/--port or PORT, -H/--hostname, --keepAliveTimeout, a directory), the
-// instrumentation hook run as the handler is prepared, and a graceful stop on SIGINT and SIGTERM.
+// instrumentation hook run as the handler is prepared, and a graceful stop on SIGINT and SIGTERM. It also compresses
+// every answer (gzip or br, as the client accepts; scripts/compression.ts) in place of Next's own compression.
 // Run it with `npm start`, or as scripts/serve-command.ts spells it.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
 import next from "next";
 import { PEER_HEADER } from "../lib/auth/peer";
+import { compressAnswer } from "./compression";
 
 const { values, positionals } = parseArgs({
   options: {
@@ -48,6 +50,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   delete req.headers[PEER_HEADER];
   const peer = req.socket.remoteAddress;
   if (peer) req.headers[PEER_HEADER] = peer;
+  compressAnswer(req, res);
   try {
     await ready;
     await requestHandler(req, res);
