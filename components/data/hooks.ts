@@ -63,6 +63,8 @@ export interface LoadingTrace {
   loaded: number;
   /** every page has come */
   complete: boolean;
+  /** asks for the trace again (after an error) */
+  refetch: () => void;
 }
 
 /**
@@ -102,6 +104,7 @@ export function useTrace(view: View, traceId: string): LoadingTrace {
     isLoading: first.isLoading,
     loaded: trace?.spans.length ?? 0,
     complete: first.data !== undefined && (!more || (rest.isSuccess && !hasNextPage)),
+    refetch: () => void (first.error ? first.refetch() : rest.refetch()),
   };
 }
 

@@ -4,9 +4,8 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
+import { useSetParams, useTrace, useView } from "@/components/data/hooks";
 import type { Trace } from "@/components/data/types";
-import { traceRequest } from "@/components/data/requests";
 import { viewHref } from "@/components/data/view";
 import { CopyButton } from "@/components/ui/copy-button";
 import { Button } from "@/components/ui/button";
@@ -17,6 +16,7 @@ import { Time } from "@/components/ui/time";
 import { serviceColor } from "./colors";
 import { Minimap } from "./minimap";
 import { buildTraceModel, criticalPath, rulerTicks, type Segment, type SpanProblem, type TraceModel } from "./model";
+import { extendShown, snapshotDue } from "./loading";
 import { SpanDetail } from "./span-detail";
 import { TraceLogs } from "./trace-logs";
 import {
@@ -44,13 +44,51 @@ const ROW_HEIGHT = 24;
 const NAME_WIDTH = 380;
 const MAX_INDENT_LEVELS = 40;
 
+/** What the waterfall shows of a loading trace, and how many of the loaded spans that is. */
+interface Shown {
+  trace: Trace;
+  loaded: number;
+  complete: boolean;
+}
+
 export function TraceView({ traceId }: { traceId: string }) {
   const view = useView();
-  const trace = useEndpoint(traceRequest(view, traceId), { staleTime: Infinity });
+  const loading = useTrace(view, traceId);
+  const { trace, loaded, complete } = loading;
+  // a long trace's pages come one after another: the waterfall takes them in as the part that hangs together grows
+  // by half, and all of them at the end, so the model is built a few times rather than once per page
+  const [shown, setShown] = useState<Shown | undefined>(undefined);
+  if (
+    trace &&
+    (shown === undefined ||
+      shown.trace.trace_id !== trace.trace_id ||
+      snapshotDue(shown.loaded, loaded, complete) ||
+      (complete && !shown.complete))
+  ) {
+    const previous = shown?.trace.trace_id === trace.trace_id ? shown.trace.spans : [];
+    setShown({ trace: { ...trace, spans: extendShown(previous, trace.spans, complete) }, loaded, complete });
+  }
+  const query = { data: shown?.trace, error: loading.error, isPending: loading.isLoading, refetch: loading.refetch };
   return (
-    <div className="mx-auto max-w-[1800px]">
-      <QueryState query={trace} what={`trace ${traceId}`}>
-        {(data) => <LoadedTrace trace={data} />}
+    <div
+      className="mx-auto max-w-[1800px]"
+      data-testid="trace-page"
+      data-spans-loaded={loaded}
+      data-spans-shown={shown?.trace.spans.length ?? 0}
+      data-complete={complete}
+    >
+      <QueryState query={query} what={`trace ${traceId}`}>
+        {(data) => (
+          <>
+            {!complete && trace && (
+              <p role="status" className="mb-2 text-sm text-zinc-600 dark:text-zinc-300">
+                Loading spans: {loaded.toLocaleString("en")} of {trace.span_count.toLocaleString("en")}
+                {data.spans.length < loaded ? ` (${data.spans.length.toLocaleString("en")} shown)` : ""}
+              </p>
+            )}
+            <LoadedTrace trace={data} />
+          </>
+        )}
       </QueryState>
     </div>
   );

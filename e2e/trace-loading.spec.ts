@@ -1,0 +1,55 @@
+import { expect, test } from "@playwright/test";
+import { signInAsOwner } from "./browser/session";
+import { randomTraceId, sendSpans, traceBatches } from "./browser/traces";
+
+// A trace longer than one answer of the API (10,000 spans) opens at once with its top, says how much has come
+// while the rest follows page by page, and is whole once the last page has come.
+
+const SPANS = 12_500;
+const traceId = randomTraceId();
+
+test.beforeAll(async () => {
+  for (const batch of traceBatches(SPANS, { startMs: Date.now() - 6 * 60_000, traceId, batch: 2500 }))
+    await sendSpans(process.env.TRACEDECK_E2E_URL!, process.env.TRACEDECK_E2E_KEY!, batch);
+});
+
+test.beforeEach(async ({ page }) => {
+  await signInAsOwner(page.request);
+});
+
+test("a long trace shows its top first, its progress while the rest loads, and every span at the end", async ({
+  page,
+}) => {
+  // the pages after the top wait until the test lets them through
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const pageRequests: string[] = [];
+  await page.route(/\/api\/v1\/traces\/[0-9a-f]{32}\?.*order=span_id/, async (route) => {
+    pageRequests.push(route.request().url());
+    await released;
+    await route.continue();
+  });
+
+  await page.goto(`/traces/${traceId}`);
+  const waterfall = page.getByRole("tree");
+  await expect(waterfall.getByRole("treeitem").first()).toContainText("POST /batch/import");
+  await expect(page.getByTestId("span-count")).toHaveText("12500");
+  await expect(page.getByRole("status")).toContainText("Loading spans: 10,000 of 12,500");
+  await expect(page.getByTestId("trace-page")).toHaveAttribute("data-complete", "false");
+  // the top is usable meanwhile: a span of it opens
+  await waterfall.getByRole("treeitem").nth(1).click();
+  await expect(page.getByRole("complementary", { name: "Span detail" })).toBeVisible();
+
+  release();
+  await expect(page.getByTestId("trace-page")).toHaveAttribute("data-complete", "true", { timeout: 30_000 });
+  await expect(page.getByTestId("trace-page")).toHaveAttribute("data-spans-shown", String(SPANS));
+  await expect(page.getByRole("status")).toHaveCount(0);
+  // two pages by span id: 10,000 and 2,500
+  expect(pageRequests).toHaveLength(2);
+  // a span of the last page is there: the search finds it
+  await page.getByRole("searchbox", { name: "Search in this trace" }).fill(`step ${SPANS - 1}`);
+  await page.getByRole("searchbox", { name: "Search in this trace" }).press("Enter");
+  await expect(
+    page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: `step ${SPANS - 1}` }),
+  ).toBeVisible();
+});
