@@ -290,10 +290,14 @@ test("events: tiles, failed events filtered by name and error, a threshold that 
 
 test("a task links to its trace, its logs and its network operations", async ({ page }) => {
   await at(page, "/events");
-  await page
-    .getByRole("table", { name: "Failed events" })
-    .getByRole("link", { name: `resize-failed-${run}` })
-    .click();
+  // a click that lands while the table is still being replaced by its client-side render is lost: click again
+  await expect(async () => {
+    await page
+      .getByRole("table", { name: "Failed events" })
+      .getByRole("link", { name: `resize-failed-${run}` })
+      .click({ timeout: 2000 });
+    await expect(page).toHaveURL(new RegExp(`/events/resize-failed-${run}`), { timeout: 2000 });
+  }).toPass();
   await expect(page.getByRole("heading", { name: new RegExp(`resize-failed-${run}`) })).toBeVisible();
   await expect(page.getByRole("table", { name: "Task attributes" })).toContainText("img-7");
   await expect(page.getByRole("table", { name: "Task network operations" })).toContainText("s3.example.com:443");
