@@ -38,8 +38,14 @@ env.NODE_ENV ||= "production";
 env.NEXT_RUNTIME = "nodejs";
 
 const server = createServer((req, res) => void handle(req, res));
-// Next leaves Node's keep-alive as it is unless --keepAliveTimeout is given
-if (keepAliveTimeout) server.keepAliveTimeout = keepAliveTimeout;
+// An idle keep-alive connection is closed after this long (--keepAliveTimeout, default 65 s, longer than the
+// 60 s idle timeout of the usual load balancers). Node's own 5 s is too short for a server whose event loop may
+// stand still for some seconds (the embedded store works on it): when it moves again, Node's timers run before
+// the socket is read, so a connection whose client had already sent its next request was closed under it, and
+// the client saw a reset instead of an answer.
+server.keepAliveTimeout = keepAliveTimeout ?? 65_000;
+// a request's headers may take as long as an idle connection may wait, and a little more
+server.headersTimeout = server.keepAliveTimeout + 1000;
 
 const app = next({ dev: false, dir, hostname, port, httpServer: server });
 const ready = app.prepare();

@@ -40,7 +40,8 @@ export function* traceBatches(
     traceId = randomTraceId(),
     fanOut = 8,
     batch = 2000,
-  }: { startMs?: number; traceId?: string; fanOut?: number; batch?: number } = {},
+    durationMs = 10_000,
+  }: { startMs?: number; traceId?: string; fanOut?: number; batch?: number; durationMs?: number } = {},
 ): Generator<WireSpan[]> {
   const services = ["frontend", "api", "db", "cache", "queue", "worker"];
   // each span's time window, to place its children inside it
@@ -49,11 +50,11 @@ export function* traceBatches(
   let spans: WireSpan[] = [];
   for (let i = 0; i < count; i++) {
     const parent = i === 0 ? -1 : Math.floor((i - 1) / fanOut);
-    const [pStart, pEnd] = parent === -1 ? [0, 10_000] : [windowStart[parent]!, windowEnd[parent]!];
+    const [pStart, pEnd] = parent === -1 ? [0, durationMs] : [windowStart[parent]!, windowEnd[parent]!];
     const slot = (i - 1) % fanOut;
     const slotWidth = (pEnd - pStart) / fanOut;
     const start = parent === -1 ? 0 : pStart + slot * slotWidth + slotWidth * 0.05;
-    const end = parent === -1 ? 10_000 : start + slotWidth * 0.9;
+    const end = parent === -1 ? durationMs : start + slotWidth * 0.9;
     windowStart[i] = start;
     windowEnd[i] = end;
     const failed = i % 97 === 5;

@@ -110,7 +110,11 @@ export async function benchWaterfall(): Promise<void> {
     for (const size of SIZES) {
       const traceId = randomTraceId();
       const started = performance.now();
-      for (const batch of traceBatches(size, { startMs: Date.now() - 10 * 60_000, traceId, fanOut: 4, batch: 5000 }))
+      // a trace of some 280 spans a second, as a long batch job makes them: a million spans last an hour (spans
+      // packed into seconds would put a million into one minute of the rollups)
+      const durationMs = Math.max(10_000, size * 3.6);
+      const startMs = Date.now() - durationMs - 60_000;
+      for (const batch of traceBatches(size, { startMs, traceId, fanOut: 4, batch: 5000, durationMs }))
         await sendSpans(server.url, key, batch, 5000);
       console.log(
         `ingested ${size.toLocaleString("en")} spans in ${((performance.now() - started) / 1000).toFixed(1)} s`,
@@ -245,6 +249,10 @@ export async function benchWaterfall(): Promise<void> {
         .join(" ")}`,
     );
     await browser.close();
+  } catch (error) {
+    // what the server said last, when it went away under the load
+    console.error(server.output().slice(-4000));
+    throw error;
   } finally {
     await server.stop();
   }
