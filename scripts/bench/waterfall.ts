@@ -12,7 +12,8 @@ import { ensureBuild } from "../next-bin";
 // them: the trace's top, then its pages), the first rows on screen and the whole trace loaded (by the page's own
 // clock, from navigation start), collapse all / expand all, scrolling to the middle, a search that jumps to a deep
 // span, the page's JS heap and the server's peak RSS while it served the trace.
-// BENCH_WATERFALL_SIZES=10000,100000 picks the sizes; BENCH_RUNS the runs of each below a million (one of that).
+// BENCH_WATERFALL_SIZES=10000,100000 picks the sizes; BENCH_RUNS the runs of each below a million (one of that);
+// BENCH_DATABASE_URL a Postgres database (created empty) instead of the embedded store.
 
 const SIZES = (process.env.BENCH_WATERFALL_SIZES ?? "10000,100000,1000000").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -101,7 +102,9 @@ const shownCount = (page: Page) =>
 
 export async function benchWaterfall(): Promise<void> {
   await ensureBuild();
-  const server = await startServer({ checkAnswers: false });
+  // BENCH_DATABASE_URL: a Postgres database to hold the traces instead of the embedded store
+  const databaseUrl = process.env.BENCH_DATABASE_URL;
+  const server = await startServer({ checkAnswers: false, ...(databaseUrl ? { databaseUrl } : {}) });
   const pid = server.child.pid!;
   try {
     const key = await createKey(server.env, "ingest");
@@ -127,7 +130,7 @@ export async function benchWaterfall(): Promise<void> {
       args: CHROMIUM_ARGS,
     });
     console.log(
-      `embedded storage; 1400×900 viewport; load before ${loadavg()
+      `${databaseUrl ? "Postgres" : "embedded"} storage; 1400×900 viewport; load before ${loadavg()
         .map((l) => l.toFixed(2))
         .join(" ")}`,
     );
