@@ -1,4 +1,5 @@
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
+import { inNetworks, networkList } from "@/lib/http/networks";
 import { PEER_HEADER } from "./peer";
 
 // Which address a request comes from, as far as this server can tell: the connection's other end, unless that is a
@@ -24,14 +25,8 @@ export function normalizeAddress(value: string): string | undefined {
 
 /** A matcher for a list of addresses and CIDR blocks (IPv4 and IPv6), as lib/config.ts has checked them. */
 export function trustedProxies(entries: readonly string[]): TrustedProxies {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address = "", prefix] = entry.split("/");
-    const type = isIP(address) === 6 ? "ipv6" : "ipv4";
-    if (prefix === undefined) list.addAddress(address, type);
-    else list.addSubnet(address, Number(prefix), type);
-  }
-  return (address) => entries.length > 0 && list.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
+  const list = networkList(entries);
+  return (address) => entries.length > 0 && inNetworks(list, address);
 }
 
 /** The client address of a request, for throttling: see the top of this file. */

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { ApiError } from "@/lib/errors";
+import { ipv6Groups } from "@/lib/http/networks";
 
 // Password guesses (sign-in, password change) are slowed two ways, so that a stranger's guesses cost the owner of
 // the account at most a short wait:
@@ -51,15 +52,9 @@ export interface Throttle {
 /** The key an address is counted under: an IPv6 address by its /64. */
 export function addressKey(address: string): string {
   if (isIP(address) !== 6) return address;
-  const [head = "", tail = ""] = address.toLowerCase().split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups = address.includes("::")
-    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
-    : left;
-  return `${groups
+  return `${ipv6Groups(address)
     .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .map((g) => g.toString(16))
     .join(":")}::/64`;
 }
 

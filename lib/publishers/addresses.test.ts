@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { inNetworks, isPrivateAddress, networkList } from "./addresses";
+import { inNetworks, networkList } from "@/lib/http/networks";
+import { isPrivateAddress } from "./addresses";
 
 describe("private addresses", () => {
   it("are loopback, unspecified, private, link-local, CGNAT and the like, in IPv4 and IPv6", () => {

@@ -3,7 +3,8 @@ import { Agent as HttpAgent, type AgentOptions } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { isIP, type LookupFunction, type Socket } from "node:net";
 import { config } from "@/lib/config";
-import { inNetworks, isPrivateAddress, networkList } from "./addresses";
+import { inNetworks, networkList } from "@/lib/http/networks";
+import { isPrivateAddress } from "./addresses";
 import { SendFailure } from "./failure";
 
 // Every connection a publisher makes goes through a guard: the host name is resolved, each address

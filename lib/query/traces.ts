@@ -179,7 +179,7 @@ export const TraceQuery = z.object({
     .max(MAX_TRACE_PAGE)
     .default(MAX_TRACE_PAGE)
     .meta({ description: `spans per answer, at most ${MAX_TRACE_PAGE.toLocaleString("en")}` }),
-  cursor: z.string().max(500).optional().meta({ description: "next_cursor of the previous page" }),
+  cursor: PageParams.cursor,
   order: z.enum(["span_id", "start"]).default("span_id").meta({
     description:
       "span_id: pages by span id, with next_cursor; start: only the earliest `limit` spans by start time, the top of the tree (no next_cursor: read the rest by span id)",
