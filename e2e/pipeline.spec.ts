@@ -318,8 +318,12 @@ test("logs: search by text and severity, newest first", async ({ page }) => {
   const lines = page.getByRole("list", { name: "Log lines" }).getByRole("listitem");
   await expect(lines).toHaveCount(3);
   await expect(lines.first()).toContainText("email queued");
-  await page.getByLabel("Severity at least").selectOption("info");
-  await page.getByRole("button", { name: "Search" }).click();
+  // a choice made while the form is still being replaced by its client-side render is lost: choose again
+  await expect(async () => {
+    await page.getByLabel("Severity at least").selectOption("info", { timeout: 2000 });
+    await page.getByRole("button", { name: "Search" }).click({ timeout: 2000 });
+    await expect(page).toHaveURL(/severity=info/, { timeout: 2000 });
+  }).toPass();
   await expect(lines).toHaveCount(2);
   await page.getByLabel("Text").fill("DISK");
   await page.getByRole("button", { name: "Search" }).click();

@@ -47,13 +47,23 @@ export const TRACE_PAGE_SIZE = 50;
 export const traceSearchRequest = (view: View, filters: TraceFilters, cursor?: string) =>
   request("searchTraces", { query: { ...ranged(view), ...filters, limit: TRACE_PAGE_SIZE, cursor } });
 
+/** Spans of a trace's first answer: its top (by start), a short trace whole. */
+export const TRACE_TOP_SPANS = 500;
+
 /** A trace's top: the whole trace when it is short, else its earliest spans by start (the rest: traceSpansRequest). */
 export const traceRequest = (view: View, traceId: string) =>
-  request("getTrace", { params: { trace_id: traceId }, query: { ...scoped(view), order: "start" } });
+  request("getTraceOutline", {
+    params: { trace_id: traceId },
+    query: { ...scoped(view), order: "start", limit: TRACE_TOP_SPANS },
+  });
 
 /** A trace's spans page by page (by span id), read after its top while the page already shows that. */
 export const traceSpansRequest = (view: View, traceId: string) =>
-  request("getTrace", { params: { trace_id: traceId }, query: { ...scoped(view), order: "span_id" } });
+  request("getTraceOutline", { params: { trace_id: traceId }, query: { ...scoped(view), order: "span_id" } });
+
+/** One span of a trace, whole, as the span detail shows it. */
+export const traceSpanRequest = (view: View, traceId: string, spanId: string) =>
+  request("getTraceSpan", { params: { trace_id: traceId, span_id: spanId }, query: scoped(view) });
 
 /** Logs of a trace: its own time, a minute either side, whatever range the page shows. */
 export const traceLogsRequest = (view: View, traceId: string, startMs: number, endMs: number) =>

@@ -12,6 +12,7 @@ export type TraceSearch = AnswerOf<"searchTraces">;
 export type TraceSummary = TraceSearch["traces"][number];
 export type Trace = AnswerOf<"getTrace">;
 export type Span = Trace["spans"][number];
+export type TraceOutline = AnswerOf<"getTraceOutline">;
 export type Logs = AnswerOf<"searchLogs">;
 export type LogRecord = Logs["logs"][number];
 export type Projects = AnswerOf<"listProjects">;

@@ -1,4 +1,4 @@
-import type { Span } from "@/components/data/types";
+import type { SpanLine } from "./outline";
 
 // A long trace arrives a page at a time, its spans in no tree order: the waterfall shows the part that already
 // hangs together, and builds its model again only as that part grows, so the whole load costs a few builds rather
@@ -8,7 +8,7 @@ import type { Span } from "@/components/data/types";
  * The spans whose chain of parents reaches a root (a span without a parent) among the spans loaded so far. A span
  * whose parent has not come yet waits, rather than showing as a root that a later page would move.
  */
-export function connectedSpans(spans: readonly Span[]): Span[] {
+export function connectedSpans(spans: readonly SpanLine[]): SpanLine[] {
   const children = new Map<string, number[]>();
   const roots: number[] = [];
   spans.forEach((span, index) => {
@@ -37,17 +37,16 @@ export function connectedSpans(spans: readonly Span[]): Span[] {
   return spans.filter((_, index) => kept[index] === 1);
 }
 
-const keyOf = (span: Span) => `${span.span_id}/${span.start_time_unix_nano}`;
-
 /**
  * The spans the waterfall shows next: those it shows already, in the same order (the model's node indexes, which
  * collapsed spans are kept by, stay what they were), then the loaded spans that now hang together, or, once the
  * trace is complete, every span left (a parent that never came is then flagged, not awaited).
  */
-export function extendShown(shown: readonly Span[], loaded: readonly Span[], complete: boolean): Span[] {
-  const had = new Set(shown.map(keyOf));
+export function extendShown(shown: readonly SpanLine[], loaded: readonly SpanLine[], complete: boolean): SpanLine[] {
+  // the shown spans are some of the loaded ones, the same objects
+  const had = new Set<SpanLine>(shown);
   const next = shown.slice();
-  for (const span of complete ? loaded : connectedSpans(loaded)) if (!had.has(keyOf(span))) next.push(span);
+  for (const span of complete ? loaded : connectedSpans(loaded)) if (!had.has(span)) next.push(span);
   return next;
 }
 

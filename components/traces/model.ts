@@ -1,4 +1,4 @@
-import type { Span } from "@/components/data/types";
+import type { SpanLine } from "./outline";
 
 // The trace as the waterfall reads it: a span tree with times in milliseconds from the trace's
 // start, and the indexes every interaction reads (tree order, subtree extents, ids). Everything
@@ -9,7 +9,7 @@ import type { Span } from "@/components/data/types";
 export type SpanProblem = "missing-parent" | "parent-cycle" | "duplicate-id";
 
 export interface SpanNode {
-  span: Span;
+  span: SpanLine;
   index: number;
   /** the node this one hangs under, -1 at the top level */
   parent: number;
@@ -45,10 +45,11 @@ function flag(node: SpanNode, problem: SpanProblem) {
   node.problems = [...node.problems, problem];
 }
 
-export function buildTraceModel(spans: Span[]): TraceModel {
-  let startNanos = spans.length ? BigInt(spans[0]!.start_time_unix_nano) : 0n;
-  const starts = spans.map((span) => BigInt(span.start_time_unix_nano));
-  for (const start of starts) if (start < startNanos) startNanos = start;
+/** The model of spans whose starts count from `baseNanos` (the trace's start as its first answer gave it). */
+export function buildTraceModel(spans: readonly SpanLine[], baseNanos = 0n): TraceModel {
+  let first = spans.length ? spans[0]!.start_ns : 0;
+  for (const span of spans) if (span.start_ns < first) first = span.start_ns;
+  const startNanos = baseNanos + BigInt(first);
 
   const byId = new Map<string, number>();
   const nodes: SpanNode[] = spans.map((span, index) => ({
@@ -57,9 +58,9 @@ export function buildTraceModel(spans: Span[]): TraceModel {
     parent: -1,
     depth: 0,
     children: [],
-    start: Number(starts[index]! - startNanos) / 1e6,
-    end: Number(BigInt(span.end_time_unix_nano) - startNanos) / 1e6,
-    failed: span.status.code === "error",
+    start: (span.start_ns - first) / 1e6,
+    end: (span.start_ns + span.duration_ns - first) / 1e6,
+    failed: span.status_code === "error",
     problems: NO_PROBLEMS,
   }));
   for (const node of nodes) {

@@ -1,40 +1,28 @@
-import type { Span } from "@/components/data/types";
+import type { SpanLine } from "./outline";
 
-// Spans for the waterfall's unit tests: times in ms from a fixed start, everything else plain.
+// Spans for the waterfall's unit tests: times in ms from the trace's start, everything else plain.
 
-const T0 = 1_763_800_000_000_000_000n;
+const NONE: Readonly<Record<string, unknown>> = {};
 
-export function span(
-  id: string,
-  parent: string | null,
-  startMs: number,
-  endMs: number,
-  extra: Partial<Span> = {},
-): Span {
-  const start = T0 + BigInt(Math.round(startMs * 1e6));
-  const end = T0 + BigInt(Math.round(endMs * 1e6));
+interface Extra {
+  name?: string;
+  service_name?: string;
+  status?: { code: string; message: string | null };
+  attributes?: Record<string, unknown>;
+}
+
+export function span(id: string, parent: string | null, startMs: number, endMs: number, extra: Extra = {}): SpanLine {
+  const start = Math.round(startMs * 1e6);
   return {
-    trace_id: "a".repeat(32),
     span_id: id,
     parent_span_id: parent,
-    name: `op ${id}`,
-    service_name: "api",
+    name: extra.name ?? `op ${id}`,
+    service_name: extra.service_name ?? "api",
     kind: "internal",
-    status: { code: "unset", message: null },
-    start_time: "",
-    end_time: "",
-    start_time_unix_nano: start.toString(),
-    end_time_unix_nano: end.toString(),
-    duration_ms: endMs - startMs,
-    attributes: {},
-    resource_attributes: {},
-    events: [],
-    links: [],
-    scope: null,
-    trace_state: null,
-    flags: null,
-    dropped: null,
-    missing_parent: false,
-    ...extra,
+    status_code: extra.status?.code ?? "unset",
+    status_message: extra.status?.message ?? null,
+    start_ns: start,
+    duration_ns: Math.round(endMs * 1e6) - start,
+    attributes: extra.attributes ?? NONE,
   };
 }

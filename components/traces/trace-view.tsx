@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { useSetParams, useTrace, useView } from "@/components/data/hooks";
-import type { Trace } from "@/components/data/types";
+import type { LoadedTrace } from "./outline";
 import { viewHref } from "@/components/data/view";
 import { CopyButton } from "@/components/ui/copy-button";
 import { Button } from "@/components/ui/button";
@@ -46,7 +46,7 @@ const MAX_INDENT_LEVELS = 40;
 
 /** What the waterfall shows of a loading trace, and how many of the loaded spans that is. */
 interface Shown {
-  trace: Trace;
+  trace: LoadedTrace;
   loaded: number;
   complete: boolean;
 }
@@ -86,7 +86,7 @@ export function TraceView({ traceId }: { traceId: string }) {
                 {data.spans.length < loaded ? ` (${data.spans.length.toLocaleString("en")} shown)` : ""}
               </p>
             )}
-            <LoadedTrace trace={data} />
+            <TraceBody trace={data} />
           </>
         )}
       </QueryState>
@@ -94,11 +94,11 @@ export function TraceView({ traceId }: { traceId: string }) {
   );
 }
 
-function LoadedTrace({ trace }: { trace: Trace }) {
+function TraceBody({ trace }: { trace: LoadedTrace }) {
   const view = useView();
   const params = useSearchParams();
   const setParams = useSetParams();
-  const model = useMemo(() => buildTraceModel(trace.spans), [trace]);
+  const model = useMemo(() => buildTraceModel(trace.spans, BigInt(trace.start_time_unix_nano)), [trace]);
   const segments = useMemo(() => {
     const bySpan = new Map<number, Segment[]>();
     for (const segment of criticalPath(model)) {
@@ -136,10 +136,15 @@ function LoadedTrace({ trace }: { trace: Trace }) {
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 20,
+    // the server draws the first screen of rows, before the page has a size to measure
+    initialRect: { width: 1000, height: 600 },
   });
 
   const toggle = useCallback((index: number) => setCollapsed((previous) => toggleCollapsed(previous, index)), []);
-  const select = useCallback((spanId: string | null) => setParams({ span: spanId }, { replace: true }), [setParams]);
+  const select = useCallback(
+    (spanId: string | null) => setParams({ span: spanId }, { replace: true, shallow: true }),
+    [setParams],
+  );
 
   /** Unfolds the span's ancestors, widens the zoom if the span lies outside it, and scrolls to its row. */
   const reveal = useCallback(
@@ -186,7 +191,6 @@ function LoadedTrace({ trace }: { trace: Trace }) {
     select(model.nodes[index]!.span.span_id);
   };
 
-  const root = trace.root_span;
   const startMs = Date.parse(trace.start_time);
 
   return (
@@ -200,9 +204,9 @@ function LoadedTrace({ trace }: { trace: Trace }) {
             / trace
           </p>
           <h1 className="break-words text-xl font-semibold tracking-tight">
-            {root ? (
+            {trace.root_name !== null ? (
               <>
-                <span className="text-zinc-500">{root.service_name}:</span> {root.name}
+                <span className="text-zinc-500">{trace.service_name}:</span> {trace.root_name}
               </>
             ) : (
               "Trace without a root span"
@@ -368,7 +372,9 @@ function LoadedTrace({ trace }: { trace: Trace }) {
         {selected && (
           <div className="lg:sticky lg:top-16 lg:h-[calc(100vh-5rem)]">
             <SpanDetail
-              span={selected.span}
+              traceId={trace.trace_id}
+              line={selected.span}
+              startNanos={BigInt(trace.start_time_unix_nano) + BigInt(selected.span.start_ns)}
               offsetMs={selected.start}
               traceStartNanos={model.startNanos}
               onClose={() => select(null)}
@@ -414,6 +420,9 @@ function Ruler({ window: [from, to] }: { window: TimeWindow }) {
     </div>
   );
 }
+
+/** Element Timing (https://w3c.github.io/element-timing/): when a row's name is first painted, for the benchmark. */
+const ROW_TIMING = { elementtiming: "span-row" } as Record<string, string>;
 
 const PROBLEMS: Record<SpanProblem, { badge: string; explanation: string }> = {
   "missing-parent": { badge: "no parent", explanation: "its parent span is not in this trace" },
@@ -503,7 +512,7 @@ const SpanRow = memo(function SpanRow({
             !
           </span>
         )}
-        <span className="truncate" title={`${span.service_name}: ${span.name}`}>
+        <span className="truncate" title={`${span.service_name}: ${span.name}`} {...ROW_TIMING}>
           <span className="text-zinc-500">{span.service_name}</span> {span.name}
         </span>
         {node.problems.map((problem) => (
@@ -555,7 +564,7 @@ const SpanRow = memo(function SpanRow({
               : { right: `calc(${100 - bar.label.at}% + 4px)` }
           }
         >
-          {formatDuration(span.duration_ms)}
+          {formatDuration(span.duration_ns / 1e6)}
         </span>
       </div>
     </div>

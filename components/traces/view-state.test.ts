@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Span } from "@/components/data/types";
+import type { SpanLine } from "./outline";
 import { buildTraceModel, type TraceModel } from "./model";
 import { span } from "./span-fixture";
 import {
@@ -187,13 +187,12 @@ describe("bars and their duration labels", () => {
 });
 
 /** An 8-ary tree of `count` spans, children inside their parent's time, as wide as a big real trace. */
-function bigTrace(count: number): Span[] {
+function bigTrace(count: number): SpanLine[] {
   const template = span("0", null, 0, 0);
   const services = ["frontend", "api", "db", "cache", "queue", "worker"];
   const starts = new Float64Array(count);
   const ends = new Float64Array(count);
-  const T0 = BigInt(template.start_time_unix_nano);
-  const spans: Span[] = [];
+  const spans: SpanLine[] = [];
   for (let i = 0; i < count; i++) {
     const parent = i === 0 ? -1 : Math.floor((i - 1) / 8);
     if (parent === -1) ends[i] = 10_000;
@@ -202,16 +201,14 @@ function bigTrace(count: number): Span[] {
       starts[i] = starts[parent]! + ((i - 1) % 8) * slot + slot * 0.05;
       ends[i] = starts[i]! + slot * 0.9;
     }
-    const startNanos = T0 + BigInt(Math.round(starts[i]! * 1e6));
     spans.push({
       ...template,
       span_id: i.toString(16).padStart(16, "0"),
       parent_span_id: parent === -1 ? null : parent.toString(16).padStart(16, "0"),
       name: `step ${i}`,
       service_name: services[i % services.length]!,
-      start_time_unix_nano: startNanos.toString(),
-      end_time_unix_nano: (startNanos + BigInt(Math.round((ends[i]! - starts[i]!) * 1e6))).toString(),
-      duration_ms: ends[i]! - starts[i]!,
+      start_ns: Math.round(starts[i]! * 1e6),
+      duration_ns: Math.round((ends[i]! - starts[i]!) * 1e6),
       attributes: { "step.index": i },
     });
   }

@@ -93,7 +93,7 @@ function searchText(model: TraceModel): string[] {
   let texts = searchTexts.get(model);
   if (!texts) {
     texts = model.nodes.map(({ span }) => {
-      const parts = [span.name, span.service_name, span.span_id, span.status.message ?? ""];
+      const parts = [span.name, span.service_name, span.span_id, span.status_message ?? ""];
       for (const key in span.attributes) parts.push(`${key}=${stringify(span.attributes[key])}`);
       // a separator no one types keeps a match from spanning two fields
       return parts.join("\u0000").toLowerCase();

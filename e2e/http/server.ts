@@ -44,7 +44,9 @@ export async function startServer(storage: {
     TRACEDECK_ALLOW_PRIVATE_TARGETS: "true",
     ...storage.env,
   };
-  const child = spawn(process.execPath, serveArgs(["-p", String(port), "-H", "127.0.0.1"]), {
+  // TRACEDECK_SERVER_NODE_ARGS: flags for the server's Node, to look inside it (`--cpu-prof`, `--trace-gc`)
+  const nodeArgs = process.env.TRACEDECK_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, ...serveArgs(["-p", String(port), "-H", "127.0.0.1"])], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -11,6 +11,8 @@ describe("readsReplica", () => {
       [
         "getTask",
         "getTrace",
+        "getTraceOutline",
+        "getTraceSpan",
         "listMetrics",
         "listNetworkOps",
         "listOperations",

@@ -30,8 +30,16 @@ export interface PublicServeArgs {
   request: Request;
 }
 
+/**
+ * JSON the response schema describes, already written out: an answer assembled from JSON texts the database made
+ * (a trace's outline) is sent as it is rather than parsed and written again. Checked like any answer in tests.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 /** Data the response schema describes, or a Response of the handler's own (another content type, cookies). */
-export type Answer<R extends z.ZodType> = z.input<R> | Response;
+export type Answer<R extends z.ZodType> = z.input<R> | JsonText | Response;
 
 interface Description {
   summary: string;

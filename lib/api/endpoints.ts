@@ -41,7 +41,15 @@ import {
 import { listPublishers, publisherSeries } from "@/lib/query/publishers";
 import { listOperations, listServices, serviceSeries } from "@/lib/query/services";
 import { getTrace, searchTraces } from "@/lib/query/traces";
-import { documented, endpoint, publicEndpoint, type Endpoint } from "./endpoint";
+import {
+  traceOutlineJson,
+  getTraceSpan,
+  TraceOutline,
+  TraceOutlineQuery,
+  TraceSpanParams,
+  TraceSpans,
+} from "@/lib/query/trace-outline";
+import { documented, endpoint, JsonText, publicEndpoint, type Endpoint } from "./endpoint";
 import type { EndpointName } from "./routes";
 import { EventIn, LogIn, MetricIn, NetworkOpIn, PipelineEventIn, SpanIn } from "@/lib/model/wire";
 import { ZipkinSpan } from "@/lib/ingest/zipkin";
@@ -296,6 +304,26 @@ export const endpoints = {
     query: TraceQuery,
     response: TraceView,
     serve: ({ ctx, params, query }) => getTrace({ ctx, input: { ...params, ...query } }),
+  }),
+  getTraceOutline: endpoint("getTraceOutline", {
+    summary: "A trace's outline: its spans' tree, names and times in columns, for a viewer",
+    description:
+      "What a waterfall draws of a trace, compact: one array per field and a dictionary of strings, up to 50,000 spans an answer. Read the top of a long trace with `order=start`, then every span by `order=span_id` pages; open a span with `GET /api/v1/traces/{trace_id}/spans/{span_id}`.",
+    tag: "Traces",
+    scope: "read",
+    params: TraceIdParams,
+    query: TraceOutlineQuery,
+    response: TraceOutline,
+    serve: async ({ ctx, params, query }) =>
+      new JsonText(await traceOutlineJson({ ctx, input: { ...params, ...query } })),
+  }),
+  getTraceSpan: endpoint("getTraceSpan", {
+    summary: "A span of a trace, whole: attributes, events, links, resource",
+    tag: "Traces",
+    scope: "read",
+    params: TraceSpanParams,
+    response: TraceSpans,
+    serve: ({ ctx, params }) => getTraceSpan({ ctx, input: params }),
   }),
   listServices: endpoint("listServices", {
     summary: "RED per service",

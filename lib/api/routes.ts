@@ -25,6 +25,8 @@ export const routes = {
   projectStats: "GET /api/v1/stats",
   searchTraces: "GET /api/v1/traces",
   getTrace: "GET /api/v1/traces/{trace_id}",
+  getTraceOutline: "GET /api/v1/traces/{trace_id}/outline",
+  getTraceSpan: "GET /api/v1/traces/{trace_id}/spans/{span_id}",
   listServices: "GET /api/v1/services",
   serviceSeries: "GET /api/v1/services/series",
   listOperations: "GET /api/v1/services/{name}/operations",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { cancelledWith, getAppDatabase, getDatabase } from "@/db";
-import { readsReplica, type PublicServeArgs, type ServedEndpoint } from "@/lib/api/endpoint";
+import { JsonText, readsReplica, type PublicServeArgs, type ServedEndpoint } from "@/lib/api/endpoint";
 import { authenticate, type Anonymous } from "@/lib/auth/authenticate";
 import type { Ctx } from "@/lib/auth/context";
 import type { Access } from "@/lib/auth/scopes";
@@ -103,6 +103,13 @@ function checkAnswer(endpoint: ServedEndpoint, answer: unknown): void {
 
 function answer(endpoint: ServedEndpoint, result: unknown): Response {
   if (result instanceof Response) return result;
+  if (result instanceof JsonText) {
+    if (config().checkAnswers) checkAnswer(endpoint, JSON.parse(result.text));
+    return new Response(result.text, {
+      status: endpoint.status ?? 200,
+      headers: { "content-type": "application/json" },
+    });
+  }
   if (endpoint.status === 204) return new Response(null, { status: 204 });
   if (config().checkAnswers) checkAnswer(endpoint, result);
   return Response.json(result, { status: endpoint.status ?? 200 });

@@ -213,14 +213,15 @@ type TraceHeader = {
   error_count: number;
   services: string[];
   root_service_name: string | null;
+  root_name: string | null;
 };
 
 /** What a trace answer says of the whole trace: its summary, or, for a trace without one, its spans counted. */
-async function traceHeader(ctx: Ctx, traceId: string): Promise<TraceHeader | undefined> {
+export async function traceHeader(ctx: Ctx, traceId: string): Promise<TraceHeader | undefined> {
   const [summary] = await queryRows<TraceHeader>(
     ctx.db,
     sql`select start_time_unix_nano::text as start, end_time_unix_nano::text as "end", span_count, error_count,
-          services, root_service_name
+          services, root_service_name, root_name
         from traces where project_id = ${ctx.projectId} and trace_id = ${traceId}
         order by span_count desc limit 1`,
   );
@@ -229,7 +230,7 @@ async function traceHeader(ctx: Ctx, traceId: string): Promise<TraceHeader | und
     ctx.db,
     sql`select min(start_time_unix_nano)::text as start, max(end_time_unix_nano)::text as "end",
           count(*)::int as span_count, (count(*) filter (where status_code = 'error'))::int as error_count,
-          coalesce(array_agg(distinct service_name), '{}') as services, null as root_service_name
+          coalesce(array_agg(distinct service_name), '{}') as services, null as root_service_name, null as root_name
         from tracedeck_trace_spans(${ctx.projectId}, ${traceId})`,
   );
   return counted && counted.span_count > 0 ? counted : undefined;
@@ -257,6 +258,26 @@ function spanView(span: StoredSpan, missingParent: boolean): z.output<typeof Spa
     }));
   }
   return { ...span, missing_parent: missingParent };
+}
+
+/** Answer spans of stored ones: a parent not among them is looked up by id in the trace, else it is missing. */
+async function withParents(ctx: Ctx, traceId: string, stored: StoredSpan[]): Promise<z.output<typeof SpanView>[]> {
+  const ids = new Set(stored.map((span) => span.span_id));
+  const elsewhere = [...new Set(stored.map((s) => s.parent_span_id).filter((p): p is string => !!p && !ids.has(p)))];
+  if (elsewhere.length > 0) {
+    const found = await queryRows<{ id: string }>(
+      ctx.db,
+      sql`select t as id from tracedeck_trace_has_spans(${ctx.projectId}, ${traceId},
+            (select array_agg(value) from json_array_elements_text(${JSON.stringify(elsewhere)}::json))) t`,
+    );
+    for (const { id } of found) ids.add(id);
+  }
+  return stored.map((span) => spanView(span, span.parent_span_id !== null && !ids.has(span.parent_span_id)));
+}
+
+/** The spans a query of `spans` rows finds, as the API answers them (in start order). */
+export async function spanViews(ctx: Ctx, traceId: string, query: SQL): Promise<z.output<typeof SpanView>[]> {
+  return withParents(ctx, traceId, await storedSpans(ctx, query));
 }
 
 /**
@@ -302,18 +323,7 @@ export async function getTrace({
     for (let i = 1; i < stored.length; i++) if (keyAfter(stored[i]!, stored[kept]!)) kept = i;
     next = encodeCursor(spanKey(stored[kept]!));
   }
-  // parents on other pages are looked up by id; the rest are missing
-  const ids = new Set(stored.map((span) => span.span_id));
-  const elsewhere = [...new Set(stored.map((s) => s.parent_span_id).filter((p): p is string => !!p && !ids.has(p)))];
-  if (elsewhere.length > 0) {
-    const found = await queryRows<{ id: string }>(
-      ctx.db,
-      sql`select t as id from tracedeck_trace_has_spans(${ctx.projectId}, ${traceId},
-            (select array_agg(value) from json_array_elements_text(${JSON.stringify(elsewhere)}::json))) t`,
-    );
-    for (const { id } of found) ids.add(id);
-  }
-  const spans = stored.map((span) => spanView(span, span.parent_span_id !== null && !ids.has(span.parent_span_id)));
+  const spans = await withParents(ctx, traceId, stored);
   // the root: the earliest parentless span of the trace, on the first page (found among the page's own spans
   // when the page is the whole trace)
   let root: z.output<typeof SpanView> | null = null;

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { loadavg } from "node:os";
 import { chromium, type Page } from "@playwright/test";
+import { TRACE_TOP_SPANS } from "@/components/data/requests";
 import { randomTraceId, sendSpans, traceBatches } from "@/e2e/browser/traces";
 import { createKey, dashboardCookie, startServer } from "@/e2e/http/server";
 import { ensureBuild } from "../next-bin";
@@ -9,11 +10,13 @@ import { ensureBuild } from "../next-bin";
 // The trace view on large traces: the production server with embedded storage holds traces of 10,000, 100,000 and
 // 1,000,000 spans (about 10 levels deep, 6 services, 1% failed); headless Chromium opens each and the benchmark
 // prints what a user waits for: the API's answers (time and bytes on the wire, br-compressed, as the browser reads
-// them: the trace's top, then its pages), the first rows on screen and the whole trace loaded (by the page's own
-// clock, from navigation start), collapse all / expand all, scrolling to the middle, a search that jumps to a deep
+// them: the trace's top, then the pages of its outline), the first rows on screen (when the browser painted the
+// first row's name, by Element Timing) and when the page was next free to act on input after that, the whole trace
+// loaded (by the page's own clock, from navigation start), collapse all / expand all, scrolling to the middle, a search that jumps to a deep
 // span, the page's JS heap and the server's peak RSS while it served the trace.
 // BENCH_WATERFALL_SIZES=10000,100000 picks the sizes; BENCH_RUNS the runs of each below a million (one of that);
-// BENCH_DATABASE_URL a Postgres database (created empty) instead of the embedded store.
+// BENCH_DATABASE_URL a Postgres database (created empty) instead of the embedded store; BENCH_TRACES=size:id,… the
+// traces a run before left in that database, to open them again without ingesting.
 
 const SIZES = (process.env.BENCH_WATERFALL_SIZES ?? "10000,100000,1000000").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -56,19 +59,17 @@ function timedGet(url: string, cookie: string): Promise<{ ms: number; wire: numb
   });
 }
 
-/** The trace read as the trace page reads it: its top, then every page by span id. */
+/** The trace read as the trace page reads it: its top, then every page of its outline by span id. */
 async function readTrace(base: string, traceId: string, cookie: string): Promise<{ ms: number; wire: number }> {
   const started = performance.now();
-  const top = await timedGet(`${base}/api/v1/traces/${traceId}?order=start`, cookie);
+  const outline = `${base}/api/v1/traces/${traceId}/outline`;
+  const top = await timedGet(`${outline}?order=start&limit=${TRACE_TOP_SPANS}`, cookie);
   let wire = top.wire;
-  const { span_count, spans } = JSON.parse(top.body.toString()) as { span_count: number; spans: unknown[] };
-  if (spans.length < span_count) {
+  const { span_count, spans } = JSON.parse(top.body.toString()) as { span_count: number; spans: { span_id: [] } };
+  if (spans.span_id.length < span_count) {
     let cursor: string | null = null;
     do {
-      const page = await timedGet(
-        `${base}/api/v1/traces/${traceId}?order=span_id${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-        cookie,
-      );
+      const page = await timedGet(`${outline}${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`, cookie);
       wire += page.wire;
       cursor = (JSON.parse(page.body.toString()) as { next_cursor: string | null }).next_cursor;
     } while (cursor);
@@ -110,7 +111,12 @@ export async function benchWaterfall(): Promise<void> {
     const key = await createKey(server.env, "ingest");
     const cookie = await dashboardCookie(server.url);
     const traces = new Map<number, string>();
-    for (const size of SIZES) {
+    // BENCH_TRACES=10000:<trace id>,…: traces of a database a run before left there, instead of new ones
+    for (const pair of process.env.BENCH_TRACES?.split(",") ?? []) {
+      const [size, traceId] = pair.split(":");
+      traces.set(Number(size), traceId!);
+    }
+    for (const size of traces.size > 0 ? [] : SIZES) {
       const traceId = randomTraceId();
       const started = performance.now();
       // a trace of some 280 spans a second, as a long batch job makes them: a million spans last an hour (spans
@@ -137,6 +143,7 @@ export async function benchWaterfall(): Promise<void> {
     for (const [size, traceId] of traces) {
       const runs = size >= 1_000_000 ? 1 : RUNS;
       const api: number[] = [];
+      const onScreen: number[] = [];
       const firstRows: number[] = [];
       const loaded: number[] = [];
       const collapse: number[] = [];
@@ -159,7 +166,12 @@ export async function benchWaterfall(): Promise<void> {
         const page = await context.newPage();
         // when the first waterfall rows are painted, and when the whole trace is in, by the page's own clock
         await page.addInitScript(() => {
-          const marks = window as unknown as { __rowsPainted?: number; __complete?: number };
+          const marks = window as unknown as { __rowsPainted?: number; __complete?: number; __rowsOnScreen?: number };
+          // the paint of the first row's name, as the browser reports it (Element Timing)
+          new PerformanceObserver((list) => {
+            for (const entry of list.getEntries() as (PerformanceEntry & { renderTime: number })[])
+              if (entry.renderTime > 0) marks.__rowsOnScreen ??= entry.renderTime;
+          }).observe({ type: "element", buffered: true });
           const observer = new MutationObserver(() => {
             if (marks.__rowsPainted === undefined && document.querySelector("[role=treeitem]"))
               requestAnimationFrame(() => setTimeout(() => (marks.__rowsPainted ??= performance.now())));
@@ -171,6 +183,13 @@ export async function benchWaterfall(): Promise<void> {
           observer.observe(document, { childList: true, subtree: true, attributes: true });
         });
         await page.goto(`${server.url}/traces/${traceId}`);
+        onScreen.push(
+          (await page
+            .waitForFunction(() => (window as unknown as { __rowsOnScreen?: number }).__rowsOnScreen, undefined, {
+              timeout: 600_000,
+            })
+            .then((h) => h.jsonValue())) as number,
+        );
         firstRows.push(
           (await page
             .waitForFunction(() => (window as unknown as { __rowsPainted?: number }).__rowsPainted, undefined, {
@@ -243,7 +262,7 @@ export async function benchWaterfall(): Promise<void> {
         await context.close();
       }
       console.log(
-        `${size.toLocaleString("en")} spans (${runs} run${runs > 1 ? "s" : ""}, medians): API ${ms(api)} for ${(wire / 1e6).toFixed(1)} MB on the wire (br) · first rows ${ms(firstRows)} · fully loaded ${ms(loaded)} · collapse all ${ms(collapse)} · expand all ${ms(expand)} · scroll to the middle ${ms(scrolled)} · search + jump ${ms(found)} · page JS heap ${mib(heap)} · server peak RSS ${mib(peakRss(pid))} (${mib(rssBefore)} before it served the trace)`,
+        `${size.toLocaleString("en")} spans (${runs} run${runs > 1 ? "s" : ""}, medians): API ${ms(api)} for ${(wire / 1e6).toFixed(1)} MB on the wire (br) · first rows on screen ${ms(onScreen)} (page free to act ${ms(firstRows)}) · fully loaded ${ms(loaded)} · collapse all ${ms(collapse)} · expand all ${ms(expand)} · scroll to the middle ${ms(scrolled)} · search + jump ${ms(found)} · page JS heap ${mib(heap)} · server peak RSS ${mib(peakRss(pid))} (${mib(rssBefore)} before it served the trace)`,
       );
     }
     console.log(

@@ -1,0 +1,5 @@
+import { endpoints } from "@/lib/api/endpoints";
+import { route } from "@/lib/http/route";
+
+// GET /api/v1/traces/[trace_id]/spans/[span_id]
+export const GET = route(endpoints.getTraceSpan);
