@@ -25,6 +25,7 @@ import {
   collapseAll,
   expandAll,
   matchSummary,
+  prepareSearch,
   revealSpan,
   rowOfSpan,
   rowsInWindow,
@@ -86,7 +87,7 @@ export function TraceView({ traceId }: { traceId: string }) {
                 {data.spans.length < loaded ? ` (${data.spans.length.toLocaleString("en")} shown)` : ""}
               </p>
             )}
-            <TraceBody trace={data} />
+            <TraceBody trace={data} complete={complete && data.spans.length === loaded} />
           </>
         )}
       </QueryState>
@@ -94,7 +95,7 @@ export function TraceView({ traceId }: { traceId: string }) {
   );
 }
 
-function TraceBody({ trace }: { trace: LoadedTrace }) {
+function TraceBody({ trace, complete }: { trace: LoadedTrace; complete: boolean }) {
   const view = useView();
   const params = useSearchParams();
   const setParams = useSetParams();
@@ -108,6 +109,17 @@ function TraceBody({ trace }: { trace: LoadedTrace }) {
     }
     return bySpan;
   }, [model]);
+
+  // the whole trace in: its search text is made while the page is idle, so the first search is quick
+  useEffect(() => {
+    if (!complete) return;
+    let handle = 0;
+    const step = (deadline: IdleDeadline) => {
+      if (!prepareSearch(model, () => deadline.timeRemaining() > 2)) handle = requestIdleCallback(step);
+    };
+    handle = requestIdleCallback(step);
+    return () => cancelIdleCallback(handle);
+  }, [model, complete]);
 
   const [collapsed, setCollapsed] = useState<Collapsed>(expandAll);
   const [showCritical, setShowCritical] = useState(true);
@@ -125,7 +137,11 @@ function TraceBody({ trace }: { trace: LoadedTrace }) {
   const rows = useMemo(() => rowsInWindow(model, visibleRows(model, collapsed), window), [model, collapsed, window]);
   const shown = useMemo<TimeWindow>(() => window ?? [0, model.durationMs || 1], [window, model]);
 
-  const selectedId = params.get("span");
+  // the span opened, as the URL says; one opened here shows at once, before the URL (which the router updates in
+  // a transition, after a render of the whole page) has caught up
+  const urlSpan = params.get("span");
+  const [chosen, setChosen] = useState<{ id: string | null; while: string | null } | null>(null);
+  const selectedId = chosen !== null && chosen.while === urlSpan ? chosen.id : urlSpan;
   const selected = selectedId === null ? undefined : model.nodes[model.byId.get(selectedId) ?? -1];
 
   const scroller = useRef<HTMLDivElement>(null);
@@ -142,8 +158,11 @@ function TraceBody({ trace }: { trace: LoadedTrace }) {
 
   const toggle = useCallback((index: number) => setCollapsed((previous) => toggleCollapsed(previous, index)), []);
   const select = useCallback(
-    (spanId: string | null) => setParams({ span: spanId }, { replace: true, shallow: true }),
-    [setParams],
+    (spanId: string | null) => {
+      setChosen({ id: spanId, while: urlSpan });
+      setParams({ span: spanId }, { replace: true, shallow: true });
+    },
+    [setParams, urlSpan],
   );
 
   /** Unfolds the span's ancestors, widens the zoom if the span lies outside it, and scrolls to its row. */

@@ -11,6 +11,7 @@ import {
   revealSpan,
   rowOfSpan,
   rowsInWindow,
+  prepareSearch,
   searchSpans,
   stepMatch,
   toggleCollapsed,
@@ -113,6 +114,17 @@ describe("search within the trace", () => {
     expect(ids(searchSpans(model, "op "))).toEqual(["root", "a", "a1", "b", "b1", "c", "orphan"]);
     expect(searchSpans(model, "  ")).toHaveLength(0);
     expect(searchSpans(model, "nothing like it")).toHaveLength(0);
+  });
+
+  it("makes its text ahead a slice at a time, and finds the same spans as when made at once", () => {
+    const big = buildTraceModel(bigTrace(5000));
+    let calls = 0;
+    // two slices' worth of time, then the deadline passes
+    expect(prepareSearch(big, () => ++calls <= 2)).toBe(false);
+    expect(prepareSearch(big, () => true)).toBe(true);
+    const fresh = buildTraceModel(bigTrace(5000));
+    expect([...searchSpans(big, "step 49")]).toEqual([...searchSpans(fresh, "step 49")]);
+    expect(searchSpans(big, "step 49")).toHaveLength(111); // 49, 490–499, 4900–4999
   });
 
   it("steps to the next and previous match, wrapping around at both ends", () => {

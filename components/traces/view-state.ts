@@ -86,21 +86,35 @@ export function revealSpan(model: TraceModel, collapsed: Collapsed, index: numbe
 
 const stringify = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
 
-// the lower-cased text each span is searched by, made on the first search of a trace
+// the lower-cased text each span is searched by: made ahead, a slice at a time while the page is idle
+// (prepareSearch), or else whole on the first search of a trace
 const searchTexts = new WeakMap<TraceModel, string[]>();
 
-function searchText(model: TraceModel): string[] {
+function spanText({ span }: SpanNode): string {
+  const parts = [span.name, span.service_name, span.span_id, span.status_message ?? ""];
+  for (const key in span.attributes) parts.push(`${key}=${stringify(span.attributes[key])}`);
+  // a separator no one types keeps a match from spanning two fields
+  return parts.join("\u0000").toLowerCase();
+}
+
+/**
+ * Makes more of the trace's search text while `more()` allows (a deadline), so that the first search need not make
+ * it all; true once it is all made.
+ */
+export function prepareSearch(model: TraceModel, more: () => boolean): boolean {
   let texts = searchTexts.get(model);
-  if (!texts) {
-    texts = model.nodes.map(({ span }) => {
-      const parts = [span.name, span.service_name, span.span_id, span.status_message ?? ""];
-      for (const key in span.attributes) parts.push(`${key}=${stringify(span.attributes[key])}`);
-      // a separator no one types keeps a match from spanning two fields
-      return parts.join("\u0000").toLowerCase();
-    });
-    searchTexts.set(model, texts);
+  if (!texts) searchTexts.set(model, (texts = []));
+  const { nodes } = model;
+  while (texts.length < nodes.length && more()) {
+    const end = Math.min(nodes.length, texts.length + 2000);
+    for (let i = texts.length; i < end; i++) texts.push(spanText(nodes[i]!));
   }
-  return texts;
+  return texts.length === nodes.length;
+}
+
+function searchText(model: TraceModel): string[] {
+  prepareSearch(model, () => true);
+  return searchTexts.get(model)!;
 }
 
 /**
