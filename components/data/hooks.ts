@@ -108,6 +108,9 @@ export function useTrace(view: View, traceId: string): LoadingTrace {
     let cursor = resume.current?.of === top ? resume.current.cursor : null;
     const get = (at: string | null) => fetchApi<TraceOutline>(pageUrl(url, at), { signal: controller.signal });
     void (async () => {
+      // the top is drawn first: the rest is asked for once a frame has been painted
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+      if (controller.signal.aborted) return;
       let pending: Promise<TraceOutline> | null = get(cursor);
       try {
         while (pending) {

@@ -97,6 +97,8 @@ const withKey = (headers: Record<string, string> = {}) => ({ ...headers, authori
 describe("compressed answers", () => {
   const answers = [
     { name: "a trace", path: `/api/v1/traces/${TRACE_ID}`, json: true },
+    { name: "a trace's outline", path: `/api/v1/traces/${TRACE_ID}/outline`, json: true },
+    { name: "a trace's top", path: `/api/v1/traces/${TRACE_ID}/outline?order=start&limit=100`, json: true },
     { name: "/metrics", path: "/metrics", json: false },
     { name: "the OpenAPI document", path: "/api/v1/openapi.json", json: true },
   ];
@@ -130,6 +132,42 @@ describe("compressed answers", () => {
       expect(trace.trace_id).toBe(TRACE_ID);
       expect(trace.spans).toHaveLength(1000);
     }
+  });
+
+  it("a trace's outline, page by page, holds every span once; a span opens whole", async () => {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const answer = await request(
+        `/api/v1/traces/${TRACE_ID}/outline?limit=300${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+        withKey({ "accept-encoding": "br" }),
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.headers["content-type"]).toMatch(/^application\/json/);
+      const page = JSON.parse(decoded(answer)) as {
+        span_count: number;
+        strings: string[];
+        spans: { span_id: string[]; service: number[] };
+        next_cursor: string | null;
+      };
+      expect(page.span_count).toBe(1000);
+      expect(page.spans.service.every((s) => ["web", "api", "db"].includes(page.strings[s]!))).toBe(true);
+      ids.push(...page.spans.span_id);
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(ids).toHaveLength(1000);
+    expect(new Set(ids).size).toBe(1000);
+    const span = await request(`/api/v1/traces/${TRACE_ID}/spans/${"a".padStart(16, "0")}`, withKey());
+    expect(span.status).toBe(200);
+    expect(JSON.parse(decoded(span))).toMatchObject({
+      spans: [{ name: "GET /items/9", attributes: { "http.route": "/items/9", "user.id": "u-9" } }],
+    });
+    const unknown = await request(`/api/v1/traces/${TRACE_ID}/spans/${"f".repeat(16)}`, withKey());
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(decoded(unknown))).toMatchObject({ error: { code: "not_found" } });
+    const bad = await request(`/api/v1/traces/${TRACE_ID}/outline?limit=50001`, withKey());
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(decoded(bad))).toMatchObject({ error: { message: expect.stringMatching(/limit/) } });
   });
 
   it("honours the client's q-values, identity and refusals", async () => {
