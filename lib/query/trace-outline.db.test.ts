@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queryRows } from "@/db";
 import { createTestProject, openTestDatabase } from "@/db/testing";
 import type { Database } from "@/db/testing/tables";
 import type { Ctx } from "@/lib/auth/context";
@@ -114,6 +116,19 @@ describe("a trace's outline", () => {
     await expect(
       getTraceOutline({ ctx, input: { trace_id: trace, order: "start", cursor: page.next_cursor! } }),
     ).rejects.toMatchObject({ code: "validation_failed" });
+  });
+
+  it("reads a huge trace's top by the start index, and finds there what the primary key finds", async () => {
+    // 2: every trace of two spans or more counts as huge; 1,000,000: none does
+    const top = (huge: number) =>
+      queryRows<{ span_id: string; start: string }>(
+        ctx.db,
+        sql`select span_id, start_time_unix_nano::text as start
+            from tracedeck_trace_head(${ctx.projectId}, ${trace}, 7, ${huge})`,
+      );
+    const byStartIndex = await top(2);
+    expect(byStartIndex.map((s) => s.span_id)).toEqual(spans.slice(0, 7).map((s) => s.span_id));
+    expect(byStartIndex).toEqual(await top(1_000_000));
   });
 
   it("caps a page and is a 404 for an unknown trace or another project's", async () => {

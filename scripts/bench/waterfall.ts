@@ -170,10 +170,23 @@ export async function benchWaterfall(): Promise<void> {
       // packed into seconds would put a million into one minute of the rollups)
       const durationMs = Math.max(10_000, size * 3.6);
       const startMs = Date.now() - durationMs - 60_000;
-      for (const batch of traceBatches(size, { startMs, traceId, fanOut: 4, batch: 5000, durationMs }))
-        await sendSpans(server.url, key, batch, 5000);
+      let resets = 0;
+      for (const batch of traceBatches(size, { startMs, traceId, fanOut: 4, batch: 5000, durationMs })) {
+        // a batch whose connection was reset is sent again, as an exporter would (a retried batch stores nothing
+        // twice); the count is printed, since a reset means the server stood still too long
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await sendSpans(server.url, key, batch, 5000);
+            break;
+          } catch (error) {
+            if (!(error instanceof TypeError) || attempt === 5) throw error;
+            resets++;
+            await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+          }
+        }
+      }
       console.log(
-        `ingested ${size.toLocaleString("en")} spans in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        `ingested ${size.toLocaleString("en")} spans in ${((performance.now() - started) / 1000).toFixed(1)} s${resets ? ` (${resets} batches sent again after a connection reset)` : ""}`,
       );
       traces.set(size, traceId);
     }
