@@ -55,6 +55,8 @@ describe("query API over HTTP", () => {
   it("answers every GET endpoint with data for a read key (an admin key for a project's settings, a signed-in admin for the instance's)", async () => {
     const paths: Record<string, string> = {
       "/api/v1/traces/{trace_id}": `/api/v1/traces/${traceId}`,
+      "/api/v1/traces/{trace_id}/outline": `/api/v1/traces/${traceId}/outline`,
+      "/api/v1/traces/{trace_id}/spans/{span_id}": `/api/v1/traces/${traceId}/spans/00f067aa0ba902b7`,
       "/api/v1/services/{name}/operations": "/api/v1/services/web/operations",
       "/api/v1/pipeline/events/{task_id}": `/api/v1/pipeline/events/${encodeURIComponent("task/1")}`,
       "/api/v1/metrics/query": "/api/v1/metrics/query?name=none",
