@@ -1,11 +1,11 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
-import { decodeCursor, encodeCursor, PageParams, TraceIdParam } from "@/lib/api/params";
+import { encodeCursor, TraceIdParam } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/errors";
 import { nanosToIso } from "@/lib/model/time";
-import { SpanView, spanViews, traceHeader } from "./traces";
+import { SpanView, spanViews, traceHeader, tracePageOf, TraceQuery } from "./traces";
 
 // A trace as a viewer draws it: per span only what a waterfall row, the tree, search and the minimap read, in
 // columns, with every name, service, kind and status said once in a dictionary. A page of 50,000 spans is a few
@@ -16,7 +16,7 @@ import { SpanView, spanViews, traceHeader } from "./traces";
 /** Spans an outline answer holds at most. */
 export const MAX_OUTLINE_PAGE = 50_000;
 
-export const TraceOutlineQuery = z.object({
+export const TraceOutlineQuery = TraceQuery.extend({
   limit: z.coerce
     .number()
     .int()
@@ -24,11 +24,6 @@ export const TraceOutlineQuery = z.object({
     .max(MAX_OUTLINE_PAGE)
     .default(MAX_OUTLINE_PAGE)
     .meta({ description: `spans per answer, at most ${MAX_OUTLINE_PAGE.toLocaleString("en")}` }),
-  cursor: PageParams.cursor,
-  order: z.enum(["span_id", "start"]).default("span_id").meta({
-    description:
-      "span_id: pages by span id, with next_cursor; start: only the earliest `limit` spans by start time, the top of the tree (no next_cursor: read the rest by span id)",
-  }),
 });
 
 const Indexes = z.array(z.number().int());
@@ -123,17 +118,7 @@ export async function traceOutlineJson({
 }): Promise<string> {
   const traceId = input.trace_id.toLowerCase();
   const limit = input.limit ?? MAX_OUTLINE_PAGE;
-  const head = input.order === "start";
-  if (head && input.cursor !== undefined) {
-    const message = "order=start answers the earliest spans only: page through the rest with order=span_id";
-    throw new ApiError("validation_failed", `invalid query parameter: cursor: ${message}`, [
-      { path: "cursor", message },
-    ]);
-  }
-  const [afterSpan, afterStart] = (decodeCursor(input.cursor, ["string", "bigint"]) ?? [
-    "",
-    "-9223372036854775808",
-  ]) as [string, string];
+  const { head, afterSpan, afterStart } = tracePageOf(input);
   const header = await traceHeader(ctx, traceId);
   if (!header) throw new ApiError("not_found", `no trace ${traceId}`);
   const base = BigInt(header.start);

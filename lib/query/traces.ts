@@ -260,6 +260,29 @@ function spanView(span: StoredSpan, missingParent: boolean): z.output<typeof Spa
   return { ...span, missing_parent: missingParent };
 }
 
+/**
+ * Which spans of a trace an answer holds: its top (`order=start`, which takes no cursor) or the page after the
+ * cursor's (span id, start) key.
+ */
+export function tracePageOf(input: { order?: "span_id" | "start"; cursor?: string }): {
+  head: boolean;
+  afterSpan: string;
+  afterStart: string;
+} {
+  const head = input.order === "start";
+  if (head && input.cursor !== undefined) {
+    const message = "order=start answers the earliest spans only: page through the rest with order=span_id";
+    throw new ApiError("validation_failed", `invalid query parameter: cursor: ${message}`, [
+      { path: "cursor", message },
+    ]);
+  }
+  const [afterSpan, afterStart] = (decodeCursor(input.cursor, ["string", "bigint"]) ?? [
+    "",
+    "-9223372036854775808",
+  ]) as [string, string];
+  return { head, afterSpan, afterStart };
+}
+
 /** Answer spans of stored ones: a parent not among them is looked up by id in the trace, else it is missing. */
 async function withParents(ctx: Ctx, traceId: string, stored: StoredSpan[]): Promise<z.output<typeof SpanView>[]> {
   const ids = new Set(stored.map((span) => span.span_id));
@@ -294,19 +317,9 @@ export async function getTrace({
 }): Promise<z.output<typeof TraceView>> {
   const traceId = input.trace_id.toLowerCase();
   const limit = input.limit ?? MAX_TRACE_PAGE;
-  const [afterSpan, afterStart] = (decodeCursor(input.cursor, ["string", "bigint"]) ?? [
-    "",
-    "-9223372036854775808",
-  ]) as [string, string];
+  const { head, afterSpan, afterStart } = tracePageOf(input);
   const header = await traceHeader(ctx, traceId);
   if (!header) throw new ApiError("not_found", `no trace ${traceId}`);
-  const head = input.order === "start";
-  if (head && input.cursor !== undefined) {
-    const message = "order=start answers the earliest spans only: page through the rest with order=span_id";
-    throw new ApiError("validation_failed", `invalid query parameter: cursor: ${message}`, [
-      { path: "cursor", message },
-    ]);
-  }
   const stored = await storedSpans(
     ctx,
     head
