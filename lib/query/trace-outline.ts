@@ -5,7 +5,7 @@ import { encodeCursor, TraceIdParam } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/errors";
 import { nanosToIso } from "@/lib/model/time";
-import { SpanView, spanViews, traceHeader, tracePageOf, TraceQuery } from "./traces";
+import { spanLimit, SpanView, spanViews, traceHeader, tracePageOf, TraceQuery } from "./traces";
 
 // A trace as a viewer draws it: per span only what a waterfall row, the tree, search and the minimap read, in
 // columns, with every name, service, kind and status said once in a dictionary. A page of 50,000 spans is a few
@@ -16,15 +16,7 @@ import { SpanView, spanViews, traceHeader, tracePageOf, TraceQuery } from "./tra
 /** Spans an outline answer holds at most. */
 export const MAX_OUTLINE_PAGE = 50_000;
 
-export const TraceOutlineQuery = TraceQuery.extend({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_OUTLINE_PAGE)
-    .default(MAX_OUTLINE_PAGE)
-    .meta({ description: `spans per answer, at most ${MAX_OUTLINE_PAGE.toLocaleString("en")}` }),
-});
+export const TraceOutlineQuery = TraceQuery.extend({ limit: spanLimit(MAX_OUTLINE_PAGE) });
 
 const Indexes = z.array(z.number().int());
 
@@ -129,9 +121,11 @@ export async function traceOutlineJson({
     : sql`tracedeck_trace_page(${ctx.projectId}, ${traceId}, ${afterSpan}, ${afterStart}::bigint, ${limit + 1})`;
   const kept = sql`filter (where s.ordinality <= ${limit})`;
   const column = (expression: SQL) => sql`(json_agg(${expression} order by s.ordinality) ${kept})::text`;
-  const [page] = await queryRows<PageRow>(
-    ctx.db,
-    sql`select count(*)::int as n,
+  // an aggregate answers one row, whatever it counted
+  const page = (
+    await queryRows<PageRow>(
+      ctx.db,
+      sql`select count(*)::int as n,
           ${column(sql`s.span_id`)} as span_id, ${column(sql`s.parent_span_id`)} as parent_span_id,
           ${column(sql`s.name`)} as name, ${column(sql`s.service_name`)} as service_name,
           ${column(sql`s.kind`)} as kind, ${column(sql`s.status_code`)} as status_code,
@@ -142,31 +136,30 @@ export async function traceOutlineJson({
           max(s.span_id) filter (where s.ordinality = ${limit}) as last_span,
           (max(s.start_time_unix_nano) filter (where s.ordinality = ${limit}))::text as last_start
         from ${source} with ordinality as s`,
-  );
+    )
+  )[0]!;
   const next =
-    !head && page && page.n > limit && page.last_span !== null && page.last_start !== null
+    !head && page.n > limit && page.last_span !== null && page.last_start !== null
       ? encodeCursor([page.last_span, page.last_start])
       : null;
 
   const dictionary = new Dictionary();
   const code = (text: string | null) => JSON.stringify(parsed<string>(text).map((v) => dictionary.of(v)));
-  const names = parsed<string>(page?.name ?? null).map((v) => dictionary.of(v));
-  const services = parsed<string>(page?.service_name ?? null).map((v) => dictionary.of(v));
-  const kinds = code(page?.kind ?? null);
-  const statuses = code(page?.status_code ?? null);
-  const messages = JSON.stringify(
-    parsed<string | null>(page?.status_message ?? null).map((m) => (m ? dictionary.of(m) : null)),
-  );
+  const names = parsed<string>(page.name).map((v) => dictionary.of(v));
+  const services = parsed<string>(page.service_name).map((v) => dictionary.of(v));
+  const kinds = code(page.kind);
+  const statuses = code(page.status_code);
+  const messages = JSON.stringify(parsed<string | null>(page.status_message).map((m) => (m ? dictionary.of(m) : null)));
 
   // the root: the summary names it; a trace without one (still arriving) finds it among the page or by a lookup
   let rootSpanId: string | null = null;
   let rootName = header.root_name;
   let rootService = header.root_service_name;
   if (input.cursor === undefined) {
-    const parents = parsed<string | null>(page?.parent_span_id ?? null);
+    const parents = parsed<string | null>(page.parent_span_id);
     const inPage = parents.indexOf(null);
     if (inPage >= 0 && head) {
-      rootSpanId = parsed<string>(page?.span_id ?? null)[inPage]!;
+      rootSpanId = parsed<string>(page.span_id)[inPage]!;
       rootName ??= dictionary.strings[names[inPage]!]!;
       rootService ??= dictionary.strings[services[inPage]!]!;
     } else {
@@ -193,12 +186,12 @@ export async function traceOutlineJson({
     services: [...header.services].sort(),
     strings: dictionary.strings,
   });
-  const raw = (text: string | null | undefined) => text ?? "[]";
+  const raw = (text: string | null) => text ?? "[]";
   return (
-    `${about.slice(0, -1)},"spans":{"span_id":${raw(page?.span_id)},"parent_span_id":${raw(page?.parent_span_id)},` +
+    `${about.slice(0, -1)},"spans":{"span_id":${raw(page.span_id)},"parent_span_id":${raw(page.parent_span_id)},` +
     `"name":${JSON.stringify(names)},"service":${JSON.stringify(services)},"kind":${kinds},"status":${statuses},` +
-    `"status_message":${messages},"start":${raw(page?.start)},"duration":${raw(page?.duration)},` +
-    `"attributes":${raw(page?.attributes)}},"next_cursor":${JSON.stringify(next)}}`
+    `"status_message":${messages},"start":${raw(page.start)},"duration":${raw(page.duration)},` +
+    `"attributes":${raw(page.attributes)}},"next_cursor":${JSON.stringify(next)}}`
   );
 }
 

@@ -171,14 +171,18 @@ export const TraceView = z
 /** Spans a trace answer holds at most: a trace longer than that comes in pages. */
 export const MAX_TRACE_PAGE = 10_000;
 
-export const TraceQuery = z.object({
-  limit: z.coerce
+/** The `limit` of a trace answer: spans per answer, `max` at most and by default. */
+export const spanLimit = (max: number) =>
+  z.coerce
     .number()
     .int()
     .min(1)
-    .max(MAX_TRACE_PAGE)
-    .default(MAX_TRACE_PAGE)
-    .meta({ description: `spans per answer, at most ${MAX_TRACE_PAGE.toLocaleString("en")}` }),
+    .max(max)
+    .default(max)
+    .meta({ description: `spans per answer, at most ${max.toLocaleString("en")}` });
+
+export const TraceQuery = z.object({
+  limit: spanLimit(MAX_TRACE_PAGE),
   cursor: PageParams.cursor,
   order: z.enum(["span_id", "start"]).default("span_id").meta({
     description:

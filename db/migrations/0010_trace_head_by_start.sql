@@ -1,9 +1,9 @@
--- The top of a huge trace read in start order from the (project, start) index, stopping at the earliest `lim`
--- spans, instead of a pass over all its spans by the primary key: the first rows of a million-span trace cost a
--- few hundred index entries, not a million rows (0.5 s on Postgres, far longer embedded). A trace's spans are
--- most of what its project stored while it ran only when the trace is huge, so only a trace of `huge` spans or
--- more (by its summary; 50,000 unless told) is read this way; a smaller one is read by the primary key, which
--- touches its spans only.
+-- The top of a trace read as one ordered scan that stops at the earliest `lim` spans, instead of gathering every
+-- span of the trace first and sorting them (tracedeck_trace_head of 0009). A huge trace is read in start order
+-- from the (project, start) index: its first rows cost a few hundred index entries, not a million rows (0.5 s
+-- on Postgres, far longer embedded). A trace's spans are most of what its project stored while it ran only when
+-- the trace is huge, so only a trace of `huge` spans or more (by its summary; 50,000 unless told) is read this
+-- way; a smaller one is read by the primary key, which touches its spans only, keeping the earliest as it goes.
 -- Spans that start at the same nanosecond as the last one kept may be left out of the top in either order.
 DROP FUNCTION IF EXISTS tracedeck_trace_head(uuid, text, integer);
 --> statement-breakpoint
