@@ -18,11 +18,15 @@ export const PUBLISHER_TYPES = [
 export type PublisherType = (typeof PUBLISHER_TYPES)[number];
 
 /**
- * The target without user-info (`user:password@` before the host, with or without a scheme, in any case), which
- * would show wherever the target is shown.
+ * The target without user-info (`user:password@` before the host, with or without a scheme, in any case, in each
+ * member of a comma-separated list), which would show wherever the target is shown. User-info runs to the
+ * authority's last `@` (a password may hold `@`, spaces or commas): when in doubt, more is dropped, never less.
  */
 export const withoutUserInfo = (target: string): string =>
-  target.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#@\s]*@/i, "$1");
+  target.replace(/(^|,|[a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/gi, "$1");
+
+/** Free text (an error message) with the user-info of every URL in it dropped. */
+export const textWithoutUserInfo = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/gi, "$1");
 
 const HttpUrl = z
   .url({ protocol: /^https?$/i, message: "must be an http(s) URL" })

@@ -6,7 +6,7 @@ import type { Ctx } from "@/lib/auth/context";
 import { MAX_REPORTED_ERRORS, validateBatch, type IngestResult } from "@/lib/ingest/native";
 import { ApiError } from "@/lib/errors";
 import { parseTime } from "@/lib/model/time";
-import { PUBLISHER_TYPES, validateConfig, withoutUserInfo } from "./config";
+import { PUBLISHER_TYPES, textWithoutUserInfo, validateConfig, withoutUserInfo } from "./config";
 import { defaultGuard } from "./egress";
 import { publisherRuntime } from "./runtime";
 import { openSecrets, sealSecrets, SECRET_KEY, type SecretScope } from "./secrets";
@@ -196,7 +196,12 @@ export const PublisherStatusIn = z.object({
     .meta({ description: "where it sends (URL or host); user-info (user:password@) in it is dropped" }),
   state: z.enum(PUBLISHER_STATES),
   last_success_at: Time.optional(),
-  last_error: z.string().max(4000).optional(),
+  last_error: z
+    .string()
+    .max(4000)
+    .transform(textWithoutUserInfo)
+    .optional()
+    .meta({ description: "the last failure; user-info of any URL in it is dropped" }),
   last_error_at: Time.optional(),
   sent_count: Count.default(0),
   failed_count: Count.default(0),

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { queryRows } from "@/db";
 import type { Ctx } from "@/lib/auth/context";
 import { assertSeriesFit, buckets, RangeParams, resolveRange, StepParam } from "@/lib/api/params";
-import { withoutUserInfo } from "@/lib/publishers/config";
+import { textWithoutUserInfo, withoutUserInfo } from "@/lib/publishers/config";
 import { redactConfig } from "@/lib/publishers/manage";
 import { nanosToIso } from "@/lib/model/time";
 import { isoTime, nanosToTimestamp, num, type Int8 } from "./sql";
@@ -69,7 +69,7 @@ export async function listPublishers({ ctx }: { ctx: Ctx }): Promise<z.output<ty
       config: redactConfig(r.config),
       state: r.state,
       last_success_at: r.last_success_at,
-      last_error: r.last_error,
+      last_error: r.last_error === null ? null : textWithoutUserInfo(r.last_error),
       last_error_at: r.last_error_at,
       sent_count: num(r.sent_count),
       failed_count: num(r.failed_count),
