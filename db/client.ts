@@ -10,6 +10,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { SQLSTATE } from "./errors";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -20,6 +21,8 @@ export interface Database {
   /** Applies the committed migrations (or those of another folder); a no-op when they are all applied. */
   migrate(migrationsFolder?: string): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: the embedded client, for the query API's gated view of it (pgliteReads) */
+  readonly pglite?: PGlite;
 }
 
 export type DatabaseOptions =
@@ -87,16 +90,23 @@ export function openDatabase(options: DatabaseOptions): Database {
     db,
     migrate: (folder = migrationsFolder) => migratePglite(db, { migrationsFolder: folder }),
     close: () => client.close(),
+    pglite: client,
   };
 }
 
+/** A cancellable scope (cancelledWith): the request's signal, when it began, and its Postgres queries. */
+interface Scope {
+  signal: AbortSignal;
+  startedAt: number;
+  queries: Set<{ cancel(): unknown }>;
+}
+
 /**
- * The queries sent within a cancellable scope (cancelledWith), so that they can be stopped. One for the process:
- * Next.js bundles instrumentation and each route separately, and the pools one bundle opened serve them all.
+ * The scope queries are sent in. One for the process: Next.js bundles instrumentation and each route separately,
+ * and the pools one bundle opened serve them all.
  */
-const inFlight = ((
-  globalThis as { __tracedeckInFlight?: AsyncLocalStorage<Set<{ cancel(): unknown }>> }
-).__tracedeckInFlight ??= new AsyncLocalStorage());
+const inScope = ((globalThis as { __tracedeckScope?: AsyncLocalStorage<Scope> }).__tracedeckScope ??=
+  new AsyncLocalStorage());
 
 /**
  * Every query of the client (drizzle sends them all through `unsafe`) joins the scope it was sent in. postgres.js
@@ -107,27 +117,102 @@ function trackQueries(client: postgres.Sql): void {
   const unsafe = client.unsafe.bind(client);
   client.unsafe = ((...args: Parameters<typeof unsafe>) => {
     const query = unsafe(...args);
-    inFlight.getStore()?.add(query);
+    inScope.getStore()?.queries.add(query);
     return query;
   }) as typeof client.unsafe;
 }
 
 /**
  * Runs `fn`; when `signal` aborts (the client that asked went away), the Postgres statements it has running are
- * cancelled, so the server stops working on an answer nobody will read. PGlite runs in this process, one statement
- * at a time, and has nothing to cancel.
+ * cancelled, so the server stops working on an answer nobody will read. (PGlite's statements cannot be stopped
+ * once they run: pgliteReads stops the ones that have not.)
  */
 export async function cancelledWith<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
-  const queries = new Set<{ cancel(): unknown }>();
+  const scope: Scope = { signal, startedAt: Date.now(), queries: new Set() };
   const cancel = () => {
-    for (const query of queries) void query.cancel();
+    for (const query of scope.queries) void query.cancel();
   };
   signal.addEventListener("abort", cancel, { once: true });
   try {
-    return await inFlight.run(queries, fn);
+    // awaited inside the scope: a query builder runs its statement when awaited
+    return await inScope.run(scope, async () => await fn());
   } finally {
     signal.removeEventListener("abort", cancel);
   }
+}
+
+/** What Postgres throws for a statement stopped by statement_timeout or a cancel request, so both stores read alike. */
+class QueryCanceled extends Error {
+  readonly code = SQLSTATE.queryCanceled;
+}
+
+/**
+ * The query API's view of an embedded database. PGlite runs one statement at a time in this process, and has
+ * neither statement_timeout nor cancel: a statement that runs cannot be stopped. What can be is done around each
+ * statement: the query API's statements take turns, with a turn of the event loop between two (so ingest, sign-in
+ * and health wait behind at most one of them, not behind every heavy read that came first), and a statement whose
+ * request has run longer than `timeoutMs`, or whose client went away, is not started, with the errors Postgres
+ * gives for a timeout or a cancel.
+ */
+export function pgliteReads(primary: Database, timeoutMs: number): Database {
+  const client = primary.pglite;
+  if (!client) throw new Error("pgliteReads takes an embedded database");
+  let turn: Promise<unknown> = Promise.resolve();
+  /** Why a statement of this request is not to start, if it is not. */
+  const refusal = (scope: Scope): QueryCanceled | undefined =>
+    scope.signal.aborted
+      ? new QueryCanceled("canceling statement due to user request")
+      : Date.now() - scope.startedAt >= timeoutMs
+        ? new QueryCanceled("canceling statement due to statement timeout")
+        : undefined;
+  /** Runs `run` once the reads before it are done, unless its request is past its time or gone by then. */
+  const inTurn = <T>(run: () => Promise<T>): Promise<T> => {
+    const scope = inScope.getStore();
+    const previous = turn;
+    const mine = (async () => {
+      if (scope) {
+        let stop = () => {};
+        const stopped = new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, scope.startedAt + timeoutMs - Date.now());
+          const gone = () => resolve();
+          scope.signal.addEventListener("abort", gone, { once: true });
+          stop = () => {
+            clearTimeout(timer);
+            scope.signal.removeEventListener("abort", gone);
+          };
+        });
+        await Promise.race([previous, stopped]);
+        stop();
+      } else await previous;
+      // PGlite runs a statement on this thread: a turn of the event loop between two reads lets requests that
+      // arrived meanwhile (ingest, health) send their statements before the next read's
+      await new Promise((resolve) => setImmediate(resolve));
+      if (scope) {
+        const refused = refusal(scope);
+        if (refused) throw refused;
+      }
+      return run();
+    })();
+    // the next read waits for this one and every one before it, however they end
+    turn = Promise.allSettled([previous, mine]);
+    return mine;
+  };
+  const gated = new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      if (property === "query" || property === "exec" || property === "transaction")
+        return (...args: unknown[]) =>
+          inTurn(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+  return {
+    driver: "pglite",
+    db: drizzlePglite(gated, { schema, casing: "snake_case" }),
+    migrate: primary.migrate,
+    close: async () => {},
+  };
 }
 
 /** Rows of a raw SQL statement; the two drivers shape results differently. */

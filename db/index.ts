@@ -1,7 +1,7 @@
 import "server-only";
 import path from "node:path";
 import { config } from "@/lib/config";
-import { openDatabase, type Database } from "./client";
+import { openDatabase, pgliteReads, type Database } from "./client";
 import { claimDataDir, type DataDirOwner } from "./lock";
 import { ReadReplica } from "./replica";
 import { ensureDefaultProject } from "./seed";
@@ -14,7 +14,8 @@ interface AppDatabase {
   database: Database;
   /**
    * the query API's reads of the primary: on Postgres a pool of their own whose statements time out, so heavy
-   * reads neither take the connections ingest and sign-in need nor run on without end; on PGlite the database
+   * reads neither take the connections ingest and sign-in need nor run on without end; on PGlite the database's
+   * statements in turns that stop at the timeout or when the client leaves (pgliteReads)
    */
   reads: Database;
   /** set when this process owns an embedded data directory */
@@ -63,7 +64,7 @@ async function open(): Promise<AppDatabase> {
   const database = openDatabase({ driver: "pglite", dataDir: path.join(cfg.dataDir, "pglite") });
   await database.migrate();
   await ensureDefaultProject(database.db);
-  return { database, reads: database, owner };
+  return { database, reads: pgliteReads(database, cfg.queryTimeoutMs), owner };
 }
 
 /**
