@@ -140,7 +140,16 @@ describe("traces", () => {
 
   it("refuses a request whose structure is wrong", () => {
     expect(() => mapTraces({ resourceSpans: "nope" }, "hex")).toThrow(MalformedOtlp);
-    expect(() => mapTraces(request([span({ attributes: [{ value: {} }] })]), "hex")).toThrow(/key/);
+    expect(() => mapTraces(request([span({ attributes: [{ key: 7, value: {} }] })]), "hex")).toThrow(/key/);
+  });
+
+  it("leaves out an attribute without a key (protobuf's empty default), and keeps the span", () => {
+    const { batch } = mapTraces(
+      request([span({ attributes: [{ value: { stringValue: "x" } }, { key: "kept", value: { intValue: "1" } }] })]),
+      "hex",
+    );
+    expect(batch.spans).toHaveLength(1);
+    expect(Object.keys(batch.spans[0]!.attributes)).toEqual(["kept"]);
   });
 });
 

@@ -166,8 +166,9 @@ export function mapLogs(request: Record<string, unknown>, ids: IdEncoding, now: 
           rejected.add("a log record has an invalid trace or span id");
           continue;
         }
-        const severityNumber = uint32(raw.severityNumber, "severityNumber");
-        if (severityNumber > 24) {
+        // an enum: a value it does not have (negative, past 24) is this record's fault, not the request's
+        const severityNumber = numberField(raw.severityNumber, "severityNumber") ?? 0;
+        if (!Number.isInteger(severityNumber) || severityNumber < 0 || severityNumber > 24) {
           rejected.add("a log record has a severity number outside 0–24");
           continue;
         }
@@ -212,7 +213,8 @@ function exemplars(value: unknown, ids: IdEncoding): unknown[] | null {
     if (!isObject(e)) throw new MalformedOtlp("exemplars items must be objects");
     return {
       time_unix_nano: uint64(e.timeUnixNano, "exemplars.timeUnixNano").toString(),
-      value: e.asInt !== undefined ? Number(e.asInt) : numberField(e.asDouble, "exemplars.asDouble"),
+      value:
+        e.asInt !== undefined ? numberField(e.asInt, "exemplars.asInt") : numberField(e.asDouble, "exemplars.asDouble"),
       trace_id: id(e.traceId, ids, 16) ?? null,
       span_id: id(e.spanId, ids, 8) ?? null,
       filtered_attributes: keyValues(e.filteredAttributes),
@@ -264,7 +266,8 @@ export function mapMetrics(request: Record<string, unknown>, ids: IdEncoding): M
           unit: text(metric.unit),
           description: text(metric.description),
           serviceName: res.serviceName,
-          temporality: TEMPORALITY[uint32(data.aggregationTemporality, "aggregationTemporality")] ?? null,
+          // an enum value this version does not know is unspecified, as protobuf has it
+          temporality: TEMPORALITY[numberField(data.aggregationTemporality, "aggregationTemporality") ?? 0] ?? null,
           resourceAttributes: res.attributes,
           scope: sc ? { ...sc } : null,
         } as const;
@@ -287,7 +290,8 @@ export function mapMetrics(request: Record<string, unknown>, ids: IdEncoding): M
             ...SINGLE_VALUE,
           };
           if (kind === "gauge" || kind === "sum") {
-            point.value = dp.asInt !== undefined ? Number(dp.asInt) : numberField(dp.asDouble, "asDouble");
+            point.value =
+              dp.asInt !== undefined ? numberField(dp.asInt, "asInt") : numberField(dp.asDouble, "asDouble");
           } else {
             point.count = Number(uint64(dp.count, "count"));
             point.sum = numberField(dp.sum, "sum");
@@ -308,10 +312,13 @@ export function mapMetrics(request: Record<string, unknown>, ids: IdEncoding): M
             } else if (kind === "exponentialHistogram") {
               const buckets = (b: unknown) =>
                 isObject(b)
-                  ? { offset: Number(b.offset ?? 0), bucket_counts: counts(b.bucketCounts, "bucketCounts") }
+                  ? {
+                      offset: numberField(b.offset, "offset") ?? 0,
+                      bucket_counts: counts(b.bucketCounts, "bucketCounts"),
+                    }
                   : null;
               point.distribution = {
-                scale: Number(dp.scale ?? 0),
+                scale: numberField(dp.scale, "scale") ?? 0,
                 zero_count: Number(uint64(dp.zeroCount, "zeroCount")),
                 zero_threshold: numberField(dp.zeroThreshold, "zeroThreshold") ?? 0,
                 positive: buckets(dp.positive),

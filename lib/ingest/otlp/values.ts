@@ -63,7 +63,10 @@ export function anyValue(value: unknown, depth = 0): unknown {
 export function keyValues(value: unknown, depth = 0): Attributes {
   const out: Attributes = {};
   for (const kv of list(value, "attributes")) {
-    if (!isObject(kv) || typeof kv.key !== "string") throw new MalformedOtlp("an attribute needs a string key");
+    if (!isObject(kv)) throw new MalformedOtlp("attributes items must be objects");
+    // an empty key (protobuf's default, absent once decoded) names nothing: the attribute is left out
+    if (kv.key === undefined || kv.key === null || kv.key === "") continue;
+    if (typeof kv.key !== "string") throw new MalformedOtlp("an attribute needs a string key");
     Object.defineProperty(out, kv.key, {
       value: anyValue(kv.value, depth),
       enumerable: true,
