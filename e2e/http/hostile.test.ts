@@ -79,4 +79,46 @@ describe.each(["pglite", "postgres"] as const)("hostile requests to the server o
     // and the server is still there
     expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
   });
+
+  it("series answers too large for an answer are a 422 naming the limit, and repeated filters past the cap a 400", async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const names = Array.from({ length: 12 }, (_, i) => `series-${i}`);
+    const spans = names.map((service) => ({
+      name: "GET /",
+      service_name: service,
+      kind: "server",
+      start_time: at,
+      duration_ms: 5,
+    }));
+    expect((await post("/api/v1/spans", { spans })).status).toBe(200);
+    const operations = names.map((host, i) => ({ task_id: `t${i}`, host, port: 443, start_time: at, end_time: at }));
+    expect((await post("/api/v1/pipeline/network", { operations })).status).toBe(200);
+    const publishers = names.map((name) => ({ name, type: "prometheus", target: "localhost:9464", state: "healthy" }));
+    expect((await post("/api/v1/publishers/status", { publishers })).status).toBe(200);
+    // 12 series of six days at one-minute steps: 103,692 points
+    for (const path of ["/api/v1/services/series", "/api/v1/pipeline/network/series", "/api/v1/publishers/series"]) {
+      const response = await get(`${path}?from=now-6d&step_seconds=60`);
+      expect(response.status, path).toBe(422);
+      expect(await response.json(), path).toMatchObject({
+        error: {
+          code: "unprocessable",
+          message: expect.stringContaining("100,000 points"),
+          details: [{ path: "step_seconds" }],
+        },
+      });
+      expect((await get(`${path}?from=now-6d&step_seconds=3600`)).status, path).toBe(200);
+    }
+    const attrs = Array.from({ length: 11 }, (_, i) => `attr=k${i}%3Dv`).join("&");
+    const filters = await get(`/api/v1/traces?${attrs}`);
+    expect(filters.status).toBe(400);
+    expect(await filters.json()).toMatchObject({
+      error: { code: "validation_failed", message: expect.stringContaining("attr") },
+    });
+  });
 });

@@ -189,11 +189,28 @@ export interface Buckets {
  */
 export const MAX_SERIES_POINTS = 100_000;
 
+const tooManyPoints = (what: string) => {
+  const message = `${what} would hold more than the ${MAX_SERIES_POINTS.toLocaleString("en")} points an answer may hold; choose a larger step_seconds, a shorter range or a filter`;
+  return new ApiError("unprocessable", message, [{ path: "step_seconds", message }]);
+};
+
 /** A 422 naming the limit when `series` series of the buckets `b` would hold more than MAX_SERIES_POINTS. */
 export function assertSeriesFit(series: number, b: Buckets): void {
   if (series * b.count <= MAX_SERIES_POINTS) return;
-  const message = `${series.toLocaleString("en")} series of ${b.count.toLocaleString("en")} buckets would hold more than the ${MAX_SERIES_POINTS.toLocaleString("en")} points an answer may hold; choose a larger step_seconds, a shorter range or a filter`;
-  throw new ApiError("unprocessable", message, [{ path: "step_seconds", message }]);
+  throw tooManyPoints(`${series.toLocaleString("en")} series of ${b.count.toLocaleString("en")} buckets`);
+}
+
+/**
+ * Rows a series query may read: a series' bucket is at most one row (or one per operation of a host), so a query
+ * stopped at this many rows has found an answer over the limit before it took the memory of one.
+ */
+export const SERIES_ROWS_READ = MAX_SERIES_POINTS + 1;
+
+/** The rows of a series query (stopped at SERIES_ROWS_READ), or a 422 naming the limit when it read that many. */
+export async function seriesRows<T>(rows: Promise<T[]>): Promise<T[]> {
+  const read = await rows;
+  if (read.length < SERIES_ROWS_READ) return read;
+  throw tooManyPoints(`the series' more than ${MAX_SERIES_POINTS.toLocaleString("en")} buckets with data`);
 }
 
 /** The time buckets of a range: every one present in a series, so charts show gaps as zeros. */

@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queryRows } from "@/db";
 import { createTestProject, openTestDatabase } from "@/db/testing";
 import type { Database } from "@/db/testing/tables";
 import { MAX_SERIES_POINTS } from "@/lib/api/params";
@@ -87,5 +89,22 @@ describe("series answers", () => {
     // one series of the six days at a minute fits
     const one = await networkSeries({ ctx, input: NetworkSeriesQuery.parse({ ...days, host: "s0" }) });
     expect(one.series).toHaveLength(1);
+  });
+
+  it("stop reading at the limit's worth of rows, so an answer too large never takes the memory of one", async () => {
+    // a publisher reporting every few seconds for six days, in 12 publishers: 100,008 one-minute buckets with data
+    const ids = await queryRows<{ id: string }>(
+      database.db,
+      sql`select p.id from publishers p where p.project_id = ${ctx.projectId} order by p.name`,
+    );
+    expect(ids).toHaveLength(SERIES);
+    await database.db.execute(sql`insert into publisher_samples (publisher_id, time, sent_count, failed_count, backlog)
+      select p.id, now() - make_interval(mins => m), m, 0, 1
+      from unnest(${sql.raw(`array[${ids.map((r) => `'${r.id}'::uuid`).join(",")}]`)}) as p(id),
+        generate_series(1, 8334) as m`);
+    await expect(publisherSeries({ ctx, input: PublisherSeriesQuery.parse(days) })).rejects.toMatchObject({
+      code: "unprocessable",
+      message: expect.stringMatching(/more than 100,000 buckets with data .* 100,000 points an answer may hold/),
+    });
   });
 });

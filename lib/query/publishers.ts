@@ -2,7 +2,15 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
 import type { Ctx } from "@/lib/auth/context";
-import { assertSeriesFit, buckets, RangeParams, resolveRange, StepParam } from "@/lib/api/params";
+import {
+  assertSeriesFit,
+  buckets,
+  RangeParams,
+  resolveRange,
+  SERIES_ROWS_READ,
+  seriesRows,
+  StepParam,
+} from "@/lib/api/params";
 import { textWithoutUserInfo, withoutUserInfo } from "@/lib/publishers/config";
 import { redactConfig } from "@/lib/publishers/manage";
 import { nanosToIso } from "@/lib/model/time";
@@ -112,50 +120,51 @@ export async function publisherSeries({
 }): Promise<z.output<typeof PublisherSeries>> {
   const range = resolveRange(input, ctx.now());
   const b = buckets(range, input.step_seconds);
-  const rows = await queryRows<{
-    publisher_id: string;
-    time_us: number;
-    sent_count: Int8;
-    failed_count: Int8;
-    dropped_count: Int8;
-    backlog: number;
-  }>(
-    ctx.db,
-    sql`select s.publisher_id, extract(epoch from s.time)::float8 * 1e6 as time_us, s.sent_count, s.failed_count, s.dropped_count, s.backlog
-        from publisher_samples s join publishers p on p.id = s.publisher_id
-        where p.project_id = ${ctx.projectId} and s.time >= ${nanosToTimestamp(range.from)} and s.time <= ${nanosToTimestamp(range.to)}
-        order by s.publisher_id, s.time`,
+  // per publisher and bucket: the counters' growth between reports (a counter that went down started again from
+  // zero) and the last backlog, summed in the database, so a publisher reporting every second costs no memory here
+  const rows = await seriesRows(
+    queryRows<{ publisher_id: string; bucket: number; sent: number; failed: number; dropped: number; backlog: number }>(
+      ctx.db,
+      sql`with samples as (
+          select s.publisher_id, s.time, s.backlog,
+            ((extract(epoch from s.time) * 1e6)::int8 * 1000 - ${b.first}) / ${b.stepNanos} as bucket,
+            s.sent_count, lag(s.sent_count) over w as sent_before,
+            s.failed_count, lag(s.failed_count) over w as failed_before,
+            s.dropped_count, lag(s.dropped_count) over w as dropped_before
+          from publisher_samples s join publishers p on p.id = s.publisher_id
+          where p.project_id = ${ctx.projectId} and s.time >= ${nanosToTimestamp(range.from)} and s.time <= ${nanosToTimestamp(range.to)}
+          window w as (partition by s.publisher_id order by s.time)
+        )
+        select publisher_id, bucket::int as bucket,
+          sum(case when sent_before is null then 0 when sent_count >= sent_before then sent_count - sent_before else sent_count end)::float8 as sent,
+          sum(case when failed_before is null then 0 when failed_count >= failed_before then failed_count - failed_before else failed_count end)::float8 as failed,
+          sum(case when dropped_before is null then 0 when dropped_count >= dropped_before then dropped_count - dropped_before else dropped_count end)::float8 as dropped,
+          (array_agg(backlog order by time desc))[1] as backlog
+        from samples where bucket >= 0 and bucket < ${b.count}
+        group by publisher_id, bucket
+        order by publisher_id, bucket
+        limit ${SERIES_ROWS_READ}`,
+    ),
   );
   const byPublisher = new Map<
     string,
     { sent: number[]; failed: number[]; dropped: number[]; backlog: (number | null)[] }
   >();
-  const previous = new Map<string, { sent: number; failed: number; dropped: number }>();
   for (const r of rows) {
-    const id = r.publisher_id;
-    if (!byPublisher.has(id)) {
+    if (!byPublisher.has(r.publisher_id)) {
       assertSeriesFit(byPublisher.size + 1, b);
-      byPublisher.set(id, {
+      byPublisher.set(r.publisher_id, {
         sent: Array(b.count).fill(0),
         failed: Array(b.count).fill(0),
         dropped: Array(b.count).fill(0),
         backlog: Array(b.count).fill(null),
       });
     }
-    const series = byPublisher.get(id)!;
-    const bucket = Number((BigInt(Math.round(r.time_us)) * 1000n - b.first) / b.stepNanos);
-    const sent = num(r.sent_count);
-    const failed = num(r.failed_count);
-    const dropped = num(r.dropped_count);
-    const last = previous.get(id);
-    const growth = (now: number, before: number) => (now >= before ? now - before : now);
-    if (last && bucket >= 0 && bucket < b.count) {
-      series.sent[bucket]! += growth(sent, last.sent);
-      series.failed[bucket]! += growth(failed, last.failed);
-      series.dropped[bucket]! += growth(dropped, last.dropped);
-    }
-    if (bucket >= 0 && bucket < b.count) series.backlog[bucket] = r.backlog;
-    previous.set(id, { sent, failed, dropped });
+    const series = byPublisher.get(r.publisher_id)!;
+    series.sent[r.bucket] = r.sent;
+    series.failed[r.bucket] = r.failed;
+    series.dropped[r.bucket] = r.dropped;
+    series.backlog[r.bucket] = r.backlog;
   }
   return {
     step_seconds: b.step,

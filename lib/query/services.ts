@@ -3,6 +3,8 @@ import { z } from "zod";
 import { queryRows } from "@/db";
 import {
   assertSeriesFit,
+  SERIES_ROWS_READ,
+  seriesRows,
   buckets,
   RangeParams,
   rangeSeconds,
@@ -82,7 +84,7 @@ async function rolledRed(
   ctx: Ctx,
   range: Range,
   plan: RollupPlan,
-  { group, service, b }: { group: "service_name" | "name"; service?: string; b?: Buckets },
+  { group, service, b, limit }: { group: "service_name" | "name"; service?: string; b?: Buckets; limit?: number },
 ): Promise<(RedRow & { bucket: number })[]> {
   const only = service === undefined ? sql`` : sql`and service_name = ${service}`;
   const rawBucket = b ? sql`((start_time_unix_nano - ${b.first}) / ${b.stepNanos})::int` : sql`0`;
@@ -104,7 +106,8 @@ async function rolledRed(
         )
         select name, bucket, sum(spans) as span_count, sum(requests) as request_count, sum(errors) as error_count,
           ${sumHistograms(sql`h`)} as histogram
-        from parts group by name, bucket`,
+        from parts group by name, bucket
+        ${limit === undefined ? sql`` : sql`limit ${limit}`}`,
   );
   return rows.map(({ histogram, ...r }) => ({
     ...r,
@@ -210,12 +213,15 @@ export async function serviceSeries({
   const plan = await planRollup(ctx, "spans", range, { stepSeconds: step });
   const rows: RedBucketRow[] = plan
     ? // as from raw rows, a service appears once it handled requests
-      (await rolledRed(ctx, range, plan, { group: "service_name", service: input.service, b })).filter(
-        (r) => r.request_count > 0,
-      )
-    : await queryRows<RedBucketRow>(
-        ctx.db,
-        sql`select service_name as name, ((start_time_unix_nano - ${first}) / ${stepNanos})::int as bucket,
+      (
+        await seriesRows(
+          rolledRed(ctx, range, plan, { group: "service_name", service: input.service, b, limit: SERIES_ROWS_READ }),
+        )
+      ).filter((r) => r.request_count > 0)
+    : await seriesRows(
+        queryRows<RedBucketRow>(
+          ctx.db,
+          sql`select service_name as name, ((start_time_unix_nano - ${first}) / ${stepNanos})::int as bucket,
           (count(*))::float8 as request_count,
           (count(*) filter (where status_code = 'error'))::float8 as error_count,
           (percentile_cont(0.5) within group (order by duration_nano)) / 1e6 as p50_ms,
@@ -224,7 +230,9 @@ export async function serviceSeries({
         from spans
         where project_id = ${ctx.projectId} and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to}
           and kind in ('server', 'consumer') ${input.service ? sql`and service_name = ${input.service}` : sql``}
-        group by 1, 2`,
+        group by 1, 2
+        limit ${SERIES_ROWS_READ}`,
+        ),
       );
   const byService = new Map<string, Map<number, RedBucketRow>>();
   for (const r of rows) {

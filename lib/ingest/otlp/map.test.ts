@@ -149,7 +149,7 @@ describe("traces", () => {
       "hex",
     );
     expect(batch.spans).toHaveLength(1);
-    expect(Object.keys(batch.spans[0]!.attributes)).toEqual(["kept"]);
+    expect(Object.keys(batch.spans![0]!.attributes)).toEqual(["kept"]);
   });
 });
 

@@ -1,7 +1,15 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows } from "@/db";
-import { RangeParams, StepParam, assertSeriesFit, buckets, resolveRange } from "@/lib/api/params";
+import {
+  RangeParams,
+  SERIES_ROWS_READ,
+  StepParam,
+  assertSeriesFit,
+  buckets,
+  resolveRange,
+  seriesRows,
+} from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { planRollup } from "../rollup-plan";
 import { bucketOf, bucketTime, inRange } from "./range";
@@ -41,16 +49,19 @@ export async function networkSeries({
   const b = buckets(range, input.step_seconds);
   const plan = await planRollup(ctx, "network", range, { stepSeconds: b.step });
   const rows = plan
-    ? perHostPort(await rolledNetwork(ctx, range, plan, { host: input.host, b }))
-    : await queryRows<NetworkBucketRow>(
-        ctx.db,
-        sql`select host, port, ${bucketOf("start_time", b)} as bucket, count(*)::float8 as operations,
+    ? perHostPort(await seriesRows(rolledNetwork(ctx, range, plan, { host: input.host, b, limit: SERIES_ROWS_READ })))
+    : await seriesRows(
+        queryRows<NetworkBucketRow>(
+          ctx.db,
+          sql`select host, port, ${bucketOf("start_time", b)} as bucket, count(*)::float8 as operations,
           (count(*) filter (where error is not null))::float8 as errors,
           coalesce(sum(bytes_sent), 0)::float8 as bytes_sent, coalesce(sum(bytes_received), 0)::float8 as bytes_received,
           percentile_cont(0.5) within group (order by latency_ms) as p50_ms, percentile_cont(0.95) within group (order by latency_ms) as p95_ms
         from network_ops
         where project_id = ${ctx.projectId} and ${inRange("start_time", range)} ${input.host ? sql`and host = ${input.host}` : sql``}
-        group by host, port, 3`,
+        group by host, port, 3
+        limit ${SERIES_ROWS_READ}`,
+        ),
       );
   const byHost = new Map<string, { host: string; port: number; rows: Map<number, NetworkBucketRow> }>();
   for (const r of rows) {

@@ -83,7 +83,7 @@ export function rolledNetwork(
   ctx: Pick<Ctx, "db" | "projectId">,
   range: Range,
   plan: RollupPlan,
-  { host, b }: { host?: string; b?: Buckets },
+  { host, b, limit }: { host?: string; b?: Buckets; limit?: number },
 ): Promise<NetworkGroupRow[]> {
   const only = host === undefined ? sql`` : sql`and host = ${host}`;
   return queryRows<NetworkGroupRow>(
@@ -104,7 +104,8 @@ export function rolledNetwork(
         select host, port, operation, bucket, sum(operations) as operations, sum(errors) as errors,
           sum(bytes_sent) as bytes_sent, sum(bytes_received) as bytes_received, sum(latency_sum_ms) as latency_sum_ms,
           ${sumHistograms(sql`h`)} as histogram
-        from parts group by host, port, operation, bucket order by host, port, operation, bucket`,
+        from parts group by host, port, operation, bucket order by host, port, operation, bucket
+        ${limit === undefined ? sql`` : sql`limit ${limit}`}`,
   );
 }
 
