@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKey, dashboardCookie, startServer, type RunningServer } from "./server";
+import { createKey, dashboardCookie, startServerOn, STORES, type RunningServer } from "./server";
 
 // The browser-facing headers of every kind of answer: the dashboard's pages (a Content-Security-Policy with a
 // fresh script nonce), the REST API, OTLP and native ingest, /metrics, and the error answers before and after
@@ -8,14 +8,6 @@ import { createKey, dashboardCookie, startServer, type RunningServer } from "./s
 let server: RunningServer;
 let ingestKey: string;
 let cookie: string;
-beforeAll(async () => {
-  server = await startServer({});
-  ingestKey = await createKey(server.env, "ingest");
-  cookie = await dashboardCookie(server.url);
-});
-afterAll(async () => {
-  await server?.stop();
-});
 
 const call = (path: string, init: RequestInit = {}) => fetch(server.url + path, { redirect: "manual", ...init });
 const signedIn = (path: string, headers: Record<string, string> = {}) =>
@@ -113,7 +105,16 @@ function expectNotStored(response: Response) {
   expect(directives).toContain("no-store");
 }
 
-describe("security headers", () => {
+describe.each(STORES)("security headers on %s", (store) => {
+  beforeAll(async () => {
+    server = await startServerOn(store);
+    ingestKey = await createKey(server.env, "ingest");
+    cookie = await dashboardCookie(server.url);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
   it("gives each page answer a fresh nonce, on its policy and on every script of the page", async () => {
     const nonces = new Set<string>();
     for (const path of ["/", "/", "/traces", "/login"]) {

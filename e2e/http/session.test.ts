@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKey, startServer, startServerOn, STORES, type RunningServer } from "./server";
+import { createKey, startServerOn, STORES, type RunningServer } from "./server";
 
 // Dashboard sessions over HTTP: first-run setup, sign-in, the API read with the session cookie,
 // same-origin rules, password changes, sign-out, throttling. No middleware decides any of it.
@@ -316,11 +316,11 @@ describe.each(STORES)("on %s", (store) => {
   });
 });
 
-describe("sign-in throttling behind a trusted proxy", () => {
+describe.each(STORES)("sign-in throttling behind a trusted proxy, on %s", (store) => {
   let proxied: RunningServer;
   beforeAll(async () => {
     // this test's requests come from 127.0.0.1, as from a reverse proxy on the same machine
-    proxied = await startServer({ env: { TRACEDECK_TRUSTED_PROXIES: "127.0.0.1,10.0.0.0/8" } });
+    proxied = await startServerOn(store, { env: { TRACEDECK_TRUSTED_PROXIES: "127.0.0.1,10.0.0.0/8" } });
     const setup = await fetch(`${proxied.url}/api/v1/auth/setup`, {
       method: "POST",
       headers: { "content-type": "application/json" },
