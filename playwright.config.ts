@@ -5,10 +5,18 @@ const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
 export default defineConfig({
   testDir: "e2e",
-  // first run (no account yet) is tested before anything signs in
+  // first run (no account yet) is tested before anything signs in; first run, security and accounts run again
+  // against a server on Postgres (the global setup starts both)
   projects: [
     { name: "first-run", testMatch: "home.spec.ts" },
     { name: "dashboard", testMatch: "**/*.spec.ts", testIgnore: "home.spec.ts", dependencies: ["first-run"] },
+    { name: "first-run:postgres", testMatch: "home.spec.ts", use: { baseURL: process.env.TRACEDECK_E2E_POSTGRES_URL } },
+    {
+      name: "security:postgres",
+      testMatch: ["security.spec.ts", "account.spec.ts"],
+      dependencies: ["first-run:postgres"],
+      use: { baseURL: process.env.TRACEDECK_E2E_POSTGRES_URL },
+    },
   ],
   globalSetup: "./e2e/browser/global-setup.ts",
   fullyParallel: false,

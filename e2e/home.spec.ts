@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { OWNER } from "./browser/session";
+import { OWNER, watchForViolations } from "./browser/session";
+import { e2eServer } from "./browser/target";
 
 const signals = ["spans", "metric_points", "logs", "events", "pipeline_events", "network_ops"] as const;
 const admin = OWNER;
@@ -8,14 +9,18 @@ test("first run: create the admin, see how to send data, see the stored counts g
   page,
   request,
 }) => {
+  // the first-run page runs under the Content-Security-Policy as every other page does
+  const problems = watchForViolations(page);
   await page.goto("/");
   await expect(page).toHaveURL(/\/setup$/);
+  await page.waitForFunction(() => "next" in window);
   await page.getByLabel("Email").fill(admin.email);
   await page.getByLabel("Password").fill(admin.password);
   await page.getByRole("button", { name: "Create admin account" }).click();
 
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
   await expect(page.getByText(`${admin.email} · admin`)).toBeVisible();
+  expect(problems).toEqual([]);
   // an empty project says where to send data
   const guide = page.getByRole("region", { name: "Send data" });
   await expect(guide).toBeVisible();
@@ -27,7 +32,7 @@ test("first run: create the admin, see how to send data, see the stored counts g
     Number((await project.locator(`[data-signal="${signal}"] dd`).innerText()).replaceAll(",", ""));
   const before = Object.fromEntries(await Promise.all(signals.map(async (s) => [s, await count(s)] as const)));
 
-  const headers = { authorization: `Bearer ${process.env.TRACEDECK_E2E_KEY}` };
+  const headers = { authorization: `Bearer ${e2eServer().key}` };
   const now = Date.now() / 1000;
   const posts: [string, unknown][] = [
     ["/api/v1/spans", { spans: [{ name: "GET /checkout", service_name: "shop", start_time: now, duration_ms: 42 }] }],

@@ -1,6 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { freshProject, post } from "./browser/ingest";
-import { signInAsOwner } from "./browser/session";
+import { signInAsOwner, watchForViolations } from "./browser/session";
+import { e2eServer } from "./browser/target";
 import { randomTraceId } from "./browser/traces";
 
 // Telemetry that tries to leave the dashboard through its links, and every page of the dashboard under its
@@ -19,7 +20,7 @@ const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
 const at = (path: string, extra = "") => `${path}${path.includes("?") ? "&" : "?"}project=${slug}&from=now-30m${extra}`;
 
 test.beforeAll(async ({ playwright }) => {
-  const request = await playwright.request.newContext({ baseURL: process.env.TRACEDECK_E2E_URL });
+  const request = await playwright.request.newContext({ baseURL: e2eServer().url });
   await signInAsOwner(request);
   const key = await freshProject(request, slug);
   await post(
@@ -72,16 +73,6 @@ async function expectLinksStayHome(page: Page) {
     expect(url.origin, href).toBe(origin);
     expect(url.pathname + url.search + url.hash, href).toBe(href);
   }
-}
-
-/** Records what the Content-Security-Policy refuses, and any uncaught error, while the test runs. */
-function watchForViolations(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    if (/Refused to|Content Security Policy/i.test(message.text())) problems.push(message.text());
-  });
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  return problems;
 }
 
 test.beforeEach(async ({ page }) => {
@@ -143,6 +134,7 @@ const PAGES = [
   "/settings/keys",
   "/settings/users",
   "/settings/storage",
+  "/settings/account",
 ];
 
 test("every dashboard page loads under the Content-Security-Policy, with nothing refused", async ({ page }) => {

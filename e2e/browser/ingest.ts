@@ -1,10 +1,7 @@
 import { expect, type APIRequestContext } from "@playwright/test";
+import { e2eServer } from "./target";
 
-export const ingestKey = () => {
-  const key = process.env.TRACEDECK_E2E_KEY;
-  if (!key) throw new Error("the browser tests' global setup did not leave an ingest key");
-  return key;
-};
+export const ingestKey = () => e2eServer().key;
 
 export async function post(request: APIRequestContext, path: string, data: unknown, key = ingestKey()): Promise<void> {
   const response = await request.post(path, { headers: { authorization: `Bearer ${key}` }, data });
@@ -16,7 +13,7 @@ export async function post(request: APIRequestContext, path: string, data: unkno
 /** A project of its own (so its pages start empty) and an ingest key for it, made through the settings API. */
 export async function freshProject(request: APIRequestContext, slug: string): Promise<string> {
   // a session changes settings only from the site's own pages: say so, as the browser would
-  const headers = { origin: process.env.TRACEDECK_E2E_URL! };
+  const headers = { origin: e2eServer().url };
   const created = await request.post("/api/v1/projects", { headers, data: { slug, name: `Project ${slug}` } });
   expect(created.status(), await created.text()).toBe(201);
   const key = await request.post(`/api/v1/keys?project=${slug}`, {

@@ -1,4 +1,4 @@
-import { expect, type APIRequestContext } from "@playwright/test";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 export interface Account {
   email: string;
@@ -30,3 +30,13 @@ export async function signIn(request: APIRequestContext, account: Account): Prom
 
 /** What a browser adds to a state-changing request from the site's own page; the API refuses session requests without it. */
 export const sameOrigin = (baseURL: string | undefined) => ({ origin: new URL(baseURL ?? "").origin });
+
+/** Records what the Content-Security-Policy refuses, and any uncaught error, while the test runs. */
+export function watchForViolations(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (/Refused to|Content Security Policy/i.test(message.text())) problems.push(message.text());
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  return problems;
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -111,6 +111,15 @@ describe("the secret key", () => {
     expect(keyFromFile(dataDir).key).toEqual(first.key);
     // no temporary file is left behind
     expect(readdirSync(dataDir)).toEqual([KEY_FILE]);
+  });
+
+  it("from a key file other users could read is closed to them again", () => {
+    const dataDir = tempDir();
+    const file = path.join(dataDir, KEY_FILE);
+    writeFileSync(file, `${randomBytes(32).toString("base64")}\n`, { mode: 0o644 });
+    chmodSync(file, 0o644);
+    expect(keyFromFile(dataDir).source).toBe(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
   it("from a damaged key file is refused, not replaced", () => {

@@ -1,5 +1,16 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 import { config } from "@/lib/config";
 
@@ -61,7 +72,16 @@ export function parseSecretKey(text: string): Buffer | undefined {
 export function keyFromFile(dataDir: string): SecretKey {
   const file = path.join(dataDir, KEY_FILE);
   const read = (): SecretKey => {
-    const key = parseSecretKey(readFileSync(file, "utf8"));
+    const text = readFileSync(file, "utf8");
+    // a key copied in with looser permissions is closed to other users again
+    if ((statSync(file).mode & 0o077) !== 0) {
+      try {
+        chmodSync(file, 0o600);
+      } catch {
+        console.warn(`tracedeck: ${file} can be read by other users and its mode cannot be changed; make it 0600`);
+      }
+    }
+    const key = parseSecretKey(text);
     if (!key) throw new Error(`${file} does not hold a 32-byte key (base64); restore it, or set TRACEDECK_SECRET_KEY`);
     return { key, source: file };
   };
