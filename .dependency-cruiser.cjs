@@ -189,6 +189,15 @@ module.exports = {
       to: { path: "^lib/auth/(context|scopes)\\.ts$" },
     },
 
+    // lib/testing/
+    {
+      comment:
+        "lib/testing holds what the tests fuzz with and never runs in the server. It draws from the demo's " +
+        "seeded generator, so a failure is found again.",
+      from: { path: "^lib/testing/" },
+      to: { path: "^scripts/demo/random\\.ts$" },
+    },
+
     // lib/config.ts
     {
       comment:

@@ -10,7 +10,9 @@ import { encodeCursor } from "@/lib/api/params";
 import { insertApiKey, sha256Hex } from "@/lib/auth/keys";
 import { SCOPES } from "@/lib/auth/scopes";
 import { SESSION_COOKIE } from "@/lib/auth/users";
+import { oauthRoute, revokeRequest, tokenRequest } from "@/lib/auth/oauth";
 import { route } from "@/lib/http/route";
+import { DEEP, HOSTILE_JSON, mutate, paths } from "@/lib/testing/fuzz";
 
 // Every query and path parameter of every endpoint the API serves, sent hostile values one at a time: each answer is
 // an answer (2xx) or a refusal in the error envelope (4xx), never a 500. The endpoints run in process against both
@@ -224,4 +226,115 @@ describe("hostile parameters", () => {
       }
     });
   }
+});
+
+/** A body each endpoint takes (beyond ingest, fuzzed in lib/ingest), to fuzz field by field. */
+const SAMPLE_BODIES: Record<string, Record<string, unknown>> = {
+  authLogin: { email: "nobody@example.com", password: "a password long enough" },
+  authSetup: { email: "nobody@example.com", password: "a password long enough" },
+  authChangePassword: { current_password: "a password long enough", new_password: "another long password" },
+  createPublisher: {
+    name: "fuzz",
+    type: "webhook",
+    enabled: false,
+    config: { url: "http://93.184.216.34/hook", secret: "s".repeat(16), signals: ["spans"], batch_size: 10 },
+  },
+  updatePublisher: { name: "fuzz", enabled: false, config: { url: "http://93.184.216.34/hook" } },
+  createProject: { slug: "fuzz-project", name: "Fuzz" },
+  updateProject: { name: "Fuzz", public_metrics: false },
+  createKey: { name: "fuzz", scopes: ["read"] },
+  updateRetention: { traces: 7, logs: 7 },
+  createUser: { email: "fuzz@example.com", password: "a password long enough", role: "viewer" },
+  updateUser: { role: "viewer" },
+};
+
+/** Whole bodies no endpoint can take. */
+const BROKEN_BODIES = [
+  "",
+  "{",
+  "null",
+  "[]",
+  "1e400",
+  '"\\u0000"',
+  "[".repeat(DEEP) + "]".repeat(DEEP),
+  '{"a":'.repeat(DEEP) + "1" + "}".repeat(DEEP),
+];
+
+async function send(endpoint: ServedEndpoint, body: string): Promise<{ status: number; body: unknown }> {
+  const params = Object.fromEntries(
+    [...endpoint.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => [name!, PATH_VALUES[name!] ?? "x"]),
+  );
+  const headers = endpoint.scope === "instance" || endpoint.scope === null ? sessionHeaders : keyHeaders;
+  const request = new Request(urlOf(endpoint, params, {}), {
+    method: endpoint.method.toUpperCase(),
+    headers: { ...headers, "content-type": "application/json" },
+    body,
+  });
+  const response = await route(endpoint)(request, { params: Promise.resolve(params) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+describe("hostile bodies", () => {
+  const withBodies = (Object.values(endpoints) as unknown[]).filter(
+    (e): e is ServedEndpoint => served(e) && e.body !== undefined && e.scope !== "ingest",
+  );
+
+  it("cover every endpoint beyond ingest that takes a body", () => {
+    expect(withBodies.map((e) => e.name).sort()).toEqual(Object.keys(SAMPLE_BODIES).sort());
+  });
+
+  for (const endpoint of withBodies) {
+    it(`${endpoint.method.toUpperCase()} ${endpoint.path}: every field of its body, given each hostile value, and every broken body is a 2xx or 4xx`, async () => {
+      const sample = SAMPLE_BODIES[endpoint.name]!;
+      for (const path of paths(sample))
+        for (const { label, json } of HOSTILE_JSON)
+          expectRefusedOrAnswered(await send(endpoint, mutate(sample, path, json)), `${path.join(".")} = ${label}`);
+      for (const body of BROKEN_BODIES)
+        expectRefusedOrAnswered(await send(endpoint, body), `body ${JSON.stringify(body.slice(0, 20))}`);
+    });
+  }
+
+  it("the OAuth token and revocation endpoints answer hostile forms and bodies with a 4xx", async () => {
+    const forms = [
+      "",
+      "grant_type=client_credentials",
+      "grant_type=client_credentials&client_id=%00&client_secret=%00",
+      `grant_type=client_credentials&client_id=${"好".repeat(3000)}&client_secret=x`,
+      "grant_type=password&username=a&password=b",
+      "grant_type=client_credentials&scope=" + "read ".repeat(10_000),
+      "token=%00&token_type_hint=%00",
+      `token=${"x".repeat(100_000)}`,
+      "%zz=%zz",
+    ];
+    for (const [name, handler] of [
+      ["token", oauthRoute(tokenRequest)],
+      ["revoke", oauthRoute(revokeRequest)],
+    ] as const) {
+      for (const form of forms) {
+        for (const contentType of ["application/x-www-form-urlencoded", "application/json", "text/plain"]) {
+          const response = await handler(
+            new Request(`${ORIGIN}/api/oauth/${name}`, {
+              method: "POST",
+              headers: { "content-type": contentType },
+              body: form,
+            }),
+          );
+          const what = `${name} ${contentType} ${form.slice(0, 40)}`;
+          expect(response.status, what).toBeGreaterThanOrEqual(400);
+          expect(response.status, what).toBeLessThan(500);
+        }
+      }
+      for (const body of BROKEN_BODIES) {
+        const response = await handler(
+          new Request(`${ORIGIN}/api/oauth/${name}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body,
+          }),
+        );
+        expect(response.status, `${name} ${body.slice(0, 20)}`).toBeLessThan(500);
+      }
+    }
+  });
 });
