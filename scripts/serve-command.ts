@@ -8,5 +8,8 @@ const require = createRequire(import.meta.url);
 const tsxLoader = pathToFileURL(require.resolve("tsx")).href;
 const serveScript = fileURLToPath(new URL("./serve.ts", import.meta.url));
 
+/** global.gc for the collection the server asks for after an answer of megabytes (lib/http/route.ts) */
+const V8_FLAGS = ["--expose-gc"];
+
 /** Node's arguments for the server, given `next start`'s flags (`-p 3000`, `-H 127.0.0.1`). */
-export const serveArgs = (flags: string[]): string[] => ["--import", tsxLoader, serveScript, ...flags];
+export const serveArgs = (flags: string[]): string[] => [...V8_FLAGS, "--import", tsxLoader, serveScript, ...flags];

@@ -101,9 +101,24 @@ function checkAnswer(endpoint: ServedEndpoint, answer: unknown): void {
   }
 }
 
+/** Answers this long (in UTF-16 units) are made of megabytes of text that is garbage once sent. */
+const LARGE_ANSWER = 2 * 2 ** 20;
+
+/**
+ * After an answer of megabytes, the garbage of making it (and of the ones before) is collected at once, in the
+ * background, instead of when V8's heap has about doubled: a long trace's outline pages would otherwise hold
+ * hundreds of megabytes of it in the server between collections. Needs Node's --expose-gc, which the production
+ * server has (scripts/serve-command.ts); without it, nothing happens.
+ */
+function collectAfterLargeAnswer(): void {
+  const gc = (globalThis as { gc?: (options: { type: "major"; execution: "async" }) => unknown }).gc;
+  if (gc) setImmediate(() => void gc({ type: "major", execution: "async" }));
+}
+
 function answer(endpoint: ServedEndpoint, result: unknown): Response {
   if (result instanceof Response) return result;
   if (result instanceof JsonText) {
+    if (result.text.length >= LARGE_ANSWER) collectAfterLargeAnswer();
     if (config().checkAnswers) checkAnswer(endpoint, JSON.parse(result.text));
     return new Response(result.text, {
       status: endpoint.status ?? 200,

@@ -14,8 +14,8 @@ import { ensureBuild } from "../next-bin";
 // first row's name, by Element Timing) and when the page was next free to act on input after that, the whole trace
 // loaded (by the page's own clock, from navigation start), collapse all / expand all, scrolling to the middle, a
 // search for a deep span (typing to the count of matches shown) and the jump to it (Enter to the span opened), each
-// from its first input event to the frame after the outcome shows; the page's JS heap and the server's peak RSS
-// while it served the trace.
+// from its first input event to the frame after the outcome shows; the page's JS heap (after a full collection) and
+// the server's peak RSS while it served the trace.
 // BENCH_WATERFALL_SIZES=10000,100000 picks the sizes; BENCH_RUNS the runs of each below a million (one of that);
 // BENCH_DATABASE_URL a Postgres database (created empty) instead of the embedded store; BENCH_TRACES=size:id,… the
 // traces a run before left in that database, to open them again without ingesting.
@@ -299,6 +299,9 @@ export async function benchWaterfall(): Promise<void> {
         const search = page.getByRole("searchbox", { name: "Search in this trace" });
         searched.push(await timed(page, { kind: "matched" }, () => search.fill(target)));
         found.push(await timed(page, { kind: "opened", name: target }, () => search.press("Enter")));
+        // what the page holds, not what it has let go of and the collector has not yet taken back
+        const cdp = await context.newCDPSession(page);
+        await cdp.send("HeapProfiler.collectGarbage");
         heap = await page.evaluate(
           () => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0,
         );
@@ -306,7 +309,7 @@ export async function benchWaterfall(): Promise<void> {
         await context.close();
       }
       console.log(
-        `${size.toLocaleString("en")} spans (${runs} run${runs > 1 ? "s" : ""}, medians): API ${ms(api)} for ${(wire / 1e6).toFixed(1)} MB on the wire (br) · first rows on screen ${ms(onScreen)} (page free to act ${ms(firstRows)}) · fully loaded ${ms(loaded)} · collapse all ${ms(collapse)} · expand all ${ms(expand)} · scroll to the middle ${ms(scrolled)} · search ${ms(searched)} · jump to the match ${ms(found)} · page JS heap ${mib(heap)} · server peak RSS ${mib(peakRss(pid))} (${mib(rssBefore)} before it served the trace)`,
+        `${size.toLocaleString("en")} spans (${runs} run${runs > 1 ? "s" : ""}, medians): API ${ms(api)} for ${(wire / 1e6).toFixed(1)} MB on the wire (br) · first rows on screen ${ms(onScreen)} (page free to act ${ms(firstRows)}) · fully loaded ${ms(loaded)} · collapse all ${ms(collapse)} · expand all ${ms(expand)} · scroll to the middle ${ms(scrolled)} · search ${ms(searched)} · jump to the match ${ms(found)} · page JS heap ${mib(heap)} after a full GC · server peak RSS ${mib(peakRss(pid))} (${mib(rssBefore)} before it served the trace)`,
       );
     }
     console.log(
