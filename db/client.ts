@@ -94,10 +94,9 @@ export function openDatabase(options: DatabaseOptions): Database {
   };
 }
 
-/** A cancellable scope (cancelledWith): the request's signal, when it began, and its Postgres queries. */
+/** A cancellable scope (cancelledWith): the request's signal, and its Postgres queries. */
 interface Scope {
   signal: AbortSignal;
-  startedAt: number;
   queries: Set<{ cancel(): unknown }>;
 }
 
@@ -128,7 +127,7 @@ function trackQueries(client: postgres.Sql): void {
  * once they run: pgliteReads stops the ones that have not.)
  */
 export async function cancelledWith<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
-  const scope: Scope = { signal, startedAt: Date.now(), queries: new Set() };
+  const scope: Scope = { signal, queries: new Set() };
   const cancel = () => {
     for (const query of scope.queries) void query.cancel();
   };
@@ -150,30 +149,32 @@ class QueryCanceled extends Error {
  * The query API's view of an embedded database. PGlite runs one statement at a time in this process, and has
  * neither statement_timeout nor cancel: a statement that runs cannot be stopped. What can be is done around each
  * statement: the query API's statements take turns, with a turn of the event loop between two (so ingest, sign-in
- * and health wait behind at most one of them, not behind every heavy read that came first), and a statement whose
- * request has run longer than `timeoutMs`, or whose client went away, is not started, with the errors Postgres
- * gives for a timeout or a cancel.
+ * and health wait behind at most one of them, not behind every heavy read that came first), and a statement that has
+ * waited for its turn longer than `timeoutMs`, or whose client went away, is not started, with the errors Postgres
+ * gives for a timeout or a cancel. (Waiting behind a statement of ingest or maintenance does not count: it is
+ * PGlite's own queue, where a statement waits as one waits for a lock on Postgres.)
  */
 export function pgliteReads(primary: Database, timeoutMs: number): Database {
   const client = primary.pglite;
   if (!client) throw new Error("pgliteReads takes an embedded database");
   let turn: Promise<unknown> = Promise.resolve();
-  /** Why a statement of this request is not to start, if it is not. */
-  const refusal = (scope: Scope): QueryCanceled | undefined =>
+  /** Why a statement of this request, waiting since `since`, is not to start, if it is not. */
+  const refusal = (scope: Scope, since: number): QueryCanceled | undefined =>
     scope.signal.aborted
       ? new QueryCanceled("canceling statement due to user request")
-      : Date.now() - scope.startedAt >= timeoutMs
+      : Date.now() - since >= timeoutMs
         ? new QueryCanceled("canceling statement due to statement timeout")
         : undefined;
-  /** Runs `run` once the reads before it are done, unless its request is past its time or gone by then. */
+  /** Runs `run` once the reads before it are done, unless it waited past its time or its client left by then. */
   const inTurn = <T>(run: () => Promise<T>): Promise<T> => {
     const scope = inScope.getStore();
+    const since = Date.now();
     const previous = turn;
     const mine = (async () => {
       if (scope) {
         let stop = () => {};
         const stopped = new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, scope.startedAt + timeoutMs - Date.now());
+          const timer = setTimeout(resolve, timeoutMs);
           const gone = () => resolve();
           scope.signal.addEventListener("abort", gone, { once: true });
           stop = () => {
@@ -188,7 +189,7 @@ export function pgliteReads(primary: Database, timeoutMs: number): Database {
       // arrived meanwhile (ingest, health) send their statements before the next read's
       await new Promise((resolve) => setImmediate(resolve));
       if (scope) {
-        const refused = refusal(scope);
+        const refused = refusal(scope, since);
         if (refused) throw refused;
       }
       return run();

@@ -42,7 +42,7 @@ describe("the query API's reads on PGlite", () => {
     expect(done.filter((d) => d.startsWith("read"))).toEqual(["read 1", "read 2", "read 3"]);
   });
 
-  it("do not start a statement once their request has run past the timeout, and say so as Postgres would", async () => {
+  it("do not start a statement that waited its turn past the timeout, and say so as Postgres would", async () => {
     const reads = pgliteReads(primary, 150);
     await primary.db.execute(sql`delete from ran`);
     const first = read(reads, (db) => db.execute(HEAVY));
@@ -57,14 +57,13 @@ describe("the query API's reads on PGlite", () => {
     await first;
     expect(await ran()).toEqual([]);
 
-    // each statement of a read is checked: the second one of a read past its time does not run
-    const twoSteps = await read(reads, async (db) => {
+    // a statement's time is its own, as statement_timeout's is: a read whose first statement ran long goes on
+    await read(reads, async (db) => {
       await db.execute(HEAVY);
       await new Promise((r) => setTimeout(r, 200));
       await db.execute(sql`insert into ran values ('second step')`);
-    }).catch((e: unknown) => e);
-    expect((twoSteps as Error).cause).toMatchObject({ code: "57014" });
-    expect(await ran()).toEqual([]);
+    });
+    expect(await ran()).toEqual(["second step"]);
   });
 
   it("do not start a statement whose client went away", async () => {

@@ -67,7 +67,9 @@ async function readTrace(base: string, traceId: string, cookie: string): Promise
   const outline = `${base}/api/v1/traces/${traceId}/outline`;
   const top = await timedGet(`${outline}?order=start&limit=${TRACE_TOP_SPANS}`, cookie);
   let wire = top.wire;
-  const { span_count, spans } = JSON.parse(top.body.toString()) as { span_count: number; spans: { span_id: [] } };
+  const answer = JSON.parse(top.body.toString()) as { span_count: number; spans?: { span_id: [] } };
+  if (!answer.spans) throw new Error(`the trace's top was not answered: ${top.body.toString().slice(0, 300)}`);
+  const { span_count, spans } = answer;
   if (spans.span_id.length < span_count) {
     let cursor: string | null = null;
     do {
