@@ -11,9 +11,8 @@ describe("publisher targets", () => {
       "http://user:p@ss@hooks.example.com/x",
     ])
       expect(() => validateConfig("webhook", { url }), url).toThrow(/must not carry credentials/);
-    expect(validateConfig("webhook", { url: "HTTPS://hooks.example/x?to=ops@example.com" })).toMatchObject({
-      url: "HTTPS://hooks.example/x?to=ops@example.com",
-    });
+    for (const url of ["HTTPS://hooks.example/x?to=ops@example.com", "https://hooks.example/x?to=a,b@example.com"])
+      expect(validateConfig("webhook", { url })).toMatchObject({ url });
   });
 
   it("lose their user-info wherever they are shown, with or without a scheme", () => {

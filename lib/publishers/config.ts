@@ -28,9 +28,15 @@ export const withoutUserInfo = (target: string): string =>
 /** Free text (an error message) with the user-info of every URL in it dropped. */
 export const textWithoutUserInfo = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/gi, "$1");
 
+/** Whether a URL names a user or password, as the WHATWG URL parser (which fetch uses) reads it. */
+const hasUserInfo = (url: string): boolean => {
+  const parsed = URL.parse(url);
+  return parsed === null || parsed.username !== "" || parsed.password !== "";
+};
+
 const HttpUrl = z
   .url({ protocol: /^https?$/i, message: "must be an http(s) URL" })
-  .refine((url) => withoutUserInfo(url) === url, "must not carry credentials: give them in their own fields");
+  .refine((url) => !hasUserInfo(url), "must not carry credentials: give them in their own fields");
 
 /** An optional setting left empty (as the page's templates leave credentials) is the same as absent. */
 const optional = <T extends z.ZodType>(schema: T) =>
