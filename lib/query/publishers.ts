@@ -12,6 +12,7 @@ import {
   StepParam,
 } from "@/lib/api/params";
 import { textWithoutUserInfo, withoutUserInfo } from "@/lib/publishers/config";
+import { bucketOf } from "./pipeline/range";
 import { redactConfig } from "@/lib/publishers/manage";
 import { nanosToIso } from "@/lib/model/time";
 import { isoTime, nanosToTimestamp, num, type Int8 } from "./sql";
@@ -120,6 +121,11 @@ export async function publisherSeries({
 }): Promise<z.output<typeof PublisherSeries>> {
   const range = resolveRange(input, ctx.now());
   const b = buckets(range, input.step_seconds);
+  /** a counter's growth since the report before (a counter that went down started again from zero) */
+  const growth = (counter: "sent" | "failed" | "dropped") =>
+    sql.raw(
+      `sum(case when ${counter}_before is null then 0 when ${counter}_count >= ${counter}_before then ${counter}_count - ${counter}_before else ${counter}_count end)::float8`,
+    );
   // per publisher and bucket: the counters' growth between reports (a counter that went down started again from
   // zero) and the last backlog, summed in the database, so a publisher reporting every second costs no memory here
   const rows = await seriesRows(
@@ -127,7 +133,7 @@ export async function publisherSeries({
       ctx.db,
       sql`with samples as (
           select s.publisher_id, s.time, s.backlog,
-            ((extract(epoch from s.time) * 1e6)::int8 * 1000 - ${b.first}) / ${b.stepNanos} as bucket,
+            ${bucketOf("s.time", b)} as bucket,
             s.sent_count, lag(s.sent_count) over w as sent_before,
             s.failed_count, lag(s.failed_count) over w as failed_before,
             s.dropped_count, lag(s.dropped_count) over w as dropped_before
@@ -135,10 +141,10 @@ export async function publisherSeries({
           where p.project_id = ${ctx.projectId} and s.time >= ${nanosToTimestamp(range.from)} and s.time <= ${nanosToTimestamp(range.to)}
           window w as (partition by s.publisher_id order by s.time)
         )
-        select publisher_id, bucket::int as bucket,
-          sum(case when sent_before is null then 0 when sent_count >= sent_before then sent_count - sent_before else sent_count end)::float8 as sent,
-          sum(case when failed_before is null then 0 when failed_count >= failed_before then failed_count - failed_before else failed_count end)::float8 as failed,
-          sum(case when dropped_before is null then 0 when dropped_count >= dropped_before then dropped_count - dropped_before else dropped_count end)::float8 as dropped,
+        select publisher_id, bucket,
+          ${growth("sent")} as sent,
+          ${growth("failed")} as failed,
+          ${growth("dropped")} as dropped,
           (array_agg(backlog order by time desc))[1] as backlog
         from samples where bucket >= 0 and bucket < ${b.count}
         group by publisher_id, bucket
