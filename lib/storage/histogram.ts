@@ -46,10 +46,14 @@ export function histogramOfBuckets(buckets: SQL, size: number, filter?: SQL): SQ
 export const histogramOf = (ms: SQL, filter?: SQL): SQL =>
   histogramOfBuckets(histogramBucket(ms), HISTOGRAM_SIZE, filter);
 
-/** `array[sum(h[1]), …]`: the histograms of a column summed over a group's rows, as float8 (numbers in JS). */
+/**
+ * `array[sum(h[1]), …]`: the histograms of a column summed over a group's rows, as float8 (numbers in JS).
+ * Summed as float8, exact below 2^53: a float8 sum keeps its running total in place, where a bigint one
+ * allocates a numeric state per bucket and group: twice the time over many small groups.
+ */
 export function sumHistograms(column: SQL, size = HISTOGRAM_SIZE): SQL {
   const parts: SQL[] = [];
-  for (let i = 1; i <= size; i++) parts.push(sql`coalesce(sum(${column}[${sql.raw(String(i))}]), 0)`);
+  for (let i = 1; i <= size; i++) parts.push(sql`coalesce(sum(${column}[${sql.raw(String(i))}]::float8), 0)`);
   return sql`array[${sql.join(parts, sql`, `)}]::float8[]`;
 }
 

@@ -17,7 +17,7 @@ import { projectStats } from "@/lib/query/overview";
 import { networkHosts, networkSeries, pipelineSummary, retryStats } from "@/lib/query/pipeline";
 import { listOperations, listServices, serviceSeries } from "@/lib/query/services";
 import { HISTOGRAM_SIZE } from "./histogram";
-import { refreshAllRollups, refreshRollups } from "./rollups";
+import { inSteps, refreshAllRollups, refreshRollups } from "./rollups";
 
 // Rollups against raw rows: the same questions answered before the rollup pass (raw rows, the
 // minutes still marked) and after it (rollups), on a database of this file's own so that the
@@ -43,7 +43,7 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
 const range = { from: BigInt(from) * 1_000_000n, to: BigInt(clock) * 1_000_000n };
 const at = (c: Ctx) => ({ ...c, now: () => new Date(clock) });
 
-/** every 37 s: an api request (server) calling db (client → server), every fifth failing */
+/** every 37 s: an api request (server) calling db (client → server), every fifth failing; tasks and the rest */
 async function ingestTraffic(c: Ctx): Promise<number> {
   let n = 0;
   const input = [];
@@ -54,7 +54,8 @@ async function ingestTraffic(c: Ctx): Promise<number> {
       {
         trace_id: trace,
         span_id: hex(n * 3 + 1, 16),
-        name: "GET /orders",
+        // now and then an operation of its own, one minute's row in its hour
+        name: n % 40 === 7 ? `GET /orders/${n}` : "GET /orders",
         service_name: "api",
         kind: "server",
         start_time: iso(t),
@@ -89,7 +90,7 @@ async function ingestTraffic(c: Ctx): Promise<number> {
   for (let i = 0, t = from + 500; t < clock; t += 53_000, i++) {
     tasks.push({
       task_id: `task-${i}`,
-      event_name: i % 2 ? "resize" : "upload",
+      event_name: i === 5 ? "thumbnail" : i % 2 ? "resize" : "upload",
       start_time: t / 1000,
       end_time: i % 7 === 6 ? undefined : (t + 100 + i * 13) / 1000,
       status: i % 7 === 6 ? "pending" : i % 4 === 0 ? "failed" : "completed",
@@ -254,6 +255,23 @@ describe("rollups", () => {
     const after = (await listServices({ ctx: c, input })).services.find((s) => s.name === "api")!;
     expect(after.request_count).toBe(before.request_count + 1);
     expect(after.span_count).toBe(before.span_count + 1);
+  });
+
+  it("take turns with other work: a pass goes in short transactions", async () => {
+    const slices: number[][] = [];
+    let other: Promise<number> | undefined;
+    const done = await inSteps(database, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], async (tx, slice) => {
+      await tx.execute(sql`select 1`);
+      slices.push(slice);
+      // a request's query, sent while the first slice holds the (embedded store's only) connection
+      other ??= database.db.execute(sql`select 1`).then(() => slices.length);
+    });
+    expect(done).toBe(true);
+    // one item first (then more at a time while slices are quick), each once, in order
+    expect(slices[0]).toEqual([1]);
+    expect(slices.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // it ran after the first slice, not after the last
+    expect(await other).toBe(1);
   });
 
   it("leaves the pass to one node at a time", async () => {

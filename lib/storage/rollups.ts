@@ -195,7 +195,12 @@ const scopeOf = (t: RollupTable) => t.scope ?? sql`true`;
 /** The table's columns in the order `minutes` selects them. */
 const columnsOf = (t: RollupTable) => ["project_id", "step_seconds", "time", ...t.keys, ...t.values.map(([c]) => c)];
 
-/** Makes the table's hour rows for `hours` (epoch ms) from its minute rows. */
+/**
+ * Makes the table's hour rows for `hours` (epoch ms) from its minute rows. A key with one minute row in
+ * its hour takes that row's values as they are: summing its histograms bucket by bucket would cost some
+ * 40 µs a key for nothing, a minute a million keys on the embedded store (a trace whose spans all have
+ * names of their own).
+ */
 function hoursFromMinutes(t: RollupTable, projectId: string, hours: number[]): SQL {
   const first = Math.min(...hours);
   const last = Math.max(...hours) + HOUR_MS;
@@ -209,14 +214,22 @@ function hoursFromMinutes(t: RollupTable, projectId: string, hours: number[]): S
     if (kind === "sum") return sql.raw(`sum(${c})`);
     return sql.raw(`sum(${c})::bigint`);
   });
+  const keys = list(["project_id", "hour", ...t.keys]);
   return sql`
+    with m as materialized (
+      select *, ${hour} as hour, count(*) over (partition by project_id, ${hour}, ${list(t.keys)}) as minute_rows
+      from ${sql.identifier(t.table)}
+      where project_id = ${projectId} and ${scopeOf(t)} and step_seconds = 60
+        and time >= ${timestamp(first)} and time < ${timestamp(last)}
+        and extract(epoch from time)::bigint / 3600 * 3600000 = any(${sql.raw(`array[${hours.join(",")}]::bigint[]`)})
+    )
     insert into ${sql.identifier(t.table)} (${list(columnsOf(t))})
-    select project_id, 3600, ${hour}, ${list(t.keys)}, ${sql.join(values, sql`, `)}
-    from ${sql.identifier(t.table)}
-    where project_id = ${projectId} and ${scopeOf(t)} and step_seconds = 60
-      and time >= ${timestamp(first)} and time < ${timestamp(last)}
-      and extract(epoch from time)::bigint / 3600 * 3600000 = any(${sql.raw(`array[${hours.join(",")}]::bigint[]`)})
-    group by project_id, ${hour}, ${list(t.keys)}`;
+    select project_id, 3600, hour, ${list(t.keys)}, ${list(t.values.map(([c]) => c))}
+    from m where minute_rows = 1
+    union all
+    select project_id, 3600, hour, ${list(t.keys)}, ${sql.join(values, sql`, `)}
+    from m where minute_rows > 1
+    group by ${keys}`;
 }
 
 /** Consecutive minutes (epoch ms, ascending) as [from, to) ranges. */
@@ -230,24 +243,70 @@ function minuteRanges(minutes: readonly number[]): { fromMs: number; toMs: numbe
   return ranges;
 }
 
-/** Computes one project's rollups of one source anew for these minutes and the hours that hold them. */
-async function recompute(tx: Tx, projectId: string, source: RollupSource, minutes: number[]): Promise<void> {
-  const ranges = minuteRanges(minutes);
+/** A pass's transactions aim at this much time each, so that other work on the database gets its turn between them. */
+const STEP_MS = 200;
+
+/**
+ * Runs `step` over `items` a slice at a time, each slice in a transaction of its own under the rollup
+ * lock: one item first, then twice as many while a slice takes under a quarter of STEP_MS, half as many
+ * when one takes longer than it. The embedded store has one connection: a pass in one transaction
+ * would keep every request waiting until its end (a minute, for an hour of a million spans). Answers
+ * false, having stopped, when another node holds the lock.
+ */
+export async function inSteps<T>(database: Database, items: readonly T[], step: (tx: Tx, slice: T[]) => Promise<void>) {
+  let size = 1;
+  for (let at = 0; at < items.length; ) {
+    const slice = items.slice(at, at + size);
+    const started = performance.now();
+    const locked = await database.db.transaction(async (tx) => {
+      const [lock] = await queryRows<{ locked: boolean }>(
+        tx,
+        sql`select pg_try_advisory_xact_lock(${ROLLUP_LOCK}) as locked`,
+      );
+      if (!lock?.locked) return false;
+      await step(tx, slice);
+      return true;
+    });
+    if (!locked) return false;
+    at += slice.length;
+    const ms = performance.now() - started;
+    if (ms < STEP_MS / 4) size *= 2;
+    else if (ms > STEP_MS) size = Math.max(1, Math.floor(size / 2));
+    // what waited meanwhile (a request's query, ingest) goes first
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return true;
+}
+
+/**
+ * Computes one project's rollups of one source anew for these minutes (ascending), then the hours that
+ * hold them; answers false when another node's pass holds the lock. Every slice of minutes or hours is
+ * computed whole in its transaction, and the minutes stay marked until the pass ends, so until then
+ * queries read their raw rows (a partial pass shows nowhere).
+ */
+async function recompute(database: Database, projectId: string, source: RollupSource, minutes: number[]) {
   const hours = [...new Set(minutes.map((m) => Math.floor(m / HOUR_MS) * HOUR_MS))];
   for (const t of TABLES.filter((t) => t.source === source)) {
-    for (const { fromMs, toMs } of ranges) {
+    const minutesDone = await inSteps(database, minutes, async (tx, slice) => {
+      for (const { fromMs, toMs } of minuteRanges(slice)) {
+        await tx.execute(sql`delete from ${sql.identifier(t.table)}
+          where project_id = ${projectId} and ${scopeOf(t)} and step_seconds = 60
+            and time >= ${timestamp(fromMs)} and time < ${timestamp(toMs)}`);
+        await tx.execute(
+          sql`insert into ${sql.identifier(t.table)} (${list(columnsOf(t))}) ${t.minutes(projectId, fromMs, toMs)}`,
+        );
+      }
+    });
+    if (!minutesDone) return false;
+    const hoursDone = await inSteps(database, hours, async (tx, slice) => {
       await tx.execute(sql`delete from ${sql.identifier(t.table)}
-        where project_id = ${projectId} and ${scopeOf(t)} and step_seconds = 60
-          and time >= ${timestamp(fromMs)} and time < ${timestamp(toMs)}`);
-      await tx.execute(
-        sql`insert into ${sql.identifier(t.table)} (${list(columnsOf(t))}) ${t.minutes(projectId, fromMs, toMs)}`,
-      );
-    }
-    await tx.execute(sql`delete from ${sql.identifier(t.table)}
-      where project_id = ${projectId} and ${scopeOf(t)} and step_seconds = 3600
-        and time = any(${sql.raw(`array[${hours.map((h) => `to_timestamp(${h / 1000})`).join(",")}]`)})`);
-    await tx.execute(hoursFromMinutes(t, projectId, hours));
+        where project_id = ${projectId} and ${scopeOf(t)} and step_seconds = 3600
+          and time = any(${sql.raw(`array[${slice.map((h) => `to_timestamp(${h / 1000})`).join(",")}]`)})`);
+      await tx.execute(hoursFromMinutes(t, projectId, slice));
+    });
+    if (!hoursDone) return false;
   }
+  return true;
 }
 
 type Mark = {
@@ -266,60 +325,47 @@ export interface RollupPassResult {
   more: boolean;
 }
 
-/** One rollup pass over (at most a day of) the marked minutes, oldest first. */
+/**
+ * One rollup pass over (at most a day of) the marked minutes, oldest first, in short transactions
+ * under an advisory lock, so one node computes a minute at a time; a node that finds the lock taken
+ * leaves the pass to the node holding it.
+ */
 export async function refreshRollups(database: Database, { limit = MARKS_PER_PASS } = {}): Promise<RollupPassResult> {
+  const marks = await queryRows<Mark>(
+    database.db,
+    sql`select project_id, source, (extract(epoch from minute) * 1000)::float8 as minute_ms, marked_at::text as marked_at
+        from rollup_marks order by minute, project_id, source limit ${limit + 1}`,
+  );
+  const taken = marks.slice(0, limit);
+  if (taken.length === 0) return { ran: true, minutes: 0, more: false };
   // the partitions the rows will go to exist first: creating one locks its table a moment
-  const days = await queryRows<{ day: Day }>(
-    database.db,
-    sql`select distinct to_char(minute at time zone 'UTC', 'YYYY-MM-DD') as day
-        from (select minute from rollup_marks order by minute limit ${limit}) m`,
-  );
-  await createPartitions(
-    database.db,
-    ROLLUP_TABLES,
-    days.map((d) => d.day),
-  );
-  const pass = await database.db.transaction(async (tx) => {
-    const [lock] = await queryRows<{ locked: boolean }>(
-      tx,
-      sql`select pg_try_advisory_xact_lock(${ROLLUP_LOCK}) as locked`,
-    );
-    if (!lock?.locked) return null;
-    const marks = await queryRows<Mark>(
-      tx,
-      sql`select project_id, source, (extract(epoch from minute) * 1000)::float8 as minute_ms, marked_at::text as marked_at
-          from rollup_marks order by minute, project_id, source limit ${limit + 1}`,
-    );
-    const taken = marks.slice(0, limit);
-    const groups = new Map<string, { projectId: string; source: RollupSource; minutes: number[] }>();
-    for (const m of taken) {
-      const key = `${m.project_id}/${m.source}`;
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = { projectId: m.project_id, source: m.source, minutes: [] }));
-      group.minutes.push(m.minute_ms);
-    }
-    for (const { projectId, source, minutes } of groups.values()) {
-      await recompute(
-        tx,
-        projectId,
-        source,
-        minutes.sort((a, b) => a - b),
-      );
-    }
-    return { taken, more: marks.length > limit };
-  });
-  if (!pass) return { ran: false, minutes: 0, more: true };
-  if (pass.taken.length > 0) {
-    // Once the rollups are committed, in a short transaction of its own: writers marking these minutes
-    // meanwhile wait for it, not for the whole pass. A minute marked again since it was read has a later
-    // marked_at and keeps its mark, for the next pass; a pass that fails before this computes them again.
-    await database.db.execute(sql`
-      delete from rollup_marks m
-      using json_to_recordset(${JSON.stringify(pass.taken)}::json) as x(project_id uuid, source text, minute_ms float8, marked_at timestamptz)
-      where m.project_id = x.project_id and m.source = x.source and m.minute = to_timestamp(x.minute_ms / 1000)
-        and m.marked_at <= x.marked_at`);
+  const days = [...new Set(taken.map((m) => dayOfMs(m.minute_ms)))];
+  await createPartitions(database.db, ROLLUP_TABLES, days);
+  const groups = new Map<string, { projectId: string; source: RollupSource; minutes: number[] }>();
+  for (const m of taken) {
+    const key = `${m.project_id}/${m.source}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { projectId: m.project_id, source: m.source, minutes: [] }));
+    group.minutes.push(m.minute_ms);
   }
-  return { ran: true, minutes: pass.taken.length, more: pass.more };
+  for (const { projectId, source, minutes } of groups.values()) {
+    const done = await recompute(
+      database,
+      projectId,
+      source,
+      minutes.sort((a, b) => a - b),
+    );
+    if (!done) return { ran: false, minutes: 0, more: true };
+  }
+  // Once the rollups are committed, in a short transaction of its own: writers marking these minutes
+  // meanwhile wait for it, not for the whole pass. A minute marked again since it was read has a later
+  // marked_at and keeps its mark, for the next pass; a pass that fails before this computes them again.
+  await database.db.execute(sql`
+    delete from rollup_marks m
+    using json_to_recordset(${JSON.stringify(taken)}::json) as x(project_id uuid, source text, minute_ms float8, marked_at timestamptz)
+    where m.project_id = x.project_id and m.source = x.source and m.minute = to_timestamp(x.minute_ms / 1000)
+      and m.marked_at <= x.marked_at`);
+  return { ran: true, minutes: taken.length, more: marks.length > limit };
 }
 
 /**
