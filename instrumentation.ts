@@ -11,6 +11,7 @@ export async function register(): Promise<void> {
   const { startPublishers } = await import("@/lib/publishers/runtime");
   const { startMaintenance } = await import("@/lib/storage/maintenance");
   const { startRollups } = await import("@/lib/storage/rollups");
+  const { startOtlpListeners } = await import("@/lib/http/otlp-listeners");
   try {
     config();
   } catch (error) {
@@ -39,6 +40,8 @@ export async function register(): Promise<void> {
     }
     startPublishers(database, { intervalMs: publisherIntervalMs });
   };
+  // the collector ports answer from the start, UNAVAILABLE or 503 while the database cannot be reached
+  void startOtlpListeners();
   const attempt = (): Promise<void> =>
     start().catch((error: Error) => {
       // the server still starts: health answers 503 and requests try the database again; so do the publishers

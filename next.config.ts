@@ -26,7 +26,8 @@ const strictTransportSecurity = [{ key: "strict-transport-security", value: "max
 
 const nextConfig: NextConfig = {
   // PGlite loads its WASM and data files from node_modules at run time; bundling breaks those paths.
-  serverExternalPackages: ["@electric-sql/pglite", "postgres", "@node-rs/argon2"],
+  // @grpc/grpc-js and grpc-health-check load .proto files from their own folders at run time, as well.
+  serverExternalPackages: ["@electric-sql/pglite", "postgres", "@node-rs/argon2", "@grpc/grpc-js", "grpc-health-check"],
   poweredByHeader: false,
   // The production server (scripts/serve.ts) compresses every answer, gzip or br, as the client accepts. Next's own
   // compression knows only gzip and leaves route handlers' answers (the API, /metrics) uncompressed.

@@ -107,12 +107,24 @@ const Env = z.object({
   TRACEDECK_TRUSTED_PROXIES: optional(NetworkList),
   /** days a dashboard session may go unused before it ends (it ends 30 days after sign-in in any case) */
   TRACEDECK_SESSION_IDLE_DAYS: optional(z.coerce.number().int().min(1).max(30)),
+  /** the OTLP/gRPC receiver's port (0: none) */
+  TRACEDECK_OTLP_GRPC_PORT: optional(z.coerce.number().int().min(0).max(65535)),
+  /** the OTLP/HTTP listener's port, besides /v1/* on the main port (0: none) */
+  TRACEDECK_OTLP_HTTP_PORT: optional(z.coerce.number().int().min(0).max(65535)),
+  /** the address the OTLP ports listen on (default: the main server's, else every interface) */
+  TRACEDECK_OTLP_HOST: optional(z.string().min(1)),
+  /** PEM files of a certificate and its key: the OTLP ports then speak TLS */
+  TRACEDECK_TLS_CERT: optional(z.string().min(1)),
+  TRACEDECK_TLS_KEY: optional(z.string().min(1)),
 });
 
 /** Combinations no variable can check on its own. */
 const CheckedEnv = Env.refine((env) => !env.DATABASE_READ_URL || env.DATABASE_URL, {
   path: ["DATABASE_READ_URL"],
   message: "needs DATABASE_URL: a replica streams from a Postgres server, and the embedded store (PGlite) has none",
+}).refine((env) => !env.TRACEDECK_TLS_CERT === !env.TRACEDECK_TLS_KEY, {
+  path: ["TRACEDECK_TLS_CERT"],
+  message: "TRACEDECK_TLS_CERT and TRACEDECK_TLS_KEY go together: a certificate and its private key",
 });
 
 export interface Config {
@@ -150,6 +162,11 @@ export interface Config {
   /** addresses and CIDR blocks of the reverse proxies trusted to name the client in X-Forwarded-For */
   trustedProxies: string[];
   sessionIdleDays: number;
+  /** OTLP/gRPC and OTLP/HTTP listener ports (0: none), where they listen, and their TLS files */
+  otlpGrpcPort: number;
+  otlpHttpPort: number;
+  otlpHost: string | undefined;
+  tls: { certFile: string; keyFile: string } | undefined;
 }
 
 let cached: Config | undefined;
@@ -194,6 +211,13 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     secretKey: env.TRACEDECK_SECRET_KEY,
     trustedProxies: env.TRACEDECK_TRUSTED_PROXIES ?? [],
     sessionIdleDays: env.TRACEDECK_SESSION_IDLE_DAYS ?? 7,
+    otlpGrpcPort: env.TRACEDECK_OTLP_GRPC_PORT ?? 4317,
+    otlpHttpPort: env.TRACEDECK_OTLP_HTTP_PORT ?? 4318,
+    otlpHost: env.TRACEDECK_OTLP_HOST,
+    tls:
+      env.TRACEDECK_TLS_CERT && env.TRACEDECK_TLS_KEY
+        ? { certFile: env.TRACEDECK_TLS_CERT, keyFile: env.TRACEDECK_TLS_KEY }
+        : undefined,
   };
 }
 

@@ -36,6 +36,9 @@ const dir = positionals[0] ?? process.cwd();
 // keep the map of each of Next's server chunks (tens of megabytes). `next start` runs without them.
 process.setSourceMapsEnabled(false);
 
+// the OTLP ports (lib/http/otlp-listeners.ts) listen where the main port does, unless told otherwise
+if (hostname) process.env.TRACEDECK_OTLP_HOST ??= hostname;
+
 // as the next CLI does before it starts a production server
 const env = process.env as Record<string, string | undefined>;
 env.NODE_ENV ||= "production";
@@ -80,11 +83,14 @@ let stopping = false;
 function stop(signal: "SIGINT" | "SIGTERM"): void {
   if (stopping) return;
   stopping = true;
-  // no new connections; requests in flight finish; then Next's own shutdown (its `after` work, caches)
+  // no new connections; requests in flight finish, on the OTLP ports too; then Next's own shutdown (its `after`
+  // work, caches)
+  const listeners = (globalThis as { __tracedeckOtlpListeners?: Promise<{ stop(): Promise<void> }> })
+    .__tracedeckOtlpListeners;
   server.close((error) => {
     if (error) console.error(error);
-    app
-      .close()
+    Promise.resolve(listeners?.then((l) => l.stop()))
+      .then(() => app.close())
       .catch(console.error)
       .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   });

@@ -3,10 +3,14 @@ import { createGzip } from "node:zlib";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { SeverityNumber } from "@opentelemetry/api-logs";
 import { CompressionAlgorithm } from "@opentelemetry/otlp-exporter-base";
+import { Metadata } from "@grpc/grpc-js";
+import { OTLPLogExporter as LogsOverGrpc } from "@opentelemetry/exporter-logs-otlp-grpc";
 import { OTLPLogExporter as LogsOverHttp } from "@opentelemetry/exporter-logs-otlp-http";
 import { OTLPLogExporter as LogsOverProto } from "@opentelemetry/exporter-logs-otlp-proto";
+import { OTLPMetricExporter as MetricsOverGrpc } from "@opentelemetry/exporter-metrics-otlp-grpc";
 import { OTLPMetricExporter as MetricsOverHttp } from "@opentelemetry/exporter-metrics-otlp-http";
 import { OTLPMetricExporter as MetricsOverProto } from "@opentelemetry/exporter-metrics-otlp-proto";
+import { OTLPTraceExporter as TracesOverGrpc } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { OTLPTraceExporter as TracesOverHttp } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as TracesOverProto } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -21,18 +25,25 @@ import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-tra
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { decodeResponse, decodeStatus } from "@/lib/shared/otlp-proto";
-import { createKey, startServer, type RunningServer } from "./server";
+import { createKey, freePort, startServer, type RunningServer } from "./server";
 
-// The official OpenTelemetry JS SDK and its OTLP exporters (protobuf and JSON) against the real
-// server on Postgres; what they sent is read back from the database.
+// The official OpenTelemetry JS SDK and its OTLP exporters (gRPC, protobuf and JSON) against the real
+// server on Postgres, on the main port and on the collector ports; what they sent is read back from
+// the database.
 
 let server: RunningServer;
 let key: string;
 let sql: postgres.Sql;
+let grpcPort: number;
+let httpPort: number;
 
 beforeAll(async () => {
   const url = inject("serverPostgresUrl");
-  server = await startServer({ databaseUrl: url });
+  [grpcPort, httpPort] = [await freePort(), await freePort()];
+  server = await startServer({
+    databaseUrl: url,
+    env: { TRACEDECK_OTLP_GRPC_PORT: String(grpcPort), TRACEDECK_OTLP_HTTP_PORT: String(httpPort) },
+  });
   key = await createKey(server.env, "ingest");
   sql = postgres(url, { max: 2, onnotice: () => {}, types: { bigint: postgres.BigInt } });
 });
@@ -45,225 +56,257 @@ afterAll(async () => {
 const exporters = {
   protobuf: { traces: TracesOverProto, metrics: MetricsOverProto, logs: LogsOverProto },
   json: { traces: TracesOverHttp, metrics: MetricsOverHttp, logs: LogsOverHttp },
+  grpc: { traces: TracesOverGrpc, metrics: MetricsOverGrpc, logs: LogsOverGrpc },
 };
 const SECOND = 1_763_787_600;
 const ns = (seconds: number, nanos: number) => BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
 
-describe.each(["protobuf", "json"] as const)("OpenTelemetry SDK over OTLP/HTTP %s", (encoding) => {
-  // protobuf exporters: the key in the exporter's headers, gzip bodies; JSON exporters: the key
-  // from OTEL_EXPORTER_OTLP_HEADERS (percent-encoded, as the variable is written), plain bodies
-  const options = () =>
-    encoding === "protobuf"
-      ? { headers: { "x-api-key": key }, compression: CompressionAlgorithm.GZIP }
-      : ((process.env.OTEL_EXPORTER_OTLP_HEADERS = `authorization=Bearer%20${encodeURIComponent(key)}`), {});
-  const resource = () =>
-    resourceFromAttributes({
-      "service.name": `checkout-${encoding}`,
-      "deployment.environment": "test",
-      "host.cores": 2,
-    });
-
-  it("stores spans with ids, parent links, exact times, kinds, status, events, links, attributes and their types", async () => {
-    const exporter = new exporters[encoding].traces({ url: `${server.url}/v1/traces`, ...options() });
-    const provider = new BasicTracerProvider({
-      resource: resource(),
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
-    });
-    const tracer = provider.getTracer("shop-instrumentation", "1.2.3");
-    const linked = tracer.startSpan("earlier", { startTime: [SECOND - 10, 0] });
-    linked.end([SECOND - 9, 0]);
-    const parent = tracer.startSpan("POST /checkout", {
-      kind: SpanKind.SERVER,
-      startTime: [SECOND, 123_456_789],
-      attributes: { "http.route": "/checkout", retry: true, items: 42, ratio: 0.25, tags: ["a", "b"] },
-      links: [{ context: linked.spanContext(), attributes: { reason: "follows" } }],
-    });
-    const child = tracer.startSpan(
-      "SELECT orders",
-      { kind: SpanKind.CLIENT, startTime: [SECOND, 200_000_001] },
-      trace.setSpan(context.active(), parent),
-    );
-    child.addEvent("retrying", { attempt: 2 }, [SECOND, 300_000_002]);
-    child.setStatus({ code: SpanStatusCode.ERROR, message: "deadlock detected" });
-    child.end([SECOND, 400_000_003]);
-    parent.setStatus({ code: SpanStatusCode.OK });
-    parent.end([SECOND, 987_654_321]);
-    await provider.forceFlush();
-    await provider.shutdown();
-
-    const traceId = parent.spanContext().traceId;
-    const rows = await sql`select * from spans where trace_id = ${traceId} order by start_time_unix_nano`;
-    expect(rows).toHaveLength(2);
-    const [p, c] = rows;
-    expect(p!.span_id).toBe(parent.spanContext().spanId);
-    expect(p!.parent_span_id).toBeNull();
-    expect(c!.span_id).toBe(child.spanContext().spanId);
-    expect(c!.parent_span_id).toBe(parent.spanContext().spanId);
-    expect(p!.start_time_unix_nano).toBe(ns(SECOND, 123_456_789));
-    expect(p!.end_time_unix_nano).toBe(ns(SECOND, 987_654_321));
-    expect(c!.start_time_unix_nano).toBe(ns(SECOND, 200_000_001));
-    expect(c!.duration_nano).toBe(200_000_002n);
-    expect([p!.kind, c!.kind]).toEqual(["server", "client"]);
-    expect([p!.status_code, c!.status_code, c!.status_message]).toEqual(["ok", "error", "deadlock detected"]);
-    expect(p!.service_name).toBe(`checkout-${encoding}`);
-    expect(p!.attributes).toEqual({ "http.route": "/checkout", retry: true, items: 42, ratio: 0.25, tags: ["a", "b"] });
-    expect(p!.resource_attributes).toMatchObject({
-      "service.name": `checkout-${encoding}`,
-      "deployment.environment": "test",
-      "host.cores": 2,
-    });
-    expect(p!.scope).toEqual({ name: "shop-instrumentation", version: "1.2.3", attributes: {} });
-    expect(Number(p!.flags) & 0xff).toBe(1); // sampled (higher bits: OTLP's is-remote flags)
-    expect(p!.links).toEqual([
-      expect.objectContaining({
-        trace_id: linked.spanContext().traceId,
-        span_id: linked.spanContext().spanId,
-        attributes: { reason: "follows" },
-      }),
-    ]);
-    expect(c!.events).toEqual([
-      { name: "retrying", time_unix_nano: String(ns(SECOND, 300_000_002)), attributes: { attempt: 2 } },
-    ]);
-
-    const [summary] = await sql`select * from traces where trace_id = ${traceId}`;
-    expect(summary).toMatchObject({
-      span_count: 2,
-      error_count: 1,
-      root_name: "POST /checkout",
-      root_service_name: `checkout-${encoding}`,
-    });
-  });
-
-  it("stores counters, up-down counters, gauges, histograms and exponential histograms with their temporality", async () => {
-    const exporter = new exporters[encoding].metrics({
-      url: `${server.url}/v1/metrics`,
-      ...options(),
-      temporalityPreference: AggregationTemporality.DELTA,
-    });
-    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
-    const provider = new MeterProvider({
-      resource: resource(),
-      readers: [reader],
-      views: [
-        { instrumentName: `payload.size.${encoding}`, aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } },
-      ],
-    });
-    const meter = provider.getMeter("shop-metrics", "0.9.0");
-    meter
-      .createCounter(`orders.${encoding}`, { unit: "{order}", description: "orders placed" })
-      .add(3, { region: "eu" });
-    meter.createUpDownCounter(`queue.depth.${encoding}`).add(-2, { queue: "mail" });
-    meter.createGauge(`temperature.${encoding}`, { unit: "Cel" }).record(21.5, { room: "lab" });
-    const latency = meter.createHistogram(`latency.${encoding}`, {
-      unit: "ms",
-      advice: { explicitBucketBoundaries: [10, 100, 1000] },
-    });
-    for (const v of [5, 50, 60, 500, 5000]) latency.record(v, { route: "/checkout" });
-    const sizes = meter.createHistogram(`payload.size.${encoding}`, { unit: "By" });
-    for (const v of [100, 200, 400, 800]) sizes.record(v);
-    await provider.forceFlush();
-    await provider.shutdown();
-
-    const series = async (name: string) => {
-      const [s] = await sql`select * from metric_series where name = ${name}`;
-      expect(s, name).toBeDefined();
-      const points = await sql`select * from metric_points where series_id = ${s!.id} order by time`;
-      return { s: s!, p: points[0]! };
+// `encoding` names the exporter, and where it sends: the main port's /v1/*, the OTLP/HTTP port (4318) or the
+// OTLP/gRPC port (4317)
+describe.each(["protobuf", "json", "protobuf-4318", "json-4318", "grpc"] as const)(
+  "OpenTelemetry SDK: %s",
+  (encoding) => {
+    const kind = encoding.startsWith("protobuf") ? "protobuf" : encoding.startsWith("json") ? "json" : "grpc";
+    const url = (signal: "traces" | "metrics" | "logs") =>
+      kind === "grpc"
+        ? `http://127.0.0.1:${grpcPort}`
+        : `${encoding.endsWith("-4318") ? `http://127.0.0.1:${httpPort}` : server.url}/v1/${signal}`;
+    // protobuf exporters: the key in the exporter's headers, gzip bodies; JSON exporters: the key
+    // from OTEL_EXPORTER_OTLP_HEADERS (percent-encoded, as the variable is written), plain bodies;
+    // gRPC: the key in the call's metadata, gzip messages
+    const options = () => {
+      if (kind === "grpc") {
+        const metadata = new Metadata();
+        metadata.set("authorization", `Bearer ${key}`);
+        return { metadata, compression: CompressionAlgorithm.GZIP };
+      }
+      if (kind === "protobuf") return { headers: { "x-api-key": key }, compression: CompressionAlgorithm.GZIP };
+      process.env.OTEL_EXPORTER_OTLP_HEADERS = `authorization=Bearer%20${encodeURIComponent(key)}`;
+      return {};
     };
-    const orders = await series(`orders.${encoding}`);
-    expect(orders.s).toMatchObject({
-      type: "counter",
-      temporality: "delta",
-      unit: "{order}",
-      description: "orders placed",
-      tags: { region: "eu" },
-      service_name: `checkout-${encoding}`,
+    const resource = () =>
+      resourceFromAttributes({
+        "service.name": `checkout-${encoding}`,
+        "deployment.environment": "test",
+        "host.cores": 2,
+      });
+
+    it("stores spans with ids, parent links, exact times, kinds, status, events, links, attributes and their types", async () => {
+      const exporter = new exporters[kind].traces({ url: url("traces"), ...options() });
+      const provider = new BasicTracerProvider({
+        resource: resource(),
+        spanProcessors: [new SimpleSpanProcessor(exporter)],
+      });
+      const tracer = provider.getTracer("shop-instrumentation", "1.2.3");
+      const linked = tracer.startSpan("earlier", { startTime: [SECOND - 10, 0] });
+      linked.end([SECOND - 9, 0]);
+      const parent = tracer.startSpan("POST /checkout", {
+        kind: SpanKind.SERVER,
+        startTime: [SECOND, 123_456_789],
+        attributes: { "http.route": "/checkout", retry: true, items: 42, ratio: 0.25, tags: ["a", "b"] },
+        links: [{ context: linked.spanContext(), attributes: { reason: "follows" } }],
+      });
+      const child = tracer.startSpan(
+        "SELECT orders",
+        { kind: SpanKind.CLIENT, startTime: [SECOND, 200_000_001] },
+        trace.setSpan(context.active(), parent),
+      );
+      child.addEvent("retrying", { attempt: 2 }, [SECOND, 300_000_002]);
+      child.setStatus({ code: SpanStatusCode.ERROR, message: "deadlock detected" });
+      child.end([SECOND, 400_000_003]);
+      parent.setStatus({ code: SpanStatusCode.OK });
+      parent.end([SECOND, 987_654_321]);
+      await provider.forceFlush();
+      await provider.shutdown();
+
+      const traceId = parent.spanContext().traceId;
+      const rows = await sql`select * from spans where trace_id = ${traceId} order by start_time_unix_nano`;
+      expect(rows).toHaveLength(2);
+      const [p, c] = rows;
+      expect(p!.span_id).toBe(parent.spanContext().spanId);
+      expect(p!.parent_span_id).toBeNull();
+      expect(c!.span_id).toBe(child.spanContext().spanId);
+      expect(c!.parent_span_id).toBe(parent.spanContext().spanId);
+      expect(p!.start_time_unix_nano).toBe(ns(SECOND, 123_456_789));
+      expect(p!.end_time_unix_nano).toBe(ns(SECOND, 987_654_321));
+      expect(c!.start_time_unix_nano).toBe(ns(SECOND, 200_000_001));
+      expect(c!.duration_nano).toBe(200_000_002n);
+      expect([p!.kind, c!.kind]).toEqual(["server", "client"]);
+      expect([p!.status_code, c!.status_code, c!.status_message]).toEqual(["ok", "error", "deadlock detected"]);
+      expect(p!.service_name).toBe(`checkout-${encoding}`);
+      expect(p!.attributes).toEqual({
+        "http.route": "/checkout",
+        retry: true,
+        items: 42,
+        ratio: 0.25,
+        tags: ["a", "b"],
+      });
+      expect(p!.resource_attributes).toMatchObject({
+        "service.name": `checkout-${encoding}`,
+        "deployment.environment": "test",
+        "host.cores": 2,
+      });
+      expect(p!.scope).toEqual({ name: "shop-instrumentation", version: "1.2.3", attributes: {} });
+      expect(Number(p!.flags) & 0xff).toBe(1); // sampled (higher bits: OTLP's is-remote flags)
+      expect(p!.links).toEqual([
+        expect.objectContaining({
+          trace_id: linked.spanContext().traceId,
+          span_id: linked.spanContext().spanId,
+          attributes: { reason: "follows" },
+        }),
+      ]);
+      expect(c!.events).toEqual([
+        { name: "retrying", time_unix_nano: String(ns(SECOND, 300_000_002)), attributes: { attempt: 2 } },
+      ]);
+
+      const [summary] = await sql`select * from traces where trace_id = ${traceId}`;
+      expect(summary).toMatchObject({
+        span_count: 2,
+        error_count: 1,
+        root_name: "POST /checkout",
+        root_service_name: `checkout-${encoding}`,
+      });
     });
-    expect(orders.s.resource_attributes).toMatchObject({ "deployment.environment": "test" });
-    expect(orders.s.scope).toMatchObject({ name: "shop-metrics", version: "0.9.0" });
-    expect(orders.p.value).toBe(3);
-    expect(orders.p.start_time).not.toBeNull();
 
-    const queue = await series(`queue.depth.${encoding}`);
-    expect(queue.s.type).toBe("gauge"); // a non-monotonic sum
-    expect(queue.p.value).toBe(-2);
+    it("stores counters, up-down counters, gauges, histograms and exponential histograms with their temporality", async () => {
+      const exporter = new exporters[kind].metrics({
+        url: url("metrics"),
+        ...options(),
+        temporalityPreference: AggregationTemporality.DELTA,
+      });
+      const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+      const provider = new MeterProvider({
+        resource: resource(),
+        readers: [reader],
+        views: [
+          { instrumentName: `payload.size.${encoding}`, aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } },
+        ],
+      });
+      const meter = provider.getMeter("shop-metrics", "0.9.0");
+      meter
+        .createCounter(`orders.${encoding}`, { unit: "{order}", description: "orders placed" })
+        .add(3, { region: "eu" });
+      meter.createUpDownCounter(`queue.depth.${encoding}`).add(-2, { queue: "mail" });
+      meter.createGauge(`temperature.${encoding}`, { unit: "Cel" }).record(21.5, { room: "lab" });
+      const latency = meter.createHistogram(`latency.${encoding}`, {
+        unit: "ms",
+        advice: { explicitBucketBoundaries: [10, 100, 1000] },
+      });
+      for (const v of [5, 50, 60, 500, 5000]) latency.record(v, { route: "/checkout" });
+      const sizes = meter.createHistogram(`payload.size.${encoding}`, { unit: "By" });
+      for (const v of [100, 200, 400, 800]) sizes.record(v);
+      await provider.forceFlush();
+      await provider.shutdown();
 
-    const temperature = await series(`temperature.${encoding}`);
-    expect(temperature.s).toMatchObject({ type: "gauge", unit: "Cel", tags: { room: "lab" } });
-    expect(temperature.p.value).toBe(21.5);
+      const series = async (name: string) => {
+        const [s] = await sql`select * from metric_series where name = ${name}`;
+        expect(s, name).toBeDefined();
+        const points = await sql`select * from metric_points where series_id = ${s!.id} order by time`;
+        return { s: s!, p: points[0]! };
+      };
+      const orders = await series(`orders.${encoding}`);
+      expect(orders.s).toMatchObject({
+        type: "counter",
+        temporality: "delta",
+        unit: "{order}",
+        description: "orders placed",
+        tags: { region: "eu" },
+        service_name: `checkout-${encoding}`,
+      });
+      expect(orders.s.resource_attributes).toMatchObject({ "deployment.environment": "test" });
+      expect(orders.s.scope).toMatchObject({ name: "shop-metrics", version: "0.9.0" });
+      expect(orders.p.value).toBe(3);
+      expect(orders.p.start_time).not.toBeNull();
 
-    const latencyRow = await series(`latency.${encoding}`);
-    expect(latencyRow.s).toMatchObject({ type: "histogram", temporality: "delta" });
-    expect(latencyRow.p).toMatchObject({ count: 5n, sum: 5615, min: 5, max: 5000, bounds: [10, 100, 1000] });
-    expect(latencyRow.p.bucket_counts).toEqual([1n, 2n, 1n, 1n]);
+      const queue = await series(`queue.depth.${encoding}`);
+      expect(queue.s.type).toBe("gauge"); // a non-monotonic sum
+      expect(queue.p.value).toBe(-2);
 
-    const payload = await series(`payload.size.${encoding}`);
-    expect(payload.s.type).toBe("exponential_histogram");
-    expect(payload.p).toMatchObject({ count: 4n, sum: 1500, min: 100, max: 800 });
-    const distribution = payload.p.distribution as { scale: number; positive: { bucket_counts: number[] } };
-    expect(typeof distribution.scale).toBe("number");
-    expect(distribution.positive.bucket_counts.reduce((a, b) => a + b, 0)).toBe(4);
-  });
+      const temperature = await series(`temperature.${encoding}`);
+      expect(temperature.s).toMatchObject({ type: "gauge", unit: "Cel", tags: { room: "lab" } });
+      expect(temperature.p.value).toBe(21.5);
 
-  it("stores logs with severity, bodies of any type, typed attributes and their trace", async () => {
-    const exporter = new exporters[encoding].logs({ url: `${server.url}/v1/logs`, ...options() });
-    const provider = new LoggerProvider({
-      resource: resource(),
-      processors: [new SimpleLogRecordProcessor({ exporter })],
+      const latencyRow = await series(`latency.${encoding}`);
+      expect(latencyRow.s).toMatchObject({ type: "histogram", temporality: "delta" });
+      expect(latencyRow.p).toMatchObject({ count: 5n, sum: 5615, min: 5, max: 5000, bounds: [10, 100, 1000] });
+      expect(latencyRow.p.bucket_counts).toEqual([1n, 2n, 1n, 1n]);
+
+      const payload = await series(`payload.size.${encoding}`);
+      expect(payload.s.type).toBe("exponential_histogram");
+      expect(payload.p).toMatchObject({ count: 4n, sum: 1500, min: 100, max: 800 });
+      const distribution = payload.p.distribution as { scale: number; positive: { bucket_counts: number[] } };
+      expect(typeof distribution.scale).toBe("number");
+      expect(distribution.positive.bucket_counts.reduce((a, b) => a + b, 0)).toBe(4);
     });
-    const logger = provider.getLogger("shop-logs", "3.0.0");
-    const tracerProvider = new BasicTracerProvider();
-    const span = tracerProvider.getTracer("t").startSpan("work");
-    const marker = `${encoding}-${Date.now()}`;
-    logger.emit({
-      severityNumber: SeverityNumber.WARN,
-      severityText: "WARN",
-      body: `card declined ${marker}`,
-      timestamp: [SECOND, 555_000_001],
-      attributes: {
+
+    it("stores logs with severity, bodies of any type, typed attributes and their trace", async () => {
+      const exporter = new exporters[kind].logs({ url: url("logs"), ...options() });
+      const provider = new LoggerProvider({
+        resource: resource(),
+        processors: [new SimpleLogRecordProcessor({ exporter })],
+      });
+      const logger = provider.getLogger("shop-logs", "3.0.0");
+      const tracerProvider = new BasicTracerProvider();
+      const span = tracerProvider.getTracer("t").startSpan("work");
+      const marker = `${encoding}-${Date.now()}`;
+      logger.emit({
+        severityNumber: SeverityNumber.WARN,
+        severityText: "WARN",
+        body: `card declined ${marker}`,
+        timestamp: [SECOND, 555_000_001],
+        attributes: {
+          marker,
+          attempt: 3,
+          amount: 9.99,
+          flagged: true,
+          raw: new Uint8Array([1, 2, 3]),
+          detail: { code: "E42", retry: false },
+        },
+        context: trace.setSpan(context.active(), span),
+      });
+      logger.emit({ severityNumber: SeverityNumber.INFO, body: { order: 17, items: ["a"] }, attributes: { marker } });
+      await provider.forceFlush();
+      await provider.shutdown();
+
+      const rows =
+        await sql`select * from logs where attributes ->> 'marker' = ${marker} order by severity_number desc`;
+      expect(rows).toHaveLength(2);
+      const [warn, info] = rows;
+      expect(warn).toMatchObject({
+        severity_number: 13,
+        severity_text: "WARN",
+        body: `card declined ${marker}`,
+        service_name: `checkout-${encoding}`,
+      });
+      expect(warn!.time_unix_nano).toBe(ns(SECOND, 555_000_001));
+      expect(warn!.trace_id).toBe(span.spanContext().traceId);
+      expect(warn!.span_id).toBe(span.spanContext().spanId);
+      expect(warn!.attributes).toEqual({
         marker,
         attempt: 3,
         amount: 9.99,
         flagged: true,
-        raw: new Uint8Array([1, 2, 3]),
+        raw: { "@bytes": "AQID" },
         detail: { code: "E42", retry: false },
-      },
-      context: trace.setSpan(context.active(), span),
+      });
+      expect(warn!.scope).toMatchObject({ name: "shop-logs", version: "3.0.0" });
+      expect(info!.body).toEqual({ order: 17, items: ["a"] });
+      expect(info!.trace_id).toBeNull();
     });
-    logger.emit({ severityNumber: SeverityNumber.INFO, body: { order: 17, items: ["a"] }, attributes: { marker } });
-    await provider.forceFlush();
-    await provider.shutdown();
-
-    const rows = await sql`select * from logs where attributes ->> 'marker' = ${marker} order by severity_number desc`;
-    expect(rows).toHaveLength(2);
-    const [warn, info] = rows;
-    expect(warn).toMatchObject({
-      severity_number: 13,
-      severity_text: "WARN",
-      body: `card declined ${marker}`,
-      service_name: `checkout-${encoding}`,
-    });
-    expect(warn!.time_unix_nano).toBe(ns(SECOND, 555_000_001));
-    expect(warn!.trace_id).toBe(span.spanContext().traceId);
-    expect(warn!.span_id).toBe(span.spanContext().spanId);
-    expect(warn!.attributes).toEqual({
-      marker,
-      attempt: 3,
-      amount: 9.99,
-      flagged: true,
-      raw: { "@bytes": "AQID" },
-      detail: { code: "E42", retry: false },
-    });
-    expect(warn!.scope).toMatchObject({ name: "shop-logs", version: "3.0.0" });
-    expect(info!.body).toEqual({ order: 17, items: ["a"] });
-    expect(info!.trace_id).toBeNull();
-  });
-});
+  },
+);
 
 const post = (path: string, body: BodyInit, headers: Record<string, string>) =>
   fetch(server.url + path, { method: "POST", body, headers: { "x-api-key": key, ...headers } });
 
-describe("OTLP/HTTP answers as the specification says", () => {
+// the same answers on the main port's /v1/* and on the OTLP/HTTP port; `id` tells their spans apart
+describe.each([
+  { port: "the main port", base: () => server.url, id: "e" },
+  { port: "the OTLP/HTTP port", base: () => `http://127.0.0.1:${httpPort}`, id: "f" },
+])("OTLP/HTTP on $port answers as the specification says", ({ base, id }) => {
+  const post = (path: string, body: BodyInit, headers: Record<string, string>) =>
+    fetch(base() + path, { method: "POST", body, headers: { "x-api-key": key, ...headers } });
+  const spanId = (n: number) => `${id}${n}e19b7ec3c1b174`;
   const jsonTraces = (spans: unknown[]) =>
     JSON.stringify({
       resourceSpans: [
@@ -289,20 +332,20 @@ describe("OTLP/HTTP answers as the specification says", () => {
   });
 
   it("answers an empty JSON response without partial_success when everything is stored", async () => {
-    const response = await post("/v1/traces", jsonTraces([span("eee19b7ec3c1b174")]), {
+    const response = await post("/v1/traces", jsonTraces([span(spanId(1))]), {
       "content-type": "application/json",
     });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     expect(await response.json()).toEqual({});
-    const [row] = await sql`select attributes from spans where span_id = 'eee19b7ec3c1b174'`;
+    const [row] = await sql`select attributes from spans where span_id = ${spanId(1)}`;
     expect(row!.attributes).toEqual({ big: { "@int": "9007199254740993" }, whole: { "@double": 2 }, kv: { k: true } });
   });
 
   it("reports rejected spans in partial_success and stores the rest", async () => {
     const response = await post(
       "/v1/traces",
-      jsonTraces([span("aaa19b7ec3c1b174"), span("not-hex"), { ...span("bbb19b7ec3c1b174"), startTimeUnixNano: "0" }]),
+      jsonTraces([span(spanId(2)), span("not-hex"), { ...span(spanId(3)), startTimeUnixNano: "0" }]),
       {
         "content-type": "application/json",
       },
@@ -311,8 +354,8 @@ describe("OTLP/HTTP answers as the specification says", () => {
     const body = await response.json();
     expect(body.partialSuccess.rejectedSpans).toBe("2");
     expect(body.partialSuccess.errorMessage).toMatch(/span id/);
-    const rows = await sql`select span_id from spans where span_id in ('aaa19b7ec3c1b174', 'bbb19b7ec3c1b174')`;
-    expect(rows.map((r) => r.span_id)).toEqual(["aaa19b7ec3c1b174"]);
+    const rows = await sql`select span_id from spans where span_id in (${spanId(2)}, ${spanId(3)})`;
+    expect(rows.map((r) => r.span_id)).toEqual([spanId(2)]);
   });
 
   it("answers protobuf with protobuf, and a malformed protobuf body with 400 and a protobuf Status", async () => {
@@ -378,7 +421,9 @@ describe("OTLP/HTTP answers as the specification says", () => {
     expect(memory("VmHWM") - before).toBeLessThan(64 * 1024 * 1024);
     expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
   });
+});
 
+describe("Zipkin on the main port", () => {
   it("takes Zipkin v2 JSON", async () => {
     const response = await post(
       "/api/v2/spans",

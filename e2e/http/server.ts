@@ -42,6 +42,9 @@ export async function startServer(storage: {
     TRACEDECK_CHECK_ANSWERS: String(storage.checkAnswers ?? true),
     // the publisher tests send to servers of their own on loopback
     TRACEDECK_ALLOW_PRIVATE_TARGETS: "true",
+    // no collector ports unless a test asks for them on ports of its own: servers run side by side
+    TRACEDECK_OTLP_GRPC_PORT: "0",
+    TRACEDECK_OTLP_HTTP_PORT: "0",
     ...storage.env,
   };
   // TRACEDECK_SERVER_NODE_ARGS: flags for the server's Node, to look inside it (`--cpu-prof`, `--trace-gc`)

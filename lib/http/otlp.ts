@@ -11,8 +11,22 @@ import { authenticatedContext } from "./route";
 
 const CONTENT_TYPE: Record<OtlpFormat, string> = { protobuf: "application/x-protobuf", json: "application/json" };
 
-/** gRPC status codes for the Status body, by HTTP status. */
-const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+/** gRPC status codes by HTTP status: of an OTLP/HTTP error's Status body, and of an OTLP/gRPC error. */
+const GRPC_CODE: Record<number, number> = {
+  400: 3,
+  401: 16,
+  403: 7,
+  404: 5,
+  413: 8,
+  415: 3,
+  422: 3,
+  429: 8,
+  500: 13,
+  503: 14,
+};
+
+/** The gRPC status code OTLP pairs with an error's HTTP status (2, UNKNOWN, for any other). */
+export const grpcCodeOf = (httpStatus: number): number => GRPC_CODE[httpStatus] ?? 2;
 
 function respond(
   body: Uint8Array | string,
@@ -49,7 +63,7 @@ export function otlpRoute(signal: Signal) {
       const apiError = toApiError(error);
       const bodyFormat = format ?? "json";
       const httpStatus = errorStatus(apiError);
-      const status = encodeStatus(GRPC_CODE[httpStatus] ?? 2, apiError.message, bodyFormat);
+      const status = encodeStatus(grpcCodeOf(httpStatus), apiError.message, bodyFormat);
       return respond(status, httpStatus, bodyFormat, errorHeaders(apiError));
     }
   };

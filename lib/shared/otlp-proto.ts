@@ -171,9 +171,12 @@ message ExportLogsServiceRequest { repeated ResourceLogs resource_logs = 1; }
 message ExportLogsServiceResponse { ExportLogsPartialSuccess partial_success = 1; }
 message ExportLogsPartialSuccess { int64 rejected_log_records = 1; string error_message = 2; }
 
-// google.rpc.Status, the body of every OTLP/HTTP error response
+// google.rpc.Status, the body of every OTLP/HTTP error response (and an OTLP/gRPC error's details),
+// with google.rpc.RetryInfo, which tells a gRPC client when to try again
 message Any { string type_url = 1; bytes value = 2; }
 message RpcStatus { int32 code = 1; string message = 2; repeated Any details = 3; }
+message Duration { int64 seconds = 1; int32 nanos = 2; }
+message RetryInfo { Duration retry_delay = 1; }
 `;
 
 const root = protobuf.parse(OTLP_PROTO, { keepCase: false }).root;
@@ -193,6 +196,8 @@ const RESPONSE = {
 } satisfies Record<Signal, protobuf.Type>;
 const REJECTED_FIELD = { traces: "rejectedSpans", metrics: "rejectedDataPoints", logs: "rejectedLogRecords" } as const;
 const RPC_STATUS = type("RpcStatus");
+const RETRY_INFO = type("RetryInfo");
+const RETRY_INFO_TYPE_URL = "type.googleapis.com/google.rpc.RetryInfo";
 
 /**
  * Decodes a protobuf export request into the plain object shape OTLP/JSON has: 64-bit integers as
@@ -225,8 +230,30 @@ export function encodeStatus(code: number, message: string, format: "protobuf" |
   return RPC_STATUS.encode(RPC_STATUS.fromObject({ code, message })).finish();
 }
 
-export function decodeStatus(bytes: Uint8Array): { code?: number; message?: string } {
-  return RPC_STATUS.toObject(RPC_STATUS.decode(bytes));
+/** A google.rpc.Status whose details hold a google.rpc.RetryInfo: try again after `retryAfterSeconds`. */
+export function encodeRetryStatus(code: number, message: string, retryAfterSeconds: number): Uint8Array {
+  const retryInfo = RETRY_INFO.encode(RETRY_INFO.fromObject({ retryDelay: { seconds: retryAfterSeconds } })).finish();
+  return RPC_STATUS.encode(
+    RPC_STATUS.fromObject({ code, message, details: [{ typeUrl: RETRY_INFO_TYPE_URL, value: retryInfo }] }),
+  ).finish();
+}
+
+/** A google.rpc.Status, with the delay of a RetryInfo among its details if it has one. */
+export function decodeStatus(bytes: Uint8Array): { code?: number; message?: string; retryAfterSeconds?: number } {
+  const status = RPC_STATUS.decode(bytes) as unknown as {
+    code?: number;
+    message?: string;
+    details?: { typeUrl: string; value: Uint8Array }[];
+  };
+  const retry = status.details?.find((d) => d.typeUrl === RETRY_INFO_TYPE_URL);
+  const delay = retry
+    ? (RETRY_INFO.toObject(RETRY_INFO.decode(retry.value), { longs: Number }) as { retryDelay?: { seconds?: number } })
+    : undefined;
+  return {
+    ...(status.code ? { code: status.code } : {}),
+    ...(status.message ? { message: status.message } : {}),
+    ...(delay ? { retryAfterSeconds: delay.retryDelay?.seconds ?? 0 } : {}),
+  };
 }
 
 export function decodeResponse(signal: Signal, bytes: Uint8Array): Record<string, unknown> {

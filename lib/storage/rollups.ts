@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Database, type Db } from "@/db";
-import { createPartitions, DAY_MS, dayOfMs, type Day, type PartitionedTable } from "@/db/partitions";
+import { createPartitions, DAY_MS, dayOfMs, type PartitionedTable } from "@/db/partitions";
 import type { RollupSource } from "@/db/schema";
 import { histogramOf, histogramOfBuckets, HISTOGRAM_SIZE, sumHistograms } from "./histogram";
 import { repeat } from "./repeat";
@@ -255,7 +255,7 @@ const STEP_MS = 200;
  */
 export async function inSteps<T>(database: Database, items: readonly T[], step: (tx: Tx, slice: T[]) => Promise<void>) {
   let size = 1;
-  for (let at = 0; at < items.length; ) {
+  for (let at = 0; at < items.length;) {
     const slice = items.slice(at, at + size);
     const started = performance.now();
     const locked = await database.db.transaction(async (tx) => {
