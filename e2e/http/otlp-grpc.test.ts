@@ -1,4 +1,10 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
+import { connect as connectHttp2 } from "node:http2";
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { SpanKind } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
@@ -9,6 +15,7 @@ import { service as healthService } from "grpc-health-check";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { decodeResponse, decodeStatus, encodeRequest } from "@/lib/shared/otlp-proto";
+import { generator } from "@/lib/testing/fuzz";
 import { createKey, freePort, startServer, type RunningServer } from "./server";
 
 // The OTLP/gRPC receiver's answers, as the OTLP specification gives them, with a raw gRPC client:
@@ -27,17 +34,18 @@ interface Answer {
 /** One Export call with these metadata entries; the error (with its trailers) or the answer's bytes. */
 function exportCall(
   port: number,
-  path: string,
+  method: string,
   message: Uint8Array,
   entries: Record<string, string> = {},
   options: grpc.ChannelOptions = {},
+  { host = "127.0.0.1", credentials = grpc.credentials.createInsecure() } = {},
 ): Promise<Answer> {
-  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), options);
+  const client = new grpc.Client(`${host}:${port}`, credentials, options);
   const metadata = new grpc.Metadata();
   for (const [name, value] of Object.entries(entries)) metadata.set(name, value);
   return new Promise<Answer>((resolve) => {
     client.makeUnaryRequest(
-      path,
+      method,
       asIs,
       asIs,
       Buffer.from(message),
@@ -198,6 +206,133 @@ describe("OTLP/gRPC", () => {
   });
 });
 
+/** A gRPC message frame: the compressed flag, the length (as given), the bytes. */
+function frame(message: Buffer, { compressed = 0, length = message.length } = {}): Buffer {
+  const head = Buffer.alloc(5);
+  head[0] = compressed;
+  head.writeUInt32BE(length, 1);
+  return Buffer.concat([head, message]);
+}
+
+/** A raw HTTP/2 POST to the trace service's Export: the HTTP status and the grpc-status (header or trailer). */
+async function rawExport(
+  port: number,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ http: number; grpc?: number }> {
+  const session = connectHttp2(`http://127.0.0.1:${port}`);
+  session.on("error", () => {});
+  try {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": TRACES,
+      "content-type": "application/grpc",
+      te: "trailers",
+      ...headers,
+    });
+    let http = 0;
+    let grpcStatus: string | undefined;
+    stream.on("response", (h) => {
+      http = Number(h[":status"]);
+      grpcStatus ??= h["grpc-status"] as string | undefined;
+    });
+    stream.on("trailers", (t) => (grpcStatus ??= t["grpc-status"] as string | undefined));
+    stream.resume();
+    await new Promise<void>((resolve) => {
+      stream.on("close", resolve);
+      stream.on("error", () => resolve());
+      stream.end(body);
+    });
+    return { http, ...(grpcStatus !== undefined ? { grpc: Number(grpcStatus) } : {}) };
+  } finally {
+    session.close();
+  }
+}
+
+describe("OTLP/gRPC under hostile input", () => {
+  let server: RunningServer;
+  let port: number;
+  let key: string;
+  beforeAll(async () => {
+    port = await freePort();
+    server = await startServer({
+      env: { TRACEDECK_OTLP_GRPC_PORT: String(port), TRACEDECK_MAX_BODY_BYTES: String(1024 * 1024) },
+    });
+    key = await createKey(server.env, "ingest");
+  });
+  afterAll(() => server?.stop());
+
+  it("answers malformed frames, wrong content types and encodings with gRPC's statuses, and serves on", async () => {
+    const empty = Buffer.alloc(0);
+    const auth = { "x-api-key": key };
+    const cases: [string, Record<string, string>, Buffer, { http: number; grpc?: number }][] = [
+      ["an empty export", auth, frame(empty), { http: 200, grpc: grpc.status.OK }],
+      ["JSON content type", { ...auth, "content-type": "application/json" }, frame(empty), { http: 415 }],
+      ["a frame cut short", auth, frame(Buffer.from([1, 2, 3]), { length: 100 }), { http: 200, grpc: 12 }],
+      ["half a frame header", auth, Buffer.from([0, 0]), { http: 200, grpc: 12 }],
+      ["no message", auth, empty, { http: 200, grpc: 12 }],
+      ["two messages", auth, Buffer.concat([frame(empty), frame(empty)]), { http: 200, grpc: 12 }],
+      ["a length past the cap", auth, frame(Buffer.from([1]), { length: 0x7fffffff }), { http: 200, grpc: 8 }],
+      [
+        "an unknown encoding",
+        { ...auth, "grpc-encoding": "snappy" },
+        frame(Buffer.from([1]), { compressed: 1 }),
+        { http: 200, grpc: 12 },
+      ],
+      [
+        "gzip that is not",
+        { ...auth, "grpc-encoding": "gzip" },
+        frame(Buffer.from([1, 2, 3]), { compressed: 1 }),
+        { http: 200, grpc: 13 },
+      ],
+      ["garbage protobuf", auth, frame(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01])), { http: 200, grpc: 3 }],
+    ];
+    for (const [what, headers, body, expected] of cases) {
+      expect(await rawExport(port, headers, body), what).toEqual(expected);
+    }
+    expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
+  });
+
+  it("answers bytes changed, cut or added with OK (partial success) or INVALID_ARGUMENT, never an internal error", async () => {
+    const good = Buffer.from(
+      traceRequest([
+        {
+          ...span("c1d19b7ec3c1b174"),
+          attributes: [{ key: "k", value: { arrayValue: { values: [{ intValue: "7" }, { stringValue: "s" }] } } }],
+          events: [{ name: "e", timeUnixNano: "1763787600100000000" }],
+          status: { code: 2, message: "boom" },
+        },
+      ]),
+    );
+    const random = generator(17);
+    const failures: string[] = [];
+    const seen = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      const mutated = Buffer.from(good);
+      const how = random(3);
+      let body: Buffer = mutated;
+      if (how === 0) for (let n = 1 + random(4); n > 0; n--) mutated[random(mutated.length)] = random(256);
+      else if (how === 1) body = mutated.subarray(0, random(mutated.length));
+      else {
+        const at = random(mutated.length);
+        const noise = Buffer.from(Array.from({ length: 1 + random(16) }, () => random(256)));
+        body = Buffer.concat([mutated.subarray(0, at), noise, mutated.subarray(at)]);
+      }
+      const answer = await exportCall(port, TRACES, body, { "x-api-key": key });
+      const code = answer.error?.code ?? grpc.status.OK;
+      seen.add(code);
+      if (code !== grpc.status.OK && code !== grpc.status.INVALID_ARGUMENT)
+        failures.push(
+          `${["changed", "cut", "added"][how]} ${body.toString("hex").slice(0, 60)}: ${code} ${answer.error?.details}`,
+        );
+    }
+    expect(failures).toEqual([]);
+    // both answers came: the mutations reach the decoder and the mappers, not only the framing
+    expect([...seen].sort()).toEqual([grpc.status.OK, grpc.status.INVALID_ARGUMENT]);
+    expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
+  });
+});
+
 describe("OTLP/gRPC while the database is down", () => {
   /** A TCP relay to Postgres that can be cut and restored: the database as the server sees it goes away. */
   class Relay {
@@ -310,5 +445,100 @@ describe("OTLP/gRPC while the database is down", () => {
     expect(await sql`select name, service_name from spans where span_id = ${after.spanContext().spanId}`).toEqual([
       { name: "after", service_name: "through-outage" },
     ]);
+  });
+});
+
+describe("OTLP ports over TLS", () => {
+  let server: RunningServer;
+  let dir: string;
+  let cert: Buffer;
+  let grpcPort: number;
+  let httpPort: number;
+  let key: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "tracedeck-tls-"));
+    // a self-signed certificate for localhost
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        path.join(dir, "key.pem"),
+        "-out",
+        path.join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    cert = readFileSync(path.join(dir, "cert.pem"));
+    [grpcPort, httpPort] = [await freePort(), await freePort()];
+    server = await startServer({
+      env: {
+        TRACEDECK_OTLP_GRPC_PORT: String(grpcPort),
+        TRACEDECK_OTLP_HTTP_PORT: String(httpPort),
+        TRACEDECK_TLS_CERT: path.join(dir, "cert.pem"),
+        TRACEDECK_TLS_KEY: path.join(dir, "key.pem"),
+      },
+    });
+    key = await createKey(server.env, "ingest");
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("speaks gRPC over TLS, and refuses a plaintext client", async () => {
+    const message = traceRequest([span("b1b19b7ec3c1b174")]);
+    const secure = await exportCall(
+      grpcPort,
+      TRACES,
+      message,
+      { "x-api-key": key },
+      {},
+      {
+        host: "localhost",
+        credentials: grpc.credentials.createSsl(cert),
+      },
+    );
+    expect(secure.error).toBeUndefined();
+    expect(decodeResponse("traces", secure.bytes!)).toEqual({});
+    const plain = await exportCall(grpcPort, TRACES, message, { "x-api-key": key });
+    expect(plain.error?.code).toBe(grpc.status.UNAVAILABLE);
+  });
+
+  it("speaks OTLP/HTTP over TLS on its port", async () => {
+    const body = traceRequest([span("b2b19b7ec3c1b174")]);
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpsRequest(
+        {
+          host: "localhost",
+          port: httpPort,
+          path: "/v1/traces",
+          method: "POST",
+          ca: cert,
+          headers: { "content-type": "application/x-protobuf", "x-api-key": key },
+        },
+        (response) => {
+          response.resume();
+          response.on("end", () => resolve(response.statusCode!));
+        },
+      );
+      request.on("error", reject);
+      request.end(Buffer.from(body));
+    });
+    expect(status).toBe(200);
+    const search = await fetch(`${server.url}/api/v1/traces/6b8efff798038103d269b633813fc60c`, {
+      headers: { authorization: `Bearer ${await createKey(server.env, "read")}` },
+    });
+    expect(search.status).toBe(200);
   });
 });
