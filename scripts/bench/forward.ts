@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { createScratchDatabase } from "@/db/testing/postgres";
 import { createKey, startServer } from "@/e2e/http/server";
 import { ensureBuild } from "@/scripts/next-bin";
-import { cpuTicks } from "./ingest";
+import { cpuTicks } from "./proc";
 
 // npm run bench -- forward: does forwarding cost ingest anything? Pipeline events are ingested over
 // HTTP (Postgres) with no publisher, with a webhook publisher whose target accepts connections

@@ -1,18 +1,25 @@
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import http from "node:http";
+import { loadavg } from "node:os";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import * as grpc from "@grpc/grpc-js";
 import postgres from "postgres";
 import { createScratchDatabase } from "@/db/testing/postgres";
-import { createKey, startServer } from "@/e2e/http/server";
+import { createKey, freePort, startServer } from "@/e2e/http/server";
+import { decodeResponse, encodeRequest } from "@/lib/shared/otlp-proto";
 import { ensureBuild } from "../next-bin";
+import { cpuTicks, peakRss, resetPeakRss } from "./proc";
 
-// Ingest throughput: the production server on Postgres takes 100-span batches from 8 concurrent
-// clients; then the same rows go into the same table with COPY, the ceiling on this machine.
+// Ingest throughput: the production server on Postgres takes batches of spans from 8 concurrent clients, as
+// native JSON on the main port, OTLP/HTTP protobuf on the main port and on 4318, and OTLP/gRPC on 4317; the same
+// rows go into the same table with COPY before, between and after, the ceiling on this machine. Printed: spans/s
+// committed, CPU per span of the server and of this database's Postgres backends, the server's peak RSS.
 
 const TOTAL_SPANS = Number(process.env.BENCH_SPANS ?? 200_000);
-const BATCH = 100;
+/** spans per request: what the OpenTelemetry and Tracedeck SDKs send (512), and smaller batches */
+const BATCHES = (process.env.BENCH_BATCHES ?? "512,100").split(",").map(Number);
 const CLIENTS = 8;
 const SERVICES = ["api", "web", "auth", "billing", "search", "cart", "orders", "mailer", "worker", "gateway"];
 // an hour ago: inside the default retention, as live telemetry is
@@ -71,66 +78,157 @@ function generate(total: number): GeneratedSpan[] {
 const copyText = (v: string | null) =>
   v === null ? "\\N" : v.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 
-/** CPU time (user + system, in clock ticks of 10 ms) of the processes whose command line matches. */
-/** CPU time (in 10 ms ticks) the matching processes have used. */
-export function cpuTicks(matches: (pid: number, cmdline: string) => boolean): number {
-  let ticks = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!matches(Number(entry), readFileSync(`/proc/${entry}/cmdline`, "utf8"))) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return ticks;
+/** One way of sending a batch of spans: what it sends (made before the clock starts), and how. */
+interface Transport {
+  name: string;
+  /** the request body of these spans */
+  encode(spans: GeneratedSpan[]): Buffer;
+  /** sends one body, resolving once the server has said every span is stored */
+  open(): { send(body: Buffer): Promise<void>; close(): void };
 }
 
-async function ingestOverHttp(url: string, key: string, bodies: string[]): Promise<number> {
-  // node:http with keep-alive: the client should cost the machine as little as it can
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-  const target = new URL(url);
-  const post = (body: string) =>
-    new Promise<void>((resolve, reject) => {
-      const request = http.request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: "/api/v1/spans",
-          method: "POST",
-          agent,
-          headers: {
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(body),
-            authorization: `Bearer ${key}`,
+/** node:http with keep-alive: the load client should cost the machine as little as it can. */
+function httpTransport(
+  name: string,
+  url: () => string,
+  path: string,
+  contentType: string,
+  key: () => string,
+  encode: (spans: GeneratedSpan[]) => Buffer,
+  stored: (status: number, body: Buffer, count: number) => boolean,
+): Transport {
+  return {
+    name,
+    encode,
+    open() {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+      const target = new URL(url());
+      const send = (body: Buffer) =>
+        new Promise<void>((resolve, reject) => {
+          const request = http.request(
+            {
+              host: target.hostname,
+              port: target.port,
+              path,
+              method: "POST",
+              agent,
+              headers: { "content-type": contentType, "content-length": body.length, "x-api-key": key() },
+            },
+            (response) => {
+              const chunks: Buffer[] = [];
+              response.on("data", (chunk: Buffer) => chunks.push(chunk));
+              response.on("end", () => {
+                const answer = Buffer.concat(chunks);
+                if (!stored(response.statusCode ?? 0, answer, countOf.get(body) ?? 0))
+                  reject(new Error(`${name} answered ${response.statusCode}: ${answer.toString().slice(0, 300)}`));
+                else resolve();
+              });
+            },
+          );
+          request.on("error", reject);
+          request.end(body);
+        });
+      return { send, close: () => agent.destroy() };
+    },
+  };
+}
+
+/** spans in each body, for the checks of the answers */
+const countOf = new WeakMap<Buffer, number>();
+
+const TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+/** The spans as an OTLP export request: a resource per service, ids as bytes. */
+function otlpRequest(spans: GeneratedSpan[]): Buffer {
+  const byService = new Map<string, GeneratedSpan[]>();
+  for (const s of spans) byService.set(s.service_name, [...(byService.get(s.service_name) ?? []), s]);
+  const value = (v: unknown) =>
+    typeof v === "string"
+      ? { stringValue: v }
+      : typeof v === "boolean"
+        ? { boolValue: v }
+        : Number.isInteger(v)
+          ? { intValue: v }
+          : { doubleValue: v };
+  const attributes = (a: Record<string, unknown>) => Object.entries(a).map(([key, v]) => ({ key, value: value(v) }));
+  return Buffer.from(
+    encodeRequest("traces", {
+      resourceSpans: [...byService.values()].map((group) => ({
+        resource: { attributes: attributes(group[0]!.resource_attributes) },
+        scopeSpans: [
+          {
+            scope: { name: "bench" },
+            spans: group.map((s) => ({
+              traceId: Buffer.from(s.trace_id, "hex"),
+              spanId: Buffer.from(s.span_id, "hex"),
+              ...(s.parent_span_id ? { parentSpanId: Buffer.from(s.parent_span_id, "hex") } : {}),
+              name: s.name,
+              kind: s.kind === "SERVER" ? 2 : 3,
+              startTimeUnixNano: s.start_time,
+              endTimeUnixNano: s.end_time,
+              attributes: attributes(s.attributes),
+              status: { code: s.status === "ERROR" ? 2 : 1 },
+            })),
           },
-        },
-        (response) => {
-          let text = "";
-          response.setEncoding("utf8");
-          response.on("data", (chunk: string) => (text += chunk));
-          response.on("end", () => {
-            const accepted =
-              response.statusCode === 200 ? (JSON.parse(text) as { accepted?: number }).accepted : undefined;
-            if (accepted !== BATCH) reject(new Error(`ingest answered ${response.statusCode}: ${text}`));
-            else resolve();
-          });
-        },
+        ],
+      })),
+    }),
+  );
+}
+
+const otlpStored = (status: number, body: Buffer) =>
+  status === 200 && !(decodeResponse("traces", body) as { partialSuccess?: unknown }).partialSuccess;
+
+/** OTLP/gRPC with grpc-js: each client a channel (a connection) of its own, as separate exporters have. */
+function grpcTransport(port: () => number, key: () => string): Transport {
+  return {
+    name: "OTLP/gRPC protobuf, :4317",
+    encode: otlpRequest,
+    open() {
+      const clients = Array.from(
+        { length: CLIENTS },
+        () =>
+          new grpc.Client(`127.0.0.1:${port()}`, grpc.credentials.createInsecure(), {
+            "grpc.use_local_subchannel_pool": 1,
+          }),
       );
-      request.on("error", reject);
-      request.end(body);
-    });
+      let turn = 0;
+      const send = (body: Buffer) =>
+        new Promise<void>((resolve, reject) => {
+          const metadata = new grpc.Metadata();
+          metadata.set("x-api-key", key());
+          clients[turn++ % CLIENTS]!.makeUnaryRequest(
+            TRACE_EXPORT,
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            body,
+            metadata,
+            (error, answer) => {
+              if (error) reject(new Error(`OTLP/gRPC answered ${error.code}: ${error.details}`));
+              else if (!otlpStored(200, answer!)) reject(new Error("OTLP/gRPC rejected spans"));
+              else resolve();
+            },
+          );
+        });
+      return { send, close: () => clients.forEach((c) => c.close()) };
+    },
+  };
+}
+
+/** Sends the bodies from CLIENTS concurrent clients; answers the seconds it took. */
+async function ingestWith(transport: Transport, bodies: Buffer[]): Promise<number> {
+  const connection = transport.open();
   let next = 0;
   const started = performance.now();
   const client = async () => {
-    while (next < bodies.length) await post(bodies[next++]!);
+    while (next < bodies.length) await connection.send(bodies[next++]!);
   };
-  await Promise.all(Array.from({ length: CLIENTS }, client));
-  agent.destroy();
-  return (performance.now() - started) / 1000;
+  try {
+    await Promise.all(Array.from({ length: CLIENTS }, client));
+    return (performance.now() - started) / 1000;
+  } finally {
+    connection.close();
+  }
 }
 
 async function copyRows(sql: postgres.Sql, projectId: string, spans: GeneratedSpan[]): Promise<number> {
@@ -176,64 +274,144 @@ const cpuCount = () =>
     .split("\n")
     .filter((l) => l.startsWith("processor")).length;
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** CPU ticks of each backend of this database (the bench's own connection aside). */
+async function backendTicks(sql: postgres.Sql): Promise<Map<number, number>> {
+  const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid()`;
+  return new Map(rows.map((r) => [r.pid, cpuTicks((pid) => pid === r.pid)]));
+}
+
 export async function benchIngest(): Promise<void> {
   await ensureBuild();
   const scratch = await createScratchDatabase("tracedeck_bench");
-  const server = await startServer({ databaseUrl: scratch.url, checkAnswers: false });
+  const [grpcPort, httpPort] = [await freePort(), await freePort()];
+  const server = await startServer({
+    databaseUrl: scratch.url,
+    checkAnswers: false,
+    env: { TRACEDECK_OTLP_GRPC_PORT: String(grpcPort), TRACEDECK_OTLP_HTTP_PORT: String(httpPort) },
+  });
   const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
   try {
     const key = await createKey(server.env, "ingest");
+    const json = (spans: GeneratedSpan[]) => Buffer.from(JSON.stringify({ spans }));
+    const jsonStored = (status: number, body: Buffer, count: number) =>
+      status === 200 && (JSON.parse(body.toString()) as { accepted?: number }).accepted === count;
+    const transports: Transport[] = [
+      httpTransport(
+        "native JSON, main port",
+        () => server.url,
+        "/api/v1/spans",
+        "application/json",
+        () => key,
+        json,
+        jsonStored,
+      ),
+      httpTransport(
+        "OTLP/HTTP protobuf, main port",
+        () => server.url,
+        "/v1/traces",
+        "application/x-protobuf",
+        () => key,
+        otlpRequest,
+        otlpStored,
+      ),
+      httpTransport(
+        "OTLP/HTTP protobuf, :4318",
+        () => `http://127.0.0.1:${httpPort}`,
+        "/v1/traces",
+        "application/x-protobuf",
+        () => key,
+        otlpRequest,
+        otlpStored,
+      ),
+      grpcTransport(
+        () => grpcPort,
+        () => key,
+      ),
+    ].filter(
+      (t) => !process.env.BENCH_TRANSPORTS || process.env.BENCH_TRANSPORTS.split(",").some((n) => t.name.includes(n)),
+    );
     const spans = generate(TOTAL_SPANS);
-    const bodies: string[] = [];
-    for (let i = 0; i < spans.length; i += BATCH) bodies.push(JSON.stringify({ spans: spans.slice(i, i + BATCH) }));
     console.log(
-      `${TOTAL_SPANS} spans, ${bodies.length} requests of ${BATCH} spans (${(bodies[0]!.length / BATCH).toFixed(0)} B/span JSON), ${CLIENTS} concurrent clients, Postgres`,
+      `${TOTAL_SPANS.toLocaleString("en")} spans, ${CLIENTS} concurrent clients, Postgres; batches of ${BATCHES.join(" and ")} spans; load before ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
     );
 
-    // warm the server's code paths and connections with other spans, then start from empty tables
-    const warmUp = generate(20 * BATCH);
-    await ingestOverHttp(
-      server.url,
-      key,
-      Array.from({ length: 20 }, (_, i) => JSON.stringify({ spans: warmUp.slice(i * BATCH, (i + 1) * BATCH) })),
-    );
-    await sql`truncate spans, traces`;
-
-    const serverPid = server.child.pid!;
-    const isServer = (pid: number) => pid === serverPid;
-    const isPostgres = (_: number, cmdline: string) => cmdline.startsWith("postgres");
-    const before = { server: cpuTicks(isServer), postgres: cpuTicks(isPostgres), client: process.cpuUsage() };
-    const httpSeconds = await ingestOverHttp(server.url, key, bodies);
-    const client = process.cpuUsage(before.client);
-    const perSpan = (ticks: number) => ((ticks * 10_000) / TOTAL_SPANS).toFixed(1);
-    const cpu = {
-      server: perSpan(cpuTicks(isServer) - before.server),
-      postgres: perSpan(cpuTicks(isPostgres) - before.postgres),
-      client: ((client.user + client.system) / TOTAL_SPANS).toFixed(1),
-    };
-    const [{ n: stored }] = (await sql`select count(*)::int as n from spans`) as unknown as [{ n: number }];
-    if (stored !== TOTAL_SPANS) throw new Error(`expected ${TOTAL_SPANS} stored spans, found ${stored}`);
-    const [{ n: traceRows }] = (await sql`select count(*)::int as n from traces`) as unknown as [{ n: number }];
-    const ingestRate = TOTAL_SPANS / httpSeconds;
-
+    // warm each way in with other spans, then start from empty tables
+    const warmUp = generate(20 * 100);
+    for (const transport of transports) {
+      const bodies = Array.from({ length: 20 }, (_, i) => {
+        const body = transport.encode(warmUp.slice(i * 100, (i + 1) * 100));
+        countOf.set(body, 100);
+        return body;
+      });
+      await ingestWith(transport, bodies);
+    }
     const [{ id: projectId }] = (await sql`select id from projects where slug = 'default'`) as unknown as [
       { id: string },
     ];
-    await sql`truncate spans, traces`;
-    await sql`checkpoint`;
-    const copySeconds = await copyRows(sql, projectId, spans);
-    const copyRate = TOTAL_SPANS / copySeconds;
+    const empty = async () => {
+      await sql`truncate spans, traces, span_rollups, service_edges, row_counts, rollup_marks`;
+      await sql`checkpoint`;
+    };
+    const copyRates: number[] = [];
+    const copy = async () => {
+      await empty();
+      copyRates.push(TOTAL_SPANS / (await copyRows(sql, projectId, spans)));
+    };
+    await copy();
 
+    const serverPid = server.child.pid!;
+    const results: { transport: string; batch: number; rate: number; server: number; postgres: number; rss: number }[] =
+      [];
+    for (const batch of BATCHES) {
+      for (const transport of transports) {
+        const bodies: Buffer[] = [];
+        for (let i = 0; i < spans.length; i += batch) {
+          const body = transport.encode(spans.slice(i, i + batch));
+          countOf.set(body, Math.min(batch, spans.length - i));
+          bodies.push(body);
+        }
+        await empty();
+        resetPeakRss(serverPid);
+        const before = { server: cpuTicks((pid) => pid === serverPid), backends: await backendTicks(sql) };
+        const seconds = await ingestWith(transport, bodies);
+        const serverTicks = cpuTicks((pid) => pid === serverPid) - before.server;
+        let postgresTicks = 0;
+        for (const [pid, ticks] of await backendTicks(sql)) postgresTicks += ticks - (before.backends.get(pid) ?? 0);
+        const rss = peakRss(serverPid);
+        const [{ n: stored }] = (await sql`select count(*)::int as n from spans`) as unknown as [{ n: number }];
+        if (stored !== TOTAL_SPANS) throw new Error(`${transport.name}: ${TOTAL_SPANS} acknowledged, ${stored} stored`);
+        const perSpan = (ticks: number) => (ticks * 10_000) / TOTAL_SPANS;
+        results.push({
+          transport: transport.name,
+          batch,
+          rate: TOTAL_SPANS / seconds,
+          server: perSpan(serverTicks),
+          postgres: perSpan(postgresTicks),
+          rss,
+        });
+      }
+      await copy();
+    }
+
+    const copyRate = median(copyRates);
     console.log(
-      `ingest over HTTP : ${Math.round(ingestRate).toLocaleString("en")} spans/s committed (${httpSeconds.toFixed(2)} s; ${traceRows} trace summaries kept)`,
+      `raw COPY: ${Math.round(copyRate).toLocaleString("en")} spans/s (median of ${copyRates.length}: ${copyRates.map((r) => Math.round(r).toLocaleString("en")).join(", ")}; same rows, table and indexes, no summaries)`,
     );
+    for (const r of results) {
+      console.log(
+        `${r.transport.padEnd(30)} ${String(r.batch).padStart(3)}/batch: ${Math.round(r.rate).toLocaleString("en").padStart(6)} spans/s = ${(r.rate / copyRate).toFixed(2)} × COPY · CPU per span: server ${r.server.toFixed(1)} µs, this database's Postgres backends ${r.postgres.toFixed(1)} µs · server peak RSS ${Math.round(r.rss / 2 ** 20)} MiB`,
+      );
+    }
     console.log(
-      `  CPU per span   : server ${cpu.server} µs, postgres ${cpu.postgres} µs, load client ${cpu.client} µs (${cpuCount()} cores)`,
+      `0 acknowledged spans lost; ${cpuCount()} cores; load after ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
     );
-    console.log(
-      `raw COPY         : ${Math.round(copyRate).toLocaleString("en")} spans/s (${copySeconds.toFixed(2)} s, same rows, same table and indexes, no summaries)`,
-    );
-    console.log(`ratio            : ${(ingestRate / copyRate).toFixed(2)} × COPY (target ≥ 0.50)`);
   } finally {
     await sql.end();
     await server.stop();

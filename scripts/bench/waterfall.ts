@@ -6,6 +6,7 @@ import { TRACE_TOP_SPANS } from "@/components/data/requests";
 import { randomTraceId, sendSpans, traceBatches } from "@/e2e/browser/traces";
 import { createKey, dashboardCookie, startServer } from "@/e2e/http/server";
 import { ensureBuild } from "../next-bin";
+import { currentRss, peakRss, resetPeakRss } from "./proc";
 
 // The trace view on large traces: the production server with embedded storage holds traces of 10,000, 100,000 and
 // 1,000,000 spans (about 10 levels deep, 6 services, 1% failed); headless Chromium opens each and the benchmark
@@ -79,19 +80,6 @@ async function readTrace(base: string, traceId: string, cookie: string): Promise
     } while (cursor);
   }
   return { ms: performance.now() - started, wire };
-}
-
-/** Peak RSS of a process since the last reset (Linux: VmHWM; writing 5 to clear_refs resets it). */
-const statusBytes = (pid: number, field: "VmHWM" | "VmRSS") =>
-  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) * 1024;
-const peakRss = (pid: number) => statusBytes(pid, "VmHWM");
-const currentRss = (pid: number) => statusBytes(pid, "VmRSS");
-function resetPeakRss(pid: number): void {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, "5");
-  } catch {
-    // without the right to reset it, the peak is the process's whole life's
-  }
 }
 
 /** What an interaction waits for, as the page checks it each frame. */
