@@ -1,4 +1,3 @@
-import { readFileSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { loadavg } from "node:os";
 import { chromium, type Page } from "@playwright/test";
