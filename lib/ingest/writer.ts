@@ -111,7 +111,7 @@ function recordset<Row>(rows: Row[], ...tables: Columns<unknown>[]): SQL {
   const definitions = tables.flatMap(({ columns }) =>
     columns.map(({ name, type }) => sql`${sql.identifier(name)} ${sql.raw(type)}`),
   );
-  return sql`json_to_recordset(${JSON.stringify(rows)}::json) as x(${sql.join(definitions, sql`, `)})`;
+  return sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(${sql.join(definitions, sql`, `)})`;
 }
 
 const spanColumns = insertColumns(spans);

@@ -39,7 +39,7 @@ interface GeneratedSpan {
   resource_attributes: Record<string, unknown>;
 }
 
-function generate(total: number): GeneratedSpan[] {
+export function generate(total: number): GeneratedSpan[] {
   const spans: GeneratedSpan[] = [];
   let trace = "";
   let root = "";
@@ -139,7 +139,7 @@ const countOf = new WeakMap<Buffer, number>();
 const TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
 /** The spans as an OTLP export request: a resource per service, ids as bytes. */
-function otlpRequest(spans: GeneratedSpan[]): Buffer {
+export function otlpRequest(spans: GeneratedSpan[]): Buffer {
   const byService = new Map<string, GeneratedSpan[]>();
   for (const s of spans) byService.set(s.service_name, [...(byService.get(s.service_name) ?? []), s]);
   const value = (v: unknown) =>
