@@ -1,9 +1,16 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Attributes, SpanRecord } from "@/lib/model/records";
 import { MAX_NAME_BYTES, truncateUtf8 } from "@/lib/model/text";
 import { ingestWith } from "./native";
 
 // Zipkin v2 JSON (POST /api/v2/spans): a JSON array of spans; times and durations in microseconds.
+//
+// Shared spans: with B3 propagation a server may join its client's span, so both halves of one RPC report the same
+// id, the server's marked `shared`. Stored as Jaeger stores them: the server half gets an id of its own, made from
+// the trace id and the shared id (so a retried batch stores nothing twice), and the client half as its parent.
+// A shared server span without a parent keeps its id: it is the trace's root, its caller (a proxy that made the
+// B3 headers) reports no span, and its children name it by that id.
 
 const Hex = (lengths: number[]) =>
   z
@@ -28,6 +35,13 @@ const Endpoint = z
 
 // int64 nanoseconds, in microseconds
 const Micros = z.number().int().min(0).max(9_223_372_036_854_775);
+
+/** The id of a shared span's server half: of its trace and the id it shares with its client, never zero. */
+export function sharedServerSpanId(traceId: string, sharedId: string): string {
+  const digest = createHash("sha256").update(`zipkin shared span ${traceId} ${sharedId}`).digest();
+  digest[0] ||= 1;
+  return digest.subarray(0, 8).toString("hex");
+}
 
 export const ZipkinSpan = z
   .object({
@@ -61,10 +75,12 @@ export const ZipkinSpan = z
     const resourceAttributes: Attributes = { "service.name": serviceName };
     if (s.localEndpoint?.ipv4 || s.localEndpoint?.ipv6)
       resourceAttributes["host.ip"] = s.localEndpoint.ipv4 ?? s.localEndpoint.ipv6;
+    const traceId = s.traceId.padStart(32, "0");
+    const serverHalf = s.shared === true && s.kind === "SERVER" && Boolean(s.parentId);
     return {
-      traceId: s.traceId.padStart(32, "0"),
-      spanId: s.id,
-      parentSpanId: s.parentId ?? null,
+      traceId,
+      spanId: serverHalf ? sharedServerSpanId(traceId, s.id) : s.id,
+      parentSpanId: serverHalf ? s.id : (s.parentId ?? null),
       name: s.name ?? "",
       serviceName,
       kind: s.kind ? (s.kind.toLowerCase() as SpanRecord["kind"]) : "internal",
