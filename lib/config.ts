@@ -107,6 +107,10 @@ const Env = z.object({
   TRACEDECK_TRUSTED_PROXIES: optional(NetworkList),
   /** days a dashboard session may go unused before it ends (it ends 30 days after sign-in in any case) */
   TRACEDECK_SESSION_IDLE_DAYS: optional(z.coerce.number().int().min(1).max(30)),
+  /** ingest requests taken in at once (read, parsed, written); past it, or past the bytes below, 429 */
+  TRACEDECK_INGEST_MAX_REQUESTS: optional(z.coerce.number().int().min(1).max(10_000)),
+  /** bytes of ingest request bodies taken in at once, besides one large request */
+  TRACEDECK_INGEST_MAX_BYTES: optional(z.coerce.number().int().min(1024 * 1024)),
   /** the OTLP/gRPC receiver's port (0: none) */
   TRACEDECK_OTLP_GRPC_PORT: optional(z.coerce.number().int().min(0).max(65535)),
   /** the OTLP/HTTP listener's port, besides /v1/* on the main port (0: none) */
@@ -162,6 +166,9 @@ export interface Config {
   /** addresses and CIDR blocks of the reverse proxies trusted to name the client in X-Forwarded-For */
   trustedProxies: string[];
   sessionIdleDays: number;
+  /** admission control of ingest: requests and body bytes taken in at once */
+  ingestMaxRequests: number;
+  ingestMaxBytes: number;
   /** OTLP/gRPC and OTLP/HTTP listener ports (0: none), where they listen, and their TLS files */
   otlpGrpcPort: number;
   otlpHttpPort: number;
@@ -211,6 +218,8 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     secretKey: env.TRACEDECK_SECRET_KEY,
     trustedProxies: env.TRACEDECK_TRUSTED_PROXIES ?? [],
     sessionIdleDays: env.TRACEDECK_SESSION_IDLE_DAYS ?? 7,
+    ingestMaxRequests: env.TRACEDECK_INGEST_MAX_REQUESTS ?? 64,
+    ingestMaxBytes: env.TRACEDECK_INGEST_MAX_BYTES ?? 32 * 1024 * 1024,
     otlpGrpcPort: env.TRACEDECK_OTLP_GRPC_PORT ?? 4317,
     otlpHttpPort: env.TRACEDECK_OTLP_HTTP_PORT ?? 4318,
     otlpHost: env.TRACEDECK_OTLP_HOST,

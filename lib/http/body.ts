@@ -11,6 +11,13 @@ function mediaType(request: Request): string {
   return (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
+function clientGone(error: unknown): ApiError {
+  return new ApiError(
+    "invalid_body",
+    `the request body ended before it was complete (${(error as Error).message}): the client went away`,
+  );
+}
+
 function tooLarge(maxBytes: number): ApiError {
   return new ApiError("payload_too_large", `request body exceeds ${maxBytes} bytes`);
 }
@@ -38,6 +45,11 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<v
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Reads and throws away what a client is sending (within the drain bounds), before a refusal goes out. */
+export async function discardBody(request: Request): Promise<void> {
+  if (request.body && !request.bodyUsed) await drain(request.body.getReader());
 }
 
 /**
@@ -123,11 +135,15 @@ export async function readBody(
             if (!inflater.write(value)) await new Promise((r) => inflater.once("drain", r));
           }
         };
-        pump().catch(fail);
+        // reading failed: the client went away
+        pump().catch((error: unknown) => fail(clientGone(error)));
       });
     }
   } catch (error) {
     if (error instanceof ApiError && error.code === "payload_too_large") await drain(reader);
+    // the connection closed before the body was complete: the client went away (a reset reads as
+    // ECONNRESET, which must not pass for a database that went away)
+    if (!(error instanceof ApiError)) throw clientGone(error);
     throw error;
   } finally {
     reader.cancel().catch(() => {});

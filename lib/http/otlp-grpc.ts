@@ -4,6 +4,7 @@ import { receiveOtlp } from "@/lib/ingest/otlp/receive";
 import { PEER_HEADER } from "@/lib/auth/peer";
 import { ApiError, toApiError } from "@/lib/errors";
 import { encodeResponse, encodeRetryStatus, type Signal } from "@/lib/shared/otlp-proto";
+import { ingestAdmission } from "./admission";
 import { errorStatus } from "./errors";
 import { grpcCodeOf } from "./otlp";
 import { authenticatedContext } from "./route";
@@ -75,8 +76,14 @@ function exportHandler(signal: Signal): grpc.handleUnaryCall<Buffer, Buffer> {
   return (call, callback) => {
     const answer = async () => {
       const ctx = await authenticatedContext(requestOf(call), "ingest");
-      const result = await receiveOtlp({ ctx, input: { signal, bytes: call.request, format: "protobuf" } });
-      return Buffer.from(encodeResponse(signal, result.rejected, result.errorMessage, "protobuf"));
+      // the message is in memory already (grpc-js reads it whole): its place is its size
+      const leave = ingestAdmission().enter(call.request.length);
+      try {
+        const result = await receiveOtlp({ ctx, input: { signal, bytes: call.request, format: "protobuf" } });
+        return Buffer.from(encodeResponse(signal, result.rejected, result.errorMessage, "protobuf"));
+      } finally {
+        leave();
+      }
     };
     answer().then(
       (bytes) => callback(null, bytes),

@@ -4,7 +4,7 @@ import { OTLP_CONTENT_TYPES, receiveOtlp, type OtlpFormat } from "@/lib/ingest/o
 import { readBody } from "./body";
 import { ApiError, toApiError } from "@/lib/errors";
 import { errorHeaders, errorStatus } from "./errors";
-import { authenticatedContext } from "./route";
+import { admitIngest, authenticatedContext } from "./route";
 
 // OTLP/HTTP 1.x: the response body and its content type follow the request's (protobuf or JSON);
 // errors are a google.rpc.Status, with Retry-After on 429 and 503.
@@ -53,12 +53,17 @@ export function otlpRoute(signal: Signal) {
         throw new ApiError("unsupported_media_type", "OTLP/HTTP takes application/x-protobuf or application/json");
       }
       const ctx = await authenticatedContext(request, "ingest");
-      const { bytes } = await readBody(request, {
-        maxBytes: config().maxBodyBytes,
-        contentTypes: Object.keys(OTLP_CONTENT_TYPES),
-      });
-      const result = await receiveOtlp({ ctx, input: { signal, bytes, format } });
-      return respond(encodeResponse(signal, result.rejected, result.errorMessage, format), 200, format);
+      const leave = await admitIngest(request);
+      try {
+        const { bytes } = await readBody(request, {
+          maxBytes: config().maxBodyBytes,
+          contentTypes: Object.keys(OTLP_CONTENT_TYPES),
+        });
+        const result = await receiveOtlp({ ctx, input: { signal, bytes, format } });
+        return respond(encodeResponse(signal, result.rejected, result.errorMessage, format), 200, format);
+      } finally {
+        leave();
+      }
     } catch (error) {
       const apiError = toApiError(error);
       const bodyFormat = format ?? "json";

@@ -5,7 +5,8 @@ import { authenticate, type Anonymous } from "@/lib/auth/authenticate";
 import type { Ctx } from "@/lib/auth/context";
 import type { Access } from "@/lib/auth/scopes";
 import { config } from "@/lib/config";
-import { readJson } from "./body";
+import { ingestAdmission, bodySize } from "./admission";
+import { discardBody, readJson } from "./body";
 import { ApiError, describeZodError, toApiError, zodDetails } from "@/lib/errors";
 import { errorResponse } from "./errors";
 
@@ -49,6 +50,20 @@ function parseParameters(
     );
   }
   return parsed.data;
+}
+
+/**
+ * A place among the ingest requests taken in (lib/http/admission.ts), for one that is about to read its body;
+ * answers how to give it back. Refused, what the client is sending is read and dropped before the 429 goes out,
+ * so that it reads the answer instead of a reset connection.
+ */
+export async function admitIngest(request: Request): Promise<() => void> {
+  try {
+    return ingestAdmission().enter(bodySize(request.headers));
+  } catch (error) {
+    await discardBody(request);
+    throw error;
+  }
 }
 
 /**
@@ -154,19 +169,23 @@ export function route(endpoint: ServedEndpoint) {
         "path",
       );
       const query = parseParameters(endpoint.query, searchParamsObject(new URL(request.url)), "query");
-      const body = endpoint.body ? await readJson(request, config().maxBodyBytes) : undefined;
-
-      const serve = endpoint.serve as (args: {
-        ctx: Ctx;
-        query: unknown;
-        params: unknown;
-        body: unknown;
-        request: Request;
-      }) => unknown;
-      return answer(
-        endpoint,
-        await serveIn(endpoint, ctx, request, (ctx) => serve({ ctx, query, params, body, request })),
-      );
+      const leave = endpoint.scope === "ingest" && endpoint.body ? await admitIngest(request) : undefined;
+      try {
+        const body = endpoint.body ? await readJson(request, config().maxBodyBytes) : undefined;
+        const serve = endpoint.serve as (args: {
+          ctx: Ctx;
+          query: unknown;
+          params: unknown;
+          body: unknown;
+          request: Request;
+        }) => unknown;
+        return answer(
+          endpoint,
+          await serveIn(endpoint, ctx, request, (ctx) => serve({ ctx, query, params, body, request })),
+        );
+      } finally {
+        leave?.();
+      }
     } catch (error) {
       return errorResponse(toApiError(error));
     }

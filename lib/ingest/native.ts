@@ -20,15 +20,8 @@ export interface IngestResult {
 /** The answer lists at most this many item errors; `rejected` still counts them all. */
 export const MAX_REPORTED_ERRORS = 100;
 
-/**
- * Reads `{ "<key>": [...] }` or a bare array and validates each item on its own: invalid items
- * are reported by index, valid ones go on.
- */
-export function validateBatch<T>(
-  body: unknown,
-  key: string,
-  item: z.ZodType<T>,
-): { items: T[]; errors: ItemError[]; indexes: number[] } {
+/** The items of `{ "<key>": [...] }` or of a bare array. */
+function itemsOf(body: unknown, key: string): unknown[] {
   const list = Array.isArray(body)
     ? body
     : body && typeof body === "object" && Array.isArray((body as Record<string, unknown>)[key])
@@ -39,25 +32,59 @@ export function validateBatch<T>(
       { path: key, message: "must be an array" },
     ]);
   }
-  const items: T[] = [];
+  return list;
+}
+
+interface Validated<T> {
+  items: T[];
+  errors: ItemError[];
   /** each valid item's index in the request */
-  const indexes: number[] = [];
-  const errors: ItemError[] = [];
-  list.forEach((raw, index) => {
-    const parsed = item.safeParse(raw);
+  indexes: number[];
+}
+
+function validateRange<T>(list: unknown[], from: number, to: number, item: z.ZodType<T>, out: Validated<T>): void {
+  for (let index = from; index < to; index++) {
+    const parsed = item.safeParse(list[index]);
     if (parsed.success) {
-      items.push(parsed.data);
-      indexes.push(index);
-    } else errors.push({ index, message: describeZodError(parsed.error) });
-  });
-  return { items, errors, indexes };
+      out.items.push(parsed.data);
+      out.indexes.push(index);
+    } else out.errors.push({ index, message: describeZodError(parsed.error) });
+  }
+}
+
+/**
+ * Reads `{ "<key>": [...] }` or a bare array and validates each item on its own: invalid items
+ * are reported by index, valid ones go on.
+ */
+export function validateBatch<T>(body: unknown, key: string, item: z.ZodType<T>): Validated<T> {
+  const list = itemsOf(body, key);
+  const out: Validated<T> = { items: [], errors: [], indexes: [] };
+  validateRange(list, 0, list.length, item, out);
+  return out;
+}
+
+/** Items validated between two turns of the event loop: a few milliseconds of work. */
+const ITEMS_PER_TURN = 500;
+
+/**
+ * validateBatch for a request of any size: a turn of the event loop between slices of items, so that a
+ * body of a million items keeps no other request (health, sign-in, the next batch) waiting behind it.
+ */
+export async function validateBatchInTurns<T>(body: unknown, key: string, item: z.ZodType<T>): Promise<Validated<T>> {
+  const list = itemsOf(body, key);
+  const out: Validated<T> = { items: [], errors: [], indexes: [] };
+  for (let from = 0; from < list.length; from += ITEMS_PER_TURN) {
+    if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+    validateRange(list, from, Math.min(list.length, from + ITEMS_PER_TURN), item, out);
+  }
+  return out;
 }
 
 /** A service verb that validates a native batch item by item and stores the valid items. */
 export function ingestWith<T>(key: string, item: z.ZodType<T>, toBatch: (items: T[]) => RecordBatch, signal = key) {
   return async ({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<IngestResult> => {
     const startedAt = performance.now();
-    const { items, errors, indexes } = validateBatch(input, key, item);
+    const { items, errors, indexes } = await validateBatchInTurns(input, key, item);
     // each item is one record of the batch, in order: a record's index is its item's
     const { notStored } = await ingestWriter(ctx.database).write(ctx.projectId, toBatch(items));
     if (notStored.length > 0) {
