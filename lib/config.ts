@@ -110,7 +110,12 @@ const Env = z.object({
   /** ingest requests taken in at once (read, parsed, written); past it, or past the bytes below, 429 */
   TRACEDECK_INGEST_MAX_REQUESTS: optional(z.coerce.number().int().min(1).max(10_000)),
   /** bytes of ingest request bodies taken in at once, besides one large request */
-  TRACEDECK_INGEST_MAX_BYTES: optional(z.coerce.number().int().min(1024 * 1024)),
+  TRACEDECK_INGEST_MAX_BYTES: optional(
+    z.coerce
+      .number()
+      .int()
+      .min(1024 * 1024),
+  ),
   /** the OTLP/gRPC receiver's port (0: none) */
   TRACEDECK_OTLP_GRPC_PORT: optional(z.coerce.number().int().min(0).max(65535)),
   /** the OTLP/HTTP listener's port, besides /v1/* on the main port (0: none) */
