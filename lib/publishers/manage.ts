@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { publisherSamples, publishers, publisherStatus } from "@/db/schema";
+import { publishers } from "@/db/schema";
 import type { Ctx } from "@/lib/auth/context";
 import { MAX_REPORTED_ERRORS, validateBatch, type IngestResult } from "@/lib/ingest/native";
 import { ApiError } from "@/lib/errors";
@@ -186,7 +186,16 @@ const Time = z.union([z.string(), z.number()]).transform((value, ctx) => {
 const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const PublisherStatusIn = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .meta({
+      description:
+        "named twice in one batch, the publisher takes the later report, and one sample; " +
+        "an earlier report's last success or last error stays unless the later one brings its own",
+    }),
   type: z.enum(PUBLISHER_TYPES).default("other"),
   target: z
     .string()
@@ -209,57 +218,86 @@ export const PublisherStatusIn = z.object({
   backlog: z.number().int().min(0).max(2_147_483_647).default(0).meta({ description: "records waiting to be sent" }),
 });
 
+type PublisherStatusReport = z.output<typeof PublisherStatusIn>;
+
+/**
+ * One report per publisher of a batch. A publisher named twice ends as if its reports had come one after the other:
+ * with the later one's type, target, state and counters, and the latest last success and last error either brought.
+ * Its chart gets one sample, the later one's: two samples of one time would leave the growth between them to
+ * whichever order the chart happened to read them in.
+ */
+function latestReports(items: PublisherStatusReport[]): PublisherStatusReport[] {
+  const byName = new Map<string, PublisherStatusReport>();
+  for (const item of items) {
+    const before = byName.get(item.name);
+    byName.set(item.name, {
+      ...item,
+      last_success_at: item.last_success_at ?? before?.last_success_at,
+      last_error: item.last_error ?? before?.last_error,
+      last_error_at: item.last_error_at ?? before?.last_error_at,
+    });
+  }
+  return [...byName.values()];
+}
+
 /** SDK heartbeats: each publisher (by name) gets its status replaced and a sample for its chart. */
 export async function ingestPublisherStatus({ ctx, input }: { ctx: Ctx; input: unknown }): Promise<IngestResult> {
   const { items, errors } = validateBatch(input, "publishers", PublisherStatusIn);
-  const now = ctx.now();
-  for (const item of items) {
-    const [publisher] = await ctx.db
-      .insert(publishers)
-      .values({
-        projectId: ctx.projectId,
-        name: item.name,
-        type: item.type,
-        origin: "sdk",
-        config: item.target ? { target: item.target } : {},
-      })
-      .onConflictDoUpdate({
-        target: [publishers.projectId, publishers.origin, publishers.name],
-        set: { type: item.type, config: item.target ? { target: item.target } : {}, updatedAt: now },
-      })
-      .returning({ id: publishers.id });
-    const status = {
-      state: item.state,
-      lastSuccessAt: item.last_success_at ?? null,
-      lastError: item.last_error ?? null,
-      lastErrorAt: item.last_error_at ?? null,
-      sentCount: item.sent_count,
-      failedCount: item.failed_count,
-      droppedCount: item.dropped_count,
-      backlog: item.backlog,
-      updatedAt: now,
-    };
-    await ctx.db
-      .insert(publisherStatus)
-      .values({ publisherId: publisher!.id, ...status })
-      .onConflictDoUpdate({
-        target: publisherStatus.publisherId,
-        // the last success and the last error stay known until a report brings newer ones
-        set: {
-          ...status,
-          lastSuccessAt: sql`coalesce(excluded.last_success_at, ${publisherStatus.lastSuccessAt})`,
-          lastError: sql`coalesce(excluded.last_error, ${publisherStatus.lastError})`,
-          lastErrorAt: sql`coalesce(excluded.last_error_at, ${publisherStatus.lastErrorAt})`,
-        },
-      });
-    await ctx.db.insert(publisherSamples).values({
-      publisherId: publisher!.id,
-      time: now,
-      sentCount: item.sent_count,
-      failedCount: item.failed_count,
-      droppedCount: item.dropped_count,
-      backlog: item.backlog,
-    });
+  const reports = latestReports(items).map((item) => ({
+    name: item.name,
+    type: item.type,
+    config: item.target ? { target: item.target } : {},
+    state: item.state,
+    last_success_at: item.last_success_at ?? null,
+    last_error: item.last_error ?? null,
+    last_error_at: item.last_error_at ?? null,
+    sent_count: item.sent_count,
+    failed_count: item.failed_count,
+    dropped_count: item.dropped_count,
+    backlog: item.backlog,
+  }));
+  if (reports.length > 0) {
+    const now = sql`${ctx.now().toISOString()}::timestamptz`;
+    // One statement for the whole batch, whatever its size: the publishers, their statuses and their samples, all
+    // or none. Each report names its publisher once (latestReports): one statement cannot update a row twice. Rows
+    // are written in name order, so that concurrent batches lock the rows they share in the same order.
+    await ctx.db.execute(sql`
+      with report as (
+        select * from jsonb_to_recordset(${JSON.stringify(reports)}::jsonb) as r(
+          name text, type text, config jsonb, state text,
+          last_success_at timestamptz, last_error text, last_error_at timestamptz,
+          sent_count bigint, failed_count bigint, dropped_count bigint, backlog integer)
+      ),
+      publisher as (
+        insert into publishers (project_id, name, type, origin, config)
+        select ${ctx.projectId}::uuid, name, type, 'sdk', config from report order by name
+        on conflict (project_id, origin, name) do update
+          set type = excluded.type, config = excluded.config, updated_at = ${now}
+        returning id, name
+      ),
+      reported as (
+        select publisher.id, report.* from publisher join report using (name)
+      ),
+      status as (
+        insert into publisher_status (publisher_id, state, last_success_at, last_error, last_error_at,
+          sent_count, failed_count, dropped_count, backlog, updated_at)
+        select id, state, last_success_at, last_error, last_error_at,
+          sent_count, failed_count, dropped_count, backlog, ${now}
+        from reported order by name
+        on conflict (publisher_id) do update set
+          state = excluded.state,
+          -- the last success and the last error stay known until a report brings newer ones
+          last_success_at = coalesce(excluded.last_success_at, publisher_status.last_success_at),
+          last_error = coalesce(excluded.last_error, publisher_status.last_error),
+          last_error_at = coalesce(excluded.last_error_at, publisher_status.last_error_at),
+          sent_count = excluded.sent_count,
+          failed_count = excluded.failed_count,
+          dropped_count = excluded.dropped_count,
+          backlog = excluded.backlog,
+          updated_at = excluded.updated_at
+      )
+      insert into publisher_samples (publisher_id, time, sent_count, failed_count, dropped_count, backlog)
+      select id, ${now}, sent_count, failed_count, dropped_count, backlog from reported`);
   }
   return { accepted: items.length, rejected: errors.length, errors: errors.slice(0, MAX_REPORTED_ERRORS) };
 }
