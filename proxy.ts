@@ -61,6 +61,10 @@ export function proxy(request: NextRequest): NextResponse | undefined {
 // The dashboard's pages (for their nonce), and of the API's routes with path parameters only the paths with a
 // "%": a path without one has nothing to decode. The REST API, ingest, /metrics and static files stay free of the
 // extra step, which costs about half a millisecond a request; next.config.ts gives their answers their headers.
+// Ingest must stay out for another reason too: Next buffers the body of every request its proxy sees and hands the
+// route only the first 10 MB of it (experimental.proxyClientMaxBodySize), where ingest takes TRACEDECK_MAX_BODY_BYTES
+// (20 MiB). None of the patterns below matches an ingest path: POST /api/v1/pipeline/events has nothing after
+// "events", and a "%" after /api/v1/publishers/ routes to a publisher's id, never to /status.
 export const config = {
   matcher: [
     "/((?!api/|v1/|_next/|metrics$|favicon\\.ico$).*)",
