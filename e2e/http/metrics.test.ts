@@ -105,8 +105,10 @@ describe("GET /metrics", () => {
     expect(text).toContain('event_duration_seconds_bucket{event_name="resize",status="completed",le="0.025"} 1');
     expect(text).toContain('event_duration_seconds_bucket{event_name="resize",status="failed",le="2.5"} 0');
     expect(text).toContain('event_duration_seconds_count{event_name="resize",status="failed"} 1');
-    expect(text).toContain('network_bytes_total{host="s3.example.com",operation="PUT",direction="sent"} 2048');
-    expect(text).toContain('network_latency_seconds_count{host="s3.example.com",operation="PUT"} 1');
+    expect(text).toContain(
+      'network_bytes_total{host="s3.example.com",port="443",operation="PUT",direction="sent"} 2048',
+    );
+    expect(text).toContain('network_latency_seconds_count{host="s3.example.com",port="443",operation="PUT"} 1');
     expect(text).toMatch(/tracedeck_ingest_records_total\{signal="pipeline_events",outcome="accepted"\} \d+/);
     expect(text).toContain("tracedeck_ingest_queue_rows 0");
     expect(await promtool(text)).toEqual({ code: 0, output: "" });

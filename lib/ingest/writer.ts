@@ -12,6 +12,14 @@ import type { DroppedCounts, RecordBatch } from "@/lib/model/records";
 import { nanosToIsoMicros } from "@/lib/model/time";
 import { currentRetention, type Retention } from "@/lib/storage/retention";
 import { markMinutes, minuteOf, spanMinutes, type RollupMark } from "@/lib/storage/rollups";
+import {
+  addNetworkCounts,
+  addPipelineCounts,
+  mergeNetworkOps,
+  mergePipelineEvents,
+  type NetworkAdded,
+  type PipelineAdded,
+} from "./counters";
 import { withinStorage, type NotStored } from "./window";
 
 // The ingest writer. Concurrent requests hand it their records; while one transaction commits,
@@ -359,11 +367,26 @@ async function writeMetrics(tx: Tx, group: Pending[]): Promise<void> {
   `);
 }
 
+/**
+ * Whether a report supersedes the row: it is of a later attempt (more retries), or of the row's
+ * attempt while that runs, or ends the row's attempt later than the end the row holds. Anything
+ * else is older news (reports arrive out of order, and batches are sent again): a pending report
+ * of an attempt that ended, a report of an earlier attempt, an earlier end.
+ */
 const supersedes = sql.raw(
-  `(excluded.status <> 'pending' or p.status = 'pending' or excluded.retry_count > p.retry_count)`,
+  `(excluded.retry_count > p.retry_count or (excluded.retry_count = p.retry_count and (p.status = 'pending'
+    or (excluded.status <> 'pending' and (p.end_time is null or excluded.end_time > p.end_time)))))`,
 );
 
-async function writePipelineEvents(tx: Tx, group: Pending[]): Promise<void> {
+/**
+ * Whether the merged report ends an attempt the row does not hold yet: it supersedes, ends, and its
+ * status or end differs from the row's. As a report superseding an ended attempt is of a later
+ * attempt or a later end, the row never goes back to an end it held: each is counted once.
+ */
+const endsAnAttempt = sql`(${supersedes} and excluded.status <> 'pending' and excluded.end_time is not null
+  and (excluded.status <> p.status or excluded.end_time is distinct from p.end_time))`;
+
+async function writePipelineEvents(tx: Db, group: Pending[]): Promise<void> {
   const rows: RowOf<typeof pipelineEventColumns>[] = group.flatMap(({ projectId, batch }) =>
     (batch.pipelineEvents ?? []).map((e) => ({
       project_id: projectId,
@@ -376,16 +399,22 @@ async function writePipelineEvents(tx: Tx, group: Pending[]): Promise<void> {
       retry_count: e.retryCount,
       process_id: e.processId,
       attributes: e.attributes,
+      // a task's first report adds itself to the counters; a later one, what the merge changes (below)
+      added_outcome: e.status !== "pending" && e.endTime !== null,
+      added_retries: e.retryCount,
       day: dayOfNanos(e.startTime),
     })),
   );
+  const added: PipelineAdded[] = [];
   for (const round of rounds(rows, (r) => `${r.project_id}\u0000${r.task_id}`)) {
-    // A report supersedes the stored state unless it is an older "pending" for a task that has
-    // already ended (reports can arrive out of order); a pending report with more retries is a
-    // new attempt and does supersede. Retry counts never go down.
+    // A report that supersedes gives the row its status, end and error. Retry counts never go down.
     // A task lives in the partition of its first report's day: a later report (a retry that
     // starts after midnight) merges into the row the task already has on the neighbouring day.
-    await tx.execute(sql`
+    // Each attempt that ends is counted once, in the status it ended with: a failed attempt stays
+    // counted as failed when the task is retried and completes (GET /metrics's counters only grow).
+    const merged = await mergePipelineEvents(
+      tx,
+      sql`
       insert into pipeline_events as p (${columnList(pipelineEventColumns)})
       select ${columnList(pipelineEventColumns, {
         from: "x",
@@ -409,12 +438,17 @@ async function writePipelineEvents(tx: Tx, group: Pending[]): Promise<void> {
         retry_count = greatest(p.retry_count, excluded.retry_count),
         process_id = coalesce(excluded.process_id, p.process_id),
         attributes = p.attributes || excluded.attributes,
-        updated_at = now()
-    `);
+        updated_at = now(),
+        added_outcome = ${endsAnAttempt},
+        added_retries = greatest(p.retry_count, excluded.retry_count) - p.retry_count
+    `,
+    );
+    added.push(...merged);
   }
+  await addPipelineCounts(tx, added);
 }
 
-async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
+async function writeNetworkOps(tx: Db, group: Pending[]): Promise<void> {
   const rows: RowOf<typeof networkOpColumns>[] = group.flatMap(({ projectId, batch }) =>
     (batch.networkOps ?? []).map((n) => ({
       project_id: projectId,
@@ -427,13 +461,21 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
       bytes_sent: n.bytesSent,
       bytes_received: n.bytesReceived,
       error: n.error,
+      // an operation's first report adds itself to the counters; a later one, what the merge changes (below)
+      added_end: n.endTime !== null,
+      added_bytes_sent: n.bytesSent,
+      added_bytes_received: n.bytesReceived,
     })),
   );
   const identity = (r: (typeof rows)[number]) =>
     [r.project_id, r.task_id, r.host, r.port, r.operation, r.start_time].join("\u0000");
+  const added: NetworkAdded[] = [];
   for (const round of rounds(rows, identity)) {
-    // An operation's start report and its end report merge into one row.
-    await tx.execute(sql`
+    // An operation's start report and its end report merge into one row. Its latency is counted
+    // once, when it first has an end; bytes by what each report raises them.
+    const merged = await mergeNetworkOps(
+      tx,
+      sql`
       insert into network_ops as n (${columnList(networkOpColumns)})
       select ${columnList(networkOpColumns)}
       from ${recordset(round, networkOpColumns)}
@@ -441,9 +483,15 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
         end_time = coalesce(excluded.end_time, n.end_time),
         bytes_sent = greatest(n.bytes_sent, excluded.bytes_sent),
         bytes_received = greatest(n.bytes_received, excluded.bytes_received),
-        error = coalesce(excluded.error, n.error)
-    `);
+        error = coalesce(excluded.error, n.error),
+        added_end = n.end_time is null and excluded.end_time is not null,
+        added_bytes_sent = greatest(n.bytes_sent, excluded.bytes_sent) - n.bytes_sent,
+        added_bytes_received = greatest(n.bytes_received, excluded.bytes_received) - n.bytes_received
+    `,
+    );
+    added.push(...merged);
   }
+  await addNetworkCounts(tx, added);
 }
 
 const nanosToMs = (nanos: bigint) => Number(nanos / 1_000_000n);

@@ -141,7 +141,7 @@ async function answers(c: Ctx) {
   const summary = await pipelineSummary({ ctx: c, input: { ...input, step_seconds: 600, threshold_seconds: 60 } });
   const hosts = (await networkHosts({ ctx: c, input })).hosts;
   const network = (await networkSeries({ ctx: c, input: { ...input, step_seconds: 600 } })).series;
-  const exposition = renderSeries(await pipelineSeries(c.db, c.projectId, new Date(clock)));
+  const exposition = renderSeries(await pipelineSeries(c.db, c.projectId));
   const stats = await projectStats({ ctx: c });
   return { services, operations, series, retries, summary, hosts, network, exposition, stats };
 }
