@@ -23,6 +23,11 @@ export interface Database {
   close(): Promise<void>;
   /** PGlite only: the embedded client, for the query API's gated view of it (pgliteReads) */
   readonly pglite?: PGlite;
+  /**
+   * Postgres only: whether the server answers a new connection's `select 1` within `timeoutMs`, apart from the
+   * pool (whose connections may all be waiting on a server that went silent); rejects if not.
+   */
+  probe?(timeoutMs: number): Promise<void>;
 }
 
 export type DatabaseOptions =
@@ -80,6 +85,26 @@ export function openDatabase(options: DatabaseOptions): Database {
         }
       },
       close: () => client.end({ timeout: 5 }),
+      probe: async (timeoutMs) => {
+        const probe = postgres(options.url, {
+          max: 1,
+          connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+          onnotice: () => {},
+        });
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            probe`select 1`,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+            }),
+          ]);
+        } finally {
+          clearTimeout(timer);
+          // at once: a server that went silent would keep a polite end waiting
+          void probe.end({ timeout: 0 }).catch(() => {});
+        }
+      },
     };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });

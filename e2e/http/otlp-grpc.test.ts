@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { connect as connectHttp2 } from "node:http2";
-import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -16,6 +15,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { decodeResponse, decodeStatus, encodeRequest } from "@/lib/shared/otlp-proto";
 import { generator } from "@/lib/testing/fuzz";
+import { Relay } from "./relay";
 import { createKey, freePort, startServer, type RunningServer } from "./server";
 
 // The OTLP/gRPC receiver's answers, as the OTLP specification gives them, with a raw gRPC client:
@@ -334,56 +334,28 @@ describe("OTLP/gRPC under hostile input", () => {
 });
 
 describe("OTLP/gRPC while the database is down", () => {
-  /** A TCP relay to Postgres that can be cut and restored: the database as the server sees it goes away. */
-  class Relay {
-    private server: Server | undefined;
-    private sockets = new Set<Socket>();
-    constructor(
-      readonly port: number,
-      private readonly target: { host: string; port: number },
-    ) {}
-    async open(): Promise<void> {
-      this.server = createServer((client) => {
-        const upstream = connect(this.target.port, this.target.host);
-        for (const s of [client, upstream]) {
-          this.sockets.add(s);
-          s.on("close", () => this.sockets.delete(s));
-          s.on("error", () => {});
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      await new Promise<void>((resolve) => this.server!.listen(this.port, "127.0.0.1", resolve));
-    }
-    async cut(): Promise<void> {
-      for (const s of this.sockets) s.destroy();
-      await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    }
-  }
-
   let server: RunningServer;
   let relay: Relay;
   let port: number;
   let key: string;
   let sql: postgres.Sql;
   beforeAll(async () => {
-    const url = new URL(inject("serverPostgresUrl"));
-    relay = new Relay(await freePort(), { host: url.hostname, port: Number(url.port || 5432) });
-    await relay.open();
-    const relayed = new URL(url);
-    relayed.port = String(relay.port);
+    const url = inject("serverPostgresUrl");
+    const relayed = await Relay.to(url);
+    relay = relayed.relay;
     port = await freePort();
-    server = await startServer({ databaseUrl: relayed.toString(), env: { TRACEDECK_OTLP_GRPC_PORT: String(port) } });
+    server = await startServer({ databaseUrl: relayed.url, env: { TRACEDECK_OTLP_GRPC_PORT: String(port) } });
     key = await createKey(server.env, "ingest");
-    sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+    sql = postgres(url, { max: 1, onnotice: () => {} });
   });
   afterAll(async () => {
     await sql?.end();
     await server?.stop();
-    await relay?.cut().catch(() => {});
+    await relay?.close();
   });
 
   it("answers UNAVAILABLE with RetryInfo; a client that retries, as gRPC's retry policy does, loses nothing", async () => {
-    await relay.cut();
+    relay.refuse();
     const down = await exportCall(port, TRACES, traceRequest([span("a1b19b7ec3c1b174")]), { "x-api-key": key });
     expect(down.error?.code).toBe(grpc.status.UNAVAILABLE);
     expect(retryAfter(down.error!)).toBeGreaterThan(0);
@@ -422,7 +394,7 @@ describe("OTLP/gRPC while the database is down", () => {
         ],
       }),
     };
-    setTimeout(() => void relay.open(), 1500);
+    setTimeout(() => relay.restore(), 1500);
     const started = Date.now();
     const kept = await exportCall(
       port,
@@ -445,6 +417,24 @@ describe("OTLP/gRPC while the database is down", () => {
     expect(await sql`select name, service_name from spans where span_id = ${after.spanContext().spanId}`).toEqual([
       { name: "after", service_name: "through-outage" },
     ]);
+  });
+
+  it("answers UNAVAILABLE within seconds when the database goes silent, and takes spans again once it is back", async () => {
+    relay.freeze();
+    const started = Date.now();
+    const silent = await exportCall(port, TRACES, traceRequest([span("a4b19b7ec3c1b174")]), { "x-api-key": key });
+    expect(silent.error?.code).toBe(grpc.status.UNAVAILABLE);
+    expect(retryAfter(silent.error!)).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeLessThan(3500);
+    relay.restore();
+    // the server probes the database every second while it is out
+    let answer = await exportCall(port, TRACES, traceRequest([span("a5b19b7ec3c1b174")]), { "x-api-key": key });
+    for (let i = 0; i < 20 && answer.error?.code === grpc.status.UNAVAILABLE; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      answer = await exportCall(port, TRACES, traceRequest([span("a5b19b7ec3c1b174")]), { "x-api-key": key });
+    }
+    expect(answer.error).toBeUndefined();
+    expect(await sql`select 1 from spans where span_id = 'a5b19b7ec3c1b174'`).toHaveLength(1);
   });
 });
 

@@ -5,6 +5,7 @@ import { authenticate, type Anonymous } from "@/lib/auth/authenticate";
 import type { Ctx } from "@/lib/auth/context";
 import type { Access } from "@/lib/auth/scopes";
 import { config } from "@/lib/config";
+import { whileAnswering } from "@/lib/ingest/outage";
 import { ingestAdmission, bodySize } from "./admission";
 import { discardBody, readJson } from "./body";
 import { ApiError, describeZodError, toApiError, zodDetails } from "@/lib/errors";
@@ -72,7 +73,9 @@ export async function admitIngest(request: Request): Promise<() => void> {
  */
 export async function authenticatedContext(request: Request, scope: Access, anonymous?: Anonymous): Promise<Ctx> {
   const database = await getDatabase();
-  const principal = await authenticate({ db: database.db, request, scope, now: new Date(), anonymous });
+  const check = () => authenticate({ db: database.db, request, scope, now: new Date(), anonymous });
+  // an ingest client learns of a database gone silent within seconds, not when its exporter gives up
+  const principal = await (scope === "ingest" ? whileAnswering(database, check) : check());
   return {
     database,
     db: database.db,

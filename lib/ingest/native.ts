@@ -4,7 +4,7 @@ import { ApiError, describeZodError } from "@/lib/errors";
 import type { RecordBatch } from "@/lib/model/records";
 import { EventIn, LogIn, MetricIn, NetworkOpIn, PipelineEventIn, SpanIn } from "@/lib/model/wire";
 import { recordIngest } from "./self-metrics";
-import { ingestWriter } from "./writer";
+import { writeBatch } from "./outage";
 
 export interface ItemError {
   index: number;
@@ -86,7 +86,7 @@ export function ingestWith<T>(key: string, item: z.ZodType<T>, toBatch: (items: 
     const startedAt = performance.now();
     const { items, errors, indexes } = await validateBatchInTurns(input, key, item);
     // each item is one record of the batch, in order: a record's index is its item's
-    const { notStored } = await ingestWriter(ctx.database).write(ctx.projectId, toBatch(items));
+    const { notStored } = await writeBatch(ctx.database, ctx.projectId, toBatch(items));
     if (notStored.length > 0) {
       for (const n of notStored) errors.push({ index: indexes[n.index]!, message: n.reason });
       errors.sort((a, b) => a.index - b.index);

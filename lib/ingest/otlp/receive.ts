@@ -4,7 +4,8 @@ import { parseJson, storable } from "@/lib/http/body";
 import { dateToNanos } from "@/lib/model/time";
 import { recordIngest } from "../self-metrics";
 import type { NotStored } from "../window";
-import { ingestWriter, rowCount } from "../writer";
+import { writeBatch } from "../outage";
+import { rowCount } from "../writer";
 import { mapLogs, mapMetrics, mapTraces, type Mapped } from "./map";
 import { decodeRequest, type Signal } from "@/lib/shared/otlp-proto";
 import { isObject, MalformedOtlp } from "./values";
@@ -60,7 +61,7 @@ export async function receiveOtlp({
   const startedAt = performance.now();
   const request = parse(input.signal, input.bytes, input.format);
   const mapped = map(input.signal, request, input.format, dateToNanos(ctx.now()));
-  const { notStored } = await ingestWriter(ctx.database).write(ctx.projectId, mapped.batch);
+  const { notStored } = await writeBatch(ctx.database, ctx.projectId, mapped.batch);
   const rejected = mapped.rejected + notStored.length;
   const reasons = [...mapped.reasons, ...notStoredReasons(notStored)];
   recordIngest(`otlp_${input.signal}`, rowCount(mapped.batch) - notStored.length, rejected, startedAt);
