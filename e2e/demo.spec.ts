@@ -44,10 +44,13 @@ test("the demo fills a project; a slow trace is found, opened, and its spans rea
     await expect(services.locator(`tr[data-service="${service}"]`)).toBeVisible();
 
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Traces" }).click();
-  await page.getByLabel("Min duration (ms)").fill("1000");
-  await page.getByRole("button", { name: "Search" }).click();
-  // the search has applied once the URL says so; until then the list still shows the unfiltered traces
-  await expect(page).toHaveURL(/min_duration_ms=1000/);
+  // the search has applied once the URL says so; until then the list still shows the unfiltered traces (a value
+  // typed before the page has hydrated is lost: type it again until the search takes it)
+  await expect(async () => {
+    await page.getByLabel("Min duration (ms)").fill("1000");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL(/min_duration_ms=1000/, { timeout: 2000 });
+  }).toPass();
   const slow = page.getByRole("list", { name: "Trace results" }).getByRole("listitem");
   await expect(slow.first()).toBeVisible();
   // the list may still be swapping the unfiltered results for the slow ones: click again until the trace opens
