@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "@/lib/errors";
-import { readBody, readJson } from "./body";
+import { readBody, readJson, storable } from "./body";
 import { errorStatus } from "./errors";
 
 const request = (body: BodyInit, headers: Record<string, string> = {}) =>
@@ -56,5 +56,18 @@ describe("readJson", () => {
   it("replaces characters Postgres cannot store instead of failing", async () => {
     const value = await readJson(request(String.raw`{"a\u0000":"x\u0000y","b":"\ud800"}`), 1000);
     expect(value).toEqual({ "a\uFFFD": "x\uFFFDy", b: "\uFFFD" });
+  });
+
+  it("keeps what Postgres stores as it is: plain text, and surrogates in their pairs", () => {
+    const decoded = {
+      name: "plain",
+      tags: ["caf\u00e9", "\u{1F600} ok", "lone \ud800 and \udfff"],
+      deep: [{ k: "a\0b" }],
+    };
+    expect(storable(decoded)).toEqual({
+      name: "plain",
+      tags: ["caf\u00e9", "\u{1F600} ok", "lone \uFFFD and \uFFFD"],
+      deep: [{ k: "a\uFFFDb" }],
+    });
   });
 });

@@ -173,7 +173,10 @@ export function parseJson(bytes: Buffer): unknown {
 
 const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f])/i;
 
-const storableText = (text: string) => text.toWellFormed().replaceAll("\0", "\uFFFD");
+/** a NUL or a surrogate (paired or not): only such strings can need a change, and most strings hold neither */
+const MAYBE_UNSTORABLE = /[\0\uD800-\uDFFF]/;
+const storableText = (text: string) =>
+  MAYBE_UNSTORABLE.test(text) ? text.toWellFormed().replaceAll("\0", "\uFFFD") : text;
 
 /**
  * Postgres text and jsonb hold neither NUL nor unpaired surrogates: they become U+FFFD, so one
