@@ -151,6 +151,17 @@ describe("traces", () => {
     expect(batch.spans).toHaveLength(1);
     expect(Object.keys(batch.spans![0]!.attributes)).toEqual(["kept"]);
   });
+
+  it("keeps an attribute named __proto__ as an attribute, not as the object's prototype", () => {
+    const { batch } = mapTraces(
+      request([span({ attributes: [kv("__proto__", { stringValue: "x" }), kv("k", { intValue: "1" })] })]),
+      "hex",
+    );
+    const attributes = batch.spans![0]!.attributes;
+    expect(Object.getPrototypeOf(attributes)).toBe(Object.prototype);
+    expect(Object.keys(attributes)).toEqual(["__proto__", "k"]);
+    expect(JSON.stringify(attributes)).toBe('{"__proto__":"x","k":1}');
+  });
 });
 
 describe("metrics", () => {

@@ -67,12 +67,12 @@ export function keyValues(value: unknown, depth = 0): Attributes {
     // an empty key (protobuf's default, absent once decoded) names nothing: the attribute is left out
     if (kv.key === undefined || kv.key === null || kv.key === "") continue;
     if (typeof kv.key !== "string") throw new MalformedOtlp("an attribute needs a string key");
-    Object.defineProperty(out, kv.key, {
-      value: anyValue(kv.value, depth),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    const item = anyValue(kv.value, depth);
+    // assigned, the key "__proto__" would set the object's prototype: that one key is defined instead (defining
+    // every key would make each attributes object a slow dictionary, for the mapper and JSON.stringify after it)
+    if (kv.key === "__proto__")
+      Object.defineProperty(out, kv.key, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[kv.key] = item;
   }
   return out;
 }
