@@ -78,6 +78,24 @@ const span = (spanId: string, start = "1763787600000000000") => ({
   endTimeUnixNano: "1763787600500000000",
 });
 
+/** grpc.health.v1 Check of a service ("" for the server): its status, or the error. */
+async function healthCheck(port: number, service: string): Promise<string> {
+  const Health = grpc.makeGenericClientConstructor(healthService, "Health");
+  const client = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    check(
+      request: { service: string },
+      callback: (error: grpc.ServiceError | null, answer?: { status: string }) => void,
+    ): void;
+  };
+  try {
+    return await new Promise<string>((resolve, reject) =>
+      client.check({ service }, (error, answer) => (error ? reject(error) : resolve(answer!.status))),
+    );
+  } finally {
+    client.close();
+  }
+}
+
 /** The RetryInfo delay a gRPC error carries in grpc-status-details-bin, if any. */
 function retryAfter(error: grpc.ServiceError): number | undefined {
   const [details] = error.metadata.get("grpc-status-details-bin");
@@ -182,27 +200,15 @@ describe("OTLP/gRPC", () => {
   });
 
   it("answers grpc.health.v1 Check: SERVING for the server and each collector service", async () => {
-    const Health = grpc.makeGenericClientConstructor(healthService, "Health");
-    const client = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-      check(request: { service: string }, callback: (error: grpc.ServiceError | null, answer?: unknown) => void): void;
-    };
-    const check = (name: string) =>
-      new Promise<unknown>((resolve, reject) =>
-        client.check({ service: name }, (error, answer) => (error ? reject(error) : resolve(answer))),
-      );
-    try {
-      for (const name of [
-        "",
-        "opentelemetry.proto.collector.trace.v1.TraceService",
-        "opentelemetry.proto.collector.metrics.v1.MetricsService",
-        "opentelemetry.proto.collector.logs.v1.LogsService",
-      ]) {
-        expect(await check(name), name).toEqual({ status: "SERVING" });
-      }
-      await expect(check("no.such.Service")).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    } finally {
-      client.close();
+    for (const name of [
+      "",
+      "opentelemetry.proto.collector.trace.v1.TraceService",
+      "opentelemetry.proto.collector.metrics.v1.MetricsService",
+      "opentelemetry.proto.collector.logs.v1.LogsService",
+    ]) {
+      expect(await healthCheck(port, name), name).toBe("SERVING");
     }
+    await expect(healthCheck(port, "no.such.Service")).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
   });
 });
 
@@ -419,13 +425,20 @@ describe("OTLP/gRPC while the database is down", () => {
     ]);
   });
 
-  it("answers UNAVAILABLE within seconds when the database goes silent, and takes spans again once it is back", async () => {
+  it("answers UNAVAILABLE within seconds when the database goes silent, health says NOT_SERVING, and spans are taken again once it is back", async () => {
     relay.freeze();
     const started = Date.now();
     const silent = await exportCall(port, TRACES, traceRequest([span("a4b19b7ec3c1b174")]), { "x-api-key": key });
     expect(silent.error?.code).toBe(grpc.status.UNAVAILABLE);
     expect(retryAfter(silent.error!)).toBeGreaterThan(0);
     expect(Date.now() - started).toBeLessThan(3500);
+    // health is checked every 5 s, each check given 1.5 s
+    let status = await healthCheck(port, "");
+    for (let i = 0; i < 40 && status !== "NOT_SERVING"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = await healthCheck(port, "");
+    }
+    expect(status).toBe("NOT_SERVING");
     relay.restore();
     // the server probes the database every second while it is out
     let answer = await exportCall(port, TRACES, traceRequest([span("a5b19b7ec3c1b174")]), { "x-api-key": key });

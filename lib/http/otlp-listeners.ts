@@ -2,8 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { Readable } from "node:stream";
-import { ping } from "@/db";
-import { getDatabase } from "@/db";
+import { getDatabase, ping } from "@/db";
 import { PEER_HEADER } from "@/lib/auth/peer";
 import { config } from "@/lib/config";
 import { repeat } from "@/lib/storage/repeat";
@@ -14,6 +13,10 @@ import { startGrpcReceiver, type GrpcReceiver } from "./otlp-grpc";
 // The collector ports, in the server's own process (so ingest shares its writer and group commit): OTLP/gRPC on
 // 4317 and OTLP/HTTP on 4318. The OTLP/HTTP listener is a bare node:http server in front of the very handlers of
 // /v1/* on the main port, which stays: the same answers, without the page framework's work on every request.
+
+/** how often grpc.health.v1's statuses are checked, and how long the database has to answer */
+const HEALTH_INTERVAL_MS = 5000;
+const HEALTH_PROBE_MS = 1500;
 
 const PATHS: Record<string, Signal> = { "/v1/traces": "traces", "/v1/metrics": "metrics", "/v1/logs": "logs" };
 const HANDLERS: Record<Signal, (request: Request) => Promise<Response>> = {
@@ -136,17 +139,18 @@ export function startOtlpListeners(): Promise<OtlpListeners> {
         console.error(`tracedeck: no OTLP/HTTP on port ${cfg.otlpHttpPort}: ${(error as Error).message}`);
       }
     }
-    // grpc.health.v1 says whether ingest can store: the database answering
+    // grpc.health.v1 says whether ingest can store: the database answering, on Postgres a connection of its own
+    // within a second and a half (a server gone silent would keep a pooled query waiting for ever)
     const stopHealth = grpc
       ? repeat(async () => {
           const serving = await getDatabase()
-            .then((database) => ping(database.db))
+            .then((database) => (database.probe ? database.probe(HEALTH_PROBE_MS) : ping(database.db)))
             .then(
               () => true,
               () => false,
             );
           grpc?.setServing(serving);
-          return 5000;
+          return HEALTH_INTERVAL_MS;
         })
       : () => {};
     const httpAddress = http?.address();
