@@ -1,22 +1,11 @@
 import type { NextConfig } from "next";
+import { EVERY_ANSWER, NO_STORE } from "./lib/http/answer-headers";
 
-// Headers on every answer. The dashboard's pages get their Content-Security-Policy from proxy.ts, which replaces
-// the one below with a policy carrying a fresh script nonce; everything else (the REST API, OTLP ingest, /metrics,
-// static files, and the error answers of all of them) keeps this one: it renders nothing, so it allows nothing.
-// Header names are lower-case so that proxy.ts's header replaces this one rather than joining it.
-const API_CONTENT_SECURITY_POLICY = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-const everyAnswer = [
-  { key: "content-security-policy", value: API_CONTENT_SECURITY_POLICY },
-  // a JSON answer is never run as a script or rendered as a page by a browser guessing its type
-  { key: "x-content-type-options", value: "nosniff" },
-  // links out of the dashboard do not carry its URLs (project names, trace ids, filters) to other sites
-  { key: "referrer-policy", value: "same-origin" },
-];
-
-// Answers that carry telemetry or credentials (POST /api/v1/keys returns a key's secret, /api/oauth/token an
-// access token) are not kept by browsers or shared caches.
-const noStore = [{ key: "cache-control", value: "no-store" }];
+// Headers on every answer (lib/http/answer-headers.ts): the dashboard's pages get their Content-Security-Policy from
+// proxy.ts instead; the rest renders nothing, so it allows nothing.
+const asList = (headers: Record<string, string>) => Object.entries(headers).map(([key, value]) => ({ key, value }));
+const everyAnswer = asList(EVERY_ANSWER);
+const noStore = asList(NO_STORE);
 
 // `next start` speaks plain HTTP: HTTPS reaches it through a TLS-terminating proxy, which says so in
 // X-Forwarded-Proto (the first value is the client's; Next reads the same header to know a request came over HTTPS).

@@ -1,9 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKey, freePort, startServerOn, STORES, type RunningServer, type Store } from "./server";
+import { startPrometheus, type TestPrometheus } from "./prometheus";
+import { createKey, startServerOn, STORES, type RunningServer, type Store } from "./server";
 
 // GET /metrics scraped by a real Prometheus, every second, from a server on each store, while two
 // tasks fail and one of them is retried and completes, and the failure reports are sent again:
@@ -11,9 +8,7 @@ import { createKey, freePort, startServerOn, STORES, type RunningServer, type St
 // (a fall would read as a counter reset, and rate() would count the whole total again).
 
 const servers = {} as Record<Store, { server: RunningServer; ingest: string; read: string }>;
-let prometheus: ChildProcess | undefined;
-let prometheusUrl: string;
-let dir: string;
+let prometheus: TestPrometheus | undefined;
 
 beforeAll(async () => {
   await Promise.all(
@@ -23,11 +18,7 @@ beforeAll(async () => {
       servers[store] = { server, ingest, read };
     }),
   );
-  const port = await freePort();
-  prometheusUrl = `http://127.0.0.1:${port}`;
-  dir = mkdtempSync(path.join(tmpdir(), "tracedeck-prometheus-"));
-  writeFileSync(
-    path.join(dir, "prometheus.yml"),
+  prometheus = await startPrometheus(
     [
       "global:",
       "  scrape_interval: 1s",
@@ -42,26 +33,16 @@ beforeAll(async () => {
       "",
     ].join("\n"),
   );
-  prometheus = spawn(
-    "prometheus",
-    [
-      `--config.file=${path.join(dir, "prometheus.yml")}`,
-      `--storage.tsdb.path=${path.join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { stdio: "ignore" },
-  );
 }, 120_000);
 
 afterAll(async () => {
-  prometheus?.kill();
+  prometheus?.stop();
   await Promise.all(STORES.map((store) => servers[store]?.server.stop()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The value of a PromQL expression now, per job; an empty object until Prometheus answers. */
 async function query(expression: string): Promise<Record<string, number>> {
-  const answer = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expression)}`)
+  const answer = await fetch(`${prometheus!.url}/api/v1/query?query=${encodeURIComponent(expression)}`)
     .then((r) => r.json() as Promise<{ data?: { result?: { metric: { job?: string }; value: [number, string] }[] } }>)
     .catch(() => undefined);
   return Object.fromEntries((answer?.data?.result ?? []).map((r) => [r.metric.job ?? "", Number(r.value[1])]));

@@ -1,9 +1,7 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKey, dashboardCookie, freePort, startServer, type RunningServer } from "./server";
+import { startPrometheus, type TestPrometheus } from "./prometheus";
+import { createKey, dashboardCookie, startServer, type RunningServer } from "./server";
 
 // GET /metrics: the project's pipeline telemetry in the Prometheus text format, checked by
 // promtool and scraped by a real Prometheus, with a key and, once an admin made the project
@@ -13,7 +11,7 @@ let server: RunningServer;
 let readKey: string;
 let adminKey: string;
 let adminCookie: string;
-let prometheus: ChildProcess | undefined;
+let prometheus: TestPrometheus | undefined;
 
 beforeAll(async () => {
   server = await startServer({});
@@ -64,7 +62,7 @@ beforeAll(async () => {
   ]);
 }, 120_000);
 afterAll(async () => {
-  prometheus?.kill();
+  prometheus?.stop();
   await server?.stop();
 });
 
@@ -190,11 +188,8 @@ describe("GET /metrics", () => {
 
   it("is scraped by a real Prometheus, with a key and, from a public project, without one", async () => {
     await setPublicMetrics("default", true);
-    const port = await freePort();
-    const dir = mkdtempSync(path.join(tmpdir(), "tracedeck-prometheus-"));
     const target = new URL(server.url);
-    writeFileSync(
-      path.join(dir, "prometheus.yml"),
+    const scraper = await startPrometheus(
       [
         "global:",
         "  scrape_interval: 1s",
@@ -212,18 +207,10 @@ describe("GET /metrics", () => {
         "",
       ].join("\n"),
     );
-    prometheus = spawn(
-      "prometheus",
-      [
-        `--config.file=${path.join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${path.join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: "ignore" },
-    );
+    prometheus = scraper;
     const retries = async (job: string) => {
       const answer = await fetch(
-        `http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(`event_retries_total{job="${job}",event_name="resize"}`)}`,
+        `${scraper.url}/api/v1/query?query=${encodeURIComponent(`event_retries_total{job="${job}",event_name="resize"}`)}`,
       )
         .then((r) => r.json() as Promise<{ data?: { result?: { value: [number, string] }[] } }>)
         .catch(() => undefined);
@@ -236,7 +223,7 @@ describe("GET /metrics", () => {
       values = [await retries("tracedeck"), await retries("tracedeck-public")];
     }
     expect(values).toEqual(["3", "3"]);
-    const health = (await (await fetch(`http://127.0.0.1:${port}/api/v1/targets`)).json()) as {
+    const health = (await (await fetch(`${scraper.url}/api/v1/targets`)).json()) as {
       data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] };
     };
     expect(

@@ -1,12 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKey, freePort, startServer, type RunningServer } from "./server";
+import { startPrometheus, type TestPrometheus } from "./prometheus";
+import { createKey, startServer, type RunningServer } from "./server";
 
 // Server-side publishers in the production server: a real Prometheus receives Tracedeck's remote
 // writes (behind basic auth, as Grafana Cloud is; from a grafana_cloud and a prometheus publisher), a webhook declared in TRACEDECK_PUBLISHERS is
@@ -19,7 +16,7 @@ const API_KEY_BCRYPT = "$2b$04$5f.f9HzKNfOaJFlmGO2pmOQeoj3oVCCAPF3NSrpHEJZ7Ax9y2
 const basic = `Basic ${Buffer.from(`${INSTANCE_ID}:${API_KEY}`).toString("base64")}`;
 
 let server: RunningServer;
-let prometheus: ChildProcess;
+let prometheus: TestPrometheus | undefined;
 let prometheusUrl: string;
 let hook: Server;
 let hookUp = false;
@@ -54,22 +51,11 @@ beforeAll(async () => {
   await once(hook, "listening");
   const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
 
-  const port = await freePort();
-  prometheusUrl = `http://127.0.0.1:${port}`;
-  const dir = mkdtempSync(path.join(tmpdir(), "tracedeck-remote-write-"));
-  writeFileSync(path.join(dir, "prometheus.yml"), "global:\n  scrape_interval: 1m\n");
-  writeFileSync(path.join(dir, "web.yml"), `basic_auth_users:\n  "${INSTANCE_ID}": "${API_KEY_BCRYPT}"\n`);
-  prometheus = spawn(
-    "prometheus",
-    [
-      `--config.file=${path.join(dir, "prometheus.yml")}`,
-      `--web.config.file=${path.join(dir, "web.yml")}`,
-      `--storage.tsdb.path=${path.join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--web.enable-remote-write-receiver",
-    ],
-    { stdio: "ignore" },
-  );
+  prometheus = await startPrometheus("global:\n  scrape_interval: 1m\n", {
+    webConfig: `basic_auth_users:\n  "${INSTANCE_ID}": "${API_KEY_BCRYPT}"\n`,
+    flags: ["--web.enable-remote-write-receiver"],
+  });
+  prometheusUrl = prometheus.url;
 
   server = await startServer({
     env: {
@@ -97,7 +83,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  prometheus?.kill();
+  prometheus?.stop();
   await server?.stop();
   await new Promise((resolve) => (hook ? hook.close(resolve) : resolve(undefined)));
 });

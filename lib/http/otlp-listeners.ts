@@ -7,6 +7,7 @@ import { PEER_HEADER } from "@/lib/auth/peer";
 import { config } from "@/lib/config";
 import { repeat } from "@/lib/storage/repeat";
 import type { Signal } from "@/lib/shared/otlp-proto";
+import { EVERY_ANSWER, NO_STORE } from "./answer-headers";
 import { otlpRoute } from "./otlp";
 import { startGrpcReceiver, type GrpcReceiver } from "./otlp-grpc";
 
@@ -25,12 +26,7 @@ const HANDLERS: Record<Signal, (request: Request) => Promise<Response>> = {
   logs: otlpRoute("logs"),
 };
 /** what next.config.ts puts on every /v1/* answer of the main port */
-const ANSWER_HEADERS = {
-  "content-security-policy": "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "same-origin",
-  "cache-control": "no-store",
-};
+const ANSWER_HEADERS = { ...EVERY_ANSWER, ...NO_STORE };
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { ...ANSWER_HEADERS, "content-type": "application/json", ...headers });

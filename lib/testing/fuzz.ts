@@ -67,3 +67,17 @@ export function generator(seed: number): (n: number) => number {
   const next = mulberry32(seed);
   return (n) => Math.floor(next() * n);
 }
+
+/** A message with a few bytes changed, cut short, or with noise added somewhere: which of the three, and the bytes. */
+export function mutateBytes(bytes: Uint8Array, random: (n: number) => number): { how: string; body: Buffer } {
+  const mutated = Buffer.from(bytes);
+  const how = random(3);
+  if (how === 0) {
+    for (let n = 1 + random(4); n > 0; n--) mutated[random(mutated.length)] = random(256);
+    return { how: "changed", body: mutated };
+  }
+  if (how === 1) return { how: "cut", body: mutated.subarray(0, random(mutated.length)) };
+  const at = random(mutated.length);
+  const noise = Buffer.from(Array.from({ length: 1 + random(16) }, () => random(256)));
+  return { how: "added", body: Buffer.concat([mutated.subarray(0, at), noise, mutated.subarray(at)]) };
+}
