@@ -4,8 +4,7 @@
 // The dashboard's pages get their Content-Security-Policy from proxy.ts, which replaces this one with a policy
 // carrying a fresh script nonce; everything else keeps this one: it renders nothing, so it allows nothing. Header
 // names are lower-case so that proxy.ts's header replaces this one rather than joining it.
-const API_CONTENT_SECURITY_POLICY =
-  "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const API_CONTENT_SECURITY_POLICY = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export const EVERY_ANSWER: Record<string, string> = {
   "content-security-policy": API_CONTENT_SECURITY_POLICY,
