@@ -1,6 +1,7 @@
 import "server-only";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { sql, type SQL } from "drizzle-orm";
@@ -10,7 +11,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
-import { SQLSTATE } from "./errors";
+import { isDatabaseUnavailable, SQLSTATE, sqlState } from "./errors";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -28,6 +29,69 @@ export interface Database {
    * pool (whose connections may all be waiting on a server that went silent); rejects if not.
    */
   probe?(timeoutMs: number): Promise<void>;
+  /**
+   * Postgres only: runs `fn` in a transaction where, besides statements, rows can be streamed in with COPY (the
+   * ingest writer's fast path).
+   */
+  copyTransaction?<T>(fn: (tx: Db, copy: CopyIn) => Promise<T>): Promise<T>;
+}
+
+/**
+ * Streams `chunks` (rows in COPY's text format) to `statement` (`copy … from stdin`) in a savepoint: "refused", with
+ * nothing copied, when the server rejects the COPY (a row's key is taken, a row does not fit), and the caller then
+ * inserts the rows another way, which says why if it fails too; errors of the connection throw.
+ */
+export type CopyIn = (
+  statement: string,
+  chunks: Iterable<string> | AsyncIterable<string>,
+) => Promise<"copied" | "refused">;
+
+/**
+ * Sockets with Nagle's algorithm off, as node-postgres makes them: a COPY ends with a message of a few bytes sent
+ * after its rows, which Nagle holds until the server acknowledges the rows (40 ms of delayed ACK on Linux). Given a
+ * socket function, postgres.js leaves connecting to it: each socket connects to the next of the URL's hosts (or its
+ * Unix socket), and postgres.js's connect_timeout still applies, as it counts to the server's first ReadyForQuery.
+ */
+function noDelaySockets(): (options: { host: string[]; port: number[]; path?: string | false }) => net.Socket {
+  let next = 0;
+  return ({ host, port, path }) => {
+    const socket = new net.Socket();
+    socket.setNoDelay(true);
+    const i = next++ % host.length;
+    if (path) socket.connect(path);
+    else socket.connect(port[i]!, host[i]!);
+    return socket;
+  };
+}
+
+/**
+ * postgres.js 3.4 never finishes the stream of a COPY the server rejects once all is sent, and drops the server's
+ * error (porsager/postgres#1173): the COPY's outcome is read from a statement queued behind it on the connection,
+ * which fails when the COPY did (the transaction is then aborted).
+ */
+async function copyIn(
+  savepoint: postgres.TransactionSql,
+  statement: string,
+  chunks: Iterable<string> | AsyncIterable<string>,
+): Promise<void> {
+  const stream = await savepoint.unsafe(statement).writable();
+  let failure: unknown;
+  const failed = new Promise<never>((_, reject) =>
+    stream.on("error", (error) => {
+      failure ??= error;
+      reject(error);
+    }),
+  );
+  failed.catch(() => {});
+  for await (const chunk of chunks) {
+    // each chunk is on the socket before the next is made, so a large batch is never all in memory as COPY text
+    await Promise.race([new Promise((resolve) => stream.write(chunk, resolve)), failed]);
+    if (failure) throw failure;
+  }
+  if (failure) throw failure;
+  // with every write done, end() sends CopyDone at once, before the statement below
+  stream.end();
+  await savepoint`select 1`;
 }
 
 export type DatabaseOptions =
@@ -60,6 +124,8 @@ export function openDatabase(options: DatabaseOptions): Database {
     const client = postgres(options.url, {
       max: options.poolSize ?? 10,
       connect_timeout: 5,
+      // not in postgres.js's types, though documented and supported
+      ...{ socket: noDelaySockets() },
       onnotice: () => {},
       // bigint columns come back as JS bigint, exactly
       types: { bigint: postgres.BigInt },
@@ -85,6 +151,28 @@ export function openDatabase(options: DatabaseOptions): Database {
         }
       },
       close: () => client.end({ timeout: 5 }),
+      copyTransaction: (fn) =>
+        client.begin(async (transaction) => {
+          // Drizzle reads the pool's options off the client it wraps (a transaction's client shares them, unnamed)
+          const tx = drizzlePostgres(
+            Object.assign(transaction, { options: client.options }) as unknown as postgres.Sql,
+            {
+              schema,
+              casing: "snake_case",
+              logger: logger(options),
+            },
+          );
+          return fn(tx, async (statement, chunks) => {
+            try {
+              await transaction.savepoint((savepoint) => copyIn(savepoint, statement, chunks));
+              return "copied";
+            } catch (error) {
+              // refused by the server (the savepoint is rolled back); anything else is the connection's
+              if (sqlState(error) === undefined || isDatabaseUnavailable(error)) throw error;
+              return "refused";
+            }
+          });
+        }) as Promise<Awaited<ReturnType<typeof fn>>>,
       probe: async (timeoutMs) => {
         const probe = postgres(options.url, {
           max: 1,

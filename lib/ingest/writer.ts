@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { getTableColumns, getTableName, sql, type Column, type SQL } from "drizzle-orm";
 import { toSnakeCase } from "drizzle-orm/casing";
 import type { PgTable } from "drizzle-orm/pg-core";
-import type { Database, Db } from "@/db";
+import type { CopyIn, Database, Db } from "@/db";
 import { dayOfNanos, PartitionCache, type Day, type PartitionedTable } from "@/db/partitions";
 import { events, logs, metricPoints, metricSeries, networkOps, pipelineEvents, spans, traces } from "@/db/schema";
 import { config } from "@/lib/config";
@@ -20,6 +20,7 @@ import {
   type NetworkAdded,
   type PipelineAdded,
 } from "./counters";
+import { copyText } from "./copy";
 import { withinStorage, type NotStored } from "./window";
 
 // The ingest writer. Concurrent requests hand it their records; while one transaction commits,
@@ -124,6 +125,8 @@ function recordset<Row>(rows: Row[], ...tables: Columns<unknown>[]): SQL {
 
 const spanColumns = insertColumns(spans);
 const traceColumns = insertColumns(traces);
+/** what spans add to a trace's row: all of it but the partition, which the row keeps */
+const summaryColumns = insertColumns(traces, ["day"]);
 const eventColumns = insertColumns(events, ["id"]);
 const logColumns = insertColumns(logs, ["id"]);
 const seriesColumns = insertColumns(metricSeries);
@@ -189,7 +192,87 @@ export function seriesHash(
 /** the model's dropped counts name the keys that the schema's record leaves open */
 type SpanRow = Omit<RowOf<typeof spanColumns>, "dropped"> & { dropped: DroppedCounts | null };
 
-async function writeSpans(tx: Tx, group: Pending[]): Promise<void> {
+/** What a trace's new spans add to its summary, named as the columns of traces. */
+type SummaryRow = Omit<RowOf<typeof summaryColumns>, "services"> & { services: string[] };
+
+/** The summaries of spans that are all new to the store, one per trace. */
+function summaries(rows: SpanRow[]): SummaryRow[] {
+  const byTrace = new Map<string, { summary: SummaryRow; start: bigint; end: bigint; rootStart: bigint | null }>();
+  for (const s of rows) {
+    const key = `${s.project_id}/${s.trace_id}`;
+    const start = BigInt(s.start_time_unix_nano);
+    const end = BigInt(s.end_time_unix_nano);
+    let t = byTrace.get(key);
+    if (!t) {
+      const summary: SummaryRow = {
+        project_id: s.project_id,
+        trace_id: s.trace_id,
+        start_time_unix_nano: s.start_time_unix_nano,
+        end_time_unix_nano: s.end_time_unix_nano,
+        span_count: 0,
+        error_count: 0,
+        root_service_name: null,
+        root_name: null,
+        services: [],
+      };
+      byTrace.set(key, (t = { summary, start, end, rootStart: null }));
+    }
+    const { summary } = t;
+    summary.span_count += 1;
+    if (s.status_code === "error") summary.error_count += 1;
+    if (start < t.start) ((t.start = start), (summary.start_time_unix_nano = s.start_time_unix_nano));
+    if (end > t.end) ((t.end = end), (summary.end_time_unix_nano = s.end_time_unix_nano));
+    if (s.parent_span_id === null && (t.rootStart === null || start < t.rootStart)) {
+      t.rootStart = start;
+      summary.root_service_name = s.service_name;
+      summary.root_name = s.name;
+    }
+    if (!summary.services.includes(s.service_name)) summary.services.push(s.service_name);
+  }
+  return [...byTrace.values()].map((t) => t.summary);
+}
+
+/**
+ * Adds summaries (a query named as the columns of traces, one row per trace, services in any order) to the traces'
+ * rows; `before`: common table expressions the summary query reads.
+ */
+function upsertSummaries(summary: SQL, before?: SQL): SQL {
+  return sql`
+    with ${before ? sql`${before},` : sql``}
+    summary as (${summary}),
+    placed as (
+      -- the summary lives in the partition of its first span's day; a trace that crosses midnight
+      -- widens the row it already has on the neighbouring day
+      select s.*, coalesce(
+        (select t.day from traces t
+          where t.project_id = s.project_id and t.trace_id = s.trace_id
+            and t.day between s.first_day - 1 and s.first_day + 1
+          order by t.day limit 1),
+        s.first_day) as day
+      from (select *, ${DAY_OF_NANOS("start_time_unix_nano")} as first_day from summary) s
+    )
+    insert into traces as t (${columnList(traceColumns)})
+    select ${columnList(traceColumns, { replace: { services: sql`array(select distinct s from unnest(services) as s order by s)` } })}
+    from placed
+    order by project_id, trace_id
+    on conflict (project_id, trace_id, day) do update set
+      start_time_unix_nano = least(t.start_time_unix_nano, excluded.start_time_unix_nano),
+      end_time_unix_nano = greatest(t.end_time_unix_nano, excluded.end_time_unix_nano),
+      span_count = t.span_count + excluded.span_count,
+      error_count = t.error_count + excluded.error_count,
+      root_service_name = case when excluded.root_name is not null
+        and (t.root_name is null or excluded.start_time_unix_nano < t.start_time_unix_nano)
+        then excluded.root_service_name else t.root_service_name end,
+      root_name = case when excluded.root_name is not null
+        and (t.root_name is null or excluded.start_time_unix_nano < t.start_time_unix_nano)
+        then excluded.root_name else t.root_name end,
+      services = array(select distinct s from unnest(t.services || excluded.services) as s order by s)
+  `;
+}
+
+const copySpans = `copy spans (${spanColumns.columns.map(({ name }) => `"${name}"`).join(", ")}) from stdin`;
+
+async function writeSpans(tx: Tx, group: Pending[], copy?: CopyIn): Promise<void> {
   const rows: SpanRow[] = group.flatMap(({ projectId, batch }) =>
     (batch.spans ?? []).map((s) => ({
       project_id: projectId,
@@ -214,21 +297,16 @@ async function writeSpans(tx: Tx, group: Pending[]): Promise<void> {
     })),
   );
   if (rows.length === 0) return;
+  // Postgres: COPY the spans in, which fails whole (and changes nothing) when one of them is stored already; then
+  // every span is new, and the summaries are those of the rows themselves.
+  if (copy && (await copy(copySpans, copyText(rows, spanColumns.columns))) === "copied") {
+    await tx.execute(upsertSummaries(sql`select * from ${recordset(summaries(rows), summaryColumns)}`));
+    return;
+  }
   // Only spans new to the store count toward their trace's summary, so a retried batch changes nothing.
-  await tx.execute(sql`
-    with input as (
-      select * from ${recordset(rows, spanColumns)}
-    ),
-    inserted as (
-      insert into spans (${columnList(spanColumns)})
-      select ${columnList(spanColumns)}
-      from input
-      on conflict do nothing
-      returning project_id, trace_id, parent_span_id, name, service_name, status_code,
-        start_time_unix_nano, end_time_unix_nano
-    ),
-    summary as (
-      -- named as the columns of traces
+  await tx.execute(
+    upsertSummaries(
+      sql`
       select project_id, trace_id,
         min(start_time_unix_nano) as start_time_unix_nano,
         max(end_time_unix_nano) as end_time_unix_nano,
@@ -236,38 +314,20 @@ async function writeSpans(tx: Tx, group: Pending[]): Promise<void> {
         (count(*) filter (where status_code = 'error'))::int as error_count,
         (array_agg(service_name order by start_time_unix_nano) filter (where parent_span_id is null))[1] as root_service_name,
         (array_agg(name order by start_time_unix_nano) filter (where parent_span_id is null))[1] as root_name,
-        array_agg(distinct service_name order by service_name) as services
+        array_agg(distinct service_name) as services
       from inserted
-      group by project_id, trace_id
+      group by project_id, trace_id`,
+      sql`
+      inserted as (
+        insert into spans (${columnList(spanColumns)})
+        select ${columnList(spanColumns)}
+        from ${recordset(rows, spanColumns)}
+        on conflict do nothing
+        returning project_id, trace_id, parent_span_id, name, service_name, status_code,
+          start_time_unix_nano, end_time_unix_nano
+      )`,
     ),
-    placed as (
-      -- the summary lives in the partition of its first span's day; a trace that crosses midnight
-      -- widens the row it already has on the neighbouring day
-      select s.*, coalesce(
-        (select t.day from traces t
-          where t.project_id = s.project_id and t.trace_id = s.trace_id
-            and t.day between s.first_day - 1 and s.first_day + 1
-          order by t.day limit 1),
-        s.first_day) as day
-      from (select *, ${DAY_OF_NANOS("start_time_unix_nano")} as first_day from summary) s
-    )
-    insert into traces as t (${columnList(traceColumns)})
-    select ${columnList(traceColumns)}
-    from placed
-    order by project_id, trace_id
-    on conflict (project_id, trace_id, day) do update set
-      start_time_unix_nano = least(t.start_time_unix_nano, excluded.start_time_unix_nano),
-      end_time_unix_nano = greatest(t.end_time_unix_nano, excluded.end_time_unix_nano),
-      span_count = t.span_count + excluded.span_count,
-      error_count = t.error_count + excluded.error_count,
-      root_service_name = case when excluded.root_name is not null
-        and (t.root_name is null or excluded.start_time_unix_nano < t.start_time_unix_nano)
-        then excluded.root_service_name else t.root_service_name end,
-      root_name = case when excluded.root_name is not null
-        and (t.root_name is null or excluded.start_time_unix_nano < t.start_time_unix_nano)
-        then excluded.root_name else t.root_name end,
-      services = array(select distinct s from unnest(t.services || excluded.services) as s order by s)
-  `);
+  );
 }
 
 async function writeEvents(tx: Tx, group: Pending[]): Promise<void> {
@@ -544,6 +604,7 @@ export class IngestWriter {
     return this.queuedRows;
   }
 
+  private readonly database: Database;
   private readonly db: Db;
   private readonly concurrency: number;
   private readonly maxQueuedRows: number;
@@ -552,6 +613,7 @@ export class IngestWriter {
   private readonly partitions: PartitionCache;
 
   constructor(database: Database, options: WriterOptions = {}) {
+    this.database = database;
     this.db = database.db;
     this.concurrency = options.concurrency ?? 1;
     this.maxQueuedRows = options.maxQueuedRows ?? MAX_QUEUED_ROWS;
@@ -652,8 +714,8 @@ export class IngestWriter {
   private async commit(group: Pending[], attempt = 1): Promise<void> {
     try {
       await this.ensurePartitions(group);
-      await this.db.transaction(async (tx) => {
-        await writeSpans(tx, group);
+      const write = async (tx: Db, copy?: CopyIn) => {
+        await writeSpans(tx, group, copy);
         await writeEvents(tx, group);
         await writeLogs(tx, group);
         await writeMetrics(tx, group);
@@ -661,7 +723,8 @@ export class IngestWriter {
         await writeNetworkOps(tx, group);
         // last: concurrent transactions marking the same minute wait here only for each other's commit
         await markMinutes(tx, rollupMarks(group));
-      });
+      };
+      await (this.database.copyTransaction?.(write) ?? this.db.transaction((tx) => write(tx)));
     } catch (error) {
       // concurrent transactions touching the same traces or tasks: take turns and try again
       if ((isDeadlock(error) || isSerializationFailure(error)) && attempt < DEADLOCK_RETRIES)
