@@ -220,8 +220,14 @@ function summaries(rows: SpanRow[]): SummaryRow[] {
     const { summary } = t;
     summary.span_count += 1;
     if (s.status_code === "error") summary.error_count += 1;
-    if (start < t.start) ((t.start = start), (summary.start_time_unix_nano = s.start_time_unix_nano));
-    if (end > t.end) ((t.end = end), (summary.end_time_unix_nano = s.end_time_unix_nano));
+    if (start < t.start) {
+      t.start = start;
+      summary.start_time_unix_nano = s.start_time_unix_nano;
+    }
+    if (end > t.end) {
+      t.end = end;
+      summary.end_time_unix_nano = s.end_time_unix_nano;
+    }
     if (s.parent_span_id === null && (t.rootStart === null || start < t.rootStart)) {
       t.rootStart = start;
       summary.root_service_name = s.service_name;
