@@ -175,7 +175,7 @@ const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f])/i;
 
 /** a NUL or a surrogate (paired or not): only such strings can need a change, and most strings hold neither */
 const MAYBE_UNSTORABLE = /[\0\uD800-\uDFFF]/;
-const storableText = (text: string) =>
+export const storableText = (text: string) =>
   MAYBE_UNSTORABLE.test(text) ? text.toWellFormed().replaceAll("\0", "\uFFFD") : text;
 
 /**

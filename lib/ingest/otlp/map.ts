@@ -36,7 +36,7 @@ export interface Mapped {
   reasons: string[];
 }
 
-class Rejections {
+export class Rejections {
   count = 0;
   reasons: string[] = [];
   add(reason: string, count = 1): void {
@@ -45,9 +45,9 @@ class Rejections {
   }
 }
 
-const NANOS_IN_FUTURE_LIMIT = 9_223_372_036_854_775_807n;
+export const NANOS_IN_FUTURE_LIMIT = 9_223_372_036_854_775_807n;
 
-function dropped(counts: DroppedCounts): DroppedCounts | null {
+export function dropped(counts: DroppedCounts): DroppedCounts | null {
   const present = Object.entries(counts).filter(([, v]) => typeof v === "number" && v > 0);
   return present.length ? Object.fromEntries(present) : null;
 }

@@ -8,6 +8,7 @@ import { writeBatch } from "../outage";
 import { rowCount } from "../writer";
 import { mapLogs, mapMetrics, mapTraces, type Mapped } from "./map";
 import { decodeRequest, type Signal } from "@/lib/shared/otlp-proto";
+import { decodeTraces } from "./traces-proto";
 import { isObject, MalformedOtlp } from "./values";
 
 export type OtlpFormat = "protobuf" | "json";
@@ -50,6 +51,23 @@ function map(signal: Signal, request: Record<string, unknown>, format: OtlpForma
   }
 }
 
+/** Decodes and maps a request; OTLP/protobuf traces, the bulk of ingest, are read straight into span records. */
+function decode(signal: Signal, bytes: Buffer, format: OtlpFormat, now: bigint): Mapped {
+  if (format === "protobuf" && signal === "traces") {
+    try {
+      return decodeTraces(bytes);
+    } catch (error) {
+      if (error instanceof MalformedOtlp)
+        throw new ApiError("invalid_body", `malformed OTLP ${signal} request: ${error.message}`);
+      throw new ApiError(
+        "invalid_body",
+        `the body is not a valid OTLP ${signal} protobuf message: ${(error as Error).message}`,
+      );
+    }
+  }
+  return map(signal, parse(signal, bytes, format), format, now);
+}
+
 /** Decodes one OTLP/HTTP export request, stores what it can, and says what it rejected. */
 export async function receiveOtlp({
   ctx,
@@ -59,8 +77,7 @@ export async function receiveOtlp({
   input: { signal: Signal; bytes: Buffer; format: OtlpFormat };
 }): Promise<{ rejected: number; errorMessage: string }> {
   const startedAt = performance.now();
-  const request = parse(input.signal, input.bytes, input.format);
-  const mapped = map(input.signal, request, input.format, dateToNanos(ctx.now()));
+  const mapped = decode(input.signal, input.bytes, input.format, dateToNanos(ctx.now()));
   const { notStored } = await writeBatch(ctx.database, ctx.projectId, mapped.batch);
   const rejected = mapped.rejected + notStored.length;
   const reasons = [...mapped.reasons, ...notStoredReasons(notStored)];
