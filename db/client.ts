@@ -37,14 +37,23 @@ export interface Database {
 }
 
 /**
- * Streams `chunks` (rows in COPY's text format) to `statement` (`copy … from stdin`) in a savepoint: "refused", with
- * nothing copied, when the server rejects the COPY (a row's key is taken, a row does not fit), and the caller then
- * inserts the rows another way, which says why if it fails too; errors of the connection throw.
+ * Streams `chunks` (rows in COPY's text format) to `statement` (`copy … from stdin`). When the server rejects the
+ * COPY (a row's key is taken, a row does not fit), it throws CopyRefused and the transaction is rolled back: the
+ * caller then writes the rows another way, which says why if it fails too. (No savepoint: a subtransaction costs
+ * every transaction, and refusals are rare.) Errors of the connection throw as they are.
  */
-export type CopyIn = (
-  statement: string,
-  chunks: Iterable<string> | AsyncIterable<string>,
-) => Promise<"copied" | "refused">;
+export type CopyIn = (statement: string, chunks: Iterable<string> | AsyncIterable<string>) => Promise<void>;
+
+/** The server refused a COPY (see CopyIn); `cause`: what it said, when postgres.js passed it on. */
+export class CopyRefused extends Error {
+  override readonly name = "CopyRefused";
+  constructor(cause: unknown) {
+    super(`the server refused the COPY: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** By name: the server's bundles may each hold a copy of this module, and of the class. */
+export const isCopyRefused = (error: unknown) => error instanceof Error && error.name === "CopyRefused";
 
 /**
  * Sockets with Nagle's algorithm off, as node-postgres makes them: a COPY ends with a message of a few bytes sent
@@ -70,11 +79,11 @@ function noDelaySockets(): (options: { host: string[]; port: number[]; path?: st
  * which fails when the COPY did (the transaction is then aborted).
  */
 async function copyIn(
-  savepoint: postgres.TransactionSql,
+  transaction: postgres.TransactionSql,
   statement: string,
   chunks: Iterable<string> | AsyncIterable<string>,
 ): Promise<void> {
-  const stream = await savepoint.unsafe(statement).writable();
+  const stream = await transaction.unsafe(statement).writable();
   let failure: unknown;
   const failed = new Promise<never>((_, reject) =>
     stream.on("error", (error) => {
@@ -91,7 +100,7 @@ async function copyIn(
   if (failure) throw failure;
   // with every write done, end() sends CopyDone at once, before the statement below
   stream.end();
-  await savepoint`select 1`;
+  await transaction`select 1`;
 }
 
 export type DatabaseOptions =
@@ -164,12 +173,11 @@ export function openDatabase(options: DatabaseOptions): Database {
           );
           return fn(tx, async (statement, chunks) => {
             try {
-              await transaction.savepoint((savepoint) => copyIn(savepoint, statement, chunks));
-              return "copied";
+              await copyIn(transaction, statement, chunks);
             } catch (error) {
-              // refused by the server (the savepoint is rolled back); anything else is the connection's
+              // refused by the server; anything else is the connection's
               if (sqlState(error) === undefined || isDatabaseUnavailable(error)) throw error;
-              return "refused";
+              throw new CopyRefused(error);
             }
           });
         }) as Promise<Awaited<ReturnType<typeof fn>>>,

@@ -24,7 +24,7 @@ import {
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { decodeResponse, decodeStatus } from "@/lib/shared/otlp-proto";
+import { decodeResponse, decodeStatus, encodeRequest } from "@/lib/shared/otlp-proto";
 import { createKey, freePort, startServer, type RunningServer } from "./server";
 
 // The official OpenTelemetry JS SDK and its OTLP exporters (gRPC, protobuf and JSON) against the real
@@ -340,6 +340,41 @@ describe.each([
     expect(await response.json()).toEqual({});
     const [row] = await sql`select attributes from spans where span_id = ${spanId(1)}`;
     expect(row!.attributes).toEqual({ big: { "@int": "9007199254740993" }, whole: { "@double": 2 }, kv: { k: true } });
+  });
+
+  it("stores a protobuf batch sent again once, its trace's summary counted once, and the new span beside it", async () => {
+    const traceId = `${id}${id}`.padEnd(32, "7");
+    const resentId = (n: number) => `${id}${n}`.padEnd(16, "c");
+    const protoSpan = (n: number, parent?: number) => ({
+      traceId: Buffer.from(traceId, "hex"),
+      spanId: Buffer.from(resentId(n), "hex"),
+      ...(parent === undefined ? {} : { parentSpanId: Buffer.from(resentId(parent), "hex") }),
+      name: parent === undefined ? "root" : `child ${n}`,
+      startTimeUnixNano: String(1763787600000000000n + BigInt(n)),
+      endTimeUnixNano: String(1763787601000000000n - BigInt(n)),
+      status: { code: n === 2 ? 2 : 1 },
+    });
+    const body = (spans: unknown[]) =>
+      encodeRequest("traces", {
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: "service.name", value: { stringValue: "resent" } }] },
+            scopeSpans: [{ spans }],
+          },
+        ],
+      });
+    const headers = { "content-type": "application/x-protobuf" };
+    const first = [protoSpan(0), protoSpan(1, 0), protoSpan(2, 0)];
+    for (const spans of [first, first, [...first, protoSpan(3, 0)]]) {
+      const response = await post("/v1/traces", Buffer.from(body(spans)), headers);
+      expect(response.status).toBe(200);
+      expect(decodeResponse("traces", new Uint8Array(await response.arrayBuffer()))).toEqual({});
+    }
+    const spans = await sql`select span_id from spans where trace_id = ${traceId} order by span_id`;
+    expect(spans.map((s) => s.span_id)).toEqual([0, 1, 2, 3].map(resentId));
+    const [summary] =
+      await sql`select span_count, error_count, root_name, services from traces where trace_id = ${traceId}`;
+    expect(summary).toEqual({ span_count: 4, error_count: 1, root_name: "root", services: ["resent"] });
   });
 
   it("reports rejected spans in partial_success and stores the rest", async () => {

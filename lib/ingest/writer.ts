@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { getTableColumns, getTableName, sql, type Column, type SQL } from "drizzle-orm";
 import { toSnakeCase } from "drizzle-orm/casing";
 import type { PgTable } from "drizzle-orm/pg-core";
-import type { CopyIn, Database, Db } from "@/db";
+import { isCopyRefused, type CopyIn, type Database, type Db } from "@/db";
 import { dayOfNanos, PartitionCache, type Day, type PartitionedTable } from "@/db/partitions";
 import { events, logs, metricPoints, metricSeries, networkOps, pipelineEvents, spans, traces } from "@/db/schema";
 import { config } from "@/lib/config";
@@ -303,9 +303,11 @@ async function writeSpans(tx: Tx, group: Pending[], copy?: CopyIn): Promise<void
     })),
   );
   if (rows.length === 0) return;
-  // Postgres: COPY the spans in, which fails whole (and changes nothing) when one of them is stored already; then
-  // every span is new, and the summaries are those of the rows themselves.
-  if (copy && (await copy(copySpans, copyText(rows, spanColumns.columns))) === "copied") {
+  // Postgres: COPY the spans in. It fails whole when one of them is stored already (a retried batch), and the
+  // writer then runs the transaction again without it; so when it succeeds, every span is new, and the summaries
+  // are those of the rows themselves.
+  if (copy) {
+    await copy(copySpans, copyText(rows, spanColumns.columns));
     await tx.execute(upsertSummaries(sql`select * from ${recordset(summaries(rows), summaryColumns)}`));
     return;
   }
@@ -717,7 +719,8 @@ export class IngestWriter {
     for (const [table, set] of days) await this.partitions.ensure(table, set);
   }
 
-  private async commit(group: Pending[], attempt = 1): Promise<void> {
+  /** `copy`: on Postgres, spans go in with COPY unless the server refused it for this group already. */
+  private async commit(group: Pending[], attempt = 1, copy = true): Promise<void> {
     try {
       await this.ensurePartitions(group);
       const write = async (tx: Db, copy?: CopyIn) => {
@@ -730,15 +733,17 @@ export class IngestWriter {
         // last: concurrent transactions marking the same minute wait here only for each other's commit
         await markMinutes(tx, rollupMarks(group));
       };
-      await (this.database.copyTransaction?.(write) ?? this.db.transaction((tx) => write(tx)));
+      await ((copy && this.database.copyTransaction?.(write)) || this.db.transaction((tx) => write(tx)));
     } catch (error) {
+      // the COPY was refused, and the transaction rolled back: a span is stored already, so insert, skipping it
+      if (isCopyRefused(error)) return this.commit(group, attempt, false);
       // concurrent transactions touching the same traces or tasks: take turns and try again
       if ((isDeadlock(error) || isSerializationFailure(error)) && attempt < DEADLOCK_RETRIES)
-        return this.commit(group, attempt + 1);
+        return this.commit(group, attempt + 1, copy);
       // another node's retention pass dropped a day this process thought it had: look again
       if (isMissingPartition(error) && attempt < DEADLOCK_RETRIES) {
         this.partitions.forget();
-        return this.commit(group, attempt + 1);
+        return this.commit(group, attempt + 1, copy);
       }
       throw error;
     }
