@@ -6,7 +6,17 @@ import { claimDataDir, type DataDirOwner } from "./lock";
 import { ReadReplica } from "./replica";
 import { ensureDefaultProject } from "./seed";
 
-export { cancelledWith, isCopyRefused, openDatabase, queryRows, ping, type CopyIn, type Database, type Db } from "./client";
+export {
+  cancelledWith,
+  isCopyRefused,
+  openDatabase,
+  queryRows,
+  ping,
+  type CopyIn,
+  type Database,
+  type Db,
+  type Statements,
+} from "./client";
 export { ReadReplica, type ReplicaState } from "./replica";
 
 interface AppDatabase {

@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { queryRows, type Db } from "@/db";
+import { queryRows, type Db, type Statements } from "@/db";
 import { HISTOGRAM_SIZE, histogramBucket } from "@/lib/storage/histogram";
 
 // The counters behind GET /metrics (pipeline_counters and network_counters, db/schema/pipeline.ts).
@@ -39,7 +39,7 @@ export type NetworkAdded = Added & {
  * Runs an upsert of pipeline_events and answers what its rows added: the attempts that ended, with
  * their durations (the task's, as its row holds it), and retries.
  */
-export const mergePipelineEvents = (tx: Db, upsert: SQL) =>
+export const mergePipelineEvents = (tx: Statements, upsert: SQL) =>
   queryRows<PipelineAdded>(
     tx,
     sql`with merged as (${upsert} returning project_id, event_name, status, duration_ms, added_outcome, added_retries)
@@ -51,7 +51,7 @@ export const mergePipelineEvents = (tx: Db, upsert: SQL) =>
   );
 
 /** Runs an upsert of network_ops and answers what its rows added: the operations that ended, their latencies, bytes. */
-export const mergeNetworkOps = (tx: Db, upsert: SQL) =>
+export const mergeNetworkOps = (tx: Statements, upsert: SQL) =>
   queryRows<NetworkAdded>(
     tx,
     sql`with merged as (${upsert}

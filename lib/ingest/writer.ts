@@ -454,7 +454,7 @@ const supersedes = sql.raw(
 const endsAnAttempt = sql`(${supersedes} and excluded.status <> 'pending' and excluded.end_time is not null
   and (excluded.status <> p.status or excluded.end_time is distinct from p.end_time))`;
 
-async function writePipelineEvents(tx: Db, group: Pending[]): Promise<void> {
+async function writePipelineEvents(tx: Tx, group: Pending[]): Promise<void> {
   const rows: RowOf<typeof pipelineEventColumns>[] = group.flatMap(({ projectId, batch }) =>
     (batch.pipelineEvents ?? []).map((e) => ({
       project_id: projectId,
@@ -516,7 +516,7 @@ async function writePipelineEvents(tx: Db, group: Pending[]): Promise<void> {
   await addPipelineCounts(tx, added);
 }
 
-async function writeNetworkOps(tx: Db, group: Pending[]): Promise<void> {
+async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
   const rows: RowOf<typeof networkOpColumns>[] = group.flatMap(({ projectId, batch }) =>
     (batch.networkOps ?? []).map((n) => ({
       project_id: projectId,
@@ -723,7 +723,7 @@ export class IngestWriter {
   private async commit(group: Pending[], attempt = 1, copy = true): Promise<void> {
     try {
       await this.ensurePartitions(group);
-      const write = async (tx: Db, copy?: CopyIn) => {
+      const write = async (tx: Tx, copy?: CopyIn) => {
         await writeSpans(tx, group, copy);
         await writeEvents(tx, group);
         await writeLogs(tx, group);

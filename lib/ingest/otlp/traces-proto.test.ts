@@ -46,7 +46,7 @@ function span(i: number, extra: Record<string, unknown> = {}): Record<string, un
     spanId: hex(5000 + i, 8),
     ...(i % 4 ? { parentSpanId: hex(5000 + i - (i % 4), 8) } : {}),
     name: `op ${i}`,
-    kind: (i % 6),
+    kind: i % 6,
     startTimeUnixNano: String(T + BigInt(i) * 1000n),
     endTimeUnixNano: String(T + BigInt(i) * 1000n + 500n),
     attributes: [
