@@ -256,9 +256,12 @@ test("events: tiles, failed events filtered by name and error, a threshold that 
   await expect(failed.locator(`tr[data-task-id="resize-failed-${run}"]`)).toContainText("disk full on /var/tmp");
   await expect(failed.locator(`tr[data-task-id="resize-failed-${run}"]`)).toContainText("4242");
 
-  await page.getByLabel("Error text").fill("econnrefused");
-  await page.getByRole("button", { name: "Apply" }).click();
-  await expect(page).toHaveURL(/error=econnrefused/);
+  // text typed while the form is still being replaced by its client-side render is lost: type it again
+  await expect(async () => {
+    await page.getByLabel("Error text").fill("econnrefused", { timeout: 2000 });
+    await page.getByRole("button", { name: "Apply" }).click({ timeout: 2000 });
+    await expect(page).toHaveURL(/error=econnrefused/, { timeout: 2000 });
+  }).toPass();
   await expect(failed.getByRole("row")).toHaveCount(2);
   await expect(failed).toContainText(`email-failed-${run}`);
   await page.getByLabel("Error text").fill("");
