@@ -6,7 +6,7 @@ import { readSpanKind, readStatusCode } from "@/lib/model/enums";
 import type { Attributes, SpanEventRecord, SpanRecord } from "@/lib/model/records";
 import { MAX_NAME_BYTES, truncateUtf8 } from "@/lib/model/text";
 import { dropped, NANOS_IN_FUTURE_LIMIT, Rejections, type Mapped } from "./map";
-import { MalformedOtlp, type Scope } from "./values";
+import { MalformedOtlp, setAttribute, type Scope } from "./values";
 
 // An OTLP/protobuf ExportTraceServiceRequest straight to span records, with protobufjs's Reader: what
 // mapTraces(decodeRequest(bytes)) gives (map.ts, from the OTLP/JSON shape), without the plain objects in between
@@ -107,14 +107,6 @@ function id(bytes: Uint8Array | undefined, length: 16 | 8): string | null | unde
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
 }
 
-/** Sets `key` of `out` as values.ts's keyValues does: an empty key names nothing; "__proto__" is defined, not assigned. */
-function setAttribute(out: Attributes, key: string | undefined, value: unknown): void {
-  if (key === undefined || key === "") return;
-  if (key === "__proto__")
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-  else out[key] = value;
-}
-
 const ARRAY = 5;
 const KVLIST = 6;
 
@@ -187,7 +179,9 @@ function keyValue(r: Reader, item: Slice, depth: number, q: number, out: Attribu
   }
   r.pos = pos;
   r.len = len;
-  setAttribute(out, key, value ? anyValue(r, value, depth, q + 1) : null);
+  const mapped = value ? anyValue(r, value, depth, q + 1) : null;
+  // as values.ts's keyValues: an empty key names nothing
+  if (key) setAttribute(out, key, mapped);
 }
 
 /** A message whose field 1 is a repeated KeyValue (KeyValueList, Resource), as attributes. */
@@ -349,73 +343,24 @@ function span(r: Reader, item: Slice, { resource, scope, spans, rejected }: Cont
     while (r.pos < r.len) {
       const tag = r.uint32();
       const wire = tag & 7;
-      switch (tag >>> 3) {
-        case 1:
-          if (wire !== DELIMITED) break;
-          traceIdBytes = r.bytes();
-          continue;
-        case 2:
-          if (wire !== DELIMITED) break;
-          spanIdBytes = r.bytes();
-          continue;
-        case 3:
-          if (wire !== DELIMITED) break;
-          traceState = text(r) || null;
-          continue;
-        case 4:
-          if (wire !== DELIMITED) break;
-          parentBytes = r.bytes();
-          continue;
-        case 5:
-          if (wire !== DELIMITED) break;
-          name = text(r);
-          continue;
-        case 6:
-          if (wire !== VARINT) break;
-          kind = r.int32();
-          continue;
-        case 7:
-          if (wire !== FIXED64) break;
-          start = fixed64(r);
-          continue;
-        case 8:
-          if (wire !== FIXED64) break;
-          finish = fixed64(r);
-          continue;
-        case 9:
-          if (wire !== DELIMITED) break;
-          attributes.push(slice(r));
-          continue;
-        case 10:
-          if (wire !== VARINT) break;
-          droppedAttributes = r.uint32();
-          continue;
-        case 11:
-          if (wire !== DELIMITED) break;
-          events.push(slice(r));
-          continue;
-        case 12:
-          if (wire !== VARINT) break;
-          droppedEvents = r.uint32();
-          continue;
-        case 13:
-          if (wire !== DELIMITED) break;
-          links.push(slice(r));
-          continue;
-        case 14:
-          if (wire !== VARINT) break;
-          droppedLinks = r.uint32();
-          continue;
-        case 15:
-          if (wire !== DELIMITED) break;
-          statusSlices.push(slice(r));
-          continue;
-        case 16:
-          if (wire !== FIXED32) break;
-          flags = r.fixed32();
-          continue;
-      }
-      skip(r, tag, q);
+      const field = tag >>> 3;
+      if (field === 1 && wire === DELIMITED) traceIdBytes = r.bytes();
+      else if (field === 2 && wire === DELIMITED) spanIdBytes = r.bytes();
+      else if (field === 3 && wire === DELIMITED) traceState = text(r) || null;
+      else if (field === 4 && wire === DELIMITED) parentBytes = r.bytes();
+      else if (field === 5 && wire === DELIMITED) name = text(r);
+      else if (field === 6 && wire === VARINT) kind = r.int32();
+      else if (field === 7 && wire === FIXED64) start = fixed64(r);
+      else if (field === 8 && wire === FIXED64) finish = fixed64(r);
+      else if (field === 9 && wire === DELIMITED) attributes.push(slice(r));
+      else if (field === 10 && wire === VARINT) droppedAttributes = r.uint32();
+      else if (field === 11 && wire === DELIMITED) events.push(slice(r));
+      else if (field === 12 && wire === VARINT) droppedEvents = r.uint32();
+      else if (field === 13 && wire === DELIMITED) links.push(slice(r));
+      else if (field === 14 && wire === VARINT) droppedLinks = r.uint32();
+      else if (field === 15 && wire === DELIMITED) statusSlices.push(slice(r));
+      else if (field === 16 && wire === FIXED32) flags = r.fixed32();
+      else skip(r, tag, q);
     }
   });
   const traceId = id(traceIdBytes, 16);

@@ -67,14 +67,19 @@ export function keyValues(value: unknown, depth = 0): Attributes {
     // an empty key (protobuf's default, absent once decoded) names nothing: the attribute is left out
     if (kv.key === undefined || kv.key === null || kv.key === "") continue;
     if (typeof kv.key !== "string") throw new MalformedOtlp("an attribute needs a string key");
-    const item = anyValue(kv.value, depth);
-    // assigned, the key "__proto__" would set the object's prototype: that one key is defined instead (defining
-    // every key would make each attributes object a slow dictionary, for the mapper and JSON.stringify after it)
-    if (kv.key === "__proto__")
-      Object.defineProperty(out, kv.key, { value: item, enumerable: true, writable: true, configurable: true });
-    else out[kv.key] = item;
+    setAttribute(out, kv.key, anyValue(kv.value, depth));
   }
   return out;
+}
+
+/**
+ * Sets an attribute. Assigned, the key "__proto__" would set the object's prototype: that one key is defined instead
+ * (defining every key would make each attributes object a slow dictionary, for the mapper and JSON.stringify after it).
+ */
+export function setAttribute(out: Attributes, key: string, value: unknown): void {
+  if (key === "__proto__")
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 /** fixed64/int64 fields: decimal strings or numbers in JSON, strings from protobuf. */
