@@ -1,7 +1,7 @@
 import "server-only";
 import path from "node:path";
 import { config } from "@/lib/config";
-import { openDatabase, pgliteReads, type Database } from "./client";
+import { createPgliteCluster, openDatabase, pgliteReads, type Database } from "./client";
 import { claimDataDir, type DataDirOwner } from "./lock";
 import { ReadReplica } from "./replica";
 import { ensureDefaultProject } from "./seed";
@@ -71,7 +71,9 @@ async function open(): Promise<AppDatabase> {
     return { database, reads, replica };
   }
   const owner = claimDataDir(cfg.dataDir, { url: `http://127.0.0.1:${cfg.port}` });
-  const database = openDatabase({ driver: "pglite", dataDir: path.join(cfg.dataDir, "pglite") });
+  const dataDir = path.join(cfg.dataDir, "pglite");
+  await createPgliteCluster(dataDir);
+  const database = openDatabase({ driver: "pglite", dataDir });
   await database.migrate();
   await ensureDefaultProject(database.db);
   return { database, reads: pgliteReads(database, cfg.queryTimeoutMs), owner };

@@ -25,7 +25,8 @@ const read = <T>(reads: Database, fn: (db: Database["db"]) => Promise<T>, signal
 
 const ran = async () => (await queryRows<{ what: string }>(primary.db, sql`select what from ran`)).map((r) => r.what);
 
-describe("the query API's reads on PGlite", () => {
+// Each test waits for several heavy statements in turn, which takes seconds when the machine is busy.
+describe("the query API's reads on PGlite", { timeout: 30_000 }, () => {
   it("take turns, so a write waits behind one of them, not behind all", async () => {
     const reads = pgliteReads(primary, 60_000);
     const done: string[] = [];

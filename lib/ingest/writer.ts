@@ -49,6 +49,11 @@ interface Pending {
 
 /** Rows per transaction: large enough to amortize the commit, small enough to keep latency low. */
 const MAX_ROWS_PER_TRANSACTION = 20_000;
+/**
+ * Rows per statement: a transaction's rows of a table go in as statements of at most this many, so each statement's
+ * JSON document stays a megabyte or so. PGlite's memory grows to what its largest statement needed and stays there.
+ */
+const MAX_ROWS_PER_STATEMENT = 2_000;
 /** Rows waiting for a transaction; past this, ingest answers 503 and clients retry later. */
 export const MAX_QUEUED_ROWS = 200_000;
 
@@ -154,6 +159,13 @@ export function rowCount(batch: RecordBatch): number {
     (batch.pipelineEvents?.length ?? 0) +
     (batch.networkOps?.length ?? 0)
   );
+}
+
+/** The rows in slices of MAX_ROWS_PER_STATEMENT, one statement each. */
+function statements<T>(rows: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) out.push(rows.slice(i, i + MAX_ROWS_PER_STATEMENT));
+  return out;
 }
 
 /**
@@ -312,9 +324,10 @@ async function writeSpans(tx: Tx, group: Pending[], copy?: CopyIn): Promise<void
     return;
   }
   // Only spans new to the store count toward their trace's summary, so a retried batch changes nothing.
-  await tx.execute(
-    upsertSummaries(
-      sql`
+  for (const slice of statements(rows)) {
+    await tx.execute(
+      upsertSummaries(
+        sql`
       select project_id, trace_id,
         min(start_time_unix_nano) as start_time_unix_nano,
         max(end_time_unix_nano) as end_time_unix_nano,
@@ -325,17 +338,18 @@ async function writeSpans(tx: Tx, group: Pending[], copy?: CopyIn): Promise<void
         array_agg(distinct service_name) as services
       from inserted
       group by project_id, trace_id`,
-      sql`
+        sql`
       inserted as (
         insert into spans (${columnList(spanColumns)})
         select ${columnList(spanColumns)}
-        from ${recordset(rows, spanColumns)}
+        from ${recordset(slice, spanColumns)}
         on conflict do nothing
         returning project_id, trace_id, parent_span_id, name, service_name, status_code,
           start_time_unix_nano, end_time_unix_nano
       )`,
-    ),
-  );
+      ),
+    );
+  }
 }
 
 async function writeEvents(tx: Tx, group: Pending[]): Promise<void> {
@@ -350,12 +364,13 @@ async function writeEvents(tx: Tx, group: Pending[]): Promise<void> {
       attributes: e.attributes,
     })),
   );
-  if (rows.length === 0) return;
-  await tx.execute(sql`
-    insert into events (${columnList(eventColumns)})
-    select ${columnList(eventColumns)}
-    from ${recordset(rows, eventColumns)}
-  `);
+  for (const slice of statements(rows)) {
+    await tx.execute(sql`
+      insert into events (${columnList(eventColumns)})
+      select ${columnList(eventColumns)}
+      from ${recordset(slice, eventColumns)}
+    `);
+  }
 }
 
 async function writeLogs(tx: Tx, group: Pending[]): Promise<void> {
@@ -379,12 +394,13 @@ async function writeLogs(tx: Tx, group: Pending[]): Promise<void> {
       dropped_attributes_count: l.droppedAttributesCount,
     })),
   );
-  if (rows.length === 0) return;
-  await tx.execute(sql`
-    insert into logs (${columnList(logColumns)})
-    select ${columnList(logColumns, { replace: { body: sql`body -> 'v'` } })}
-    from ${recordset(rows, logColumns)}
-  `);
+  for (const slice of statements(rows)) {
+    await tx.execute(sql`
+      insert into logs (${columnList(logColumns)})
+      select ${columnList(logColumns, { replace: { body: sql`body -> 'v'` } })}
+      from ${recordset(slice, logColumns)}
+    `);
+  }
 }
 
 async function writeMetrics(tx: Tx, group: Pending[]): Promise<void> {
@@ -416,23 +432,24 @@ async function writeMetrics(tx: Tx, group: Pending[]): Promise<void> {
         distribution: m.distribution ?? null,
       })),
   );
-  if (rows.length === 0) return;
-  const input = recordset(rows, seriesColumns, pointValueColumns);
-  // Two statements: the second sees series the first created, and series another writer created
-  // concurrently (the first waits for that writer's commit on the unique index).
-  await tx.execute(sql`
-    insert into metric_series (${columnList(seriesColumns)})
-    select distinct on (project_id, series_hash) ${columnList(seriesColumns)}
-    from ${input}
-    order by project_id, series_hash
-    on conflict (project_id, series_hash) do nothing
-  `);
-  await tx.execute(sql`
-    insert into metric_points (${columnList(pointColumns)})
-    select ${columnList(pointColumns, { from: "x", replace: { series_id: sql`s.id` } })}
-    from ${input}
-    join metric_series s on s.project_id = x.project_id and s.series_hash = x.series_hash
-  `);
+  for (const slice of statements(rows)) {
+    const input = recordset(slice, seriesColumns, pointValueColumns);
+    // Two statements: the second sees series the first created, and series another writer created
+    // concurrently (the first waits for that writer's commit on the unique index).
+    await tx.execute(sql`
+      insert into metric_series (${columnList(seriesColumns)})
+      select distinct on (project_id, series_hash) ${columnList(seriesColumns)}
+      from ${input}
+      order by project_id, series_hash
+      on conflict (project_id, series_hash) do nothing
+    `);
+    await tx.execute(sql`
+      insert into metric_points (${columnList(pointColumns)})
+      select ${columnList(pointColumns, { from: "x", replace: { series_id: sql`s.id` } })}
+      from ${input}
+      join metric_series s on s.project_id = x.project_id and s.series_hash = x.series_hash
+    `);
+  }
 }
 
 /**
@@ -474,7 +491,7 @@ async function writePipelineEvents(tx: Tx, group: Pending[]): Promise<void> {
     })),
   );
   const added: PipelineAdded[] = [];
-  for (const round of rounds(rows, (r) => `${r.project_id}\u0000${r.task_id}`)) {
+  for (const round of rounds(rows, (r) => `${r.project_id}\u0000${r.task_id}`).flatMap(statements)) {
     // A report that supersedes gives the row its status, end and error. Retry counts never go down.
     // A task lives in the partition of its first report's day: a later report (a retry that
     // starts after midnight) merges into the row the task already has on the neighbouring day.
@@ -538,7 +555,7 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
   const identity = (r: (typeof rows)[number]) =>
     [r.project_id, r.task_id, r.host, r.port, r.operation, r.start_time].join("\u0000");
   const added: NetworkAdded[] = [];
-  for (const round of rounds(rows, identity)) {
+  for (const round of rounds(rows, identity).flatMap(statements)) {
     // An operation's start report and its end report merge into one row. Its latency is counted
     // once, when it first has an end; bytes by what each report raises them.
     const merged = await mergeNetworkOps(
