@@ -161,6 +161,37 @@ describe("spans and trace summaries", () => {
     });
   });
 
+  it("stores a batch of more spans than one statement takes, and counts a part sent again once", async () => {
+    const ctx = await createTestProject(database);
+    const trace = traceId();
+    const all = Array.from({ length: 4_500 }, (_, i) => ({
+      trace_id: trace,
+      span_id: (i + 1).toString(16).padStart(16, "0"),
+      ...(i > 0 ? { parent_span_id: "0000000000000001" } : {}),
+      name: i === 0 ? "root" : `step ${i}`,
+      service_name: ["api", "db", "worker"][i % 3]!,
+      ...(i % 100 === 7 ? { status: "error" } : {}),
+      start_time: 1_763_787_600 + i / 1000,
+      duration_ms: i === 0 ? 10_000 : 1,
+    }));
+    // the first part, then the whole batch, as a client sends it again that lost the first answer
+    await ingestSpans({ ctx, input: { spans: all.slice(0, 2_500) } });
+    expect((await ingestSpans({ ctx, input: { spans: all } })).accepted).toBe(4_500);
+    const stored = await database.db.select({ id: spans.spanId }).from(spans).where(eq(spans.projectId, ctx.projectId));
+    expect(new Set(stored.map((s) => s.id)).size).toBe(4_500);
+    expect(stored).toHaveLength(4_500);
+    const summaries = await database.db.select().from(traces).where(eq(traces.projectId, ctx.projectId));
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toMatchObject({
+      spanCount: 4_500,
+      errorCount: 45,
+      rootName: "root",
+      rootServiceName: "api",
+      services: ["api", "db", "worker"],
+      durationNano: 10_000_000_000n,
+    });
+  });
+
   it("groups concurrent batches into shared transactions and stores all of them", async () => {
     const ctx = await createTestProject(database);
     const writer = ingestWriter(database);
@@ -287,6 +318,30 @@ describe("metrics and logs", () => {
       .where(and(eq(metricPoints.projectId, ctx.projectId), eq(metricPoints.seriesId, a.id)))
       .orderBy(metricPoints.time);
     expect(points.map((p) => p.value)).toEqual([1, 3, 4]);
+  });
+
+  it("stores batches of more points and logs than one statement takes", async () => {
+    const ctx = await createTestProject(database);
+    const metrics = Array.from({ length: 4_500 }, (_, i) => ({
+      name: "queue.depth",
+      metric_type: "gauge",
+      value: i,
+      tags: { queue: `q${i % 3}` },
+      timestamp: 1_763_787_600 + i / 1000,
+    }));
+    await ingestMetrics({ ctx, input: { metrics } });
+    const series = await database.db.select().from(metricSeries).where(eq(metricSeries.projectId, ctx.projectId));
+    expect(series).toHaveLength(3);
+    const points = await database.db
+      .select({ value: metricPoints.value })
+      .from(metricPoints)
+      .where(eq(metricPoints.projectId, ctx.projectId));
+    expect(points.map((p) => p.value).sort((a, b) => a! - b!)).toEqual(metrics.map((m) => m.value));
+
+    const lines = Array.from({ length: 4_500 }, (_, i) => ({ message: `line ${i}`, timestamp: 1_763_787_600 + i }));
+    await ingestLogs({ ctx, input: { logs: lines } });
+    const stored = await database.db.select({ body: logs.body }).from(logs).where(eq(logs.projectId, ctx.projectId));
+    expect(new Set(stored.map((l) => l.body)).size).toBe(4_500);
   });
 
   it("keeps a log body's JSON type", async () => {
