@@ -16,7 +16,7 @@ const settings = (() => {
     process.exit(1);
   }
 })();
-const { port, databaseUrl, dataDir } = settings;
+const { port, databaseUrl, dataDir, maxHeapMb } = settings;
 const owner = databaseUrl ? undefined : readOwner(dataDir);
 if (owner) {
   console.error(
@@ -27,7 +27,7 @@ if (owner) {
 }
 await ensureBuild();
 
-const server = spawn(process.execPath, serveArgs(["-p", String(port)]), {
+const server = spawn(process.execPath, serveArgs(["-p", String(port)], maxHeapMb), {
   stdio: "inherit",
   env: { ...process.env, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" },
 });

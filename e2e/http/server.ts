@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "@/db/testing/ports";
 import { createScratchDatabase } from "@/db/testing/postgres";
+import { DEFAULT_MAX_HEAP_MB } from "@/lib/config";
 import { serveArgs } from "@/scripts/serve-command";
 
 // the tests that start a server of their own beside this one take their port the same way
@@ -49,10 +50,17 @@ export async function startServer(storage: {
   };
   // TRACEDECK_SERVER_NODE_ARGS: flags for the server's Node, to look inside it (`--cpu-prof`, `--trace-gc`)
   const nodeArgs = process.env.TRACEDECK_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, ...serveArgs(["-p", String(port), "-H", "127.0.0.1"])], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      ...serveArgs(["-p", String(port), "-H", "127.0.0.1"], Number(env.TRACEDECK_MAX_HEAP_MB) || DEFAULT_MAX_HEAP_MB),
+    ],
+    {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));
