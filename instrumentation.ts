@@ -12,6 +12,7 @@ export async function register(): Promise<void> {
   const { startMaintenance } = await import("@/lib/storage/maintenance");
   const { startRollups } = await import("@/lib/storage/rollups");
   const { startOtlpListeners } = await import("@/lib/http/otlp-listeners");
+  const { serveIngestOnMainPort } = await import("@/lib/http/main-port-ingest");
   try {
     config();
   } catch (error) {
@@ -42,6 +43,7 @@ export async function register(): Promise<void> {
   };
   // the collector ports answer from the start, UNAVAILABLE or 503 while the database cannot be reached
   void startOtlpListeners();
+  serveIngestOnMainPort();
   const attempt = (): Promise<void> =>
     start().catch((error: Error) => {
       // the server still starts: health answers 503 and requests try the database again; so do the publishers

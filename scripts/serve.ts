@@ -54,6 +54,8 @@ server.keepAliveTimeout = keepAliveTimeout ?? 65_000;
 // a request's headers may take as long as an idle connection may wait, and a little more
 server.headersTimeout = server.keepAliveTimeout + 1000;
 
+const slot = globalThis as { __tracedeckAnswerIngest?: (req: IncomingMessage, res: ServerResponse) => boolean };
+
 const app = next({ dev: false, dir, hostname, port, httpServer: server });
 const ready = app.prepare();
 const requestHandler = app.getRequestHandler();
@@ -64,6 +66,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const peer = req.socket.remoteAddress;
   if (peer) req.headers[PEER_HEADER] = peer;
   compressAnswer(req, res);
+  // ingest, once the server has started: straight to its route handlers (lib/http/main-port-ingest.ts)
+  if (slot.__tracedeckAnswerIngest?.(req, res)) return;
   try {
     await ready;
     await requestHandler(req, res);

@@ -215,6 +215,31 @@ describe.each(STORES)("security headers on %s", (store) => {
     }
   });
 
+  it("asks the same of ingest answers, which the server hands to their handlers without Next", async () => {
+    for (const path of ["/v1/traces", "/api/v1/spans", "/api/v2/spans"]) {
+      for (const [proto, hsts] of [
+        ["https", "max-age=31536000"],
+        ["https, http", "max-age=31536000"],
+        ["http", null],
+        [undefined, null],
+      ] as const) {
+        const response = await call(path, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${ingestKey}`,
+            "content-type": "application/json",
+            ...(proto ? { "x-forwarded-proto": proto } : {}),
+          },
+          body: path === "/v1/traces" ? "{}" : "[]",
+        });
+        expect(response.status, `${path}: ${await response.clone().text()}`).toBeLessThan(300);
+        expect(response.headers.get("strict-transport-security"), `${path} over ${proto}`).toBe(hsts);
+        expectNotStored(response);
+        if (!proto) expectLockedDown(response);
+      }
+    }
+  });
+
   it("sends nosniff with the static files the pages load", async () => {
     const html = await (await signedIn("/")).text();
     const src = /<script\b[^>]*\bsrc="(\/_next\/static\/[^"]+\.js)"/.exec(html)?.[1];

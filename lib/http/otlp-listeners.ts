@@ -1,13 +1,12 @@
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { Readable } from "node:stream";
 import { getDatabase, ping } from "@/db";
-import { PEER_HEADER } from "@/lib/auth/peer";
 import { config } from "@/lib/config";
 import { repeat } from "@/lib/storage/repeat";
 import type { Signal } from "@/lib/shared/otlp-proto";
 import { EVERY_ANSWER, NO_STORE } from "./answer-headers";
+import { answerWith } from "./node-answer";
 import { otlpRoute } from "./otlp";
 import { startGrpcReceiver, type GrpcReceiver } from "./otlp-grpc";
 
@@ -46,28 +45,7 @@ async function handleOtlpHttp(req: IncomingMessage, res: ServerResponse): Promis
     res.writeHead(405, { ...ANSWER_HEADERS, allow: "POST" });
     return void res.end();
   }
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name === PEER_HEADER) continue;
-    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-  }
-  // only the socket says who is at the other end
-  if (req.socket.remoteAddress) headers.set(PEER_HEADER, req.socket.remoteAddress);
-  const gone = new AbortController();
-  res.once("close", () => res.writableFinished || gone.abort());
-  const request = new Request(`http://${req.headers.host ?? "otlp"}${req.url}`, {
-    method: "POST",
-    headers,
-    body: Readable.toWeb(req) as ReadableStream<Uint8Array>,
-    duplex: "half",
-    signal: gone.signal,
-  } as RequestInit);
-  const response = await HANDLERS[signal](request);
-  const answerHeaders: Record<string, string> = { ...ANSWER_HEADERS };
-  response.headers.forEach((value, name) => (answerHeaders[name] = value));
-  const body = Buffer.from(await response.arrayBuffer());
-  res.writeHead(response.status, { ...answerHeaders, "content-length": String(body.length) });
-  res.end(body);
+  await answerWith(HANDLERS[signal], req, res, ANSWER_HEADERS);
 }
 
 function startHttpListener(host: string | undefined, port: number, tls?: { cert: Buffer; key: Buffer }) {
