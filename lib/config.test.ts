@@ -34,8 +34,8 @@ describe("parseConfig: read replica", () => {
 });
 
 describe("parseConfig: the server's heap", () => {
-  it("is 512 MiB unless set, and refuses less than 256 MiB", () => {
-    expect(parseConfig({}).maxHeapMb).toBe(512);
+  it("is the server's default unless set, and refuses less than 256 MiB", () => {
+    expect(parseConfig({}).maxHeapMb).toBeUndefined();
     expect(parseConfig({ TRACEDECK_MAX_HEAP_MB: "2048" }).maxHeapMb).toBe(2048);
     expect(() => parseConfig({ TRACEDECK_MAX_HEAP_MB: "100" })).toThrow(/TRACEDECK_MAX_HEAP_MB/);
   });

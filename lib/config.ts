@@ -179,8 +179,8 @@ export interface Config {
   /** admission control of ingest: requests and body bytes taken in at once */
   ingestMaxRequests: number;
   ingestMaxBytes: number;
-  /** the server's JavaScript heap in MiB (scripts/serve-command.ts) */
-  maxHeapMb: number;
+  /** the server's JavaScript heap in MiB, when set (scripts/serve-command.ts has the default) */
+  maxHeapMb: number | undefined;
   /** OTLP/gRPC and OTLP/HTTP listener ports (0: none), where they listen, and their TLS files */
   otlpGrpcPort: number;
   otlpHttpPort: number;
@@ -189,13 +189,6 @@ export interface Config {
 }
 
 let cached: Config | undefined;
-
-/**
- * The server's heap by default. Under a steady ingest load, V8's own limit (a quarter of the machine's memory) lets
- * the heap grow to ~200 MiB more than this one does, for a little less time spent collecting; admission control
- * (TRACEDECK_INGEST_MAX_BYTES) keeps what requests hold well under it.
- */
-export const DEFAULT_MAX_HEAP_MB = 512;
 
 /** The settings an environment describes; throws saying which variables are wrong. */
 export function parseConfig(environment: Record<string, string | undefined>): Config {
@@ -239,7 +232,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     sessionIdleDays: env.TRACEDECK_SESSION_IDLE_DAYS ?? 7,
     ingestMaxRequests: env.TRACEDECK_INGEST_MAX_REQUESTS ?? 64,
     ingestMaxBytes: env.TRACEDECK_INGEST_MAX_BYTES ?? 32 * 1024 * 1024,
-    maxHeapMb: env.TRACEDECK_MAX_HEAP_MB ?? DEFAULT_MAX_HEAP_MB,
+    maxHeapMb: env.TRACEDECK_MAX_HEAP_MB,
     otlpGrpcPort: env.TRACEDECK_OTLP_GRPC_PORT ?? 4317,
     otlpHttpPort: env.TRACEDECK_OTLP_HTTP_PORT ?? 4318,
     otlpHost: env.TRACEDECK_OTLP_HOST,

@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "@/db/testing/ports";
 import { createScratchDatabase } from "@/db/testing/postgres";
-import { DEFAULT_MAX_HEAP_MB } from "@/lib/config";
 import { serveArgs } from "@/scripts/serve-command";
 
 // the tests that start a server of their own beside this one take their port the same way
@@ -54,7 +53,7 @@ export async function startServer(storage: {
     process.execPath,
     [
       ...nodeArgs,
-      ...serveArgs(["-p", String(port), "-H", "127.0.0.1"], Number(env.TRACEDECK_MAX_HEAP_MB) || DEFAULT_MAX_HEAP_MB),
+      ...serveArgs(["-p", String(port), "-H", "127.0.0.1"], Number(env.TRACEDECK_MAX_HEAP_MB) || undefined),
     ],
     {
       env,
