@@ -1,3 +1,4 @@
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createKey, dashboardCookie, startServer, type RunningServer } from "./server";
 
@@ -52,6 +53,27 @@ describe.each(["pglite", "postgres"] as const)("hostile requests to the server o
     for (const path of PAGES) {
       const response = await fetch(`${server.url}${path}`, { headers: { cookie } });
       expect(response.status, path).toBeLessThan(500);
+    }
+  });
+
+  it("ingest with a Host header that makes no URL is stored, not a server error", async () => {
+    const port = Number(new URL(server.url).port);
+    for (const host of ["a b", "[::1", "x:99999"]) {
+      const body = JSON.stringify([{ name: "hostile host", start_time: Date.now() / 1000 }]);
+      const head = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, "127.0.0.1", () =>
+          socket.write(
+            `POST /api/v1/spans HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${key}\r\n` +
+              `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+          ),
+        );
+        let answer = "";
+        socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+        socket.on("end", () => resolve(answer));
+        socket.on("error", reject);
+      });
+      expect(head.split("\r\n")[0], host).toBe("HTTP/1.1 200 OK");
+      expect(head).toContain('"accepted":1');
     }
   });
 

@@ -7,7 +7,7 @@ import { otlpRoute } from "./otlp";
 import { route } from "./route";
 
 // The main port's ingest, answered by the very route handlers of its paths without Next's request pipeline, which
-// costs about a millisecond of CPU a request: a tenth of what the server spends on a batch of 100 spans. The
+// costs over half a millisecond of CPU a request: 15-25% of what the server spends on a batch of 100 spans. The
 // production server (scripts/serve.ts) hands these POSTs here once the server has started; anything else, and
 // every request before, goes through Next to the same handlers. The answers are the same: next.config.ts's headers
 // for /api/* and /v1/* are put on here (e2e/http/headers.test.ts checks both ways in).

@@ -25,7 +25,10 @@ export async function answerWith(
   if (req.socket.remoteAddress) requestHeaders.set(PEER_HEADER, req.socket.remoteAddress);
   const gone = new AbortController();
   res.once("close", () => res.writableFinished || gone.abort());
-  const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url}`, {
+  // the Host header as sent, unless it makes no URL ("a b", "[::1"): the handlers read only the path and query
+  const host = req.headers.host;
+  const origin = host && URL.canParse(`http://${host}`) ? `http://${host}` : "http://localhost";
+  const request = new Request(`${origin}${req.url}`, {
     method: req.method,
     headers: requestHeaders,
     body: Readable.toWeb(req) as ReadableStream<Uint8Array>,
