@@ -161,10 +161,22 @@ export function rowCount(batch: RecordBatch): number {
   );
 }
 
-/** The rows in slices of MAX_ROWS_PER_STATEMENT, one statement each. */
-function statements<T>(rows: T[]): T[][] {
+/**
+ * The rows in slices of MAX_ROWS_PER_STATEMENT, one statement each. Rows whose statements lock rows of another table
+ * by `key` (a trace's summary, a metric's series) are put in key order first, so that concurrent transactions take
+ * those locks in one order, as a single statement ordered by key does.
+ */
+function statements<T>(rows: T[], key?: (row: T) => string): T[][] {
+  const ordered =
+    key && rows.length > MAX_ROWS_PER_STATEMENT
+      ? rows
+          .map((row) => ({ k: key(row), row }))
+          .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+          .map(({ row }) => row)
+      : rows;
   const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) out.push(rows.slice(i, i + MAX_ROWS_PER_STATEMENT));
+  for (let i = 0; i < ordered.length; i += MAX_ROWS_PER_STATEMENT)
+    out.push(ordered.slice(i, i + MAX_ROWS_PER_STATEMENT));
   return out;
 }
 
@@ -324,7 +336,7 @@ async function writeSpans(tx: Tx, group: Pending[], copy?: CopyIn): Promise<void
     return;
   }
   // Only spans new to the store count toward their trace's summary, so a retried batch changes nothing.
-  for (const slice of statements(rows)) {
+  for (const slice of statements(rows, (r) => `${r.project_id}\u0000${r.trace_id}`)) {
     await tx.execute(
       upsertSummaries(
         sql`
@@ -432,7 +444,7 @@ async function writeMetrics(tx: Tx, group: Pending[]): Promise<void> {
         distribution: m.distribution ?? null,
       })),
   );
-  for (const slice of statements(rows)) {
+  for (const slice of statements(rows, (r) => `${r.project_id}\u0000${r.series_hash}`)) {
     const input = recordset(slice, seriesColumns, pointValueColumns);
     // Two statements: the second sees series the first created, and series another writer created
     // concurrently (the first waits for that writer's commit on the unique index).
@@ -491,7 +503,7 @@ async function writePipelineEvents(tx: Tx, group: Pending[]): Promise<void> {
     })),
   );
   const added: PipelineAdded[] = [];
-  for (const round of rounds(rows, (r) => `${r.project_id}\u0000${r.task_id}`).flatMap(statements)) {
+  for (const round of rounds(rows, (r) => `${r.project_id}\u0000${r.task_id}`).flatMap((round) => statements(round))) {
     // A report that supersedes gives the row its status, end and error. Retry counts never go down.
     // A task lives in the partition of its first report's day: a later report (a retry that
     // starts after midnight) merges into the row the task already has on the neighbouring day.
@@ -555,7 +567,7 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
   const identity = (r: (typeof rows)[number]) =>
     [r.project_id, r.task_id, r.host, r.port, r.operation, r.start_time].join("\u0000");
   const added: NetworkAdded[] = [];
-  for (const round of rounds(rows, identity).flatMap(statements)) {
+  for (const round of rounds(rows, identity).flatMap((round) => statements(round))) {
     // An operation's start report and its end report merge into one row. Its latency is counted
     // once, when it first has an end; bytes by what each report raises them.
     const merged = await mergeNetworkOps(
