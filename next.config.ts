@@ -1,5 +1,5 @@
 import type { NextConfig } from "next";
-import { EVERY_ANSWER, NO_STORE } from "./lib/http/answer-headers";
+import { EVERY_ANSWER, NO_STORE, OVER_HTTPS, STRICT_TRANSPORT_SECURITY } from "./lib/http/answer-headers";
 
 // Headers on every answer (lib/http/answer-headers.ts): the dashboard's pages get their Content-Security-Policy from
 // proxy.ts instead; the rest renders nothing, so it allows nothing.
@@ -7,11 +7,9 @@ const asList = (headers: Record<string, string>) => Object.entries(headers).map(
 const everyAnswer = asList(EVERY_ANSWER);
 const noStore = asList(NO_STORE);
 
-// `next start` speaks plain HTTP: HTTPS reaches it through a TLS-terminating proxy, which says so in
-// X-Forwarded-Proto (the first value is the client's; Next reads the same header to know a request came over HTTPS).
-// Over plain HTTP the header means nothing to browsers; only over HTTPS is the host pinned to HTTPS, for a year.
-const overHttps = [{ type: "header" as const, key: "x-forwarded-proto", value: "https(\\s*,.*)?" }];
-const strictTransportSecurity = [{ key: "strict-transport-security", value: "max-age=31536000" }];
+// HTTPS only over HTTPS, as a TLS-terminating proxy says in X-Forwarded-Proto (answer-headers.ts)
+const overHttps = [{ type: "header" as const, key: "x-forwarded-proto", value: OVER_HTTPS }];
+const strictTransportSecurity = asList(STRICT_TRANSPORT_SECURITY);
 
 const nextConfig: NextConfig = {
   // PGlite loads its WASM and data files from node_modules at run time; bundling breaks those paths.

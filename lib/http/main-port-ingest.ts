@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { endpoints } from "@/lib/api/endpoints";
 import { routes, type EndpointName } from "@/lib/api/routes";
-import { EVERY_ANSWER, NO_STORE } from "./answer-headers";
+import { API_ANSWER, OVER_HTTPS, STRICT_TRANSPORT_SECURITY } from "./answer-headers";
 import { answerWith, type WebHandler } from "./node-answer";
-import { otlpRoute } from "./otlp";
+import { OTLP_HTTP_HANDLERS } from "./otlp";
 import { route } from "./route";
 
 // The main port's ingest, answered by the very route handlers of its paths without Next's request pipeline, which
@@ -24,9 +24,7 @@ const INGEST: EndpointName[] = [
 ];
 
 const HANDLERS = new Map<string, WebHandler>([
-  ["/v1/traces", otlpRoute("traces")],
-  ["/v1/metrics", otlpRoute("metrics")],
-  ["/v1/logs", otlpRoute("logs")],
+  ...OTLP_HTTP_HANDLERS,
   ...INGEST.map((name): [string, WebHandler] => {
     const [method, path] = routes[name].split(" ") as [string, string];
     if (method !== "POST" || path.includes("{")) throw new Error(`${name} is not a POST without path parameters`);
@@ -34,20 +32,17 @@ const HANDLERS = new Map<string, WebHandler>([
   }),
 ]);
 
-/** next.config.ts's headers() for these paths: nothing else is rendered, so nothing is allowed, nothing kept. */
-const ANSWER_HEADERS = { ...EVERY_ANSWER, ...NO_STORE };
-const OVER_HTTPS = /^https(\s*,.*)?$/;
+const overHttps = new RegExp(`^${OVER_HTTPS}$`);
+const OVER_HTTPS_ANSWER = { ...API_ANSWER, ...STRICT_TRANSPORT_SECURITY };
 
 /** Answers `req` when it is an ingest POST (true), or leaves it to Next (false). */
 export function answerIngest(req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method !== "POST") return false;
   const handler = HANDLERS.get((req.url ?? "/").split("?")[0]!);
   if (!handler) return false;
+  // next.config.ts's headers for these paths
   const proto = req.headers["x-forwarded-proto"];
-  const headers =
-    typeof proto === "string" && OVER_HTTPS.test(proto)
-      ? { ...ANSWER_HEADERS, "strict-transport-security": "max-age=31536000" }
-      : ANSWER_HEADERS;
+  const headers = typeof proto === "string" && overHttps.test(proto) ? OVER_HTTPS_ANSWER : API_ANSWER;
   answerWith(handler, req, res, headers).catch((error: unknown) => {
     console.error(`tracedeck: failed to handle request for ${req.url}`, error);
     if (!res.headersSent) {

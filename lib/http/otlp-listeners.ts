@@ -4,10 +4,9 @@ import { createServer as createHttpsServer } from "node:https";
 import { getDatabase, ping } from "@/db";
 import { config } from "@/lib/config";
 import { repeat } from "@/lib/storage/repeat";
-import type { Signal } from "@/lib/shared/otlp-proto";
-import { EVERY_ANSWER, NO_STORE } from "./answer-headers";
+import { API_ANSWER } from "./answer-headers";
 import { answerWith } from "./node-answer";
-import { otlpRoute } from "./otlp";
+import { OTLP_HTTP_HANDLERS } from "./otlp";
 import { startGrpcReceiver, type GrpcReceiver } from "./otlp-grpc";
 
 // The collector ports, in the server's own process (so ingest shares its writer and group commit): OTLP/gRPC on
@@ -18,34 +17,25 @@ import { startGrpcReceiver, type GrpcReceiver } from "./otlp-grpc";
 const HEALTH_INTERVAL_MS = 5000;
 const HEALTH_PROBE_MS = 1500;
 
-const PATHS: Record<string, Signal> = { "/v1/traces": "traces", "/v1/metrics": "metrics", "/v1/logs": "logs" };
-const HANDLERS: Record<Signal, (request: Request) => Promise<Response>> = {
-  traces: otlpRoute("traces"),
-  metrics: otlpRoute("metrics"),
-  logs: otlpRoute("logs"),
-};
-/** what next.config.ts puts on every /v1/* answer of the main port */
-const ANSWER_HEADERS = { ...EVERY_ANSWER, ...NO_STORE };
-
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...ANSWER_HEADERS, "content-type": "application/json", ...headers });
+  res.writeHead(status, { ...API_ANSWER, "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
 }
 
 /** One OTLP/HTTP request of the listener: as a web Request to the /v1/* handler, its Response written back. */
 async function handleOtlpHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? "/").split("?")[0]!;
-  const signal = PATHS[path];
-  if (!signal) {
+  const handler = OTLP_HTTP_HANDLERS.get(path);
+  if (!handler) {
     const message = `no such path: ${path}; OTLP/HTTP takes POST /v1/traces, /v1/metrics and /v1/logs`;
     return sendJson(res, 404, { error: { code: "not_found", message } });
   }
   if (req.method !== "POST") {
     // as a route handler without the method answers
-    res.writeHead(405, { ...ANSWER_HEADERS, allow: "POST" });
+    res.writeHead(405, { ...API_ANSWER, allow: "POST" });
     return void res.end();
   }
-  await answerWith(HANDLERS[signal], req, res, ANSWER_HEADERS);
+  await answerWith(handler, req, res, API_ANSWER);
 }
 
 function startHttpListener(host: string | undefined, port: number, tls?: { cert: Buffer; key: Buffer }) {

@@ -73,3 +73,10 @@ export function otlpRoute(signal: Signal) {
     }
   };
 }
+
+/** The OTLP/HTTP handlers by path, for the servers that answer them outside Next (otlp-listeners.ts, main-port-ingest.ts). */
+export const OTLP_HTTP_HANDLERS = new Map<string, (request: Request) => Promise<Response>>([
+  ["/v1/traces", otlpRoute("traces")],
+  ["/v1/metrics", otlpRoute("metrics")],
+  ["/v1/logs", otlpRoute("logs")],
+]);
