@@ -52,7 +52,10 @@ const INT32_MAX = 2_147_483_647;
 function longName(names: Record<string, string | null>, together = Infinity): string | undefined {
   let sum = 0;
   for (const [field, value] of Object.entries(names)) {
-    const bytes = value === null ? 0 : utf8Length(value);
+    if (value === null) continue;
+    // a UTF-16 unit is at most 3 bytes of UTF-8: a short name needs measuring only when names count together
+    if (together === Infinity && value.length * 3 <= MAX_NAME_BYTES) continue;
+    const bytes = utf8Length(value);
     if (bytes > MAX_NAME_BYTES) return `has a ${field} longer than ${MAX_NAME_BYTES} bytes (UTF-8): not stored`;
     sum += bytes;
   }

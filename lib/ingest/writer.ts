@@ -3,15 +3,25 @@ import { getTableColumns, getTableName, sql, type Column, type SQL } from "drizz
 import { toSnakeCase } from "drizzle-orm/casing";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { isCopyRefused, type CopyIn, type Database, type Db } from "@/db";
-import { dayOfNanos, PartitionCache, type Day, type PartitionedTable } from "@/db/partitions";
-import { events, logs, metricPoints, metricSeries, networkOps, pipelineEvents, spans, traces } from "@/db/schema";
+import { dayNumberOfNanos, dayOfNanos, dayOfNumber, PartitionCache, type PartitionedTable } from "@/db/partitions";
+import {
+  events,
+  logs,
+  metricPoints,
+  metricSeries,
+  networkOps,
+  pipelineEvents,
+  spans,
+  traces,
+  type RollupSource,
+} from "@/db/schema";
 import { config } from "@/lib/config";
 import { isDatabaseUnavailable, isDeadlock, isMissingPartition, isSerializationFailure } from "@/db/errors";
 import { ApiError } from "@/lib/errors";
 import type { DroppedCounts, RecordBatch } from "@/lib/model/records";
 import { nanosToIsoMicros } from "@/lib/model/time";
 import { currentRetention, type Retention } from "@/lib/storage/retention";
-import { markMinutes, minuteOf, spanMinutes, type RollupMark } from "@/lib/storage/rollups";
+import { addSpanMinutes, markMinutes, minuteOf, type RollupMark } from "@/lib/storage/rollups";
 import {
   addNetworkCounts,
   addPipelineCounts,
@@ -219,45 +229,47 @@ type SpanRow = Omit<RowOf<typeof spanColumns>, "dropped"> & { dropped: DroppedCo
 /** What a trace's new spans add to its summary, named as the columns of traces. */
 type SummaryRow = Omit<RowOf<typeof summaryColumns>, "services"> & { services: string[] };
 
-/** The summaries of spans that are all new to the store, one per trace. */
-function summaries(rows: SpanRow[]): SummaryRow[] {
+/** The summaries of the group's spans, all new to the store, one per trace. */
+function summaries(group: Pending[]): SummaryRow[] {
   const byTrace = new Map<string, { summary: SummaryRow; start: bigint; end: bigint; rootStart: bigint | null }>();
-  for (const s of rows) {
-    const key = `${s.project_id}/${s.trace_id}`;
-    const start = BigInt(s.start_time_unix_nano);
-    const end = BigInt(s.end_time_unix_nano);
-    let t = byTrace.get(key);
-    if (!t) {
-      const summary: SummaryRow = {
-        project_id: s.project_id,
-        trace_id: s.trace_id,
-        start_time_unix_nano: s.start_time_unix_nano,
-        end_time_unix_nano: s.end_time_unix_nano,
-        span_count: 0,
-        error_count: 0,
-        root_service_name: null,
-        root_name: null,
-        services: [],
-      };
-      byTrace.set(key, (t = { summary, start, end, rootStart: null }));
+  for (const { projectId, batch } of group) {
+    for (const s of batch.spans ?? []) {
+      const key = `${projectId}/${s.traceId}`;
+      const start = s.startTimeUnixNano;
+      const end = s.endTimeUnixNano;
+      let t = byTrace.get(key);
+      if (!t) {
+        const summary: SummaryRow = {
+          project_id: projectId,
+          trace_id: s.traceId,
+          start_time_unix_nano: text(start),
+          end_time_unix_nano: text(end),
+          span_count: 0,
+          error_count: 0,
+          root_service_name: null,
+          root_name: null,
+          services: [],
+        };
+        byTrace.set(key, (t = { summary, start, end, rootStart: null }));
+      }
+      const { summary } = t;
+      summary.span_count += 1;
+      if (s.statusCode === "error") summary.error_count += 1;
+      if (start < t.start) {
+        t.start = start;
+        summary.start_time_unix_nano = text(start);
+      }
+      if (end > t.end) {
+        t.end = end;
+        summary.end_time_unix_nano = text(end);
+      }
+      if (s.parentSpanId === null && (t.rootStart === null || start < t.rootStart)) {
+        t.rootStart = start;
+        summary.root_service_name = s.serviceName;
+        summary.root_name = s.name;
+      }
+      if (!summary.services.includes(s.serviceName)) summary.services.push(s.serviceName);
     }
-    const { summary } = t;
-    summary.span_count += 1;
-    if (s.status_code === "error") summary.error_count += 1;
-    if (start < t.start) {
-      t.start = start;
-      summary.start_time_unix_nano = s.start_time_unix_nano;
-    }
-    if (end > t.end) {
-      t.end = end;
-      summary.end_time_unix_nano = s.end_time_unix_nano;
-    }
-    if (s.parent_span_id === null && (t.rootStart === null || start < t.rootStart)) {
-      t.rootStart = start;
-      summary.root_service_name = s.service_name;
-      summary.root_name = s.name;
-    }
-    if (!summary.services.includes(s.service_name)) summary.services.push(s.service_name);
   }
   return [...byTrace.values()].map((t) => t.summary);
 }
@@ -332,7 +344,7 @@ async function writeSpans(tx: Tx, group: Pending[], copy?: CopyIn): Promise<void
   // are those of the rows themselves.
   if (copy) {
     await copy(copySpans, copyText(rows, spanColumns.columns));
-    await tx.execute(upsertSummaries(sql`select * from ${recordset(summaries(rows), summaryColumns)}`));
+    await tx.execute(upsertSummaries(sql`select * from ${recordset(summaries(group), summaryColumns)}`));
     return;
   }
   // Only spans new to the store count toward their trace's summary, so a retried batch changes nothing.
@@ -593,24 +605,34 @@ async function writeNetworkOps(tx: Tx, group: Pending[]): Promise<void> {
 
 const nanosToMs = (nanos: bigint) => Number(nanos / 1_000_000n);
 
-/** The minutes whose rollups the group's rows change (lib/storage/rollups.ts computes them again). */
+/** The minutes whose rollups the group's rows change (lib/storage/rollups.ts computes them again), each once. */
 function rollupMarks(group: Pending[]): RollupMark[] {
-  const marks: RollupMark[] = [];
+  const minutes = new Map<string, { projectId: string; source: RollupSource; minutes: Set<number> }>();
+  const of = (projectId: string, source: RollupSource) => {
+    const key = `${projectId}/${source}`;
+    let entry = minutes.get(key);
+    if (!entry) minutes.set(key, (entry = { projectId, source, minutes: new Set() }));
+    return entry.minutes;
+  };
+  const each = <T>(projectId: string, source: RollupSource, records: T[] | undefined, time: (record: T) => bigint) => {
+    if (!records?.length) return;
+    const set = of(projectId, source);
+    for (const record of records) set.add(minuteOf(nanosToMs(time(record))));
+  };
   for (const { projectId, batch } of group) {
-    for (const s of batch.spans ?? [])
-      for (const minuteMs of spanMinutes(nanosToMs(s.startTimeUnixNano), nanosToMs(s.endTimeUnixNano)))
-        marks.push({ projectId, source: "spans", minuteMs });
-    for (const e of batch.pipelineEvents ?? [])
-      marks.push({ projectId, source: "pipeline", minuteMs: minuteOf(nanosToMs(e.startTime)) });
-    for (const n of batch.networkOps ?? [])
-      marks.push({ projectId, source: "network", minuteMs: minuteOf(nanosToMs(n.startTime)) });
-    for (const l of batch.logs ?? [])
-      marks.push({ projectId, source: "logs", minuteMs: minuteOf(nanosToMs(l.timeUnixNano)) });
-    for (const e of batch.events ?? [])
-      marks.push({ projectId, source: "events", minuteMs: minuteOf(nanosToMs(e.time)) });
-    for (const m of batch.metrics ?? [])
-      marks.push({ projectId, source: "metrics", minuteMs: minuteOf(nanosToMs(m.time)) });
+    if (batch.spans?.length) {
+      const set = of(projectId, "spans");
+      for (const s of batch.spans) addSpanMinutes(set, nanosToMs(s.startTimeUnixNano), nanosToMs(s.endTimeUnixNano));
+    }
+    each(projectId, "pipeline", batch.pipelineEvents, (e) => e.startTime);
+    each(projectId, "network", batch.networkOps, (n) => n.startTime);
+    each(projectId, "logs", batch.logs, (l) => l.timeUnixNano);
+    each(projectId, "events", batch.events, (e) => e.time);
+    each(projectId, "metrics", batch.metrics, (m) => m.time);
   }
+  const marks: RollupMark[] = [];
+  for (const { projectId, source, minutes: set } of minutes.values())
+    for (const minuteMs of set) marks.push({ projectId, source, minuteMs });
   return marks;
 }
 
@@ -728,11 +750,11 @@ export class IngestWriter {
 
   /** The partitions the group's rows fall in exist (made outside the transaction: it locks the table a moment). */
   private async ensurePartitions(group: Pending[]): Promise<void> {
-    const days = new Map<PartitionedTable, Set<Day>>();
+    const days = new Map<PartitionedTable, Set<number>>();
     const add = (table: PartitionedTable, nanos: bigint) => {
       let set = days.get(table);
       if (!set) days.set(table, (set = new Set()));
-      set.add(dayOfNanos(nanos));
+      set.add(dayNumberOfNanos(nanos));
     };
     for (const { batch } of group) {
       for (const s of batch.spans ?? []) add("spans", s.startTimeUnixNano);
@@ -745,7 +767,7 @@ export class IngestWriter {
     // a trace's summary lives on the day of its first span
     const spanDays = days.get("spans");
     if (spanDays) days.set("traces", spanDays);
-    for (const [table, set] of days) await this.partitions.ensure(table, set);
+    for (const [table, set] of days) await this.partitions.ensure(table, [...set].map(dayOfNumber));
   }
 
   /** `copy`: on Postgres, spans go in with COPY unless the server refused it for this group already. */

@@ -391,13 +391,14 @@ export interface RollupMark {
 
 export const minuteOf = (ms: number) => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 
-/** The minutes a span's rollups depend on: those it covers, as its children start there (at most an hour of them). */
-export function spanMinutes(startMs: number, endMs: number): number[] {
+/**
+ * Adds to `out` the minutes a span's rollups depend on: those it covers, as its children start there (at most an
+ * hour of them).
+ */
+export function addSpanMinutes(out: Set<number>, startMs: number, endMs: number): void {
   const first = minuteOf(startMs);
   const last = Math.min(minuteOf(Math.max(endMs, startMs)), first + (MAX_MINUTES_PER_SPAN - 1) * MINUTE_MS);
-  const out: number[] = [];
-  for (let m = first; m <= last; m += MINUTE_MS) out.push(m);
-  return out;
+  for (let m = first; m <= last; m += MINUTE_MS) out.add(m);
 }
 
 /** Marks minutes for the rollup pass, in the writer's transaction (so the marks commit with the rows). */

@@ -48,6 +48,9 @@ export class Rejections {
 export const NANOS_IN_FUTURE_LIMIT = 9_223_372_036_854_775_807n;
 
 export function dropped(counts: DroppedCounts): DroppedCounts | null {
+  let any = false;
+  for (const key in counts) if (counts[key as keyof DroppedCounts]) any = true;
+  if (!any) return null;
   const present = Object.entries(counts).filter(([, v]) => typeof v === "number" && v > 0);
   return present.length ? Object.fromEntries(present) : null;
 }

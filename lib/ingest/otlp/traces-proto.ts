@@ -77,14 +77,17 @@ function text(r: Reader): string {
   r.skip(length);
   const buf = r.buf as Buffer;
   let ascii = true;
+  let nul = false;
   for (let i = start; i < r.pos; i++) {
-    if (buf[i]! >= 0x80) {
+    const byte = buf[i]!;
+    if (byte >= 0x80) {
       ascii = false;
       break;
     }
+    if (byte === 0) nul = true;
   }
-  // ASCII is UTF-8 as it is; anything else is checked whole, then decoded
-  if (ascii) return storableText(buf.toString("latin1", start, r.pos));
+  // ASCII is UTF-8 as it is, and storable unless it holds a NUL; anything else is checked whole, then decoded
+  if (ascii) return nul ? storableText(buf.toString("latin1", start, r.pos)) : buf.toString("latin1", start, r.pos);
   if (!isUtf8(buf.subarray(start, r.pos))) throw new Error("invalid UTF-8");
   return storableText(buf.toString("utf8", start, r.pos));
 }
@@ -105,6 +108,14 @@ function id(bytes: Uint8Array | undefined, length: 16 | 8): string | null | unde
   if (bytes === undefined || bytes.length === 0) return null;
   if (bytes.length !== length || bytes.every((b) => b === 0)) return undefined;
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
+}
+
+/** id() of a bytes field still in the reader's buffer, where `at` is: no copy of the bytes on the way */
+function idAt(buf: Buffer, at: Slice | undefined, length: 16 | 8): string | null | undefined {
+  if (at === undefined || at.end === at.start) return null;
+  if (at.end - at.start !== length) return undefined;
+  for (let i = at.start; i < at.end; i++) if (buf[i] !== 0) return buf.toString("hex", at.start, at.end);
+  return undefined;
 }
 
 const ARRAY = 5;
@@ -323,9 +334,9 @@ interface Context {
 
 /** … ScopeSpans 2 › Span 3 */
 function span(r: Reader, item: Slice, { resource, scope, spans, rejected }: Context): void {
-  let traceIdBytes: Uint8Array | undefined;
-  let spanIdBytes: Uint8Array | undefined;
-  let parentBytes: Uint8Array | undefined;
+  let traceIdAt: Slice | undefined;
+  let spanIdAt: Slice | undefined;
+  let parentAt: Slice | undefined;
   let traceState: string | null = null;
   let flags = 0;
   let name = "";
@@ -339,33 +350,40 @@ function span(r: Reader, item: Slice, { resource, scope, spans, rejected }: Cont
   let droppedEvents = 0;
   let droppedLinks = 0;
   const statusSlices: Slice[] = [];
-  within(r, item, 3, (r, q) => {
-    while (r.pos < r.len) {
-      const tag = r.uint32();
-      const wire = tag & 7;
-      const field = tag >>> 3;
-      if (field === 1 && wire === DELIMITED) traceIdBytes = r.bytes();
-      else if (field === 2 && wire === DELIMITED) spanIdBytes = r.bytes();
-      else if (field === 3 && wire === DELIMITED) traceState = text(r) || null;
-      else if (field === 4 && wire === DELIMITED) parentBytes = r.bytes();
-      else if (field === 5 && wire === DELIMITED) name = text(r);
-      else if (field === 6 && wire === VARINT) kind = r.int32();
-      else if (field === 7 && wire === FIXED64) start = fixed64(r);
-      else if (field === 8 && wire === FIXED64) finish = fixed64(r);
-      else if (field === 9 && wire === DELIMITED) attributes.push(slice(r));
-      else if (field === 10 && wire === VARINT) droppedAttributes = r.uint32();
-      else if (field === 11 && wire === DELIMITED) events.push(slice(r));
-      else if (field === 12 && wire === VARINT) droppedEvents = r.uint32();
-      else if (field === 13 && wire === DELIMITED) links.push(slice(r));
-      else if (field === 14 && wire === VARINT) droppedLinks = r.uint32();
-      else if (field === 15 && wire === DELIMITED) statusSlices.push(slice(r));
-      else if (field === 16 && wire === FIXED32) flags = r.fixed32();
-      else skip(r, tag, q);
-    }
-  });
-  const traceId = id(traceIdBytes, 16);
-  const spanId = id(spanIdBytes, 8);
-  const parentSpanId = id(parentBytes, 8);
+  // within(r, item, 3, …) written out: this runs for every span
+  const q = 3;
+  const pos = r.pos;
+  const len = r.len;
+  r.pos = item.start;
+  r.len = item.end;
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    const wire = tag & 7;
+    const field = tag >>> 3;
+    if (field === 1 && wire === DELIMITED) traceIdAt = slice(r);
+    else if (field === 2 && wire === DELIMITED) spanIdAt = slice(r);
+    else if (field === 3 && wire === DELIMITED) traceState = text(r) || null;
+    else if (field === 4 && wire === DELIMITED) parentAt = slice(r);
+    else if (field === 5 && wire === DELIMITED) name = text(r);
+    else if (field === 6 && wire === VARINT) kind = r.int32();
+    else if (field === 7 && wire === FIXED64) start = fixed64(r);
+    else if (field === 8 && wire === FIXED64) finish = fixed64(r);
+    else if (field === 9 && wire === DELIMITED) attributes.push(slice(r));
+    else if (field === 10 && wire === VARINT) droppedAttributes = r.uint32();
+    else if (field === 11 && wire === DELIMITED) events.push(slice(r));
+    else if (field === 12 && wire === VARINT) droppedEvents = r.uint32();
+    else if (field === 13 && wire === DELIMITED) links.push(slice(r));
+    else if (field === 14 && wire === VARINT) droppedLinks = r.uint32();
+    else if (field === 15 && wire === DELIMITED) statusSlices.push(slice(r));
+    else if (field === 16 && wire === FIXED32) flags = r.fixed32();
+    else skip(r, tag, q);
+  }
+  r.pos = pos;
+  r.len = len;
+  const buf = r.buf as Buffer;
+  const traceId = idAt(buf, traceIdAt, 16);
+  const spanId = idAt(buf, spanIdAt, 8);
+  const parentSpanId = idAt(buf, parentAt, 8);
   if (!traceId) return rejected.add("a span has an invalid or empty trace id");
   if (!spanId) return rejected.add("a span has an invalid or empty span id");
   if (parentSpanId === undefined) return rejected.add("a span has an invalid parent span id");
