@@ -1,4 +1,4 @@
-// tracedeck/sdk — instrument an application and send its telemetry to Tracedeck.
+// @tracedeck/sdk — instrument an application and send its telemetry to Tracedeck.
 //
 //   batch client    TracedeckClient, Span/Trace/Event/Metric/LogRecord, ApiKeyAuth, OAuthProvider,
 //                   Config, retryWithBackoff, BatchProcessor
