@@ -119,7 +119,9 @@ describe("@tracedeck/sdk installed from its tarball", () => {
     await run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: dir }).catch((error: { stdout?: string }) => {
       throw new Error(`tsc under ${mode.resolution}: ${error.stdout ?? String(error)}`);
     });
-    const { stdout } = await run(process.execPath, [path.join("out", "app.js")], { cwd: dir });
+    const { stdout, stderr } = await run(process.execPath, [path.join("out", "app.js")], { cwd: dir });
+    // @grpc/grpc-js is not installed here: the default protocol, gRPC, falls back to HTTP and says so once
+    expect(stderr.match(/@grpc\/grpc-js is not installed/g)).toHaveLength(1);
     const result = JSON.parse(stdout) as { traceId: string; spansSent: number; failed: number };
     expect(result).toMatchObject({ spansSent: 1, failed: 0 });
     expect(await readTrace(result.traceId)).toMatchObject({

@@ -11,7 +11,7 @@ import {
   tracedHandler,
   type TelemetryClient,
 } from "@/lib/sdk/telemetry";
-import { createKey, startServer, type RunningServer } from "./server";
+import { createKey, freePort, startServer, type RunningServer } from "./server";
 
 // The SDK's telemetry client against a real Tracedeck server: what it sends over each protocol is
 // read back through the query API.
@@ -19,9 +19,11 @@ import { createKey, startServer, type RunningServer } from "./server";
 let server: RunningServer;
 let key: [string, string];
 let readKey: string;
+let grpcPort: number;
 
 beforeAll(async () => {
-  server = await startServer({});
+  grpcPort = await freePort();
+  server = await startServer({ env: { TRACEDECK_OTLP_GRPC_PORT: String(grpcPort) } });
   const pair = await createKey(server.env, "ingest,read");
   key = pair.split(":") as [string, string];
   readKey = pair;
@@ -36,17 +38,20 @@ const read = async <T>(path: string): Promise<T> => {
   return (await response.json()) as T;
 };
 
-const clientFor = (service: string, protocol: Protocol): TelemetryClient =>
-  new TelemetryBuilder()
+const clientFor = (service: string, protocol: Protocol): TelemetryClient => {
+  const builder = new TelemetryBuilder()
     .withApiKey(...key)
     .withEndpoint(server.url)
     .withService(service, "1.2.3")
     .withEnvironment("test")
-    .withProtocol(protocol)
-    .withCustomAttribute("team", "sdk")
-    .build();
+    .withCustomAttribute("team", "sdk");
+  // the server's gRPC receiver is on a port of its own here, not 4317
+  return (
+    protocol === Protocol.GRPC ? builder.withGrpc(`127.0.0.1:${grpcPort}`) : builder.withProtocol(protocol)
+  ).build();
+};
 
-describe.each([Protocol.HTTP, Protocol.OTLP])("the telemetry client over %s", (protocol) => {
+describe.each([Protocol.HTTP, Protocol.OTLP, Protocol.GRPC])("the telemetry client over %s", (protocol) => {
   it("sends spans, logs, counters, gauges and histograms that the query API returns", async () => {
     const service = `svc-${protocol}-${Date.now().toString(36)}`;
     const client = clientFor(service, protocol);
@@ -184,6 +189,22 @@ describe("tracing across services", () => {
     expect(byName["POST /orders"]).toMatchObject({ kind: "server", attributes: { "http.response.status_code": 201 } });
   });
 
+  it("over gRPC, names a receiver that is not there in lastError", async () => {
+    const closed = await freePort();
+    const client = new TelemetryBuilder()
+      .withApiKey(...key)
+      .withService("grpc-away")
+      .withGrpc(`127.0.0.1:${closed}`)
+      .withRetry(false)
+      .build();
+    client.initialize();
+    client.endSpan(client.startSpan("nowhere"));
+    await client.flush();
+    await client.shutdown(1000);
+    expect(client.getStatus()).toMatchObject({ spansSent: 0, failed: 1 });
+    expect(client.getStatus().lastError).toContain(`connect ECONNREFUSED 127.0.0.1:${closed}`);
+  });
+
   it("waits as a 503's Retry-After says, and never throws into the application", async () => {
     const arrivals: number[] = [];
     const flaky = http.createServer((req, res) => {
@@ -203,6 +224,7 @@ describe("tracing across services", () => {
       .withApiKey(...key)
       .withEndpoint(`http://127.0.0.1:${port}`)
       .withService("retrying")
+      .withHttp()
       .withRetry(true, 2, 10)
       .build();
     client.initialize();

@@ -55,6 +55,7 @@ async function variant(name: string): Promise<{ run: () => Promise<void>; close:
   const builder = new TelemetryBuilder()
     .withApiKey(...KEY)
     .withService("bench")
+    .withHttp()
     .withTracesOnly();
   if (name === "sdk") {
     const client = new TelemetryClient(builder.build().config, noop);

@@ -54,7 +54,9 @@ describe("the builder", () => {
       serviceVersion: "2.1.0",
       serviceNamespace: "shop",
       environment: "staging",
-      protocol: Protocol.OTLP,
+      protocol: Protocol.GRPC,
+      grpcFallback: false,
+      grpcEndpoint: "collector.internal:4317",
       signals: { metrics: true, logs: false, traces: true },
       exemplars: false,
       timeoutMs: 3000,
@@ -76,6 +78,10 @@ describe("the builder", () => {
     });
     expect(builder().withProtocol(Protocol.OTLP).withInsecure(false).build().config.insecure).toBe(false);
     expect(builder().mustBuild().config.serviceName).toBe("checkout");
+    // the reference's default, gRPC, falling back to HTTP where @grpc/grpc-js is missing (grpc.test.ts)
+    expect(builder().build().config).toMatchObject({ protocol: Protocol.GRPC, grpcFallback: true });
+    expect(builder().withGrpc("http://[::1]:14317").build().config.grpcEndpoint).toBe("[::1]:14317");
+    expect(builder().withGrpc("otel:4317").build().config.grpcEndpoint).toBe("otel:4317");
   });
 
   it("reads the reference's environment variables with withAutoConfiguration", () => {
@@ -114,7 +120,7 @@ describe("the builder", () => {
 
 describe("the client, before it reaches a server", () => {
   it("needs initialize(), gives spans the active context as parent, and counts what it could not send", async () => {
-    const client = builder().withEndpoint("http://127.0.0.1:9").withRetry(false).build();
+    const client = builder().withEndpoint("http://127.0.0.1:9").withHttp().withRetry(false).build();
     expect(() => client.startSpan("early")).toThrow(NotInitializedError);
     await expect(client.flush()).rejects.toThrow(NotInitializedError);
     client.initialize();

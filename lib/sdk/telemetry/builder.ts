@@ -31,6 +31,9 @@ export class TelemetryBuilder {
   private serviceNamespace: string = DEFAULTS.serviceNamespace;
   private environment: string = DEFAULTS.environment;
   private protocol: Protocol = DEFAULTS.protocol;
+  /** no protocol chosen: gRPC if @grpc/grpc-js is installed, else HTTP (config.ts) */
+  private protocolChosen = false;
+  private grpcEndpoint = "";
   private insecure: boolean = DEFAULTS.insecure;
   private signals: Record<SignalType, boolean> = { metrics: true, logs: true, traces: true };
   private exemplars: boolean = DEFAULTS.exemplars;
@@ -108,6 +111,7 @@ export class TelemetryBuilder {
     if (!Object.values(Protocol).includes(protocol))
       throw new BuilderError(`protocol must be one of ${Object.values(Protocol).join(", ")}`);
     this.protocol = protocol;
+    this.protocolChosen = true;
     return this;
   }
 
@@ -116,9 +120,13 @@ export class TelemetryBuilder {
     return this.withProtocol(Protocol.HTTP);
   }
 
-  /** OTLP protobuf messages, over HTTP: Tracedeck serves OTLP/HTTP, which carries what gRPC would. */
-  withGrpc(): this {
-    return this.withProtocol(Protocol.OTLP);
+  /**
+   * OTLP/gRPC (needs @grpc/grpc-js), to `endpoint` (host:port) or the endpoint's host on port 4317, where the
+   * server's gRPC receiver listens (TRACEDECK_OTLP_GRPC_PORT).
+   */
+  withGrpc(endpoint?: string): this {
+    if (endpoint !== undefined) this.grpcEndpoint = endpoint;
+    return this.withProtocol(Protocol.GRPC);
   }
 
   withOtlp(): this {
@@ -223,6 +231,8 @@ export class TelemetryBuilder {
         serviceNamespace: this.serviceNamespace,
         environment: this.environment,
         protocol: this.protocol,
+        grpcFallback: !this.protocolChosen,
+        grpcEndpoint: this.grpcEndpoint,
         insecure: this.insecure,
         signals: this.signals,
         exemplars: this.exemplars,

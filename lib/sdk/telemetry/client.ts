@@ -25,6 +25,8 @@ export interface TelemetryExporter {
   exportMetrics(metrics: MetricData[]): Promise<void>;
   readonly counts: { spans: number; logs: number; metrics: number; failed: number };
   lastError: string | undefined;
+  /** called once by shutdown(), after the last export: release connections */
+  close?(): void;
 }
 
 /**
@@ -456,6 +458,7 @@ export class TelemetryClient {
     const outcome = await Promise.race([this.flush().then(() => "done" as const), timedOut]);
     clearTimeout(timer);
     if (outcome === "timeout") this.exporter.lastError = `shutdown: not everything was sent within ${timeoutMs} ms`;
+    this.exporter.close?.();
     this.initializedAt = undefined;
   }
 

@@ -1,8 +1,12 @@
 import { Credentials } from "./credentials";
 import { ConfigError } from "./errors";
 
-/** How the client sends: Tracedeck's native JSON endpoints, or OTLP/HTTP with protobuf bodies. */
+/**
+ * How the client sends: OTLP/gRPC (the default, as the reference client's: needs @grpc/grpc-js), Tracedeck's native
+ * JSON endpoints, or OTLP/HTTP with protobuf bodies.
+ */
 export enum Protocol {
+  GRPC = "grpc",
   HTTP = "http",
   OTLP = "otlp",
 }
@@ -22,6 +26,13 @@ export interface TelemetryConfig {
   serviceNamespace: string;
   environment: string;
   protocol: Protocol;
+  /**
+   * The protocol is the default, not a choice: when @grpc/grpc-js is not installed the client sends over HTTP
+   * (native JSON) and says so once, where a client told withGrpc() fails its exports.
+   */
+  grpcFallback: boolean;
+  /** OTLP/gRPC's host:port (default: the endpoint's host on 4317) */
+  grpcEndpoint: string;
   /** plain http is allowed for host:port endpoints (https otherwise) */
   insecure: boolean;
   signals: Record<SignalType, boolean>;
@@ -44,7 +55,7 @@ export const DEFAULTS = {
   serviceVersion: "1.0.0",
   serviceNamespace: "tracedeck",
   environment: "production",
-  protocol: Protocol.HTTP,
+  protocol: Protocol.GRPC,
   insecure: false,
   exemplars: true,
   timeoutMs: 10_000,
@@ -80,5 +91,18 @@ export function validateConfig(config: TelemetryConfig): TelemetryConfig {
     throw new ConfigError("batch size and timeout must be positive");
   if (config.retry.maxRetries < 0) throw new ConfigError("maxRetries must not be negative");
   if (config.rateLimit < 0) throw new ConfigError("the rate limit must not be negative");
-  return { ...config, endpoint: normalizeEndpoint(config.endpoint, config.insecure) };
+  const endpoint = normalizeEndpoint(config.endpoint, config.insecure);
+  return { ...config, endpoint, grpcEndpoint: grpcTarget(config.grpcEndpoint, endpoint) };
+}
+
+/** OTLP/gRPC's `host:port`: as given (a URL's scheme dropped), else the endpoint's host on the standard port 4317. */
+export function grpcTarget(given: string, endpoint: string): string {
+  const trimmed = given.trim();
+  if (!trimmed) return `${new URL(endpoint).hostname}:4317`;
+  if (!trimmed.includes("://")) return trimmed;
+  try {
+    return new URL(trimmed).host;
+  } catch {
+    throw new ConfigError(`gRPC endpoint "${given}" is neither host:port nor a URL`);
+  }
 }

@@ -4,11 +4,12 @@ import { encodeRequest } from "../../shared/otlp-proto";
 import { RetryableError, TracedeckError } from "../client/errors";
 import { parseRetryAfter, retryWithBackoff } from "../client/retry";
 import { Protocol, type TelemetryConfig } from "./config";
+import { GrpcExport, loadGrpc } from "./grpc";
 import { nanosText, SEVERITY_NUMBER, type Attributes, type LogData, type MetricData, type SpanData } from "./records";
 
 const gzipAsync = promisify(gzip);
 
-// Turns buffered records into requests and sends them: Tracedeck's native JSON endpoints, or
+// Turns buffered records into requests and sends them: OTLP/gRPC, Tracedeck's native JSON endpoints, or
 // OTLP/HTTP protobuf. Histograms go over OTLP either way, since the native metric item holds one
 // value and no buckets.
 
@@ -38,28 +39,69 @@ export class Exporter {
   readonly counts = { spans: 0, logs: 0, metrics: 0, failed: 0 };
   lastError: string | undefined;
 
+  /** the protocol in use: the configured one, once gRPC's availability is known (protocol()) */
+  private resolved: Promise<Protocol> | undefined;
+  private grpc: GrpcExport | undefined;
+  private closed = false;
+
   constructor(
     private readonly config: TelemetryConfig,
     private readonly resource: Attributes,
     private readonly version: string,
+    /** what the client says when it falls back from gRPC to HTTP */
+    private readonly warn: (message: string) => void = (message) => console.warn(`tracedeck-sdk: ${message}`),
   ) {}
+
+  /**
+   * gRPC needs @grpc/grpc-js, loaded on the first export. Without it, a client that did not choose gRPC sends over
+   * HTTP (native JSON) and says so once; one told withGrpc() keeps failing its exports, saying why.
+   */
+  private protocol(): Promise<Protocol> {
+    this.resolved ??= (async () => {
+      if (this.config.protocol !== Protocol.GRPC) return this.config.protocol;
+      const grpc = await loadGrpc();
+      if (grpc) {
+        this.grpc = new GrpcExport(grpc, this.config.grpcEndpoint, {
+          secure: this.config.endpoint.startsWith("https:") && !this.config.insecure,
+          compression: this.config.compression,
+          headers: { ...this.config.credentials.authHeaders(), "user-agent": `tracedeck-sdk/${this.version}` },
+        });
+        if (this.closed) this.grpc.close();
+        return Protocol.GRPC;
+      }
+      if (!this.config.grpcFallback) return Protocol.GRPC;
+      this.warn(
+        "@grpc/grpc-js is not installed, so telemetry goes over HTTP (native JSON) instead of OTLP/gRPC: " +
+          "npm install @grpc/grpc-js to send over gRPC, or choose withHttp() or withOtlp() to say so",
+      );
+      return Protocol.HTTP;
+    })();
+    return this.resolved;
+  }
 
   async exportSpans(spans: SpanData[]): Promise<void> {
     if (spans.length === 0) return;
-    if (this.config.protocol === Protocol.OTLP) await this.otlp("traces", this.otlpSpans(spans), spans.length, "spans");
+    if ((await this.protocol()) !== Protocol.HTTP)
+      await this.otlp("traces", this.otlpSpans(spans), spans.length, "spans");
     else await this.native("/api/v1/spans", { spans: spans.map((s) => this.nativeSpan(s)) }, "spans");
   }
 
   async exportLogs(logs: LogData[]): Promise<void> {
     if (logs.length === 0) return;
-    if (this.config.protocol === Protocol.OTLP) await this.otlp("logs", this.otlpLogs(logs), logs.length, "logs");
+    if ((await this.protocol()) !== Protocol.HTTP) await this.otlp("logs", this.otlpLogs(logs), logs.length, "logs");
     else await this.native("/api/v1/logs", { logs: logs.map((l) => this.nativeLog(l)) }, "logs");
+  }
+
+  /** Closes the gRPC channel, if there is one (after the last export). */
+  close(): void {
+    this.closed = true;
+    this.grpc?.close();
   }
 
   async exportMetrics(metrics: MetricData[]): Promise<void> {
     const histograms = metrics.filter((m) => m.kind === "histogram");
     const values = metrics.filter((m) => m.kind !== "histogram");
-    if (this.config.protocol === Protocol.OTLP) {
+    if ((await this.protocol()) !== Protocol.HTTP) {
       if (metrics.length) await this.otlp("metrics", this.otlpMetrics(metrics), metrics.length, "metrics");
       return;
     }
@@ -270,6 +312,8 @@ export class Exporter {
     items: number,
     counted: "spans" | "logs" | "metrics",
   ): Promise<void> {
+    if ((await this.protocol()) === Protocol.GRPC)
+      return this.overGrpc(signal, encodeRequest(signal, request), items, counted);
     const response = await this.post(
       `/v1/${signal}`,
       Buffer.from(encodeRequest(signal, request)),
@@ -277,6 +321,36 @@ export class Exporter {
       items,
     );
     if (response) this.counts[counted] += items;
+  }
+
+  /** OTLP/gRPC with the retries post() makes; a failure is counted and kept as lastError, never thrown. */
+  private async overGrpc(
+    signal: Signal,
+    request: Uint8Array,
+    items: number,
+    counted: "spans" | "logs" | "metrics",
+  ): Promise<void> {
+    const grpc = this.grpc;
+    if (!grpc) {
+      this.lastError = "withGrpc() needs @grpc/grpc-js: npm install @grpc/grpc-js (or choose withHttp() or withOtlp())";
+      this.counts.failed += items;
+      return;
+    }
+    try {
+      const { rejected, message } = await retryWithBackoff(() => grpc.send(signal, request, this.config.timeoutMs), {
+        maxAttempts: this.config.retry.enabled ? this.config.retry.maxRetries + 1 : 1,
+        baseDelayMs: this.config.retry.backoffMs,
+        maxRetryAfterMs: 30_000,
+      });
+      this.counts[counted] += items - rejected;
+      if (rejected) {
+        this.counts.failed += rejected;
+        this.lastError = `the server refused ${rejected} ${counted}: ${message}`;
+      }
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      this.counts.failed += items;
+    }
   }
 
   /** Sends with retries; a failure is counted and kept as lastError, never thrown at the application. */
