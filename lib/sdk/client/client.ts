@@ -1,5 +1,6 @@
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
+import { errorMessage } from "../../shared/error-message";
 import { ApiKeyAuth, OAuthProvider, type AuthProvider } from "./auth";
 import { BatchProcessor, type DropReason } from "./batch";
 import { Config, type ConfigOptions } from "./config";
@@ -194,8 +195,7 @@ export class TracedeckClient {
     } catch (error) {
       return {
         healthy: false,
-        error:
-          error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error),
+        error: errorMessage(error),
       };
     }
   }
@@ -286,13 +286,9 @@ export class TracedeckClient {
     } catch (error) {
       if (caller?.aborted) throw caller.reason;
       const reason =
-        error instanceof Error
-          ? error.name === "TimeoutError"
-            ? `no answer within ${this.config.timeoutMs} ms`
-            : error.cause instanceof Error
-              ? error.cause.message
-              : error.message
-          : String(error);
+        error instanceof Error && error.name === "TimeoutError"
+          ? `no answer within ${this.config.timeoutMs} ms`
+          : errorMessage(error);
       throw new RetryableError(`POST ${path} failed: ${reason}`, { cause: error });
     }
     if (!response.ok) {

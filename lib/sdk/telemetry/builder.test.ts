@@ -120,7 +120,13 @@ describe("the builder", () => {
 
 describe("the client, before it reaches a server", () => {
   it("needs initialize(), gives spans the active context as parent, and counts what it could not send", async () => {
-    const client = builder().withEndpoint("http://127.0.0.1:9").withHttp().withRetry(false).build();
+    // a port nothing listens on (fetch refuses well-known ones such as 9 before connecting)
+    const net = await import("node:net");
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const closed = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const client = builder().withEndpoint(`http://127.0.0.1:${closed}`).withHttp().withRetry(false).build();
     expect(() => client.startSpan("early")).toThrow(NotInitializedError);
     await expect(client.flush()).rejects.toThrow(NotInitializedError);
     client.initialize();
@@ -136,10 +142,13 @@ describe("the client, before it reaches a server", () => {
     await expect(client.span("failing", () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
     client.logInfo("a line");
     expect(client.getStatus()).toMatchObject({ initialized: true, queued: 4, dropped: 0, serviceName: "checkout" });
-    // nothing listens on port 9: the failure is counted, not thrown
+    // nothing listens there: the failure is counted, not thrown
     await client.flush();
     expect(client.getStatus()).toMatchObject({ spansSent: 0, logsSent: 0, failed: 4, queued: 0 });
-    expect(client.getStatus().lastError).toMatch(/api\/v1/);
+    // what went wrong, not fetch's "fetch failed"
+    expect(client.getStatus().lastError).toMatch(
+      new RegExp(`^/api/v1/(spans|logs): connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}$`),
+    );
     await client.shutdown(1000);
     expect(client.isInitialized()).toBe(false);
   });
@@ -148,7 +157,7 @@ describe("the client, before it reaches a server", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     try {
       vi.setSystemTime(new Date("2026-11-22T10:00:00.100Z"));
-      const client = builder().withEndpoint("http://127.0.0.1:9").withRetry(false).withRateLimit(3).build();
+      const client = builder().withEndpoint("http://127.0.0.1:9").withHttp().withRetry(false).withRateLimit(3).build();
       client.initialize();
       for (let i = 0; i < 5; i++) client.logInfo(`line ${i}`);
       expect(client.getStatus()).toMatchObject({ queued: 3, dropped: 2 });
@@ -158,6 +167,39 @@ describe("the client, before it reaches a server", () => {
       void client.shutdown(1);
     } finally {
       vi.useRealTimers();
+    }
+  });
+});
+
+describe("errors that say what happened", () => {
+  it.each([
+    [
+      "a name that does not resolve",
+      "http://no-such-host.invalid",
+      /getaddrinfo (ENOTFOUND|EAI_AGAIN) no-such-host\.invalid/,
+    ],
+    ["TLS to a server that speaks plain HTTP", "https://127.0.0.1:__PORT__", /SSL|TLS|wrong version|packet length/i],
+  ])("%s", async (_, endpoint, expected) => {
+    const http = await import("node:http");
+    const plain = http.createServer((_req, res) => res.end("{}"));
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    const port = (plain.address() as { port: number }).port;
+    try {
+      const client = builder()
+        .withEndpoint(endpoint.replace("__PORT__", String(port)))
+        .withHttp()
+        .withRetry(false)
+        .withTracesOnly()
+        .build();
+      client.initialize();
+      client.endSpan(client.startSpan("lost"));
+      await client.flush();
+      await client.shutdown(1000);
+      const { lastError } = client.getStatus();
+      expect(lastError).toMatch(expected);
+      expect(lastError).not.toContain("fetch failed");
+    } finally {
+      plain.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { gzip } from "node:zlib";
 import { promisify } from "node:util";
+import { errorMessage } from "../../shared/error-message";
 import { encodeRequest } from "../../shared/otlp-proto";
 import { RetryableError, TracedeckError } from "../client/errors";
 import { parseRetryAfter, retryWithBackoff } from "../client/retry";
@@ -387,7 +388,12 @@ export class Exporter {
         },
       );
     } catch (error) {
-      this.lastError = error instanceof TracedeckError ? error.message : `${path}: ${(error as Error).message}`;
+      this.lastError =
+        error instanceof TracedeckError
+          ? error.message
+          : error instanceof Error && error.name === "TimeoutError"
+            ? `${path}: no answer within ${this.config.timeoutMs} ms`
+            : `${path}: ${errorMessage(error)}`;
       this.counts.failed += items;
       return undefined;
     }
