@@ -36,11 +36,12 @@ describe("TracedeckClient", () => {
   it("posts each signal to its endpoint with the key, as the wire format", async () => {
     server = await startFakeServer(acceptAll);
     connect({ compression: false });
-    const trace = new Trace({ serviceName: "web" });
-    const root = trace.startSpan("GET /");
+    const trace = new Trace({ serviceName: "web", attributes: { tenant: "t1", route: "trace's" } });
+    const root = trace.startSpan("GET /", { attributes: { route: "/" } });
     trace.startSpan("db", { parent: root }).finish();
+    root.startChild("render").finish();
     root.finish();
-    expect(await client!.sendSpans(trace)).toEqual({ accepted: 2, rejected: 0, errors: [] });
+    expect(await client!.sendSpans(trace)).toEqual({ accepted: 3, rejected: 0, errors: [] });
     await client!.sendEvents([new Event({ name: "deploy" })]);
     await client!.sendMetrics([new Metric({ name: "queue.depth", value: 3 })]);
     await client!.sendLogs([new LogRecord({ message: "hello" })]);
@@ -53,9 +54,21 @@ describe("TracedeckClient", () => {
     const spansRequest = server.requests[0]!;
     expect(spansRequest.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(spansRequest.headers["content-type"]).toBe("application/json");
-    const sent = JSON.parse(spansRequest.body) as { spans: { trace_id: string; parent_span_id?: string }[] };
-    expect(sent.spans.map((s) => s.trace_id)).toEqual([trace.traceId, trace.traceId]);
-    expect(sent.spans[1]?.parent_span_id).toBe(root.spanId);
+    const sent = JSON.parse(spansRequest.body) as {
+      spans: { trace_id: string; parent_span_id?: string; name: string; attributes: Record<string, unknown> }[];
+    };
+    expect(sent.spans.map((s) => s.trace_id)).toEqual([trace.traceId, trace.traceId, trace.traceId]);
+    expect(sent.spans.map((s) => [s.name, s.parent_span_id])).toEqual([
+      ["GET /", undefined],
+      ["db", root.spanId],
+      ["render", root.spanId],
+    ]);
+    // the trace's attributes on each span, under the span's own
+    expect(sent.spans.map((s) => s.attributes)).toEqual([
+      { tenant: "t1", route: "/" },
+      { tenant: "t1", route: "trace's" },
+      { tenant: "t1", route: "trace's" },
+    ]);
   });
 
   it("gzips bodies from the threshold up, and sends small ones as they are", async () => {

@@ -130,12 +130,23 @@ export class TracedeckClient {
     this.#onRetry = options.onRetry;
   }
 
-  /** Spans, or every span of a trace. */
+  /**
+   * Spans, or every span of a trace (those started with startChild of its spans too), each with the trace's
+   * attributes under its own.
+   */
   sendSpans(
     spans: readonly (Span | SpanJSON)[] | Trace,
     options?: SendOptions,
   ): Promise<IngestResult<Span | SpanJSON>> {
-    return this.#send("spans", "spans" in spans ? spans.spans : spans, options);
+    if (!("spans" in spans)) return this.#send("spans", spans, options);
+    const traceAttributes = spans.attributes;
+    const items: readonly (Span | SpanJSON)[] = Object.keys(traceAttributes).length
+      ? spans.spans.map((span) => {
+          const json = span.toJSON();
+          return { ...json, attributes: { ...traceAttributes, ...json.attributes } };
+        })
+      : spans.spans;
+    return this.#send("spans", items, options);
   }
 
   sendEvents<T extends Event | EventJSON>(events: readonly T[], options?: SendOptions): Promise<IngestResult<T>> {

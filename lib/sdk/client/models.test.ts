@@ -33,10 +33,22 @@ describe("Span", () => {
     expect(span.durationMs).toBe(250);
   });
 
-  it("keeps a status description only for errors", () => {
+  it("keeps a status description with any status, as the reference client does", () => {
     const span = new Span({ name: "work", serviceName: "web" });
     expect(span.setStatus(SpanStatus.ERROR, "timed out").statusMessage).toBe("timed out");
-    expect(span.setStatus(SpanStatus.OK, "fine").statusMessage).toBeUndefined();
+    expect(span.setStatus(SpanStatus.OK, "fine").toJSON()).toMatchObject({ status: "ok", status_message: "fine" });
+    expect(span.setStatus(SpanStatus.UNSET).statusMessage).toBeUndefined();
+  });
+
+  it("puts the children of a trace's spans in the trace", () => {
+    const trace = new Trace({ serviceName: "web", attributes: { tenant: "t1" } });
+    const root = trace.startSpan("GET /orders");
+    const child = root.startChild("SELECT orders");
+    const grandchild = child.startChild("fetch rows");
+    const loose = new Span({ name: "alone", serviceName: "web" }).startChild("its child");
+    expect(trace.spans).toEqual([root, child, grandchild]);
+    expect(trace.spans.map((s) => s.parentSpanId)).toEqual([undefined, root.spanId, child.spanId]);
+    expect(trace.spans).not.toContain(loose);
   });
 
   it("serializes to the snake_case wire shape", () => {

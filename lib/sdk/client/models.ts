@@ -105,6 +105,9 @@ export interface SpanOptions {
   resourceAttributes?: Attributes;
 }
 
+/** The trace a span was started in (Trace.startSpan, or startChild of such a span): its children join it. */
+const traceOf = new WeakMap<Span, Trace>();
+
 /** One unit of work in a trace: it starts when created and ends at `finish()`. */
 export class Span {
   readonly spanId: string = newSpanId();
@@ -137,13 +140,20 @@ export class Span {
     name: string,
     options: Omit<SpanOptions, "name" | "traceId" | "parentSpanId" | "serviceName"> & { serviceName?: string } = {},
   ): Span {
-    return new Span({
+    const child = new Span({
       serviceName: this.serviceName,
       ...options,
       name,
       traceId: this.traceId,
       parentSpanId: this.spanId,
     });
+    // a child of a trace's span is one of the trace's spans, so sendSpans(trace) sends it
+    const trace = traceOf.get(this);
+    if (trace) {
+      trace.spans.push(child);
+      traceOf.set(child, trace);
+    }
+    return child;
   }
 
   addEvent(name: string, attributes: Attributes = {}, timestamp?: Date): this {
@@ -151,10 +161,10 @@ export class Span {
     return this;
   }
 
-  /** The description is kept only with ERROR, as OpenTelemetry does: an OK span has nothing to explain. */
+  /** The status, and its description whatever the status, as the reference client keeps it. */
   setStatus(status: SpanStatus, description?: string): this {
     this.status = status;
-    this.statusMessage = status === SpanStatus.ERROR ? description : undefined;
+    this.statusMessage = description;
     return this;
   }
 
@@ -236,6 +246,7 @@ export class Trace {
       parentSpanId: parent?.spanId,
     });
     this.spans.push(span);
+    traceOf.set(span, this);
     return span;
   }
 
