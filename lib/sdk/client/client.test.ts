@@ -260,6 +260,10 @@ describe("TracedeckClient", () => {
     connect();
     await client!.close();
     await expect(client!.sendLogs([new LogRecord({ message: "x" })])).rejects.toThrow(/closed/);
+    // the end of an `await using` scope closes it too
+    connect();
+    await client![Symbol.asyncDispose]();
+    await expect(client!.sendLogs([new LogRecord({ message: "x" })])).rejects.toThrow(/closed/);
   });
 
   it("gives events, metrics and logs without a service name the configured one", async () => {

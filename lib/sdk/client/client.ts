@@ -215,6 +215,11 @@ export class TracedeckClient {
    * Sends what the batch processors still hold (waiting at most `timeoutMs` for them), then
    * refuses further sends and closes the auth provider (an OAuth token is revoked).
    */
+  /** `await using client = new TracedeckClient()`: close() when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   async close(timeoutMs = 30_000): Promise<void> {
     if (this.#closed) return;
     await Promise.all([...this.#processors].map((p) => p.shutdown(timeoutMs)));

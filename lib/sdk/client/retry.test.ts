@@ -56,6 +56,17 @@ describe("retryWithBackoff", () => {
     expect(fn).toHaveBeenCalledTimes(3);
   });
 
+  it("takes the reference client's maxRetries: retries after the first attempt", async () => {
+    const fn = vi.fn(async (attempt: number) => {
+      throw failWith(501 + attempt);
+    });
+    await expect(retryWithBackoff(fn, { maxRetries: 2, baseDelayMs: 1 })).rejects.toMatchObject({ status: 504 });
+    expect(fn).toHaveBeenCalledTimes(3);
+    fn.mockClear();
+    await expect(retryWithBackoff(fn, { maxRetries: 0, baseDelayMs: 1 })).rejects.toMatchObject({ status: 502 });
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
   it("waits a random time within the doubling window, capped at maxDelayMs", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const delays: number[] = [];

@@ -14,6 +14,8 @@ export interface RetryInfo {
 export interface RetryOptions {
   /** Attempts in all, the first included (default 4: one try and three retries). */
   maxAttempts?: number;
+  /** Retries after the first attempt, the reference client's name for it: maxAttempts − 1 (maxAttempts wins). */
+  maxRetries?: number;
   /** The cap of the first backoff window; each retry doubles it (default 500 ms). */
   baseDelayMs?: number;
   /** The largest backoff window (default 30 s). */
@@ -99,7 +101,10 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * is a RetryableError or a network error.
  */
 export async function retryWithBackoff<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 4);
+  const maxAttempts = Math.max(
+    1,
+    options.maxAttempts ?? (options.maxRetries === undefined ? 4 : Math.floor(options.maxRetries) + 1),
+  );
   const baseDelayMs = options.baseDelayMs ?? 500;
   const maxDelayMs = options.maxDelayMs ?? 30_000;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;

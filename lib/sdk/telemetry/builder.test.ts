@@ -203,3 +203,13 @@ describe("errors that say what happened", () => {
     }
   });
 });
+
+describe("disposal", () => {
+  it("shuts the client down at the end of an `await using` scope", async () => {
+    const client = builder().withHttp().withEndpoint("http://127.0.0.1:1").build();
+    client.initialize();
+    expect(client.isInitialized()).toBe(true);
+    await client[Symbol.asyncDispose]();
+    expect(client.isInitialized()).toBe(false);
+  });
+});

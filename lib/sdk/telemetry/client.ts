@@ -449,6 +449,11 @@ export class TelemetryClient {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
+  /** `await using telemetry = builder.build()`: shutdown() when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+
   /** Flushes within `timeoutMs` and stops; what could not be sent in time is counted as failed. */
   async shutdown(timeoutMs = 30_000): Promise<void> {
     if (this.initializedAt === undefined) return;
