@@ -171,7 +171,7 @@ describe("tracing across services", () => {
     backend.close();
     await client.shutdown(10_000);
 
-    expect(seenTraceparent).toMatch(new RegExp(`^00-${rootTrace}-[0-9a-f]{16}-01$`));
+    expect(seenTraceparent).toMatch(new RegExp(`^00-${rootTrace}-[0-9a-f]{16}-03$`));
     expect(serverSideTrace).toBe(rootTrace);
     const trace = await read<{
       spans: {

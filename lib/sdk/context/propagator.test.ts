@@ -110,9 +110,14 @@ describe("W3CTracePropagator.extract", () => {
   });
 
   it("keeps the traceparent when the tracestate is discarded", () => {
-    const ctx = propagator.extract({ traceparent: TRACEPARENT, tracestate: "a=1,a=2" });
+    const ctx = propagator.extract({ traceparent: TRACEPARENT, tracestate: "a=1,B=2" });
     expect(ctx?.toTraceparent()).toBe(TRACEPARENT);
     expect(ctx?.traceState.size).toBe(0);
+  });
+
+  it("drops only the later member of a repeated key, across tracestate headers too", () => {
+    const ctx = propagator.extract({ traceparent: TRACEPARENT, tracestate: ["foo=1,bar=2", "foo=3,baz=4"] });
+    expect(ctx?.traceState.serialize()).toBe("foo=1,bar=2,baz=4");
   });
 });
 
@@ -190,11 +195,17 @@ describe("agreement with OpenTelemetry's W3CTraceContextPropagator", () => {
   it.each([
     { rule: "an invalid member", tracestate: "a=1,BAD=2,c=3", otel: "a=1,c=3" },
     { rule: "a member without =", tracestate: "a=1,b", otel: "a=1" },
-    { rule: "a duplicate key", tracestate: "a=1,b=2,a=3", otel: "a=3,b=2" },
   ])("differs on $rule: we discard the whole tracestate", ({ tracestate, otel }) => {
     const headers = { traceparent: TRACEPARENT, tracestate };
     expect(ourExtract(headers)).toEqual({ traceparent: TRACEPARENT, tracestate: "" });
     expect(otelExtract(headers)).toEqual({ traceparent: TRACEPARENT, tracestate: otel });
+  });
+
+  // Either is allowed ("vendors MAY also discard duplicate keys"); the W3C suite's own parser keeps the first.
+  it("differs on a duplicate key: we keep its first value, OpenTelemetry its last", () => {
+    const headers = { traceparent: TRACEPARENT, tracestate: "a=1,b=2,a=3" };
+    expect(ourExtract(headers)?.tracestate).toBe("a=1,b=2");
+    expect(otelExtract(headers)?.tracestate).toBe("a=3,b=2");
   });
 
   // The spec says a tracestate of more than 32 members MUST be discarded; OpenTelemetry keeps the first 32.
@@ -233,13 +244,20 @@ describe("agreement with OpenTelemetry's W3CTraceContextPropagator", () => {
     }
   });
 
-  // OpenTelemetry writes "0" + the flags in hex, three characters from 0x10 up, which every
-  // receiver (OpenTelemetry included) rejects; the field is always two hex digits.
-  it("differs on flags of 0x10 and above: we write two hex digits, OpenTelemetry three", () => {
-    const ctx = TraceContext.fromTraceparent(`00-${TRACE_ID}-${SPAN_ID}-ff`)!;
-    expect(ourInject(ctx).traceparent).toBe(`00-${TRACE_ID}-${SPAN_ID}-ff`);
-    expect(otelInject(ctx, undefined).traceparent).toBe(`00-${TRACE_ID}-${SPAN_ID}-0ff`);
-  });
+  // Level 2 reserves every flag but sampled and random, and senders must set the rest to zero;
+  // OpenTelemetry sends them on, and from 0x10 up as "0" + the flags in hex, three characters that
+  // every receiver (OpenTelemetry included) rejects.
+  it.each([
+    { received: "05", ours: "01", otel: "05" },
+    { received: "ff", ours: "03", otel: "0ff" },
+  ])(
+    "differs on reserved flags: $received is sent on as $ours, by OpenTelemetry as $otel",
+    ({ received, ours, otel }) => {
+      const ctx = TraceContext.fromTraceparent(`00-${TRACE_ID}-${SPAN_ID}-${received}`)!;
+      expect(ourInject(ctx).traceparent).toBe(`00-${TRACE_ID}-${SPAN_ID}-${ours}`);
+      expect(otelInject(ctx, undefined).traceparent).toBe(`00-${TRACE_ID}-${SPAN_ID}-${otel}`);
+    },
+  );
 
   // The spec asks senders to avoid empty tracestate headers; OpenTelemetry sends one when the
   // span has an empty trace state.

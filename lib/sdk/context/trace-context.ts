@@ -5,6 +5,13 @@ import { TraceState } from "./trace-state";
 
 /** Bit 0 of `traceFlags`: the caller recorded this trace, so downstream services should too. */
 export const SAMPLED_FLAG = 0x01;
+/**
+ * Bit 1 of `traceFlags` (Level 2): at least the right-most 7 bytes of the trace id are random, so
+ * downstream services may sample or shard on them. It travels unchanged with the trace id.
+ */
+export const RANDOM_FLAG = 0x02;
+/** The flags Level 2 defines; it reserves the other bits, which senders must set to zero. */
+const KNOWN_FLAGS = SAMPLED_FLAG | RANDOM_FLAG;
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
@@ -24,14 +31,23 @@ export interface TraceContextFields {
   traceId: string;
   spanId: string;
   parentSpanId?: string;
-  /** Defaults to 0: not sampled. */
+  /** Defaults to 0: not sampled, trace id not known to be random. */
   traceFlags?: number;
   traceState?: TraceState;
   /** True when the context came from another process (a parsed header). */
   isRemote?: boolean;
 }
 
-const storage = new AsyncLocalStorage<TraceContext | undefined>();
+/**
+ * What `run` and `set` store: a new object each time, never the context itself. AsyncLocalStorage's
+ * `run` enters no new scope when handed the store that is already current, so `run(TraceContext.get(), fn)`
+ * would let a `set` inside `fn` change the caller's context; a fresh object always gets its own scope.
+ */
+interface Scope {
+  readonly ctx: TraceContext | undefined;
+}
+
+const storage = new AsyncLocalStorage<Scope>();
 
 /** Marks contexts built from ids this module generated. */
 const GENERATED = Symbol("generated ids");
@@ -47,6 +63,10 @@ export class TraceContext {
   /** 16 lowercase hex characters identifying the current span. */
   readonly spanId: string;
   readonly parentSpanId: string | undefined;
+  /**
+   * The flags as received or given, unknown bits included; `toTraceparent` sends only
+   * `SAMPLED_FLAG` and `RANDOM_FLAG`.
+   */
   readonly traceFlags: number;
   readonly traceState: TraceState;
   readonly isRemote: boolean;
@@ -81,10 +101,13 @@ export class TraceContext {
     return (this.traceFlags & SAMPLED_FLAG) !== 0;
   }
 
-  /** Starts a new trace with random ids. */
+  /**
+   * Starts a new trace with random ids. Every byte of the trace id is random, so the random flag
+   * is set: flags `03` when sampled, `02` when not.
+   */
   static newRoot({ sampled = true }: { sampled?: boolean } = {}): TraceContext {
     return new TraceContext(
-      { traceId: randomId(16), spanId: randomId(8), traceFlags: sampled ? SAMPLED_FLAG : 0 },
+      { traceId: randomId(16), spanId: randomId(8), traceFlags: RANDOM_FLAG | (sampled ? SAMPLED_FLAG : 0) },
       GENERATED,
     );
   }
@@ -108,9 +131,14 @@ export class TraceContext {
     return new TraceContext({ ...this, traceState });
   }
 
-  /** The `traceparent` header value, always in version 00, the version this code writes. */
+  /**
+   * The `traceparent` header value, always in version 00, the version this code writes. Flags
+   * other than sampled and random are cleared: the spec reserves them and tells vendors to send
+   * them as zero, whatever the caller sent.
+   */
   toTraceparent(): string {
-    return `${TRACEPARENT_VERSION}-${this.traceId}-${this.spanId}-${this.traceFlags.toString(16).padStart(2, "0")}`;
+    const flags = (this.traceFlags & KNOWN_FLAGS).toString(16).padStart(2, "0");
+    return `${TRACEPARENT_VERSION}-${this.traceId}-${this.spanId}-${flags}`;
   }
 
   /**
@@ -135,32 +163,39 @@ export class TraceContext {
 
   /** The context of the code running now, or `undefined` outside any trace. */
   static get(): TraceContext | undefined {
-    return storage.getStore();
+    return storage.getStore()?.ctx;
   }
 
   /**
-   * Runs `fn` (sync or async) with `ctx` as the current context; everything it starts — awaits,
-   * timers, callbacks — sees `ctx`, and the caller's context is back once `fn` returns.
+   * Runs `fn` (sync or async) with `ctx` as the current context, in a scope of its own: everything
+   * it starts — awaits, timers, callbacks — sees `ctx`, a `set` inside it stays inside it, and the
+   * caller's context is back once `fn` returns, even when `ctx` is the caller's own context.
    * Returns what `fn` returns. Prefer this over `set`.
    */
   static run<R>(ctx: TraceContext, fn: () => R): R {
-    return storage.run(ctx, fn);
+    return storage.run({ ctx }, fn);
   }
 
   /**
-   * Makes `ctx` current for the rest of the current synchronous execution and everything it
-   * starts afterwards (`AsyncLocalStorage.enterWith`). Nothing restores the previous context:
-   * called in the synchronous part of an async function, before its first `await`, it also
-   * changes the caller's context. Use it where there is no function to wrap, e.g. at the start
-   * of an event handler; otherwise use `run`.
+   * Makes `ctx` current for the rest of the current async execution and everything it starts
+   * afterwards (`AsyncLocalStorage.enterWith`); nothing restores the previous context.
+   *
+   * Where that execution begins decides who else sees `ctx`:
+   * - in an async function after its first `await`, in a timer or in a promise callback, the
+   *   execution is that code's own: its caller keeps its context;
+   * - in the synchronous part of an async function (before its first `await`), in a plain function,
+   *   or in an EventEmitter listener, the execution is still the caller's (or the emitter's), so
+   *   the caller continues in `ctx` too, across its own `await`s. Neither Node nor V8 lets a library
+   *   tell these places apart, so nothing here can confine `set` there: use `run`, or call the
+   *   function through `run`, whose scope `set` never leaves.
    */
   static set(ctx: TraceContext): void {
-    storage.enterWith(ctx);
+    storage.enterWith({ ctx });
   }
 
   /** Leaves the current trace, with the same reach as `set`. */
   static clear(): void {
-    storage.enterWith(undefined);
+    storage.enterWith({ ctx: undefined });
   }
 }
 

@@ -10,9 +10,11 @@ export const MAX_TRACE_STATE_LENGTH = 512;
 /** Members longer than this are the first to go when the header must be shortened (spec truncation rule 1). */
 const LARGE_MEMBER_LENGTH = 128;
 
-const KEY_CHAR = "[_0-9a-z\\-*/]";
-/** `simple-key` or the multi-tenant `tenant-id@system-id` form. */
-const KEY = new RegExp(`^(?:[a-z]${KEY_CHAR}{0,255}|[a-z0-9]${KEY_CHAR}{0,240}@[a-z]${KEY_CHAR}{0,13})$`);
+/**
+ * Level 2's `key = (lcalpha / DIGIT) 0*255(keychar)`, where `keychar` includes `@`. Level 1's
+ * multi-tenant form `tenant@system` is one case of it, so `1a`, `t@`, `t@1s` and `a@b@c` are keys too.
+ */
+const KEY = /^[a-z0-9][a-z0-9_\-*/@]{0,255}$/;
 /** Printable ASCII except `,` and `=`, 1 to 256 characters, not ending in a space. */
 const VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
 /** Optional whitespace (OWS) as HTTP defines it: spaces and horizontal tabs only. */
@@ -44,29 +46,33 @@ export class TraceState {
   /**
    * Reads one or more `tracestate` header values (several headers are one list, joined by commas).
    *
-   * Returns `undefined` when the header must be discarded: a malformed member, a duplicate key,
-   * or more than 32 members. The spec lets a vendor either drop the bad member or the whole
-   * header; we drop the whole header, because a partly understood list could pass on entries
-   * whose meaning depended on the ones we removed.
+   * A key that appears again keeps its first value: the later member is dropped and the rest of the
+   * list is kept, as the spec allows ("vendors MAY also discard duplicate keys") and as the W3C test
+   * suite's own parser does.
+   *
+   * Returns `undefined` when the header must be discarded: a malformed member or more than 32
+   * members (duplicates count: the limit is on the list as sent). The spec lets a vendor drop
+   * either the bad member or the whole header; we drop the whole header, because a partly
+   * understood list could pass on entries whose meaning depended on the ones we removed, and the
+   * W3C test suite at strict level 2 expects it.
    * Empty members (`a=1,,b=2`) are allowed by the spec and skipped.
    */
   static parse(header: string | readonly string[]): TraceState | undefined {
     const list = typeof header === "string" ? header : header.join(",");
-    const members: [string, string][] = [];
-    const seen = new Set<string>();
+    const members = new Map<string, string>();
+    let listed = 0;
     for (const rawMember of list.split(",")) {
       const member = rawMember.replace(SURROUNDING_OWS, "");
       if (member === "") continue;
+      if (++listed > MAX_TRACE_STATE_MEMBERS) return undefined;
       const equals = member.indexOf("=");
       if (equals === -1) return undefined;
       const key = member.slice(0, equals);
       const value = member.slice(equals + 1);
-      if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value) || seen.has(key)) return undefined;
-      seen.add(key);
-      members.push([key, value]);
-      if (members.length > MAX_TRACE_STATE_MEMBERS) return undefined;
+      if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) return undefined;
+      if (!members.has(key)) members.set(key, value);
     }
-    return members.length === 0 ? TraceState.empty : new TraceState(members);
+    return members.size === 0 ? TraceState.empty : new TraceState([...members]);
   }
 
   get size(): number {

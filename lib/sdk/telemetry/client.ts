@@ -1,4 +1,4 @@
-import { SAMPLED_FLAG, TraceContext } from "../context";
+import { RANDOM_FLAG, SAMPLED_FLAG, TraceContext } from "../context";
 import { generatedContext, randomId } from "../context/trace-context";
 import { Protocol, SignalType, type TelemetryConfig } from "./config";
 import { NotInitializedError } from "./errors";
@@ -294,7 +294,8 @@ export class TelemetryClient {
     }
     this.open.set(spanId, {
       parent,
-      traceFlags: parent ? parent.traceFlags : SAMPLED_FLAG,
+      // a new root: sampled, and its trace id random (Level 2's random flag)
+      traceFlags: parent ? parent.traceFlags : SAMPLED_FLAG | RANDOM_FLAG,
       traceId,
       spanId,
       parentSpanId: parent?.spanId,

@@ -1,7 +1,6 @@
 import type * as Grpc from "@grpc/grpc-js";
-import { decodeResponse, decodeStatus } from "../../shared/otlp-proto";
+import { decodeResponse, decodeStatus, type Signal } from "../../shared/otlp-proto";
 import { RetryableError } from "../client/errors";
-import type { Signal } from "./exporter";
 
 // OTLP/gRPC export with @grpc/grpc-js, an optional peer: loaded on the first export, so an application that sends
 // over HTTP never needs it. One channel per client; requests are the same protobuf messages OTLP/HTTP carries.
