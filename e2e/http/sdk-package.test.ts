@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   await client.span("hello from outside", (id) => {
     traceId = client.spanContext(id)?.traceId ?? "";
   }, { kind: SpanKind.SERVER });
-  await client.shutdown(10_000);
+  await client.shutdown(10);
   const { spansSent, failed } = client.getStatus();
   console.log(JSON.stringify({ traceId, spansSent, failed, typed: [builderTyped, kindTyped] }));
 }

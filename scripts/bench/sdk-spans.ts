@@ -65,7 +65,7 @@ async function variant(name: string): Promise<{ run: () => Promise<void>; close:
         await spans((i) => client.endSpan(client.startSpan("work", undefined, { i }))),
         await client.flush()
       ),
-      close: () => client.shutdown(1000),
+      close: () => client.shutdown(1),
     };
   }
   // the SDK's own exporter: JSON, gzip, HTTP to a loopback server that answers at once
@@ -84,7 +84,7 @@ async function variant(name: string): Promise<{ run: () => Promise<void>; close:
       await client.flush()
     ),
     close: async () => {
-      await client.shutdown(10_000);
+      await client.shutdown(10);
       sink.close();
     },
   };

@@ -116,7 +116,7 @@ describe("BatchProcessor", () => {
       onDrop: r.onDrop,
     });
     processor.addMany([1, 2, 3]);
-    await expect(processor.shutdown(1000)).resolves.toBe(true);
+    await expect(processor.shutdown(1)).resolves.toBe(true);
     expect(r.batches).toEqual([[1, 2, 3]]);
     expect(processor.add(4)).toBe(false);
     expect(r.drops).toEqual([{ items: [4], reason: "shut_down" }]);
@@ -137,7 +137,7 @@ describe("BatchProcessor", () => {
     });
     processor.addMany([1, 2, 3]);
     let outcome: boolean | undefined;
-    void processor.shutdown(50).then((done) => (outcome = done));
+    void processor.shutdown({ milliseconds: 50 }).then((done) => (outcome = done));
     await vi.advanceTimersByTimeAsync(49);
     expect(outcome).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);

@@ -1,3 +1,4 @@
+import { timeoutMs, type TimeSpan } from "./timeout";
 /** Why items left the queue without being exported. */
 export type DropReason = "queue_full" | "shut_down" | "export_failed";
 
@@ -74,14 +75,16 @@ export class BatchProcessor<T> {
   /**
    * Stops the timer, refuses new items, and exports what is queued. Resolves true when all of it
    * was exported in time; false when the time ran out: the export in flight is aborted and what
-   * is left is reported as dropped. Never rejects, so it is safe in an exit handler.
+   * is left is reported as dropped. Never rejects, so it is safe in an exit handler. `timeout`: seconds, as the
+   * reference client takes it, or a TimeSpan.
    */
-  async shutdown(timeoutMs = 30_000): Promise<boolean> {
+  async shutdown(timeout: number | TimeSpan = 30): Promise<boolean> {
     clearInterval(this.#timer);
     if (this.#shutDown) return this.#queue.length === 0;
     this.#shutDown = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+    const ms = timeoutMs(timeout);
+    const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), ms)));
     const outcome = await Promise.race([this.flush(), timedOut]);
     clearTimeout(timer);
     if (outcome !== "timeout") return true;

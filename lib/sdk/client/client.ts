@@ -7,6 +7,7 @@ import { Config, type ConfigOptions } from "./config";
 import { AuthenticationError, ConfigError, RetryableError, TracedeckError } from "./errors";
 import type { Event, EventJSON, LogRecord, LogRecordJSON, Metric, MetricJSON, Span, SpanJSON, Trace } from "./models";
 import { RETRYABLE_STATUSES, parseRetryAfter, retryWithBackoff, type RetryInfo } from "./retry";
+import { type TimeSpan } from "./timeout";
 
 const gzip = promisify(gzipCallback);
 
@@ -212,19 +213,20 @@ export class TracedeckClient {
   }
 
   /**
-   * Sends what the batch processors still hold (waiting at most `timeoutMs` for them), then
+   * Sends what the batch processors still hold (waiting at most `timeout` for them: seconds, as the reference
+   * client takes it, or a TimeSpan), then
    * refuses further sends and closes the auth provider (an OAuth token is revoked).
    */
+  async close(timeout: number | TimeSpan = 30): Promise<void> {
+    if (this.#closed) return;
+    await Promise.all([...this.#processors].map((p) => p.shutdown(timeout)));
+    this.#closed = true;
+    await this.#auth?.close?.();
+  }
+
   /** `await using client = new TracedeckClient()`: close() when the scope ends. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  async close(timeoutMs = 30_000): Promise<void> {
-    if (this.#closed) return;
-    await Promise.all([...this.#processors].map((p) => p.shutdown(timeoutMs)));
-    this.#closed = true;
-    await this.#auth?.close?.();
   }
 
   #signal(caller: AbortSignal | undefined): AbortSignal {

@@ -15,6 +15,7 @@ export {
 export { Config, DEFAULT_CONFIG, type ConfigOptions } from "./config";
 export { AuthenticationError, ConfigError, RetryableError, TracedeckError } from "./errors";
 export { newSpanId, newTraceId } from "./ids";
+export { timeoutMs, type TimeSpan } from "./timeout";
 export {
   Event,
   LogRecord,

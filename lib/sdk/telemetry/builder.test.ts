@@ -149,7 +149,7 @@ describe("the client, before it reaches a server", () => {
     expect(client.getStatus().lastError).toMatch(
       new RegExp(`^/api/v1/(spans|logs): connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}$`),
     );
-    await client.shutdown(1000);
+    await client.shutdown(1);
     expect(client.isInitialized()).toBe(false);
   });
 
@@ -164,7 +164,7 @@ describe("the client, before it reaches a server", () => {
       vi.setSystemTime(new Date("2026-11-22T10:00:01.100Z"));
       client.logInfo("next second");
       expect(client.getStatus()).toMatchObject({ queued: 4, dropped: 2 });
-      void client.shutdown(1);
+      void client.shutdown({ milliseconds: 1 });
     } finally {
       vi.useRealTimers();
     }
@@ -194,7 +194,7 @@ describe("errors that say what happened", () => {
       client.initialize();
       client.endSpan(client.startSpan("lost"));
       await client.flush();
-      await client.shutdown(1000);
+      await client.shutdown(1);
       const { lastError } = client.getStatus();
       expect(lastError).toMatch(expected);
       expect(lastError).not.toContain("fetch failed");

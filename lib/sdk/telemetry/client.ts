@@ -1,3 +1,4 @@
+import { timeoutMs, type TimeSpan } from "../client/timeout";
 import { RANDOM_FLAG, SAMPLED_FLAG, TraceContext } from "../context";
 import { generatedContext, randomId } from "../context/trace-context";
 import { Protocol, SignalType, type TelemetryConfig } from "./config";
@@ -455,15 +456,19 @@ export class TelemetryClient {
     await this.shutdown();
   }
 
-  /** Flushes within `timeoutMs` and stops; what could not be sent in time is counted as failed. */
-  async shutdown(timeoutMs = 30_000): Promise<void> {
+  /**
+   * Flushes within `timeout` (seconds, as the reference client takes it, or a TimeSpan) and stops; what could not
+   * be sent in time is counted as failed.
+   */
+  async shutdown(timeout: number | TimeSpan = 30): Promise<void> {
+    const ms = timeoutMs(timeout);
     if (this.initializedAt === undefined) return;
     clearInterval(this.timer);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+    const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), ms)));
     const outcome = await Promise.race([this.flush().then(() => "done" as const), timedOut]);
     clearTimeout(timer);
-    if (outcome === "timeout") this.exporter.lastError = `shutdown: not everything was sent within ${timeoutMs} ms`;
+    if (outcome === "timeout") this.exporter.lastError = `shutdown: not everything was sent within ${ms} ms`;
     this.exporter.close?.();
     this.initializedAt = undefined;
   }

@@ -50,7 +50,7 @@ describe("without @grpc/grpc-js", () => {
       await client.flush();
       client.endSpan(client.startSpan("second"));
       await client.flush();
-      await client.shutdown(1000);
+      await client.shutdown(1);
       expect(sink.paths).toEqual(["/api/v1/spans", "/api/v1/spans"]);
       expect(client.getStatus()).toMatchObject({ spansSent: 2, failed: 0, lastError: null });
       expect(warn).toHaveBeenCalledTimes(1);
@@ -71,7 +71,7 @@ describe("without @grpc/grpc-js", () => {
     client.initialize();
     client.endSpan(client.startSpan("lost"));
     await client.flush();
-    await client.shutdown(1000);
+    await client.shutdown(1);
     expect(client.getStatus()).toMatchObject({ spansSent: 0, failed: 1 });
     expect(client.getStatus().lastError).toMatch(/withGrpc\(\) needs @grpc\/grpc-js: npm install @grpc\/grpc-js/);
     expect(warn).not.toHaveBeenCalled();

@@ -95,6 +95,6 @@ describe("Next.js route handlers", () => {
     for (let i = 0; i < 10_000; i++) client.startSpan("also forgotten");
     expect(client.spanContext(first)).toBeUndefined();
     expect(client.getStatus().dropped).toBe(status.dropped + 1);
-    void client.shutdown(1);
+    void client.shutdown({ milliseconds: 1 });
   });
 });
