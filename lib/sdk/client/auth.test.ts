@@ -9,6 +9,11 @@ describe("ApiKeyAuth", () => {
     expect(await ApiKeyAuth.fromString("tfk_abc:tfs_def").headers()).toEqual({
       authorization: "Bearer tfk_abc:tfs_def",
     });
+    // the reference client's APIKeyAuth(api_key): the key as one string
+    const single = new ApiKeyAuth("tfk_abc:tfs_def");
+    expect(await single.headers()).toEqual({ authorization: "Bearer tfk_abc:tfs_def" });
+    expect(single.keyId).toBe("tfk_abc");
+    expect(single.isValid()).toBe(true);
   });
 
   it("refuses keys of the wrong shape, and never echoes the secret", () => {
@@ -16,6 +21,8 @@ describe("ApiKeyAuth", () => {
     expect(() => new ApiKeyAuth("tfk_abc", "secret value")).toThrow(ConfigError);
     expect(() => new ApiKeyAuth("tfk_abc", "secret value")).not.toThrow(/secret value/);
     expect(() => ApiKeyAuth.fromString("tfk_abc")).toThrow(/key_id:key_secret/);
+    expect(() => new ApiKeyAuth("tfk_abc")).toThrow(/key_id:key_secret/);
+    expect(() => new ApiKeyAuth("tfk_abc:secret value")).toThrow(ConfigError);
   });
 });
 

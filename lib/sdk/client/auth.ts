@@ -4,6 +4,8 @@ import { RETRYABLE_STATUSES, parseRetryAfter } from "./retry";
 /** Gives the headers that authenticate a request; asked before every attempt, so a provider may refresh. */
 export interface AuthProvider {
   headers(): Promise<Record<string, string>>;
+  /** Whether the credentials can be used now, without asking a server (the reference client's is_valid). */
+  isValid(): boolean;
   /** Forget cached credentials after the server refused them, so the next `headers()` gets new ones. */
   invalidate?(): void;
   close?(): Promise<void>;
@@ -18,8 +20,21 @@ export class ApiKeyAuth implements AuthProvider {
   readonly keyId: string;
   readonly #keySecret: string;
 
-  /** Checks the shapes now, so a key pasted into the wrong variable fails at start-up, not at the first send. */
-  constructor(keyId: string, keySecret: string) {
+  /**
+   * From the key as one string, `tfk_…:tfs_…` (the reference client's `APIKeyAuth(api_key)`), or its two parts.
+   * Checks the shapes now, so a key pasted into the wrong variable fails at start-up, not at the first send.
+   */
+  constructor(apiKey: string);
+  constructor(keyId: string, keySecret: string);
+  constructor(keyIdOrApiKey: string, secret?: string) {
+    let keyId = keyIdOrApiKey;
+    let keySecret = secret;
+    if (keySecret === undefined) {
+      const colon = keyIdOrApiKey.indexOf(":");
+      if (colon < 0) throw new ConfigError("an API key is written key_id:key_secret (tfk_…:tfs_…)");
+      keyId = keyIdOrApiKey.slice(0, colon).trim();
+      keySecret = keyIdOrApiKey.slice(colon + 1).trim();
+    }
     if (!KEY_ID.test(keyId)) throw new ConfigError("the key id must look like tfk_… (letters, digits, _ and -)");
     if (!KEY_SECRET.test(keySecret))
       throw new ConfigError("the key secret must look like tfs_… (letters, digits, _ and -)");
@@ -29,13 +44,16 @@ export class ApiKeyAuth implements AuthProvider {
 
   /** A key written as one string, `tfk_…:tfs_…`, the way the dashboard shows it. */
   static fromString(apiKey: string): ApiKeyAuth {
-    const colon = apiKey.indexOf(":");
-    if (colon < 0) throw new ConfigError("an API key is written key_id:key_secret (tfk_…:tfs_…)");
-    return new ApiKeyAuth(apiKey.slice(0, colon).trim(), apiKey.slice(colon + 1).trim());
+    return new ApiKeyAuth(apiKey);
   }
 
   async headers(): Promise<Record<string, string>> {
     return { authorization: `Bearer ${this.keyId}:${this.#keySecret}` };
+  }
+
+  /** A key of the right shape is always usable: only the server can say it was revoked. */
+  isValid(): boolean {
+    return true;
   }
 }
 

@@ -185,8 +185,13 @@ export class TracedeckClient {
     return processor;
   }
 
-  /** Asks the server whether it and its database are up; one attempt, and it never throws. */
-  async healthCheck(options: SendOptions = {}): Promise<HealthStatus> {
+  /** Whether the server and its database are up, as the reference client answers it; never throws. */
+  async healthCheck(options: SendOptions = {}): Promise<boolean> {
+    return (await this.health(options)).healthy;
+  }
+
+  /** Asks the server whether it and its database are up, with what it said or why not; one attempt, never throws. */
+  async health(options: SendOptions = {}): Promise<HealthStatus> {
     try {
       const response = await fetch(`${this.config.endpoint}/api/v1/health`, {
         headers: { accept: "application/json" },
