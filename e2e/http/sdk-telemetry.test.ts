@@ -8,6 +8,7 @@ import {
   SeverityLevel,
   SpanKind,
   TelemetryBuilder,
+  TelemetryFlowError,
   tracedHandler,
   type TelemetryClient,
 } from "@/lib/sdk/telemetry";
@@ -205,6 +206,36 @@ describe("tracing across services", () => {
     expect(client.getStatus().lastError).toContain(`connect ECONNREFUSED 127.0.0.1:${closed}`);
   });
 
+  it("initialize() checks the endpoint and the key once, and says what is wrong", async () => {
+    const build = (apiKey: readonly [string, string], endpoint = server.url) =>
+      new TelemetryBuilder()
+        .withApiKey(...apiKey)
+        .withEndpoint(endpoint)
+        .withService("init-check")
+        .withHttp()
+        .build();
+    const good = build(key);
+    await expect(good.initialize()).resolves.toBeUndefined();
+    expect(good.getStatus().lastError).toBeNull();
+    await good.shutdown(1);
+
+    const wrong = build([key[0], "tfs_not-the-secret"]);
+    const refused = await wrong.initialize().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TelemetryFlowError);
+    expect((refused as Error).message).toBe(`Tracedeck at ${server.url} refused the API key (401): check withApiKey`);
+    // recorded, and the client records all the same
+    expect(wrong.getStatus()).toMatchObject({ initialized: true, lastError: (refused as Error).message });
+    await wrong.shutdown(1);
+
+    const readOnly = (await createKey(server.env, "read")).split(":") as [string, string];
+    await expect(build(readOnly).initialize()).rejects.toThrow(/refused the API key \(403: it may not ingest\)/);
+
+    const closed = await freePort();
+    await expect(build(key, `http://127.0.0.1:${closed}`).initialize()).rejects.toThrow(
+      `cannot reach Tracedeck at http://127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}`,
+    );
+  });
+
   it("waits as a 503's Retry-After says, and never throws into the application", async () => {
     const arrivals: number[] = [];
     const flaky = http.createServer((req, res) => {
@@ -227,7 +258,9 @@ describe("tracing across services", () => {
       .withHttp()
       .withRetry(true, 2, 10)
       .build();
-    client.initialize();
+    // initialize()'s one check of the server, answered first; the log's sends are the arrivals after it
+    await expect(client.initialize()).rejects.toThrow(/answered 503 to a first request/);
+    arrivals.length = 0;
     client.logWarn("once");
     await client.flush();
     flaky.close();

@@ -26,6 +26,7 @@ export {
   TelemetryBuilder,
   TelemetryClient,
   TelemetryError,
+  TelemetryFlowError,
   traceRouteHandler,
   tracedHandler,
   type LogData,

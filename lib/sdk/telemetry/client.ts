@@ -2,7 +2,8 @@ import { timeoutMs, type TimeSpan } from "../client/timeout";
 import { RANDOM_FLAG, SAMPLED_FLAG, TraceContext } from "../context";
 import { generatedContext, randomId } from "../context/trace-context";
 import { Protocol, SignalType, type TelemetryConfig } from "./config";
-import { NotInitializedError } from "./errors";
+import { errorMessage } from "../../shared/error-message";
+import { NotInitializedError, TelemetryFlowError } from "./errors";
 import { Exporter } from "./exporter";
 import {
   defaultBounds,
@@ -83,6 +84,8 @@ export class TelemetryClient {
   private initializedAt: number | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly exporter: TelemetryExporter;
+  /** the exporter is this client's, sending to the endpoint (not one given to it): initialize() checks the server */
+  private readonly ownExporter: boolean;
   private readonly open = new Map<string, OpenSpan>();
   private spans: SpanData[] = [];
   private logs: LogData[] = [];
@@ -98,6 +101,7 @@ export class TelemetryClient {
     exporter?: TelemetryExporter,
   ) {
     this.exporter = exporter ?? new Exporter(config, this.resourceAttributes(), SDK_VERSION);
+    this.ownExporter = exporter === undefined;
   }
 
   private resourceAttributes(): Attributes {
@@ -115,13 +119,55 @@ export class TelemetryClient {
     };
   }
 
-  initialize(): void {
-    if (this.initializedAt !== undefined) return;
+  /**
+   * Starts recording at once, and checks the endpoint and the API key once: the promise rejects with a
+   * TelemetryFlowError when the server cannot be reached or refuses the key (also kept as getStatus().lastError).
+   * Not awaiting it is fine: the client records all the same, and a rejection nobody awaits stops nothing.
+   */
+  initialize(): Promise<void> {
+    if (this.initializedAt !== undefined) return this.checked ?? Promise.resolve();
     this.initializedAt = Date.now();
     this.windowStart = nowMicros();
     this.timer = setInterval(() => this.flushInBackground(), this.config.batch.timeoutMs);
     // a telemetry timer never keeps the application running
     this.timer.unref?.();
+    this.checked = this.ownExporter ? this.checkServer() : Promise.resolve();
+    this.checked.catch(() => {});
+    return this.checked;
+  }
+
+  private checked: Promise<void> | undefined;
+
+  /** One POST of an empty batch: 200 with a key that may ingest, 401/403 without. */
+  private async checkServer(): Promise<void> {
+    const { endpoint, credentials, timeoutMs } = this.config;
+    let response: Response;
+    try {
+      response = await fetch(`${endpoint}/api/v1/spans`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...credentials.authHeaders() },
+        body: '{"spans":[]}',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.body?.cancel();
+    } catch (error) {
+      const reason =
+        error instanceof Error && error.name === "TimeoutError"
+          ? `no answer within ${timeoutMs} ms`
+          : errorMessage(error);
+      throw this.initFailed(`cannot reach Tracedeck at ${endpoint}: ${reason}`, error);
+    }
+    if (response.status === 401 || response.status === 403)
+      throw this.initFailed(
+        `Tracedeck at ${endpoint} refused the API key (${response.status}${response.status === 403 ? ": it may not ingest" : ""}): check withApiKey`,
+      );
+    if (!response.ok) throw this.initFailed(`Tracedeck at ${endpoint} answered ${response.status} to a first request`);
+  }
+
+  private initFailed(message: string, cause?: unknown): TelemetryFlowError {
+    // an export's failure since is the newer news
+    this.exporter.lastError ??= message;
+    return new TelemetryFlowError(message, { cause });
   }
 
   isInitialized(): boolean {

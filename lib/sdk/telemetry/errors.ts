@@ -13,6 +13,9 @@ export class TelemetryError extends TracedeckError {
 /** A method that needs `initialize()` was called before it (or after `shutdown()`). */
 export class NotInitializedError extends TelemetryError {}
 
+/** initialize() found the server unreachable, or its answer refused the API key (the reference's name). */
+export class TelemetryFlowError extends TelemetryError {}
+
 /** A key id or secret that is not a Tracedeck key. */
 export class CredentialsError extends TelemetryError {}
 

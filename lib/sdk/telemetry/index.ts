@@ -2,7 +2,14 @@ export { TelemetryBuilder } from "./builder";
 export { SDK_VERSION, TelemetryClient, type TelemetryExporter, type TelemetryStatus } from "./client";
 export { Protocol, SignalType, type TelemetryConfig } from "./config";
 export { Credentials } from "./credentials";
-export { BuilderError, ConfigError, CredentialsError, NotInitializedError, TelemetryError } from "./errors";
+export {
+  BuilderError,
+  ConfigError,
+  CredentialsError,
+  NotInitializedError,
+  TelemetryError,
+  TelemetryFlowError,
+} from "./errors";
 export {
   httpMiddleware,
   installFetchInstrumentation,
