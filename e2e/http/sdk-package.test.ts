@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     .withEndpoint(${JSON.stringify(server.url)})
     .withService(${JSON.stringify(service)})
     .build();
-  client.initialize();
+  await client.initialize();
   let traceId = "";
   await client.span("hello from outside", (id) => {
     traceId = client.spanContext(id)?.traceId ?? "";

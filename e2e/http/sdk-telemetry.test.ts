@@ -56,7 +56,7 @@ describe.each([Protocol.HTTP, Protocol.OTLP, Protocol.GRPC])("the telemetry clie
   it("sends spans, logs, counters, gauges and histograms that the query API returns", async () => {
     const service = `svc-${protocol}-${Date.now().toString(36)}`;
     const client = clientFor(service, protocol);
-    client.initialize();
+    void client.initialize();
     let traceId = "";
     await client.span(
       "POST /orders",
@@ -149,7 +149,7 @@ describe.each([Protocol.HTTP, Protocol.OTLP, Protocol.GRPC])("the telemetry clie
 describe("tracing across services", () => {
   it("carries the trace from an instrumented fetch into a traced Node http server", async () => {
     const client = clientFor(`edge-${Date.now().toString(36)}`, Protocol.HTTP);
-    client.initialize();
+    void client.initialize();
     let seenTraceparent: string | undefined;
     let serverSideTrace: string | undefined;
     const backend = http.createServer(
@@ -198,7 +198,7 @@ describe("tracing across services", () => {
       .withGrpc(`127.0.0.1:${closed}`)
       .withRetry(false)
       .build();
-    client.initialize();
+    void client.initialize();
     client.endSpan(client.startSpan("nowhere"));
     await client.flush();
     await client.shutdown(1);

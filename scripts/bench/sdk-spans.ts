@@ -59,7 +59,7 @@ async function variant(name: string): Promise<{ run: () => Promise<void>; close:
     .withTracesOnly();
   if (name === "sdk") {
     const client = new TelemetryClient(builder.build().config, noop);
-    client.initialize();
+    void client.initialize();
     return {
       run: async () => (
         await spans((i) => client.endSpan(client.startSpan("work", undefined, { i }))),
@@ -77,7 +77,7 @@ async function variant(name: string): Promise<{ run: () => Promise<void>; close:
   });
   await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve));
   const client = builder.withEndpoint(`http://127.0.0.1:${(sink.address() as AddressInfo).port}`).build();
-  client.initialize();
+  void client.initialize();
   return {
     run: async () => (
       await spans((i) => client.endSpan(client.startSpan("work", undefined, { i }))),

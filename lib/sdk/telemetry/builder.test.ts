@@ -129,7 +129,7 @@ describe("the client, before it reaches a server", () => {
     const client = builder().withEndpoint(`http://127.0.0.1:${closed}`).withHttp().withRetry(false).build();
     expect(() => client.startSpan("early")).toThrow(NotInitializedError);
     await expect(client.flush()).rejects.toThrow(NotInitializedError);
-    client.initialize();
+    void client.initialize();
     const result = await client.span("outer", async (outerId) => {
       const outer = client.spanContext(outerId)!;
       expect(TraceContext.get()?.spanId).toBe(outerId);
@@ -158,7 +158,7 @@ describe("the client, before it reaches a server", () => {
     try {
       vi.setSystemTime(new Date("2026-11-22T10:00:00.100Z"));
       const client = builder().withEndpoint("http://127.0.0.1:9").withHttp().withRetry(false).withRateLimit(3).build();
-      client.initialize();
+      void client.initialize();
       for (let i = 0; i < 5; i++) client.logInfo(`line ${i}`);
       expect(client.getStatus()).toMatchObject({ queued: 3, dropped: 2 });
       vi.setSystemTime(new Date("2026-11-22T10:00:01.100Z"));
@@ -191,7 +191,7 @@ describe("errors that say what happened", () => {
         .withRetry(false)
         .withTracesOnly()
         .build();
-      client.initialize();
+      void client.initialize();
       client.endSpan(client.startSpan("lost"));
       await client.flush();
       await client.shutdown(1);
@@ -207,7 +207,7 @@ describe("errors that say what happened", () => {
 describe("disposal", () => {
   it("shuts the client down at the end of an `await using` scope", async () => {
     const client = builder().withHttp().withEndpoint("http://127.0.0.1:1").build();
-    client.initialize();
+    void client.initialize();
     expect(client.isInitialized()).toBe(true);
     await client[Symbol.asyncDispose]();
     expect(client.isInitialized()).toBe(false);

@@ -70,7 +70,7 @@ describe("without @grpc/grpc-js", () => {
       .withGrpc("127.0.0.1:9")
       .withTracesOnly()
       .build();
-    client.initialize();
+    void client.initialize();
     client.endSpan(client.startSpan("lost"));
     await client.flush();
     await client.shutdown(1);

@@ -30,7 +30,7 @@ describe("Next.js route handlers", () => {
   it("run inside a SERVER span that continues the caller's trace, with RED metrics", async () => {
     const { kept, exporter } = capturing();
     const client = new TelemetryClient(config(), exporter);
-    client.initialize();
+    void client.initialize();
     let inside: string | undefined;
     const GET = traceRouteHandler(
       client,
@@ -85,7 +85,7 @@ describe("Next.js route handlers", () => {
       exportLogs: () => new Promise(() => {}),
       exportMetrics: () => new Promise(() => {}),
     });
-    client.initialize();
+    void client.initialize();
     for (let i = 0; i < 10_000; i++) client.logInfo(`line ${i}`);
     const status = client.getStatus();
     expect(status.queued).toBeLessThanOrEqual(100);
