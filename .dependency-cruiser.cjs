@@ -31,8 +31,9 @@ const sdk = "^lib/sdk/";
 const sdkInternals = "^lib/sdk/(?!index\\.ts$|[^/]+/index\\.ts$)";
 
 // what the SDK package depends on: esbuild leaves packages external, so each of these is a dependency of the
-// applications that install the SDK (prom-client, @elastic/elasticsearch and @grpc/grpc-js are optional peers)
-const sdkPackages = npm("protobufjs|snappyjs|prom-client|@elastic/elasticsearch|@grpc/grpc-js");
+// applications that install the SDK (prom-client, @elastic/elasticsearch, @grpc/grpc-js and @opentelemetry/api are
+// optional peers)
+const sdkPackages = npm("protobufjs|snappyjs|prom-client|@elastic/elasticsearch|@grpc/grpc-js|@opentelemetry/api");
 
 // the SDK runs inside Node applications and may use these built-ins only: async_hooks keeps the current trace,
 // http serves the Prometheus scrape endpoint, zlib and util compress request bodies, fs reads Config.fromFile

@@ -1,6 +1,7 @@
 // AsyncLocalStorage is the Node counterpart of Python's contextvars: one current trace per async
 // execution, carried through awaits, timers and callbacks without being passed by hand.
 import { AsyncLocalStorage } from "node:async_hooks";
+import { activeOtelSpan, withOtelSpan, type OtelSpanContext } from "./opentelemetry";
 import { TraceState } from "./trace-state";
 
 /** Bit 0 of `traceFlags`: the caller recorded this trace, so downstream services should too. */
@@ -45,6 +46,11 @@ export interface TraceContextFields {
  */
 interface Scope {
   readonly ctx: TraceContext | undefined;
+  /**
+   * OpenTelemetry's active span when this scope began (opentelemetry.ts): while it is still the active one, `ctx`
+   * is the current span; once OpenTelemetry has another, that span started inside this scope and is current.
+   */
+  readonly otelSpanId: string | undefined;
 }
 
 const storage = new AsyncLocalStorage<Scope>();
@@ -161,9 +167,15 @@ export class TraceContext {
     return new TraceContext({ traceId, spanId, traceFlags: parseInt(flags, 16), traceState, isRemote: true });
   }
 
-  /** The context of the code running now, or `undefined` outside any trace. */
+  /**
+   * The context of the code running now, or `undefined` outside any trace. With @opentelemetry/api installed, an
+   * OpenTelemetry span made active since this SDK's span (or outside any) is the current one.
+   */
   static get(): TraceContext | undefined {
-    return storage.getStore()?.ctx;
+    const scope = storage.getStore();
+    const otel = activeOtelSpan();
+    if (otel && otel.spanId !== scope?.otelSpanId && otel.spanId !== scope?.ctx?.spanId) return fromOtel(otel);
+    return scope?.ctx;
   }
 
   /**
@@ -173,7 +185,10 @@ export class TraceContext {
    * Returns what `fn` returns. Prefer this over `set`.
    */
   static run<R>(ctx: TraceContext, fn: () => R): R {
-    return storage.run({ ctx }, fn);
+    // active in OpenTelemetry's context too, so the spans OpenTelemetry starts inside are its children
+    return storage.run({ ctx, otelSpanId: ctx.spanId }, () =>
+      withOtelSpan({ ...ctx, traceState: ctx.traceState.serialize() || undefined }, fn),
+    );
   }
 
   /**
@@ -190,13 +205,27 @@ export class TraceContext {
    *   function through `run`, whose scope `set` never leaves.
    */
   static set(ctx: TraceContext): void {
-    storage.enterWith({ ctx });
+    storage.enterWith({ ctx, otelSpanId: activeOtelSpan()?.spanId });
   }
 
   /** Leaves the current trace, with the same reach as `set`. */
   static clear(): void {
-    storage.enterWith({ ctx: undefined });
+    storage.enterWith({ ctx: undefined, otelSpanId: activeOtelSpan()?.spanId });
   }
+}
+
+/** OpenTelemetry's span as a TraceContext; the last one made is kept, as get() is asked often for the same span. */
+let lastOtel: TraceContext | undefined;
+function fromOtel(otel: OtelSpanContext): TraceContext {
+  if (lastOtel?.spanId === otel.spanId && lastOtel.traceId === otel.traceId) return lastOtel;
+  lastOtel = new TraceContext({
+    traceId: otel.traceId,
+    spanId: otel.spanId,
+    traceFlags: otel.traceFlags,
+    traceState: (otel.traceState && TraceState.parse(otel.traceState)) || TraceState.empty,
+    isRemote: otel.isRemote,
+  });
+  return lastOtel;
 }
 
 /** Random non-zero id as lowercase hex (an all-zero id means "no id" in the spec). */
