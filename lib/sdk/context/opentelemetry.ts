@@ -22,10 +22,8 @@ let api: typeof Api | undefined;
 void import("@opentelemetry/api").then(
   (loaded) => {
     // from an ES module, a CommonJS package's exports may sit on `default`
-    const module = loaded as Partial<typeof Api> & { default?: Partial<typeof Api> };
-    api = (
-      typeof module.trace?.getSpanContext === "function" ? module : { ...module.default, ...module }
-    ) as typeof Api;
+    const named = loaded as Partial<typeof Api> & { default?: Partial<typeof Api> };
+    api = (typeof named.trace?.getSpanContext === "function" ? named : { ...named.default, ...named }) as typeof Api;
   },
   () => {
     // not installed: nothing to share
