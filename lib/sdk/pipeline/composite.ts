@@ -1,10 +1,10 @@
 import { errorMessage } from "../../shared/error-message";
 import {
   formatMetrics,
-  type EventMetrics,
   type FormattedEvent,
   type FormattedNetworkOp,
-  type NetworkMetrics,
+  type EventMetricsInput,
+  type NetworkMetricsInput,
 } from "./metrics";
 import {
   Health,
@@ -41,17 +41,17 @@ export class CompositePublisher implements MetricsPublisher {
     }
   }
 
-  formatMetrics(metrics: EventMetrics): FormattedEvent;
-  formatMetrics(metrics: NetworkMetrics): FormattedNetworkOp;
-  formatMetrics(metrics: EventMetrics | NetworkMetrics): FormattedEvent | FormattedNetworkOp {
+  formatMetrics(metrics: EventMetricsInput): FormattedEvent;
+  formatMetrics(metrics: NetworkMetricsInput): FormattedNetworkOp;
+  formatMetrics(metrics: EventMetricsInput | NetworkMetricsInput): FormattedEvent | FormattedNetworkOp {
     return formatMetrics(metrics);
   }
 
-  publishEventMetrics(metrics: EventMetrics): void {
+  publishEventMetrics(metrics: EventMetricsInput): void {
     this.fanOut((p) => p.publishEventMetrics(metrics));
   }
 
-  publishNetworkMetrics(metrics: NetworkMetrics): void {
+  publishNetworkMetrics(metrics: NetworkMetricsInput): void {
     this.fanOut((p) => p.publishNetworkMetrics(metrics));
   }
 

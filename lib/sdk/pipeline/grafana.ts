@@ -11,10 +11,10 @@ import {
 import type { CounterSeries, HistogramSeries } from "../../shared/remote-write";
 import {
   formatMetrics,
-  type EventMetrics,
   type FormattedEvent,
   type FormattedNetworkOp,
-  type NetworkMetrics,
+  type EventMetricsInput,
+  type NetworkMetricsInput,
 } from "./metrics";
 import {
   Health,
@@ -138,13 +138,13 @@ export class GrafanaCloudPublisher implements MetricsPublisher {
     }
   }
 
-  formatMetrics(metrics: EventMetrics): FormattedEvent;
-  formatMetrics(metrics: NetworkMetrics): FormattedNetworkOp;
-  formatMetrics(metrics: EventMetrics | NetworkMetrics): FormattedEvent | FormattedNetworkOp {
+  formatMetrics(metrics: EventMetricsInput): FormattedEvent;
+  formatMetrics(metrics: NetworkMetricsInput): FormattedNetworkOp;
+  formatMetrics(metrics: EventMetricsInput | NetworkMetricsInput): FormattedEvent | FormattedNetworkOp {
     return formatMetrics(metrics);
   }
 
-  publishEventMetrics(metrics: EventMetrics): void {
+  publishEventMetrics(metrics: EventMetricsInput): void {
     const event = formatMetrics(metrics);
     if (event.duration_seconds === undefined) return;
     this.record([
@@ -158,7 +158,7 @@ export class GrafanaCloudPublisher implements MetricsPublisher {
     ]);
   }
 
-  publishNetworkMetrics(metrics: NetworkMetrics): void {
+  publishNetworkMetrics(metrics: NetworkMetricsInput): void {
     const op = formatMetrics(metrics);
     if (op.latency_seconds === undefined) return;
     const labels = { host: op.host, operation: op.operation };

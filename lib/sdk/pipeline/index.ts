@@ -1,8 +1,17 @@
 // Task-pipeline telemetry: record task executions and network operations in memory, query them,
 // and publish them to Tracedeck, Prometheus, Elasticsearch or Grafana Cloud.
 
-export { EventMetrics, NetworkMetrics, formatMetrics } from "./metrics";
-export type { EventAttributes, EventStatus, FormattedEvent, FormattedNetworkOp } from "./metrics";
+export { EventMetrics, NetworkMetrics, formatMetrics, toEventMetrics, toNetworkMetrics } from "./metrics";
+export type {
+  EventAttributes,
+  EventMetricsFields,
+  EventMetricsInput,
+  EventStatus,
+  FormattedEvent,
+  FormattedNetworkOp,
+  NetworkMetricsFields,
+  NetworkMetricsInput,
+} from "./metrics";
 export { DEFAULT_MAX_RECORDS, NetworkTelemetry, TelemetryLogger } from "./logger";
 export type { TelemetryOptions } from "./logger";
 export {

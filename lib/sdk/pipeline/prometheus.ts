@@ -11,10 +11,10 @@ import {
 } from "../../shared/pipeline-series";
 import {
   formatMetrics,
-  type EventMetrics,
   type FormattedEvent,
   type FormattedNetworkOp,
-  type NetworkMetrics,
+  type EventMetricsInput,
+  type NetworkMetricsInput,
 } from "./metrics";
 import {
   Health,
@@ -135,13 +135,13 @@ export class PrometheusPublisher implements MetricsPublisher {
     return typeof address === "object" && address ? address.port : undefined;
   }
 
-  formatMetrics(metrics: EventMetrics): FormattedEvent;
-  formatMetrics(metrics: NetworkMetrics): FormattedNetworkOp;
-  formatMetrics(metrics: EventMetrics | NetworkMetrics): FormattedEvent | FormattedNetworkOp {
+  formatMetrics(metrics: EventMetricsInput): FormattedEvent;
+  formatMetrics(metrics: NetworkMetricsInput): FormattedNetworkOp;
+  formatMetrics(metrics: EventMetricsInput | NetworkMetricsInput): FormattedEvent | FormattedNetworkOp {
     return formatMetrics(metrics);
   }
 
-  publishEventMetrics(metrics: EventMetrics): void {
+  publishEventMetrics(metrics: EventMetricsInput): void {
     const event = formatMetrics(metrics);
     if (event.duration_seconds === undefined) return;
     const seconds = event.duration_seconds;
@@ -152,7 +152,7 @@ export class PrometheusPublisher implements MetricsPublisher {
     });
   }
 
-  publishNetworkMetrics(metrics: NetworkMetrics): void {
+  publishNetworkMetrics(metrics: NetworkMetricsInput): void {
     const op = formatMetrics(metrics);
     if (op.latency_seconds === undefined) return;
     const seconds = op.latency_seconds;

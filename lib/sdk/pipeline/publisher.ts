@@ -1,20 +1,20 @@
 import { errorMessage } from "../../shared/error-message";
 import {
   formatMetrics,
-  type EventMetrics,
   type FormattedEvent,
   type FormattedNetworkOp,
-  type NetworkMetrics,
+  type EventMetricsInput,
+  type NetworkMetricsInput,
 } from "./metrics";
 
 /** Where a publisher sends pipeline metrics. Publishing only enqueues or records: it never throws and never waits on the network. */
 export interface MetricsPublisher {
   /** The name it reports its health under in Tracedeck. */
   readonly name: string;
-  publishEventMetrics(metrics: EventMetrics): void;
-  publishNetworkMetrics(metrics: NetworkMetrics): void;
-  formatMetrics(metrics: EventMetrics): FormattedEvent;
-  formatMetrics(metrics: NetworkMetrics): FormattedNetworkOp;
+  publishEventMetrics(metrics: EventMetricsInput): void;
+  publishNetworkMetrics(metrics: NetworkMetricsInput): void;
+  formatMetrics(metrics: EventMetricsInput): FormattedEvent;
+  formatMetrics(metrics: NetworkMetricsInput): FormattedNetworkOp;
   /** Current health, as reported to Tracedeck. */
   status(): PublisherStatus;
   /** Sends what is queued, reports a last status, and stops background work. */
@@ -231,17 +231,17 @@ export abstract class BatchingPublisher implements MetricsPublisher {
   /** Sends one batch; throws when the target could not take it at all (it will be retried). */
   protected abstract send(batch: QueuedRecord[]): Promise<BatchResult>;
 
-  formatMetrics(metrics: EventMetrics): FormattedEvent;
-  formatMetrics(metrics: NetworkMetrics): FormattedNetworkOp;
-  formatMetrics(metrics: EventMetrics | NetworkMetrics): FormattedEvent | FormattedNetworkOp {
+  formatMetrics(metrics: EventMetricsInput): FormattedEvent;
+  formatMetrics(metrics: NetworkMetricsInput): FormattedNetworkOp;
+  formatMetrics(metrics: EventMetricsInput | NetworkMetricsInput): FormattedEvent | FormattedNetworkOp {
     return formatMetrics(metrics);
   }
 
-  publishEventMetrics(metrics: EventMetrics): void {
+  publishEventMetrics(metrics: EventMetricsInput): void {
     this.enqueue([{ kind: "event", record: formatMetrics(metrics) }]);
   }
 
-  publishNetworkMetrics(metrics: NetworkMetrics): void {
+  publishNetworkMetrics(metrics: NetworkMetricsInput): void {
     this.enqueue([{ kind: "network", record: formatMetrics(metrics) }]);
   }
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CompositePublisher } from "./composite";
-import { EventMetrics, NetworkMetrics } from "./metrics";
+import { EventMetrics, NetworkMetrics, toEventMetrics, toNetworkMetrics } from "./metrics";
 import type { MetricsPublisher, PublisherStatus } from "./publisher";
 import { TracedeckPublisher } from "./tracedeck";
 
@@ -293,9 +293,9 @@ describe("CompositePublisher", () => {
       name,
       publishEventMetrics: (m) => {
         if (fail) throw new Error("exploded");
-        got.push(m.taskId);
+        got.push(toEventMetrics(m).taskId);
       },
-      publishNetworkMetrics: (m) => got.push(`net:${m.taskId}`),
+      publishNetworkMetrics: (m) => got.push(`net:${toNetworkMetrics(m).taskId}`),
       formatMetrics: (() => ({})) as unknown as MetricsPublisher["formatMetrics"],
       status: () => ({
         name,
