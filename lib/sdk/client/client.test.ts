@@ -20,6 +20,13 @@ const acceptAll = (request: RecordedRequest): FakeAnswer => {
 const skipWait = (info: RetryInfo) => void vi.advanceTimersByTimeAsync(info.delayMs);
 const fakeClock = () => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
 
+/** A logger that keeps what it is told. */
+function capturingLogger() {
+  const lines: [string, string][] = [];
+  const keep = (level: string) => (message: string) => void lines.push([level, message]);
+  return { lines, logger: { debug: keep("debug"), info: keep("info"), warn: keep("warn"), error: keep("error") } };
+}
+
 describe("TracedeckClient", () => {
   let server: FakeServer | undefined;
   let client: TracedeckClient | undefined;
@@ -101,7 +108,10 @@ describe("TracedeckClient", () => {
         : acceptAll(request),
     );
     const retries: RetryInfo[] = [];
+    const logged = capturingLogger();
     connect({
+      config: { logLevel: "INFO" },
+      logger: logged.logger,
       onRetry: (info) => {
         retries.push(info);
         skipWait(info);
@@ -115,6 +125,10 @@ describe("TracedeckClient", () => {
     expect(retries).toHaveLength(1);
     expect(retries[0]).toMatchObject({ attempt: 1, delayMs: 1000 });
     expect(retries[0]!.error).toBeInstanceOf(RetryableError);
+    // logged at INFO, which this client's logLevel lets through
+    expect(logged.lines).toEqual([
+      ["info", "tracedeck-sdk: retrying in 1000 ms after attempt 1: POST /api/v1/events failed with 503: starting"],
+    ]);
   });
 
   it("gives up after maxRetries with a RetryableError", async () => {
@@ -293,7 +307,8 @@ describe("TracedeckClient", () => {
         },
       };
     });
-    connect({ config: { batchSize: 2, flushIntervalMs: 60_000 } });
+    const logged = capturingLogger();
+    connect({ config: { batchSize: 2, flushIntervalMs: 60_000 }, logger: logged.logger });
     const rejected: string[] = [];
     let answered!: () => void;
     const firstAnswer = new Promise<void>((resolve) => (answered = resolve));
@@ -313,6 +328,11 @@ describe("TracedeckClient", () => {
     expect(server.requests).toHaveLength(2);
     expect(JSON.parse(server.requests[1]!.body)).toMatchObject({ logs: [{ message: "three" }] });
     expect(logs.add(new LogRecord({ message: "late" }))).toBe(false);
+    // WARNING, the default level: the refusal and the item added too late are logged (INFO's retries would not be)
+    expect(logged.lines).toEqual([
+      ["warn", "tracedeck-sdk: the server refused 1 logs: message: must not be empty"],
+      ["warn", "tracedeck-sdk: 1 logs dropped (shut_down)"],
+    ]);
   });
 
   it("takes its settings from the environment by default", async () => {

@@ -3,7 +3,7 @@ import { gzip as gzipCallback } from "node:zlib";
 import { errorMessage } from "../../shared/error-message";
 import { ApiKeyAuth, OAuthProvider, type AuthProvider } from "./auth";
 import { BatchProcessor, type DropReason } from "./batch";
-import { Config, type ConfigOptions } from "./config";
+import { Config, LOG_LEVELS, type ConfigOptions, type LogLevel } from "./config";
 import { AuthenticationError, ConfigError, RetryableError, TracedeckError } from "./errors";
 import type { Event, EventJSON, LogRecord, LogRecordJSON, Metric, MetricJSON, Span, SpanJSON, Trace } from "./models";
 import { RETRYABLE_STATUSES, parseRetryAfter, retryWithBackoff, type RetryInfo } from "./retry";
@@ -48,7 +48,21 @@ export interface TracedeckClientOptions {
   compression?: boolean;
   /** Told before each retry: which attempt failed, why, and how long the wait is. */
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * Where the client logs retries (INFO), dropped and refused items (WARNING), from the configuration's logLevel up:
+   * console by default; pino, winston or any object with these methods will do.
+   */
+  logger?: Logger;
 }
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+const LOGGER_METHOD = { DEBUG: "debug", INFO: "info", WARNING: "warn", ERROR: "error", CRITICAL: "error" } as const;
 
 /** What each signal's send takes. */
 export interface SignalItems {
@@ -110,7 +124,8 @@ function describeError(status: number, text: string): { message: string; code?: 
 export class TracedeckClient {
   readonly config: Config;
   readonly #auth: AuthProvider | undefined;
-  readonly #onRetry: TracedeckClientOptions["onRetry"];
+  readonly #onRetry: (info: RetryInfo) => void;
+  readonly #logger: Logger;
   readonly #processors = new Set<Pick<BatchProcessor<unknown>, "shutdown">>();
   #closed = false;
 
@@ -128,7 +143,20 @@ export class TracedeckClient {
       compression: options.compression,
     });
     this.#auth = options.auth ?? (options.apiKey ? ApiKeyAuth.fromString(options.apiKey) : authFromConfig(this.config));
-    this.#onRetry = options.onRetry;
+    this.#logger = options.logger ?? console;
+    this.#onRetry = (info) => {
+      this.#log(
+        "INFO",
+        `retrying in ${Math.round(info.delayMs)} ms after attempt ${info.attempt}: ${errorMessage(info.error)}`,
+      );
+      options.onRetry?.(info);
+    };
+  }
+
+  /** Logs `message` at `level` when the configuration's logLevel lets it through. */
+  #log(level: LogLevel, message: string): void {
+    if (LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(this.config.logLevel)) return;
+    this.#logger[LOGGER_METHOD[level]](`tracedeck-sdk: ${message}`);
   }
 
   /**
@@ -174,12 +202,21 @@ export class TracedeckClient {
     const processor: BatchProcessor<SignalItems[K]> = new BatchProcessor<SignalItems[K]>({
       exportBatch: async (items, { signal: abort }) => {
         const result = await this.#send(signal, items, { signal: abort });
-        if (result.errors.length > 0) options.onRejected?.(result.errors);
+        if (result.errors.length > 0) {
+          this.#log("WARNING", `the server refused ${result.errors.length} ${signal}: ${result.errors[0]!.message}`);
+          options.onRejected?.(result.errors);
+        }
       },
       batchSize: this.config.batchSize,
       flushIntervalMs: this.config.flushIntervalMs,
       maxQueueSize: this.config.maxQueueSize,
-      onDrop: options.onDrop,
+      onDrop: (items, reason, error) => {
+        this.#log(
+          "WARNING",
+          `${items.length} ${signal} dropped (${reason})${error === undefined ? "" : `: ${errorMessage(error)}`}`,
+        );
+        options.onDrop?.(items, reason, error);
+      },
     });
     this.#processors.add(processor);
     return processor;

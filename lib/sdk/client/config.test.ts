@@ -18,6 +18,18 @@ describe("Config", () => {
     expect(config.maxRetries).toBe(3);
     expect(config.compression).toBe(true);
     expect(config.batchSize).toBe(512);
+    expect(config.logLevel).toBe("WARNING");
+  });
+
+  it("takes the reference client's apiKey and logLevel", () => {
+    const config = new Config({ apiKey: "tfk_abc:tfs_def", logLevel: "debug" as never });
+    expect(config).toMatchObject({ keyId: "tfk_abc", keySecret: "tfs_def", logLevel: "DEBUG" });
+    expect(Config.fromEnv({ TRACEDECK_LOG_LEVEL: "error" }).logLevel).toBe("ERROR");
+    expect(Config.fromEnv({ TELEMETRYFLOW_LOG_LEVEL: "INFO" }).logLevel).toBe("INFO");
+    expect(() => new Config({ apiKey: "tfk_abc" })).toThrow(/apiKey is written key_id:key_secret/);
+    expect(() => new Config({ logLevel: "LOUD" as never })).toThrow(
+      /logLevel must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not "LOUD"/,
+    );
   });
 
   it("names every invalid setting at once", () => {

@@ -25,9 +25,15 @@ export interface ConfigOptions {
   flushIntervalMs: number;
   /** … and the most items held while the server is slow or away. */
   maxQueueSize: number;
+  /** What the client logs (retries, dropped and refused items): the reference client's levels, WARNING by default. */
+  logLevel: LogLevel;
   /** Settings of your own that travel with the configuration. */
   extra: Record<string, unknown>;
 }
+
+/** The reference client's log levels, least to most severe. */
+export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_CONFIG: Readonly<ConfigOptions> = Object.freeze({
   endpoint: "http://localhost:3000",
@@ -43,6 +49,7 @@ export const DEFAULT_CONFIG: Readonly<ConfigOptions> = Object.freeze({
   batchSize: 512,
   flushIntervalMs: 5_000,
   maxQueueSize: 10_000,
+  logLevel: "WARNING",
   extra: {},
 });
 
@@ -84,6 +91,9 @@ function validate(options: ConfigOptions): ConfigOptions {
     if (v !== undefined && (typeof v !== "string" || v === "")) problems.push(`${key} must be a non-empty string`);
   }
   if (typeof options.compression !== "boolean") problems.push("compression must be true or false");
+  const logLevel = String(options.logLevel).toUpperCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`logLevel must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(options.logLevel)}`);
   if (!Array.isArray(options.oauthScopes) || options.oauthScopes.some((s) => typeof s !== "string"))
     problems.push("oauthScopes must be a list of strings");
   if (typeof options.extra !== "object" || options.extra === null || Array.isArray(options.extra))
@@ -92,7 +102,7 @@ function validate(options: ConfigOptions): ConfigOptions {
     problems.push("keyId and keySecret go together: give both or neither");
   if (options.batchSize > options.maxQueueSize) problems.push("batchSize must not exceed maxQueueSize");
   if (problems.length > 0) throw new ConfigError(`invalid Tracedeck configuration: ${problems.join("; ")}`);
-  return { ...options, endpoint };
+  return { ...options, endpoint, logLevel };
 }
 
 const camelCase = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -122,6 +132,13 @@ function envBoolean(env: Record<string, string | undefined>, name: string): bool
   throw new ConfigError(`${name} must be true or false, not ${JSON.stringify(raw)}`);
 }
 
+/** `tfk_…:tfs_…` as keyId and keySecret. */
+function keyParts(apiKey: string): { keyId: string; keySecret: string } {
+  const colon = apiKey.indexOf(":");
+  if (colon < 0) throw new ConfigError("apiKey is written key_id:key_secret (tfk_…:tfs_…)");
+  return { keyId: apiKey.slice(0, colon).trim(), keySecret: apiKey.slice(colon + 1).trim() };
+}
+
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
@@ -143,10 +160,13 @@ export class Config implements Readonly<ConfigOptions> {
   readonly batchSize!: number;
   readonly flushIntervalMs!: number;
   readonly maxQueueSize!: number;
+  readonly logLevel!: LogLevel;
   readonly extra!: Record<string, unknown>;
 
-  constructor(options: Partial<ConfigOptions> = {}) {
-    Object.assign(this, validate({ ...DEFAULT_CONFIG, ...defined(options) }));
+  /** `apiKey`: the key as one string, `tfk_…:tfs_…` (the reference's api_key), in place of keyId and keySecret. */
+  constructor(options: Partial<ConfigOptions> & { apiKey?: string } = {}) {
+    const { apiKey, ...rest } = options;
+    Object.assign(this, validate({ ...DEFAULT_CONFIG, ...defined(rest), ...(apiKey ? keyParts(apiKey) : {}) }));
     Object.freeze(this);
   }
 
@@ -159,6 +179,7 @@ export class Config implements Readonly<ConfigOptions> {
    * - TRACEDECK_SERVICE_NAME (or TELEMETRYFLOW_SERVICE_NAME, OTEL_SERVICE_NAME)
    * - TRACEDECK_TIMEOUT_MS, TRACEDECK_COMPRESSION, TRACEDECK_COMPRESSION_THRESHOLD_BYTES, TRACEDECK_MAX_RETRIES,
    *   TRACEDECK_BATCH_SIZE, TRACEDECK_FLUSH_INTERVAL_MS, TRACEDECK_MAX_QUEUE_SIZE
+   * - TRACEDECK_LOG_LEVEL (or TELEMETRYFLOW_LOG_LEVEL): DEBUG, INFO, WARNING, ERROR or CRITICAL
    */
   static fromEnv(env: Record<string, string | undefined> = process.env): Config {
     const apiKey = readEnv(env, "TRACEDECK_API_KEY");
@@ -180,6 +201,7 @@ export class Config implements Readonly<ConfigOptions> {
       batchSize: envNumber(env, "TRACEDECK_BATCH_SIZE"),
       flushIntervalMs: envNumber(env, "TRACEDECK_FLUSH_INTERVAL_MS"),
       maxQueueSize: envNumber(env, "TRACEDECK_MAX_QUEUE_SIZE"),
+      logLevel: readEnv(env, "TRACEDECK_LOG_LEVEL", "TELEMETRYFLOW_LOG_LEVEL") as LogLevel | undefined,
     });
   }
 
@@ -203,7 +225,7 @@ export class Config implements Readonly<ConfigOptions> {
     const unknown: string[] = [];
     for (const [key, value] of Object.entries(parsed)) {
       const name = camelCase(key);
-      if ((KEYS as string[]).includes(name)) options[name] = value === null ? undefined : value;
+      if ((KEYS as string[]).includes(name) || name === "apiKey") options[name] = value === null ? undefined : value;
       else unknown.push(key);
     }
     if (unknown.length > 0)
