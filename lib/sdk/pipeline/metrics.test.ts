@@ -55,7 +55,7 @@ describe("metrics given as plain objects", () => {
   });
 
   it("names a missing or mistyped field", () => {
-    expect(() => toNetworkMetrics({ host: "h", port: 1, operation: "get" } as never)).toThrow(
+    expect(() => toNetworkMetrics({ host: "h", port: 1, operation: "get" })).toThrow(
       "metrics need start_time (or startTime), a number",
     );
     expect(() => formatMetrics({ host: "h", port: "80", operation: "get", start_time: 1 } as never)).toThrow(
