@@ -1,7 +1,8 @@
 // One measurement of the SDK benchmark, in a process of its own so neither tracer runs in a heap
-// the other has shaped: prints the median µs per span of ROUNDS rounds.
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+// the other has shaped: prints the median µs per span of ROUNDS rounds, and the spans created and
+// delivered (what the exporter's server acknowledged), as JSON.
+import { spawn } from "node:child_process";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import {
   BatchSpanProcessor,
   BasicTracerProvider,
@@ -32,6 +33,33 @@ const noop: TelemetryExporter = {
   exportMetrics: async () => {},
 };
 
+/** Passes spans to `inner`, counting those it reports exported (code 0: SUCCESS). */
+class CountingExporter implements SpanExporter {
+  delivered = 0;
+  constructor(private readonly inner: SpanExporter) {}
+  export(spans: ReadableSpan[], done: (result: { code: number; error?: Error }) => void): void {
+    this.inner.export(spans, (result) => {
+      if (result.code === 0) this.delivered += spans.length;
+      done(result);
+    });
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+/** The loopback server (sdk-sink.ts), in a process of its own; resolves once it listens. */
+async function sink(): Promise<{ url: string; close: () => void }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/bench/sdk-sink.ts"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once("exit", (code) => reject(new Error(`the sink exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, close: () => child.kill("SIGTERM") };
+}
+
 /** Like an application: spans in bursts of a batch, the event loop free between them for exports. */
 async function spans(one: (i: number) => void): Promise<void> {
   for (let i = 0; i < SPANS; i++) {
@@ -40,16 +68,55 @@ async function spans(one: (i: number) => void): Promise<void> {
   }
 }
 
-async function variant(name: string): Promise<{ run: () => Promise<void>; close: () => Promise<void> }> {
-  if (name === "otel") {
-    const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new NoopExporter())] });
+interface Variant {
+  run: () => Promise<void>;
+  close: () => Promise<void>;
+  /** spans the exporter's server acknowledged (no-op exporters: all of them) */
+  delivered: () => number;
+}
+
+/** The span attributes of a run: one, or six of an HTTP server span's usual kinds. */
+const attributes = (i: number): Record<string, string | number | boolean> =>
+  process.env.BENCH_ATTRIBUTES === "6"
+    ? {
+        i,
+        "http.request.method": "GET",
+        "http.route": "/orders/{id}",
+        "http.response.status_code": 200,
+        "server.address": "shop.internal",
+        "user_agent.synthetic": false,
+      }
+    : { i };
+
+async function variant(name: string): Promise<Variant> {
+  if (name === "otel" || name === "otel-export") {
+    // nothing dropped: a queue that holds every span of a round, and no cap on concurrent exports
+    const target = name === "otel" ? undefined : await sink();
+    const exporter = new CountingExporter(
+      target
+        ? new OTLPTraceExporter({ url: `${target.url}/v1/traces`, concurrencyLimit: 1_000_000 })
+        : new NoopExporter(),
+    );
+    const provider = new BasicTracerProvider({
+      spanProcessors: [
+        new BatchSpanProcessor(exporter, {
+          maxQueueSize: SPANS * 2,
+          maxExportBatchSize: BATCH,
+          scheduledDelayMillis: 5000,
+        }),
+      ],
+    });
     const tracer = provider.getTracer("bench");
     return {
       run: async () => (
-        await spans((i) => tracer.startSpan("work", { attributes: { i } }).end()),
+        await spans((i) => tracer.startSpan("work", { attributes: attributes(i) }).end()),
         await provider.forceFlush()
       ),
-      close: () => provider.shutdown(),
+      close: async () => {
+        await provider.shutdown();
+        target?.close();
+      },
+      delivered: () => exporter.delivered,
     };
   }
   const builder = new TelemetryBuilder()
@@ -60,37 +127,34 @@ async function variant(name: string): Promise<{ run: () => Promise<void>; close:
   if (name === "sdk") {
     const client = new TelemetryClient(builder.build().config, noop);
     void client.initialize();
+    let created = 0;
     return {
       run: async () => (
-        await spans((i) => client.endSpan(client.startSpan("work", undefined, { i }))),
+        await spans((i) => (created++, client.endSpan(client.startSpan("work", undefined, attributes(i))))),
         await client.flush()
       ),
       close: () => client.shutdown(1),
+      delivered: () => created - client.getStatus().dropped,
     };
   }
-  // the SDK's own exporter: JSON, gzip, HTTP to a loopback server that answers at once
-  const sink = http.createServer((req, res) => {
-    req.resume();
-    req.on("end", () =>
-      res.writeHead(200, { "content-type": "application/json" }).end('{"accepted":0,"rejected":0,"errors":[]}'),
-    );
-  });
-  await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve));
-  const client = builder.withEndpoint(`http://127.0.0.1:${(sink.address() as AddressInfo).port}`).build();
+  // the SDK's own exporter, as it sends by default over HTTP (JSON, gzip), or OTLP protobuf (sdk-export-otlp)
+  const target = await sink();
+  const client = (name === "sdk-export-otlp" ? builder.withOtlp() : builder).withEndpoint(target.url).build();
   void client.initialize();
   return {
     run: async () => (
-      await spans((i) => client.endSpan(client.startSpan("work", undefined, { i }))),
+      await spans((i) => client.endSpan(client.startSpan("work", undefined, attributes(i)))),
       await client.flush()
     ),
     close: async () => {
       await client.shutdown(10);
-      sink.close();
+      target.close();
     },
+    delivered: () => client.getStatus().spansSent,
   };
 }
 
-const { run, close } = await variant(process.argv[2] ?? "sdk");
+const { run, close, delivered } = await variant(process.argv[2] ?? "sdk");
 await run(); // warm-up
 const micros: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
@@ -100,5 +164,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 await close();
 micros.sort((a, b) => a - b);
-console.log(micros[Math.floor(ROUNDS / 2)]!.toFixed(3));
+console.log(
+  JSON.stringify({ micros: micros[Math.floor(ROUNDS / 2)]!, created: SPANS * (ROUNDS + 1), delivered: delivered() }),
+);
 process.exit(0);
