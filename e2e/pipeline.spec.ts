@@ -299,7 +299,7 @@ test("a task links to its trace, its logs and its network operations", async ({ 
       .getByRole("table", { name: "Failed events" })
       .getByRole("link", { name: `resize-failed-${run}` })
       .click({ timeout: 2000 });
-    await expect(page).toHaveURL(new RegExp(`/events/resize-failed-${run}`), { timeout: 2000 });
+    await expect(page).toHaveURL(new RegExp(`/events/resize-failed-${run}`), { timeout: 10_000 });
   }).toPass();
   await expect(page.getByRole("heading", { name: new RegExp(`resize-failed-${run}`) })).toBeVisible();
   await expect(page.getByRole("table", { name: "Task attributes" })).toContainText("img-7");
