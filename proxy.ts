@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { PAGE_URL_HEADER } from "@/lib/auth/return-to";
 
 // Next builds with NODE_ENV set and replaces this with a constant: `next dev` gets the development policy.
 const DEVELOPMENT = process.env.NODE_ENV === "development";
@@ -52,6 +53,8 @@ export function proxy(request: NextRequest): NextResponse | undefined {
   const policy = pageContentSecurityPolicy(nonce);
   const headers = new Headers(request.headers);
   headers.set("x-nonce", nonce);
+  // the page asked for, so that a visitor sent to sign in comes back to it
+  headers.set(PAGE_URL_HEADER, `${request.nextUrl.pathname}${request.nextUrl.search}`);
   headers.set("content-security-policy", policy);
   const response = NextResponse.next({ request: { headers } });
   response.headers.set("content-security-policy", policy);

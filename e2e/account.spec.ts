@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { sameOrigin, signIn, signInAsOwner } from "./browser/session";
+import { OWNER, sameOrigin, signIn, signInAsOwner } from "./browser/session";
 
 test("your account: a password is changed with the current one, and the account's other sessions end", async ({
   page,
@@ -58,4 +58,36 @@ test("your account: a password is changed with the current one, and the account'
 
   await context.close();
   await elsewhere.close();
+});
+
+test("sign-in returns to the page you asked for, and never to another site", async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  await signInAsOwner(page.request); // makes sure the owner exists
+  await context.clearCookies();
+
+  await page.goto("/traces?service=api&min_duration_ms=250");
+  await expect(page).toHaveURL(/\/login\?next=%2Ftraces%3Fservice%3Dapi%26min_duration_ms%3D250$/);
+  const signInWith = async () => {
+    await page.getByLabel("Email").fill(OWNER.email);
+    await page.getByLabel("Password").fill(OWNER.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+  };
+  await signInWith();
+  await expect(page).toHaveURL(/\/traces\?service=api&min_duration_ms=250$/);
+  await expect(page.getByLabel("Min duration (ms)")).toHaveValue("250");
+
+  // signed in already: the sign-in page sends you straight on
+  await page.goto("/login?next=%2Fnetwork");
+  await expect(page).toHaveURL(/\/network$/);
+
+  // a `next` pointing away from the dashboard is not followed
+  await context.clearCookies();
+  for (const next of ["https://evil.example/", "//evil.example/", "/\\evil.example"]) {
+    await page.goto(`/login?next=${encodeURIComponent(next)}`);
+    await signInWith();
+    await expect(page).toHaveURL(new URL("/", baseURL).href);
+    await context.clearCookies();
+  }
+  await context.close();
 });

@@ -1,4 +1,4 @@
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { Suspense, type ReactNode } from "react";
@@ -12,13 +12,15 @@ import { SessionProvider } from "@/components/layout/session";
 import { readTheme, THEME_COOKIE } from "@/components/layout/theme";
 import { ThemeToggle } from "@/components/layout/theme-toggle";
 import { TimeRangePicker } from "@/components/layout/time-range-picker";
+import { loginPath, PAGE_URL_HEADER } from "@/lib/auth/return-to";
 import { Prefetch } from "./prefetch";
 import { consoleSession } from "./session";
 
 // Everything under (console) is behind sign-in; the API routes check the session themselves too.
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const session = await consoleSession();
-  if ("redirect" in session) redirect(session.redirect);
+  if ("redirect" in session)
+    redirect(session.redirect === "/login" ? loginPath((await headers()).get(PAGE_URL_HEADER)) : session.redirect);
   const theme = readTheme((await cookies()).get(THEME_COOKIE)?.value);
   return (
     <SessionProvider user={session.user}>

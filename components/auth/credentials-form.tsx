@@ -10,10 +10,12 @@ interface Props {
   action: "/api/v1/auth/login" | "/api/v1/auth/setup";
   submitLabel: string;
   passwordAutoComplete: "current-password" | "new-password";
+  /** the dashboard page opened on success (a path of this site, checked by the page) */
+  then?: string;
 }
 
 /** Email and password, posted as JSON; on success the session cookie is set and the dashboard opens. */
-export function CredentialsForm({ action, submitLabel, passwordAutoComplete }: Props) {
+export function CredentialsForm({ action, submitLabel, passwordAutoComplete, then = "/" }: Props) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -34,7 +36,7 @@ export function CredentialsForm({ action, submitLabel, passwordAutoComplete }: P
         setError(body?.error?.message ?? `The server answered ${response.status}.`);
         return;
       }
-      router.replace("/");
+      router.replace(then);
       router.refresh();
     } catch {
       setError("Tracedeck did not answer; check that the server is running.");
