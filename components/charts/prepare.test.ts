@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RedPoint, ServiceStats, TraceSummary } from "@/components/data/types";
+import type { RedPoint, ServiceStats, TraceDurationPoint } from "@/components/data/types";
 import {
   byImpact,
   chartKind,
@@ -56,15 +56,13 @@ describe("chart preparation", () => {
   });
 
   it("splits trace dots into failed and ok, naming traces without a root", () => {
-    const trace = (id: string, errors: number, root: string | null): TraceSummary => ({
+    const trace = (id: string, errors: number, root: string | null): TraceDurationPoint => ({
       trace_id: id,
       root_service: root ? "api" : null,
       root_name: root,
       start_time: "2026-11-22T10:00:00Z",
       duration_ms: 5,
-      span_count: 2,
-      error_count: errors,
-      services: ["api"],
+      error: errors > 0,
     });
     const { ok, failed } = traceDots([trace("a", 0, "GET /"), trace("b", 2, null)]);
     expect(ok.map((d) => d.name)).toEqual(["api: GET /"]);

@@ -1,4 +1,4 @@
-import type { RedPoint, ServiceStats, TraceSummary } from "@/components/data/types";
+import type { RedPoint, ServiceStats, TraceDurationPoint } from "@/components/data/types";
 
 // Pure preparation of API answers into chart rows: charts draw these and decide nothing.
 
@@ -47,13 +47,13 @@ export interface TraceDot {
   failed: boolean;
 }
 
-export function traceDots(traces: TraceSummary[]): { ok: TraceDot[]; failed: TraceDot[] } {
-  const dots = traces.map((t) => ({
+export function traceDots(points: TraceDurationPoint[]): { ok: TraceDot[]; failed: TraceDot[] } {
+  const dots = points.map((t) => ({
     time: Date.parse(t.start_time),
     durationMs: t.duration_ms,
     traceId: t.trace_id,
     name: `${t.root_service ?? "?"}: ${t.root_name ?? "(missing root span)"}`,
-    failed: t.error_count > 0,
+    failed: t.error,
   }));
   return { ok: dots.filter((d) => !d.failed), failed: dots.filter((d) => d.failed) };
 }

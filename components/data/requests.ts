@@ -44,8 +44,19 @@ export function readTraceFilters(params: {
 
 export const TRACE_PAGE_SIZE = 50;
 
-export const traceSearchRequest = (view: View, filters: TraceFilters, cursor?: string) =>
-  request("searchTraces", { query: { ...ranged(view), ...filters, limit: TRACE_PAGE_SIZE, cursor } });
+export type TraceSort = "newest" | "slowest";
+export const readTraceSort = (params: { get(name: string): string | null }): TraceSort =>
+  params.get("sort") === "slowest" ? "slowest" : "newest";
+
+export const traceSearchRequest = (view: View, filters: TraceFilters, cursor?: string, sort: TraceSort = "newest") =>
+  request("searchTraces", {
+    query: { ...ranged(view), ...filters, limit: TRACE_PAGE_SIZE, cursor, sort: sort === "newest" ? undefined : sort },
+  });
+
+/** Points of the Traces page's duration chart: the whole range's matching traces, or the slowest of each slice. */
+export const TRACE_DURATION_POINTS = 1_000;
+export const traceDurationsRequest = (view: View, filters: TraceFilters) =>
+  request("traceDurations", { query: { ...ranged(view), ...filters, limit: TRACE_DURATION_POINTS } });
 
 /** Spans of a trace's first answer: its top (by start), a short trace whole. */
 export const TRACE_TOP_SPANS = 500;

@@ -10,6 +10,7 @@ export type RedPoint = ServiceSeries["series"][number]["points"][number];
 export type Operations = AnswerOf<"listOperations">;
 export type TraceSearch = AnswerOf<"searchTraces">;
 export type TraceSummary = TraceSearch["traces"][number];
+export type TraceDurationPoint = AnswerOf<"traceDurations">["points"][number];
 export type Trace = AnswerOf<"getTrace">;
 export type Span = Trace["spans"][number];
 export type TraceOutline = AnswerOf<"getTraceOutline">;

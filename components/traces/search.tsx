@@ -10,12 +10,14 @@ import type { TraceSummary } from "@/components/data/types";
 import {
   operationsRequest,
   readTraceFilters,
+  readTraceSort,
   servicesRequest,
+  traceDurationsRequest,
   traceSearchRequest,
   type TraceFilters,
 } from "@/components/data/requests";
 import { OpenTrace } from "@/components/layout/open-trace";
-import { formatDuration } from "@/components/ui/format";
+import { formatCount, formatDuration } from "@/components/ui/format";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/input";
 import { traceHref } from "@/components/ui/links";
@@ -28,8 +30,9 @@ export function TraceSearchPage() {
   const params = useSearchParams();
   const filters = readTraceFilters(params);
   const cursor = params.get("cursor") ?? undefined;
-  const results = useEndpoint(traceSearchRequest(view, filters, cursor));
-  const router = useRouter();
+  const sort = readTraceSort(params);
+  const results = useEndpoint(traceSearchRequest(view, filters, cursor, sort));
+  const durations = useEndpoint(traceDurationsRequest(view, filters));
   const setParams = useSetParams();
 
   return (
@@ -47,18 +50,20 @@ export function TraceSearchPage() {
             </EmptyState>
           ) : (
             <>
-              <section
-                aria-label="Durations"
-                className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900"
-              >
-                <DurationScatter
-                  {...traceDots(data.traces)}
-                  onOpen={(traceId) => {
-                    const href = traceHref(traceId, view);
-                    if (href) router.push(href);
-                  }}
-                />
-              </section>
+              <Durations query={durations} />
+              <div className="flex items-center justify-end gap-2 text-sm">
+                <label className="flex items-center gap-1.5">
+                  Sort
+                  <Select
+                    name="sort"
+                    value={sort}
+                    onChange={(e) => setParams({ sort: e.target.value === "slowest" ? "slowest" : null, cursor: null })}
+                  >
+                    <option value="newest">Newest first</option>
+                    <option value="slowest">Slowest first</option>
+                  </Select>
+                </label>
+              </div>
               <TraceList traces={data.traces} />
               <nav aria-label="Pages" className="flex justify-between text-sm">
                 {cursor ? (
@@ -79,6 +84,37 @@ export function TraceSearchPage() {
         }
       </QueryState>
     </div>
+  );
+}
+
+/** Every matching trace of the range by its start and duration (past a thousand, the slowest of each slice). */
+function Durations({ query }: { query: ReturnType<typeof useEndpoint<"traceDurations">> }) {
+  const view = useView();
+  const router = useRouter();
+  return (
+    <section
+      aria-label="Durations"
+      className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900"
+    >
+      <QueryState query={query} what="the range's trace durations">
+        {(data) => (
+          <>
+            <DurationScatter
+              {...traceDots(data.points)}
+              onOpen={(traceId) => {
+                const href = traceHref(traceId, view);
+                if (href) router.push(href);
+              }}
+            />
+            <p className="mt-1 text-xs text-zinc-500">
+              {data.complete
+                ? `All ${formatCount(data.total)} matching traces of the time range`
+                : `The slowest ${formatCount(data.points.length)} of ${formatCount(data.total)} matching traces, spread over the time range`}
+            </p>
+          </>
+        )}
+      </QueryState>
+    </section>
   );
 }
 

@@ -32,6 +32,7 @@ describe("readsReplica", () => {
         "searchLogs",
         "searchTraces",
         "serviceSeries",
+        "traceDurations",
       ].sort(),
     );
   });

@@ -40,7 +40,7 @@ import {
 } from "@/lib/query/pipeline";
 import { listPublishers, publisherSeries } from "@/lib/query/publishers";
 import { listOperations, listServices, serviceSeries } from "@/lib/query/services";
-import { getTrace, searchTraces } from "@/lib/query/traces";
+import { getTrace, searchTraces, traceDurations } from "@/lib/query/traces";
 import {
   traceOutlineJson,
   getTraceSpan,
@@ -102,7 +102,15 @@ import {
   ServicesQuery,
   ServicesResult,
 } from "@/lib/query/services";
-import { TraceIdParams, TraceQuery, TraceSearchQuery, TraceSearchResult, TraceView } from "@/lib/query/traces";
+import {
+  TraceDurations,
+  TraceDurationsQuery,
+  TraceIdParams,
+  TraceQuery,
+  TraceSearchQuery,
+  TraceSearchResult,
+  TraceView,
+} from "@/lib/query/traces";
 import { getRetention, RetentionUpdate, RetentionView, updateRetention } from "@/lib/storage/retention";
 
 // Every REST endpoint, declared once with its schemas and the verb that serves it: route handlers
@@ -295,6 +303,14 @@ export const endpoints = {
     query: TraceSearchQuery,
     response: TraceSearchResult,
     serve: ({ ctx, query }) => searchTraces({ ctx, input: query }),
+  }),
+  traceDurations: endpoint("traceDurations", {
+    summary: "The durations of the range's matching traces, for a chart: all of them, or the slowest of each slice",
+    tag: "Traces",
+    scope: "read",
+    query: TraceDurationsQuery,
+    response: TraceDurations,
+    serve: ({ ctx, query }) => traceDurations({ ctx, input: query }),
   }),
   getTrace: endpoint("getTrace", {
     summary: "A trace: the whole trace, or a page of a long one",

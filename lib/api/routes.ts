@@ -24,6 +24,7 @@ export const routes = {
   prometheusMetrics: "GET /metrics",
   projectStats: "GET /api/v1/stats",
   searchTraces: "GET /api/v1/traces",
+  traceDurations: "GET /api/v1/traces/durations",
   getTrace: "GET /api/v1/traces/{trace_id}",
   getTraceOutline: "GET /api/v1/traces/{trace_id}/outline",
   getTraceSpan: "GET /api/v1/traces/{trace_id}/spans/{span_id}",

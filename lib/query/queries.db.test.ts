@@ -35,7 +35,7 @@ import {
 } from "./pipeline";
 import { listPublishers } from "./publishers";
 import { listOperations, listServices, serviceSeries, ServiceSeriesQuery, ServicesQuery } from "./services";
-import { getTrace, searchTraces, TraceSearchQuery } from "./traces";
+import { getTrace, searchTraces, traceDurations, TraceDurationsQuery, TraceSearchQuery } from "./traces";
 
 let database: Database;
 let ctx: Ctx;
@@ -245,6 +245,42 @@ describe("traces", () => {
       services: ["api", "db"],
     });
     expect(a!.duration_ms).toBeCloseTo(300, 3);
+  });
+
+  it("sorts slowest first, paging in that order", async () => {
+    expect((await search({ sort: "slowest" })).traces.map((t) => t.trace_id)).toEqual([traceC, traceA, traceB]);
+    const first = await search({ sort: "slowest", limit: "2" });
+    expect(first.traces.map((t) => t.trace_id)).toEqual([traceC, traceA]);
+    const second = await search({ sort: "slowest", limit: "2", cursor: first.next_cursor });
+    expect(second.traces.map((t) => t.trace_id)).toEqual([traceB]);
+    expect(second.next_cursor).toBeNull();
+    expect(() => TraceSearchQuery.parse({ sort: "fastest" })).toThrow();
+  });
+
+  it("gives a chart the durations of the whole range, or the slowest of each slice past its limit", async () => {
+    const durations = (query: Record<string, unknown>, as: Ctx = ctx) =>
+      traceDurations({ ctx: as, input: TraceDurationsQuery.parse(query) });
+    const all = await durations({});
+    expect(all).toMatchObject({ total: 3, complete: true });
+    expect(all.points.map((p) => [p.trace_id, Math.round(p.duration_ms), p.error, p.root_name])).toEqual([
+      [traceA, 300, true, "GET /orders"],
+      [traceB, 50, false, "GET /orders"],
+      [traceC, 1200, true, "POST /pay"],
+    ]);
+    expect(Date.parse(all.points[2]!.start_time)).toBeCloseTo(now - 120_000, -1);
+    // one point: the slowest trace of all
+    expect(await durations({ limit: "1" })).toMatchObject({
+      total: 3,
+      complete: false,
+      points: [{ trace_id: traceC }],
+    });
+    // the search's filters apply
+    expect((await durations({ status: "error" })).points.map((p) => p.trace_id)).toEqual([traceA, traceC]);
+    expect((await durations({ min_duration_ms: "100", max_duration_ms: "500" })).points.map((p) => p.trace_id)).toEqual(
+      [traceA],
+    );
+    expect(await durations({}, other)).toMatchObject({ total: 1, complete: true });
+    expect(() => TraceDurationsQuery.parse({ limit: "2001" })).toThrow();
   });
 
   it("pages with a cursor without repeats or gaps while newer traces arrive", async () => {

@@ -13,6 +13,7 @@ import {
   RangeParams,
   TraceIdParam,
   resolveRange,
+  type Range,
 } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/errors";
@@ -20,7 +21,7 @@ import { nanosToIso } from "@/lib/model/time";
 import { keyset } from "./keyset";
 import { attributesContain } from "./sql";
 
-export const TraceSearchQuery = z.object({
+const TraceFilterParams = {
   service: z.string().optional().meta({ description: "traces with a span of this service" }),
   operation: z.string().optional().meta({ description: "traces with a span of this name (of `service`, when given)" }),
   status: z.enum(["error", "ok"]).optional().meta({ description: "error: a span failed; ok: none did" }),
@@ -28,7 +29,48 @@ export const TraceSearchQuery = z.object({
   max_duration_ms: DurationParam("ms").optional(),
   attr: KeyValueParam.meta({ description: "key:value a span (or its resource) has; repeat for AND" }),
   ...RangeParams,
+};
+
+export const TraceSearchQuery = z.object({
+  ...TraceFilterParams,
+  sort: z
+    .enum(["newest", "slowest"])
+    .default("newest")
+    .meta({ description: "newest first (by start), or slowest first (by duration); a cursor pages in its own order" }),
   ...PageParams,
+});
+
+/** Points a trace-duration chart draws at most: the slowest few of each slice of the range. */
+export const MAX_DURATION_POINTS = 2_000;
+/** Slices of the range a duration chart's points are spread over. */
+const DURATION_SLICES = 100;
+
+export const TraceDurationsQuery = z.object({
+  ...TraceFilterParams,
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_DURATION_POINTS)
+    .default(1_000)
+    .meta({
+      description: `points at most (≤ ${MAX_DURATION_POINTS}): the slowest traces of each of ${DURATION_SLICES} slices of the range`,
+    }),
+});
+
+export const TraceDurationPoint = z.object({
+  trace_id: z.string(),
+  start_time: z.string(),
+  duration_ms: z.number(),
+  error: z.boolean(),
+  root_service: z.string().nullable(),
+  root_name: z.string().nullable(),
+});
+
+export const TraceDurations = z.object({
+  points: z.array(TraceDurationPoint),
+  total: z.number().meta({ description: "traces matching the filters in the range" }),
+  complete: z.boolean().meta({ description: "whether `points` holds every matching trace" }),
 });
 
 export const TraceSummary = z
@@ -48,15 +90,10 @@ export const TraceSearchResult = z.object({ traces: z.array(TraceSummary), next_
 
 const msToNanos = (ms: number) => BigInt(Math.round(ms * 1e6));
 
-/** Trace summaries matching the filters, newest first. Reads `traces`; spans only for operation/attr. */
-export async function searchTraces({
-  ctx,
-  input,
-}: {
-  ctx: Ctx;
-  input: z.output<typeof TraceSearchQuery>;
-}): Promise<z.output<typeof TraceSearchResult>> {
-  const range = resolveRange(input, ctx.now());
+type TraceFilters = Omit<z.output<typeof TraceSearchQuery>, "sort" | "cursor" | "limit">;
+
+/** The where clause of the summaries (alias `t`) that match the filters in the range. */
+function traceFilters(ctx: Ctx, input: TraceFilters, range: Range): SQL[] {
   const where: SQL[] = [
     sql`t.project_id = ${ctx.projectId}`,
     sql`t.start_time_unix_nano >= ${range.from}`,
@@ -81,8 +118,23 @@ export async function searchTraces({
         and s.start_time_unix_nano >= ${range.from} and s.start_time_unix_nano <= ${range.to + DAY_NANOS}
         and ${attributesContain(pair)})`);
   }
-  const paging = keyset<Pick<typeof traces.$inferSelect, "startTimeUnixNano" | "traceId">>(input, [
-    { key: sql`t.start_time_unix_nano`, type: "bigint", of: (r) => r.startTimeUnixNano },
+  return where;
+}
+
+/** Trace summaries matching the filters, newest or slowest first. Reads `traces`; spans only for operation/attr. */
+export async function searchTraces({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof TraceSearchQuery>;
+}): Promise<z.output<typeof TraceSearchResult>> {
+  const where = traceFilters(ctx, input, resolveRange(input, ctx.now()));
+  type Keyed = Pick<typeof traces.$inferSelect, "startTimeUnixNano" | "durationNano" | "traceId">;
+  const paging = keyset<Keyed>(input, [
+    input.sort === "slowest"
+      ? { key: sql`t.duration_nano`, type: "bigint", of: (r) => r.durationNano }
+      : { key: sql`t.start_time_unix_nano`, type: "bigint", of: (r) => r.startTimeUnixNano },
     { key: sql`t.trace_id`, type: "text", of: (r) => r.traceId },
   ]);
   if (paging.after) where.push(paging.after);
@@ -116,6 +168,62 @@ export async function searchTraces({
       services: r.services,
     })),
     next_cursor,
+  };
+}
+
+/**
+ * The durations of the range's matching traces for a chart: every one when they are few, else the slowest of each
+ * of DURATION_SLICES slices of the range, so the chart shows the whole range and its outliers rather than a page.
+ */
+export async function traceDurations({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: z.output<typeof TraceDurationsQuery>;
+}): Promise<z.output<typeof TraceDurations>> {
+  const range = resolveRange(input, ctx.now());
+  const where = sql.join(traceFilters(ctx, input, range), sql` and `);
+  const perSlice = Math.max(1, Math.floor(input.limit / DURATION_SLICES));
+  const width = (range.to - range.from) / BigInt(DURATION_SLICES) + 1n;
+  const rows = await queryRows<{
+    trace_id: string;
+    start: string;
+    duration: string;
+    errors: number;
+    root_service: string | null;
+    root_name: string | null;
+    total: number;
+  }>(
+    ctx.db,
+    sql`with matching as (
+          select t.trace_id, t.start_time_unix_nano, t.duration_nano, t.error_count, t.root_service_name, t.root_name,
+            row_number() over (partition by (t.start_time_unix_nano - ${range.from}) / ${width}
+              order by t.duration_nano desc, t.trace_id) as rank,
+            count(*) over () as total
+          from traces t where ${where}
+        )
+        select trace_id, start_time_unix_nano::text as start, duration_nano::text as duration, error_count as errors,
+          root_service_name as root_service, root_name, total::int as total
+        from matching
+        where total <= ${input.limit} or rank <= ${perSlice}
+        -- past the limit, the slowest of each slice come first, the slowest of all before the others
+        order by rank, duration_nano desc, trace_id
+        limit ${input.limit}`,
+  );
+  const total = rows[0]?.total ?? 0;
+  rows.sort((a, b) => (BigInt(a.start) < BigInt(b.start) ? -1 : BigInt(a.start) > BigInt(b.start) ? 1 : 0));
+  return {
+    points: rows.map((r) => ({
+      trace_id: r.trace_id,
+      start_time: nanosToIso(BigInt(r.start)),
+      duration_ms: Number(r.duration) / 1e6,
+      error: r.errors > 0,
+      root_service: r.root_service,
+      root_name: r.root_name,
+    })),
+    total,
+    complete: rows.length === total,
   };
 }
 

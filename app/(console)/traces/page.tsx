@@ -1,5 +1,11 @@
 import { TraceSearchPage } from "@/components/traces/search";
-import { readTraceFilters, servicesRequest, traceSearchRequest } from "@/components/data/requests";
+import {
+  readTraceFilters,
+  readTraceSort,
+  servicesRequest,
+  traceDurationsRequest,
+  traceSearchRequest,
+} from "@/components/data/requests";
 import { paramsOf, readView } from "@/components/data/view";
 import { Prefetch } from "../prefetch";
 
@@ -10,10 +16,12 @@ export default async function TracesRoute({
 }) {
   const params = paramsOf(await searchParams);
   const view = readView(params);
+  const filters = readTraceFilters(params);
   return (
     <Prefetch
       requests={[
-        traceSearchRequest(view, readTraceFilters(params), params.get("cursor") ?? undefined),
+        traceSearchRequest(view, filters, params.get("cursor") ?? undefined, readTraceSort(params)),
+        traceDurationsRequest(view, filters),
         servicesRequest(view),
       ]}
     >
