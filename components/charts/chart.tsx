@@ -17,7 +17,7 @@ import {
   ZAxis,
 } from "recharts";
 import { Button } from "@/components/ui/button";
-import { formatDuration } from "@/components/ui/format";
+import { formatDuration, formatSecond } from "@/components/ui/format";
 import { timeTickFormat } from "./prepare";
 
 // The one place recharts is configured: axes, grid, tooltip and colours look alike on every page.
@@ -46,6 +46,7 @@ export function TimeChart<Row extends { time: number }>({
   kind = "line",
   height = 200,
   label,
+  legend = true,
 }: {
   rows: Row[];
   series: SeriesSpec<Row>[];
@@ -53,75 +54,94 @@ export function TimeChart<Row extends { time: number }>({
   kind?: "line" | "area" | "bar";
   height?: number;
   label: string;
+  /** false where the page draws its own (the explorer's, which switches series on and off) */
+  legend?: boolean;
 }) {
   const first = rows[0]?.time ?? 0;
   const last = rows[rows.length - 1]?.time ?? 0;
   const tick = timeTickFormat(last - first);
   const Chart = kind === "area" ? AreaChart : kind === "bar" ? BarChart : LineChart;
   return (
-    <figure aria-label={label} className="w-full" style={{ height }}>
-      <ResponsiveContainer width="100%" height="100%">
-        <Chart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} />
-          <XAxis
-            dataKey="time"
-            type="number"
-            scale="time"
-            domain={["dataMin", "dataMax"]}
-            tickFormatter={tick}
-            tick={{ fontSize: 11, fill: "currentColor" }}
-            stroke="currentColor"
-            strokeOpacity={0.3}
-            minTickGap={40}
-          />
-          <YAxis
-            tickFormatter={format}
-            tick={{ fontSize: 11, fill: "currentColor" }}
-            stroke="currentColor"
-            strokeOpacity={0.3}
-            width={64}
-          />
-          <Tooltip
-            labelFormatter={(time) => new Date(Number(time)).toLocaleString()}
-            formatter={(value) => (typeof value === "number" ? format(value) : "–")}
-            contentStyle={{
-              fontSize: 12,
-              background: "var(--tooltip-bg)",
-              border: "1px solid var(--tooltip-border)",
-              color: "inherit",
-            }}
-          />
-          {series.map((s) =>
-            kind === "bar" ? (
-              <Bar key={s.key} dataKey={String(s.key)} name={s.label} fill={s.color} isAnimationActive={false} />
-            ) : kind === "area" ? (
-              <Area
-                key={s.key}
-                dataKey={String(s.key)}
-                name={s.label}
-                type="monotone"
-                stroke={s.color}
-                fill={s.color}
-                fillOpacity={0.15}
-                isAnimationActive={false}
-                connectNulls={false}
-              />
-            ) : (
-              <Line
-                key={s.key}
-                dataKey={String(s.key)}
-                name={s.label}
-                type="monotone"
-                stroke={s.color}
-                dot={false}
-                strokeWidth={1.5}
-                isAnimationActive={false}
-                connectNulls={false}
-              />
-            ),
-          )}
-        </Chart>
-      </ResponsiveContainer>
+    <figure aria-label={label} className="w-full">
+      <div style={{ height }}>
+        <ResponsiveContainer width="100%" height="100%">
+          <Chart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} />
+            <XAxis
+              dataKey="time"
+              type="number"
+              scale="time"
+              domain={["dataMin", "dataMax"]}
+              tickFormatter={tick}
+              tick={{ fontSize: 11, fill: "currentColor" }}
+              stroke="currentColor"
+              strokeOpacity={0.3}
+              minTickGap={40}
+            />
+            <YAxis
+              tickFormatter={format}
+              tick={{ fontSize: 11, fill: "currentColor" }}
+              stroke="currentColor"
+              strokeOpacity={0.3}
+              width={64}
+            />
+            <Tooltip
+              labelFormatter={(time) => formatSecond(Number(time))}
+              formatter={(value) => (typeof value === "number" ? format(value) : "–")}
+              contentStyle={{
+                fontSize: 12,
+                background: "var(--tooltip-bg)",
+                border: "1px solid var(--tooltip-border)",
+                color: "inherit",
+              }}
+            />
+            {series.map((s) =>
+              kind === "bar" ? (
+                <Bar key={s.key} dataKey={String(s.key)} name={s.label} fill={s.color} isAnimationActive={false} />
+              ) : kind === "area" ? (
+                <Area
+                  key={s.key}
+                  dataKey={String(s.key)}
+                  name={s.label}
+                  type="monotone"
+                  stroke={s.color}
+                  fill={s.color}
+                  fillOpacity={0.15}
+                  isAnimationActive={false}
+                  connectNulls={false}
+                />
+              ) : (
+                <Line
+                  key={s.key}
+                  dataKey={String(s.key)}
+                  name={s.label}
+                  type="monotone"
+                  stroke={s.color}
+                  dot={false}
+                  strokeWidth={1.5}
+                  isAnimationActive={false}
+                  connectNulls={false}
+                />
+              ),
+            )}
+          </Chart>
+        </ResponsiveContainer>
+      </div>
+      {legend && (
+        <figcaption>
+          <ul
+            aria-label={`${label}: legend`}
+            className="mt-1 flex flex-wrap gap-x-3 gap-y-0.5 text-xs text-zinc-600 dark:text-zinc-300"
+          >
+            {series.map((s) => (
+              <li key={s.key} className="flex items-center gap-1">
+                <span aria-hidden className="inline-block h-2 w-2 rounded-sm" style={{ background: s.color }} />
+                {s.label}
+              </li>
+            ))}
+          </ul>
+        </figcaption>
+      )}
     </figure>
   );
 }
@@ -220,7 +240,7 @@ export function DurationScatter({
                 <div className="rounded border border-zinc-200 bg-white px-2 py-1 text-xs shadow dark:border-zinc-700 dark:bg-zinc-900">
                   <p className="font-medium">{dot.name}</p>
                   <p>
-                    {formatDuration(dot.durationMs)} · {new Date(dot.time).toLocaleTimeString()}
+                    {formatDuration(dot.durationMs)} · {formatSecond(dot.time)}
                   </p>
                 </div>
               );

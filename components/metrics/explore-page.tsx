@@ -22,7 +22,7 @@ import { formatCount } from "@/components/ui/format";
 import { Input, Select } from "@/components/ui/input";
 import { Panel } from "@/components/ui/panel";
 import { EmptyState, ErrorState, Loading, QueryState } from "@/components/ui/states";
-import { serviceColor } from "@/components/traces/colors";
+import { seriesColors } from "@/components/traces/colors";
 
 const AGGREGATIONS = ["avg", "min", "max", "sum", "count", "rate", "p50", "p90", "p95", "p99"];
 
@@ -141,7 +141,9 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
   };
 
   const format = unitFormat(answers[0]?.data?.unit ?? info?.unit, agg === "percentiles" ? "p95" : agg);
-  const series = (chart?.keys ?? []).map((key) => ({ key, label: key, color: serviceColor(key) }));
+  const keys = chart?.keys ?? [];
+  const colors = seriesColors(keys);
+  const series = keys.map((key, i) => ({ key, label: key, color: colors[i]! }));
 
   return (
     <>
@@ -233,6 +235,7 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
               series={series.filter((s) => !hidden.has(s.key))}
               format={format}
               height={320}
+              legend={false}
             />
           </div>
         )}

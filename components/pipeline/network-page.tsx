@@ -19,7 +19,7 @@ import { formatBytes, formatCount, formatDuration, formatPercent } from "@/compo
 import { Panel, rowClass } from "@/components/ui/panel";
 import { ApiListPanel } from "@/components/ui/api-panel";
 import { QueryState } from "@/components/ui/states";
-import { serviceColor } from "@/components/traces/colors";
+import { seriesColors } from "@/components/traces/colors";
 import {
   FilterBar,
   Field,
@@ -93,7 +93,10 @@ export function NetworkPage() {
           const latency = perHostRows(data.series, "p95_ms");
           const sent = perHostRows(data.series, "bytes_sent");
           const received = perHostRows(data.series, "bytes_received");
-          const colored = (keys: string[]) => keys.map((key) => ({ key, label: key, color: serviceColor(key) }));
+          const colored = (keys: string[]) => {
+            const colors = seriesColors(keys);
+            return keys.map((key, i) => ({ key, label: key, color: colors[i]! }));
+          };
           return (
             <div className="grid gap-4 lg:grid-cols-3">
               <Panel title={`p95 latency per host (${data.step_seconds} s steps)`}>

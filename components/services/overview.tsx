@@ -37,18 +37,24 @@ export function ServicesOverview() {
       </div>
       <QueryState query={stats} what="the project's stored data">
         {(counts) => (
-          <dl aria-label="Stored data" className="grid grid-cols-2 gap-2 sm:grid-cols-4 lg:grid-cols-7">
-            {STORED.map(([key, label]) => (
-              <div
-                key={key}
-                data-signal={key}
-                className="rounded-md border border-zinc-200 bg-white px-3 py-2 dark:border-zinc-800 dark:bg-zinc-900"
-              >
-                <dt className="text-xs text-zinc-500">{label}</dt>
-                <dd className="text-lg font-semibold tabular-nums">{formatCount(counts[key])}</dd>
-              </div>
-            ))}
-          </dl>
+          <section aria-labelledby="stored-heading">
+            {/* counts of everything kept, whatever the time range: said so, since the rest of the page is the range's */}
+            <h2 id="stored-heading" className="mb-1 text-xs font-medium text-zinc-500">
+              Stored in this project, all time (within retention)
+            </h2>
+            <dl aria-label="Stored data" className="grid grid-cols-2 gap-2 sm:grid-cols-4 lg:grid-cols-7">
+              {STORED.map(([key, label]) => (
+                <div
+                  key={key}
+                  data-signal={key}
+                  className="rounded-md border border-zinc-200 bg-white px-3 py-2 dark:border-zinc-800 dark:bg-zinc-900"
+                >
+                  <dt className="text-xs text-zinc-500">{label}</dt>
+                  <dd className="text-lg font-semibold tabular-nums">{formatCount(counts[key])}</dd>
+                </div>
+              ))}
+            </dl>
+          </section>
         )}
       </QueryState>
       {empty ? (
@@ -77,16 +83,20 @@ function ServicesTable({ services, series }: { services: Services["services"]; s
       <table aria-label="Services" className="w-full text-sm">
         <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 dark:border-zinc-800">
           <tr>
+            {/* each figure's header stands over it, right-aligned as the figures are; its trend's column has its own */}
             <th className="px-3 py-2 font-medium">Service</th>
-            <th className="px-3 py-2 font-medium" colSpan={2}>
-              Requests
+            <th className="px-3 py-2 text-right font-medium">Requests</th>
+            <th className="px-1 py-2 font-medium">
+              <span className="sr-only">Requests over time</span>
             </th>
-            <th className="px-3 py-2 font-medium" colSpan={2}>
-              Error rate
+            <th className="px-3 py-2 text-right font-medium">Error rate</th>
+            <th className="px-1 py-2 font-medium">
+              <span className="sr-only">Error rate over time</span>
             </th>
             <th className="px-3 py-2 text-right font-medium">p50</th>
-            <th className="px-3 py-2 font-medium" colSpan={2}>
-              p95
+            <th className="px-3 py-2 text-right font-medium">p95</th>
+            <th className="px-1 py-2 font-medium">
+              <span className="sr-only">p95 over time</span>
             </th>
             <th className="px-3 py-2 text-right font-medium">p99</th>
           </tr>

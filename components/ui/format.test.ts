@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatDate, formatDuration, formatPercent, formatRate } from "./format";
+import { formatBytes, formatDate, formatDuration, formatPercent, formatRate, formatSecond } from "./format";
 
 describe("formatting", () => {
   it("picks the unit a person reads a duration in", () => {
@@ -27,5 +27,11 @@ describe("formatting", () => {
   it("shows settings dates to the minute, in local time", () => {
     expect(formatDate(new Date(2025, 2, 7, 9, 5, 59).toISOString())).toBe("2025-03-07 09:05");
     expect(formatDate("not a date")).toBe("not a date");
+  });
+
+  it("writes a chart's moment to the second on the 24-hour clock", () => {
+    expect(formatSecond(new Date(2025, 2, 7, 21, 5, 9).getTime())).toBe("2025-03-07 21:05:09");
+    expect(formatSecond(new Date(2025, 2, 7, 0, 0, 0).getTime())).toBe("2025-03-07 00:00:00");
+    expect(formatSecond(Number.NaN)).toBe("–");
   });
 });

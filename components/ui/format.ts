@@ -50,7 +50,6 @@ export function formatBytes(bytes: number): string {
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
-/** Local date and time to the second, the way people read log and trace times. */
 /** The calendar fields of a time, in the viewer's zone or in UTC (before the page knows the viewer's zone). */
 function fields(date: Date, utc: boolean) {
   return utc
@@ -87,4 +86,12 @@ export function formatDate(iso: string, utc = false): string {
   if (Number.isNaN(date.getTime())) return iso;
   const [y, mo, d, h, mi] = fields(date, utc) as [number, number, number, number, number];
   return `${y}-${pad(mo)}-${pad(d)} ${pad(h)}:${pad(mi)}${utc ? " UTC" : ""}`;
+}
+
+/** Local date and time to the second, on the 24-hour clock the rest of the dashboard uses: a chart's tooltip. */
+export function formatSecond(epochMs: number): string {
+  const date = new Date(epochMs);
+  if (Number.isNaN(date.getTime())) return "–";
+  const [y, mo, d, h, mi, sec] = fields(date, false) as [number, number, number, number, number, number];
+  return `${y}-${pad(mo)}-${pad(d)} ${pad(h)}:${pad(mi)}:${pad(sec)}`;
 }
