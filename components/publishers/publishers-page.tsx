@@ -16,6 +16,7 @@ import { formatCount } from "@/components/ui/format";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { Panel } from "@/components/ui/panel";
 import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
+import { publisherView } from "./state";
 import { Time } from "@/components/ui/time";
 
 /** What each type needs, as a starting point for its config (see the README for every option). */
@@ -47,6 +48,8 @@ const STATE_STYLE: Record<string, string> = {
   degraded: "bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-300",
   failing: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-300",
   disabled: "bg-zinc-200 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
+  idle: "bg-sky-100 text-sky-800 dark:bg-sky-950 dark:text-sky-300",
+  unreported: "bg-zinc-200 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
 };
 
 export function PublishersPage() {
@@ -107,7 +110,7 @@ function PublisherCard({ publisher, series }: { publisher: Publisher; series: Pu
     onSuccess: () => queryClient.invalidateQueries({ queryKey: endpointKey(publishersRequest(view)) }),
   });
   const points = series?.publishers.find((p) => p.id === publisher.id)?.points;
-  const state = !publisher.enabled ? "disabled" : (publisher.state ?? null);
+  const shown = publisherView(publisher);
   return (
     <li
       data-publisher={publisher.name}
@@ -118,10 +121,10 @@ function PublisherCard({ publisher, series }: { publisher: Publisher; series: Pu
           <p className="flex flex-wrap items-center gap-2">
             <span className="text-base font-semibold">{publisher.name}</span>
             <span
-              className={`rounded px-1.5 py-0.5 text-xs font-medium ${state ? STATE_STYLE[state] : STATE_STYLE.disabled}`}
+              className={`rounded px-1.5 py-0.5 text-xs font-medium ${STATE_STYLE[shown.state]}`}
               data-testid="publisher-state"
             >
-              {state ?? "no report yet"}
+              {shown.label}
             </span>
             <span className="text-xs text-zinc-500">
               {publisher.type} · {publisher.origin === "server" ? "forwarded by this server" : "reported by an SDK"}
@@ -161,6 +164,11 @@ function PublisherCard({ publisher, series }: { publisher: Publisher; series: Pu
             <dt className="text-zinc-500">Backlog</dt>
             <dd className="tabular-nums">{formatCount(publisher.backlog)}</dd>
           </dl>
+          {shown.note && (
+            <p className="text-xs text-zinc-600 dark:text-zinc-300" data-testid="publisher-note">
+              {shown.note}
+            </p>
+          )}
           {user.role === "admin" && publisher.origin === "server" && (
             <div className="flex gap-2 pt-1">
               <Button
