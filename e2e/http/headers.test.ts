@@ -249,4 +249,14 @@ describe.each(STORES)("security headers on %s", (store) => {
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect(response.headers.get("content-security-policy")).not.toMatch(/nonce/);
   });
+
+  it("serves the site's icon at /favicon.ico, where browsers ask for it, and names it in every page", async () => {
+    const response = await call("/favicon.ico");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("image/x-icon");
+    const icon = Buffer.from(await response.arrayBuffer());
+    expect(icon.readUInt16LE(2), "an icon resource").toBe(1);
+    expect(icon.readUInt16LE(4), "images in it").toBeGreaterThan(0);
+    expect(await (await signedIn("/")).text()).toMatch(/<link rel="icon" href="\/favicon\.ico[?"]/);
+  });
 });
