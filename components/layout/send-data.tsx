@@ -45,7 +45,9 @@ export function SendDataGuide() {
       <h2 className="text-base font-semibold">This project has no data yet</h2>
       <p className="mt-1 text-zinc-600 dark:text-zinc-300">
         Point an OpenTelemetry SDK or the Tracedeck SDK at this server, with an ingest key of project{" "}
-        <b>{view.project}</b>. Try it with <code>npm run demo</code>.
+        <b>{view.project}</b>. Try it with{" "}
+        <code>{view.project === "default" ? "npm run demo" : `npm run demo -- --project ${view.project}`}</code>, which
+        sends a small shop&rsquo;s telemetry to this project.
       </p>
       <dl className="mt-4 space-y-3">
         <div>

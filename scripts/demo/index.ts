@@ -1,71 +1,14 @@
 // npm run demo [-- --url <url>] [--key <key_id:secret>] [--project <slug>] [--backfill <minutes>] [--minutes <n>] [--seed <n>]
 // Sends a small shop's telemetry to a running Tracedeck server: first the last minutes' history,
 // then live traffic, so every dashboard page has something to show.
-import { parseArgs } from "node:util";
 import { createDemoKey, parseKey } from "./key";
 import { ShopMetrics } from "./metrics";
+import { parseOptions, USAGE } from "./options";
 import { Outbox } from "./outbox";
-import { Random, randomSeed } from "./random";
+import { Random } from "./random";
 import { checkServer, Ingest, KeyRefused, ServerUnreachable, type Signal } from "./send";
 import { deployEvent, generateTrace, requestsPerSecond, SHOP_SERVICES, workerProcessId } from "./shop";
 import { stuckTasks } from "./tasks";
-
-const USAGE = `usage: npm run demo -- [options]
-  --url <url>            the Tracedeck server (default: $TRACEDECK_URL or http://localhost:3000)
-  --key <id:secret>      an ingest key (default: $TRACEDECK_KEY, else a new key is made for --project)
-  --project <slug>       the project a new key belongs to, and the dashboard shows (default: default)
-  --backfill <minutes>   history to send first, ending now (default: 30)
-  --minutes <n>          live traffic afterwards, in minutes; 0 stops after the history (default: 3)
-  --seed <n>             makes the shop's traffic repeatable (default: random)`;
-
-interface Options {
-  url: string;
-  key: string | undefined;
-  project: string;
-  backfillMinutes: number;
-  liveMinutes: number;
-  seed: number;
-}
-
-/** Empty environment variables mean unset, as lib/config.ts reads them. */
-const fromEnv = (name: string) => process.env[name]?.trim() || undefined;
-
-function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      url: { type: "string" },
-      key: { type: "string" },
-      project: { type: "string", default: "default" },
-      backfill: { type: "string", default: "30" },
-      minutes: { type: "string", default: "3" },
-      seed: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const minutes = (text: string, flag: string) => {
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} takes a number of minutes (0 or more), not "${text}"`);
-    return n;
-  };
-  let seed = randomSeed();
-  if (values.seed !== undefined) {
-    seed = Number(values.seed);
-    if (!Number.isInteger(seed)) throw new Error(`--seed takes an integer, not "${values.seed}"`);
-  }
-  return {
-    url: (values.url ?? fromEnv("TRACEDECK_URL") ?? "http://localhost:3000").replace(/\/+$/, ""),
-    key: values.key ?? fromEnv("TRACEDECK_KEY"),
-    project: values.project,
-    backfillMinutes: minutes(values.backfill, "--backfill"),
-    liveMinutes: minutes(values.minutes, "--minutes"),
-    seed,
-  };
-}
 
 const clock = (time: number) => new Date(time).toTimeString().slice(0, 8);
 const count = (n: number) => n.toLocaleString("en-US");
