@@ -16,8 +16,13 @@ export function runNext(args: string[], options: SpawnOptions = {}): Promise<num
 /** Builds the app unless the build on disk was made from the current sources. */
 export async function ensureBuild(): Promise<void> {
   if (buildIsCurrent()) return;
-  console.log("tracedeck: building the app (sources changed or no build yet)…");
+  console.log(
+    "tracedeck: building the dashboard (no build yet, or its sources changed); a first build takes a few minutes, " +
+      "later starts reuse it…",
+  );
+  const started = Date.now();
   const code = await runNext(["build"], { env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (code !== 0) throw new Error(`next build failed with exit code ${code}`);
   markBuildCurrent();
+  console.log(`tracedeck: built in ${Math.round((Date.now() - started) / 1000)} s; starting the server`);
 }
