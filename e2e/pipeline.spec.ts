@@ -250,6 +250,9 @@ test("events: tiles, failed events filtered by name and error, a threshold that 
   await expect(
     page.getByRole("figure", { name: "Runs and failures over time" }).locator(".recharts-bar-rectangle").first(),
   ).toBeAttached();
+  await expect(
+    page.getByRole("list", { name: "Runs and failures over time: legend" }).getByRole("listitem"),
+  ).toHaveText(["runs", "failed"]);
 
   const failed = page.getByRole("table", { name: "Failed events" });
   await expect(failed.getByRole("row")).toHaveCount(3);
@@ -407,6 +410,17 @@ test("network: hosts with errors and bytes, failed operations, and a threshold t
   await expect(hosts.locator('tr[data-host="smtp.example.com:587"] [data-column="errors"]')).toHaveText("1 (50%)");
   await expect(hosts.locator('tr[data-host="s3.example.com:443"]')).toContainText("1.91 MiB");
   await expect(page.getByRole("figure", { name: "Latency per host" }).locator(".recharts-line")).toHaveCount(2);
+  // each chart names its series, every host in a colour of its own
+  for (const chart of ["Latency per host", "Bytes sent per host", "Bytes received per host"]) {
+    const legend = page.getByRole("list", { name: `${chart}: legend` }).getByRole("listitem");
+    await expect(legend).toHaveCount(2);
+    await expect(legend.filter({ hasText: "smtp.example.com:587" })).toHaveCount(1);
+  }
+  const strokes = await page
+    .getByRole("figure", { name: "Latency per host" })
+    .locator(".recharts-line path.recharts-curve")
+    .evaluateAll((paths) => paths.map((path) => path.getAttribute("stroke")));
+  expect(new Set(strokes).size).toBe(2);
   await expect(page.getByRole("table", { name: "Failed operations" }).getByRole("row")).toHaveCount(2);
   await expect(page.getByRole("table", { name: "Slow operations" }).getByRole("row")).toHaveCount(2); // the 3 s connect
   await page.getByLabel("Slow threshold (s)").fill("0.2");
@@ -466,8 +480,8 @@ test("publishers: an SDK publisher failing, and a server-side one added, edited 
     .fill('{"url": "http://es.internal:9200", "api_key": "very-secret-key"}');
   await form.getByRole("button", { name: "Add" }).click();
   const es = page.locator(`li[data-publisher="es-${run}"]`);
-  // running, with nothing to send yet
-  await expect(es.getByTestId("publisher-state")).toHaveText("healthy");
+  // running, with nothing to send yet: said so, not called healthy
+  await expect(es.getByTestId("publisher-state")).toHaveText("nothing sent yet");
   await expect(es).toContainText("http://es.internal:9200");
   await es.getByRole("button", { name: "Edit" }).click();
   const config = es.getByRole("form", { name: "Edit publisher" }).getByLabel("Configuration (JSON)");
@@ -479,7 +493,7 @@ test("publishers: an SDK publisher failing, and a server-side one added, edited 
   await es.getByRole("button", { name: "Disable" }).click();
   await expect(es.getByTestId("publisher-state")).toHaveText("disabled");
   await es.getByRole("button", { name: "Enable" }).click();
-  await expect(es.getByTestId("publisher-state")).toHaveText("healthy");
+  await expect(es.getByTestId("publisher-state")).toHaveText("nothing sent yet");
 
   // the admin API refuses a session's change from another site
   const foreign = await page.request.post(`/api/v1/publishers?project=${slug}`, {

@@ -79,11 +79,16 @@ test("a failing publisher shows as failing, then recovers on its own", async ({ 
   // the target's own words (its response body) are not shown
   await expect(card).not.toContainText("down for maintenance");
   await expect(card.getByText("Backlog").locator("xpath=following-sibling::dd[1]")).toHaveText("3");
+  // nothing sent and nothing refused yet: the card says the records wait, rather than only 0 / 0
+  await expect(card.getByTestId("publisher-note")).toHaveText(
+    "3 records wait to be retried; none is lost until the backlog is full.",
+  );
 
   hookUp = true;
   await expect(card.getByTestId("publisher-state")).toHaveText("healthy", { timeout: 20_000 });
   await expect(card.getByText("Sent / failed").locator("xpath=following-sibling::dd[1]")).toHaveText("3 / 0");
   await expect(card.getByText("Backlog").locator("xpath=following-sibling::dd[1]")).toHaveText("0");
+  await expect(card.getByTestId("publisher-note")).toHaveCount(0);
   expect(received.sort()).toEqual(tasks);
   await expect(card.getByRole("figure", { name: "audit-webhook sends and failures" })).toBeVisible();
 });

@@ -150,6 +150,18 @@ test("overview ranks services with sparklines, and a service page charts RED and
       .first(),
   ).toBeAttached();
   await expect(services.locator(`tr[data-service="${db}"] [data-column="rate"]`)).toHaveText("0/s"); // client spans only: it handled no requests
+  // the stored counts say they are all time, not the range's
+  await expect(page.getByRole("region", { name: "Stored in this project, all time (within retention)" })).toBeVisible();
+  // each header stands over its figures: their right edges line up
+  for (const [header, column] of [
+    ["Requests", "rate"],
+    ["Error rate", "error-rate"],
+    ["p95", "p95"],
+  ]) {
+    const head = (await services.getByRole("columnheader", { name: header, exact: true }).boundingBox())!;
+    const cell = (await row.locator(`[data-column="${column}"]`).boundingBox())!;
+    expect(Math.abs(head.x + head.width - (cell.x + cell.width)), header).toBeLessThan(2);
+  }
 
   await row.getByRole("link", { name: api }).click();
   await expect(page).toHaveURL(new RegExp(`/services/${api}\\?from=now-30m$`));
@@ -157,6 +169,17 @@ test("overview ranks services with sparklines, and a service page charts RED and
   for (const chart of ["Requests per second", "Error rate", "Latency percentiles"]) {
     await expect(page.getByRole("figure", { name: chart }).locator(".recharts-surface")).toBeVisible();
   }
+  await expect(page.getByRole("list", { name: "Latency percentiles: legend" }).getByRole("listitem")).toHaveText([
+    "p50",
+    "p95",
+    "p99",
+  ]);
+  // a chart's tooltip tells the time on the 24-hour clock, as the rest of the dashboard does
+  const latency = page.getByRole("figure", { name: "Latency percentiles" }).locator(".recharts-surface");
+  const box = (await latency.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2);
+  const tooltip = page.getByRole("figure", { name: "Latency percentiles" }).locator(".recharts-tooltip-label");
+  await expect(tooltip).toHaveText(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   const operations = page.getByRole("table", { name: "Operations" });
   await expect(operations.getByRole("row")).toHaveCount(4); // a header and three operations
   await operations.getByRole("link", { name: "GET /cart" }).click();
@@ -169,10 +192,31 @@ test("trace search: filters narrow the results, pages go back in time, a dot ope
   await page.goto(`/traces?from=now-30m&service=${api}`);
   const results = page.getByRole("list", { name: "Trace results" }).getByRole("listitem");
   await expect(results).toHaveCount(50);
+  // the chart draws the whole range's traces, not only this page's
+  const durations = page.getByRole("region", { name: "Durations" });
+  await expect(durations.locator(".recharts-scatter-symbol")).toHaveCount(TRACES + 1);
+  await expect(durations).toContainText(`All ${TRACES + 1} matching traces of the time range`);
   await page.getByRole("button", { name: "Older traces →" }).click();
   await expect(results).toHaveCount(TRACES + 1 - 50); // the page's own traces plus the one with markup in its name
+  await expect(durations.locator(".recharts-scatter-symbol")).toHaveCount(TRACES + 1);
   await page.getByRole("button", { name: "← Newest" }).click();
   await expect(results).toHaveCount(50);
+
+  // slowest first: the 2.5 s trace leads, and the URL keeps the order
+  await page.getByLabel("Sort").selectOption("slowest");
+  await expect(page).toHaveURL(/sort=slowest/);
+  await expect(results.first()).toContainText("2.5 s");
+  await expect(results.first()).toHaveAttribute("data-trace-id", slowTrace);
+  const shown = await results.evaluateAll((items) =>
+    items.map((item) => item.querySelector(".tabular-nums")?.textContent ?? ""),
+  );
+  const ms = shown.map((text) => {
+    const [value, unit] = text.split(" ");
+    return Number(value) * ({ µs: 1e-3, ms: 1, s: 1000, min: 60_000 }[unit!] ?? Number.NaN);
+  });
+  expect(ms).toEqual([...ms].sort((a, b) => b - a));
+  await page.getByLabel("Sort").selectOption("newest");
+  await expect(page).not.toHaveURL(/sort=/);
 
   await page.getByLabel("Status").selectOption("error");
   await page.getByRole("button", { name: "Search" }).click();
@@ -496,6 +540,8 @@ test("an unknown trace says so; a new project is empty and shows how to send dat
   await page.goto(`/?project=${slug}`);
   await expect(page.getByLabel("Project", { exact: true })).toHaveValue(slug);
   const guide = page.getByRole("region", { name: "Send data" });
+  // the demo it suggests fills this project, not the default one
+  await expect(guide.getByText(`npm run demo -- --project ${slug}`, { exact: true })).toBeVisible();
   await guide.getByRole("button", { name: "Create an ingest key" }).click();
   const key = (await guide.getByLabel("New ingest key").innerText()).trim();
   expect(key).toMatch(/^tfk_[\w-]+:tfs_[\w-]+$/);
