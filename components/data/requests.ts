@@ -11,6 +11,7 @@ export const statsRequest = (view: View) => request("projectStats", { query: sco
 export const servicesRequest = (view: View) => request("listServices", { query: ranged(view) });
 export const serviceSeriesRequest = (view: View, service?: string) =>
   request("serviceSeries", { query: { ...ranged(view), service } });
+export const serviceMapRequest = (view: View) => request("serviceMap", { query: ranged(view) });
 export const operationsRequest = (view: View, service: string) =>
   request("listOperations", { params: { name: service }, query: ranged(view) });
 export const keysRequest = (view: View) => request("listKeys", { query: scoped(view) });
@@ -19,7 +20,8 @@ export const projectsRequest = () => request("listProjects", {});
 export const retentionRequest = () => request("getRetention", {});
 
 export interface TraceFilters {
-  service?: string;
+  /** traces with spans of each (the first is the one the form's select shows) */
+  service: string[];
   operation?: string;
   status?: string;
   min_duration_ms?: string;
@@ -33,7 +35,7 @@ export function readTraceFilters(params: {
 }): TraceFilters {
   const get = (name: string) => params.get(name) || undefined;
   return {
-    service: get("service"),
+    service: params.getAll("service").filter(Boolean),
     operation: get("operation"),
     status: get("status"),
     min_duration_ms: get("min_duration_ms"),

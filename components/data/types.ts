@@ -8,6 +8,7 @@ export type ServiceStats = Services["services"][number];
 export type ServiceSeries = AnswerOf<"serviceSeries">;
 export type RedPoint = ServiceSeries["series"][number]["points"][number];
 export type Operations = AnswerOf<"listOperations">;
+export type ServiceMapAnswer = AnswerOf<"serviceMap">;
 export type TraceSearch = AnswerOf<"searchTraces">;
 export type TraceSummary = TraceSearch["traces"][number];
 export type TraceDurationPoint = AnswerOf<"traceDurations">["points"][number];

@@ -7,6 +7,7 @@ import { viewHref } from "@/components/data/view";
 
 export const SECTIONS = [
   { href: "/", label: "Overview", match: (p: string) => p === "/" || p.startsWith("/services") },
+  { href: "/map", label: "Map", match: (p: string) => p.startsWith("/map") },
   { href: "/traces", label: "Traces", match: (p: string) => p.startsWith("/traces") },
   { href: "/explore", label: "Metrics", match: (p: string) => p.startsWith("/explore") },
   { href: "/logs", label: "Logs", match: (p: string) => p.startsWith("/logs") },

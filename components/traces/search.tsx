@@ -121,7 +121,9 @@ function Durations({ query }: { query: ReturnType<typeof useEndpoint<"traceDurat
 function Filters({ filters }: { filters: TraceFilters }) {
   const view = useView();
   const setParams = useSetParams();
-  const [service, setService] = useState(filters.service ?? "");
+  const [service, setService] = useState(filters.service[0] ?? "");
+  // services besides the first (a link from a call on the service map names both sides)
+  const [alsoServices, setAlsoServices] = useState(filters.service.slice(1));
   const [attributes, setAttributes] = useState<string[]>(filters.attr);
   const [attribute, setAttribute] = useState("");
   const services = useEndpoint(servicesRequest(view));
@@ -134,7 +136,7 @@ function Filters({ filters }: { filters: TraceFilters }) {
     const text = (name: string) => String(form.get(name) ?? "").trim() || null;
     const pending = attribute.trim();
     setParams({
-      service: text("service"),
+      service: [text("service"), ...alsoServices].filter((s): s is string => s !== null),
       operation: text("operation"),
       status: text("status"),
       min_duration_ms: text("min_duration_ms"),
@@ -226,26 +228,13 @@ function Filters({ filters }: { filters: TraceFilters }) {
         </div>
       </div>
       <Button type="submit">Search</Button>
-      {attributes.length > 0 && (
-        <ul aria-label="Attribute filters" className="flex w-full flex-wrap gap-1">
-          {attributes.map((pair, index) => (
-            <li
-              key={`${pair}-${index}`}
-              className="flex items-center gap-1 rounded-full bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800"
-            >
-              {pair}
-              <Button
-                variant="ghost"
-                aria-label={`Remove ${pair}`}
-                onClick={() => setAttributes(attributes.filter((_, i) => i !== index))}
-                className="text-zinc-500 hover:text-zinc-900"
-              >
-                ×
-              </Button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <FilterChips label="Attribute filters" items={attributes} onChange={setAttributes} />
+      <FilterChips
+        label="Also with service"
+        items={alsoServices}
+        onChange={setAlsoServices}
+        describe={(name) => `and ${name}`}
+      />
     </form>
   );
 }
@@ -312,5 +301,40 @@ function TraceList({ traces }: { traces: TraceSummary[] }) {
         );
       })}
     </ol>
+  );
+}
+
+/** Filters besides the form's fields, each with a button that removes it (applied with the next search). */
+function FilterChips({
+  label,
+  items,
+  onChange,
+  describe = (item) => item,
+}: {
+  label: string;
+  items: string[];
+  onChange: (items: string[]) => void;
+  describe?: (item: string) => string;
+}) {
+  if (items.length === 0) return null;
+  return (
+    <ul aria-label={label} className="flex w-full flex-wrap gap-1">
+      {items.map((item, index) => (
+        <li
+          key={`${item}-${index}`}
+          className="flex items-center gap-1 rounded-full bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800"
+        >
+          {describe(item)}
+          <Button
+            variant="ghost"
+            aria-label={`Remove ${item}`}
+            onClick={() => onChange(items.filter((_, i) => i !== index))}
+            className="text-zinc-500 hover:text-zinc-900"
+          >
+            ×
+          </Button>
+        </li>
+      ))}
+    </ul>
   );
 }

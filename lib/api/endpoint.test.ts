@@ -31,6 +31,7 @@ describe("readsReplica", () => {
         "searchEvents",
         "searchLogs",
         "searchTraces",
+        "serviceMap",
         "serviceSeries",
         "traceDurations",
       ].sort(),

@@ -40,6 +40,7 @@ import {
 } from "@/lib/query/pipeline";
 import { listPublishers, publisherSeries } from "@/lib/query/publishers";
 import { listOperations, listServices, serviceSeries } from "@/lib/query/services";
+import { serviceMap, ServiceMap, ServiceMapQuery } from "@/lib/query/service-map";
 import { getTrace, searchTraces, traceDurations } from "@/lib/query/traces";
 import {
   traceOutlineJson,
@@ -356,6 +357,14 @@ export const endpoints = {
     query: ServiceSeriesQuery,
     response: ServiceSeriesResult,
     serve: ({ ctx, query }) => serviceSeries({ ctx, input: query }),
+  }),
+  serviceMap: endpoint("serviceMap", {
+    summary: "The service map: services with their RED, and the calls between them with rate, errors and p95",
+    tag: "Services",
+    scope: "read",
+    query: ServiceMapQuery,
+    response: ServiceMap,
+    serve: ({ ctx, query }) => serviceMap({ ctx, input: query }),
   }),
   listOperations: endpoint("listOperations", {
     summary: "RED per operation of a service",

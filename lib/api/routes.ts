@@ -30,6 +30,7 @@ export const routes = {
   getTraceSpan: "GET /api/v1/traces/{trace_id}/spans/{span_id}",
   listServices: "GET /api/v1/services",
   serviceSeries: "GET /api/v1/services/series",
+  serviceMap: "GET /api/v1/services/map",
   listOperations: "GET /api/v1/services/{name}/operations",
   listMetrics: "GET /api/v1/metrics",
   queryMetric: "GET /api/v1/metrics/query",

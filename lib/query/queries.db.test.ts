@@ -228,6 +228,10 @@ describe("traces", () => {
     expect((await search({ service: "db" })).traces.map((t) => t.trace_id)).toEqual([traceA]);
     expect((await search({ operation: "GET /orders" })).traces.map((t) => t.trace_id)).toEqual([traceB, traceA]);
     expect((await search({ service: "db", operation: "GET /orders" })).traces).toEqual([]);
+    // repeated: traces with spans of each service, as a call between them has
+    expect((await search({ service: ["api", "db"] })).traces.map((t) => t.trace_id)).toEqual([traceA]);
+    expect((await search({ service: ["api", "nowhere"] })).traces).toEqual([]);
+    expect(() => TraceSearchQuery.parse({ service: ["a", "b", "c", "d", "e", "f"] })).toThrow(/at most 5 services/);
     expect((await search({ status: "error" })).traces.map((t) => t.trace_id)).toEqual([traceC, traceA]);
     expect((await search({ status: "ok" })).traces.map((t) => t.trace_id)).toEqual([traceB]);
     expect((await search({ min_duration_ms: "250" })).traces.map((t) => t.trace_id)).toEqual([traceC, traceA]);

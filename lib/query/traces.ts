@@ -21,9 +21,28 @@ import { nanosToIso } from "@/lib/model/time";
 import { keyset } from "./keyset";
 import { attributesContain } from "./sql";
 
+/** Services a search names at most (repeated service=: traces with spans of each). */
+export const MAX_SEARCH_SERVICES = 5;
+
 const TraceFilterParams = {
-  service: z.string().optional().meta({ description: "traces with a span of this service" }),
-  operation: z.string().optional().meta({ description: "traces with a span of this name (of `service`, when given)" }),
+  service: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v, ctx) => {
+      const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+      if (list.length > MAX_SEARCH_SERVICES) {
+        ctx.addIssue({ code: "custom", message: `at most ${MAX_SEARCH_SERVICES} services, got ${list.length}` });
+        return z.NEVER;
+      }
+      return list;
+    })
+    .meta({
+      description: "traces with a span of this service; repeat for traces with spans of each (a call between them)",
+    }),
+  operation: z
+    .string()
+    .optional()
+    .meta({ description: "traces with a span of this name (of the first `service`, when given)" }),
   status: z.enum(["error", "ok"]).optional().meta({ description: "error: a span failed; ok: none did" }),
   min_duration_ms: DurationParam("ms").optional(),
   max_duration_ms: DurationParam("ms").optional(),
@@ -101,14 +120,15 @@ function traceFilters(ctx: Ctx, input: TraceFilters, range: Range): SQL[] {
     // a summary lives on its first span's day: its start's day, or the day after when an earlier span came later
     sql`t.day >= ${dayOfNanos(range.from)}::date and t.day <= ${addDays(dayOfNanos(range.to), 1)}::date`,
   ];
-  if (input.service) where.push(sql`${input.service} = any(t.services)`);
+  for (const service of input.service) where.push(sql`${service} = any(t.services)`);
+  const [service] = input.service;
   if (input.status === "error") where.push(sql`t.error_count > 0`);
   if (input.status === "ok") where.push(sql`t.error_count = 0`);
   if (input.min_duration_ms !== undefined) where.push(sql`t.duration_nano >= ${msToNanos(input.min_duration_ms)}`);
   if (input.max_duration_ms !== undefined) where.push(sql`t.duration_nano <= ${msToNanos(input.max_duration_ms)}`);
   if (input.operation) {
     where.push(sql`exists (select 1 from spans s where s.project_id = t.project_id and s.trace_id = t.trace_id
-      and s.name = ${input.operation} ${input.service ? sql`and s.service_name = ${input.service}` : sql``})`);
+      and s.name = ${input.operation} ${service !== undefined ? sql`and s.service_name = ${service}` : sql``})`);
   }
   for (const pair of input.attr) {
     // the spans that carry it, found through the attributes index on the range's days (a trace's

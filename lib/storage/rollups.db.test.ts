@@ -15,6 +15,7 @@ import {
 import { renderSeries, pipelineSeries } from "@/lib/query/exposition";
 import { projectStats } from "@/lib/query/overview";
 import { networkHosts, networkSeries, pipelineSummary, retryStats } from "@/lib/query/pipeline";
+import { serviceMap } from "@/lib/query/service-map";
 import { listOperations, listServices, serviceSeries } from "@/lib/query/services";
 import { HISTOGRAM_SIZE } from "./histogram";
 import { inSteps, refreshAllRollups, refreshRollups } from "./rollups";
@@ -143,7 +144,8 @@ async function answers(c: Ctx) {
   const network = (await networkSeries({ ctx: c, input: { ...input, step_seconds: 600 } })).series;
   const exposition = renderSeries(await pipelineSeries(c.db, c.projectId));
   const stats = await projectStats({ ctx: c });
-  return { services, operations, series, retries, summary, hosts, network, exposition, stats };
+  const map = await serviceMap({ ctx: c, input });
+  return { services, operations, series, retries, summary, hosts, network, exposition, stats, map };
 }
 
 /** Replaces every percentile by whether it is within `tolerance` of the exact one. */
@@ -185,6 +187,28 @@ describe("rollups", () => {
     expect(raw.services.map((s) => [s.name, s.request_count])).toEqual([
       ["api", requests],
       ["db", requests],
+    ]);
+    // every request's query is a call from api to db (api's own client span is not a call between services)
+    expect(raw.map.nodes.map((n) => n.name)).toEqual(["api", "db"]);
+    expect(raw.map.edges).toEqual([
+      {
+        source: "api",
+        target: "db",
+        calls: requests,
+        call_rate: requests / ((clock - from) / 1000),
+        error_rate: 0,
+        p95_ms: expect.any(Number),
+      },
+    ]);
+    expect(raw.map.truncated).toBe(false);
+    // a range too short for rollups reads raw spans alone
+    const recent = { from: range.to - 300_000_000_000n, to: range.to };
+    const [short, dbRequests] = await Promise.all([
+      serviceMap({ ctx: c, input: recent }),
+      listServices({ ctx: c, input: recent }),
+    ]);
+    expect(short.edges.map((e) => [e.source, e.target, e.calls])).toEqual([
+      ["api", "db", dbRequests.services.find((s) => s.name === "db")!.request_count],
     ]);
 
     expect(await refreshAllRollups(database)).toBeGreaterThan(100);
