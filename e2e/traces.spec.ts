@@ -249,6 +249,50 @@ test("trace search: filters narrow the results, pages go back in time, a dot ope
   await expect(page.getByRole("heading", { name: `${api}: GET /cart` })).toBeVisible();
 });
 
+test("two traces ticked in the list are compared as one tree, the span that explains the difference first", async ({
+  page,
+}) => {
+  await page.goto(`/traces?from=now-30m&service=${api}&operation=GET%20/cart`);
+  await expect(page.getByText("Tick two traces to compare them")).toBeVisible();
+  await page.getByLabel(`Compare ${traceIds[5]}`).check();
+  await page.getByLabel(`Compare ${slowTrace}`).check();
+  await page.getByRole("link", { name: "Compare the two ticked traces" }).click();
+  await expect(page).toHaveURL(/\/traces\/compare\?/);
+  const url = new URL(page.url());
+  expect([url.searchParams.get("a"), url.searchParams.get("b")]).toEqual([traceIds[5], slowTrace]);
+
+  const check = async () => {
+    await expect(page.getByTestId("duration-A")).toHaveText("40 ms · 2 spans");
+    await expect(page.getByTestId("duration-B")).toHaveText("2.5 s · 2 spans");
+    await expect(page.getByTestId("difference")).toHaveText("+2.46 s");
+    // the database call took the extra time; the root's own time did not change
+    const largest = page.getByRole("region", { name: "Largest differences" }).getByRole("listitem");
+    await expect(largest).toHaveCount(1);
+    await expect(largest.first()).toContainText(`+2.46 s${db}: SELECT orders`);
+    const merged = page.getByRole("table", { name: "Merged spans" }).locator("tbody tr");
+    await expect(merged).toHaveCount(2);
+    await expect(merged.and(page.locator('[data-presence="both"]'))).toHaveCount(2);
+  };
+  await check();
+  // the link alone reproduces it
+  await page.goto(page.url());
+  await check();
+
+  // a trace with more levels: what only B has is marked so
+  await page.goto(`/traces/compare?from=now-30m&a=${smallTrace}&b=${nestedTrace}`);
+  const merged = page.getByRole("table", { name: "Merged spans" }).locator("tbody tr");
+  await expect(merged).toHaveCount(80);
+  await expect(merged.and(page.locator('[data-presence="both"]'))).toHaveCount(9);
+  await expect(merged.and(page.locator('[data-presence="b"]'))).toHaveCount(71);
+  await expect(merged.and(page.locator('[data-presence="b"]')).first()).toContainText("only in B");
+
+  // what is not a trace is refused with a reason
+  const form = page.getByRole("form", { name: "Traces to compare" });
+  await form.getByLabel("Trace A").fill("not a trace");
+  await form.getByRole("button", { name: "Compare" }).click();
+  await expect(form.getByRole("alert")).toHaveText("Trace A is not a trace id, a traceparent or a link to a trace.");
+});
+
 test("trace view: waterfall, span detail with typed attributes and events, critical path, and the trace's logs", async ({
   page,
 }) => {

@@ -7,6 +7,7 @@ import { DurationScatter } from "@/components/charts/chart";
 import { traceDots } from "@/components/charts/prepare";
 import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
 import type { TraceSummary } from "@/components/data/types";
+import { viewHref } from "@/components/data/view";
 import {
   operationsRequest,
   readTraceFilters,
@@ -34,6 +35,12 @@ export function TraceSearchPage() {
   const results = useEndpoint(traceSearchRequest(view, filters, cursor, sort));
   const durations = useEndpoint(traceDurationsRequest(view, filters));
   const setParams = useSetParams();
+  // two traces ticked for comparison, the latest last
+  const [picked, setPicked] = useState<string[]>([]);
+  const pick = (traceId: string, on: boolean) =>
+    setPicked((list) =>
+      on ? [...list.filter((id) => id !== traceId), traceId].slice(-2) : list.filter((id) => id !== traceId),
+    );
 
   return (
     <div className="mx-auto max-w-7xl space-y-4">
@@ -51,7 +58,17 @@ export function TraceSearchPage() {
           ) : (
             <>
               <Durations query={durations} />
-              <div className="flex items-center justify-end gap-2 text-sm">
+              <div className="flex flex-wrap items-center justify-end gap-3 text-sm">
+                {picked.length === 2 ? (
+                  <Link
+                    href={viewHref("/traces/compare", view, { a: picked[0], b: picked[1] })}
+                    className="rounded-md bg-sky-600 px-2.5 py-1 font-medium text-white hover:bg-sky-700"
+                  >
+                    Compare the two ticked traces
+                  </Link>
+                ) : (
+                  <span className="text-xs text-zinc-500">Tick two traces to compare them</span>
+                )}
                 <label className="flex items-center gap-1.5">
                   Sort
                   <Select
@@ -64,7 +81,7 @@ export function TraceSearchPage() {
                   </Select>
                 </label>
               </div>
-              <TraceList traces={data.traces} />
+              <TraceList traces={data.traces} picked={picked} onPick={pick} />
               <nav aria-label="Pages" className="flex justify-between text-sm">
                 {cursor ? (
                   <Button variant="secondary" onClick={() => setParams({ cursor: null })}>
@@ -239,7 +256,15 @@ function Filters({ filters }: { filters: TraceFilters }) {
   );
 }
 
-function TraceList({ traces }: { traces: TraceSummary[] }) {
+function TraceList({
+  traces,
+  picked,
+  onPick,
+}: {
+  traces: TraceSummary[];
+  picked: readonly string[];
+  onPick: (traceId: string, on: boolean) => void;
+}) {
   const view = useView();
   const longest = Math.max(...traces.map((t) => t.duration_ms), 1e-9);
   return (
@@ -289,13 +314,21 @@ function TraceList({ traces }: { traces: TraceSummary[] }) {
           </>
         );
         return (
-          <li key={trace.trace_id} data-trace-id={trace.trace_id}>
+          <li key={trace.trace_id} data-trace-id={trace.trace_id} className="flex items-stretch">
+            <label className="flex items-center pl-3" title="Tick two traces to compare them">
+              <input
+                type="checkbox"
+                aria-label={`Compare ${trace.trace_id}`}
+                checked={picked.includes(trace.trace_id)}
+                onChange={(e) => onPick(trace.trace_id, e.target.checked)}
+              />
+            </label>
             {href ? (
-              <Link href={href} className={`${rowClass} hover:bg-zinc-50 dark:hover:bg-zinc-800/60`}>
+              <Link href={href} className={`${rowClass} min-w-0 flex-1 hover:bg-zinc-50 dark:hover:bg-zinc-800/60`}>
                 {content}
               </Link>
             ) : (
-              <div className={rowClass}>{content}</div>
+              <div className={`${rowClass} min-w-0 flex-1`}>{content}</div>
             )}
           </li>
         );
