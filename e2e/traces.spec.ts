@@ -180,6 +180,18 @@ test("overview ranks services with sparklines, and a service page charts RED and
   await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2);
   const tooltip = page.getByRole("figure", { name: "Latency percentiles" }).locator(".recharts-tooltip-label");
   await expect(tooltip).toHaveText(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  // a click on the latency chart opens that moment's traces of the service, the slowest first
+  await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2);
+  await page.mouse.click(box.x + box.width * 0.45, box.y + box.height / 2);
+  await expect(page).toHaveURL(/\/traces\?/);
+  const bucket = new URL(page.url()).searchParams;
+  expect([bucket.get("service"), bucket.get("sort")]).toEqual([api, "slowest"]);
+  const [bucketFrom, bucketTo] = [Number(bucket.get("from")), Number(bucket.get("to"))];
+  expect(bucketTo - bucketFrom).toBeGreaterThan(0);
+  expect(bucketTo - bucketFrom).toBeLessThan(10 * 60_000);
+  const inBucket = page.getByRole("list", { name: "Trace results" }).getByRole("listitem");
+  await expect(inBucket.first()).toBeVisible();
+  await page.goBack();
   const operations = page.getByRole("table", { name: "Operations" });
   await expect(operations.getByRole("row")).toHaveCount(4); // a header and three operations
   await operations.getByRole("link", { name: "GET /cart" }).click();
@@ -346,6 +358,18 @@ test("trace view: waterfall, span detail with typed attributes and events, criti
   await expect(
     page.getByRole("complementary", { name: "Span detail" }).getByRole("heading", { name: "GET /cart" }),
   ).toBeVisible();
+
+  // the span's service's charts, over the half hour around it
+  await page
+    .getByRole("complementary", { name: "Span detail" })
+    .getByRole("link", { name: `${api}’s charts at this time` })
+    .click();
+  await expect(page).toHaveURL(new RegExp(`/services/${api}\\?`));
+  const range = new URL(page.url()).searchParams;
+  const spanStart = Date.now() - 20 * 60_000 + 7 * 15_000;
+  expect(Math.abs(Number(range.get("from")) - (spanStart - 15 * 60_000))).toBeLessThan(60_000);
+  expect(Number(range.get("to")) - Number(range.get("from"))).toBeGreaterThan(30 * 60_000);
+  await expect(page.getByRole("figure", { name: "Latency percentiles" }).locator(".recharts-surface")).toBeVisible();
 });
 
 test("a 10,000-span trace opens, scrolls, and finds a span deep inside", async ({ page }) => {

@@ -6,8 +6,8 @@ import {
   Bar,
   BarChart,
   CartesianGrid,
+  ComposedChart,
   Line,
-  LineChart,
   ResponsiveContainer,
   Scatter,
   ScatterChart,
@@ -15,6 +15,7 @@ import {
   XAxis,
   YAxis,
   ZAxis,
+  type MouseHandlerDataParam,
 } from "recharts";
 import { Button } from "@/components/ui/button";
 import { formatDuration, formatSecond } from "@/components/ui/format";
@@ -39,6 +40,13 @@ export const COLORS = {
   slate: "#64748b",
 };
 
+/** One measurement drawn over a time chart's series. */
+export interface ChartMark {
+  time: number;
+  value: number;
+  onOpen: () => void;
+}
+
 export function TimeChart<Row extends { time: number }>({
   rows,
   series,
@@ -47,6 +55,8 @@ export function TimeChart<Row extends { time: number }>({
   height = 200,
   label,
   legend = true,
+  onPick,
+  marks = [],
 }: {
   rows: Row[];
   series: SeriesSpec<Row>[];
@@ -56,16 +66,31 @@ export function TimeChart<Row extends { time: number }>({
   label: string;
   /** false where the page draws its own (the explorer's, which switches series on and off) */
   legend?: boolean;
+  /** a click on the chart picks the row (time bucket) under the pointer */
+  onPick?: (row: Row) => void;
+  /** single measurements drawn over the series (exemplars): each opens what it names when clicked */
+  marks?: ChartMark[];
 }) {
   const first = rows[0]?.time ?? 0;
   const last = rows[rows.length - 1]?.time ?? 0;
   const tick = timeTickFormat(last - first);
-  const Chart = kind === "area" ? AreaChart : kind === "bar" ? BarChart : LineChart;
+  const Chart = ComposedChart;
   return (
-    <figure aria-label={label} className="w-full">
-      <div style={{ height }}>
+    <figure aria-label={label} className="w-full" data-pickable={onPick ? "" : undefined}>
+      <div style={{ height }} className={onPick ? "cursor-pointer" : undefined}>
         <ResponsiveContainer width="100%" height="100%">
-          <Chart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+          <Chart
+            data={rows}
+            margin={{ top: 8, right: 12, bottom: 0, left: 0 }}
+            onClick={
+              onPick
+                ? (state: MouseHandlerDataParam) => {
+                    const row = rows[Number(state.activeIndex)];
+                    if (row) onPick(row);
+                  }
+                : undefined
+            }
+          >
             <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} />
             <XAxis
               dataKey="time"
@@ -123,6 +148,20 @@ export function TimeChart<Row extends { time: number }>({
                   connectNulls={false}
                 />
               ),
+            )}
+            {marks.length > 0 && (
+              <Scatter
+                name="exemplars"
+                data={marks}
+                dataKey="value"
+                fill="#111827"
+                stroke="#f59e0b"
+                strokeWidth={1.5}
+                shape="diamond"
+                isAnimationActive={false}
+                className="cursor-pointer"
+                onClick={(point: unknown) => (point as { payload?: ChartMark }).payload?.onOpen()}
+              />
             )}
           </Chart>
         </ResponsiveContainer>

@@ -1,9 +1,9 @@
 "use client";
 
 import { useQueries } from "@tanstack/react-query";
-import { useSearchParams } from "next/navigation";
+import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { SeriesLegend, TimeChart } from "@/components/charts/chart";
+import { SeriesLegend, TimeChart, type ChartMark } from "@/components/charts/chart";
 import { chartKind, defaultAggregation, metricRows } from "@/components/charts/prepare";
 import { endpointUrl } from "@/components/data/api";
 import { endpointQuery, useEndpoint, useSetParams, useView } from "@/components/data/hooks";
@@ -23,8 +23,11 @@ import { Input, Select } from "@/components/ui/input";
 import { Panel } from "@/components/ui/panel";
 import { EmptyState, ErrorState, Loading, QueryState } from "@/components/ui/states";
 import { seriesColors } from "@/components/traces/colors";
+import { traceHref } from "@/components/ui/links";
 
 const AGGREGATIONS = ["avg", "min", "max", "sum", "count", "rate", "p50", "p90", "p95", "p99"];
+/** aggregations in the unit of a single measurement, over which exemplars can be drawn */
+const MEASURED = new Set(["avg", "min", "max", "p50", "p90", "p95", "p99", "percentiles"]);
 
 /** Values in the metric's unit, compact. */
 function unitFormat(unit: string | null | undefined, agg: string): (value: number) => string {
@@ -117,6 +120,15 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const origin = useOrigin();
   const isHistogram = info?.type === "histogram" || info?.type === "exponential_histogram" || info?.type === "summary";
+
+  const router = useRouter();
+  // exemplars are measurements: drawn where the chart shows measurements too (not counts, sums or rates)
+  const marks: ChartMark[] = MEASURED.has(agg)
+    ? (answers[0]?.data?.exemplars ?? []).flatMap((e) => {
+        const href = traceHref(e.trace_id, view, e.span_id);
+        return href ? [{ time: Date.parse(e.time), value: e.value, onOpen: () => router.push(href) }] : [];
+      })
+    : [];
 
   const failed = answers.find((a) => a.error);
   const ready = answers.every((a) => a.data);
@@ -236,7 +248,14 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
               format={format}
               height={320}
               legend={false}
+              marks={marks}
             />
+            {marks.length > 0 && (
+              <p className="text-xs text-zinc-500">
+                ◆ {marks.length === 1 ? "an exemplar" : `${marks.length} exemplars`}: single measurements that name
+                their trace; click one to open it.
+              </p>
+            )}
           </div>
         )}
       </Panel>

@@ -1,11 +1,12 @@
 "use client";
 
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { COLORS, TimeChart } from "@/components/charts/chart";
 import { redRows } from "@/components/charts/prepare";
 import { useEndpoint, useView } from "@/components/data/hooks";
 import { operationsRequest, serviceSeriesRequest } from "@/components/data/requests";
-import { viewHref } from "@/components/data/view";
+import { viewHref, type View } from "@/components/data/view";
 import { formatDuration, formatPercent, formatRate } from "@/components/ui/format";
 import { EmptyState, QueryState } from "@/components/ui/states";
 
@@ -21,8 +22,27 @@ function Panel({ title, children }: { title: string; children: React.ReactNode }
   );
 }
 
+/**
+ * The traces of a chart's time bucket: `filters` on the service's traces from the bucket's start to its end, the
+ * slowest first (a latency chart) or the failing ones (an error chart).
+ */
+export function bucketTracesHref(
+  view: View,
+  service: string,
+  bucketStartMs: number,
+  stepSeconds: number,
+  filters: Record<string, string>,
+): string {
+  return viewHref(
+    "/traces",
+    { ...view, from: String(bucketStartMs), to: String(bucketStartMs + stepSeconds * 1000 - 1) },
+    { service, ...filters },
+  );
+}
+
 export function ServicePage({ name }: { name: string }) {
   const view = useView();
+  const router = useRouter();
   const series = useEndpoint(serviceSeriesRequest(view, name));
   const operations = useEndpoint(operationsRequest(view, name));
 
@@ -48,6 +68,9 @@ export function ServicePage({ name }: { name: string }) {
       <QueryState query={series} what={`${name}'s requests over time`}>
         {(data) => {
           const rows = redRows(data.series[0]?.points ?? []);
+          // a click on a chart opens the traces of its time bucket: the slowest, the failing, or all of them
+          const open = (filters: Record<string, string>) => (row: { time: number }) =>
+            router.push(bucketTracesHref(view, name, row.time, data.step_seconds, filters));
           return (
             <div className="grid gap-4 lg:grid-cols-3">
               <Panel title={`Requests per second (${data.step_seconds} s steps)`}>
@@ -57,6 +80,7 @@ export function ServicePage({ name }: { name: string }) {
                   rows={rows}
                   series={[{ key: "requestRate", label: "requests/s", color: COLORS.blue }]}
                   format={formatRate}
+                  onPick={open({})}
                 />
               </Panel>
               <Panel title="Error rate">
@@ -66,6 +90,7 @@ export function ServicePage({ name }: { name: string }) {
                   rows={rows}
                   series={[{ key: "errorRate", label: "error rate", color: COLORS.red }]}
                   format={formatPercent}
+                  onPick={open({ status: "error" })}
                 />
               </Panel>
               <Panel title="Latency">
@@ -78,12 +103,17 @@ export function ServicePage({ name }: { name: string }) {
                     { key: "p99", label: "p99", color: COLORS.red },
                   ]}
                   format={formatDuration}
+                  onPick={open({ sort: "slowest" })}
                 />
               </Panel>
             </div>
           );
         }}
       </QueryState>
+      <p className="text-xs text-zinc-500">
+        Click a chart to open the traces of that moment: the slowest from the latency chart, the failing ones from the
+        error rate.
+      </p>
       <Panel title="Operations">
         <QueryState query={operations} what={`${name}'s operations`}>
           {(data) =>

@@ -7,7 +7,7 @@ import { traceSpanRequest } from "@/components/data/requests";
 import type { Span } from "@/components/data/types";
 import { formatDuration } from "@/components/ui/format";
 import { Button } from "@/components/ui/button";
-import { traceHref } from "@/components/ui/links";
+import { serviceHref, traceHref } from "@/components/ui/links";
 import { ErrorState, Loading } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { AttributeTable } from "./attributes";
@@ -77,6 +77,7 @@ export function SpanDetail({
             {line.service_name} · {line.kind}
           </p>
           <h2 className="break-words font-semibold">{line.name}</h2>
+          <ServiceChartsLink service={line.service_name} startNanos={startNanos} durationNs={line.duration_ns} />
         </div>
         <Button
           variant="ghost"
@@ -217,5 +218,30 @@ function SpanSections({ span, traceStartNanos }: { span: Span; traceStartNanos: 
         <AttributeTable attributes={span.resource_attributes} label="Resource attributes" />
       </Section>
     </>
+  );
+}
+
+/** The span's service's charts over the half hour around the span: how the service did then. */
+function ServiceChartsLink({
+  service,
+  startNanos,
+  durationNs,
+}: {
+  service: string;
+  startNanos: bigint;
+  durationNs: number;
+}) {
+  const view = useView();
+  const startMs = Number(startNanos / 1_000_000n);
+  const href = serviceHref(service, {
+    ...view,
+    from: String(startMs - 15 * 60_000),
+    to: String(startMs + Math.ceil(durationNs / 1e6) + 15 * 60_000),
+  });
+  if (!href) return null;
+  return (
+    <Link href={href} className="text-xs text-sky-700 hover:underline dark:text-sky-400">
+      {service}&rsquo;s charts at this time
+    </Link>
   );
 }

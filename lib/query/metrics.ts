@@ -5,6 +5,7 @@ import { metricSeries } from "@/db/schema";
 import { KeyValueParam, MAX_FILTERS, RangeParams, resolveRange } from "@/lib/api/params";
 import type { Ctx } from "@/lib/auth/context";
 import { ApiError } from "@/lib/errors";
+import { nanosToIso } from "@/lib/model/time";
 import {
   AGGS,
   aggregate,
@@ -73,6 +74,9 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 export const MAX_POINTS_READ = 500_000;
 const MAX_BUCKETS = 11_000;
 
+/** Exemplars an answer holds at most: the largest values, which are the ones worth a look. */
+export const MAX_EXEMPLARS = 100;
+
 export const MetricQuery = z.object({
   name: z.string().min(1),
   agg: z.enum(AGGS).default("avg"),
@@ -108,8 +112,58 @@ export const MetricQueryResult = z
     series: z.array(
       z.object({ tags: z.record(z.string(), z.string()), points: z.array(z.tuple([z.string(), z.number()])) }),
     ),
+    exemplars: z
+      .array(
+        z.object({
+          time: z.string(),
+          value: z.number(),
+          trace_id: z.string(),
+          span_id: z.string().nullable(),
+          tags: z.record(z.string(), z.string()),
+        }),
+      )
+      .meta({
+        description: `measurements of the range's points that name their trace (OTLP exemplars), the ${MAX_EXEMPLARS} largest at most`,
+      }),
   })
   .meta({ id: "MetricQueryResult" });
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+
+/** The exemplars of the range's stored points that name a trace, largest first. */
+function exemplarsOf(
+  rows: { series_id: Int8; exemplars: unknown }[],
+  tagsOf: Map<number, Record<string, string>>,
+  range: { from: bigint; to: bigint },
+) {
+  const found: {
+    time: string;
+    value: number;
+    trace_id: string;
+    span_id: string | null;
+    tags: Record<string, string>;
+  }[] = [];
+  for (const row of rows) {
+    if (!Array.isArray(row.exemplars)) continue;
+    for (const e of row.exemplars as Record<string, unknown>[]) {
+      const traceId = typeof e.trace_id === "string" ? e.trace_id.toLowerCase() : "";
+      if (!TRACE_ID.test(traceId) || typeof e.value !== "number" || typeof e.time_unix_nano !== "string") continue;
+      const nanos = BigInt(e.time_unix_nano);
+      if (nanos < range.from || nanos > range.to) continue;
+      const spanId =
+        typeof e.span_id === "string" && SPAN_ID.test(e.span_id.toLowerCase()) ? e.span_id.toLowerCase() : null;
+      found.push({
+        time: nanosToIso(nanos),
+        value: e.value,
+        trace_id: traceId,
+        span_id: spanId,
+        tags: tagsOf.get(Number(row.series_id)) ?? {},
+      });
+    }
+  }
+  return found.sort((a, b) => b.value - a.value).slice(0, MAX_EXEMPLARS);
+}
 
 const TEMPORALITIES = ["cumulative", "delta"] as const;
 
@@ -124,6 +178,8 @@ type StoredPoint = {
   bucket_counts: Int8[] | null;
   /** summary quantiles (an array) or an exponential histogram's buckets */
   distribution: unknown;
+  /** OTLP exemplars: measurements that name their trace */
+  exemplars: unknown;
 };
 
 const isExponential = (d: unknown): d is ExponentialDistribution =>
@@ -168,11 +224,13 @@ export async function queryMetric({
     tags: r.tags,
   }));
   let points: PointRow[] = [];
+  let exemplars: z.output<typeof MetricQueryResult>["exemplars"] = [];
   if (series.length > 0) {
     // one point before the range too, so the first step's rate has a base
     const rows = await queryRows<StoredPoint>(
       ctx.db,
-      sql`select series_id, extract(epoch from time)::float8 * 1000 as time_ms, value, count, sum, bounds, bucket_counts, distribution
+      sql`select series_id, extract(epoch from time)::float8 * 1000 as time_ms, value, count, sum, bounds, bucket_counts, distribution,
+            exemplars
           from metric_points
           where project_id = ${ctx.projectId} and series_id in (${sql.join(
             series.map((s) => sql`${s.id}`),
@@ -188,6 +246,7 @@ export async function queryMetric({
         `the query reads more than ${MAX_POINTS_READ} points; narrow the range or filter by tags`,
       );
     }
+    exemplars = exemplarsOf(rows, new Map(series.map((s) => [Number(s.id), s.tags])), range);
     points = rows.map((r) => {
       const explicit = isExponential(r.distribution) ? exponentialAsExplicit(r.distribution) : null;
       return {
@@ -219,5 +278,6 @@ export async function queryMetric({
       tags: s.tags,
       points: s.points.map(([t, v]): [string, number] => [new Date(t).toISOString(), v]),
     })),
+    exemplars,
   };
 }

@@ -10,6 +10,7 @@ import {
   ingestPipelineEvents,
   ingestSpans,
 } from "@/lib/ingest/native";
+import { receiveOtlp } from "@/lib/ingest/otlp/receive";
 import { newTraceId } from "@/lib/model/ids";
 import { EventSearchQuery, LogSearchQuery, searchEvents, searchLogs } from "./logs";
 import { listMetrics, MetricQuery, queryMetric } from "./metrics";
@@ -628,6 +629,65 @@ describe("logs and events", () => {
 });
 
 describe("metrics", () => {
+  it("gives the range's exemplars that name a trace, largest first", async () => {
+    const own = await createTestProject(database);
+    const nanos = (secondsBefore: number) => String(BigInt(Math.round(now - secondsBefore * 1000)) * 1_000_000n);
+    const exemplar = (secondsBefore: number, value: number, traceId?: string) => ({
+      timeUnixNano: nanos(secondsBefore),
+      asDouble: value,
+      ...(traceId ? { traceId: traceId.toUpperCase(), spanId: "00f067aa0ba902b7" } : {}),
+    });
+    const request = {
+      resourceMetrics: [
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: "api" } }] },
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: "http.server.request.duration",
+                  unit: "s",
+                  histogram: {
+                    aggregationTemporality: 1,
+                    dataPoints: [
+                      {
+                        startTimeUnixNano: nanos(120),
+                        timeUnixNano: nanos(60),
+                        count: "3",
+                        sum: 2.6,
+                        explicitBounds: [0.1, 1],
+                        bucketCounts: ["1", "1", "1"],
+                        exemplars: [
+                          exemplar(70, 0.05, traceB),
+                          exemplar(65, 2.4, traceC),
+                          exemplar(64, 0.2), // names no trace
+                          exemplar(7200, 9, traceA), // outside the range
+                        ],
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    await receiveOtlp({
+      ctx: { ...own, database },
+      input: { signal: "metrics", bytes: Buffer.from(JSON.stringify(request)), format: "json" },
+    });
+    const answer = await queryMetric({
+      ctx: { ...own, database },
+      input: MetricQuery.parse({ name: "http.server.request.duration", agg: "p95" }),
+    });
+    expect(answer.exemplars.map((e) => [e.trace_id, e.value, e.span_id])).toEqual([
+      [traceC, 2.4, "00f067aa0ba902b7"],
+      [traceB, 0.05, "00f067aa0ba902b7"],
+    ]);
+    expect(Date.parse(answer.exemplars[0]!.time)).toBeCloseTo(now - 65_000, -2);
+  });
+
   it("lists names with type, unit and tag keys", async () => {
     const { metrics } = await listMetrics({ ctx, input: {} });
     expect(metrics).toEqual([
