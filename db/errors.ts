@@ -9,6 +9,7 @@ import { DataDirBusyError } from "./lock";
 /** The SQLSTATEs the application acts on. */
 export const SQLSTATE = {
   foreignKeyViolation: "23503",
+  uniqueViolation: "23505",
   checkViolation: "23514",
   serializationFailure: "40001",
   deadlockDetected: "40P01",
@@ -56,6 +57,7 @@ export function sqlState(error: unknown): string | undefined {
 }
 
 export const isForeignKeyViolation = (error: unknown) => sqlState(error) === SQLSTATE.foreignKeyViolation;
+export const isUniqueViolation = (error: unknown) => sqlState(error) === SQLSTATE.uniqueViolation;
 export const isDeadlock = (error: unknown) => sqlState(error) === SQLSTATE.deadlockDetected;
 export const isQueryCanceled = (error: unknown) => sqlState(error) === SQLSTATE.queryCanceled;
 export const isSerializationFailure = (error: unknown) => sqlState(error) === SQLSTATE.serializationFailure;

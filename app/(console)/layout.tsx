@@ -8,6 +8,7 @@ import { projectsRequest } from "@/components/data/requests";
 import { Nav } from "@/components/layout/nav";
 import { OpenTrace } from "@/components/layout/open-trace";
 import { ProjectSwitcher } from "@/components/layout/project-switcher";
+import { SavedViews } from "@/components/layout/saved-views";
 import { SessionProvider } from "@/components/layout/session";
 import { readTheme, THEME_COOKIE } from "@/components/layout/theme";
 import { ThemeToggle } from "@/components/layout/theme-toggle";
@@ -42,6 +43,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
                     <ProjectSwitcher />
                   </Prefetch>
                   <TimeRangePicker />
+                  <SavedViews />
                 </Suspense>
                 <ThemeToggle initial={theme} />
                 <Link

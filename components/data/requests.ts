@@ -11,6 +11,7 @@ export const statsRequest = (view: View) => request("projectStats", { query: sco
 export const servicesRequest = (view: View) => request("listServices", { query: ranged(view) });
 export const serviceSeriesRequest = (view: View, service?: string) =>
   request("serviceSeries", { query: { ...ranged(view), service } });
+export const viewsRequest = (view: View) => request("listViews", { query: scoped(view) });
 export const serviceMapRequest = (view: View) => request("serviceMap", { query: ranged(view) });
 export const operationsRequest = (view: View, service: string) =>
   request("listOperations", { params: { name: service }, query: ranged(view) });

@@ -9,6 +9,7 @@ export type ServiceSeries = AnswerOf<"serviceSeries">;
 export type RedPoint = ServiceSeries["series"][number]["points"][number];
 export type Operations = AnswerOf<"listOperations">;
 export type ServiceMapAnswer = AnswerOf<"serviceMap">;
+export type SavedView = AnswerOf<"listViews">["views"][number];
 export type TraceSearch = AnswerOf<"searchTraces">;
 export type TraceSummary = TraceSearch["traces"][number];
 export type TraceDurationPoint = AnswerOf<"traceDurations">["points"][number];

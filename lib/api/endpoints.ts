@@ -41,6 +41,17 @@ import {
 import { listPublishers, publisherSeries } from "@/lib/query/publishers";
 import { listOperations, listServices, serviceSeries } from "@/lib/query/services";
 import { serviceMap, ServiceMap, ServiceMapQuery } from "@/lib/query/service-map";
+import {
+  createView,
+  deleteView,
+  listViews,
+  renameView,
+  SavedView,
+  SavedViews,
+  ViewCreate,
+  ViewParams,
+  ViewUpdate,
+} from "@/lib/auth/views";
 import { getTrace, searchTraces, traceDurations } from "@/lib/query/traces";
 import {
   traceOutlineJson,
@@ -365,6 +376,42 @@ export const endpoints = {
     query: ServiceMapQuery,
     response: ServiceMap,
     serve: ({ ctx, query }) => serviceMap({ ctx, input: query }),
+  }),
+  listViews: endpoint("listViews", {
+    summary: "The project's saved views: dashboard pages with their filters and time range, by name",
+    tag: "Views",
+    scope: "read",
+    // a view just saved is listed at once
+    readsPrimary: true,
+    response: SavedViews,
+    serve: ({ ctx }) => listViews({ ctx }),
+  }),
+  createView: endpoint("createView", {
+    summary: "Save a dashboard page (its path and query) under a name, for everyone who reads the project",
+    tag: "Views",
+    scope: "read",
+    body: ViewCreate,
+    response: SavedView,
+    status: 201,
+    serve: ({ ctx, body }) => createView({ ctx, input: body }),
+  }),
+  renameView: endpoint("renameView", {
+    summary: "Rename a saved view (its author or an admin)",
+    tag: "Views",
+    scope: "read",
+    params: ViewParams,
+    body: ViewUpdate,
+    response: SavedView,
+    serve: ({ ctx, params, body }) => renameView({ ctx, input: { id: params.id, body } }),
+  }),
+  deleteView: endpoint("deleteView", {
+    summary: "Delete a saved view (its author or an admin)",
+    tag: "Views",
+    scope: "read",
+    params: ViewParams,
+    response: z.void(),
+    status: 204,
+    serve: ({ ctx, params }) => deleteView({ ctx, input: params }),
   }),
   listOperations: endpoint("listOperations", {
     summary: "RED per operation of a service",
