@@ -36,8 +36,9 @@ const sdkInternals = "^lib/sdk/(?!index\\.ts$|[^/]+/index\\.ts$)";
 const sdkPackages = npm("protobufjs|snappyjs|prom-client|@elastic/elasticsearch|@grpc/grpc-js|@opentelemetry/api");
 
 // the SDK runs inside Node applications and may use these built-ins only: async_hooks keeps the current trace,
-// http serves the Prometheus scrape endpoint, zlib and util compress request bodies, fs reads Config.fromFile
-const sdkBuiltins = "^(async_hooks|http|zlib|util|fs|fs/promises)$";
+// http serves the Prometheus scrape endpoint, http and https send exports over kept-alive connections, zlib and util
+// compress request bodies, fs reads Config.fromFile
+const sdkBuiltins = "^(async_hooks|http|https|zlib|util|fs|fs/promises)$";
 
 // what tests are written with; none of it ships
 const testTooling = npm("vitest|@vitest/[^/]+|@opentelemetry/[^/]+|@elastic/elasticsearch-mock");

@@ -17,6 +17,13 @@ export interface OtelSpanContext {
 }
 
 let api: typeof Api | undefined;
+/**
+ * The API's context and trace singletons, and its empty root context, kept at load: `api.context` and `api.trace`
+ * are getters on the CommonJS exports, and activeOtelSpan runs on every span this SDK starts.
+ */
+let contextApi: typeof Api.context | undefined;
+let traceApi: typeof Api.trace | undefined;
+let rootContext: Api.Context | undefined;
 
 // loaded at once and in the background: a module cannot wait for an optional import before its first use
 void import("@opentelemetry/api").then(
@@ -24,6 +31,9 @@ void import("@opentelemetry/api").then(
     // from an ES module, a CommonJS package's exports may sit on `default`
     const named = loaded as Partial<typeof Api> & { default?: Partial<typeof Api> };
     api = (typeof named.trace?.getSpanContext === "function" ? named : { ...named.default, ...named }) as typeof Api;
+    contextApi = api.context;
+    traceApi = api.trace;
+    rootContext = api.ROOT_CONTEXT;
   },
   () => {
     // not installed: nothing to share
@@ -38,9 +48,12 @@ export async function openTelemetryLoaded(): Promise<boolean> {
 
 /** OpenTelemetry's active span, when there is a valid one. */
 export function activeOtelSpan(): OtelSpanContext | undefined {
-  if (!api) return undefined;
-  const context = api.trace.getSpanContext(api.context.active());
-  if (!context || !api.trace.isSpanContextValid(context)) return undefined;
+  if (!contextApi || !traceApi) return undefined;
+  const active = contextApi.active();
+  // the root context holds no span: the common case, outside any OpenTelemetry span or without its context manager
+  if (active === rootContext) return undefined;
+  const context = traceApi.getSpanContext(active);
+  if (!context || !traceApi.isSpanContextValid(context)) return undefined;
   return {
     traceId: context.traceId,
     spanId: context.spanId,

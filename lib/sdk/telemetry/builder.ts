@@ -40,7 +40,7 @@ export class TelemetryBuilder {
   private timeoutMs: number = DEFAULTS.timeoutMs;
   private collectorId?: string;
   private customAttributes: Record<string, string> = {};
-  private compression: boolean = DEFAULTS.compression;
+  private compression: boolean | "auto" = DEFAULTS.compression;
   private retry: TelemetryConfig["retry"] = { ...DEFAULTS.retry };
   private batch: TelemetryConfig["batch"] = { ...DEFAULTS.batch };
   private rateLimit: number = DEFAULTS.rateLimit;

@@ -17,7 +17,12 @@ import {
 } from "./records";
 
 export const SDK_VERSION = "0.1.0";
-const MAX_IN_FLIGHT = 4;
+/**
+ * Requests on their way at once (OpenTelemetry's exporters allow 30): enough to keep sending while some wait for a
+ * busy server, so the queue, not the application, absorbs its pauses; a server slower than the application still
+ * fills the queue, and then records are dropped.
+ */
+const MAX_IN_FLIGHT = 16;
 const MAX_OPEN_SPANS = 10_000;
 
 /** Where finished records go; the default sends them to Tracedeck. */
@@ -37,11 +42,15 @@ export interface TelemetryExporter {
  */
 type OpenSpan = SpanData & { parent: TraceContext | undefined; traceFlags: number; context: TraceContext | undefined };
 
-const ZERO_TRACE_ID = "0".repeat(32);
-const ZERO_SPAN_ID = "0".repeat(16);
 const NO_EVENTS: SpanData["events"] = Object.freeze([]) as unknown as SpanData["events"];
 
 const UNSET = Object.freeze({ code: "unset" as const });
+
+interface Batch {
+  spans: SpanData[];
+  logs: LogData[];
+  metrics: MetricData[];
+}
 
 type Series =
   | {
@@ -87,6 +96,11 @@ export class TelemetryClient {
   /** the exporter is this client's, sending to the endpoint (not one given to it): initialize() checks the server */
   private readonly ownExporter: boolean;
   private readonly open = new Map<string, OpenSpan>();
+  /**
+   * The span started last, while it is open, kept out of `open`: most spans end before another starts, and are
+   * spared the map's insertion, lookup and deletion (and the rehashing a map that keeps emptying does).
+   */
+  private latest: OpenSpan | undefined;
   private spans: SpanData[] = [];
   private logs: LogData[] = [];
   private series = new Map<string, Series>();
@@ -128,7 +142,7 @@ export class TelemetryClient {
     if (this.initializedAt !== undefined) return this.checked ?? Promise.resolve();
     this.initializedAt = Date.now();
     this.windowStart = nowMicros();
-    this.timer = setInterval(() => this.flushInBackground(), this.config.batch.timeoutMs);
+    this.timer = setInterval(() => this.sendQueued(true), this.config.batch.timeoutMs);
     // a telemetry timer never keeps the application running
     this.timer.unref?.();
     this.checked = this.ownExporter ? this.checkServer() : Promise.resolve();
@@ -184,8 +198,7 @@ export class TelemetryClient {
 
   /** Rate limit and queue bound: false when the record is to be dropped. */
   private admit(): boolean {
-    const queued = this.spans.length + this.logs.length + this.series.size;
-    if (queued >= this.config.maxQueueSize) {
+    if (this.queued() >= this.config.maxQueueSize) {
       this.dropped++;
       return false;
     }
@@ -201,8 +214,12 @@ export class TelemetryClient {
     return true;
   }
 
+  private queued(): number {
+    return this.spans.length + this.logs.length + this.series.size;
+  }
+
   private afterRecord(): void {
-    if (this.spans.length + this.logs.length + this.series.size >= this.config.batch.maxSize) this.flushInBackground();
+    if (this.queued() >= this.config.batch.maxSize) this.sendQueued(false);
   }
 
   // ---- metrics
@@ -328,18 +345,19 @@ export class TelemetryClient {
       traceId = parent.traceId;
       spanId = randomId(8);
     } else {
-      // one draw of 24 random bytes for both ids of a new trace
-      const ids = randomId(24);
-      traceId = ids.slice(0, 32);
-      spanId = ids.slice(32);
-      if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return this.startSpan(name, kind, attributes, parent);
+      // each a slice of the random pool's text, never all zeros
+      traceId = randomId(16);
+      spanId = randomId(8);
     }
-    if (this.open.size >= MAX_OPEN_SPANS) {
-      // spans nobody ends must not hold memory forever: the oldest open one is given up
-      this.open.delete(this.open.keys().next().value!);
-      this.dropped++;
+    if (this.latest) {
+      if (this.open.size + 1 >= MAX_OPEN_SPANS) {
+        // spans nobody ends must not hold memory forever: the oldest open one is given up
+        this.open.delete(this.open.keys().next().value!);
+        this.dropped++;
+      }
+      this.open.set(this.latest.spanId, this.latest);
     }
-    this.open.set(spanId, {
+    this.latest = {
       parent,
       // a new root: sampled, and its trace id random (Level 2's random flag)
       traceFlags: parent ? parent.traceFlags : SAMPLED_FLAG | RANDOM_FLAG,
@@ -356,13 +374,18 @@ export class TelemetryClient {
       events: NO_EVENTS,
       status: UNSET,
       context: undefined,
-    });
+    };
     return spanId;
+  }
+
+  /** The open span with this id. */
+  private openSpan(spanId: string): OpenSpan | undefined {
+    return this.latest?.spanId === spanId ? this.latest : this.open.get(spanId);
   }
 
   /** The span started with this id, as a context to run work in or to propagate. */
   spanContext(spanId: string): TraceContext | undefined {
-    const span = this.open.get(spanId);
+    const span = this.openSpan(spanId);
     if (!span) return undefined;
     span.context ??= generatedContext({
       traceId: span.traceId,
@@ -375,21 +398,22 @@ export class TelemetryClient {
   }
 
   setSpanAttributes(spanId: string, attributes: Attributes): void {
-    const span = this.open.get(spanId);
+    const span = this.openSpan(spanId);
     // a new object: the caller's attributes given at start stay the caller's
     if (span) span.attributes = { ...span.attributes, ...attributes };
   }
 
   addSpanEvent(spanId: string, name: string, attributes: Attributes = {}): void {
-    const span = this.open.get(spanId);
+    const span = this.openSpan(spanId);
     if (span) span.events = [...span.events, { name, timeMicros: nowMicros(), attributes }];
   }
 
   /** Ends a span; with an error it is marked failed and the error recorded as an `exception` event. */
   endSpan(spanId: string, error?: unknown): void {
-    const span = this.open.get(spanId);
-    if (!span) return;
-    this.open.delete(spanId);
+    let span = this.latest;
+    if (span?.spanId === spanId) this.latest = undefined;
+    else if ((span = this.open.get(spanId))) this.open.delete(spanId);
+    else return;
     const endMicros = nowMicros();
     if (error !== undefined && error !== null) {
       const e = error instanceof Error ? error : new Error(String(error));
@@ -416,7 +440,7 @@ export class TelemetryClient {
 
   /** Marks an open span failed (or ok) without ending it. */
   setSpanStatus(spanId: string, code: "ok" | "error", message?: string): void {
-    const span = this.open.get(spanId);
+    const span = this.openSpan(spanId);
     if (span) span.status = { code, message };
   }
 
@@ -452,22 +476,29 @@ export class TelemetryClient {
 
   // ---- lifecycle
 
-  private takeBatch() {
-    const spans = this.spans;
-    const logs = this.logs;
+  /** Every metric series, as one point each for the window that ends now; a new window starts. */
+  private takeMetrics(): MetricData[] {
     const timeMicros = nowMicros();
     const metrics: MetricData[] = [...this.series.values()].map((s) =>
       s.kind === "histogram" ? { ...s, timeMicros } : { ...s, timeMicros },
     );
-    this.spans = [];
-    this.logs = [];
     this.series = new Map();
     this.windowStart = timeMicros;
-    return { spans, logs, metrics };
+    return metrics;
+  }
+
+  /** The oldest spans and logs, a batch of each at most, and the metrics. */
+  private takeBatch(): Batch {
+    const size = this.config.batch.maxSize;
+    const spans = this.spans.length > size ? this.spans.splice(0, size) : this.spans;
+    const logs = this.logs.length > size ? this.logs.splice(0, size) : this.logs;
+    if (spans === this.spans) this.spans = [];
+    if (logs === this.logs) this.logs = [];
+    return { spans, logs, metrics: this.takeMetrics() };
   }
 
   /** Sends a batch; failures end up in the exporter's counts, never thrown. */
-  private send(batch: ReturnType<TelemetryClient["takeBatch"]>): Promise<void> {
+  private send(batch: Batch): Promise<void> {
     const sending = Promise.all([
       this.exporter.exportSpans(batch.spans),
       this.exporter.exportLogs(batch.logs),
@@ -477,23 +508,44 @@ export class TelemetryClient {
       .catch((error: unknown) => {
         this.exporter.lastError = (error as Error).message;
       })
-      .finally(() => this.inFlight.delete(sending));
+      .finally(() => {
+        this.inFlight.delete(sending);
+        // a slot is free: a batch that filled up meanwhile goes now, not at the next record or tick
+        this.sendQueued(false);
+      });
     this.inFlight.add(sending);
     return sending;
   }
 
-  private flushInBackground(): void {
-    // a slow server holds the records back (up to maxQueueSize) rather than piling up requests
-    if (!this.isInitialized() || this.inFlight.size >= MAX_IN_FLIGHT) return;
-    const batch = this.takeBatch();
-    if (batch.spans.length + batch.logs.length + batch.metrics.length > 0) void this.send(batch);
+  /**
+   * Sends full batches while fewer than MAX_IN_FLIGHT are on their way, and with `all` (the timer) what is left too.
+   * A slow server holds the records back (up to maxQueueSize) rather than piling up requests; batches of at most
+   * maxSize keep each request, and the time it holds the event loop while encoded, small.
+   */
+  private sendQueued(all: boolean): void {
+    while (this.isInitialized() && this.inFlight.size < MAX_IN_FLIGHT) {
+      const queued = this.queued();
+      if (queued === 0 || (!all && queued < this.config.batch.maxSize)) return;
+      void this.send(this.takeBatch());
+    }
   }
 
-  /** Sends everything buffered now, and waits for what is already on its way. */
+  /** Sends everything buffered now, and waits for it and for what is already on its way. */
   async flush(): Promise<void> {
     this.ensureInitialized();
-    const batch = this.takeBatch();
-    if (batch.spans.length + batch.logs.length + batch.metrics.length > 0) void this.send(batch);
+    const { spans, logs } = this;
+    const metrics = this.takeMetrics();
+    this.spans = [];
+    this.logs = [];
+    const size = this.config.batch.maxSize;
+    for (let i = 0; i < spans.length || i < logs.length || (i === 0 && metrics.length > 0); i += size) {
+      while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
+      void this.send({
+        spans: spans.slice(i, i + size),
+        logs: logs.slice(i, i + size),
+        metrics: i === 0 ? metrics : [],
+      });
+    }
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 

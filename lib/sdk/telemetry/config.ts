@@ -41,12 +41,16 @@ export interface TelemetryConfig {
   timeoutMs: number;
   collectorId?: string;
   customAttributes: Record<string, string>;
-  compression: boolean;
+  /**
+   * gzip request bodies: always, never, or "auto" (the default): unless the endpoint is on this machine (a local
+   * collector or agent), where compressing costs more CPU than the bytes it saves on loopback are worth
+   */
+  compression: boolean | "auto";
   retry: { enabled: boolean; maxRetries: number; backoffMs: number };
   batch: { timeoutMs: number; maxSize: number };
   /** records per second at most; beyond it records are dropped and counted (0: no limit) */
   rateLimit: number;
-  /** records held while the server is unreachable; the oldest go first beyond it */
+  /** records held while the server is unreachable or slower than the application; records beyond it are dropped (and counted) */
   maxQueueSize: number;
 }
 
@@ -59,7 +63,7 @@ export const DEFAULTS = {
   insecure: false,
   exemplars: true,
   timeoutMs: 10_000,
-  compression: true,
+  compression: "auto",
   retry: { enabled: true, maxRetries: 3, backoffMs: 500 },
   batch: { timeoutMs: 5_000, maxSize: 512 },
   rateLimit: 0,
@@ -93,6 +97,23 @@ export function validateConfig(config: TelemetryConfig): TelemetryConfig {
   if (config.rateLimit < 0) throw new ConfigError("the rate limit must not be negative");
   const endpoint = normalizeEndpoint(config.endpoint, config.insecure);
   return { ...config, endpoint, grpcEndpoint: grpcTarget(config.grpcEndpoint, endpoint) };
+}
+
+/** Whether requests to `url` (a URL, or gRPC's host:port) are to be gzipped, by the configured `compression`. */
+export function compresses(compression: boolean | "auto", url: string): boolean {
+  if (compression !== "auto") return compression;
+  let host: string;
+  try {
+    host = new URL(url.includes("://") ? url : `http://${url}`).hostname;
+  } catch {
+    return true;
+  }
+  return !(
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    host === "[::1]" ||
+    /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
 }
 
 /** OTLP/gRPC's `host:port`: as given (a URL's scheme dropped), else the endpoint's host on the standard port 4317. */

@@ -84,8 +84,12 @@ export type MetricData =
       exemplar?: Exemplar;
     };
 
+// read once, as this runs twice a span: the global `performance` and its timeOrigin are getters
+const clock = performance;
+const TIME_ORIGIN = clock.timeOrigin;
+
 /** Wall-clock time to the microsecond (a double cannot hold nanoseconds since 1970 exactly). */
-export const nowMicros = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
+export const nowMicros = (): number => Math.round((TIME_ORIGIN + clock.now()) * 1000);
 
 /** Epoch microseconds as the decimal nanoseconds the wire takes. */
 export const nanosText = (micros: number): string => `${micros}000`;
