@@ -198,6 +198,14 @@ test("overview ranks services with sparklines, and a service page charts RED and
   await expect(page).toHaveURL(/\/traces\?/);
   expect(new URL(page.url()).searchParams.get("operation")).toBe("GET /cart");
   await expect(page.getByRole("list", { name: "Trace results" }).getByRole("listitem")).toHaveCount(TRACES / 2);
+
+  // a service of client calls only: its operation is measured by its spans, not a row of dashes
+  await page.goto(`/services/${db}?from=now-30m`);
+  const select = page.getByRole("table", { name: "Operations" }).locator('tr[data-operation="SELECT orders"]');
+  await expect(select).toHaveAttribute("data-measure", "spans");
+  await expect(select.locator('[data-column="rate"]')).toHaveText(/spans$/);
+  await expect(select.locator('[data-column="error-rate"]')).toHaveText("10%"); // 6 of 60 failed
+  await expect(select.locator('[data-column="p95"]')).not.toHaveText("–");
 });
 
 test("trace search: filters narrow the results, pages go back in time, a dot opens its trace", async ({ page }) => {

@@ -25,6 +25,11 @@ const service = (name: string, request_count: number, p95_ms: number | null, err
   p50_ms: p95_ms,
   p95_ms,
   p99_ms: p95_ms,
+  span_rate: request_count / 3600,
+  span_error_rate: request_count ? error_count / request_count : 0,
+  span_p50_ms: p95_ms,
+  span_p95_ms: p95_ms,
+  span_p99_ms: p95_ms,
 });
 
 describe("chart preparation", () => {

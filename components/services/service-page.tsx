@@ -125,7 +125,7 @@ export function ServicePage({ name }: { name: string }) {
                   <tr>
                     <th className="py-1 font-medium">Operation</th>
                     <th className="py-1 text-right font-medium">Spans</th>
-                    <th className="py-1 text-right font-medium">Requests</th>
+                    <th className="py-1 text-right font-medium">Rate</th>
                     <th className="py-1 text-right font-medium">Error rate</th>
                     <th className="py-1 text-right font-medium">p50</th>
                     <th className="py-1 text-right font-medium">p95</th>
@@ -133,30 +133,62 @@ export function ServicePage({ name }: { name: string }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {data.operations.map((op) => (
-                    <tr key={op.name} className="border-t border-zinc-100 dark:border-zinc-800">
-                      <td className="py-1.5">
-                        <Link
-                          className="text-sky-700 hover:underline dark:text-sky-400"
-                          href={viewHref("/traces", view, { service: name, operation: op.name })}
-                        >
-                          {op.name}
-                        </Link>
-                      </td>
-                      <td className="py-1.5 text-right tabular-nums">{op.span_count}</td>
-                      <td className="py-1.5 text-right tabular-nums">
-                        {op.request_count ? formatRate(op.request_rate) : "–"}
-                      </td>
-                      <td
-                        className={`py-1.5 text-right tabular-nums ${op.error_rate > 0 ? "text-red-600 dark:text-red-400" : ""}`}
+                  {data.operations.map((op) => {
+                    // an operation that handles no requests (a client call, internal work) is measured by its spans
+                    const bySpans = op.request_count === 0;
+                    const m = bySpans
+                      ? {
+                          rate: `${formatRate(op.span_rate)} spans`,
+                          errors: op.span_error_rate,
+                          p50: op.span_p50_ms,
+                          p95: op.span_p95_ms,
+                          p99: op.span_p99_ms,
+                        }
+                      : {
+                          rate: formatRate(op.request_rate),
+                          errors: op.error_rate,
+                          p50: op.p50_ms,
+                          p95: op.p95_ms,
+                          p99: op.p99_ms,
+                        };
+                    return (
+                      <tr
+                        key={op.name}
+                        data-operation={op.name}
+                        data-measure={bySpans ? "spans" : "requests"}
+                        title={
+                          bySpans
+                            ? "measured by its spans: it handles no requests (a client call or internal work)"
+                            : undefined
+                        }
+                        className="border-t border-zinc-100 dark:border-zinc-800"
                       >
-                        {op.request_count ? formatPercent(op.error_rate) : "–"}
-                      </td>
-                      <td className="py-1.5 text-right tabular-nums">{formatDuration(op.p50_ms)}</td>
-                      <td className="py-1.5 text-right tabular-nums">{formatDuration(op.p95_ms)}</td>
-                      <td className="py-1.5 text-right tabular-nums">{formatDuration(op.p99_ms)}</td>
-                    </tr>
-                  ))}
+                        <td className="py-1.5">
+                          <Link
+                            className="text-sky-700 hover:underline dark:text-sky-400"
+                            href={viewHref("/traces", view, { service: name, operation: op.name })}
+                          >
+                            {op.name}
+                          </Link>
+                        </td>
+                        <td className="py-1.5 text-right tabular-nums">{op.span_count}</td>
+                        <td className="py-1.5 text-right tabular-nums" data-column="rate">
+                          {m.rate}
+                        </td>
+                        <td
+                          className={`py-1.5 text-right tabular-nums ${m.errors > 0 ? "text-red-600 dark:text-red-400" : ""}`}
+                          data-column="error-rate"
+                        >
+                          {formatPercent(m.errors)}
+                        </td>
+                        <td className="py-1.5 text-right tabular-nums">{formatDuration(m.p50)}</td>
+                        <td className="py-1.5 text-right tabular-nums" data-column="p95">
+                          {formatDuration(m.p95)}
+                        </td>
+                        <td className="py-1.5 text-right tabular-nums">{formatDuration(m.p99)}</td>
+                      </tr>
+                    );
+                  })}
                 </tbody>
               </table>
             )

@@ -1,4 +1,5 @@
 import { bigint, doublePrecision, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
 
 // Rollups: per-minute and per-hour aggregates of the raw telemetry, so that questions over wide
 // ranges read a few thousand rows instead of millions. Each row covers `step_seconds` (60 or 3600)
@@ -28,6 +29,10 @@ export const spanRollups = pgTable(
     errorCount: count(),
     /** requests' durations, ms */
     histogram: histogram(),
+    /** failed spans of any kind (an operation that handles no requests, a client call, is measured by its spans) */
+    spanErrorCount: count().default(0),
+    /** every span's duration, ms */
+    spanHistogram: histogram().default(sql`'{}'::bigint[]`),
   },
   (t) => [
     primaryKey({ name: "span_rollups_pk", columns: [t.projectId, t.stepSeconds, t.time, t.serviceName, t.name] }),

@@ -32,6 +32,14 @@ export const RedStats = z.object({
   p50_ms: z.number().nullable(),
   p95_ms: z.number().nullable(),
   p99_ms: z.number().nullable(),
+  span_rate: z.number().meta({ description: "spans of every kind per second" }),
+  span_error_rate: z.number().meta({ description: "failed spans / spans (0…1)" }),
+  span_p50_ms: z
+    .number()
+    .nullable()
+    .meta({ description: "of every span: what measures a client or internal operation" }),
+  span_p95_ms: z.number().nullable(),
+  span_p99_ms: z.number().nullable(),
 });
 
 export const ServiceStats = RedStats.extend({ name: z.string() }).meta({ id: "ServiceStats" });
@@ -49,6 +57,10 @@ type RedRow = {
   p50_ms: number | null;
   p95_ms: number | null;
   p99_ms: number | null;
+  span_error_count: number;
+  span_p50_ms: number | null;
+  span_p95_ms: number | null;
+  span_p99_ms: number | null;
 };
 
 const red = (r: RedRow, seconds: number) => ({
@@ -61,6 +73,11 @@ const red = (r: RedRow, seconds: number) => ({
   p50_ms: r.p50_ms,
   p95_ms: r.p95_ms,
   p99_ms: r.p99_ms,
+  span_rate: r.span_count / seconds,
+  span_error_rate: r.span_count ? r.span_error_count / r.span_count : 0,
+  span_p50_ms: r.span_p50_ms,
+  span_p95_ms: r.span_p95_ms,
+  span_p99_ms: r.span_p99_ms,
 });
 
 const redColumns = sql`
@@ -69,10 +86,18 @@ const redColumns = sql`
   (count(*) filter (where kind in ('server', 'consumer') and status_code = 'error'))::float8 as error_count,
   (percentile_cont(0.5) within group (order by duration_nano) filter (where kind in ('server', 'consumer'))) / 1e6 as p50_ms,
   (percentile_cont(0.95) within group (order by duration_nano) filter (where kind in ('server', 'consumer'))) / 1e6 as p95_ms,
-  (percentile_cont(0.99) within group (order by duration_nano) filter (where kind in ('server', 'consumer'))) / 1e6 as p99_ms`;
+  (percentile_cont(0.99) within group (order by duration_nano) filter (where kind in ('server', 'consumer'))) / 1e6 as p99_ms,
+  (count(*) filter (where status_code = 'error'))::float8 as span_error_count,
+  (percentile_cont(0.5) within group (order by duration_nano)) / 1e6 as span_p50_ms,
+  (percentile_cont(0.95) within group (order by duration_nano)) / 1e6 as span_p95_ms,
+  (percentile_cont(0.99) within group (order by duration_nano)) / 1e6 as span_p99_ms`;
 
 /** A RED row summed from rollups and raw rows: its percentiles come from the duration histogram. */
-type RolledRow = Omit<RedRow, "p50_ms" | "p95_ms" | "p99_ms"> & { bucket: number; histogram: number[] };
+type RolledRow = Omit<RedRow, "p50_ms" | "p95_ms" | "p99_ms" | "span_p50_ms" | "span_p95_ms" | "span_p99_ms"> & {
+  bucket: number;
+  histogram: number[];
+  span_histogram: number[];
+};
 
 const REQUEST = sql.raw(`kind in ('server', 'consumer')`);
 
@@ -92,28 +117,35 @@ async function rolledRed(
     ctx.db,
     sql`with parts as (
           select ${sql.identifier(group)} as name, ${rollupBucketOf(b)} as bucket, span_count::float8 as spans,
-            request_count::float8 as requests, error_count::float8 as errors, histogram::float8[] as h
+            request_count::float8 as requests, error_count::float8 as errors, histogram::float8[] as h,
+            span_error_count::float8 as span_errors, span_histogram::float8[] as sh
           from span_rollups where project_id = ${ctx.projectId} ${only} and ${plan.rollup}
           union all
           select ${sql.identifier(group)}, ${rawBucket}, count(*)::float8,
             (count(*) filter (where ${REQUEST}))::float8,
             (count(*) filter (where ${REQUEST} and status_code = 'error'))::float8,
-            ${histogramOf(sql`duration_nano / 1e6`, REQUEST)}::float8[]
+            ${histogramOf(sql`duration_nano / 1e6`, REQUEST)}::float8[],
+            (count(*) filter (where status_code = 'error'))::float8,
+            ${histogramOf(sql`duration_nano / 1e6`)}::float8[]
           from spans
           where project_id = ${ctx.projectId} ${only}
             and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to} and ${rawNanos("start_time_unix_nano", plan.raw)}
           group by 1, 2
         )
         select name, bucket, sum(spans) as span_count, sum(requests) as request_count, sum(errors) as error_count,
-          ${sumHistograms(sql`h`)} as histogram
+          ${sumHistograms(sql`h`)} as histogram, sum(span_errors) as span_error_count,
+          ${sumHistograms(sql`sh`)} as span_histogram
         from parts group by name, bucket
         ${limit === undefined ? sql`` : sql`limit ${limit}`}`,
   );
-  return rows.map(({ histogram, ...r }) => ({
+  return rows.map(({ histogram, span_histogram, ...r }) => ({
     ...r,
     p50_ms: histogramQuantile(histogram, 0.5),
     p95_ms: histogramQuantile(histogram, 0.95),
     p99_ms: histogramQuantile(histogram, 0.99),
+    span_p50_ms: histogramQuantile(span_histogram, 0.5),
+    span_p95_ms: histogramQuantile(span_histogram, 0.95),
+    span_p99_ms: histogramQuantile(span_histogram, 0.99),
   }));
 }
 

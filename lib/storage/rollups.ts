@@ -68,11 +68,14 @@ const TABLES: RollupTable[] = [
       ["request_count", "count"],
       ["error_count", "count"],
       ["histogram", "histogram"],
+      ["span_error_count", "count"],
+      ["span_histogram", "histogram"],
     ],
     minutes: (projectId, fromMs, toMs) => sql`
       select project_id, 60, to_timestamp((start_time_unix_nano / 60000000000) * 60), service_name, name,
         count(*), count(*) filter (where ${REQUEST}), count(*) filter (where ${REQUEST} and status_code = 'error'),
-        ${histogramOf(sql`case when ${REQUEST} then duration_nano / 1e6 end`)}
+        ${histogramOf(sql`case when ${REQUEST} then duration_nano / 1e6 end`)},
+        count(*) filter (where status_code = 'error'), ${histogramOf(sql`duration_nano / 1e6`)}
       from spans
       where project_id = ${projectId} and start_time_unix_nano >= ${nanos(fromMs)} and start_time_unix_nano < ${nanos(toMs)}
       group by project_id, start_time_unix_nano / 60000000000, service_name, name`,

@@ -1,0 +1,2 @@
+ALTER TABLE "span_rollups" ADD COLUMN "span_error_count" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "span_rollups" ADD COLUMN "span_histogram" bigint[] DEFAULT '{}'::bigint[] NOT NULL;
