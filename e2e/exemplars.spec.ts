@@ -77,6 +77,14 @@ test("exemplars are drawn on a metric's chart and open their trace", async ({ pa
   await page.goto(`/explore?project=${slug}&from=now-15m&metric=http.server.request.duration&agg=rate`);
   await expect(chart.locator(".recharts-surface")).toBeVisible();
   await expect(mark).toHaveCount(0);
+  // a click elsewhere on the chart opens the traces of that moment, slowest first
+  const surface = (await chart.locator(".recharts-surface").boundingBox())!;
+  await page.mouse.move(surface.x + surface.width * 0.5, surface.y + surface.height / 2);
+  await page.mouse.click(surface.x + surface.width * 0.5, surface.y + surface.height / 2);
+  await expect(page).toHaveURL(/\/traces\?/);
+  const bucket = new URL(page.url()).searchParams;
+  expect(bucket.get("sort")).toBe("slowest");
+  expect(Number(bucket.get("to")) - Number(bucket.get("from"))).toBeGreaterThan(0);
 
   await page.goto(`/explore?project=${slug}&from=now-15m&metric=http.server.request.duration&agg=p95`);
   await expect(async () => {

@@ -150,6 +150,15 @@ test("overview ranks services with sparklines, and a service page charts RED and
       .first(),
   ).toBeAttached();
   await expect(services.locator(`tr[data-service="${db}"] [data-column="rate"]`)).toHaveText("0/s"); // client spans only: it handled no requests
+  // a click on a sparkline opens the service's traces of that moment: on the p95 line, the slowest first
+  const spark = (await row.getByRole("figure", { name: `${api} p95 latency over time` }).boundingBox())!;
+  await page.mouse.move(spark.x + spark.width * 0.5, spark.y + spark.height / 2);
+  await page.mouse.click(spark.x + spark.width * 0.5, spark.y + spark.height / 2);
+  await expect(page).toHaveURL(/\/traces\?/);
+  const moment = new URL(page.url()).searchParams;
+  expect([moment.get("service"), moment.get("sort")]).toEqual([api, "slowest"]);
+  await page.goBack();
+  await expect(row).toBeVisible();
   // the stored counts say they are all time, not the range's
   await expect(page.getByRole("region", { name: "Stored in this project, all time (within retention)" })).toBeVisible();
   // each header stands over its figures: their right edges line up

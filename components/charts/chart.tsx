@@ -160,7 +160,11 @@ export function TimeChart<Row extends { time: number }>({
                 shape="diamond"
                 isAnimationActive={false}
                 className="cursor-pointer"
-                onClick={(point: unknown) => (point as { payload?: ChartMark }).payload?.onOpen()}
+                onClick={(point: unknown, _index: unknown, event?: { stopPropagation?: () => void }) => {
+                  // the mark's own target, not the chart's bucket under it
+                  event?.stopPropagation?.();
+                  (point as { payload?: ChartMark }).payload?.onOpen();
+                }}
               />
             )}
           </Chart>
@@ -190,16 +194,32 @@ export function Sparkline<Row>({
   dataKey,
   color,
   label,
+  onPick,
 }: {
   rows: Row[];
   dataKey: keyof Row & string;
   color: string;
   label: string;
+  /** a click picks the row (time bucket) under the pointer */
+  onPick?: (row: Row) => void;
 }) {
   return (
-    <figure aria-label={label} className="h-7 w-24">
+    <figure aria-label={label} className={`h-7 w-24 ${onPick ? "cursor-pointer" : ""}`}>
       <ResponsiveContainer width="100%" height="100%">
-        <AreaChart data={rows} margin={{ top: 2, right: 0, bottom: 2, left: 0 }}>
+        <AreaChart
+          data={rows}
+          margin={{ top: 2, right: 0, bottom: 2, left: 0 }}
+          onClick={
+            onPick
+              ? (state: MouseHandlerDataParam) => {
+                  const row = rows[Number(state.activeIndex)];
+                  if (row) onPick(row);
+                }
+              : undefined
+          }
+        >
+          {/* no box: the cursor line shows which moment a click opens */}
+          {onPick && <Tooltip content={() => null} cursor={{ stroke: color, strokeOpacity: 0.6 }} />}
           <Area
             dataKey={String(dataKey)}
             type="monotone"

@@ -22,6 +22,7 @@ import { formatCount } from "@/components/ui/format";
 import { Input, Select } from "@/components/ui/input";
 import { Panel } from "@/components/ui/panel";
 import { EmptyState, ErrorState, Loading, QueryState } from "@/components/ui/states";
+import { viewHref } from "@/components/data/view";
 import { seriesColors } from "@/components/traces/colors";
 import { traceHref } from "@/components/ui/links";
 
@@ -129,6 +130,15 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
         return href ? [{ time: Date.parse(e.time), value: e.value, onOpen: () => router.push(href) }] : [];
       })
     : [];
+
+  // a click on the chart opens the traces of that time bucket, slowest first: the service's when the query names one
+  const service = filters.tag.find((t) => t.startsWith("service.name:"))?.slice("service.name:".length);
+  const openTraces = (row: { time: number }) => {
+    const step = answers[0]?.data?.step_seconds;
+    if (!step) return;
+    const bucket = { ...view, from: String(row.time), to: String(row.time + step * 1000 - 1) };
+    router.push(viewHref("/traces", bucket, { service, sort: "slowest" }));
+  };
 
   const failed = answers.find((a) => a.error);
   const ready = answers.every((a) => a.data);
@@ -249,6 +259,7 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
               height={320}
               legend={false}
               marks={marks}
+              onPick={openTraces}
             />
             {marks.length > 0 && (
               <p className="text-xs text-zinc-500">

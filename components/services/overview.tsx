@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { COLORS, Sparkline } from "@/components/charts/chart";
 import { byImpact, redRows, type RedRow } from "@/components/charts/prepare";
 import type { AnswerOf } from "@/components/data/api";
@@ -10,6 +11,7 @@ import { serviceSeriesRequest, servicesRequest, statsRequest } from "@/component
 import { SendDataGuide } from "@/components/layout/send-data";
 import { formatCount, formatDuration, formatPercent, formatRate } from "@/components/ui/format";
 import { serviceHref } from "@/components/ui/links";
+import { bucketTracesHref } from "./service-page";
 import { EmptyState, QueryState } from "@/components/ui/states";
 
 const STORED: [keyof AnswerOf<"projectStats">, string][] = [
@@ -77,6 +79,11 @@ export function ServicesOverview() {
 }
 
 function ServicesTable({ services, series }: { services: Services["services"]; series: ServiceSeries | undefined }) {
+  const view = useView();
+  const router = useRouter();
+  // a click on a sparkline opens the service's traces of that moment: all, the failing, or the slowest first
+  const open = (service: string, filters: Record<string, string>) => (row: RedRow) =>
+    series && router.push(bucketTracesHref(view, service, row.time, series.step_seconds, filters));
   const rowsOf = new Map<string, RedRow[]>((series?.series ?? []).map((s) => [s.service, redRows(s.points)]));
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
@@ -121,6 +128,7 @@ function ServicesTable({ services, series }: { services: Services["services"]; s
                     <Sparkline
                       rows={rows}
                       dataKey="requestRate"
+                      onPick={open(service.name, {})}
                       color={COLORS.blue}
                       label={`${service.name} requests over time`}
                     />
@@ -137,6 +145,7 @@ function ServicesTable({ services, series }: { services: Services["services"]; s
                     <Sparkline
                       rows={rows}
                       dataKey="errorRate"
+                      onPick={open(service.name, { status: "error" })}
                       color={COLORS.red}
                       label={`${service.name} error rate over time`}
                     />
@@ -151,6 +160,7 @@ function ServicesTable({ services, series }: { services: Services["services"]; s
                     <Sparkline
                       rows={rows}
                       dataKey="p95"
+                      onPick={open(service.name, { sort: "slowest" })}
                       color={COLORS.violet}
                       label={`${service.name} p95 latency over time`}
                     />
