@@ -104,8 +104,10 @@ function MapDrawing({ data, view }: { data: ServiceMapAnswer; view: View }) {
               viewBox="0 0 10 10"
               refX="9"
               refY="5"
-              markerWidth="7"
-              markerHeight="7"
+              // the same size whatever the line's width
+              markerUnits="userSpaceOnUse"
+              markerWidth="11"
+              markerHeight="11"
               orient="auto-start-reverse"
             >
               <path d="M 0 0 L 10 5 L 0 10 z" fill={color} />
@@ -138,7 +140,10 @@ function MapDrawing({ data, view }: { data: ServiceMapAnswer; view: View }) {
                 textAnchor="middle"
                 fontSize={11}
                 fill="currentColor"
-                className="fill-zinc-600 dark:fill-zinc-300"
+                // a halo of the background's colour keeps the label readable over its line
+                strokeWidth={4}
+                paintOrder="stroke"
+                className="fill-zinc-600 stroke-white dark:fill-zinc-300 dark:stroke-zinc-900"
               >
                 {describeEdge(edge)}
               </text>
