@@ -246,6 +246,8 @@ const SAMPLE_BODIES: Record<string, Record<string, unknown>> = {
   updateRetention: { traces: 7, logs: 7 },
   createUser: { email: "fuzz@example.com", password: "a password long enough", role: "viewer" },
   updateUser: { role: "viewer" },
+  createView: { name: "fuzz", path: "/traces", query: "service=api&min_duration_ms=250" },
+  renameView: { name: "fuzz renamed" },
 };
 
 /** Whole bodies no endpoint can take. */
