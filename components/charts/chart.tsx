@@ -40,6 +40,15 @@ export const COLORS = {
   slate: "#64748b",
 };
 
+/** A chart's click handler that hands `onPick` the row under the pointer (a time bucket). */
+function picker<Row>(rows: readonly Row[], onPick: ((row: Row) => void) | undefined) {
+  if (!onPick) return undefined;
+  return (state: MouseHandlerDataParam) => {
+    const row = rows[Number(state.activeIndex)];
+    if (row) onPick(row);
+  };
+}
+
 /** One measurement drawn over a time chart's series. */
 export interface ChartMark {
   time: number;
@@ -74,23 +83,11 @@ export function TimeChart<Row extends { time: number }>({
   const first = rows[0]?.time ?? 0;
   const last = rows[rows.length - 1]?.time ?? 0;
   const tick = timeTickFormat(last - first);
-  const Chart = ComposedChart;
   return (
     <figure aria-label={label} className="w-full" data-pickable={onPick ? "" : undefined}>
       <div style={{ height }} className={onPick ? "cursor-pointer" : undefined}>
         <ResponsiveContainer width="100%" height="100%">
-          <Chart
-            data={rows}
-            margin={{ top: 8, right: 12, bottom: 0, left: 0 }}
-            onClick={
-              onPick
-                ? (state: MouseHandlerDataParam) => {
-                    const row = rows[Number(state.activeIndex)];
-                    if (row) onPick(row);
-                  }
-                : undefined
-            }
-          >
+          <ComposedChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} onClick={picker(rows, onPick)}>
             <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} />
             <XAxis
               dataKey="time"
@@ -167,7 +164,7 @@ export function TimeChart<Row extends { time: number }>({
                 }}
               />
             )}
-          </Chart>
+          </ComposedChart>
         </ResponsiveContainer>
       </div>
       {legend && (
@@ -206,18 +203,7 @@ export function Sparkline<Row>({
   return (
     <figure aria-label={label} className={`h-7 w-24 ${onPick ? "cursor-pointer" : ""}`}>
       <ResponsiveContainer width="100%" height="100%">
-        <AreaChart
-          data={rows}
-          margin={{ top: 2, right: 0, bottom: 2, left: 0 }}
-          onClick={
-            onPick
-              ? (state: MouseHandlerDataParam) => {
-                  const row = rows[Number(state.activeIndex)];
-                  if (row) onPick(row);
-                }
-              : undefined
-          }
-        >
+        <AreaChart data={rows} margin={{ top: 2, right: 0, bottom: 2, left: 0 }} onClick={picker(rows, onPick)}>
           {/* no box: the cursor line shows which moment a click opens */}
           {onPick && <Tooltip content={() => null} cursor={{ stroke: color, strokeOpacity: 0.6 }} />}
           <Area

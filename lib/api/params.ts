@@ -137,25 +137,31 @@ export const BoolParam = z.enum(["true", "false"]).transform((v) => v === "true"
  */
 export const MAX_FILTERS = 10;
 
-/** `key:value` pairs of repeatable parameters such as attr= and tag=; more than MAX_FILTERS is a 400. */
-export const KeyValueParam = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v, ctx) => {
-    const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
-    if (list.length > MAX_FILTERS) {
-      ctx.addIssue({ code: "custom", message: `at most ${MAX_FILTERS} filters, got ${list.length}` });
-      return z.NEVER;
-    }
-    return list.map((pair) => {
-      const colon = pair.indexOf(":");
-      if (colon <= 0) {
-        ctx.addIssue({ code: "custom", message: `"${pair}" must be key:value` });
-        return { key: "", value: "" };
+/** The values of a parameter that may be repeated (none, one or many); more than `max` is a 400 naming the count. */
+export const repeatedParam = (max: number, what: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v, ctx) => {
+      const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+      if (list.length > max) {
+        ctx.addIssue({ code: "custom", message: `at most ${max} ${what}, got ${list.length}` });
+        return z.NEVER;
       }
-      return { key: pair.slice(0, colon), value: pair.slice(colon + 1) };
+      return list;
     });
-  });
+
+/** `key:value` pairs of repeatable parameters such as attr= and tag=; more than MAX_FILTERS is a 400. */
+export const KeyValueParam = repeatedParam(MAX_FILTERS, "filters").transform((list, ctx) =>
+  list.map((pair) => {
+    const colon = pair.indexOf(":");
+    if (colon <= 0) {
+      ctx.addIssue({ code: "custom", message: `"${pair}" must be key:value` });
+      return { key: "", value: "" };
+    }
+    return { key: pair.slice(0, colon), value: pair.slice(colon + 1) };
+  }),
+);
 
 /** A step that divides the range into about 60 buckets, rounded to a width people read easily. */
 export function defaultStepSeconds(rangeSecondsValue: number): number {

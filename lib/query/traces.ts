@@ -11,6 +11,7 @@ import {
   KeyValueParam,
   PageParams,
   RangeParams,
+  repeatedParam,
   TraceIdParam,
   resolveRange,
   type Range,
@@ -25,20 +26,9 @@ import { attributesContain } from "./sql";
 export const MAX_SEARCH_SERVICES = 5;
 
 const TraceFilterParams = {
-  service: z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .transform((v, ctx) => {
-      const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
-      if (list.length > MAX_SEARCH_SERVICES) {
-        ctx.addIssue({ code: "custom", message: `at most ${MAX_SEARCH_SERVICES} services, got ${list.length}` });
-        return z.NEVER;
-      }
-      return list;
-    })
-    .meta({
-      description: "traces with a span of this service; repeat for traces with spans of each (a call between them)",
-    }),
+  service: repeatedParam(MAX_SEARCH_SERVICES, "services").meta({
+    description: "traces with a span of this service; repeat for traces with spans of each (a call between them)",
+  }),
   operation: z
     .string()
     .optional()
