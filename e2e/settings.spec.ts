@@ -201,7 +201,8 @@ test("accounts: an invited viewer cannot manage settings until made admin; a rem
   await row.getByRole("button", { name: "Confirm remove" }).click();
   await expect(row).toHaveCount(0);
   await viewerPage.goto("/settings");
-  await expect(viewerPage).toHaveURL(/\/login$/);
+  // signed out, and sent to sign in with the page asked for kept
+  await expect(viewerPage).toHaveURL(/\/login\?next=%2Fsettings$/);
   await viewerContext.close();
 });
 
