@@ -12,6 +12,7 @@ const hex16 = (n: number) => n.toString(16).padStart(16, "0");
 test("the service map draws who calls whom, marks the failing call, and opens a service or a call's traces", async ({
   page,
 }) => {
+  test.setTimeout(120_000);
   await signInAsOwner(page.request);
   const slug = `map-${Date.now().toString(36)}`;
   const key = await freshProject(page.request, slug);
@@ -61,17 +62,28 @@ test("the service map draws who calls whom, marks the failing call, and opens a 
 
   // a call opens the traces that went through both of its services
   // (by its label: the middle of the line's box may lie under a service's box)
-  await map.locator('[data-edge="api->payments"] text').click();
-  await expect(page).toHaveURL(/\/traces\?/);
+  await expect(async () => {
+    if (!page.url().includes("/traces?")) await map.locator('[data-edge="api->payments"] text').click();
+    await expect(page).toHaveURL(/\/traces\?/, { timeout: 15_000 });
+  }).toPass({ timeout: 60_000 });
   expect(new URL(page.url()).searchParams.getAll("service")).toEqual(["payments", "api"]);
   await expect(page.getByRole("list", { name: "Also with service" })).toContainText("and api");
   await expect(page.getByRole("list", { name: "Trace results" }).getByRole("listitem")).toHaveCount(REQUESTS);
 
   // a service opens its page; the nav leads back to the map with the same range
-  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Map" }).click();
-  await expect(page).toHaveURL(/\/map\?/);
-  await page.getByRole("figure", { name: "Service map" }).locator('[data-node="payments"]').click();
-  await expect(page).toHaveURL(new RegExp(`/services/payments\\?project=${slug}&from=now-30m$`));
+  // (a click that lands while the page hydrates is lost, and a loaded machine renders slowly: click until it opens)
+  await expect(async () => {
+    if (!page.url().includes("/map?"))
+      await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Map" }).click();
+    await expect(page).toHaveURL(/\/map\?/, { timeout: 15_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(async () => {
+    if (!page.url().includes("/services/"))
+      await page.getByRole("figure", { name: "Service map" }).locator('[data-node="payments"]').click();
+    await expect(page).toHaveURL(new RegExp(`/services/payments\\?project=${slug}&from=now-30m$`), {
+      timeout: 15_000,
+    });
+  }).toPass({ timeout: 60_000 });
   await expect(page.getByRole("heading", { name: "payments" })).toBeVisible();
 
   // an empty project says so
