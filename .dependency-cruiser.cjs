@@ -12,7 +12,7 @@ const databasePackages = npm("drizzle-orm|postgres|@electric-sql/[^/]+");
 // modules that run only in the server: they read the environment, hold connections or answer requests
 const serverModules = [
   "^db/",
-  "^lib/(query|ingest|auth|publishers|storage|http|api)/",
+  "^lib/(query|ingest|auth|publishers|alerts|storage|http|api)/",
   "^lib/config\\.ts$",
   "^lib/errors\\.ts$",
   databasePackages,
@@ -222,15 +222,15 @@ module.exports = {
     // the services and their plumbing
     {
       comment:
-        "The services (query, ingest, auth, publishers) and the route plumbing (http, api) sit between the " +
+        "The services (query, ingest, auth, publishers, alerts) and the route plumbing (http, api) sit between the " +
         "routes and the database: they use each other, lib/, db/, packages and built-ins, never app/ or " +
         "components/ above them, nor the SDK (see `sdk`). They read package.json for the version they report.",
-      from: { path: "^lib/(query|ingest|auth|publishers|storage|http|api)/" },
+      from: { path: "^lib/(query|ingest|auth|publishers|alerts|storage|http|api)/" },
       to: { path: ["^lib/", "^db/", anyPackage, "^package\\.json$"], pathNot: sdk },
     },
     {
       comment: "The services run in the server's Node process and use its built-ins.",
-      from: { path: "^lib/(query|ingest|auth|publishers|storage|http|api)/" },
+      from: { path: "^lib/(query|ingest|auth|publishers|alerts|storage|http|api)/" },
       to: { dependencyTypes: ["core"] },
     },
 

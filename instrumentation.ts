@@ -1,7 +1,7 @@
 // Opens the database when the server starts: migrations run and the default project exists
 // before the first request, and an embedded data directory is claimed by this process. Then the
 // server-side publishers start (and those TRACEDECK_PUBLISHERS declares are saved first), and
-// storage maintenance (partitions ahead, retention).
+// storage maintenance (partitions ahead, retention), and alerting.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { getDatabase } = await import("@/db");
@@ -11,6 +11,7 @@ export async function register(): Promise<void> {
   const { startPublishers } = await import("@/lib/publishers/runtime");
   const { startMaintenance } = await import("@/lib/storage/maintenance");
   const { startRollups } = await import("@/lib/storage/rollups");
+  const { startAlerts } = await import("@/lib/alerts/runtime");
   const { startOtlpListeners } = await import("@/lib/http/otlp-listeners");
   const { serveIngestOnMainPort } = await import("@/lib/http/main-port-ingest");
   try {
@@ -25,8 +26,15 @@ export async function register(): Promise<void> {
     console.log(
       `tracedeck: database ready (${database.driver}${config().databaseReadUrl ? ", with a read replica" : ""})`,
     );
-    const { adminEmail, adminPassword, publishers, publisherIntervalMs, maintenanceIntervalMs, rollupIntervalMs } =
-      config();
+    const {
+      adminEmail,
+      adminPassword,
+      publishers,
+      publisherIntervalMs,
+      maintenanceIntervalMs,
+      rollupIntervalMs,
+      alertIntervalMs,
+    } = config();
     // partitions for today and the next days, then retention, every few minutes
     startMaintenance(database, { intervalMs: maintenanceIntervalMs });
     // the minutes ingest marked, rolled up every few seconds
@@ -40,6 +48,8 @@ export async function register(): Promise<void> {
       for (const problem of problems) console.error(`tracedeck: ${problem}`);
     }
     startPublishers(database, { intervalMs: publisherIntervalMs });
+    // alert rules evaluated once a minute across nodes, and their notifications sent
+    startAlerts(database, { intervalMs: alertIntervalMs });
   };
   // the collector ports answer from the start, UNAVAILABLE or 503 while the database cannot be reached
   void startOtlpListeners();

@@ -99,6 +99,12 @@ const Env = z.object({
   TRACEDECK_MAINTENANCE_INTERVAL_MS: optional(z.coerce.number().int().min(1000).max(3_600_000)),
   /** milliseconds between rollup passes (the marked minutes computed again) */
   TRACEDECK_ROLLUP_INTERVAL_MS: optional(z.coerce.number().int().min(100).max(60_000)),
+  /** milliseconds between alert passes: each rule is evaluated once a minute, and due notifications are sent */
+  TRACEDECK_ALERT_INTERVAL_MS: optional(z.coerce.number().int().min(100).max(60_000)),
+  /** the first wait before a failed alert notification is sent again; it doubles with each attempt */
+  TRACEDECK_ALERT_RETRY_MS: optional(z.coerce.number().int().min(10).max(3_600_000)),
+  /** the dashboard's address as people open it, for the links in alert notifications (default: http://localhost:PORT) */
+  TRACEDECK_PUBLIC_URL: optional(z.url({ protocol: /^https?$/ })),
   /** publishers may send to loopback, link-local and private addresses: true, or a comma-separated list of addresses and CIDR blocks */
   TRACEDECK_ALLOW_PRIVATE_TARGETS: optional(AllowedNetworks),
   /** the key publisher credentials are encrypted with at rest: 32 bytes as 64 hex digits or base64 */
@@ -169,6 +175,10 @@ export interface Config {
   };
   maintenanceIntervalMs: number;
   rollupIntervalMs: number;
+  alertIntervalMs: number;
+  alertRetryMs: number;
+  /** where people open the dashboard, without a trailing slash */
+  publicUrl: string;
   /** private addresses publishers may send to: all (true), none (false), or these addresses and CIDR blocks */
   allowPrivateTargets: boolean | string[];
   /** the key publisher credentials are encrypted with, as given; unset: a key file in the data directory */
@@ -226,6 +236,9 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     },
     maintenanceIntervalMs: env.TRACEDECK_MAINTENANCE_INTERVAL_MS ?? 5 * 60_000,
     rollupIntervalMs: env.TRACEDECK_ROLLUP_INTERVAL_MS ?? 10_000,
+    alertIntervalMs: env.TRACEDECK_ALERT_INTERVAL_MS ?? 10_000,
+    alertRetryMs: env.TRACEDECK_ALERT_RETRY_MS ?? 30_000,
+    publicUrl: (env.TRACEDECK_PUBLIC_URL ?? `http://localhost:${env.PORT ?? 3000}`).replace(/\/+$/, ""),
     allowPrivateTargets: env.TRACEDECK_ALLOW_PRIVATE_TARGETS ?? false,
     secretKey: env.TRACEDECK_SECRET_KEY,
     trustedProxies: env.TRACEDECK_TRUSTED_PROXIES ?? [],

@@ -10,3 +10,4 @@ export * from "./pipeline";
 export * from "./publishers";
 export * from "./settings";
 export * from "./rollups";
+export * from "./alerts";

@@ -26,12 +26,18 @@ export async function openTestDatabase(): Promise<Database> {
  * A database of the test's own, for tests that change what every other test shares (dropping
  * partitions, older migrations): in memory on PGlite, a scratch database on Postgres. Not migrated.
  */
-export async function openOwnDatabase(): Promise<{ database: Database; close: () => Promise<void> }> {
+export async function openOwnDatabase(): Promise<{
+  database: Database;
+  close: () => Promise<void>;
+  /** Postgres only: another connection pool to the same database, as a second node would have */
+  openAnother?: () => Database;
+}> {
   if (testDriver === "postgres") {
     const scratch = await createScratchDatabase("tracedeck_own");
     const database = openDatabase({ driver: "postgres", url: scratch.url, poolSize: 4 });
     return {
       database,
+      openAnother: () => openDatabase({ driver: "postgres", url: scratch.url, poolSize: 4 }),
       close: async () => {
         await database.close();
         await scratch.drop();

@@ -248,6 +248,49 @@ const SAMPLE_BODIES: Record<string, Record<string, unknown>> = {
   updateUser: { role: "viewer" },
   createView: { name: "fuzz", path: "/traces", query: "service=api&min_duration_ms=250" },
   renameView: { name: "fuzz renamed" },
+  createAlertRule: {
+    name: "fuzz",
+    condition: {
+      kind: "metric",
+      metric: "queue.depth",
+      agg: "p95",
+      tags: ["region:eu"],
+      group_by: ["host"],
+      op: "above",
+      threshold: 10,
+      window_minutes: 5,
+    },
+    for_minutes: 2,
+    severity: "critical",
+    channel_ids: [],
+    enabled: false,
+  },
+  updateAlertRule: {
+    condition: {
+      kind: "pipeline",
+      event_name: "payment.capture",
+      measure: "stuck",
+      stuck_minutes: 30,
+      op: "above",
+      threshold: 0,
+    },
+    enabled: false,
+  },
+  createAlertChannel: {
+    name: "fuzz",
+    type: "email",
+    enabled: false,
+    config: {
+      host: "93.184.216.34",
+      port: 587,
+      username: "u",
+      password: "p",
+      from: "a@example.com",
+      to: ["b@example.com"],
+    },
+  },
+  updateAlertChannel: { name: "fuzz", enabled: false, config: { url: "http://93.184.216.34/hook", secret: "s" } },
+  createAlertSilence: { rule_id: null, duration_minutes: 30, reason: "fuzz" },
 };
 
 /** Whole bodies no endpoint can take. */

@@ -94,6 +94,7 @@ const redColumns = sql`
 
 /** A RED row summed from rollups and raw rows: its percentiles come from the duration histogram. */
 type RolledRow = Omit<RedRow, "p50_ms" | "p95_ms" | "p99_ms" | "span_p50_ms" | "span_p95_ms" | "span_p99_ms"> & {
+  service: string;
   bucket: number;
   histogram: number[];
   span_histogram: number[];
@@ -102,26 +103,27 @@ type RolledRow = Omit<RedRow, "p50_ms" | "p95_ms" | "p99_ms" | "span_p50_ms" | "
 const REQUEST = sql.raw(`kind in ('server', 'consumer')`);
 
 /**
- * RED per `group` (service_name or name) and, with `b`, per time bucket, from the rollups the
- * plan names and the raw spans of its other intervals.
+ * RED per `group` (service_name, or name: each operation of each service, with its `service`) and, with `b`, per
+ * time bucket, from the rollups the plan names and the raw spans of its other intervals.
  */
-async function rolledRed(
-  ctx: Ctx,
+export async function rolledRed(
+  ctx: Pick<Ctx, "db" | "projectId">,
   range: Range,
   plan: RollupPlan,
   { group, service, b, limit }: { group: "service_name" | "name"; service?: string; b?: Buckets; limit?: number },
-): Promise<(RedRow & { bucket: number })[]> {
+): Promise<(RedRow & { service: string; bucket: number })[]> {
   const only = service === undefined ? sql`` : sql`and service_name = ${service}`;
   const rawBucket = b ? sql`((start_time_unix_nano - ${b.first}) / ${b.stepNanos})::int` : sql`0`;
   const rows = await queryRows<RolledRow>(
     ctx.db,
     sql`with parts as (
-          select ${sql.identifier(group)} as name, ${rollupBucketOf(b)} as bucket, span_count::float8 as spans,
+          select service_name as service, ${sql.identifier(group)} as name, ${rollupBucketOf(b)} as bucket,
+            span_count::float8 as spans,
             request_count::float8 as requests, error_count::float8 as errors, histogram::float8[] as h,
             span_error_count::float8 as span_errors, span_histogram::float8[] as sh
           from span_rollups where project_id = ${ctx.projectId} ${only} and ${plan.rollup}
           union all
-          select ${sql.identifier(group)}, ${rawBucket}, count(*)::float8,
+          select service_name, ${sql.identifier(group)}, ${rawBucket}, count(*)::float8,
             (count(*) filter (where ${REQUEST}))::float8,
             (count(*) filter (where ${REQUEST} and status_code = 'error'))::float8,
             ${histogramOf(sql`duration_nano / 1e6`, REQUEST)}::float8[],
@@ -130,12 +132,12 @@ async function rolledRed(
           from spans
           where project_id = ${ctx.projectId} ${only}
             and start_time_unix_nano >= ${range.from} and start_time_unix_nano <= ${range.to} and ${rawNanos("start_time_unix_nano", plan.raw)}
-          group by 1, 2
+          group by 1, 2, 3
         )
-        select name, bucket, sum(spans) as span_count, sum(requests) as request_count, sum(errors) as error_count,
+        select service, name, bucket, sum(spans) as span_count, sum(requests) as request_count, sum(errors) as error_count,
           ${sumHistograms(sql`h`)} as histogram, sum(span_errors) as span_error_count,
           ${sumHistograms(sql`sh`)} as span_histogram
-        from parts group by name, bucket
+        from parts group by service, name, bucket
         ${limit === undefined ? sql`` : sql`limit ${limit}`}`,
   );
   return rows.map(({ histogram, span_histogram, ...r }) => ({
