@@ -1,4 +1,5 @@
 // npm run bench [-- <name> ...]: runs the named benchmarks (all of them without a name) and prints figures.
+import { benchAlerts } from "./alerts";
 import { benchForward } from "./forward";
 import { benchIngest } from "./ingest";
 import { benchQuery } from "./query";
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   scale: benchScale,
   sdk: benchSdk,
   waterfall: benchWaterfall,
+  alerts: benchAlerts,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));

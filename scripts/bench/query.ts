@@ -29,9 +29,9 @@ const SPANS_PER_TRACE = 10;
 const DAY_MS = 86_400_000;
 const RUNS = 40;
 
-const SERVICES = Array.from({ length: 10 }, (_, i) => `service-${i}`);
-const OPERATIONS = Array.from({ length: 50 }, (_, i) => `operation-${i}`);
-const EVENT_NAMES = ["resize", "thumbnail", "email", "invoice", "index", "export", "import", "sync"];
+export const SERVICES = Array.from({ length: 10 }, (_, i) => `service-${i}`);
+export const OPERATIONS = Array.from({ length: 50 }, (_, i) => `operation-${i}`);
+export const EVENT_NAMES = ["resize", "thumbnail", "email", "invoice", "index", "export", "import", "sync"];
 
 const copyText = (v: string | number | null) =>
   v === null ? "\\N" : String(v).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n");
@@ -57,7 +57,8 @@ async function copy(
 
 const isoMicros = (ms: number) => new Date(ms).toISOString();
 
-async function load(sql: postgres.Sql, projectId: string, now: number): Promise<string[]> {
+/** Loads the data set: 1M spans, 1M pipeline events and 200k network operations over the 24 hours before `now`. */
+export async function load(sql: postgres.Sql, projectId: string, now: number): Promise<string[]> {
   const traceIds: string[] = [];
   await copy(
     sql,
