@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db";
 import { createTestProject, openOwnDatabase } from "@/db/testing";
-import { alertNotifications } from "@/db/testing/tables";
+import { alertEvents, alertNotifications } from "@/db/testing/tables";
 import type { Ctx } from "@/lib/auth/context";
 import { ingestMetrics, ingestNetworkOps, ingestPipelineEvents, ingestSpans } from "@/lib/ingest/native";
 import { ingestPublisherStatus } from "@/lib/publishers/manage";
@@ -13,7 +13,7 @@ import { signature } from "@/lib/publishers/webhook";
 import { refreshAllRollups } from "@/lib/storage/rollups";
 import { activeAlerts, alertHistory, createSilence } from "./activity";
 import { deliverNotifications } from "./deliver";
-import { evaluateAlerts } from "./evaluate";
+import { evaluateAlerts, HISTORY_DAYS, pruneAlertHistory } from "./evaluate";
 import { createChannel } from "./manage-channels";
 import { createRule, getRule, updateRule } from "./rules";
 
@@ -333,6 +333,25 @@ describe("rules over ingested data", () => {
       "ok>pending",
     ]);
     await updateRule({ ctx, input: { id: r.id, body: { enabled: false } } });
+  });
+});
+
+describe("history", () => {
+  it("keeps HISTORY_DAYS of changes", async () => {
+    const r = await rule("pruned", { kind: "absence", source: "service", name: "checkout" }, { enabled: false });
+    const change = (days: number) => ({
+      projectId: ctx.projectId,
+      ruleId: r.id,
+      groupKey: "",
+      fromState: "ok" as const,
+      toState: "firing" as const,
+      threshold: 0,
+      at: new Date(clock - days * 86_400_000),
+    });
+    await database.db.insert(alertEvents).values([change(HISTORY_DAYS + 1), change(HISTORY_DAYS - 1)]);
+    expect(await pruneAlertHistory(database, at(0))).toBe(1);
+    const left = await database.db.select().from(alertEvents).where(eq(alertEvents.ruleId, r.id));
+    expect(left.map((e) => e.at.getTime())).toEqual([clock - (HISTORY_DAYS - 1) * 86_400_000]);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { alertChannels, ChannelType } from "@/db/schema";
+import { REDACTED } from "@/lib/publishers/manage";
 import { isSealed, openSecret, sealSecret, secretKey, SecretUnreadable } from "@/lib/publishers/secrets";
 import { CHANNEL_SECRETS } from "./channels";
 
@@ -7,9 +8,6 @@ import { CHANNEL_SECRETS } from "./channels";
 // publisher, and never returned: the API shows that one is set.
 
 type ChannelRow = Pick<typeof alertChannels.$inferSelect, "id" | "projectId" | "type" | "config">;
-
-/** What the API shows of a credential. */
-export const REDACTED = "********";
 
 const scopeOf = (channel: Pick<ChannelRow, "id" | "projectId">) => ({
   projectId: channel.projectId,

@@ -210,3 +210,15 @@ async function evaluateProject(
   });
   return { changes: events.length, notifications: notifications.length };
 }
+
+/** Days of alert history kept: a quarter's changes, with their notifications. */
+export const HISTORY_DAYS = 90;
+
+/** Removes the history (and its notifications) older than HISTORY_DAYS. */
+export async function pruneAlertHistory(database: Database, now = new Date()): Promise<number> {
+  const removed = await database.db
+    .delete(alertEvents)
+    .where(lt(alertEvents.at, new Date(now.getTime() - HISTORY_DAYS * 86_400_000)))
+    .returning({ id: alertEvents.id });
+  return removed.length;
+}

@@ -44,7 +44,7 @@ export const AlertChannel = z
     id: z.string(),
     name: z.string(),
     type: z.enum(CHANNEL_TYPES),
-    config: z.record(z.string(), z.unknown()).meta({ description: "credentials read ********" }),
+    config: z.record(z.string(), z.unknown()).meta({ description: "credentials read ••••••" }),
     enabled: z.boolean(),
     sent_count: z.number(),
     failed_count: z.number(),

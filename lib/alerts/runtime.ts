@@ -1,7 +1,7 @@
 import type { Database } from "@/db";
 import { repeat } from "@/lib/storage/repeat";
 import { deliverNotifications } from "./deliver";
-import { evaluateAlerts } from "./evaluate";
+import { evaluateAlerts, pruneAlertHistory } from "./evaluate";
 
 // Two loops per node: the evaluator claims the rules due this minute (so a rule is evaluated once a
 // minute whatever the number of nodes), and the sender delivers the outbox. They run apart, so a
@@ -28,8 +28,16 @@ export function startAlerts(
       }
       return options.intervalMs;
     });
+  let pruned = 0;
   const stops = [
-    loop("evaluate", () => evaluateAlerts(database)),
+    loop("evaluate", async () => {
+      await evaluateAlerts(database);
+      // the history past its days goes once an hour
+      if (Date.now() - pruned > 3_600_000) {
+        await pruneAlertHistory(database);
+        pruned = Date.now();
+      }
+    }),
     loop("deliver", async () => {
       // a full batch sent: the next goes at once
       while ((await deliverNotifications(database)).delivered >= 50);

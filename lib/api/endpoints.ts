@@ -522,7 +522,7 @@ export const endpoints = {
     serve: ({ ctx, body }) => createChannel({ ctx, input: body }),
   }),
   updateAlertChannel: endpoint("updateAlertChannel", {
-    summary: "Rename, reconfigure, enable or disable a channel (credentials sent back as ******** are kept) (admin)",
+    summary: "Rename, reconfigure, enable or disable a channel (credentials sent back as •••••• are kept) (admin)",
     tag: "Alerts",
     scope: "admin",
     params: ChannelParams,
