@@ -7,7 +7,9 @@ import { alertChannels, alertRules, CHANNEL_TYPES, projects, type ChannelType } 
 import type { Ctx } from "@/lib/auth/context";
 import { config } from "@/lib/config";
 import { ApiError } from "@/lib/errors";
+import { defaultGuard } from "@/lib/publishers/egress";
 import { SecretUnreadable } from "@/lib/publishers/secrets";
+import { checkAddresses, urlTarget } from "@/lib/publishers/targets";
 import { mergeChannelConfig, openChannelConfig, redactChannelConfig, sealChannelConfig } from "./channel-config";
 import { ChannelConfigs } from "./channels";
 import { sendTestMessage } from "./deliver";
@@ -79,12 +81,23 @@ const view = (r: Row, pending = 0): z.output<typeof AlertChannel> => ({
   updated_at: r.updatedAt.toISOString(),
 });
 
-/** A config checked against its type's schema: a 400 names the field. */
-function checkedConfig(type: ChannelType, config: Record<string, unknown>): Record<string, unknown> {
+/**
+ * A config checked against its type's schema, and its target against the private-address rule publishers follow:
+ * a 400 names the field.
+ */
+async function checkedConfig(type: ChannelType, config: Record<string, unknown>): Promise<Record<string, unknown>> {
   const parsed = ChannelConfigs[type].safeParse(config);
-  if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((i) => ({ path: ["config", ...i.path].join("."), message: i.message }));
-  throw new ApiError("validation_failed", `invalid body: ${details[0]!.path}: ${details[0]!.message}`, details);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => ({ path: ["config", ...i.path].join("."), message: i.message }));
+    throw new ApiError("validation_failed", `invalid body: ${details[0]!.path}: ${details[0]!.message}`, details);
+  }
+  const checked: Record<string, unknown> = parsed.data;
+  const target =
+    type === "email"
+      ? { path: "config.host", host: String(checked.host), port: Number(checked.port) }
+      : urlTarget("config.url", String(checked.url));
+  await checkAddresses([target], defaultGuard(), `${type} channel config`);
+  return checked;
 }
 
 function sealed(channel: { id: string; projectId: string; type: ChannelType }, config: Record<string, unknown>) {
@@ -124,7 +137,7 @@ export async function createChannel({ ctx, input }: { ctx: Ctx; input: unknown }
     throw new ApiError("unprocessable", `a project keeps at most ${MAX_CHANNELS} channels; delete one first`);
   // the id is known before the insert: the sealed credentials are bound to it
   const id = randomUUID();
-  const stored = sealed({ id, projectId: ctx.projectId, type }, checkedConfig(type, config));
+  const stored = sealed({ id, projectId: ctx.projectId, type }, await checkedConfig(type, config));
   const [created] = await ctx.db
     .insert(alertChannels)
     .values({ id, projectId: ctx.projectId, name, type, config: stored, enabled })
@@ -161,7 +174,7 @@ export async function updateChannel({ ctx, input }: { ctx: Ctx; input: { id: str
   const config =
     edit.config === undefined
       ? row.config
-      : sealed(row, checkedConfig(row.type, mergeChannelConfig(row.type, openStored(row), edit.config)));
+      : sealed(row, await checkedConfig(row.type, mergeChannelConfig(row.type, openStored(row), edit.config)));
   try {
     const [updated] = await ctx.db
       .update(alertChannels)

@@ -23,20 +23,30 @@ export function targetUrls(type: PublisherType, config: Record<string, unknown>,
   return urls;
 }
 
-/** Refuses a config whose targets the guard would not connect to (resolved here; a name that does not resolve passes). */
-export async function checkTargets(
-  type: PublisherType,
-  config: Record<string, unknown>,
-  guard: TargetGuard,
-): Promise<void> {
+/** A place a config sends to: the field naming it, and the host and port it connects to. */
+export interface Target {
+  path: string;
+  host: string;
+  port: number;
+}
+
+/** The host and port a URL connects to. */
+export function urlTarget(path: string, target: string): Target {
+  const url = new URL(target);
+  return { path, host: url.hostname, port: Number(url.port || (url.protocol === "https:" ? 443 : 80)) };
+}
+
+/**
+ * Refuses targets the guard would not connect to with a 400 naming each field (resolved here; a name that does not
+ * resolve passes). `what` names the config in the message.
+ */
+export async function checkAddresses(targets: Target[], guard: TargetGuard, what: string): Promise<void> {
   if (guard.allowsAll) return;
   const problems: { path: string; message: string }[] = [];
-  for (const [path, target] of targetUrls(type, config)) {
-    const url = new URL(target);
-    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  for (const { path, host, port } of targets) {
     try {
       await Promise.race([
-        allowedAddresses(guard, url.hostname, port),
+        allowedAddresses(guard, host, port),
         new Promise((resolve) => setTimeout(resolve, RESOLVE_TIMEOUT_MS).unref()),
       ]);
     } catch (error) {
@@ -46,7 +56,16 @@ export async function checkTargets(
   if (problems.length > 0)
     throw new ApiError(
       "validation_failed",
-      `invalid ${type} config: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
+      `invalid ${what}: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
       problems,
     );
+}
+
+/** Refuses a config whose targets the guard would not connect to. */
+export function checkTargets(type: PublisherType, config: Record<string, unknown>, guard: TargetGuard): Promise<void> {
+  return checkAddresses(
+    targetUrls(type, config).map(([path, url]) => urlTarget(path, url)),
+    guard,
+    `${type} config`,
+  );
 }
