@@ -14,9 +14,10 @@ import { afterLoad } from "./scale-data";
 
 // Alert evaluation at volume: 1,000 rules of every kind over the query benchmark's data set (1M spans,
 // 1M pipeline events, 200k network operations over 24 h, rolled up as the server rolls them up), plus
-// metrics and publishers. Each simulated minute evaluates every rule; the figure is the database's own
-// time (pg_stat_database.active_time of the bench's database, which nothing else uses) per minute,
-// against the target of 5 s.
+// metrics and publishers. Each simulated minute evaluates every rule through one connection, so the
+// evaluation's wall time bounds the database time it took from above; pg_stat_database.active_time of
+// the bench's database (which nothing else uses, but autovacuum does) is printed beside it. Target: 5 s
+// of database time per minute.
 
 const RULES = Number(process.env.BENCH_ALERT_RULES ?? 1000);
 const MINUTES = Number(process.env.BENCH_ALERT_MINUTES ?? 5);
@@ -146,13 +147,15 @@ export async function benchAlerts(): Promise<void> {
       const [row] = await sql`select active_time from pg_stat_database where datname = current_database()`;
       return Number(row!.active_time);
     };
+    // one connection: the database works on one statement of the evaluation at a time
+    const evaluator = openDatabase({ driver: "postgres", url: scratch.url, poolSize: 1 });
     const dbTimes: number[] = [];
     const wallTimes: number[] = [];
     for (let m = 1; m <= MINUTES; m++) {
       const before = await activeMs();
       const at = new Date(Math.floor(now / 60_000) * 60_000 + m * 60_000 + 5_000);
       const t0 = performance.now();
-      const result = await evaluateAlerts(database, { now: at, projectId });
+      const result = await evaluateAlerts(evaluator, { now: at, projectId });
       const wall = performance.now() - t0;
       const db = (await activeMs()) - before;
       dbTimes.push(db);
@@ -161,14 +164,17 @@ export async function benchAlerts(): Promise<void> {
           count(*) filter (where state = 'pending')::int as pending, count(*) filter (where state = 'no_data')::int as no_data
         from alert_states`;
       console.log(
-        `minute ${m}: ${result.evaluated} rules evaluated in ${wall.toFixed(0)} ms wall, ${db.toFixed(0)} ms database time; ` +
+        `minute ${m}: ${result.evaluated} rules evaluated in ${wall.toFixed(0)} ms wall on one connection; ` +
+          `database active ${db.toFixed(0)} ms; ` +
           `${result.changes} changes; ${states!.firing} groups firing, ${states!.pending} pending, ${states!.no_data} no data`,
       );
     }
-    const dbMedian = median(dbTimes);
+    await evaluator.close();
+    const wallMedian = median(wallTimes);
     console.log(
-      `median of ${MINUTES} minutes: ${dbMedian.toFixed(0)} ms database time, ${median(wallTimes).toFixed(0)} ms wall ` +
-        `(target ≤ ${TARGET_DB_MS} ms of database time per minute${dbMedian <= TARGET_DB_MS ? "" : ", MISSED"})`,
+      `median of ${MINUTES} minutes: ${wallMedian.toFixed(0)} ms wall on one connection (at least the database time), ` +
+        `database active ${median(dbTimes).toFixed(0)} ms; the slowest minute ${Math.max(...wallTimes).toFixed(0)} ms wall ` +
+        `(target ≤ ${TARGET_DB_MS} ms of database time per minute${wallMedian <= TARGET_DB_MS ? "" : ", MISSED"})`,
     );
   } finally {
     await sql.end();
