@@ -59,11 +59,18 @@ export async function evaluateAlerts(
   const result: AlertPassResult = { evaluated: claimed.length, changes: 0, notifications: 0 };
   const byProject = new Map<string, RuleRow[]>();
   for (const rule of claimed) byProject.set(rule.projectId, [...(byProject.get(rule.projectId) ?? []), rule]);
+  const failures: string[] = [];
   for (const [projectId, rules] of byProject) {
-    const done = await evaluateProject(database, projectId, rules, now, publicUrl ?? config().publicUrl);
-    result.changes += done.changes;
-    result.notifications += done.notifications;
+    // one project's failure (its database statement refused) leaves the others evaluated
+    try {
+      const done = await evaluateProject(database, projectId, rules, now, publicUrl ?? config().publicUrl);
+      result.changes += done.changes;
+      result.notifications += done.notifications;
+    } catch (error) {
+      failures.push(`project ${projectId}: ${errorMessage(error)}`);
+    }
   }
+  if (failures.length) throw new Error(`could not evaluate the rules of ${failures.join("; ")}`);
   return result;
 }
 
