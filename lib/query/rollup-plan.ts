@@ -103,7 +103,10 @@ export function planRange(range: Range, marked: readonly bigint[], { hours = tru
 }
 
 /** A plan that reads raw rows alone, for a caller that takes a plan whatever the range. */
-export const rawPlan = (range: Range): RollupPlan => ({ rollup: sql`false`, raw: [{ from: range.from, to: range.to + 1n }] });
+export const rawPlan = (range: Range): RollupPlan => ({
+  rollup: sql`false`,
+  raw: [{ from: range.from, to: range.to + 1n }],
+});
 
 /** The plan for a project's range, or null when raw rows alone answer it best. */
 export async function planRollup(

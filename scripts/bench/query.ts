@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import postgres from "postgres";
-import { openDatabase } from "@/db";
+import { openDatabase, type Database } from "@/db";
 import { dayOfMs } from "@/db/partitions";
 import { ensureDefaultProject } from "@/db/seed";
 import { createPartitionsAhead } from "@/lib/storage/maintenance";
@@ -57,8 +57,7 @@ async function copy(
 
 const isoMicros = (ms: number) => new Date(ms).toISOString();
 
-/** Loads the data set: 1M spans, 1M pipeline events and 200k network operations over the 24 hours before `now`. */
-export async function load(sql: postgres.Sql, projectId: string, now: number): Promise<string[]> {
+async function load(sql: postgres.Sql, projectId: string, now: number): Promise<string[]> {
   const traceIds: string[] = [];
   await copy(
     sql,
@@ -170,8 +169,20 @@ async function measure(label: string, run: (i: number) => Promise<unknown>, targ
   );
 }
 
-export async function benchQuery(): Promise<void> {
-  const scratch = await createScratchDatabase("tracedeck_bench_query");
+/** The data set loaded at volume: the database (its URL and a pool), a plain connection to it, the project, its clock and trace ids. */
+export interface QueryData {
+  /** where the scratch database is */
+  url: string;
+  database: Database;
+  sql: postgres.Sql;
+  projectId: string;
+  now: number;
+  traceIds: string[];
+}
+
+/** Loads the data set into a scratch database, runs `run` on it, and drops the database. */
+export async function withQueryData(name: string, run: (data: QueryData) => Promise<void>): Promise<void> {
+  const scratch = await createScratchDatabase(`tracedeck_bench_${name}`);
   const database = openDatabase({ driver: "postgres", url: scratch.url, poolSize: 4 });
   const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
   try {
@@ -187,7 +198,16 @@ export async function benchQuery(): Promise<void> {
     console.log(
       `loaded ${SPANS.toLocaleString("en")} spans (${traceIds.length.toLocaleString("en")} traces), ${PIPELINE_EVENTS.toLocaleString("en")} pipeline events, ${NETWORK_OPS.toLocaleString("en")} network operations over 24 h in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
     );
+    await run({ url: scratch.url, database, sql, projectId, now, traceIds });
+  } finally {
+    await sql.end();
+    await database.close();
+    await scratch.drop();
+  }
+}
 
+export function benchQuery(): Promise<void> {
+  return withQueryData("query", async ({ database, projectId, now, traceIds }) => {
     const ctx: Ctx = { database, db: database.db, projectId, scopes: ["read"], now: () => new Date(now) };
     const lastHour = { from: String(now - 3_600_000), to: String(now) };
     await measure(
@@ -220,9 +240,5 @@ export async function benchQuery(): Promise<void> {
       50,
     );
     await measure("retry stats (1 h)", () => retryStats({ ctx, input: RetryStatsQuery.parse(lastHour) }), 300);
-  } finally {
-    await sql.end();
-    await database.close();
-    await scratch.drop();
-  }
+  });
 }
