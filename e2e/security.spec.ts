@@ -130,6 +130,7 @@ const PAGES = [
   "/events",
   "/network",
   "/publishers",
+  "/alerts",
   "/settings",
   "/settings/keys",
   "/settings/users",

@@ -218,3 +218,18 @@ export const metricQueryRequests = (view: View, f: MetricFilters, agg: string) =
 
 export const publishersRequest = (view: View) => request("listPublishers", { query: scoped(view) });
 export const publisherSeriesRequest = (view: View) => request("publisherSeries", { query: ranged(view) });
+
+/** What alerting is doing now: also the header's count of firing rules. */
+export const alertsRequest = (view: View) => request("listAlerts", { query: scoped(view) });
+export const alertRulesRequest = (view: View) => request("listAlertRules", { query: scoped(view) });
+export const alertChannelsRequest = (view: View) => request("listAlertChannels", { query: scoped(view) });
+export const alertSilencesRequest = (view: View) => request("listAlertSilences", { query: scoped(view) });
+
+/**
+ * One rule's changes, newest first. Alert history is read over days, not the dashboard's default hour: the page's
+ * time range when the URL sets one, else the last week.
+ */
+export const alertHistoryRequest = (view: View, rule: string, params: { has(name: string): boolean }) =>
+  request("alertHistory", {
+    query: { ...scoped(view), rule, from: params.has("from") ? view.from : "now-7d", to: view.to, limit: 50 },
+  });

@@ -1,4 +1,4 @@
-import type { AnswerOf } from "./api";
+import type { AnswerOf, BodyOf } from "./api";
 
 // The API's answers as the dashboard reads them, by endpoint: the same declarations (and zod
 // schemas) that serve them and generate the OpenAPI document.
@@ -47,3 +47,21 @@ export type PublisherSeries = AnswerOf<"publisherSeries">;
 export type Retention = AnswerOf<"getRetention">;
 export type RetentionSignal = keyof Retention;
 export type SignalStorage = Retention[RetentionSignal];
+
+export type ActiveAlerts = AnswerOf<"listAlerts">;
+export type ActiveAlert = ActiveAlerts["alerts"][number];
+export type AlertRule = AnswerOf<"listAlertRules">["rules"][number];
+export type AlertState = AlertRule["state"];
+export type AlertSeverity = AlertRule["severity"];
+export type AlertRuleInput = BodyOf<"createAlertRule">;
+/** A condition as a rule is created with it (defaults left out). */
+export type AlertConditionInput = AlertRuleInput["condition"];
+export type AlertConditionKind = AlertConditionInput["kind"];
+export type AlertChannel = AnswerOf<"listAlertChannels">["channels"][number];
+export type AlertChannelType = AlertChannel["type"];
+export type AlertChannelInput = BodyOf<"createAlertChannel">;
+export type ChannelTestResult = AnswerOf<"testAlertChannel">;
+export type AlertHistory = AnswerOf<"alertHistory">;
+export type AlertEvent = AlertHistory["events"][number];
+export type AlertSilence = AnswerOf<"listAlertSilences">["silences"][number];
+export type AlertSilenceInput = BodyOf<"createAlertSilence">;

@@ -3,6 +3,8 @@
 import { useQueries } from "@tanstack/react-query";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { AlertOnThis } from "@/components/alerts/alert-link";
+import { AGGS } from "@/components/alerts/draft";
 import { SeriesLegend, TimeChart, type ChartMark } from "@/components/charts/chart";
 import { chartKind, defaultAggregation, metricRows } from "@/components/charts/prepare";
 import { endpointUrl } from "@/components/data/api";
@@ -224,6 +226,22 @@ function MetricChart({ filters, info }: { filters: MetricFilters; info: MetricIn
           answers[0]?.data
             ? `${agg === "percentiles" ? "p50 / p95 / p99" : agg} per ${answers[0].data.step_seconds} s`
             : "Chart"
+        }
+        actions={
+          filters.metric && (
+            <AlertOnThis
+              prefill={{
+                kind: "metric",
+                metric: filters.metric,
+                // a rule compares one aggregation: of the three percentiles drawn, the p95
+                agg: AGGS.find((a) => a === agg) ?? "p95",
+                tags: filters.tag,
+                group_by: filters.group_by ? [filters.group_by] : [],
+                op: "above",
+              }}
+              what={`${agg === "percentiles" ? "p95" : agg} of ${filters.metric}`}
+            />
+          )
         }
       >
         {failed ? (

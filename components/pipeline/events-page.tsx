@@ -2,6 +2,7 @@
 
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
+import { AlertOnThis } from "@/components/alerts/alert-link";
 import { CategoryBars, COLORS, TimeChart } from "@/components/charts/chart";
 import { countRows, retryBars } from "@/components/charts/prepare";
 import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
@@ -77,7 +78,22 @@ export function EventsPage() {
                   { name: "Stuck", value: formatCount(s.stuck), tone: s.stuck ? "warn" : undefined },
                 ]}
               />
-              <Panel title={`Runs and failures (${s.step_seconds} s steps)`}>
+              <Panel
+                title={`Runs and failures (${s.step_seconds} s steps)`}
+                actions={
+                  filters.event_name && (
+                    <AlertOnThis
+                      prefill={{
+                        kind: "pipeline",
+                        event_name: filters.event_name,
+                        measure: "failure_rate",
+                        op: "above",
+                      }}
+                      what={`${filters.event_name} failure rate`}
+                    />
+                  )
+                }
+              >
                 <TimeChart
                   label="Runs and failures over time"
                   kind="bar"

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
+import { AlertOnThis } from "@/components/alerts/alert-link";
 import { TimeChart } from "@/components/charts/chart";
 import { perHostRows } from "@/components/charts/prepare";
 import { useEndpoint, useSetParams, useView } from "@/components/data/hooks";
@@ -60,7 +61,26 @@ export function NetworkPage() {
               sdk="NetworkTelemetry"
             />
           ) : (
-            <Panel title="Hosts">
+            <Panel
+              title="Hosts"
+              actions={
+                filters.host && (
+                  <span className="flex flex-wrap gap-3">
+                    {/* a rule watches one host:port: one link for each port the chosen host was reached on */}
+                    {(list.some((h) => h.host === filters.host)
+                      ? list.filter((h) => h.host === filters.host)
+                      : [{ host: filters.host, port: undefined }]
+                    ).map((h) => (
+                      <AlertOnThis
+                        key={h.port ?? ""}
+                        prefill={{ kind: "network", host: h.host, port: h.port, measure: "error_rate", op: "above" }}
+                        what={h.port === undefined ? h.host : `${h.host}:${h.port}`}
+                      />
+                    ))}
+                  </span>
+                )
+              }
+            >
               <RecordTable label="Hosts" columns={HOST_COLUMNS}>
                 {list.map((h) => (
                   <tr key={`${h.host}:${h.port}`} data-host={`${h.host}:${h.port}`} className={rowClass}>

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { AlertOnThis } from "@/components/alerts/alert-link";
 import { COLORS, TimeChart } from "@/components/charts/chart";
 import { redRows } from "@/components/charts/prepare";
 import { useEndpoint, useView } from "@/components/data/hooks";
@@ -10,13 +11,16 @@ import { viewHref, type View } from "@/components/data/view";
 import { formatDuration, formatPercent, formatRate } from "@/components/ui/format";
 import { EmptyState, QueryState } from "@/components/ui/states";
 
-function Panel({ title, children }: { title: string; children: React.ReactNode }) {
+function Panel({ title, actions, children }: { title: string; actions?: React.ReactNode; children: React.ReactNode }) {
   return (
     <section
       aria-label={title}
       className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900"
     >
-      <h2 className="mb-2 text-sm font-medium text-zinc-600 dark:text-zinc-300">{title}</h2>
+      <div className="mb-2 flex items-baseline justify-between gap-2">
+        <h2 className="text-sm font-medium text-zinc-600 dark:text-zinc-300">{title}</h2>
+        {actions}
+      </div>
       {children}
     </section>
   );
@@ -83,7 +87,15 @@ export function ServicePage({ name }: { name: string }) {
                   onPick={open({})}
                 />
               </Panel>
-              <Panel title="Error rate">
+              <Panel
+                title="Error rate"
+                actions={
+                  <AlertOnThis
+                    prefill={{ kind: "service", service: name, measure: "error_rate", op: "above" }}
+                    what={`${name} error rate`}
+                  />
+                }
+              >
                 <TimeChart
                   label="Error rate"
                   kind="area"
@@ -93,7 +105,15 @@ export function ServicePage({ name }: { name: string }) {
                   onPick={open({ status: "error" })}
                 />
               </Panel>
-              <Panel title="Latency">
+              <Panel
+                title="Latency"
+                actions={
+                  <AlertOnThis
+                    prefill={{ kind: "service", service: name, measure: "p95_ms", op: "above" }}
+                    what={`${name} p95 latency`}
+                  />
+                }
+              >
                 <TimeChart
                   label="Latency percentiles"
                   rows={rows}
