@@ -1,5 +1,5 @@
 // The channel form's state and the config it sends. Credentials (a webhook's signing secret, a Slack URL, an SMTP
-// password, a PagerDuty routing key) come back from the API as ********: the form shows them empty, and one left
+// password, a PagerDuty routing key) come back from the API as ••••••: the form shows them empty, and one left
 // empty on an edit is left out of the config, which keeps the stored value.
 import type { AlertChannel, AlertChannelType } from "@/components/data/types";
 
@@ -11,7 +11,7 @@ export const CHANNEL_TYPES: Record<AlertChannelType, string> = {
 };
 
 /** What the API shows of a credential that is set. */
-export const REDACTED = "********";
+export const REDACTED = "••••••";
 
 export interface ChannelDraft {
   name: string;
@@ -66,7 +66,7 @@ export function channelDraft(channel: AlertChannel): ChannelDraft {
   };
 }
 
-/** Whether the channel has this credential set (the API shows it as ********). */
+/** Whether the channel has this credential set (the API shows it as ••••••). */
 export const hasCredential = (channel: AlertChannel | undefined, key: string) => channel?.config[key] === REDACTED;
 
 /** An optional field left empty is left out (JSON drops undefined): a credential then keeps its stored value. */

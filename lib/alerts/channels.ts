@@ -30,18 +30,18 @@ const optional = <T extends z.ZodType>(schema: T) =>
 
 const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 
-/** Per type, the schema of a channel's config. */
+/** Per type, the schema of a channel's config; a key it does not know is refused, as a publisher's is. */
 export const ChannelConfigs = {
-  webhook: z.object({
+  webhook: z.strictObject({
     url: HttpUrl,
     secret: optional(z.string()).meta({
       description: "signs each request (X-Tracedeck-Timestamp, X-Tracedeck-Signature) as the webhook publisher does",
     }),
   }),
-  slack: z.object({
+  slack: z.strictObject({
     url: HttpUrl.meta({ description: "the Slack incoming-webhook URL" }),
   }),
-  email: z.object({
+  email: z.strictObject({
     host: z.string().trim().min(1),
     port: z.number().int().min(1).max(65_535).default(587),
     secure: z
@@ -53,7 +53,7 @@ export const ChannelConfigs = {
     from: z.email(),
     to: z.array(z.email()).min(1).max(20),
   }),
-  pagerduty: z.object({
+  pagerduty: z.strictObject({
     routing_key: z
       .string()
       .trim()
