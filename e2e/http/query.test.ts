@@ -61,6 +61,16 @@ describe("query API over HTTP", () => {
       "/api/v1/pipeline/events/{task_id}": `/api/v1/pipeline/events/${encodeURIComponent("task/1")}`,
       "/api/v1/metrics/query": "/api/v1/metrics/query?name=none",
     };
+    const rule = await fetch(`${server.url}/api/v1/alerts/rules`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        name: "web errors",
+        condition: { kind: "service", service: "web", measure: "error_rate", op: "above", threshold: 0.5 },
+      }),
+    });
+    expect(rule.status).toBe(201);
+    paths["/api/v1/alerts/rules/{id}"] = `/api/v1/alerts/rules/${((await rule.json()) as { id: string }).id}`;
     const gets = (Object.values(endpoints) as Endpoint[]).filter((e) => e.method === "get");
     expect(gets.length).toBeGreaterThan(15);
     for (const endpoint of gets) {
