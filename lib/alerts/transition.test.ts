@@ -17,6 +17,9 @@ describe("nextState", () => {
     expect(nextState(was("pending", 0), breach, 3, at(2))).toBe("pending");
     expect(nextState(was("pending", 0), breach, 3, at(3))).toBe("firing");
     expect(nextState(was("firing"), breach, 3, at(9))).toBe("firing");
+    // pending from late in one minute, evaluated early in the next: a minute has passed
+    const lateInMinute = { state: "pending" as const, since: new Date(at(0).getTime() + 50_000) };
+    expect(nextState(lateInMinute, breach, 1, new Date(at(1).getTime() + 5_000))).toBe("firing");
   });
 
   it("resolves what fired, and forgets what was only pending", () => {

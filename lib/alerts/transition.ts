@@ -21,6 +21,13 @@ export interface Verdict {
   unknown: boolean;
 }
 
+/**
+ * Whole minutes from one evaluation to another: a rule is evaluated once in each minute, at whatever second its
+ * node's pass comes, so `for` counts the minutes evaluated, not the seconds between two passes.
+ */
+const minutesBetween = (from: Date, to: Date) =>
+  Math.floor(to.getTime() / 60_000) - Math.floor(from.getTime() / 60_000);
+
 export function nextState(previous: Previous | undefined, verdict: Verdict, forMinutes: number, now: Date): AlertState {
   const state = previous?.state ?? "ok";
   if (verdict.unknown) return state === "firing" ? "resolved" : "no_data";
@@ -29,8 +36,7 @@ export function nextState(previous: Previous | undefined, verdict: Verdict, forM
     return state === "resolved" ? "resolved" : "ok";
   }
   if (state === "firing") return "firing";
-  if (state === "pending")
-    return now.getTime() - previous!.since.getTime() >= forMinutes * 60_000 ? "firing" : "pending";
+  if (state === "pending") return minutesBetween(previous!.since, now) >= forMinutes ? "firing" : "pending";
   return forMinutes === 0 ? "firing" : "pending";
 }
 
