@@ -24,6 +24,7 @@ import {
   type ChannelDraft,
 } from "./channel-draft";
 import { ALERTS_REFRESH_MS, useRefreshAlerts } from "./refresh";
+import { RowActions } from "./row-actions";
 
 // Where notifications go, and how their sends went: a failing channel shows its last error.
 
@@ -93,7 +94,6 @@ function ChannelRows({ channel, admin }: { channel: AlertChannel; admin: boolean
   const refresh = useRefreshAlerts();
   const hydrated = useHydrated();
   const [editing, setEditing] = useState(false);
-  const [confirming, setConfirming] = useState(false);
   const target = { params: { id: channel.id }, query: { project: view.project } };
   const test = useMutation({
     mutationFn: () => sendEndpoint(request("testAlertChannel", target)),
@@ -148,68 +148,46 @@ function ChannelRows({ channel, admin }: { channel: AlertChannel; admin: boolean
         </td>
         {admin && (
           <td className="py-1.5">
-            {confirming ? (
-              <span className="flex flex-wrap gap-1">
-                <Button variant="danger" size="sm" disabled={remove.isPending} onClick={() => remove.mutate()}>
-                  Confirm delete
-                </Button>
-                <Button variant="secondary" size="sm" onClick={() => (setConfirming(false), remove.reset())}>
-                  Cancel
-                </Button>
-              </span>
-            ) : (
-              <span className="flex flex-wrap gap-1">
-                <Button
-                  variant="secondary"
-                  size="sm"
-                  disabled={!hydrated || test.isPending}
-                  aria-label={`Send a test through ${channel.name}`}
-                  onClick={() => test.mutate()}
-                >
-                  {test.isPending ? "Sending…" : "Send test"}
-                </Button>
-                <Button
-                  variant="secondary"
-                  size="sm"
-                  disabled={!hydrated}
-                  aria-label={`Edit ${channel.name}`}
-                  aria-expanded={editing}
-                  onClick={() => setEditing(!editing)}
-                >
-                  Edit
-                </Button>
-                <Button
-                  variant="secondary"
-                  size="sm"
-                  disabled={!hydrated || toggle.isPending}
-                  aria-label={`${channel.enabled ? "Disable" : "Enable"} ${channel.name}`}
-                  onClick={() => toggle.mutate()}
-                >
-                  {channel.enabled ? "Disable" : "Enable"}
-                </Button>
-                <Button
-                  variant="secondary"
-                  size="sm"
-                  disabled={!hydrated}
-                  aria-label={`Delete ${channel.name}`}
-                  onClick={() => setConfirming(true)}
-                >
-                  Delete
-                </Button>
-              </span>
-            )}
-            {test.data && (
-              <p role="status" data-testid="test-result" className="mt-1 text-xs">
-                {test.data.delivered ? (
-                  <span className="text-emerald-700 dark:text-emerald-400">Test delivered.</span>
-                ) : (
-                  <span className="text-red-700 dark:text-red-400">Test not delivered: {test.data.error}</span>
-                )}
-              </p>
-            )}
-            {test.error && <ActionError action="send the test" error={test.error} />}
-            {toggle.error && <ActionError action={channel.enabled ? "disable it" : "enable it"} error={toggle.error} />}
-            {remove.error && <ActionError action="delete it" error={remove.error} />}
+            <RowActions
+              name={channel.name}
+              enabled={channel.enabled}
+              toggle={toggle}
+              remove={remove}
+              notes={
+                <>
+                  {test.data && (
+                    <p role="status" data-testid="test-result" className="mt-1 text-xs">
+                      {test.data.delivered ? (
+                        <span className="text-emerald-700 dark:text-emerald-400">Test delivered.</span>
+                      ) : (
+                        <span className="text-red-700 dark:text-red-400">Test not delivered: {test.data.error}</span>
+                      )}
+                    </p>
+                  )}
+                  {test.error && <ActionError action="send the test" error={test.error} />}
+                </>
+              }
+            >
+              <Button
+                variant="secondary"
+                size="sm"
+                disabled={!hydrated || test.isPending}
+                aria-label={`Send a test through ${channel.name}`}
+                onClick={() => test.mutate()}
+              >
+                {test.isPending ? "Sending…" : "Send test"}
+              </Button>
+              <Button
+                variant="secondary"
+                size="sm"
+                disabled={!hydrated}
+                aria-label={`Edit ${channel.name}`}
+                aria-expanded={editing}
+                onClick={() => setEditing(!editing)}
+              >
+                Edit
+              </Button>
+            </RowActions>
           </td>
         )}
       </tr>

@@ -12,12 +12,13 @@ import { useSessionUser } from "@/components/layout/session";
 import { useHydrated } from "@/components/ui/browser";
 import { Button } from "@/components/ui/button";
 import { headClass, Panel, rowClass, tableClass } from "@/components/ui/panel";
-import { ActionError, EmptyState, QueryState } from "@/components/ui/states";
+import { EmptyState, QueryState } from "@/components/ui/states";
 import { Time } from "@/components/ui/time";
 import { SeverityBadge, StateBadge } from "./badges";
 import { RuleHistory } from "./history";
 import { ruleHistoryHref } from "./links";
 import { ALERTS_REFRESH_MS, useRefreshAlerts } from "./refresh";
+import { RowActions } from "./row-actions";
 import { SilenceForm } from "./silences";
 
 /** The project's rules; the one the URL names (`?rule=<id>`) open with its groups and history. */
@@ -100,7 +101,6 @@ function RuleRows({
   const refresh = useRefreshAlerts();
   const hydrated = useHydrated();
   const [silencing, setSilencing] = useState(false);
-  const [confirming, setConfirming] = useState(false);
   const target = { params: { id: rule.id }, query: { project: view.project } };
   const toggle = useMutation({
     mutationFn: () => sendEndpoint(request("updateAlertRule", target), { enabled: !rule.enabled }),
@@ -156,58 +156,27 @@ function RuleRows({
         </td>
         {admin && (
           <td className="py-1.5">
-            {confirming ? (
-              <span className="flex flex-wrap gap-1">
-                <Button variant="danger" size="sm" disabled={remove.isPending} onClick={() => remove.mutate()}>
-                  Confirm delete
-                </Button>
-                <Button variant="secondary" size="sm" onClick={() => (setConfirming(false), remove.reset())}>
-                  Cancel
-                </Button>
-              </span>
-            ) : (
-              <span className="flex flex-wrap gap-1">
-                <Button
-                  variant="secondary"
-                  size="sm"
-                  disabled={!hydrated}
-                  aria-label={`Edit ${rule.name}`}
-                  onClick={onEdit}
-                >
-                  Edit
-                </Button>
-                <Button
-                  variant="secondary"
-                  size="sm"
-                  disabled={!hydrated || toggle.isPending}
-                  aria-label={`${rule.enabled ? "Disable" : "Enable"} ${rule.name}`}
-                  onClick={() => toggle.mutate()}
-                >
-                  {rule.enabled ? "Disable" : "Enable"}
-                </Button>
-                <Button
-                  variant="secondary"
-                  size="sm"
-                  disabled={!hydrated}
-                  aria-label={`Silence ${rule.name}`}
-                  aria-expanded={silencing}
-                  onClick={() => setSilencing(!silencing)}
-                >
-                  Silence
-                </Button>
-                <Button
-                  variant="secondary"
-                  size="sm"
-                  disabled={!hydrated}
-                  aria-label={`Delete ${rule.name}`}
-                  onClick={() => setConfirming(true)}
-                >
-                  Delete
-                </Button>
-              </span>
-            )}
-            {toggle.error && <ActionError action={rule.enabled ? "disable it" : "enable it"} error={toggle.error} />}
-            {remove.error && <ActionError action="delete it" error={remove.error} />}
+            <RowActions name={rule.name} enabled={rule.enabled} toggle={toggle} remove={remove}>
+              <Button
+                variant="secondary"
+                size="sm"
+                disabled={!hydrated}
+                aria-label={`Edit ${rule.name}`}
+                onClick={onEdit}
+              >
+                Edit
+              </Button>
+              <Button
+                variant="secondary"
+                size="sm"
+                disabled={!hydrated}
+                aria-label={`Silence ${rule.name}`}
+                aria-expanded={silencing}
+                onClick={() => setSilencing(!silencing)}
+              >
+                Silence
+              </Button>
+            </RowActions>
           </td>
         )}
       </tr>

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, ne, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, inArray, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import {
   ALERT_SEVERITIES,
@@ -152,7 +152,7 @@ export async function alertHistory({
   if (input.rule) where.push(eq(alertEvents.ruleId, input.rule));
   if (paging.after) where.push(paging.after);
   const rows: EventRow[] = await ctx.db
-    .select({ ...getColumns(), rule: alertRules.name, condition: alertRules.condition })
+    .select({ ...getTableColumns(alertEvents), rule: alertRules.name, condition: alertRules.condition })
     .from(alertEvents)
     .innerJoin(alertRules, eq(alertRules.id, alertEvents.ruleId))
     .where(and(...where))
@@ -201,20 +201,6 @@ export async function alertHistory({
     next_cursor,
   };
 }
-
-const getColumns = () => ({
-  id: alertEvents.id,
-  projectId: alertEvents.projectId,
-  ruleId: alertEvents.ruleId,
-  groupKey: alertEvents.groupKey,
-  labels: alertEvents.labels,
-  fromState: alertEvents.fromState,
-  toState: alertEvents.toState,
-  value: alertEvents.value,
-  threshold: alertEvents.threshold,
-  silenced: alertEvents.silenced,
-  at: alertEvents.at,
-});
 
 /** Silences a project keeps in force at most. */
 const MAX_SILENCES = 500;

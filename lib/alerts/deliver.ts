@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { queryRows, type Database } from "@/db";
 import { alertChannels, alertNotifications } from "@/db/schema";
 import { config } from "@/lib/config";
@@ -142,7 +142,7 @@ async function settle(
           ? { failedAt: at, lastError: error }
           : { lastError: error, nextAttemptAt: new Date(now.getTime() + retryDelay(retryMs, t.attempts)) },
       )
-      .where(and(eq(alertNotifications.id, t.id)));
+      .where(eq(alertNotifications.id, t.id));
     await tx
       .update(alertChannels)
       .set({ failedCount: sql`${alertChannels.failedCount} + 1`, lastError: error, lastErrorAt: at })

@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, gt, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "@/db";
 import {
   alertChannels,
   alertEvents,
   alertNotifications,
   alertRules,
-  alertSilences,
   alertStates,
   projects,
   type AlertState,
@@ -17,6 +16,7 @@ import { errorMessage } from "@/lib/shared/error-message";
 import { breaches, Condition, thresholdOf } from "./condition";
 import { measureRules, type Observation } from "./measure";
 import { alertMessage } from "./message";
+import { silencedUntil } from "./rules";
 import { isNotified, nextState } from "./transition";
 
 // The alert pass: every rule due this minute is claimed, measured and moved to its next state; each
@@ -88,22 +88,17 @@ async function evaluateProject(
     condition.success ? [{ id: row.id, condition: condition.data }] : [],
   );
   const ids = rules.map((r) => r.id);
-  const [observed, previous, silences, channels, [project]] = await Promise.all([
+  const [observed, previous, until, channels, [project]] = await Promise.all([
     measureRules(ctx, valid),
     db.select().from(alertStates).where(inArray(alertStates.ruleId, ids)),
-    db
-      .select({ ruleId: alertSilences.ruleId })
-      .from(alertSilences)
-      .where(
-        and(eq(alertSilences.projectId, projectId), lte(alertSilences.startsAt, now), gt(alertSilences.endsAt, now)),
-      ),
+    silencedUntil(ctx),
     db
       .select({ id: alertChannels.id })
       .from(alertChannels)
       .where(and(eq(alertChannels.projectId, projectId), eq(alertChannels.enabled, true))),
     db.select({ slug: projects.slug }).from(projects).where(eq(projects.id, projectId)),
   ]);
-  const silenced = (ruleId: string) => silences.some((s) => s.ruleId === null || s.ruleId === ruleId);
+  const silenced = (ruleId: string) => until(ruleId) !== undefined;
   const usable = new Set(channels.map((c) => c.id));
   const previousOf = new Map<string, StateRow[]>();
   for (const s of previous) previousOf.set(s.ruleId, [...(previousOf.get(s.ruleId) ?? []), s]);
