@@ -300,5 +300,6 @@ describe("compressAnswer", () => {
     });
     expect(acceptedWhilePaused).toBeLessThan(total / 4);
     expect(received).toBeGreaterThanOrEqual(total);
-  });
+    // 64 MiB gzipped and gunzipped: seconds of CPU on a busy machine, which says nothing about the pace
+  }, 30_000);
 });
